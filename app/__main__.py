@@ -1,0 +1,84 @@
+"""Command line: python -m app serve | seed | create-admin."""
+
+import argparse
+import asyncio
+import sys
+
+
+def _serve(args: argparse.Namespace) -> None:
+    """Starts the embedded database once (unless MONGODB_URI is set) and hands its address to the app."""
+    import os
+
+    import uvicorn
+
+    from app.config import get_settings
+    from app.db import resolve_uri
+
+    uri, embedded = resolve_uri(get_settings())
+    os.environ["MONGODB_URI"] = uri
+    get_settings.cache_clear()
+    try:
+        if not args.no_seed:
+            from app.seed import print_demo_logins, seed
+
+            asyncio.run(_with_database(seed))
+            print_demo_logins()
+        uvicorn.run("app.main:app", host=args.host, port=args.port, reload=False, log_level="info")
+    finally:
+        if embedded:
+            embedded.stop()
+
+
+async def _with_database(work, *args):
+    from app import db
+    from app.config import get_settings
+
+    await db.open_database(get_settings())
+    try:
+        return await work(*args)
+    finally:
+        await db.close_database()
+
+
+def _seed(_: argparse.Namespace) -> None:
+    from app.seed import print_demo_logins, seed
+
+    asyncio.run(_with_database(seed))
+    print_demo_logins()
+
+
+def _create_admin(args: argparse.Namespace) -> None:
+    from app.seed import create_admin
+
+    asyncio.run(_with_database(create_admin, args.login, args.password, args.name))
+    print(f"系统管理员 {args.login} 已就绪")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m app", description="职称申报评审服务")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="加载字典与演示数据并启动服务")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-seed", action="store_true", help="不加载演示数据")
+    serve.set_defaults(func=_serve)
+    commands.add_parser("seed", help="加载字典与演示数据（可重复执行）").set_defaults(func=_seed)
+    admin = commands.add_parser("create-admin", help="创建或重置系统管理员")
+    admin.add_argument("--login", required=True)
+    admin.add_argument("--password", required=True)
+    admin.add_argument("--name", default="系统管理员")
+    admin.set_defaults(func=_create_admin)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except Exception as exc:  # a clear line for the operator instead of a traceback
+        from app.errors import AppError
+
+        if isinstance(exc, AppError):
+            print(f"错误：{exc.message}", file=sys.stderr)
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Persons, units (tree), users, roles, sessions, lockout, recovery and unit permission applications."""

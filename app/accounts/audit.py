@@ -1,0 +1,25 @@
+"""The security audit log: who did what to which account, when and from where."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from beanie import PydanticObjectId
+
+from app.accounts.enums import AuditKind
+from app.accounts.models import AuditEvent, User
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+async def record(kind: AuditKind, *, client: ClientInfo, actor: User | None = None,
+                 user_id: PydanticObjectId | None = None, unit_id: PydanticObjectId | None = None,
+                 **detail: Any) -> None:
+    await AuditEvent(
+        kind=kind, actor_id=actor.id if actor else None, actor_login=actor.login if actor else None,
+        user_id=user_id if user_id is not None else (actor.id if actor else None), unit_id=unit_id,
+        ip=client.ip, user_agent=(client.user_agent or "")[:300] or None, detail=detail,
+    ).insert()

@@ -1,0 +1,69 @@
+from enum import StrEnum
+
+
+class IdType(StrEnum):
+    resident = "resident"          # 居民身份证
+    passport = "passport"          # 护照
+    hk_macau = "hk_macau"          # 港澳居民来往内地通行证
+    taiwan = "taiwan"              # 台湾居民来往大陆通行证
+    foreign_permit = "foreign_permit"  # 外国人永久居留身份证
+
+
+ID_TYPE_LABELS = {
+    IdType.resident: "居民身份证", IdType.passport: "护照", IdType.hk_macau: "港澳居民来往内地通行证",
+    IdType.taiwan: "台湾居民来往大陆通行证", IdType.foreign_permit: "外国人永久居留身份证",
+}
+
+
+class AccountKind(StrEnum):
+    person = "person"   # self-registered professional
+    unit = "unit"       # the account a unit registers (or is given) to administer itself
+    sub = "sub"         # a sub-account (工作账号) a unit creates for its staff or applicants
+
+
+class Role(StrEnum):
+    applicant = "applicant"
+    unit_admin = "unit_admin"
+    unit_handler = "unit_handler"
+    dept_handler = "dept_handler"
+    hr_handler = "hr_handler"
+    committee_senior = "committee_senior"
+    committee_intermediate = "committee_intermediate"
+    committee_junior = "committee_junior"
+    expert = "expert"
+    archivist = "archivist"
+    sysadmin = "sysadmin"
+
+
+ROLE_LABELS = {
+    Role.applicant: "申报人", Role.unit_admin: "单位管理员", Role.unit_handler: "单位经办人",
+    Role.dept_handler: "主管部门经办人", Role.hr_handler: "人社局经办人", Role.committee_senior: "高评办经办人",
+    Role.committee_intermediate: "中评办经办人", Role.committee_junior: "初评办经办人",
+    Role.expert: "评审专家", Role.archivist: "档案管理员", Role.sysadmin: "系统管理员",
+}
+
+COMMITTEE_ROLES = frozenset({Role.committee_senior, Role.committee_intermediate, Role.committee_junior})
+
+
+class AuditKind(StrEnum):
+    register = "register"
+    unit_register = "unit_register"
+    unit_create = "unit_create"
+    login = "login"
+    login_failed = "login_failed"
+    locked = "locked"
+    unlocked = "unlocked"
+    logout = "logout"
+    password_changed = "password_changed"
+    password_reset = "password_reset"
+    recovery_code_sent = "recovery_code_sent"
+    login_name_sent = "login_name_sent"
+    role_granted = "role_granted"
+    role_revoked = "role_revoked"
+    account_created = "account_created"
+    account_enabled = "account_enabled"
+    account_disabled = "account_disabled"
+    account_deleted = "account_deleted"
+    permission_applied = "permission_applied"
+    permission_decided = "permission_decided"
+    unit_updated = "unit_updated"

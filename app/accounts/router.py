@@ -1,0 +1,127 @@
+import base64
+from typing import Literal
+
+from beanie import PydanticObjectId
+from fastapi import APIRouter, Query, Response, status
+
+from app.accounts import captcha, service
+from app.accounts.deps import CSRF_COOKIE, SESSION_COOKIE, Client, CurrentAuth, CurrentUser, SysAdmin
+from app.accounts.enums import AuditKind, Role
+from app.accounts.models import AuditEvent, User
+from app.accounts.schemas import (CaptchaOut, LoginNameRecovery, LoginOut, LoginRequest, PasswordChange,
+                                  PersonRegistration, ProfileUpdate, RecoveryCodeRequest, RecoveryReset, SentOut,
+                                  UserOut)
+from app.config import get_settings
+from app.errors import NotFound
+from app.units import service as units_service
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+
+
+async def user_out(user: User, *, reveal: bool = False) -> UserOut:
+    return UserOut.build(user, unit_names=await units_service.unit_names(g.unit_id for g in user.roles),
+                         reveal=reveal)
+
+
+def set_session_cookies(response: Response, token: str, csrf_token: str) -> None:
+    settings = get_settings()
+    max_age = settings.session_absolute_hours * 3600
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+                        max_age=max_age, path="/")
+    response.set_cookie(CSRF_COOKIE, csrf_token, httponly=False, samesite="lax", secure=settings.cookie_secure,
+                        max_age=max_age, path="/")
+
+
+@router.post("/auth/register", status_code=status.HTTP_201_CREATED, response_model=UserOut,
+             summary="个人注册")
+async def register(data: PersonRegistration, client: Client) -> UserOut:
+    user = await service.register_person(data=data, client=client)
+    return await user_out(user, reveal=True)
+
+
+@router.get("/auth/captcha", response_model=CaptchaOut, summary="图片验证码")
+async def new_captcha(purpose: Literal["login", "recovery"] = "login") -> CaptchaOut:
+    captcha_id, _answer, png = await captcha.issue(purpose)
+    return CaptchaOut(captcha_id=str(captcha_id), image="data:image/png;base64," + base64.b64encode(png).decode())
+
+
+@router.post("/auth/login", response_model=LoginOut, summary="登录（登录名或证件号码）")
+async def login(data: LoginRequest, client: Client, response: Response) -> LoginOut:
+    user, session, token = await service.login(login=data.login, password=data.password, captcha_id=data.captcha_id,
+                                               captcha_answer=data.captcha_answer, client=client)
+    set_session_cookies(response, token, session.csrf_token)
+    return LoginOut(token=token, csrf_token=session.csrf_token, must_change_password=user.must_change_password,
+                    user=await user_out(user, reveal=True))
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, summary="退出登录")
+async def logout(auth: CurrentAuth, client: Client, response: Response) -> Response:
+    await service.close_session(session=auth.session, user=auth.user, client=client)
+    response.status_code = status.HTTP_204_NO_CONTENT
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=UserOut, summary="当前账号")
+async def me(user: CurrentUser) -> UserOut:
+    return await user_out(user, reveal=True)
+
+
+@router.patch("/me", response_model=UserOut, summary="修改联系方式（姓名与证件号码不可修改）")
+async def update_me(data: ProfileUpdate, user: CurrentUser) -> UserOut:
+    return await user_out(await service.update_profile(actor=user, data=data), reveal=True)
+
+
+@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT, summary="修改密码")
+async def change_password(data: PasswordChange, auth: CurrentAuth, client: Client) -> None:
+    await service.change_password(actor=auth.user, session=auth.session, old_password=data.old_password,
+                                  new_password=data.new_password, client=client)
+
+
+@router.post("/auth/recovery/code", response_model=SentOut, summary="找回密码：发送验证码")
+async def recovery_code(data: RecoveryCodeRequest, client: Client) -> SentOut:
+    channel, sent_to = await service.send_recovery_code(login=data.login, channel=data.channel,
+                                                        captcha_id=data.captcha_id,
+                                                        captcha_answer=data.captcha_answer, client=client)
+    ttl = get_settings().recovery_code_ttl_seconds
+    return SentOut(channel=channel, sent_to=sent_to, expires_in_seconds=ttl,
+                   message=f"验证码已发送至 {sent_to}，{ttl // 60}分钟内有效")
+
+
+@router.post("/auth/recovery/reset", status_code=status.HTTP_204_NO_CONTENT, summary="找回密码：设置新密码")
+async def recovery_reset(data: RecoveryReset, client: Client) -> None:
+    await service.reset_password_with_code(login=data.login, code=data.code, new_password=data.new_password,
+                                           client=client)
+
+
+@router.post("/auth/recovery/login-name", response_model=SentOut, summary="找回登录名")
+async def recovery_login_name(data: LoginNameRecovery, client: Client) -> SentOut:
+    sent_to = await service.send_login_name(name=data.name, id_number=data.id_number, phone=data.phone,
+                                            captcha_id=data.captcha_id, captcha_answer=data.captcha_answer,
+                                            client=client)
+    return SentOut(channel="sms", sent_to=sent_to, message=f"登录名已发送至 {sent_to}")
+
+
+@router.post("/users/{user_id}/unlock", status_code=status.HTTP_204_NO_CONTENT, summary="解锁账号")
+async def unlock(user_id: PydanticObjectId, actor: CurrentUser, client: Client) -> None:
+    user = await User.get(user_id)
+    may = user is not None and (actor.has_role(Role.sysadmin)
+                                or (user.unit_id is not None and actor.has_role(Role.unit_admin, user.unit_id)))
+    if not may:
+        raise NotFound("账号不存在")
+    await service.unlock(actor=actor, user=user, client=client)
+
+
+@router.get("/audit", summary="安全审计日志（系统管理员）")
+async def audit_log(_: SysAdmin, user_id: PydanticObjectId | None = None, kind: AuditKind | None = None,
+                    limit: int = Query(100, ge=1, le=1000)) -> list[dict]:
+    query: dict = {}
+    if user_id:
+        query["user_id"] = user_id
+    if kind:
+        query["kind"] = kind
+    events = await AuditEvent.find(query).sort("-at").limit(limit).to_list()
+    return [{"kind": e.kind, "at": e.at, "actor_login": e.actor_login,
+             "user_id": str(e.user_id) if e.user_id else None, "unit_id": str(e.unit_id) if e.unit_id else None,
+             "ip": e.ip, "detail": e.detail} for e in events]

@@ -1,0 +1,1 @@
+"""Dictionaries (regions, unit natures, industries, series → levels → titles → specialties, …) and batches."""

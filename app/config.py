@@ -1,0 +1,49 @@
+"""Settings from the environment (prefix ZC_, plus the conventional MONGODB_URI)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-secret-change-me"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZC_", env_file=".env", extra="ignore")
+
+    env: str = Field(default="dev", description="dev | test | prod")
+    secret_key: str = DEFAULT_SECRET
+    # Unset: the app starts the embedded SecantusDB server itself, with its data under var/.
+    mongodb_uri: str | None = Field(default=None, validation_alias=AliasChoices("MONGODB_URI", "ZC_MONGODB_URI"))
+    database: str = "zhicheng"
+    var_dir: Path = PROJECT_ROOT / "var"
+    embedded_port: int = 27317
+
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    cookie_secure: bool = False
+
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    captcha_ttl_seconds: int = 300
+    recovery_code_ttl_seconds: int = 600
+    recovery_code_interval_seconds: int = 60
+    recovery_codes_per_hour: int = 5
+    recovery_max_attempts: int = 5
+
+    message_gateway: str = Field(default="outbox", description="outbox: write to the outbox collection and the log")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if self.env not in ("dev", "test") and self.secret_key == DEFAULT_SECRET:
+            raise ValueError("ZC_SECRET_KEY 仍为默认值：非开发环境必须设置自己的密钥")
+        if self.env not in ("dev", "test") and not self.mongodb_uri:
+            raise ValueError("MONGODB_URI 未设置：内嵌数据库只用于开发与测试")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,76 @@
+"""Database lifecycle: the client, Beanie's document models and the GridFS bucket."""
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from beanie import init_beanie
+from gridfs import AsyncGridFSBucket
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.config import Settings
+from app.embedded import EmbeddedServer
+
+
+def document_models() -> list[type]:
+    from app.accounts.models import AuditEvent, Captcha, LoginFailure, RecoveryCode, Session, User
+    from app.catalog.models import DictionaryEntry
+    from app.messaging.models import OutboxMessage
+    from app.units.models import PermissionApplication, Unit
+
+    return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
+            DictionaryEntry, OutboxMessage]
+
+
+@dataclass
+class Database:
+    client: AsyncMongoClient
+    db: AsyncDatabase
+    bucket: AsyncGridFSBucket
+    embedded: EmbeddedServer | None = None
+
+    async def close(self) -> None:
+        await self.client.close()
+        if self.embedded:
+            self.embedded.stop()
+
+
+_current: Database | None = None
+
+
+def current() -> Database:
+    if _current is None:
+        raise RuntimeError("database not opened")
+    return _current
+
+
+def resolve_uri(settings: Settings) -> tuple[str, EmbeddedServer | None]:
+    if settings.mongodb_uri:
+        return settings.mongodb_uri, None
+    embedded = EmbeddedServer(settings.var_dir / "secantus", settings.embedded_port)
+    return embedded.start(), embedded
+
+
+async def open_database(settings: Settings) -> Database:
+    global _current
+    uri, embedded = resolve_uri(settings)
+    client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000)
+    db = client[settings.database]
+    await init_beanie(database=db, document_models=document_models())
+    _current = Database(client=client, db=db, bucket=AsyncGridFSBucket(db), embedded=embedded)
+    return _current
+
+
+async def close_database() -> None:
+    global _current
+    if _current:
+        await _current.close()
+        _current = None
+
+
+@asynccontextmanager
+async def transaction():
+    """A multi-document transaction (never around GridFS, which refuses them)."""
+    async with current().client.start_session() as session:
+        async with await session.start_transaction():
+            yield session

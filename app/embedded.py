@@ -1,0 +1,88 @@
+"""The embedded development database: a SecantusDB server run as a separate process.
+
+SecantusDB is GPL-2.0-only and beta, so it is never imported: the app only launches its
+`secantusd-py` command when MONGODB_URI is unset (development and demos).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+
+class EmbeddedServerError(RuntimeError):
+    pass
+
+
+def _executable() -> str:
+    beside_python = Path(sys.executable).with_name("secantusd-py")
+    found = str(beside_python) if beside_python.exists() else shutil.which("secantusd-py")
+    if not found:
+        raise EmbeddedServerError(
+            "未找到 secantusd-py：请先运行 scripts/bootstrap.sh 安装开发依赖，或设置 MONGODB_URI 指向 MongoDB")
+    return found
+
+
+def answers(uri: str, timeout_ms: int = 500) -> bool:
+    client = MongoClient(uri, serverSelectionTimeoutMS=timeout_ms)
+    try:
+        client.admin.command("ping")
+        return True
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmbeddedServer:
+    """Starts `secantusd-py` on loopback, waits until it answers, stops it on close."""
+
+    def __init__(self, storage_path: Path, port: int, log_path: Path | None = None):
+        self.storage_path = Path(storage_path)
+        self.port = port
+        self.log_path = log_path or self.storage_path.parent / "secantusd.log"
+        self.uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        self._process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> str:
+        if answers(self.uri):
+            return self.uri  # one already serves this folder (e.g. `seed` while `serve` runs)
+        self.storage_path.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self._process = subprocess.Popen(
+            [_executable(), "--host", "127.0.0.1", "--port", str(self.port),
+             "--storage-path", str(self.storage_path), "--log-level", "WARNING"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env={**os.environ},
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise EmbeddedServerError(f"内嵌数据库启动失败，详见 {self.log_path}")
+            if answers(self.uri, timeout_ms=300):
+                return self.uri
+            time.sleep(0.2)
+        self.stop()
+        raise EmbeddedServerError(f"内嵌数据库 {timeout:.0f} 秒内未就绪，详见 {self.log_path}")
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        self._process = None

@@ -1,0 +1,129 @@
+"""The one error shape: {"code", "message" (Chinese), "field"}, JSON for /api and a page for the web."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class AppError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "请求有误"
+
+    def __init__(self, message: str | None = None, *, field: str | None = None, code: str | None = None,
+                 status: int | None = None, **extra: Any):
+        self.message = message or self.message
+        self.field = field
+        self.code = code or self.code
+        self.status = status or self.status
+        self.extra = extra
+        super().__init__(self.message)
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message, "field": self.field}
+        body.update(self.extra)
+        return body
+
+
+class ValidationFailed(AppError):
+    status = 422
+    code = "invalid"
+    message = "输入不符合要求"
+
+
+class NotAuthenticated(AppError):
+    status = 401
+    code = "not_authenticated"
+    message = "请先登录"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+    message = "无权执行此操作"
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+    message = "记录不存在"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+    message = "与当前状态冲突"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    code = "too_many_requests"
+    message = "操作过于频繁，请稍后再试"
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "此项必填",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "string_pattern_mismatch": "格式不正确",
+    "value_error": "取值不正确",
+    "enum": "不是允许的选项",
+    "literal_error": "不是允许的选项",
+    "int_parsing": "应为整数",
+    "bool_parsing": "应为是或否",
+    "date_from_datetime_parsing": "日期格式不正确",
+    "date_parsing": "日期格式不正确",
+    "json_invalid": "请求体不是有效的 JSON",
+    "model_attributes_type": "请求体格式不正确",
+    "dict_type": "请求体格式不正确",
+}
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "cookie")]
+        field = ".".join(loc) or None
+        kind = err.get("type", "")
+        message = _PYDANTIC_MESSAGES.get(kind, "输入不符合要求")
+        if kind == "value_error":
+            # Our validators raise ValueError with a Chinese message; pydantic prefixes "Value error, ".
+            text = str(err.get("msg", "")).removeprefix("Value error, ")
+            message = text if _has_chinese(text) else "格式不正确"
+        errors.append({"field": field, "message": message})
+    first = errors[0] if errors else {"field": None, "message": "输入不符合要求"}
+    return {"code": "invalid", "message": first["message"], "field": first["field"], "errors": errors}
+
+
+def wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api") and "text/html" in request.headers.get("accept", "")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    from app.web.pages import render_error_page  # the web layer owns its look
+
+    def respond(request: Request, status: int, body: dict[str, Any]) -> Response:
+        if wants_html(request):
+            return render_error_page(request, status, body)
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        return respond(request, exc.status, exc.body())
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return respond(request, 422, _validation_body(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {404: ("not_found", "页面或接口不存在"), 405: ("method_not_allowed", "不支持的请求方法")}
+        code, message = messages.get(exc.status_code, ("http_error", str(exc.detail)))
+        return respond(request, exc.status_code, {"code": code, "message": message, "field": None})

@@ -1,0 +1,48 @@
+"""The application: create_app() wires routers, error handlers and the database lifespan."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import db
+from app.config import Settings, get_settings
+from app.errors import install_error_handlers
+
+log = logging.getLogger("app")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from app.catalog import service as catalog
+        from app.catalog.models import DictionaryEntry
+
+        await db.open_database(settings)
+        if await DictionaryEntry.find_one({}) is None:
+            await catalog.load_dictionaries()
+        try:
+            yield
+        finally:
+            await db.close_database()
+
+    app = FastAPI(title="职称申报评审服务", version="0.1.0", lifespan=lifespan,
+                  description="职称申报、审核、评审与材料生成。错误统一为 {code, message, field}。")
+    install_error_handlers(app)
+
+    from app.accounts.router import router as accounts_router
+    from app.catalog.router import router as catalog_router
+    from app.units.router import router as units_router
+    from app.web.pages import STATIC_DIR
+    from app.web.router import router as web_router
+
+    for router in (accounts_router, units_router, catalog_router, web_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Outgoing messages (SMS and email) behind one gateway interface."""

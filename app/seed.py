@@ -1,0 +1,95 @@
+"""Dictionaries and demo data from fixtures/; every step is an upsert, so seeding twice changes nothing."""
+
+import json
+
+from app.accounts.enums import AccountKind, Role
+from app.accounts.models import RoleGrant, User
+from app.accounts.secrets import hash_password
+from app.catalog import service as catalog
+from app.clock import utcnow
+from app.config import PROJECT_ROOT
+from app.units.enums import ApplicationStatus, UnitCategory, UnitStatus, handler_role_for
+from app.units.models import AutoCheck, PermissionApplication, Unit
+
+DEMO = PROJECT_ROOT / "fixtures" / "demo.json"
+
+
+def demo_data() -> dict:
+    return json.loads(DEMO.read_text(encoding="utf-8"))
+
+
+async def create_admin(login: str, password: str, name: str = "系统管理员") -> User:
+    from app.accounts.service import check_password_policy
+
+    check_password_policy(password, login=login)
+    user = await User.find_one(User.login_key == login.lower())
+    if user is None:
+        user = User(login=login, login_key=login.lower(), kind=AccountKind.person, name=name,
+                    password_hash=hash_password(password), roles=[RoleGrant(role=Role.sysadmin)])
+        await user.insert()
+    else:
+        await User.get_pymongo_collection().update_one({"_id": user.id}, {"$set": {
+            "password_hash": hash_password(password), "failed_logins": 0, "locked_until": None, "enabled": True},
+            "$addToSet": {"roles": RoleGrant(role=Role.sysadmin).model_dump()}})
+    return user
+
+
+async def _seed_units(units: list[dict]) -> dict[str, Unit]:
+    by_key: dict[str, Unit] = {}
+    for spec in units:
+        parent = by_key.get(spec.get("parent"))
+        unit = await Unit.find_one({"credit_code": spec["credit_code"], "parent_id": parent.id if parent else None})
+        if unit is None:
+            status = UnitStatus(spec["status"])
+            unit = Unit(name=spec["name"], credit_code=spec["credit_code"], category=UnitCategory(spec["category"]),
+                        nature=spec["nature"], industry=spec.get("industry"), region_code=spec["region_code"],
+                        legal_representative=spec["legal_representative"], contact_name=spec["contact_name"],
+                        contact_phone=spec["contact_phone"], parent_id=parent.id if parent else None,
+                        ancestors=(parent.ancestors + [parent.id]) if parent else [], status=status,
+                        approved_at=utcnow() if status == UnitStatus.approved else None, created_via="seed")
+            await unit.insert()
+            if status == UnitStatus.pending:
+                await PermissionApplication(
+                    unit_id=unit.id, reviewer_unit_id=parent.id if parent else None,
+                    unit_snapshot=unit.model_dump(include={"name", "credit_code", "region_code", "category"}),
+                    auto_check=AutoCheck(passed=True), status=ApplicationStatus.pending,
+                    submitted_by=unit.id).insert()
+        by_key[spec["key"]] = unit
+        if await User.find_one(User.login_key == spec["login"].lower()) is None:
+            await User(login=spec["login"], login_key=spec["login"].lower(), kind=AccountKind.unit, name=unit.name,
+                       phone=unit.contact_phone, password_hash=hash_password(spec["password"]), unit_id=unit.id,
+                       roles=[RoleGrant(role=Role.unit_admin, unit_id=unit.id),
+                              RoleGrant(role=handler_role_for(unit.category), unit_id=unit.id)]).insert()
+    return by_key
+
+
+async def _seed_persons(persons: list[dict], units: dict[str, Unit]) -> None:
+    for spec in persons:
+        if await User.find_one({"$or": [{"login_key": spec["login"].lower()}, {"id_number": spec["id_number"]}]}):
+            continue
+        roles = [RoleGrant(role=Role.applicant)]
+        if spec.get("handler_of"):
+            unit = units[spec["handler_of"]]
+            roles.append(RoleGrant(role=handler_role_for(unit.category), unit_id=unit.id))
+        await User(login=spec["login"], login_key=spec["login"].lower(), kind=AccountKind.person, name=spec["name"],
+                   id_type="resident", id_number=spec["id_number"], phone=spec["phone"], email=spec.get("email"),
+                   password_hash=hash_password(spec["password"]), roles=roles).insert()
+
+
+async def seed() -> None:
+    data = demo_data()
+    await catalog.load_dictionaries()
+    await create_admin(data["admin"]["login"], data["admin"]["password"], data["admin"]["name"])
+    units = await _seed_units(data["units"])
+    await _seed_persons(data["persons"], units)
+
+
+def print_demo_logins() -> None:
+    data = demo_data()
+    print("\n演示账号 / demo logins (http://127.0.0.1:8000):")
+    print(f"  系统管理员      {data['admin']['login']:<10} {data['admin']['password']}")
+    for spec in data["units"]:
+        print(f"  {spec['name']:<18} {spec['login']:<10} {spec['password']}")
+    for spec in data["persons"]:
+        print(f"  申报人 {spec['name']:<12} {spec['login']:<10} {spec['password']}")
+    print()

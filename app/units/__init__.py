@@ -1,0 +1,1 @@
+"""Units: registration, the tree, top-down creation, permission applications and staff."""

@@ -1,0 +1,148 @@
+from beanie import PydanticObjectId
+from fastapi import APIRouter, Query, status
+
+from app.accounts.deps import Client, CurrentUser
+from app.accounts.enums import Role
+from app.accounts.schemas import UserOut
+from app.units import service, staff
+from app.units.enums import ApplicationStatus
+from app.units.schemas import (ApplicationOut, ChildUnitCreation, ChildUnitOut, Credentials, PermissionDecision,
+                               RoleChange, StaffLink, StaffUpdate, SubAccountBatch, UnitBrief, UnitOut,
+                               UnitRegistration, UnitTreeNode, UnitUpdate)
+from app.units.enums import UNIT_CATEGORY_LABELS
+
+router = APIRouter(prefix="/api", tags=["units"])
+
+
+def staff_out(user, unit_names) -> UserOut:
+    """Staff lists mask ID numbers: a unit administrator needs to recognise people, not copy their IDs."""
+    return UserOut.build(user, unit_names=unit_names)
+
+
+@router.post("/units", status_code=status.HTTP_201_CREATED, response_model=UnitOut, summary="单位注册")
+async def register_unit(data: UnitRegistration, client: Client) -> UnitOut:
+    unit, _ = await service.register_unit(data=data, client=client)
+    return UnitOut.build(unit)
+
+
+@router.get("/units", response_model=list[UnitBrief], summary="模糊查询已开通单位")
+async def search_units(q: str = Query("", max_length=50), limit: int = Query(20, ge=1, le=50)) -> list[UnitBrief]:
+    return [UnitBrief(id=str(u.id), name=u.name, region_code=u.region_code,
+                      category_label=UNIT_CATEGORY_LABELS[u.category])
+            for u in await service.search_approved(q, limit=limit)]
+
+
+@router.get("/units/tree", response_model=list[UnitTreeNode], summary="单位树（可见范围内）")
+async def unit_tree(user: CurrentUser) -> list[UnitTreeNode]:
+    return await service.tree(actor=user)
+
+
+@router.get("/units/{unit_id}", response_model=UnitOut, summary="单位信息")
+async def get_unit(unit_id: PydanticObjectId, user: CurrentUser) -> UnitOut:
+    return UnitOut.build(await service.get_readable_unit(user, unit_id))
+
+
+@router.put("/units/{unit_id}", response_model=UnitOut, summary="修改单位信息")
+async def update_unit(unit_id: PydanticObjectId, data: UnitUpdate, user: CurrentUser, client: Client) -> UnitOut:
+    unit = await service.get_administered_unit(user, unit_id)
+    return UnitOut.build(await service.update_unit(actor=user, unit=unit, data=data, client=client))
+
+
+@router.post("/units/{unit_id}/children", status_code=status.HTTP_201_CREATED, response_model=ChildUnitOut,
+             summary="创建下级单位及其账号")
+async def create_child(unit_id: PydanticObjectId, data: ChildUnitCreation, user: CurrentUser,
+                       client: Client) -> ChildUnitOut:
+    parent = await service.get_readable_unit(user, unit_id)
+    unit, account = await service.create_child_unit(actor=user, parent=parent, data=data, client=client)
+    return ChildUnitOut(unit=UnitOut.build(unit), account=account)
+
+
+@router.post("/units/{unit_id}/permission-application", status_code=status.HTTP_201_CREATED,
+             response_model=ApplicationOut, summary="提交权限申请")
+async def apply_permission(unit_id: PydanticObjectId, user: CurrentUser, client: Client) -> ApplicationOut:
+    unit = await service.get_administered_unit(user, unit_id)
+    return ApplicationOut.build(await service.apply_for_permission(actor=user, unit=unit, client=client))
+
+
+@router.get("/permission-applications", response_model=list[ApplicationOut], summary="权限申请列表")
+async def list_applications(user: CurrentUser, status_: ApplicationStatus | None = Query(None, alias="status"),
+                            for_review: bool = False) -> list[ApplicationOut]:
+    return [ApplicationOut.build(a) for a in
+            await service.list_applications(actor=user, status=status_, for_review=for_review)]
+
+
+@router.post("/permission-applications/{application_id}/decision", response_model=ApplicationOut,
+             summary="审核权限申请（人社部门）")
+async def decide(application_id: PydanticObjectId, data: PermissionDecision, user: CurrentUser,
+                 client: Client) -> ApplicationOut:
+    return ApplicationOut.build(await service.decide_application(actor=user, application_id=application_id,
+                                                                 decision=data, client=client))
+
+
+@router.get("/units/{unit_id}/staff", response_model=list[UserOut], summary="工作人员与子账号")
+async def list_staff(unit_id: PydanticObjectId, user: CurrentUser) -> list[UserOut]:
+    unit = await service.get_administered_unit(user, unit_id)
+    members = await staff.list_staff(unit=unit)
+    names = await service.unit_names(g.unit_id for m in members for g in m.roles)
+    return [staff_out(m, names) for m in members]
+
+
+@router.post("/units/{unit_id}/staff", status_code=status.HTTP_201_CREATED, response_model=UserOut,
+             summary="按证件号码关联工作人员")
+async def link_staff(unit_id: PydanticObjectId, data: StaffLink, user: CurrentUser, client: Client) -> UserOut:
+    unit = await service.get_administered_unit(user, unit_id)
+    member = await staff.link_person(actor=user, unit=unit, id_number=data.id_number, role=data.role, client=client)
+    return staff_out(member, await service.unit_names(g.unit_id for g in member.roles))
+
+
+@router.post("/units/{unit_id}/sub-accounts", status_code=status.HTTP_201_CREATED, response_model=list[Credentials],
+             summary="创建子账号（单个或批量）；初始密码只显示一次")
+async def create_sub_accounts(unit_id: PydanticObjectId, data: SubAccountBatch, user: CurrentUser,
+                              client: Client) -> list[Credentials]:
+    unit = await service.get_administered_unit(user, unit_id)
+    return await staff.create_sub_accounts(actor=user, unit=unit, specs=data.accounts, client=client)
+
+
+@router.patch("/units/{unit_id}/staff/{user_id}", response_model=UserOut, summary="启用或停用子账号")
+async def update_staff(unit_id: PydanticObjectId, user_id: PydanticObjectId, data: StaffUpdate, user: CurrentUser,
+                       client: Client) -> UserOut:
+    unit = await service.get_administered_unit(user, unit_id)
+    member = await staff.get_staff_member(unit=unit, user_id=user_id)
+    member = await staff.set_enabled(actor=user, unit=unit, member=member, enabled=data.enabled, client=client)
+    return staff_out(member, await service.unit_names(g.unit_id for g in member.roles))
+
+
+@router.post("/units/{unit_id}/staff/{user_id}/reset-password", response_model=Credentials,
+             summary="重置子账号密码")
+async def reset_staff_password(unit_id: PydanticObjectId, user_id: PydanticObjectId, user: CurrentUser,
+                               client: Client) -> Credentials:
+    unit = await service.get_administered_unit(user, unit_id)
+    member = await staff.get_staff_member(unit=unit, user_id=user_id)
+    return await staff.reset_password(actor=user, unit=unit, member=member, client=client)
+
+
+@router.delete("/units/{unit_id}/staff/{user_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="删除子账号或解除关联")
+async def remove_staff(unit_id: PydanticObjectId, user_id: PydanticObjectId, user: CurrentUser,
+                       client: Client) -> None:
+    unit = await service.get_administered_unit(user, unit_id)
+    member = await staff.get_staff_member(unit=unit, user_id=user_id)
+    await staff.remove(actor=user, unit=unit, member=member, client=client)
+
+
+@router.post("/units/{unit_id}/staff/{user_id}/roles", response_model=UserOut, summary="授予角色")
+async def grant_role(unit_id: PydanticObjectId, user_id: PydanticObjectId, data: RoleChange, user: CurrentUser,
+                     client: Client) -> UserOut:
+    unit = await service.get_administered_unit(user, unit_id)
+    member = await staff.get_staff_member(unit=unit, user_id=user_id)
+    member = await staff.grant_role(actor=user, unit=unit, member=member, role=data.role, client=client)
+    return staff_out(member, await service.unit_names(g.unit_id for g in member.roles))
+
+
+@router.delete("/units/{unit_id}/staff/{user_id}/roles/{role}", response_model=UserOut, summary="撤销角色")
+async def revoke_role(unit_id: PydanticObjectId, user_id: PydanticObjectId, role: Role, user: CurrentUser,
+                      client: Client) -> UserOut:
+    unit = await service.get_administered_unit(user, unit_id)
+    member = await staff.get_staff_member(unit=unit, user_id=user_id)
+    member = await staff.revoke_role(actor=user, unit=unit, member=member, role=role, client=client)
+    return staff_out(member, await service.unit_names(g.unit_id for g in member.roles))

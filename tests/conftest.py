@@ -1,0 +1,74 @@
+"""One real database server per test session (SecantusDB, or MONGODB_URI), emptied before each test."""
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+_STORAGE = Path(tempfile.mkdtemp(prefix="zc-test-"))
+os.environ["ZC_ENV"] = "test"
+os.environ["ZC_VAR_DIR"] = str(_STORAGE)
+os.environ["ZC_DATABASE"] = f"zc_test_{uuid.uuid4().hex[:8]}"
+os.environ.setdefault("ZC_SECRET_KEY", "test-secret")
+
+_server = None
+if not os.environ.get("MONGODB_URI"):
+    from app.embedded import EmbeddedServer, free_port
+
+    _server = EmbeddedServer(_STORAGE / "secantus", free_port(), log_path=_STORAGE / "secantusd.log")
+    os.environ["MONGODB_URI"] = _server.start()
+
+import httpx  # noqa: E402
+from asgi_lifespan import LifespanManager  # noqa: E402
+
+from app import clock, db  # noqa: E402
+from app.config import get_settings  # noqa: E402
+
+get_settings.cache_clear()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _server:
+        _server.stop()
+
+
+@pytest.fixture(scope="session")
+async def app():
+    from app.main import create_app
+
+    application = create_app(get_settings())
+    async with LifespanManager(application, startup_timeout=60):
+        yield application
+    await _drop_database()
+
+
+async def _drop_database():
+    from pymongo import AsyncMongoClient
+
+    client = AsyncMongoClient(os.environ["MONGODB_URI"])
+    await client.drop_database(os.environ["ZC_DATABASE"])
+    await client.close()
+
+
+KEEP = {"dictionaries"}
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(app):
+    """Every test starts from the dictionaries alone, on the real clock."""
+    database = db.current().db
+    for name in await database.list_collection_names():
+        if name not in KEEP and not name.startswith("system."):
+            await database[name].delete_many({})
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+async def client(app):
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
