@@ -1,15 +1,19 @@
 """Database lifecycle: the client, Beanie's document models and the GridFS bucket."""
 
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from beanie import init_beanie
 from gridfs import AsyncGridFSBucket
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.config import Settings
 from app.embedded import EmbeddedServer
+
+T = TypeVar("T")
 
 
 def document_models() -> list[type]:
@@ -68,9 +72,8 @@ async def close_database() -> None:
         _current = None
 
 
-@asynccontextmanager
-async def transaction():
-    """A multi-document transaction (never around GridFS, which refuses them)."""
+async def in_transaction(work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+    """Runs `work(session)` in a multi-document transaction, retried on transient write conflicts
+    (so two racing requests end in one success and one clean refusal). Never around GridFS."""
     async with current().client.start_session() as session:
-        async with await session.start_transaction():
-            yield session
+        return await session.with_transaction(work)

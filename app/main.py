@@ -42,6 +42,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (accounts_router, units_router, catalog_router, web_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/api/health", tags=["ops"], summary="健康检查（含数据库）")
+    async def health() -> dict:
+        await db.current().db.command("ping")
+        return {"status": "ok"}
+
     return app
 
 

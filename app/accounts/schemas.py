@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from app.accounts import validators
 from app.accounts.enums import ID_TYPE_LABELS, ROLE_LABELS, IdType, Role
@@ -25,13 +25,10 @@ class PersonIdentity(Strict):
     id_type: IdType = IdType.resident
     id_number: str = Field(min_length=5, max_length=20)
 
-    @model_validator(mode="after")
-    def _id_number(self) -> "PersonIdentity":
-        try:
-            self.id_number = check_id_number(self.id_type, self.id_number)
-        except ValueError as exc:
-            raise ValueError(str(exc)) from None
-        return self
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str, info: ValidationInfo) -> str:
+        return check_id_number(info.data.get("id_type", IdType.resident), value)
 
 
 class PersonRegistration(PersonIdentity):

@@ -124,6 +124,20 @@ def _unit_account(*, unit: Unit, login: str, password: str, must_change: bool, c
                 must_change_password=must_change, roles=roles, unit_id=unit.id, created_by=created_by)
 
 
+async def _insert_unit_with_account(unit: Unit, account: User) -> None:
+    """The unit and its account are stored together or not at all."""
+    unit.id = unit.id or PydanticObjectId()
+    account.unit_id = unit.id
+    for grant in account.roles:
+        grant.unit_id = unit.id
+
+    async def work(session) -> None:
+        await unit.insert(session=session)
+        await accounts_service.insert_user(account, session=session)
+
+    await db.in_transaction(work)
+
+
 async def register_unit(*, data: UnitRegistration, client: ClientInfo) -> tuple[Unit, User]:
     if data.category not in SELF_REGISTRABLE:
         raise ValidationFailed("人社部门由上级单位创建，不能自行注册", field="category", code="category_not_allowed")
@@ -144,12 +158,7 @@ async def register_unit(*, data: UnitRegistration, client: ClientInfo) -> tuple[
                 category=data.category, credit_code_valid=code_valid, parent_id=parent_id,
                 ancestors=(parent.ancestors + [parent.id]) if parent else [], created_via="self")
     user = _unit_account(unit=unit, login=data.login, password=data.password, must_change=False)
-    async with db.transaction() as session:
-        await unit.insert(session=session)
-        user.unit_id = unit.id
-        for grant in user.roles:
-            grant.unit_id = unit.id
-        await accounts_service.insert_user(user, session=session)
+    await _insert_unit_with_account(unit, user)
     await audit.record(AuditKind.unit_register, client=client, actor=user, unit_id=unit.id,
                        credit_code_valid=code_valid)
     return unit, user
@@ -179,12 +188,7 @@ async def create_child_unit(*, actor: User, parent: Unit, data: ChildUnitCreatio
                 created_via="top_down", created_by=actor.id)
     password = new_initial_password()
     account = _unit_account(unit=unit, login=data.login, password=password, must_change=True, created_by=actor.id)
-    async with db.transaction() as session:
-        await unit.insert(session=session)
-        account.unit_id = unit.id
-        for grant in account.roles:
-            grant.unit_id = unit.id
-        await accounts_service.insert_user(account, session=session)
+    await _insert_unit_with_account(unit, account)
     await audit.record(AuditKind.unit_create, client=client, actor=actor, unit_id=unit.id, parent_id=str(parent.id))
     await audit.record(AuditKind.account_created, client=client, actor=actor, user_id=account.id, unit_id=unit.id)
     return unit, Credentials(user_id=str(account.id), login=account.login, name=account.name,
@@ -231,13 +235,16 @@ async def apply_for_permission(*, actor: User, unit: Unit, client: ClientInfo) -
                                         "legal_representative", "contact_name", "contact_phone", "address"})
     application = PermissionApplication(unit_id=unit.id, reviewer_unit_id=reviewer.id if reviewer else None,
                                         unit_snapshot=snapshot, auto_check=check, submitted_by=actor.id)
-    async with db.transaction() as session:
+
+    async def work(session) -> None:
         moved = await Unit.get_pymongo_collection().update_one(
             {"_id": unit.id, "status": {"$in": [UnitStatus.registered, UnitStatus.rejected]}},
             {"$set": {"status": UnitStatus.pending}, "$inc": {"version": 1}}, session=session)
         if moved.matched_count != 1:
             raise Conflict("权限申请已提交，正在审核中", code="application_pending")
         await application.insert(session=session)
+
+    await db.in_transaction(work)
     await audit.record(AuditKind.permission_applied, client=client, actor=actor, unit_id=unit.id,
                        auto_check_passed=check.passed)
     return application
@@ -276,7 +283,8 @@ async def decide_application(*, actor: User, application_id: PydanticObjectId, d
         raise ValidationFailed("审核不通过须填写原因", field="reason", code="reason_required")
     new_status = ApplicationStatus.approved if decision.approve else ApplicationStatus.rejected
     now = utcnow()
-    async with db.transaction() as session:
+
+    async def work(session) -> None:
         decided = await PermissionApplication.get_pymongo_collection().update_one(
             {"_id": application.id, "status": ApplicationStatus.pending},
             {"$set": {"status": new_status, "decided_by": actor.id, "decided_at": now,
@@ -288,6 +296,8 @@ async def decide_application(*, actor: User, application_id: PydanticObjectId, d
             unit_set["approved_at"] = now
         await Unit.get_pymongo_collection().update_one({"_id": application.unit_id},
                                                        {"$set": unit_set, "$inc": {"version": 1}}, session=session)
+
+    await db.in_transaction(work)
     await audit.record(AuditKind.permission_decided, client=client, actor=actor, unit_id=application.unit_id,
                        approved=decision.approve, reason=decision.reason)
     return await PermissionApplication.get(application.id)

@@ -92,9 +92,12 @@ async def create_sub_accounts(*, actor: User, unit: Unit, specs: list[SubAccount
                           must_change_password=True, unit_id=unit.id, created_by=actor.id,
                           roles=[RoleGrant(role=spec.role, unit_id=None if spec.role == Role.applicant else unit.id,
                                            granted_by=actor.id)]))
-    async with db.transaction() as session:
+
+    async def work(session) -> None:
         for user in users:
             await accounts_service.insert_user(user, session=session)
+
+    await db.in_transaction(work)
     for user in users:
         await audit.record(AuditKind.account_created, client=client, actor=actor, user_id=user.id, unit_id=unit.id)
     return [Credentials(user_id=str(u.id), login=u.login, name=u.name, initial_password=p)

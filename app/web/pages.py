@@ -1,15 +1,46 @@
-"""Templates, static files and the page renderer shared by every web route."""
+"""Templates, static files, the page renderer and the sign-in gate shared by every web route."""
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+
+from app.accounts.deps import Auth
+from app.accounts.enums import ROLE_LABELS, Role
+from app.accounts.models import User
+from app.clock import local_text
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
+PASSWORD_PAGE = "/account/password"
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
+
+# (path, label, roles that see it; empty = every signed-in user)
+NAV = (
+    ("/", "首页", ()),
+    ("/unit", "单位管理", (Role.unit_admin,)),
+    ("/review/permissions", "权限申请审核", (Role.hr_handler, Role.sysadmin)),
+    ("/admin/units", "单位树", (Role.hr_handler, Role.sysadmin)),
+    ("/account", "我的账号", ()),
+)
+
+
+def nav_for(user: User | None) -> list[tuple[str, str]]:
+    if user is None:
+        return [("/login", "登录"), ("/register", "个人注册"), ("/register/unit", "单位注册")]
+    return [(path, label) for path, label, roles in NAV if not roles or any(user.has_role(r) for r in roles)]
+
+
+def role_text(user: User) -> str:
+    labels = dict.fromkeys(ROLE_LABELS[g.role] for g in user.roles)
+    return "、".join(labels) or "无角色"
+
+
+templates.env.globals.update(nav_for=nav_for, role_text=role_text, ROLE_LABELS=ROLE_LABELS)
+templates.env.filters["local"] = lambda moment: local_text(moment) if moment else ""
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -19,3 +50,21 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 
 def render_error_page(request: Request, status: int, body: dict[str, Any]) -> HTMLResponse:
     return render(request, "error.html", status=status, error=body, status_code=status)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: an open redirect after login would be a phishing aid."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
+
+
+def signed_in(request: Request, auth: Auth | None) -> User | RedirectResponse:
+    """The page's user, or where to send them: the login page, or the forced password change."""
+    if auth is None:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(path, safe='')}", status_code=303)
+    request.state.user = auth.user
+    if auth.user.must_change_password and request.url.path != PASSWORD_PAGE:
+        return RedirectResponse(PASSWORD_PAGE, status_code=303)
+    return auth.user
