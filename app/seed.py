@@ -9,6 +9,7 @@ from app.catalog import service as catalog
 from app.clock import utcnow
 from app.config import PROJECT_ROOT
 from app.units.enums import ApplicationStatus, UnitCategory, UnitStatus, handler_role_for
+from app.units import service as units_service
 from app.units.models import AutoCheck, PermissionApplication, Unit
 
 DEMO = PROJECT_ROOT / "fixtures" / "demo.json"
@@ -25,11 +26,11 @@ async def create_admin(login: str, password: str, name: str = "系统管理员")
     user = await User.find_one(User.login_key == login.lower())
     if user is None:
         user = User(login=login, login_key=login.lower(), kind=AccountKind.person, name=name,
-                    password_hash=hash_password(password), roles=[RoleGrant(role=Role.sysadmin)])
+                    password_hash=await hash_password(password), roles=[RoleGrant(role=Role.sysadmin)])
         await user.insert()
     else:
         await User.get_pymongo_collection().update_one({"_id": user.id}, {"$set": {
-            "password_hash": hash_password(password), "failed_logins": 0, "locked_until": None, "enabled": True},
+            "password_hash": await hash_password(password), "failed_logins": 0, "locked_until": None, "enabled": True},
             "$addToSet": {"roles": RoleGrant(role=Role.sysadmin).model_dump()}})
     return user
 
@@ -56,10 +57,9 @@ async def _seed_units(units: list[dict]) -> dict[str, Unit]:
                     submitted_by=unit.id).insert()
         by_key[spec["key"]] = unit
         if await User.find_one(User.login_key == spec["login"].lower()) is None:
-            await User(login=spec["login"], login_key=spec["login"].lower(), kind=AccountKind.unit, name=unit.name,
-                       phone=unit.contact_phone, password_hash=hash_password(spec["password"]), unit_id=unit.id,
-                       roles=[RoleGrant(role=Role.unit_admin, unit_id=unit.id),
-                              RoleGrant(role=handler_role_for(unit.category), unit_id=unit.id)]).insert()
+            account = await units_service.unit_account(unit=unit, login=spec["login"], password=spec["password"],
+                                                       must_change=False)
+            await account.insert()
     return by_key
 
 
@@ -73,7 +73,7 @@ async def _seed_persons(persons: list[dict], units: dict[str, Unit]) -> None:
             roles.append(RoleGrant(role=handler_role_for(unit.category), unit_id=unit.id))
         await User(login=spec["login"], login_key=spec["login"].lower(), kind=AccountKind.person, name=spec["name"],
                    id_type="resident", id_number=spec["id_number"], phone=spec["phone"], email=spec.get("email"),
-                   password_hash=hash_password(spec["password"]), roles=roles).insert()
+                   password_hash=await hash_password(spec["password"]), roles=roles).insert()
 
 
 async def seed() -> None:

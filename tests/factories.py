@@ -7,7 +7,8 @@ from app.accounts.enums import AccountKind, Role
 from app.accounts.models import RoleGrant, User
 from app.accounts.secrets import hash_password
 from app.accounts.validators import credit_code_check_char, resident_id_check_char
-from app.units.enums import UnitCategory, UnitStatus, handler_role_for
+from app.units import service as units_service
+from app.units.enums import UnitCategory, UnitStatus
 from app.units.models import Unit
 
 PASSWORD = "Passw0rd!x"
@@ -46,7 +47,7 @@ async def create_person(*, roles: list[RoleGrant] | None = None, **overrides) ->
     data = person_payload(**overrides)
     user = User(login=data["login"], login_key=data["login"].lower(), kind=AccountKind.person, name=data["name"],
                 id_type=data["id_type"], id_number=data["id_number"], phone=data["phone"], email=data["email"],
-                password_hash=hash_password(data["password"]),
+                password_hash=await hash_password(data["password"]),
                 roles=roles if roles is not None else [RoleGrant(role=Role.applicant)])
     await user.insert()
     return user
@@ -63,11 +64,7 @@ async def create_unit(*, parent: Unit | None = None, status: UnitStatus = UnitSt
                 parent_id=parent.id if parent else None,
                 ancestors=(parent.ancestors + [parent.id]) if parent else [], status=status, **overrides)
     await unit.insert()
-    login = f"unitacct{n}"
-    account = User(login=login, login_key=login, kind=AccountKind.unit, name=unit.name, phone=unit.contact_phone,
-                   password_hash=hash_password(PASSWORD), unit_id=unit.id,
-                   roles=[RoleGrant(role=Role.unit_admin, unit_id=unit.id),
-                          RoleGrant(role=handler_role_for(category), unit_id=unit.id)])
+    account = await units_service.unit_account(unit=unit, login=f"unitacct{n}", password=PASSWORD, must_change=False)
     await account.insert()
     return unit, account
 

@@ -7,21 +7,27 @@ import string
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
 
 _hasher = PasswordHasher()
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
+def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def hash_password(password: str) -> str:
+    """argon2 is deliberately slow (~50 ms): it runs in a worker thread, off the event loop."""
+    return await run_in_threadpool(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str, password: str) -> bool:
+    return await run_in_threadpool(_verify, password_hash, password)
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -61,7 +61,7 @@ async def register_person(*, data: PersonRegistration, client: ClientInfo) -> Us
     await ensure_identity_free(login=data.login, id_number=data.id_number)
     user = User(login=data.login, login_key=data.login.lower(), kind=AccountKind.person, name=data.name,
                 id_type=data.id_type, id_number=data.id_number, phone=data.phone,
-                email=str(data.email) if data.email else None, password_hash=hash_password(data.password),
+                email=str(data.email) if data.email else None, password_hash=await hash_password(data.password),
                 roles=[RoleGrant(role=Role.applicant)])
     await insert_user(user)
     await audit.record(AuditKind.register, client=client, actor=user)
@@ -105,7 +105,7 @@ async def authenticate(*, login: str, password: str, captcha_id: str | None, cap
                                captcha_required=True)
     if user.locked_until and user.locked_until > now:
         raise _locked_error(user.locked_until)
-    if not verify_password(user.password_hash, password):
+    if not await verify_password(user.password_hash, password):
         await _note_failure(login_key)
         users = User.get_pymongo_collection()
         after = await users.find_one_and_update({"_id": user.id}, {"$inc": {"failed_logins": 1}},
@@ -127,7 +127,7 @@ async def authenticate(*, login: str, password: str, captcha_id: str | None, cap
         raise Forbidden("账号已停用，请联系所在单位", field="login", code="account_disabled")
     updates: dict = {"failed_logins": 0, "locked_until": None}
     if needs_rehash(user.password_hash):
-        updates["password_hash"] = hash_password(password)
+        updates["password_hash"] = await hash_password(password)
     await User.get_pymongo_collection().update_one({"_id": user.id}, {"$set": updates})
     await LoginFailure.get_pymongo_collection().delete_one({"login_key": login_key})
     user.failed_logins, user.locked_until = 0, None
@@ -190,7 +190,7 @@ async def close_other_sessions(user_id: PydanticObjectId, *, keep: PydanticObjec
 
 async def _set_password(user: User, new_password: str, *, must_change: bool) -> None:
     now = utcnow()
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await hash_password(new_password)
     user.must_change_password = must_change
     user.password_changed_at = now
     await User.get_pymongo_collection().update_one({"_id": user.id}, {
@@ -201,10 +201,10 @@ async def _set_password(user: User, new_password: str, *, must_change: bool) -> 
 
 async def change_password(*, actor: User, session: Session, old_password: str, new_password: str,
                           client: ClientInfo) -> None:
-    if not verify_password(actor.password_hash, old_password):
+    if not await verify_password(actor.password_hash, old_password):
         raise ValidationFailed("原密码不正确", field="old_password", code="wrong_password")
     check_password_policy(new_password, login=actor.login, field="new_password")
-    if verify_password(actor.password_hash, new_password):
+    if await verify_password(actor.password_hash, new_password):
         raise ValidationFailed("新密码不能与原密码相同", field="new_password", code="same_password")
     await _set_password(actor, new_password, must_change=False)
     await close_other_sessions(actor.id, keep=session.id)

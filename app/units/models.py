@@ -8,15 +8,8 @@ from pydantic import BaseModel, Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from app.clock import utcnow
+from app.files.models import StoredFile  # noqa: F401  (re-exported: it now lives with the upload pipeline)
 from app.units.enums import ApplicationStatus, UnitCategory, UnitStatus
-
-
-class StoredFile(BaseModel):
-    file_id: PydanticObjectId
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
 
 
 class Unit(Document):

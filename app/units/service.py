@@ -115,12 +115,12 @@ async def _refuse_duplicate(credit_code: str, parent_id: PydanticObjectId | None
                        existing_unit_id=str(existing.id), existing_login=login)
 
 
-def _unit_account(*, unit: Unit, login: str, password: str, must_change: bool, created_by=None) -> User:
-    roles = [RoleGrant(role=Role.unit_admin, unit_id=unit.id, granted_by=created_by)]
-    handler = handler_role_for(unit.category)
-    roles.append(RoleGrant(role=handler, unit_id=unit.id, granted_by=created_by))
+async def unit_account(*, unit: Unit, login: str, password: str, must_change: bool, created_by=None) -> User:
+    """The unit's own account: its administrator and its handler, so a small unit needs no other."""
+    roles = [RoleGrant(role=role, unit_id=unit.id, granted_by=created_by)
+             for role in (Role.unit_admin, handler_role_for(unit.category))]
     return User(login=login, login_key=login.lower(), kind=AccountKind.unit, name=unit.name,
-                phone=unit.contact_phone, email=unit.contact_email, password_hash=hash_password(password),
+                phone=unit.contact_phone, email=unit.contact_email, password_hash=await hash_password(password),
                 must_change_password=must_change, roles=roles, unit_id=unit.id, created_by=created_by)
 
 
@@ -157,7 +157,7 @@ async def register_unit(*, data: UnitRegistration, client: ClientInfo) -> tuple[
                 contact_email=str(data.contact_email) if data.contact_email else None,
                 category=data.category, credit_code_valid=code_valid, parent_id=parent_id,
                 ancestors=(parent.ancestors + [parent.id]) if parent else [], created_via="self")
-    user = _unit_account(unit=unit, login=data.login, password=data.password, must_change=False)
+    user = await unit_account(unit=unit, login=data.login, password=data.password, must_change=False)
     await _insert_unit_with_account(unit, user)
     await audit.record(AuditKind.unit_register, client=client, actor=user, unit_id=unit.id,
                        credit_code_valid=code_valid)
@@ -187,7 +187,7 @@ async def create_child_unit(*, actor: User, parent: Unit, data: ChildUnitCreatio
                 ancestors=parent.ancestors + [parent.id], status=UnitStatus.approved, approved_at=now,
                 created_via="top_down", created_by=actor.id)
     password = new_initial_password()
-    account = _unit_account(unit=unit, login=data.login, password=password, must_change=True, created_by=actor.id)
+    account = await unit_account(unit=unit, login=data.login, password=password, must_change=True, created_by=actor.id)
     await _insert_unit_with_account(unit, account)
     await audit.record(AuditKind.unit_create, client=client, actor=actor, unit_id=unit.id, parent_id=str(parent.id))
     await audit.record(AuditKind.account_created, client=client, actor=actor, user_id=account.id, unit_id=unit.id)

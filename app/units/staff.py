@@ -83,21 +83,26 @@ async def create_sub_accounts(*, actor: User, unit: Unit, specs: list[SubAccount
         if spec.id_number in existing:
             raise Conflict(f"第{index + 1}行：该证件号码已有账号，请使用“关联工作人员”",
                            field=f"accounts.{index}.id_number", code="id_number_taken")
-    users, passwords = [], []
-    for spec, login in zip(specs, await _next_logins(unit, len(specs))):
-        password = new_initial_password()
-        passwords.append(password)
-        users.append(User(login=login, login_key=login, kind=AccountKind.sub, name=spec.name, id_type=spec.id_type,
-                          id_number=spec.id_number, phone=spec.phone, password_hash=hash_password(password),
-                          must_change_password=True, unit_id=unit.id, created_by=actor.id,
-                          roles=[RoleGrant(role=spec.role, unit_id=None if spec.role == Role.applicant else unit.id,
-                                           granted_by=actor.id)]))
+    passwords = [new_initial_password() for _ in specs]
+    hashes = [await hash_password(p) for p in passwords]
+    for attempt in range(3):
+        users = [User(login=login, login_key=login, kind=AccountKind.sub, name=spec.name, id_type=spec.id_type,
+                      id_number=spec.id_number, phone=spec.phone, password_hash=password_hash,
+                      must_change_password=True, unit_id=unit.id, created_by=actor.id,
+                      roles=[RoleGrant(role=spec.role, unit_id=None if spec.role == Role.applicant else unit.id,
+                                       granted_by=actor.id)])
+                 for spec, login, password_hash in zip(specs, await _next_logins(unit, len(specs)), hashes)]
 
-    async def work(session) -> None:
-        for user in users:
-            await accounts_service.insert_user(user, session=session)
+        async def work(session) -> None:
+            for user in users:
+                await accounts_service.insert_user(user, session=session)
 
-    await db.in_transaction(work)
+        try:
+            await db.in_transaction(work)
+            break
+        except Conflict as exc:
+            if exc.field != "login" or attempt == 2:   # generated names raced with another batch: draw again
+                raise
     for user in users:
         await audit.record(AuditKind.account_created, client=client, actor=actor, user_id=user.id, unit_id=unit.id)
     return [Credentials(user_id=str(u.id), login=u.login, name=u.name, initial_password=p)
@@ -124,7 +129,7 @@ async def reset_password(*, actor: User, unit: Unit, member: User, client: Clien
     _require_sub_account(unit, member)
     password = new_initial_password()
     await User.get_pymongo_collection().update_one({"_id": member.id}, {
-        "$set": {"password_hash": hash_password(password), "must_change_password": True, "failed_logins": 0,
+        "$set": {"password_hash": await hash_password(password), "must_change_password": True, "failed_logins": 0,
                  "locked_until": None}, "$inc": {"version": 1}})
     await accounts_service.close_other_sessions(member.id)
     await audit.record(AuditKind.password_reset, client=client, actor=actor, user_id=member.id, unit_id=unit.id,
@@ -169,9 +174,10 @@ async def grant_role(*, actor: User, unit: Unit, member: User, role: Role, clien
 async def revoke_role(*, actor: User, unit: Unit, member: User, role: Role, client: ClientInfo) -> User:
     if role == Role.unit_admin and member.kind == AccountKind.unit:
         raise Conflict("单位账号的管理员角色不能撤销", field="role", code="unit_account")
+    held = {"role": role, "unit_id": unit.id}
     result = await User.get_pymongo_collection().update_one(
-        {"_id": member.id}, {"$pull": {"roles": {"role": role, "unit_id": unit.id}}, "$inc": {"version": 1}})
-    if result.modified_count != 1:
+        {"_id": member.id, "roles": {"$elemMatch": held}}, {"$pull": {"roles": held}, "$inc": {"version": 1}})
+    if result.matched_count != 1:
         raise NotFound(f"该人员没有本单位的“{ROLE_LABELS[role]}”角色", field="role", code="role_not_found")
     await audit.record(AuditKind.role_revoked, client=client, actor=actor, user_id=member.id, unit_id=unit.id,
                        role=role)

@@ -1,0 +1,41 @@
+"""The command line on the embedded default: seed twice (idempotent), create an administrator."""
+
+import os
+import subprocess
+import sys
+
+from pymongo import MongoClient
+
+from app.embedded import EmbeddedServer, free_port
+
+
+def run_cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app", *args], env=env, capture_output=True, text=True,
+                          timeout=180)
+
+
+def test_seed_on_the_embedded_database_is_idempotent(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "ZC_DATABASE")}
+    env.update(ZC_ENV="dev", ZC_VAR_DIR=str(tmp_path), ZC_EMBEDDED_PORT=str(port), ZC_DATABASE="zc_cli")
+    first = run_cli("seed", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "演示账号" in first.stdout and "zhangsan" in first.stdout
+    assert (tmp_path / "secantus").is_dir()                    # data under the configured var/ folder
+    second = run_cli("seed", env=env)
+    assert second.returncode == 0, second.stderr
+    weak = run_cli("create-admin", "--login", "root2", "--password", "short", env=env)
+    assert weak.returncode == 2 and "密码" in weak.stderr
+    made = run_cli("create-admin", "--login", "root2", "--password", "Strong#2026", env=env)
+    assert made.returncode == 0, made.stderr
+
+    server = EmbeddedServer(tmp_path / "secantus", port)
+    server.start()
+    try:
+        database = MongoClient(server.uri)["zc_cli"]
+        assert database.users.count_documents({"login_key": "zhangsan"}) == 1
+        assert database.units.count_documents({}) == 6
+        assert database.users.count_documents({"login_key": "root2", "roles.role": "sysadmin"}) == 1
+        assert database.dictionaries.count_documents({"dictionary": "regions"}) > 10
+    finally:
+        server.stop()
