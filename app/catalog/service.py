@@ -44,16 +44,18 @@ async def region_chain(code: str) -> list[str]:
 
 
 async def load_dictionaries(path: Path | None = None) -> int:
-    """Upserts every dictionary in a JSON file of {dictionary: [{code, name, parent?, …}]}; idempotent."""
-    data = json.loads((path or FIXTURES / "dictionaries.json").read_text(encoding="utf-8"))
+    """Upserts every dictionary in the JSON files of fixtures/dictionaries/ (or one given file) of
+    {dictionary: [{code, name, parent?, extra?}]}; idempotent."""
+    files = [path] if path else sorted((FIXTURES / "dictionaries").glob("*.json"))
     operations = []
-    for dictionary, items in data.items():
-        for sort, item in enumerate(items):
-            document = {"dictionary": dictionary, "code": str(item["code"]), "name": item["name"],
-                        "parent": item.get("parent"), "sort": item.get("sort", sort),
-                        "enabled": item.get("enabled", True), "extra": item.get("extra", {})}
-            operations.append(UpdateOne({"dictionary": dictionary, "code": document["code"]},
-                                        {"$set": document}, upsert=True))
+    for file in files:
+        for dictionary, items in json.loads(file.read_text(encoding="utf-8")).items():
+            for sort, item in enumerate(items):
+                document = {"dictionary": dictionary, "code": str(item["code"]), "name": item["name"],
+                            "parent": item.get("parent"), "sort": item.get("sort", sort),
+                            "enabled": item.get("enabled", True), "extra": item.get("extra", {})}
+                operations.append(UpdateOne({"dictionary": dictionary, "code": document["code"]},
+                                            {"$set": document}, upsert=True))
     if operations:
         await DictionaryEntry.get_pymongo_collection().bulk_write(operations, ordered=False)
     return len(operations)
