@@ -44,13 +44,14 @@ def sniff(head: bytes) -> FileKind | None:
 
 
 def inspect_upload(fh: BinaryIO, *, allowed: Collection[str], field: str, photo: bool = False) -> Inspected:
-    """Checks the whole file in fh; with photo=True the image becomes a 大一寸 ID photo (PDFs are refused)."""
+    """Checks the whole file in fh; with photo=True the image becomes a 大一寸 ID photo and PDFs are refused."""
     fh.seek(0)
     kind = sniff(fh.read(16))
     permitted = [k for k in FileKind if k in allowed and not (photo and k is FileKind.pdf)]
     if kind not in permitted:
         names = "、".join(k.label for k in permitted)
-        raise ValidationFailed(f"文件类型不符合要求，只能上传 {names} 文件", code="file_type_not_allowed", field=field)
+        raise ValidationFailed(f"文件类型不符合要求，只能上传 {names} 文件", code="file_type_not_allowed",
+                               field=field)
     fh.seek(0)
     if kind is FileKind.pdf:
         return Inspected(kind=kind, pages=_pdf_pages(fh, field), data=None)
@@ -92,7 +93,7 @@ def _image_too_large(field: str) -> ValidationFailed:
 
 
 def _open_image(fh: BinaryIO, kind: FileKind, field: str) -> Image.Image:
-    """Opens with only the sniffed decoder and refuses a bomb from its header, before any pixel is decoded."""
+    """Opens with the sniffed decoder only, and refuses a bomb from its header before any pixel is decoded."""
     try:
         im = Image.open(fh, formats=[_PILLOW_FORMATS[kind]])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

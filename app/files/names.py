@@ -11,7 +11,7 @@ UNNAMED = "未命名"
 
 _RESERVED = re.compile(r'[<>:"/\\|?*]')
 _SPACES = re.compile(r"\s+")
-_EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,5})$")
+_EXTENSION = re.compile(r"\.(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,5}$")   # ".2" in "v1.2" is no extension
 _ALIASES = {FileKind.jpeg: {".jpg", ".jpeg"}}
 # Device names Windows refuses as file names, with or without an extension.
 _WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
