@@ -1,15 +1,18 @@
+from typing import Literal
+
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser
 from app.accounts.enums import Role
 from app.accounts.schemas import UserOut
+from app.errors import NotFound
+from app.files import service as files
 from app.units import service, staff
-from app.units.enums import ApplicationStatus
+from app.units.enums import UNIT_CATEGORY_LABELS, ApplicationStatus
 from app.units.schemas import (ApplicationOut, ChildUnitCreation, ChildUnitOut, Credentials, PermissionDecision,
                                RoleChange, StaffLink, StaffUpdate, SubAccountBatch, UnitBrief, UnitOut,
                                UnitRegistration, UnitTreeNode, UnitUpdate)
-from app.units.enums import UNIT_CATEGORY_LABELS
 
 router = APIRouter(prefix="/api", tags=["units"])
 
@@ -77,6 +80,22 @@ async def decide(application_id: PydanticObjectId, data: PermissionDecision, use
                  client: Client) -> ApplicationOut:
     return ApplicationOut.build(await service.decide_application(actor=user, application_id=application_id,
                                                                  decision=data, client=client))
+
+
+@router.put("/units/{unit_id}/documents/{kind}", response_model=UnitOut, summary="上传营业执照或公章扫描件")
+async def upload_document(unit_id: PydanticObjectId, kind: Literal["licence", "seal"], user: CurrentUser,
+                          client: Client, file: UploadFile) -> UnitOut:
+    unit = await service.get_administered_unit(user, unit_id)
+    return UnitOut.build(await service.attach_document(actor=user, unit=unit, kind=kind, upload=file, client=client))
+
+
+@router.get("/units/{unit_id}/documents/{kind}", summary="查看营业执照或公章扫描件")
+async def download_document(unit_id: PydanticObjectId, kind: Literal["licence", "seal"], user: CurrentUser,
+                            inline: bool = True) -> Response:
+    stored = getattr(await service.get_readable_unit(user, unit_id), kind)
+    if stored is None:
+        raise NotFound(f"尚未上传{service.UNIT_DOCUMENTS[kind]}", field="kind", code="document_missing")
+    return await files.download_response(stored, inline=inline)
 
 
 @router.get("/units/{unit_id}/staff", response_model=list[UserOut], summary="工作人员与子账号")

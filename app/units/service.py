@@ -13,10 +13,11 @@ from app.accounts.enums import AccountKind, AuditKind, Role
 from app.accounts.models import RoleGrant, User
 from app.accounts.secrets import hash_password, new_initial_password
 from app.catalog import service as catalog
+from app.files import service as files
 from app.clock import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.units.enums import (CREATABLE_CHILDREN, HR_BUREAU_CATEGORIES, SELF_REGISTRABLE, UNIT_CATEGORY_LABELS,
-                             ApplicationStatus, UnitCategory, UnitStatus, handler_role_for)
+                             ApplicationStatus, UnitStatus, handler_role_for)
 from app.units.models import AutoCheck, PermissionApplication, Unit
 from app.units.schemas import (ChildUnitCreation, Credentials, PermissionDecision, UnitInfo, UnitRegistration,
                                UnitTreeNode, UnitUpdate)
@@ -327,5 +328,25 @@ async def tree(*, actor: User) -> list[UnitTreeNode]:
     return roots
 
 
-def is_hr_bureau(category: UnitCategory) -> bool:
-    return category in HR_BUREAU_CATEGORIES
+UNIT_DOCUMENTS = {"licence": "营业执照或登记证书", "seal": "单位公章印模"}
+UNIT_DOCUMENT_KINDS = {"pdf", "jpeg", "png", "gif"}
+UNIT_DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+
+
+async def attach_document(*, actor: User, unit: Unit, kind: str, upload, client: ClientInfo) -> Unit:
+    """Stores a scan of the licence or seal; the previous scan is removed once the new one is referenced."""
+    if unit.status == UnitStatus.pending and not actor.has_role(Role.sysadmin):
+        raise Conflict("权限申请审核中，暂不能更换材料", code="application_pending")
+    stored = await files.store_upload(upload, allowed=UNIT_DOCUMENT_KINDS, max_bytes=UNIT_DOCUMENT_MAX_BYTES,
+                                      field="file", metadata={"owner": "unit", "unit_id": unit.id, "kind": kind})
+    previous = getattr(unit, kind)
+    result = await Unit.get_pymongo_collection().update_one(
+        {"_id": unit.id, "version": unit.version},
+        {"$set": {kind: stored.model_dump()}, "$inc": {"version": 1}})
+    if result.matched_count != 1:
+        await files.delete_file(stored.file_id)
+        raise Conflict("单位信息已被他人修改，请刷新后重试", code="stale_version")
+    if previous:
+        await files.delete_file(previous.file_id)
+    await audit.record(AuditKind.unit_updated, client=client, actor=actor, unit_id=unit.id, document=kind)
+    return await Unit.get(unit.id)

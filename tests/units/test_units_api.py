@@ -1,5 +1,6 @@
 """Unit registration, top-down creation, the read scope and permission applications, through the API."""
 
+from app import db
 from app.accounts.models import AuditEvent, User
 from app.units.models import PermissionApplication, Unit
 from app.units.enums import UnitCategory, UnitStatus
@@ -288,3 +289,39 @@ async def test_permission_application_is_not_half_stored_on_a_race(client):
                                      for _ in range(2)])
     assert sorted(r.status_code for r in results) == [201, 409]
     assert await PermissionApplication.find_all().count() == 1
+
+
+class TestUnitDocuments:
+    async def test_licence_scan_upload_replace_and_download(self, client):
+        import io
+
+        from pypdf import PdfWriter
+
+        def pdf(pages: int) -> bytes:
+            writer = PdfWriter()
+            for _ in range(pages):
+                writer.add_blank_page(width=595, height=842)
+            out = io.BytesIO()
+            writer.write(out)
+            return out.getvalue()
+
+        _, headers, unit_id = await registered_unit(client)
+        r = await client.put(f"/api/units/{unit_id}/documents/licence", headers=headers,
+                             files={"file": ("营业执照.pdf", pdf(1), "application/pdf")})
+        assert r.status_code == 200, r.text
+        assert r.json()["has_licence"] is True
+        first = (await Unit.get(unit_id)).licence
+        assert first.pages == 1 and first.filename == "营业执照.pdf"
+        r = await client.put(f"/api/units/{unit_id}/documents/licence", headers=headers,
+                             files={"file": ("licence.pdf", pdf(2), "application/pdf")})
+        assert r.status_code == 200
+        bucket_files = db.current().db["fs.files"]
+        assert await bucket_files.count_documents({"_id": first.file_id}) == 0      # the old scan is gone
+        r = await client.get(f"/api/units/{unit_id}/documents/licence", headers=headers)
+        assert r.status_code == 200 and r.content.startswith(b"%PDF")
+        r = await client.put(f"/api/units/{unit_id}/documents/seal", headers=headers,
+                             files={"file": ("seal.pdf", b"<html>not a pdf</html>", "application/pdf")})
+        assert r.status_code == 422 and r.json()["code"] == "file_type_not_allowed"
+        assert await bucket_files.count_documents({}) == 1
+        other = await login(client, (await create_unit())[1])
+        assert (await client.get(f"/api/units/{unit_id}/documents/licence", headers=other)).status_code == 404
