@@ -18,12 +18,13 @@ T = TypeVar("T")
 
 def document_models() -> list[type]:
     from app.accounts.models import AuditEvent, Captcha, LoginFailure, RecoveryCode, Session, User
-    from app.catalog.models import DictionaryEntry
+    from app.catalog.models import Batch, DictionaryEntry
+    from app.dossiers.models import Dossier, DossierAccess
     from app.messaging.models import OutboxMessage
     from app.units.models import PermissionApplication, Unit
 
     return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
-            DictionaryEntry, OutboxMessage]
+            DictionaryEntry, Batch, Dossier, DossierAccess, OutboxMessage]
 
 
 @dataclass

@@ -86,9 +86,10 @@ def _has_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
+def validation_body(raw_errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """pydantic's errors as our body: the first error's field and Chinese message, and all of them."""
     errors = []
-    for err in exc.errors():
+    for err in raw_errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "cookie")]
         field = ".".join(loc) or None
         kind = err.get("type", "")
@@ -120,7 +121,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        return respond(request, 422, _validation_body(exc))
+        return respond(request, 422, validation_body(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -83,6 +83,7 @@ async def login(client, user_or_login, password: str = PASSWORD) -> dict:
     name = user_or_login if isinstance(user_or_login, str) else user_or_login.login
     response = await client.post("/api/auth/login", json={"login": name, "password": password})
     assert response.status_code == 200, response.text
+    client.cookies.clear()   # API tests speak bearer; a leftover cookie would make later calls ambiguous
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
@@ -90,3 +91,97 @@ async def solved_captcha(purpose: str = "login") -> dict:
     """A real captcha issued by the service; the test knows the answer the picture shows."""
     captcha_id, answer, _ = await captcha.issue(purpose)
     return {"captcha_id": str(captcha_id), "captcha_answer": answer}
+
+
+async def create_batch(*, open_now: bool = True, **overrides):
+    """A batch for 群众文化 助理级/中级 in 济南, open from yesterday for a month unless told otherwise."""
+    from datetime import timedelta
+
+    from app.catalog.batches import DEFAULT_COMMITMENT
+    from app.catalog.models import Batch
+    from app.clock import utcnow
+
+    now = utcnow()
+    window = (now - timedelta(days=1), now + timedelta(days=30)) if open_now else (
+        now - timedelta(days=60), now - timedelta(days=30))
+    fields = {"year": now.year, "name": f"测试批次{next(_seq)}", "series": ["qzwh"], "levels": ["2", "3"],
+              "committee": "370100-qzwh-intermediate", "region_code": "370100", "opens_at": window[0],
+              "closes_at": window[1], "commitment_text": DEFAULT_COMMITMENT, **overrides}
+    batch = Batch(**fields)
+    await batch.insert()
+    return batch
+
+
+def declaration_payload(batch, unit, **overrides) -> dict:
+    payload = {"batch_id": str(batch.id), "commitment_agreed": True, "level": "3", "series": "qzwh",
+               "title": "qzwh-3", "specialty": "qzwh-s01", "mode": "normal", "employer_unit_id": str(unit.id),
+               "is_actual_unit": True, "entrusted_review": False}
+    payload.update(overrides)
+    return payload
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def jpeg_bytes(size: tuple[int, int] = (800, 1000), color: tuple[int, int, int] = (180, 200, 220)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def complete_sections(id_number: str) -> dict:
+    """Bodies of every required section that pass the default rules, for a resident ID holder."""
+    from app.accounts.validators import birth_date_from_resident_id, gender_from_resident_id
+
+    return {
+        "basic": {"gender": gender_from_resident_id(id_number),
+                  "birth_date": birth_date_from_resident_id(id_number).isoformat(), "ethnicity": "01",
+                  "politics": "01", "phone": "13800000001", "work_start": "2008-07", "profession_start": "2008-07"},
+        "education": {"rows": [
+            {"id": "edu0000001", "start": "2004-09", "end": "2008-07", "school": "山东艺术学院", "major": "舞蹈学",
+             "education_level": "21", "degree": "bachelor", "study_mode": "fulltime", "full_time": True,
+             "highest": True, "qualifying": True, "verification_code": "A1B2C3D4E5F6G7"}]},
+        "current_title": {"title_name": "助理馆员", "level": "2", "obtained_on": "2013-12-20",
+                          "approving_body": "济南市人力资源和社会保障局", "hired": True, "hired_on": "2014-01-01"},
+        "assessments": {"rows": [{"id": f"asm00000{y}", "year": y, "grade": "excellent" if y % 2 else "pass",
+                                  "appraising_unit": "济南市群众艺术馆"} for y in range(2021, 2026)]},
+        "work_history": {"rows": [
+            {"id": "wrk0000001", "start": "2008-07", "end": "2015-06", "unit": "历下区文化馆", "post": "舞蹈辅导"},
+            {"id": "wrk0000002", "start": "2015-07", "end": None, "unit": "济南市群众艺术馆", "post": "舞蹈辅导"}]},
+        "achievements": {"rows": [
+            {"id": "ach0000001", "name": "济南市社区广场舞创编与推广", "category": "promotion", "level": "municipal",
+             "rank": "1/3", "achieved_on": "2023-10"}]},
+        "summary": {"text": "任现职以来，本人长期从事群众舞蹈辅导与创编工作，组织培训百余场。"},
+    }
+
+
+async def fill_complete(client, headers: dict, dossier_id: str, id_number: str) -> str:
+    """Saves every required section and uploads the photo and required proofs; returns the ETag."""
+    url = f"/api/dossiers/{dossier_id}"
+    etag = (await client.get(url, headers=headers)).headers["ETag"]
+    for name, body in complete_sections(id_number).items():
+        r = await client.put(f"{url}/sections/{name}", json=body, headers={**headers, "If-Match": etag})
+        assert r.status_code == 200, (name, r.text)
+        etag = r.headers["ETag"]
+    uploads = [("basic", "photo", ("照片.jpg", jpeg_bytes(), "image/jpeg")),
+               ("education", "edu0000001", ("学历证书.pdf", pdf_bytes(2), "application/pdf")),
+               ("current_title", None, ("资格证书.pdf", pdf_bytes(1), "application/pdf"))]
+    for section, row_id, file in uploads:
+        data = {"section": section, **({"row_id": row_id} if row_id else {})}
+        r = await client.post(f"{url}/attachments", data=data, files={"file": file}, headers=headers)
+        assert r.status_code == 201, (section, r.text)
+    return etag

@@ -1,8 +1,12 @@
+from datetime import datetime
 from typing import Any
 
-from beanie import Document
-from pydantic import Field
-from pymongo import ASCENDING, IndexModel
+from beanie import Document, PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from app.clock import utcnow
+from app.files.models import StoredFile
 
 
 class DictionaryEntry(Document):
@@ -19,3 +23,74 @@ class DictionaryEntry(Document):
         name = "dictionaries"
         indexes = [IndexModel([("dictionary", ASCENDING), ("code", ASCENDING)], unique=True),
                    IndexModel([("dictionary", ASCENDING), ("parent", ASCENDING), ("sort", ASCENDING)])]
+
+
+MB = 1024 * 1024
+IMAGE_AND_PDF = ["pdf", "jpeg", "png", "gif"]
+
+
+class AttachmentRule(BaseModel):
+    kinds: list[str] = Field(default_factory=lambda: list(IMAGE_AND_PDF))
+    max_bytes: int = Field(default=5 * MB, gt=0, le=50 * MB)
+    required: bool = False          # every row of the section needs at least one proof
+
+
+def _default_attachment_rules() -> dict[str, AttachmentRule]:
+    """003 §2.4: 500 KB PDFs for most proofs, 10 MB for achievements, awards and papers; 5 MB elsewhere."""
+    big = {"achievements", "awards", "papers"}
+    return {section: AttachmentRule(max_bytes=10 * MB) for section in big} | {
+        "basic": AttachmentRule(kinds=["jpeg", "png"], max_bytes=5 * MB),
+        "education": AttachmentRule(required=True),
+        "current_title": AttachmentRule(required=True),
+        "declaration": AttachmentRule(),
+        "commitment": AttachmentRule(),
+    }
+
+
+DEFAULT_REQUIRED_SECTIONS = ["basic", "education", "current_title", "assessments", "work_history",
+                             "achievements", "summary"]
+
+
+class BatchRules(BaseModel):
+    """The rules of a batch's forms; defaults follow the manuals."""
+    required_sections: list[str] = Field(default_factory=lambda: list(DEFAULT_REQUIRED_SECTIONS))
+    summary_max_chars: int = Field(default=2000, ge=100, le=10000)
+    list_limits: dict[str, int] = Field(default_factory=lambda: {"achievements": 15, "training": 8})
+    attachments: dict[str, AttachmentRule] = Field(default_factory=_default_attachment_rules)
+    default_attachment: AttachmentRule = Field(default_factory=AttachmentRule)
+    photo_required: bool = True
+    commitment_upload_required: bool = False
+    assessment_years: int = Field(default=0, ge=0, le=10, description="须填写的最近年度考核年数，0 为不限")
+
+    def attachment_rule(self, section: str) -> AttachmentRule:
+        return self.attachments.get(section, self.default_attachment)
+
+
+class Batch(Document):
+    """One review round (申报批次/评审活动): what it accepts, when, under which rules."""
+    year: int
+    name: str
+    kind: str = "review"                      # review 评审 | initial 初定 | recognition 认定
+    series: list[str]
+    levels: list[str]
+    specialties: list[str] = Field(default_factory=list)   # empty: every specialty of the series
+    committee: str | None = None
+    region_code: str
+    opens_at: datetime
+    closes_at: datetime
+    notice: str = ""
+    notice_attachments: list[StoredFile] = Field(default_factory=list)
+    commitment_text: str
+    rules: BatchRules = Field(default_factory=BatchRules)
+    published: bool = True
+    created_by: PydanticObjectId | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 0
+
+    class Settings:
+        name = "batches"
+        indexes = [IndexModel([("year", DESCENDING), ("opens_at", DESCENDING)]),
+                   IndexModel([("name", ASCENDING), ("year", ASCENDING)], unique=True)]
+
+    def is_open(self, moment: datetime) -> bool:
+        return self.opens_at <= moment <= self.closes_at

@@ -44,18 +44,54 @@ async def region_chain(code: str) -> list[str]:
 
 
 async def load_dictionaries(path: Path | None = None) -> int:
-    """Upserts every dictionary in the JSON files of fixtures/dictionaries/ (or one given file) of
-    {dictionary: [{code, name, parent?, extra?}]}; idempotent."""
+    """Loads the JSON files of fixtures/dictionaries/ (or one given file); idempotent."""
     files = [path] if path else sorted((FIXTURES / "dictionaries").glob("*.json"))
-    operations = []
+    total = 0
     for file in files:
-        for dictionary, items in json.loads(file.read_text(encoding="utf-8")).items():
-            for sort, item in enumerate(items):
-                document = {"dictionary": dictionary, "code": str(item["code"]), "name": item["name"],
-                            "parent": item.get("parent"), "sort": item.get("sort", sort),
-                            "enabled": item.get("enabled", True), "extra": item.get("extra", {})}
-                operations.append(UpdateOne({"dictionary": dictionary, "code": document["code"]},
-                                            {"$set": document}, upsert=True))
-    if operations:
-        await DictionaryEntry.get_pymongo_collection().bulk_write(operations, ordered=False)
+        total += await import_dictionaries(json.loads(file.read_text(encoding="utf-8")))
+    return total
+
+
+async def export_dictionaries(names: list[str] | None = None) -> dict[str, list[dict]]:
+    """The same shape load_dictionaries reads, so a province can move its dictionaries between systems."""
+    query: dict = {"dictionary": {"$in": names}} if names else {}
+    exported: dict[str, list[dict]] = {}
+    for entry in await DictionaryEntry.find(query).sort("dictionary", "sort", "code").to_list():
+        item = {"code": entry.code, "name": entry.name}
+        if entry.parent is not None:
+            item["parent"] = entry.parent
+        if entry.extra:
+            item["extra"] = entry.extra
+        if not entry.enabled:
+            item["enabled"] = False
+        exported.setdefault(entry.dictionary, []).append(item)
+    return exported
+
+
+async def import_dictionaries(data: dict[str, list[dict]]) -> int:
+    """Checks the whole file first (codes, names, parents), then upserts; nothing is stored from a bad file."""
+    if not isinstance(data, dict) or not data:
+        raise ValidationFailed("导入文件应为 {字典名: [条目…]} 的 JSON 对象", field="file", code="bad_import")
+    for dictionary, items in data.items():
+        if not isinstance(items, list):
+            raise ValidationFailed(f"字典 {dictionary} 应为条目列表", field=dictionary, code="bad_import")
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or not str(item.get("code", "")).strip() or not str(
+                    item.get("name", "")).strip():
+                raise ValidationFailed(f"字典 {dictionary} 第{index + 1}条缺少代码或名称",
+                                       field=f"{dictionary}.{index}", code="bad_import")
+            if str(item["code"]) in seen:
+                raise ValidationFailed(f"字典 {dictionary} 代码 {item['code']} 重复", field=f"{dictionary}.{index}",
+                                       code="bad_import")
+            seen.add(str(item["code"]))
+    operations = []
+    for dictionary, items in data.items():
+        for sort, item in enumerate(items):
+            document = {"dictionary": dictionary, "code": str(item["code"]).strip(), "name": str(item["name"]).strip(),
+                        "parent": item.get("parent"), "sort": item.get("sort", sort),
+                        "enabled": item.get("enabled", True), "extra": item.get("extra", {})}
+            operations.append(UpdateOne({"dictionary": dictionary, "code": document["code"]},
+                                        {"$set": document}, upsert=True))
+    await DictionaryEntry.get_pymongo_collection().bulk_write(operations, ordered=False)
     return len(operations)

@@ -1,0 +1,171 @@
+"""Batches (申报批次): what a round accepts, when, and the rules of its forms."""
+
+import hashlib
+from datetime import datetime
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pymongo.errors import DuplicateKeyError
+
+from app.accounts.enums import Role
+from app.accounts.models import User
+from app.accounts.schemas import Strict
+from app.catalog import service as catalog
+from app.catalog.models import Batch, BatchRules
+from app.clock import local_text, utcnow
+from app.dossiers.sections import SECTIONS
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+DEFAULT_COMMITMENT = (
+    "本人郑重承诺：所填报的个人信息和提交的申报材料真实、准确、完整，学历、资历、业绩、论文等均为本人取得，"
+    "无弄虚作假、抄袭剽窃等行为。如有不实，本人愿意承担取消申报资格、撤销已取得职称等一切后果，"
+    "并接受相关部门依法依规作出的处理。")
+
+BATCH_KINDS = {"review": "评审", "initial": "初定", "recognition": "认定"}
+
+
+class BatchIn(Strict):
+    year: int = Field(ge=2000, le=2100)
+    name: str = Field(min_length=2, max_length=100)
+    kind: str = Field(default="review", pattern="^(review|initial|recognition)$")
+    series: list[str] = Field(min_length=1)
+    levels: list[str] = Field(min_length=1)
+    specialties: list[str] = Field(default_factory=list)
+    committee: str | None = None
+    region_code: str
+    opens_at: datetime
+    closes_at: datetime
+    notice: str = Field(default="", max_length=20000)
+    commitment_text: str = Field(default=DEFAULT_COMMITMENT, min_length=20, max_length=5000)
+    rules: BatchRules = Field(default_factory=BatchRules)
+    published: bool = True
+
+    @field_validator("opens_at", "closes_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("时间须带时区，如 2026-03-01T08:00:00+08:00")
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> "BatchIn":
+        if self.closes_at <= self.opens_at:
+            raise ValueError("截止时间须晚于开始时间")
+        unknown = [s for s in self.rules.required_sections if s not in SECTIONS]
+        if unknown:
+            raise ValueError(f"未知的必填分节：{'、'.join(unknown)}")
+        return self
+
+
+class BatchOut(BaseModel):
+    id: str
+    year: int
+    name: str
+    kind: str
+    kind_label: str
+    series: list[str]
+    levels: list[str]
+    specialties: list[str]
+    committee: str | None
+    region_code: str
+    opens_at: datetime
+    closes_at: datetime
+    window_text: str
+    is_open: bool
+    notice: str
+    notice_attachments: list[dict]
+    commitment_text: str
+    commitment_sha256: str
+    rules: BatchRules
+    published: bool
+    version: int
+
+    @classmethod
+    def build(cls, batch: Batch) -> "BatchOut":
+        return cls(id=str(batch.id), year=batch.year, name=batch.name, kind=batch.kind,
+                   kind_label=BATCH_KINDS.get(batch.kind, batch.kind), series=batch.series, levels=batch.levels,
+                   specialties=batch.specialties, committee=batch.committee, region_code=batch.region_code,
+                   opens_at=batch.opens_at, closes_at=batch.closes_at, window_text=window_text(batch),
+                   is_open=batch.is_open(utcnow()), notice=batch.notice,
+                   notice_attachments=[{"file_id": str(f.file_id), "filename": f.filename, "size": f.size}
+                                       for f in batch.notice_attachments],
+                   commitment_text=batch.commitment_text, commitment_sha256=commitment_digest(batch.commitment_text),
+                   rules=batch.rules, published=batch.published, version=batch.version)
+
+
+def commitment_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def window_text(batch: Batch) -> str:
+    return f"{local_text(batch.opens_at)} 至 {local_text(batch.closes_at)}"
+
+
+def require_admin(actor: User) -> None:
+    if not actor.has_role(Role.sysadmin):
+        raise Forbidden("仅系统管理员可维护申报批次")
+
+
+async def _check_codes(data: BatchIn) -> None:
+    for code in data.series:
+        await catalog.require_entry("series", code, field="series", label="职称系列")
+    for code in data.levels:
+        await catalog.require_entry("levels", code, field="levels", label="职称级别")
+    for code in data.specialties:
+        entry = await catalog.require_entry("specialties", code, field="specialties", label="专业")
+        if entry.parent not in data.series:
+            raise ValidationFailed(f"专业“{entry.name}”不属于所选系列", field="specialties", code="unknown_choice")
+    if data.committee:
+        await catalog.require_entry("committees", data.committee, field="committee", label="评委会")
+    await catalog.require_entry("regions", data.region_code, field="region_code", label="地区")
+
+
+async def create(*, actor: User, data: BatchIn) -> Batch:
+    require_admin(actor)
+    await _check_codes(data)
+    batch = Batch(**data.model_dump(), created_by=actor.id)
+    try:
+        await batch.insert()
+    except DuplicateKeyError:
+        raise Conflict(f"{data.year}年已有名为“{data.name}”的批次", field="name", code="batch_exists") from None
+    return batch
+
+
+async def update(*, actor: User, batch: Batch, data: BatchIn, expected_version: int) -> Batch:
+    require_admin(actor)
+    await _check_codes(data)
+    try:
+        result = await Batch.get_pymongo_collection().update_one(
+            {"_id": batch.id, "version": expected_version},
+            {"$set": data.model_dump(), "$inc": {"version": 1}})
+    except DuplicateKeyError:
+        raise Conflict(f"{data.year}年已有名为“{data.name}”的批次", field="name", code="batch_exists") from None
+    if result.matched_count != 1:
+        raise Conflict("批次已被他人修改，请刷新后重试", code="stale_version", status=412,
+                       current_version=(await Batch.get(batch.id)).version)
+    return await Batch.get(batch.id)
+
+
+async def get(batch_id: PydanticObjectId, *, actor: User | None = None) -> Batch:
+    batch = await Batch.get(batch_id)
+    if batch is None or (not batch.published and not (actor and actor.has_role(Role.sysadmin))):
+        raise NotFound("申报批次不存在", field="batch_id", code="batch_not_found")
+    return batch
+
+
+async def listing(*, actor: User | None, year: int | None = None, open_only: bool = False) -> list[Batch]:
+    query: dict = {}
+    if not (actor and actor.has_role(Role.sysadmin)):
+        query["published"] = True
+    if year:
+        query["year"] = year
+    if open_only:
+        now = utcnow()
+        query.update({"opens_at": {"$lte": now}, "closes_at": {"$gte": now}})
+    return await Batch.find(query).sort("-year", "-opens_at").to_list()
+
+
+def require_open(batch: Batch, *, doing: str) -> None:
+    if not batch.is_open(utcnow()):
+        raise Conflict(f"不在申报时间内，不能{doing}。本批次申报时间为 {window_text(batch)}",
+                       code="batch_closed", field="batch_id")

@@ -1,0 +1,1 @@
+"""The dossier: one nested document per declaration, its sections, attachments and snapshots."""

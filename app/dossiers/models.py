@@ -1,0 +1,122 @@
+"""The Dossier: ONE document per declaration with its form, sections, attachment references,
+frozen snapshots and review trail. Other documents are referenced by plain ObjectIds."""
+
+from datetime import datetime
+from typing import Any
+
+from beanie import Document, PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from app.clock import utcnow
+from app.dossiers.enums import DossierStatus
+from app.files.models import StoredFile
+
+
+class Declaration(BaseModel):
+    """The declaration form (申报信息): what is declared and through which unit."""
+    level: str
+    series: str
+    title: str
+    specialty: str
+    mode: str
+    exceptional_basis: str | None = None
+    employer_unit_id: PydanticObjectId
+    employer_unit_name: str
+    is_actual_unit: bool = True
+    actual_unit_name: str | None = None
+    agency_unit_name: str | None = None       # 人事代理单位
+    entrusted_review: bool = False            # 委托评审: needs a proof attachment
+    unit_rank: str | None = None              # 单位推荐排序 "3/5"
+    is_civil_servant: bool = False
+
+
+class Commitment(BaseModel):
+    agreed_at: datetime
+    text_sha256: str                          # which wording was agreed to
+
+
+class AttachmentRef(BaseModel):
+    id: str
+    section: str                              # a section name, or declaration / commitment
+    row_id: str | None = None                 # the row it proves, or "photo"
+    file: StoredFile
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    uploaded_by: PydanticObjectId
+    carried: bool = False                     # carried with an earlier education row: not deletable
+
+
+class TrailEntry(BaseModel):
+    at: datetime = Field(default_factory=utcnow)
+    action: str
+    actor_id: PydanticObjectId
+    actor_name: str
+    role: str
+    unit_id: PydanticObjectId | None = None
+    unit_name: str | None = None
+    from_status: str
+    to_status: str
+    opinion: str | None = None
+    signer: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class Snapshot(BaseModel):
+    """What reviewers see: frozen at submission and never changed."""
+    number: int
+    taken_at: datetime
+    version: int
+    declaration: Declaration
+    sections: dict[str, Any]
+    attachments: list[AttachmentRef]
+
+
+class Dossier(Document):
+    applicant_id: PydanticObjectId
+    applicant_name: str
+    id_number: str
+    batch_id: PydanticObjectId
+    year: int
+    declaration: Declaration
+    commitment: Commitment
+    sections: dict[str, Any] = Field(default_factory=dict)
+    attachments: list[AttachmentRef] = Field(default_factory=list)
+    status: DossierStatus = DossierStatus.draft
+    current_unit_id: PydanticObjectId | None = None     # the node that holds it now
+    reviewer_acted: bool = False                          # a reviewer acted on this submission: no withdrawal
+    snapshots: list[Snapshot] = Field(default_factory=list)
+    trail: list[TrailEntry] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    submitted_at: datetime | None = None
+    version: int = 1
+
+    class Settings:
+        name = "dossiers"
+        indexes = [
+            IndexModel([("applicant_id", ASCENDING), ("batch_id", ASCENDING)], unique=True),
+            IndexModel([("applicant_id", ASCENDING), ("created_at", DESCENDING)]),
+            IndexModel([("batch_id", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("declaration.employer_unit_id", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("current_unit_id", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("attachments.file.file_id", ASCENDING)]),
+            IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
+        ]
+
+    def attachments_of(self, section: str, row_id: str | None = None) -> list[AttachmentRef]:
+        return [a for a in self.attachments if a.section == section and (row_id is None or a.row_id == row_id)]
+
+
+class DossierAccess(Document):
+    """Who read or exported a dossier other than its applicant, and when."""
+    dossier_id: PydanticObjectId
+    user_id: PydanticObjectId
+    user_name: str
+    action: str                   # read | download | export
+    detail: str | None = None
+    at: datetime = Field(default_factory=utcnow)
+    ip: str | None = None
+
+    class Settings:
+        name = "dossier_access"
+        indexes = [IndexModel([("dossier_id", ASCENDING), ("at", DESCENDING)])]

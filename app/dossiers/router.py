@@ -1,0 +1,150 @@
+from typing import Any
+
+from beanie import PydanticObjectId
+from fastapi import APIRouter, Body, Form, Header, Query, Response, UploadFile, status
+
+from app.accounts.deps import Client, CurrentUser
+from app.catalog.models import Batch
+from app.dossiers import attachments, rules, service
+from app.dossiers import sections as S
+from app.dossiers.enums import EDITABLE
+from app.dossiers.models import Dossier
+from app.dossiers.schemas import (AttachmentOut, Change, DeclarationIn, DossierCreate, DossierOut, DossierSummary,
+                                  SectionOut)
+from app.errors import NotFound
+
+router = APIRouter(prefix="/api/dossiers", tags=["dossiers"])
+
+
+def etag(dossier: Dossier) -> str:
+    return f'"{dossier.version}"'
+
+
+async def dossier_out(dossier: Dossier, *, reveal: bool) -> DossierOut:
+    batch = await Batch.get(dossier.batch_id)
+    return DossierOut.full(dossier, batch_name=batch.name if batch else None, reveal=reveal,
+                           editable=dossier.status in EDITABLE)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=DossierOut, summary="新建申报（同意承诺书并填写申报信息）")
+async def create(data: DossierCreate, user: CurrentUser, response: Response) -> DossierOut:
+    dossier = await service.create(actor=user, data=data)
+    response.headers["ETag"] = etag(dossier)
+    return await dossier_out(dossier, reveal=True)
+
+
+@router.get("", response_model=list[DossierSummary], summary="我的申报")
+async def my_dossiers(user: CurrentUser) -> list[DossierSummary]:
+    dossiers = await service.list_own(actor=user)
+    names = {b.id: b.name for b in await Batch.find({"_id": {"$in": [d.batch_id for d in dossiers]}}).to_list()}
+    return [DossierSummary.build(d, batch_name=names.get(d.batch_id), reveal=True) for d in dossiers]
+
+
+@router.get("/{dossier_id}", response_model=DossierOut, summary="申报材料")
+async def read(dossier_id: PydanticObjectId, user: CurrentUser, client: Client, response: Response) -> DossierOut:
+    dossier = await service.get_readable(user, dossier_id, client=client)
+    response.headers["ETag"] = etag(dossier)
+    return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
+
+
+@router.put("/{dossier_id}/declaration", response_model=DossierOut, summary="修改申报信息（需 If-Match）")
+async def update_declaration(dossier_id: PydanticObjectId, data: DeclarationIn, user: CurrentUser,
+                             response: Response, if_match: str | None = Header(None)) -> DossierOut:
+    dossier = await service.update_declaration(actor=user, dossier_id=dossier_id, data=data,
+                                               expected_version=service.parse_if_match(if_match))
+    response.headers["ETag"] = etag(dossier)
+    return await dossier_out(dossier, reveal=True)
+
+
+def section_out(dossier: Dossier, name: str, data: Any) -> SectionOut:
+    return SectionOut(section=name, label=S.section_label(name), version=dossier.version, data=data,
+                      attachments=[AttachmentOut.build(a) for a in dossier.attachments_of(name)])
+
+
+@router.get("/{dossier_id}/sections/{section}", response_model=SectionOut, summary="读取分节（返回 ETag）")
+async def read_section(dossier_id: PydanticObjectId, section: str, user: CurrentUser, client: Client,
+                       response: Response) -> SectionOut:
+    if section not in S.SECTIONS:
+        raise NotFound("没有这个分节", field="section", code="section_not_found")
+    dossier = await service.get_readable(user, dossier_id, client=client, detail=section)
+    data = dossier.sections.get(section)
+    if section == "basic" and dossier.applicant_id == user.id:
+        data = service.prefill(dossier, user)
+    response.headers["ETag"] = etag(dossier)
+    return section_out(dossier, section, data)
+
+
+@router.put("/{dossier_id}/sections/{section}", response_model=SectionOut,
+            summary="保存分节（需 If-Match；版本过期返回 412）")
+async def save_section(dossier_id: PydanticObjectId, section: str, user: CurrentUser, response: Response,
+                       payload: Any = Body(...), if_match: str | None = Header(None)) -> SectionOut:
+    dossier, dropped = await service.save_section(actor=user, dossier_id=dossier_id, name=section, payload=payload,
+                                                  expected_version=service.parse_if_match(if_match))
+    await attachments.release(dropped)
+    response.headers["ETag"] = etag(dossier)
+    return section_out(dossier, section, dossier.sections.get(section))
+
+
+@router.get("/{dossier_id}/completeness", summary="完整性检查：各分节尚缺什么")
+async def completeness(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> dict:
+    dossier = await service.get_readable(user, dossier_id, client=client, detail="completeness")
+    report = await service.completeness(dossier)
+    return {"complete": not rules.missing_items(report), "sections": [s.model_dump() for s in report]}
+
+
+@router.post("/{dossier_id}/submit", response_model=DossierOut, summary="确认申报")
+async def submit(dossier_id: PydanticObjectId, user: CurrentUser, response: Response,
+                 if_match: str | None = Header(None)) -> DossierOut:
+    expected = service.parse_if_match(if_match) if if_match else None
+    dossier = await service.submit(actor=user, dossier_id=dossier_id, expected_version=expected)
+    response.headers["ETag"] = etag(dossier)
+    return await dossier_out(dossier, reveal=True)
+
+
+@router.post("/{dossier_id}/withdraw", response_model=DossierOut, summary="撤回（首个审核节点处理前）")
+async def withdraw(dossier_id: PydanticObjectId, user: CurrentUser, response: Response) -> DossierOut:
+    dossier = await service.withdraw(actor=user, dossier_id=dossier_id)
+    response.headers["ETag"] = etag(dossier)
+    return await dossier_out(dossier, reveal=True)
+
+
+@router.get("/{dossier_id}/changes", response_model=list[Change],
+            summary="两次提交之间的变化（不带参数：最近一次提交与当前内容比较）")
+async def changes(dossier_id: PydanticObjectId, user: CurrentUser, client: Client,
+                  before: int | None = Query(None, alias="from"), after: int | None = Query(None, alias="to")
+                  ) -> list[Change]:
+    dossier = await service.get_readable(user, dossier_id, client=client, detail="changes")
+    if before is None and dossier.snapshots:
+        before = dossier.snapshots[-1].number if after is None else after - 1
+    if before is None:
+        return []
+    return service.changes(dossier, before=before, after=after)
+
+
+@router.post("/{dossier_id}/attachments", status_code=status.HTTP_201_CREATED, response_model=AttachmentOut,
+             summary="上传附件（按分节和行）")
+async def upload(dossier_id: PydanticObjectId, user: CurrentUser, file: UploadFile, section: str = Form(...),
+                 row_id: str | None = Form(None)) -> AttachmentOut:
+    ref = await attachments.add(actor=user, dossier_id=dossier_id, section=section, row_id=row_id or None,
+                                upload=file)
+    return AttachmentOut.build(ref)
+
+
+@router.get("/{dossier_id}/attachments/{attachment_id}", summary="下载或预览附件")
+async def download(dossier_id: PydanticObjectId, attachment_id: str, user: CurrentUser, client: Client,
+                   inline: bool = False) -> Response:
+    return await attachments.download(user=user, dossier_id=dossier_id, attachment_id=attachment_id,
+                                      inline=inline, client=client)
+
+
+@router.put("/{dossier_id}/attachments/{attachment_id}", response_model=AttachmentOut, summary="替换附件")
+async def replace(dossier_id: PydanticObjectId, attachment_id: str, user: CurrentUser,
+                  file: UploadFile) -> AttachmentOut:
+    return AttachmentOut.build(await attachments.replace(actor=user, dossier_id=dossier_id,
+                                                         attachment_id=attachment_id, upload=file))
+
+
+@router.delete("/{dossier_id}/attachments/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="删除附件")
+async def delete(dossier_id: PydanticObjectId, attachment_id: str, user: CurrentUser) -> None:
+    await attachments.delete(actor=user, dossier_id=dossier_id, attachment_id=attachment_id)

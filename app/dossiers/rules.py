@@ -1,0 +1,172 @@
+"""The rules of a dossier: checked when a section is saved (field-level errors) and again, all together,
+as the completeness view that submission requires."""
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from app.catalog import service as catalog
+from app.catalog.models import Batch
+from app.dossiers import sections as S
+from app.dossiers.models import Dossier
+from app.errors import ValidationFailed
+
+# Fields whose values are dictionary codes: (section, field) → dictionary.
+DICTIONARY_FIELDS: dict[tuple[str, str], str] = {
+    ("basic", "ethnicity"): "ethnicities", ("basic", "politics"): "politics",
+    ("education", "education_level"): "education_levels", ("education", "degree"): "degrees",
+    ("education", "study_mode"): "study_modes", ("current_title", "level"): "levels",
+    ("assessments", "grade"): "assessment_grades", ("languages", "language_level"): "language_levels",
+    ("languages", "computer_level"): "computer_levels", ("training", "kind"): "training_kinds",
+    ("achievements", "category"): "achievement_categories", ("achievements", "level"): "achievement_levels",
+    ("papers", "kind"): "publication_kinds",
+}
+
+
+def _rows(parsed: Any) -> list[BaseModel]:
+    return list(getattr(parsed, "rows", []))
+
+
+async def _check_dictionary_codes(name: str, parsed: Any) -> None:
+    records = _rows(parsed) if S.SECTIONS[name].row else [parsed]
+    for (section, field), dictionary in DICTIONARY_FIELDS.items():
+        if section != name:
+            continue
+        for index, record in enumerate(records):
+            value = getattr(record, field)
+            if value and await catalog.get_entry(dictionary, value) is None:
+                where = f"rows.{index}.{field}" if S.SECTIONS[name].row else field
+                raise ValidationFailed("不是有效的选项", field=where, code="unknown_choice")
+
+
+def _check_carried_education(rows: list[S.Education], stored: list[dict]) -> None:
+    """Rows carried from an earlier submitted dossier stay exactly as they were."""
+    given = {row.id: row for row in rows}
+    for old in stored:
+        if not old.get("carried"):
+            continue
+        row = given.get(old["id"])
+        if row is None:
+            raise ValidationFailed("往年申报使用的学历信息不能删除", field="rows", code="carried_education")
+        if row.model_dump(mode="json") != S.Education.model_validate(old).model_dump(mode="json"):
+            raise ValidationFailed("往年申报使用的学历信息不能修改", field=f"rows.{rows.index(row)}",
+                                   code="carried_education")
+    stored_ids = {old["id"] for old in stored}
+    for index, row in enumerate(rows):
+        if row.carried and row.id not in stored_ids:
+            raise ValidationFailed("不能自行标记沿用的学历", field=f"rows.{index}.carried", code="carried_education")
+
+
+async def check_section(name: str, parsed: Any, *, dossier: Dossier, batch: Batch, today: date) -> None:
+    """Raises ValidationFailed naming the field (rows.N.field for list sections)."""
+    spec = S.SECTIONS[name]
+    if spec.row:
+        rows = _rows(parsed)
+        limit = min(spec.max_rows, batch.rules.list_limits.get(name, spec.max_rows))
+        if len(rows) > limit:
+            raise ValidationFailed(f"{spec.label}最多填写{limit}项", field="rows", code="too_many_rows")
+        ids = [row.id for row in rows]
+        if len(ids) != len(set(ids)):
+            raise ValidationFailed("行编号重复", field="rows", code="duplicate_row_id")
+    await _check_dictionary_codes(name, parsed)
+    if name == "education":
+        _check_carried_education(parsed.rows, dossier.sections.get("education", {}).get("rows", []))
+        for index, field, message in S.education_problems(parsed.rows):
+            raise ValidationFailed(message, field=f"rows.{index}.{field}" if index is not None else "rows",
+                                   code="education_rule")
+    elif name == "work_history":
+        for index, message in S.work_history_problems(parsed.rows, today=today):
+            raise ValidationFailed(message, field=f"rows.{index}.start", code="work_history_gap")
+    elif name == "assessments":
+        years = [row.year for row in parsed.rows]
+        for index, year in enumerate(years):
+            if years.index(year) != index:
+                raise ValidationFailed(f"{year}年度考核重复", field=f"rows.{index}.year", code="duplicate_year")
+    elif name == "summary":
+        for message in S.summary_problems(parsed.text, limit=batch.rules.summary_max_chars,
+                                          applicant_name=dossier.applicant_name):
+            raise ValidationFailed(message, field="text", code="summary_rule")
+    elif name == "basic" and dossier.id_number and len(dossier.id_number) == 18 and dossier.id_number[:17].isdigit():
+        from app.accounts.validators import birth_date_from_resident_id
+
+        if parsed.birth_date != birth_date_from_resident_id(dossier.id_number):
+            raise ValidationFailed("出生日期与身份证号不一致", field="birth_date", code="birth_date_mismatch")
+
+
+class SectionStatus(BaseModel):
+    section: str
+    label: str
+    required: bool
+    filled: bool
+    missing: list[str]
+
+
+def _filled(dossier: Dossier, name: str) -> bool:
+    value = dossier.sections.get(name)
+    if S.SECTIONS[name].row:
+        return bool(value and value.get("rows"))
+    return bool(value)
+
+
+def completeness(dossier: Dossier, batch: Batch, *, today: date) -> list[SectionStatus]:
+    """Per part of the dossier, what is still missing before it can be submitted."""
+    rules = batch.rules
+    report: list[SectionStatus] = []
+
+    declaration_missing = []
+    if dossier.declaration.entrusted_review and not dossier.attachments_of("declaration"):
+        declaration_missing.append("选择委托评审的，须上传委托评审证明材料")
+    report.append(SectionStatus(section="declaration", label=S.section_label("declaration"), required=True,
+                                filled=True, missing=declaration_missing))
+    commitment_missing = []
+    if rules.commitment_upload_required and not dossier.attachments_of("commitment"):
+        commitment_missing.append("须上传本人签字的诚信承诺书")
+    report.append(SectionStatus(section="commitment", label=S.section_label("commitment"), required=True,
+                                filled=True, missing=commitment_missing))
+
+    for name, spec in S.SECTIONS.items():
+        required = name in rules.required_sections
+        filled = _filled(dossier, name)
+        missing: list[str] = []
+        if required and not filled:
+            missing.append(f"请填写{spec.label}")
+        if filled:
+            missing += _section_gaps(dossier, batch, name, today=today)
+        if name == "basic" and rules.photo_required and not dossier.attachments_of("basic", "photo"):
+            missing.append("请上传大一寸照片")
+        report.append(SectionStatus(section=name, label=spec.label, required=required, filled=filled,
+                                    missing=missing))
+    return report
+
+
+def _section_gaps(dossier: Dossier, batch: Batch, name: str, *, today: date) -> list[str]:
+    spec = S.SECTIONS[name]
+    value = dossier.sections[name]
+    gaps: list[str] = []
+    rule = batch.rules.attachment_rule(name)
+    if spec.row:
+        rows = [spec.row.model_validate(row) for row in value["rows"]]
+        if rule.required:
+            for number, row in enumerate(rows, start=1):
+                if not dossier.attachments_of(name, row.id):
+                    gaps.append(f"第{number}项缺少证明材料")
+        if name == "education":
+            gaps += [message for _, _, message in S.education_problems(rows)]
+        elif name == "work_history":
+            gaps += [message for _, message in S.work_history_problems(rows, today=today)]
+        elif name == "assessments" and batch.rules.assessment_years:
+            have = {row.year for row in rows}
+            wanted = range(batch.year - batch.rules.assessment_years, batch.year)
+            gaps += [f"缺少{year}年度考核" for year in wanted if year not in have]
+    else:
+        if rule.required and name != "basic" and not dossier.attachments_of(name):
+            gaps.append("缺少证明材料")
+        if name == "summary":
+            gaps += S.summary_problems(value["text"], limit=batch.rules.summary_max_chars,
+                                       applicant_name=dossier.applicant_name)
+    return gaps
+
+
+def missing_items(report: list[SectionStatus]) -> list[dict]:
+    return [{"section": s.section, "label": s.label, "missing": s.missing} for s in report if s.missing]

@@ -1,0 +1,125 @@
+"""API input and output of dossiers."""
+
+from datetime import datetime
+from typing import Any
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel, Field, field_validator
+
+from app.accounts.schemas import Strict
+from app.accounts.validators import mask_id_number
+from app.dossiers.enums import STATUS_LABELS, DossierStatus
+from app.dossiers.models import AttachmentRef, Declaration, Dossier
+from app.dossiers.sections import Rank
+from app.files.models import StoredFile
+
+
+class DeclarationIn(Strict):
+    level: str = Field(min_length=1, max_length=5)
+    series: str = Field(min_length=1, max_length=20)
+    title: str = Field(min_length=1, max_length=20)
+    specialty: str = Field(min_length=1, max_length=20)
+    mode: str = Field(min_length=1, max_length=20)
+    exceptional_basis: str | None = Field(default=None, max_length=20)
+    employer_unit_id: PydanticObjectId
+    is_actual_unit: bool = True
+    actual_unit_name: str | None = Field(default=None, max_length=100)
+    agency_unit_name: str | None = Field(default=None, max_length=100)
+    entrusted_review: bool = False
+    unit_rank: Rank | None = None
+    is_civil_servant: bool = False
+
+
+class DossierCreate(DeclarationIn):
+    batch_id: PydanticObjectId
+    commitment_agreed: bool = Field(description="已阅读并同意诚信承诺书")
+
+    @field_validator("commitment_agreed")
+    @classmethod
+    def _agreed(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("须阅读并同意诚信承诺书后方可申报")
+        return value
+
+
+class AttachmentOut(BaseModel):
+    id: str
+    section: str
+    row_id: str | None
+    filename: str
+    kind: str
+    size: int
+    pages: int
+    sha256: str
+    uploaded_at: datetime
+    carried: bool
+
+    @classmethod
+    def build(cls, ref: AttachmentRef) -> "AttachmentOut":
+        f: StoredFile = ref.file
+        return cls(id=ref.id, section=ref.section, row_id=ref.row_id, filename=f.filename, kind=f.kind,
+                   size=f.size, pages=f.pages, sha256=f.sha256, uploaded_at=ref.uploaded_at, carried=ref.carried)
+
+
+class DossierSummary(BaseModel):
+    id: str
+    batch_id: str
+    batch_name: str | None = None
+    year: int
+    applicant_name: str
+    id_number: str
+    series: str
+    level: str
+    title: str
+    specialty: str
+    employer_unit_name: str
+    status: DossierStatus
+    status_label: str
+    submitted_at: datetime | None
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def build(cls, dossier: Dossier, *, batch_name: str | None = None, reveal: bool = False) -> "DossierSummary":
+        d: Declaration = dossier.declaration
+        return cls(id=str(dossier.id), batch_id=str(dossier.batch_id), batch_name=batch_name, year=dossier.year,
+                   applicant_name=dossier.applicant_name,
+                   id_number=dossier.id_number if reveal else mask_id_number(dossier.id_number),
+                   series=d.series, level=d.level, title=d.title, specialty=d.specialty,
+                   employer_unit_name=d.employer_unit_name, status=dossier.status,
+                   status_label=STATUS_LABELS[dossier.status], submitted_at=dossier.submitted_at,
+                   updated_at=dossier.updated_at, version=dossier.version)
+
+
+class DossierOut(DossierSummary):
+    declaration: Declaration
+    commitment_agreed_at: datetime
+    sections: dict[str, Any]
+    attachments: list[AttachmentOut]
+    snapshots: int
+    editable: bool
+
+    @classmethod
+    def full(cls, dossier: Dossier, *, batch_name: str | None, reveal: bool, editable: bool) -> "DossierOut":
+        base = DossierSummary.build(dossier, batch_name=batch_name, reveal=reveal).model_dump()
+        return cls(**base, declaration=dossier.declaration, commitment_agreed_at=dossier.commitment.agreed_at,
+                   sections=dossier.sections, attachments=[AttachmentOut.build(a) for a in dossier.attachments],
+                   snapshots=len(dossier.snapshots), editable=editable)
+
+
+class SectionOut(BaseModel):
+    section: str
+    label: str
+    version: int
+    data: Any
+    attachments: list[AttachmentOut]
+
+
+class Change(BaseModel):
+    part: str                 # declaration | a section name | attachments
+    label: str
+    change: str               # added | removed | changed
+    row_id: str | None = None
+    field: str | None = None
+    before: Any = None
+    after: Any = None

@@ -1,0 +1,349 @@
+"""Dossiers: the read scope, creation, sections under preconditions, submission, withdrawal and changes."""
+
+from typing import Any
+
+from beanie import PydanticObjectId
+from pydantic import ValidationError
+from pymongo.errors import DuplicateKeyError
+
+from app.accounts.audit import ClientInfo
+from app.accounts.enums import Role
+from app.accounts.models import User
+from app.accounts.validators import birth_date_from_resident_id, gender_from_resident_id
+from app.catalog import batches
+from app.catalog import service as catalog
+from app.catalog.models import Batch
+from app.clock import utcnow
+from app.dossiers import rules
+from app.dossiers import sections as S
+from app.dossiers.enums import EDITABLE, DossierStatus
+from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess, Snapshot, TrailEntry
+from app.dossiers.schemas import Change, DeclarationIn, DossierCreate
+from app.errors import AppError, Conflict, NotFound, ValidationFailed, validation_body
+from app.units import service as units_service
+from app.units.enums import UnitStatus
+from app.units.models import Unit
+
+UNIT_READER_ROLES = units_service.UNIT_ROLES
+
+
+class PreconditionFailed(AppError):
+    status = 412
+    code = "stale_version"
+    message = "申报材料已在别处修改，请刷新后再保存"
+
+
+class PreconditionRequired(AppError):
+    status = 428
+    code = "if_match_required"
+    message = "保存须带 If-Match 版本号，请刷新页面后重试"
+
+
+async def readable_query(user: User) -> dict | None:
+    """The one place that says which dossiers a user may read; None means all of them.
+
+    Applicants read their own. Units read what was submitted through them or their subordinates."""
+    if user.has_role(Role.sysadmin):
+        return None
+    clauses: list[dict] = [{"applicant_id": user.id}]
+    unit_scope = await units_service.readable_units_query(user)
+    if user.unit_ids_for(*UNIT_READER_ROLES) and unit_scope is not None:
+        unit_ids = [u.id for u in await Unit.find(unit_scope).to_list()]
+        clauses.append({"declaration.employer_unit_id": {"$in": unit_ids},
+                        "status": {"$ne": DossierStatus.draft}})
+    return {"$or": clauses}
+
+
+async def get_readable(user: User, dossier_id: PydanticObjectId, *, client: ClientInfo | None = None,
+                       action: str = "read", detail: str | None = None) -> Dossier:
+    scope = await readable_query(user)
+    query = {"_id": dossier_id} if scope is None else {"$and": [{"_id": dossier_id}, scope]}
+    dossier = await Dossier.find_one(query)
+    if dossier is None:
+        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
+    if dossier.applicant_id != user.id:
+        await DossierAccess(dossier_id=dossier.id, user_id=user.id, user_name=user.name, action=action,
+                            detail=detail, ip=client.ip if client else None).insert()
+    return dossier
+
+
+async def get_own(user: User, dossier_id: PydanticObjectId) -> Dossier:
+    dossier = await Dossier.find_one({"_id": dossier_id, "applicant_id": user.id})
+    if dossier is None:
+        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
+    return dossier
+
+
+def require_editable(dossier: Dossier) -> None:
+    if dossier.status not in EDITABLE:
+        raise Conflict("申报材料已提交，不能修改；如需修改请先撤回或等待退回", code="not_editable")
+
+
+async def _check_declaration(data: DeclarationIn, batch: Batch) -> tuple[Unit, dict[str, str]]:
+    """The cascading choices limited by the batch, the mode and its basis, the employer unit."""
+    if data.series not in batch.series:
+        raise ValidationFailed("本批次不受理该职称系列", field="series", code="not_in_batch")
+    if data.level not in batch.levels:
+        raise ValidationFailed("本批次不受理该职称级别", field="level", code="not_in_batch")
+    title = await catalog.require_entry("titles", data.title, field="title", label="申报职称")
+    if title.parent != data.series or title.extra.get("level") != data.level:
+        raise ValidationFailed("申报职称与所选系列、级别不符", field="title", code="title_mismatch")
+    specialty = await catalog.require_entry("specialties", data.specialty, field="specialty", label="专业")
+    if specialty.parent != data.series or (batch.specialties and data.specialty not in batch.specialties):
+        raise ValidationFailed("本批次不受理该专业", field="specialty", code="not_in_batch")
+    mode = await catalog.require_entry("declaration_modes", data.mode, field="mode", label="申报方式")
+    if data.mode == "exceptional":
+        if not data.exceptional_basis:
+            raise ValidationFailed("破格申报须选择破格情况", field="exceptional_basis", code="basis_required")
+        await catalog.require_entry("exceptional_bases", data.exceptional_basis, field="exceptional_basis",
+                                    label="破格情况")
+    elif data.exceptional_basis:
+        raise ValidationFailed("只有破格申报才填写破格情况", field="exceptional_basis", code="basis_not_allowed")
+    if not data.is_actual_unit and not (data.actual_unit_name or "").strip():
+        raise ValidationFailed("请填写实际工作单位", field="actual_unit_name", code="actual_unit_required")
+    unit = await Unit.find_one({"_id": data.employer_unit_id, "status": UnitStatus.approved})
+    if unit is None:
+        raise ValidationFailed("所选工作单位不存在或尚未开通职称申报权限", field="employer_unit_id",
+                               code="unit_not_approved")
+    return unit, {"title": title.name, "specialty": specialty.name, "mode": mode.name}
+
+
+def _declaration(data: DeclarationIn, unit: Unit) -> Declaration:
+    fields = data.model_dump(include=set(Declaration.model_fields) - {"employer_unit_name"})
+    if data.is_actual_unit:
+        fields["actual_unit_name"] = None
+    return Declaration(**fields, employer_unit_name=unit.name)
+
+
+async def _carried_education(applicant_id: PydanticObjectId) -> tuple[list[dict], list]:
+    """Education rows of the latest dossier that was ever submitted, with their proofs, read-only."""
+    previous = await Dossier.find({"applicant_id": applicant_id, "snapshots.0": {"$exists": True}}
+                                  ).sort("-created_at").first_or_none()
+    if previous is None:
+        return [], []
+    rows = [dict(row, carried=True) for row in previous.sections.get("education", {}).get("rows", [])]
+    ids = {row["id"] for row in rows}
+    refs = [ref.model_copy(update={"carried": True}) for ref in previous.attachments
+            if ref.section == "education" and ref.row_id in ids]
+    return rows, refs
+
+
+def _prefilled_basic(applicant: User) -> dict[str, Any]:
+    """What the account already knows; the applicant completes the rest."""
+    basic: dict[str, Any] = {"phone": applicant.phone, "email": applicant.email}
+    if applicant.id_type == "resident" and applicant.id_number:
+        basic["gender"] = gender_from_resident_id(applicant.id_number)
+        basic["birth_date"] = birth_date_from_resident_id(applicant.id_number).isoformat()
+    return {k: v for k, v in basic.items() if v}
+
+
+async def create(*, actor: User, data: DossierCreate) -> Dossier:
+    batch = await batches.get(data.batch_id, actor=actor)
+    batches.require_open(batch, doing="新建申报")
+    existing = await Dossier.find_one({"applicant_id": actor.id, "batch_id": batch.id})
+    if existing:
+        raise _existing_error(existing)
+    unit, _ = await _check_declaration(data, batch)
+    rows, carried_refs = await _carried_education(actor.id)
+    dossier = Dossier(applicant_id=actor.id, applicant_name=actor.name, id_number=actor.id_number or "",
+                      batch_id=batch.id, year=batch.year, declaration=_declaration(data, unit),
+                      commitment=Commitment(agreed_at=utcnow(),
+                                            text_sha256=batches.commitment_digest(batch.commitment_text)),
+                      attachments=carried_refs)
+    if rows:
+        dossier.sections["education"] = {"rows": rows}
+    try:
+        await dossier.insert()
+    except DuplicateKeyError:
+        raise _existing_error(await Dossier.find_one({"applicant_id": actor.id, "batch_id": batch.id})) from None
+    return dossier
+
+
+def _existing_error(existing: Dossier | None) -> Conflict:
+    if existing is not None and existing.status == DossierStatus.voided:
+        return Conflict("您在本批次的申报已作废，不能再次申报", code="dossier_voided", field="batch_id")
+    return Conflict("您在本批次已有申报，请在“我的申报”中继续填写", code="dossier_exists", field="batch_id",
+                    dossier_id=str(existing.id) if existing else None)
+
+
+def prefill(dossier: Dossier, applicant: User) -> dict[str, Any]:
+    """The basic section as stored, or what the account knows when it has not been saved yet."""
+    return dossier.sections.get("basic") or _prefilled_basic(applicant)
+
+
+async def _conditional_update(dossier: Dossier, expected_version: int, update: dict) -> None:
+    """One write guarded by id, owner, editable status and version; explains a miss precisely."""
+    collection = Dossier.get_pymongo_collection()
+    result = await collection.update_one(
+        {"_id": dossier.id, "applicant_id": dossier.applicant_id, "version": expected_version,
+         "status": {"$in": list(EDITABLE)}}, update)
+    if result.matched_count == 1:
+        return
+    current = await collection.find_one({"_id": dossier.id}, {"status": 1, "version": 1})
+    if current is None:
+        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
+    if current["status"] not in EDITABLE:
+        raise Conflict("申报材料已提交，不能修改；如需修改请先撤回或等待退回", code="not_editable")
+    raise PreconditionFailed(current_version=current["version"])
+
+
+def parse_if_match(header: str | None) -> int:
+    if not header:
+        raise PreconditionRequired()
+    try:
+        return int(header.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise PreconditionFailed("If-Match 版本号格式不正确", field="If-Match") from None
+
+
+async def save_section(*, actor: User, dossier_id: PydanticObjectId, name: str, payload: Any,
+                       expected_version: int) -> tuple[Dossier, list]:
+    """Validates and stores one section; rows that disappear take their attachments with them.
+    Returns the dossier and the attachment references that were dropped (their files are deleted by
+    the caller once the write has succeeded)."""
+    if name not in S.SECTIONS:
+        raise NotFound("没有这个分节", field="section", code="section_not_found")
+    dossier = await get_own(actor, dossier_id)
+    require_editable(dossier)
+    if dossier.version != expected_version:
+        raise PreconditionFailed(current_version=dossier.version)
+    batch = await batches.get(dossier.batch_id, actor=actor)
+    try:
+        parsed = S.parse_section(name, payload)
+    except ValidationError as exc:   # reported exactly like a request body's errors
+        body = validation_body(exc.errors())
+        raise ValidationFailed(body["message"], field=body["field"], errors=body["errors"]) from None
+    await rules.check_section(name, parsed, dossier=dossier, batch=batch, today=utcnow().date())
+    stored = parsed.model_dump(mode="json")
+    update: dict = {"$set": {f"sections.{name}": stored, "updated_at": utcnow()}, "$inc": {"version": 1}}
+    dropped = []
+    if S.SECTIONS[name].row:
+        kept = {row["id"] for row in stored["rows"]}
+        dropped = [a for a in dossier.attachments_of(name) if a.row_id not in kept]
+        if dropped:
+            update["$pull"] = {"attachments": {"id": {"$in": [a.id for a in dropped]}}}
+    await _conditional_update(dossier, expected_version, update)
+    return await Dossier.get(dossier.id), dropped
+
+
+async def update_declaration(*, actor: User, dossier_id: PydanticObjectId, data: DeclarationIn,
+                             expected_version: int) -> Dossier:
+    dossier = await get_own(actor, dossier_id)
+    require_editable(dossier)
+    batch = await batches.get(dossier.batch_id, actor=actor)
+    unit, _ = await _check_declaration(data, batch)
+    declaration = _declaration(data, unit)
+    await _conditional_update(dossier, expected_version, {
+        "$set": {"declaration": declaration.model_dump(), "updated_at": utcnow()}, "$inc": {"version": 1}})
+    return await Dossier.get(dossier.id)
+
+
+async def completeness(dossier: Dossier) -> list[rules.SectionStatus]:
+    batch = await Batch.get(dossier.batch_id)
+    return rules.completeness(dossier, batch, today=utcnow().date())
+
+
+def _trail_entry(*, actor: User, action: str, dossier: Dossier, to_status: DossierStatus,
+                 **extra: Any) -> TrailEntry:
+    return TrailEntry(action=action, actor_id=actor.id, actor_name=actor.name, role=Role.applicant,
+                      from_status=dossier.status, to_status=to_status, **extra)
+
+
+async def submit(*, actor: User, dossier_id: PydanticObjectId, expected_version: int | None = None) -> Dossier:
+    """确认申报: complete or refused with the missing list; freezes a snapshot; locks editing."""
+    dossier = await get_own(actor, dossier_id)
+    require_editable(dossier)
+    batch = await batches.get(dossier.batch_id, actor=actor)
+    if dossier.status == DossierStatus.draft:
+        batches.require_open(batch, doing="确认申报")
+    missing = rules.missing_items(rules.completeness(dossier, batch, today=utcnow().date()))
+    if missing:
+        first = missing[0]
+        raise ValidationFailed(f"申报材料不完整：{first['label']}——{first['missing'][0]}", field=first["section"],
+                               code="incomplete", missing=missing)
+    version = dossier.version if expected_version is None else expected_version
+    now = utcnow()
+    snapshot = Snapshot(number=len(dossier.snapshots) + 1, taken_at=now, version=version,
+                        declaration=dossier.declaration, sections=dossier.sections, attachments=dossier.attachments)
+    unit = await Unit.get(dossier.declaration.employer_unit_id)
+    entry = _trail_entry(actor=actor, action="submit", dossier=dossier, to_status=DossierStatus.submitted,
+                         unit_id=unit.id if unit else None, unit_name=unit.name if unit else None,
+                         detail={"snapshot": snapshot.number})
+    await _conditional_update(dossier, version, {
+        "$set": {"status": DossierStatus.submitted, "current_unit_id": dossier.declaration.employer_unit_id,
+                 "submitted_at": now, "updated_at": now, "reviewer_acted": False},
+        "$push": {"snapshots": snapshot.model_dump(), "trail": entry.model_dump()},
+        "$inc": {"version": 1}})
+    return await Dossier.get(dossier.id)
+
+
+async def withdraw(*, actor: User, dossier_id: PydanticObjectId) -> Dossier:
+    """撤回: only while the first reviewer has not acted on this submission."""
+    dossier = await get_own(actor, dossier_id)
+    if dossier.status != DossierStatus.submitted:
+        raise Conflict("只有已提交、尚未审核的申报可以撤回", code="not_withdrawable")
+    entry = _trail_entry(actor=actor, action="withdraw", dossier=dossier, to_status=DossierStatus.draft)
+    result = await Dossier.get_pymongo_collection().update_one(
+        {"_id": dossier.id, "applicant_id": actor.id, "status": DossierStatus.submitted,
+         "reviewer_acted": {"$ne": True}},
+        {"$set": {"status": DossierStatus.draft, "current_unit_id": None, "updated_at": utcnow()},
+         "$push": {"trail": entry.model_dump()}, "$inc": {"version": 1}})
+    if result.matched_count != 1:
+        raise Conflict("单位已开始审核，不能撤回", code="not_withdrawable")
+    return await Dossier.get(dossier.id)
+
+
+async def list_own(*, actor: User) -> list[Dossier]:
+    return await Dossier.find({"applicant_id": actor.id}).sort("-created_at").to_list()
+
+
+def _state(dossier: Dossier, number: int | None) -> tuple[Any, dict, list]:
+    """A snapshot by number, or the working copy when number is None."""
+    if number is None:
+        return dossier.declaration, dossier.sections, dossier.attachments
+    for snapshot in dossier.snapshots:
+        if snapshot.number == number:
+            return snapshot.declaration, snapshot.sections, snapshot.attachments
+    raise NotFound(f"没有第{number}次提交的快照", field="from", code="snapshot_not_found")
+
+
+def changes(dossier: Dossier, *, before: int | None, after: int | None) -> list[Change]:
+    """What changed between two snapshots (or a snapshot and the working copy), row by row."""
+    old_decl, old_sections, old_refs = _state(dossier, before)
+    new_decl, new_sections, new_refs = _state(dossier, after)
+    found: list[Change] = []
+    old_d, new_d = old_decl.model_dump(mode="json"), new_decl.model_dump(mode="json")
+    found += [Change(part="declaration", label="申报信息", change="changed", field=k, before=old_d[k],
+                     after=new_d[k]) for k in old_d if old_d[k] != new_d[k]]
+    for name, spec in S.SECTIONS.items():
+        old, new = old_sections.get(name), new_sections.get(name)
+        if old == new:
+            continue
+        if spec.row:
+            old_rows = {r["id"]: r for r in (old or {}).get("rows", [])}
+            new_rows = {r["id"]: r for r in (new or {}).get("rows", [])}
+            for row_id in old_rows.keys() - new_rows.keys():
+                found.append(Change(part=name, label=spec.label, change="removed", row_id=row_id,
+                                    before=old_rows[row_id]))
+            for row_id in new_rows.keys() - old_rows.keys():
+                found.append(Change(part=name, label=spec.label, change="added", row_id=row_id,
+                                    after=new_rows[row_id]))
+            for row_id in old_rows.keys() & new_rows.keys():
+                found += _field_changes(name, spec.label, old_rows[row_id], new_rows[row_id], row_id)
+        else:
+            found += _field_changes(name, spec.label, old or {}, new or {}, None)
+    old_ids = {r.id: r for r in old_refs}
+    new_ids = {r.id: r for r in new_refs}
+    for ref_id in old_ids.keys() - new_ids.keys():
+        found.append(Change(part="attachments", label=S.section_label(old_ids[ref_id].section), change="removed",
+                            row_id=old_ids[ref_id].row_id, before=old_ids[ref_id].file.filename))
+    for ref_id in new_ids.keys() - old_ids.keys():
+        found.append(Change(part="attachments", label=S.section_label(new_ids[ref_id].section), change="added",
+                            row_id=new_ids[ref_id].row_id, after=new_ids[ref_id].file.filename))
+    return found
+
+
+def _field_changes(part: str, label: str, old: dict, new: dict, row_id: str | None) -> list[Change]:
+    return [Change(part=part, label=label, change="changed", row_id=row_id, field=key, before=old.get(key),
+                   after=new.get(key))
+            for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
