@@ -56,7 +56,7 @@ class EmbeddedServer:
         self.uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
         self._process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> str:
+    def start(self, timeout: float = 90.0) -> str:
         if answers(self.uri):
             return self.uri  # one already serves this folder (e.g. `seed` while `serve` runs)
         self.storage_path.mkdir(parents=True, exist_ok=True)

@@ -67,6 +67,8 @@ class TooManyRequests(AppError):
 _PYDANTIC_MESSAGES = {
     "missing": "此项必填",
     "string_too_short": "内容过短",
+    "too_short": "至少填写一项",
+    "too_long": "填写的项数过多",
     "string_too_long": "内容过长",
     "string_pattern_mismatch": "格式不正确",
     "value_error": "取值不正确",

@@ -1,11 +1,14 @@
 """Dictionaries and demo data from fixtures/; every step is an upsert, so seeding twice changes nothing."""
 
 import json
+from datetime import timedelta
 
 from app.accounts.enums import AccountKind, Role
 from app.accounts.models import RoleGrant, User
 from app.accounts.secrets import hash_password
 from app.catalog import service as catalog
+from app.catalog.batches import DEFAULT_COMMITMENT
+from app.catalog.models import Batch
 from app.clock import utcnow
 from app.config import PROJECT_ROOT
 from app.units.enums import ApplicationStatus, UnitCategory, UnitStatus, handler_role_for
@@ -76,12 +79,26 @@ async def _seed_persons(persons: list[dict], units: dict[str, Unit]) -> None:
                    password_hash=await hash_password(spec["password"]), roles=roles).insert()
 
 
+async def _seed_batches(batches: list[dict]) -> None:
+    """Open around today, so the demo always has somewhere to declare."""
+    now = utcnow()
+    for spec in batches:
+        if await Batch.find_one({"name": spec["name"], "year": now.year}):
+            continue
+        await Batch(year=now.year, name=spec["name"], kind=spec["kind"], series=spec["series"],
+                    levels=spec["levels"], committee=spec["committee"], region_code=spec["region_code"],
+                    opens_at=now - timedelta(days=spec["open_days_before"]),
+                    closes_at=now + timedelta(days=spec["close_days_after"]), notice=spec["notice"],
+                    commitment_text=DEFAULT_COMMITMENT).insert()
+
+
 async def seed() -> None:
     data = demo_data()
     await catalog.load_dictionaries()
     await create_admin(data["admin"]["login"], data["admin"]["password"], data["admin"]["name"])
     units = await _seed_units(data["units"])
     await _seed_persons(data["persons"], units)
+    await _seed_batches(data["batches"])
 
 
 def print_demo_logins() -> None:

@@ -37,5 +37,6 @@ def test_seed_on_the_embedded_database_is_idempotent(tmp_path):
         assert database.units.count_documents({}) == 6
         assert database.users.count_documents({"login_key": "root2", "roles.role": "sysadmin"}) == 1
         assert database.dictionaries.count_documents({"dictionary": "regions"}) > 10
+        assert database.batches.count_documents({}) == 2
     finally:
         server.stop()

@@ -16,8 +16,7 @@ CSRF_COOKIE = "zc_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Paths a user who must change the password may still use.
-PASSWORD_CHANGE_PATHS = frozenset({"/api/me", "/api/auth/password", "/api/auth/logout",
-                                   "/account/password", "/logout"})
+PASSWORD_CHANGE_PATHS = frozenset({"/api/me", "/api/auth/password", "/api/auth/logout", "/account/password"})
 
 
 def client_info(request: Request) -> ClientInfo:

@@ -1,9 +1,9 @@
 """API input and output of the accounts domain."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, ValidationInfo, field_validator
 
 from app.accounts import validators
 from app.accounts.enums import ID_TYPE_LABELS, ROLE_LABELS, IdType, Role
@@ -12,6 +12,10 @@ from app.accounts.models import User
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# Passwords are taken exactly as typed: stripping spaces would store something else than the user chose.
+Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=128)]
 
 
 def check_id_number(id_type: IdType, id_number: str) -> str:
@@ -35,7 +39,7 @@ class PersonRegistration(PersonIdentity):
     login: str
     phone: str
     email: EmailStr | None = None
-    password: str
+    password: Password
 
     _login = field_validator("login")(lambda v: validators.normalize_login(v))
     _phone = field_validator("phone")(lambda v: validators.normalize_phone(v))
@@ -43,14 +47,14 @@ class PersonRegistration(PersonIdentity):
 
 class LoginRequest(Strict):
     login: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=128)
+    password: Password
     captcha_id: str | None = None
     captcha_answer: str | None = None
 
 
 class PasswordChange(Strict):
-    old_password: str = Field(min_length=1, max_length=128)
-    new_password: str
+    old_password: Password
+    new_password: Password
 
 
 class ProfileUpdate(Strict):
@@ -58,7 +62,12 @@ class ProfileUpdate(Strict):
     phone: str | None = None
     email: EmailStr | None = None
 
-    _phone = field_validator("phone")(lambda v: validators.normalize_phone(v) if v else v)
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str:
+        if not value:
+            raise ValueError("手机号码不能为空：找回密码和短信通知都要用到")
+        return validators.normalize_phone(value)
 
 
 class CaptchaGuarded(Strict):
@@ -74,7 +83,7 @@ class RecoveryCodeRequest(CaptchaGuarded):
 class RecoveryReset(Strict):
     login: str = Field(min_length=1, max_length=64)
     code: str = Field(min_length=4, max_length=8)
-    new_password: str
+    new_password: Password
 
 
 class LoginNameRecovery(CaptchaGuarded):

@@ -15,7 +15,7 @@ FIXTURES = PROJECT_ROOT / "fixtures"
 async def entries(dictionary: str, *, parent: str | None = None) -> list[DictionaryEntry]:
     query: dict = {"dictionary": dictionary, "enabled": True}
     if parent is not None:
-        query["parent"] = parent
+        query["parent"] = parent or None     # ?parent= (empty) asks for the top level
     found = await DictionaryEntry.find(query).sort("sort", "code").to_list()
     if not found and not await DictionaryEntry.find_one({"dictionary": dictionary}):
         raise NotFound(f"字典 {dictionary} 不存在", field="dictionary", code="dictionary_not_found")

@@ -7,7 +7,7 @@ from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from app.accounts import validators
 from app.accounts.enums import Role
-from app.accounts.schemas import PersonIdentity, Strict
+from app.accounts.schemas import Password, PersonIdentity, Strict
 from app.units.enums import UNIT_CATEGORY_LABELS, UNIT_STATUS_LABELS, UnitCategory, UnitStatus
 from app.units.models import PermissionApplication, Unit
 
@@ -34,7 +34,7 @@ class UnitRegistration(UnitInfo):
     parent_id: PydanticObjectId | None = Field(default=None, description="主管部门；不填则为所在地区人社局")
     manual_review: bool = Field(default=False, description="代码校验不通过时，提交人工审核")
     login: str
-    password: str
+    password: Password
 
     _login = field_validator("login")(lambda v: validators.normalize_login(v))
 
@@ -132,6 +132,7 @@ class UnitTreeNode(BaseModel):
     id: str
     name: str
     category_label: str
+    status: UnitStatus
     status_label: str
     region_code: str
     children: list["UnitTreeNode"] = Field(default_factory=list)

@@ -17,7 +17,7 @@ from app.files import service as files
 from app.clock import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.units.enums import (CREATABLE_CHILDREN, HR_BUREAU_CATEGORIES, SELF_REGISTRABLE, UNIT_CATEGORY_LABELS,
-                             ApplicationStatus, UnitStatus, handler_role_for)
+                             UNIT_STATUS_LABELS, ApplicationStatus, UnitStatus, handler_role_for)
 from app.units.models import AutoCheck, PermissionApplication, Unit
 from app.units.schemas import (ChildUnitCreation, Credentials, PermissionDecision, UnitInfo, UnitRegistration,
                                UnitTreeNode, UnitUpdate)
@@ -315,12 +315,11 @@ async def search_approved(q: str, *, limit: int = 20) -> list[Unit]:
 
 async def tree(*, actor: User) -> list[UnitTreeNode]:
     """The readable units as a forest: each unit under its parent when the parent is readable too."""
-    from app.units.enums import UNIT_STATUS_LABELS
-
     scope = await readable_units_query(actor)
     units = await Unit.find(scope or {}).sort("name").to_list()
     nodes = {u.id: UnitTreeNode(id=str(u.id), name=u.name, category_label=UNIT_CATEGORY_LABELS[u.category],
-                                status_label=UNIT_STATUS_LABELS[u.status], region_code=u.region_code) for u in units}
+                                status=u.status, status_label=UNIT_STATUS_LABELS[u.status],
+                                region_code=u.region_code) for u in units}
     roots = []
     for unit in units:
         parent = nodes.get(unit.parent_id) if unit.parent_id else None

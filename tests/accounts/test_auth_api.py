@@ -392,3 +392,33 @@ class TestAudit:
         assert failed and failed[0]["ip"] == "203.0.113.7"
         assert (await client.get("/api/audit", headers=await login(client, await create_person()))
                 ).status_code == 403
+
+
+class TestInputEdges:
+    async def test_phone_cannot_be_cleared(self, client):
+        user = await create_person()
+        headers = await login(client, user)
+        r = await client.patch("/api/me", json={"phone": None}, headers=headers)
+        assert r.status_code == 422 and r.json()["field"] == "phone"
+        assert (await User.get(user.id)).phone == user.phone
+
+    async def test_passwords_are_kept_exactly_as_typed(self, client):
+        payload = person_payload(password=" Spaced1! ")
+        assert (await client.post("/api/auth/register", json=payload)).status_code == 201
+        await login(client, payload["login"], " Spaced1! ")
+        r = await client.post("/api/auth/login", json={"login": payload["login"], "password": "Spaced1!"})
+        assert r.status_code == 401
+
+    async def test_top_level_regions(self, client):
+        top = (await client.get("/api/catalog/regions", params={"parent": ""})).json()
+        assert [r["name"] for r in top] == ["山东省"]
+        cities = (await client.get("/api/catalog/regions", params={"parent": "370000"})).json()
+        assert "济南市" in [r["name"] for r in cities]
+
+    async def test_empty_batch_message(self, client):
+        from tests.factories import create_unit
+
+        unit, account = await create_unit()
+        r = await client.post(f"/api/units/{unit.id}/sub-accounts", json={"accounts": []},
+                              headers=await login(client, account))
+        assert r.status_code == 422 and r.json()["message"] == "至少填写一项"

@@ -1,0 +1,351 @@
+/* 职称申报评审服务: forms send JSON to the API, which alone validates; its errors appear beside their fields.
+ *
+ * <form data-api="/api/..." data-method="POST"> is serialised to JSON: checkboxes become booleans,
+ * data-type="boolean" inputs too, empty values are left out, dotted names nest ("handler.name"),
+ * and rows inside data-json-list="accounts" become a list. On success: data-render shows returned
+ * credentials, data-success-message or the response's message is shown, data-next redirects.
+ * An emptied data-clearable input is sent as null, so a PATCH clears it instead of leaving it.
+ */
+(function () {
+  "use strict";
+
+  var CAPTCHA_CODES = ["captcha_required", "captcha_wrong", "captcha_invalid"];
+
+  function cookie(name) {
+    var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+
+  /* Every call carries the CSRF token the API demands for cookie-authenticated unsafe requests. */
+  async function api(method, url, body) {
+    var headers = { Accept: "application/json" };
+    var csrf = cookie("zc_csrf");
+    if (csrf) headers["X-CSRF-Token"] = csrf;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    var data = null, status = 0;
+    try {
+      var response = await fetch(url, { method: method, headers: headers, credentials: "same-origin",
+                                        body: body === undefined ? undefined : JSON.stringify(body) });
+      status = response.status;
+      if (status !== 204) data = await response.json().catch(function () { return null; });
+    } catch (e) {
+      data = { code: "network", message: "网络连接失败，请检查网络后重试", field: null };
+    }
+    if (status >= 400 && !(data && data.message)) {
+      data = { code: "http_" + status, message: "操作失败（" + status + "），请稍后重试", field: null };
+    }
+    return { ok: status >= 200 && status < 300, status: status, data: data };
+  }
+
+  /* ---------- serialising ---------- */
+
+  function inputsOf(root) {
+    return Array.prototype.filter.call(root.querySelectorAll("input[name], select[name], textarea[name]"),
+      function (el) { return !el.disabled && !el.hasAttribute("data-ignore"); });
+  }
+
+  function valueOf(el) {
+    if (el.type === "checkbox") return el.checked;
+    if (el.type === "radio") return el.checked ? el.value : undefined;
+    if (el.dataset.type === "boolean") return el.value === "true";
+    if (el.value.trim() === "") return el.hasAttribute("data-clearable") ? null : undefined;
+    return el.value;
+  }
+
+  function put(target, name, value) {
+    if (value === undefined) return;
+    var parts = name.split("."), node = target;
+    parts.slice(0, -1).forEach(function (part) { node = node[part] = node[part] || {}; });
+    node[parts[parts.length - 1]] = value;
+  }
+
+  function isBlank(root) {
+    return inputsOf(root).every(function (el) {
+      return el.tagName === "SELECT" || el.type === "checkbox" || el.type === "radio" || el.type === "hidden"
+        || el.value.trim() === "";
+    });
+  }
+
+  /* Returns the body and, per list, the rows sent (so "accounts.2.x" finds its row again). */
+  function serialise(form) {
+    var body = {}, rows = {}, skipped = [];
+    form.querySelectorAll("[data-skip-blank]").forEach(function (box) { if (isBlank(box)) skipped.push(box); });
+    form.querySelectorAll("[data-json-list]").forEach(function (list) {
+      var name = list.dataset.jsonList;
+      rows[name] = Array.prototype.filter.call(list.querySelectorAll("[data-row]"), function (row) {
+        return !isBlank(row);
+      });
+      body[name] = rows[name].map(function (row) {
+        var item = {};
+        inputsOf(row).forEach(function (el) { put(item, el.name, valueOf(el)); });
+        return item;
+      });
+    });
+    inputsOf(form).forEach(function (el) {
+      if (el.closest("[data-json-list]") || skipped.some(function (box) { return box.contains(el); })) return;
+      put(body, el.name, valueOf(el));
+    });
+    return { body: body, rows: rows };
+  }
+
+  /* ---------- messages ---------- */
+
+  function alertBox(form) {
+    var box = form.querySelector(".alert[role=alert]");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "alert";
+      box.setAttribute("role", "alert");
+      form.prepend(box);
+    }
+    return box;
+  }
+
+  function say(form, text, kind) {
+    var box = alertBox(form);
+    box.className = "alert alert-" + kind;
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  function clearMessages(form) {
+    form.querySelectorAll(".field-error").forEach(function (el) { el.remove(); });
+    form.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
+    var box = form.querySelector(".alert[role=alert]");
+    if (box) box.hidden = true;
+  }
+
+  function byName(root, name) {
+    return inputsOf(root).filter(function (el) { return el.name === name; })[0];
+  }
+
+  /* Where an error for `field` belongs: its .field, the cell of a batch row, or nowhere (→ the form alert). */
+  function hostFor(form, rows, field) {
+    if (!field) return null;
+    var parts = field.split(".");
+    if (rows[parts[0]] && /^\d+$/.test(parts[1] || "")) {
+      var row = rows[parts[0]][Number(parts[1])];
+      if (!row) return null;
+      var cell = parts[2] && byName(row, parts.slice(2).join("."));
+      return cell ? cell.closest("td") : row.querySelector("td");
+    }
+    var boxes = form.querySelectorAll("[data-field]");
+    for (var i = 0; i < boxes.length; i++) if (boxes[i].dataset.field === field) return boxes[i];
+    var el = byName(form, field);
+    return el ? el.closest(".field") || el.parentElement : null;
+  }
+
+  function showErrors(form, rows, data) {
+    var prominent = (form.dataset.alertCodes || "").split(" ");
+    var errors = data.errors && data.errors.length ? data.errors : [data];
+    var unplaced = [];
+    errors.forEach(function (error) {
+      var host = prominent.indexOf(data.code) >= 0 ? null : hostFor(form, rows, error.field);
+      if (!host) { unplaced.push(error.message); return; }
+      var note = document.createElement("div");
+      note.className = "field-error";
+      note.textContent = error.message;
+      host.classList.add("has-error");
+      host.appendChild(note);
+    });
+    if (unplaced.length) say(form, unplaced.join("；"), prominent.indexOf(data.code) >= 0 ? "danger alert-big" : "danger");
+    form.querySelectorAll("[data-reveal-on]").forEach(function (el) {
+      if (el.dataset.revealOn === data.code) el.hidden = false;
+    });
+    var first = form.querySelector(".has-error input, .has-error select, .has-error textarea");
+    if (first) first.focus();
+  }
+
+  /* ---------- captcha ---------- */
+
+  async function loadCaptcha(box) {
+    var result = await api("GET", "/api/auth/captcha?purpose=" + encodeURIComponent(box.dataset.captcha));
+    if (!result.ok) return;
+    box.querySelector("img").src = result.data.image;
+    box.querySelector("input[name=captcha_id]").value = result.data.captcha_id;
+    box.querySelector("input[name=captcha_answer]").value = "";
+    box.hidden = false;
+  }
+
+  /* A captcha is good for one try: after any failure a shown one is replaced, a needed one appears. */
+  function afterFailure(form, data) {
+    var box = form.querySelector("[data-captcha]");
+    if (!box) return;
+    if (!box.hidden || data.captcha_required || CAPTCHA_CODES.indexOf(data.code) >= 0) loadCaptcha(box);
+  }
+
+  /* ---------- success ---------- */
+
+  function cell(row, text, className) {
+    var td = row.insertCell();
+    td.textContent = text;
+    if (className) td.className = className;
+  }
+
+  function renderCredentials(target, data) {
+    var list = Array.isArray(data) ? data : [data.account || data];
+    target.innerHTML = "<div class=\"alert alert-success\">已生成以下账号。初始密码只显示这一次，请立即记录并告知本人；"
+      + "首次登录须修改密码。</div><table class=\"table\"><thead><tr><th>名称</th><th>登录名</th><th>初始密码</th>"
+      + "</tr></thead><tbody></tbody></table>";
+    var body = target.querySelector("tbody");
+    list.forEach(function (c) {
+      var row = body.insertRow();
+      cell(row, c.name);
+      cell(row, c.login, "mono");
+      cell(row, c.initial_password, "mono");
+    });
+    target.hidden = false;
+    target.scrollIntoView({ block: "nearest" });
+  }
+
+  var successHooks = {
+    login: function (form, data) {
+      location.assign(data.must_change_password ? "/account/password" : form.dataset.next || "/");
+      return true;
+    }
+  };
+
+  function succeed(form, data) {
+    var hook = successHooks[form.dataset.success];
+    if (hook && hook(form, data)) return;
+    if (form.dataset.render === "credentials") {
+      renderCredentials(document.querySelector(form.dataset.renderTarget), data);
+    }
+    var message = form.dataset.successMessage || (data && data.message);
+    if (message) say(form, message, "success");
+    if (form.dataset.copyLogin) {
+      var other = document.querySelector(form.dataset.copyLogin);
+      byName(other, "login").value = byName(form, "login").value;
+      byName(other, "code").focus();
+    }
+    var next = form.dataset.next;
+    if (next === "reload") location.reload();
+    else if (next) setTimeout(function () { location.assign(next); }, message ? 600 : 0);
+  }
+
+  /* ---------- submitting ---------- */
+
+  function mismatched(form) {
+    var wrong = Array.prototype.filter.call(form.querySelectorAll("[data-same-as]"), function (el) {
+      return el.value !== byName(form, el.dataset.sameAs).value;
+    })[0];
+    if (!wrong) return false;
+    showErrors(form, {}, { field: wrong.name, message: "两次输入不一致", code: "mismatch" });
+    return true;
+  }
+
+  /* An expired session or a forced password change is not this form's error: go where it can be resolved. */
+  function leaveFor(form, result) {
+    if (result.status === 401 && form.dataset.success !== "login") {
+      location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+      return true;
+    }
+    if (result.data.code === "password_change_required") {
+      location.assign("/account/password");
+      return true;
+    }
+    return false;
+  }
+
+  async function submit(form) {
+    clearMessages(form);
+    if (mismatched(form)) return;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+    var method = (form.dataset.method || "POST").toUpperCase();
+    var payload = serialise(form);
+    var button = form.querySelector("[type=submit]");
+    if (button) button.disabled = true;
+    try {
+      var result = await api(method, form.dataset.api, method === "DELETE" ? undefined : payload.body);
+      if (result.ok) succeed(form, result.data);
+      else if (!leaveFor(form, result)) {
+        showErrors(form, payload.rows, result.data);
+        afterFailure(form, result.data);
+      }
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  /* ---------- small interactions ---------- */
+
+  function initCascade(box) {
+    var hidden = box.querySelector("input[type=hidden]");
+    box.addEventListener("change", async function (event) {
+      var select = event.target;
+      var selects = Array.prototype.slice.call(box.querySelectorAll("select"));
+      var index = selects.indexOf(select);
+      selects.slice(index + 1).forEach(function (s) { s.remove(); });
+      hidden.value = select.value || (index > 0 ? selects[index - 1].value : "");
+      if (!select.value) return;
+      var result = await api("GET", "/api/catalog/" + box.dataset.cascade + "?parent=" + encodeURIComponent(select.value));
+      if (!result.ok || !result.data.length || select.value !== hidden.value) return;
+      var child = document.createElement("select");
+      child.setAttribute("aria-label", select.getAttribute("aria-label").replace(/第\d+级$/, "第" + (index + 2) + "级"));
+      child.add(new Option("请选择", ""));
+      result.data.forEach(function (entry) { child.add(new Option(entry.name, entry.code)); });
+      box.appendChild(child);
+    });
+  }
+
+  function initUnitSearch(box) {
+    var text = box.querySelector("input[type=search]");
+    var hidden = box.querySelector("input[type=hidden]");
+    var list = box.querySelector(".suggestions");
+    var timer = null;
+    text.addEventListener("input", function () {
+      hidden.value = "";
+      clearTimeout(timer);
+      timer = setTimeout(async function () {
+        var q = text.value.trim();
+        list.innerHTML = "";
+        if (!q) { list.hidden = true; return; }
+        var result = await api("GET", "/api/units?q=" + encodeURIComponent(q));
+        var units = result.ok ? result.data : [];
+        units.forEach(function (unit) {
+          var item = document.createElement("li");
+          item.setAttribute("role", "option");
+          item.textContent = unit.name + "（" + unit.category_label + "）";
+          item.addEventListener("click", function () {
+            text.value = unit.name;
+            hidden.value = unit.id;
+            list.hidden = true;
+          });
+          list.appendChild(item);
+        });
+        if (!units.length) list.innerHTML = "<li class=\"none\">未找到已开通的单位</li>";
+        list.hidden = false;
+      }, 250);
+    });
+    text.addEventListener("blur", function () { setTimeout(function () { list.hidden = true; }, 200); });
+  }
+
+  function addRow(name) {
+    var template = document.querySelector("template[data-row-template=\"" + name + "\"]");
+    var list = document.querySelector("[data-json-list=\"" + name + "\"]");
+    list.appendChild(template.content.cloneNode(true));
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.dataset.api) return;
+    event.preventDefault();
+    submit(form);
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target.matches("[data-add-row]")) addRow(target.dataset.addRow);
+    else if (target.matches("[data-remove-row]")) {
+      var row = target.closest("[data-row]");
+      if (row.parentElement.querySelectorAll("[data-row]").length > 1) row.remove();
+    } else if (target.matches("[data-captcha] img")) loadCaptcha(target.closest("[data-captcha]"));
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-cascade]").forEach(initCascade);
+    document.querySelectorAll("[data-unit-search]").forEach(initUnitSearch);
+    document.querySelectorAll("[data-captcha]:not([hidden])").forEach(loadCaptcha);
+    document.querySelectorAll("template[data-row-template]").forEach(function (t) { addRow(t.dataset.rowTemplate); });
+  });
+})();
