@@ -22,7 +22,7 @@ def _serve(args: argparse.Namespace) -> None:
             from app.seed import print_demo_logins, seed
 
             asyncio.run(_with_database(seed))
-            print_demo_logins()
+            print_demo_logins(f"http://{args.host}:{args.port}")
         uvicorn.run("app.main:app", host=args.host, port=args.port, reload=False, log_level="info")
     finally:
         if embedded:

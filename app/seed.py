@@ -101,9 +101,9 @@ async def seed() -> None:
     await _seed_batches(data["batches"])
 
 
-def print_demo_logins() -> None:
+def print_demo_logins(address: str = "http://127.0.0.1:8000") -> None:
     data = demo_data()
-    print("\n演示账号 / demo logins (http://127.0.0.1:8000):")
+    print(f"\n演示账号 / demo logins ({address}):")
     print(f"  系统管理员      {data['admin']['login']:<10} {data['admin']['password']}")
     for spec in data["units"]:
         print(f"  {spec['name']:<18} {spec['login']:<10} {spec['password']}")

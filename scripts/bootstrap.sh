@@ -24,7 +24,8 @@ fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "==> pip install -e .[dev]"
-  .venv/bin/pip install -q --disable-pip-version-check -e ".[dev]"
+  # pip warns about index folders configured on some machines; the install itself is what matters
+  .venv/bin/pip install -q --disable-pip-version-check -e ".[dev]" 2> >(grep -v "^WARNING: Location" >&2)
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
