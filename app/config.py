@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     session_absolute_hours: int = 12
     cookie_secure: bool = False
 
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
+
     lockout_threshold: int = 5
     lockout_minutes: int = 15
     captcha_ttl_seconds: int = 300

@@ -21,10 +21,13 @@ def document_models() -> list[type]:
     from app.catalog.models import Batch, DictionaryEntry
     from app.dossiers.models import Dossier, DossierAccess
     from app.messaging.models import OutboxMessage
+    from app.notifications.models import Announcement, InboxMessage
+    from app.routing.models import Committee, Path
     from app.units.models import PermissionApplication, Unit
 
     return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
-            DictionaryEntry, Batch, Dossier, DossierAccess, OutboxMessage]
+            DictionaryEntry, Batch, Dossier, DossierAccess, OutboxMessage, Path, Committee,
+            InboxMessage, Announcement]
 
 
 @dataclass

@@ -36,12 +36,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.accounts.router import router as accounts_router
     from app.catalog.router import router as catalog_router
     from app.dossiers.router import router as dossiers_router
+    from app.notifications.router import router as notifications_router
+    from app.routing.router import router as routing_router
     from app.units.router import router as units_router
     from app.web.pages import STATIC_DIR
     from app.web.router import router as web_router
 
-    for router in (accounts_router, units_router, catalog_router, dossiers_router, web_router):
+    for router in (accounts_router, units_router, catalog_router, dossiers_router, routing_router, web_router):
         app.include_router(router)
+    app.include_router(notifications_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/health", tags=["ops"], summary="健康检查（含数据库）")

@@ -12,6 +12,8 @@ os.environ["ZC_ENV"] = "test"
 os.environ["ZC_VAR_DIR"] = str(_STORAGE)
 os.environ["ZC_DATABASE"] = f"zc_test_{uuid.uuid4().hex[:8]}"
 os.environ.setdefault("ZC_SECRET_KEY", "test-secret")
+os.environ.setdefault("ZC_PASSWORD_HASH_TIME_COST", "1")      # argon2 at a test-sized cost
+os.environ.setdefault("ZC_PASSWORD_HASH_MEMORY_KIB", "8192")
 
 _server = None
 if not os.environ.get("MONGODB_URI"):

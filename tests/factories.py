@@ -185,3 +185,30 @@ async def fill_complete(client, headers: dict, dossier_id: str, id_number: str) 
         r = await client.post(f"{url}/attachments", data=data, files={"file": file}, headers=headers)
         assert r.status_code == 201, (section, r.text)
     return etag
+
+
+async def create_committee(*, office_unit, code: str = "370100-qzwh-intermediate", **overrides):
+    from app.routing.models import Committee
+
+    fields = {"code": code, "name": "济南市群众文化系列中级职称评审委员会", "series": ["qzwh"], "levels": ["2", "3"],
+              "region_code": "370100", "tier": "intermediate", "office_unit_id": office_unit.id, **overrides}
+    committee = Committee(**fields)
+    await committee.insert()
+    return committee
+
+
+async def create_path(*, unit, target=None, committee=None, series: str = "qzwh", level: str = "3"):
+    """An active path from unit to target unit or committee."""
+    from app.routing.models import Path
+
+    path = Path(unit_id=unit.id, unit_name=unit.name, series=series, level=level,
+                target_kind="committee" if committee else "unit",
+                target_unit_id=None if committee else target.id, committee_code=committee.code if committee else None,
+                target_name=committee.name if committee else target.name, status="active", applied_by=unit.id)
+    await path.insert()
+    return path
+
+
+async def grant(user, role: str, unit) -> None:
+    await User.get_pymongo_collection().update_one(
+        {"_id": user.id}, {"$push": {"roles": RoleGrant(role=role, unit_id=unit.id).model_dump()}})

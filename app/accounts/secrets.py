@@ -11,19 +11,29 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
 
-_hasher = PasswordHasher()
+_hasher: PasswordHasher | None = None
+
+
+def hasher() -> PasswordHasher:
+    """argon2id with the configured cost (tests lower it; production keeps the library's defaults)."""
+    global _hasher
+    if _hasher is None:
+        settings = get_settings()
+        _hasher = PasswordHasher(time_cost=settings.password_hash_time_cost,
+                                 memory_cost=settings.password_hash_memory_kib)
+    return _hasher
 
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 async def hash_password(password: str) -> str:
     """argon2 is deliberately slow (~50 ms): it runs in a worker thread, off the event loop."""
-    return await run_in_threadpool(_hasher.hash, password)
+    return await run_in_threadpool(hasher().hash, password)
 
 
 async def verify_password(password_hash: str, password: str) -> bool:
@@ -31,7 +41,7 @@ async def verify_password(password_hash: str, password: str) -> bool:
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return hasher().check_needs_rehash(password_hash)
 
 
 def digest(value: str) -> str:

@@ -61,6 +61,12 @@ class TrailEntry(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class RouteNode(BaseModel):
+    unit_id: PydanticObjectId
+    unit_name: str
+    entered_at: datetime = Field(default_factory=utcnow)
+
+
 class Snapshot(BaseModel):
     """What reviewers see: frozen at submission and never changed."""
     number: int
@@ -82,8 +88,14 @@ class Dossier(Document):
     sections: dict[str, Any] = Field(default_factory=dict)
     attachments: list[AttachmentRef] = Field(default_factory=list)
     status: DossierStatus = DossierStatus.draft
-    current_unit_id: PydanticObjectId | None = None     # the node that holds it now
+    current_unit_id: PydanticObjectId | None = None     # the unit (or committee office) that holds it now
     reviewer_acted: bool = False                          # a reviewer acted on this submission: no withdrawal
+    route: list[RouteNode] = Field(default_factory=list)  # the unit nodes it went up through, in order
+    route_unit_ids: list[PydanticObjectId] = Field(default_factory=list)   # every unit it ever reached
+    committee_code: str | None = None                     # set while a committee holds it
+    reported_by: list[PydanticObjectId] = Field(default_factory=list)      # units that reported it upward
+    returned_by: list[PydanticObjectId] = Field(default_factory=list)      # units that returned or rejected it
+    correction_deadline: datetime | None = None            # a return's deadline for resubmission
     snapshots: list[Snapshot] = Field(default_factory=list)
     trail: list[TrailEntry] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
@@ -98,7 +110,13 @@ class Dossier(Document):
             IndexModel([("applicant_id", ASCENDING), ("created_at", DESCENDING)]),
             IndexModel([("batch_id", ASCENDING), ("status", ASCENDING)]),
             IndexModel([("declaration.employer_unit_id", ASCENDING), ("status", ASCENDING)]),
-            IndexModel([("current_unit_id", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("current_unit_id", ASCENDING), ("status", ASCENDING), ("batch_id", ASCENDING)]),
+            IndexModel([("route_unit_ids", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("reported_by", ASCENDING), ("batch_id", ASCENDING)]),
+            IndexModel([("returned_by", ASCENDING), ("batch_id", ASCENDING)]),
+            IndexModel([("committee_code", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("applicant_name", ASCENDING)]),
+            IndexModel([("id_number", ASCENDING)]),
             IndexModel([("attachments.file.file_id", ASCENDING)]),
             IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
         ]

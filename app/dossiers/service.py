@@ -13,12 +13,13 @@ from app.accounts.validators import birth_date_from_resident_id, gender_from_res
 from app.catalog import batches
 from app.catalog import service as catalog
 from app.catalog.models import Batch
-from app.clock import utcnow
+from app.clock import local_text, utcnow
 from app.dossiers import rules
 from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE, DossierStatus
-from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess, Snapshot, TrailEntry
+from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess, RouteNode, Snapshot, TrailEntry
 from app.dossiers.schemas import Change, DeclarationIn, DossierCreate
+from app.routing import machine
 from app.errors import AppError, Conflict, NotFound, ValidationFailed, validation_body
 from app.units import service as units_service
 from app.units.enums import UnitStatus
@@ -42,15 +43,15 @@ class PreconditionRequired(AppError):
 async def readable_query(user: User) -> dict | None:
     """The one place that says which dossiers a user may read; None means all of them.
 
-    Applicants read their own. Units read what was submitted through them or their subordinates."""
+    Applicants read their own. A unit reads what has reached it or a unit in its scope (its
+    subordinates; for an HR bureau its region; for a committee office what was reported to it)."""
     if user.has_role(Role.sysadmin):
         return None
     clauses: list[dict] = [{"applicant_id": user.id}]
     unit_scope = await units_service.readable_units_query(user)
     if user.unit_ids_for(*UNIT_READER_ROLES) and unit_scope is not None:
-        unit_ids = [u.id for u in await Unit.find(unit_scope).to_list()]
-        clauses.append({"declaration.employer_unit_id": {"$in": unit_ids},
-                        "status": {"$ne": DossierStatus.draft}})
+        unit_ids = [u["_id"] for u in await Unit.get_pymongo_collection().find(unit_scope, {"_id": 1}).to_list()]
+        clauses.append({"route_unit_ids": {"$in": unit_ids}, "status": {"$ne": DossierStatus.draft}})
     return {"$or": clauses}
 
 
@@ -250,12 +251,17 @@ def _trail_entry(*, actor: User, action: str, dossier: Dossier, to_status: Dossi
 
 
 async def submit(*, actor: User, dossier_id: PydanticObjectId, expected_version: int | None = None) -> Dossier:
-    """确认申报: complete or refused with the missing list; freezes a snapshot; locks editing."""
+    """确认申报: complete or refused with the missing list; freezes a snapshot; locks editing; the
+    dossier goes to the employer unit, the first node of its route."""
     dossier = await get_own(actor, dossier_id)
     require_editable(dossier)
+    rule = machine.decide(dossier.status, machine.Action.submit, machine.Actor.applicant)
     batch = await batches.get(dossier.batch_id, actor=actor)
     if dossier.status == DossierStatus.draft:
         batches.require_open(batch, doing="确认申报")
+    elif dossier.correction_deadline and dossier.correction_deadline < utcnow():
+        raise Conflict(f"已超过退回修改的期限（{local_text(dossier.correction_deadline)}），不能再提交",
+                       code="correction_expired")
     missing = rules.missing_items(rules.completeness(dossier, batch, today=utcnow().date()))
     if missing:
         first = missing[0]
@@ -266,12 +272,13 @@ async def submit(*, actor: User, dossier_id: PydanticObjectId, expected_version:
     snapshot = Snapshot(number=len(dossier.snapshots) + 1, taken_at=now, version=version,
                         declaration=dossier.declaration, sections=dossier.sections, attachments=dossier.attachments)
     unit = await Unit.get(dossier.declaration.employer_unit_id)
-    entry = _trail_entry(actor=actor, action="submit", dossier=dossier, to_status=DossierStatus.submitted,
-                         unit_id=unit.id if unit else None, unit_name=unit.name if unit else None,
-                         detail={"snapshot": snapshot.number})
+    entry = _trail_entry(actor=actor, action="submit", dossier=dossier, to_status=rule.to,
+                         unit_id=unit.id, unit_name=unit.name, detail={"snapshot": snapshot.number})
     await _conditional_update(dossier, version, {
-        "$set": {"status": DossierStatus.submitted, "current_unit_id": dossier.declaration.employer_unit_id,
-                 "submitted_at": now, "updated_at": now, "reviewer_acted": False},
+        "$set": {"status": rule.to, "current_unit_id": unit.id, "submitted_at": now, "updated_at": now,
+                 "reviewer_acted": False, "committee_code": None, "correction_deadline": None,
+                 "route": [RouteNode(unit_id=unit.id, unit_name=unit.name, entered_at=now).model_dump()]},
+        "$addToSet": {"route_unit_ids": unit.id},
         "$push": {"snapshots": snapshot.model_dump(), "trail": entry.model_dump()},
         "$inc": {"version": 1}})
     return await Dossier.get(dossier.id)
@@ -280,13 +287,14 @@ async def submit(*, actor: User, dossier_id: PydanticObjectId, expected_version:
 async def withdraw(*, actor: User, dossier_id: PydanticObjectId) -> Dossier:
     """撤回: only while the first reviewer has not acted on this submission."""
     dossier = await get_own(actor, dossier_id)
-    if dossier.status != DossierStatus.submitted:
-        raise Conflict("只有已提交、尚未审核的申报可以撤回", code="not_withdrawable")
-    entry = _trail_entry(actor=actor, action="withdraw", dossier=dossier, to_status=DossierStatus.draft)
+    try:
+        rule = machine.decide(dossier.status, machine.Action.withdraw, machine.Actor.applicant)
+    except machine.IllegalTransition:
+        raise Conflict("只有已提交、尚未审核的申报可以撤回", code="not_withdrawable") from None
+    entry = _trail_entry(actor=actor, action="withdraw", dossier=dossier, to_status=rule.to)
     result = await Dossier.get_pymongo_collection().update_one(
-        {"_id": dossier.id, "applicant_id": actor.id, "status": DossierStatus.submitted,
-         "reviewer_acted": {"$ne": True}},
-        {"$set": {"status": DossierStatus.draft, "current_unit_id": None, "updated_at": utcnow()},
+        {"_id": dossier.id, "applicant_id": actor.id, "status": dossier.status, "reviewer_acted": {"$ne": True}},
+        {"$set": {"status": rule.to, "current_unit_id": None, "route": [], "updated_at": utcnow()},
          "$push": {"trail": entry.model_dump()}, "$inc": {"version": 1}})
     if result.matched_count != 1:
         raise Conflict("单位已开始审核，不能撤回", code="not_withdrawable")

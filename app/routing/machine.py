@@ -1,0 +1,118 @@
+"""The review state machine, pure and table-driven: (status, action, actor kind) → what happens.
+
+It knows nothing about the database. The service resolves who the actor is in relation to the
+dossier (its applicant, a reviewer at the unit that holds it, the committee office that holds it),
+asks `decide`, and applies the answer as one conditional write.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.dossiers.enums import DossierStatus as S
+
+
+class Actor(StrEnum):
+    applicant = "applicant"     # the dossier's own applicant
+    node = "node"               # a reviewer of the unit that currently holds the dossier
+    committee = "committee"     # the office of the committee that currently holds the dossier
+
+
+class Action(StrEnum):
+    submit = "submit"           # 确认申报
+    withdraw = "withdraw"       # 撤回
+    pass_ = "pass"              # 通过
+    report = "report"           # 上报
+    return_ = "return"          # 返回修改
+    reject = "reject"           # 拒绝
+    void = "void"               # 流程作废
+    read = "read"               # 已阅
+    accept = "accept"           # 受理 (资格审查通过)
+    schedule = "schedule"       # 安排评审会
+    unschedule = "unschedule"   # 移出评审会
+    decide = "decide"           # 表决结果
+    publish = "publish"         # 发布评审结果，进入公示
+    close_publicity = "close_publicity"   # 公示结束
+    certify = "certify"         # 发证
+
+
+ACTION_LABELS = {
+    Action.submit: "确认申报", Action.withdraw: "撤回", Action.pass_: "通过", Action.report: "上报",
+    Action.return_: "返回修改", Action.reject: "拒绝", Action.void: "流程作废", Action.read: "已阅",
+    Action.accept: "受理", Action.schedule: "安排评审", Action.unschedule: "移出评审会", Action.decide: "评审表决",
+    Action.publish: "发布结果", Action.close_publicity: "公示结束", Action.certify: "发证",
+}
+
+
+class Move(StrEnum):
+    """Where the dossier goes: the service turns this into the next holder."""
+    stay = "stay"                   # same holder
+    first_node = "first_node"       # to the employer unit (submission)
+    to_applicant = "to_applicant"   # back to the applicant
+    down = "down"                   # back one node (to the applicant from the first node)
+    up = "up"                       # along the unit's active path: next unit or the committee
+
+
+@dataclass(frozen=True)
+class Rule:
+    to: S | None                    # None: decided by the move (down from the first node → returned)
+    move: Move
+    reason_required: bool = False
+
+
+class IllegalTransition(Exception):
+    def __init__(self, status: S, action: Action, actor: Actor):
+        self.status, self.action, self.actor = status, action, actor
+        super().__init__(f"{actor}: {action} not allowed in {status}")
+
+
+REVIEWABLE_AT_NODE = (S.submitted, S.passed)
+AT_COMMITTEE_BEFORE_MEETING = (S.at_committee, S.accepted)
+
+TABLE: dict[tuple[S, Action, Actor], Rule] = {
+    **{(status, Action.submit, Actor.applicant): Rule(S.submitted, Move.first_node)
+       for status in (S.draft, S.returned, S.rejected)},
+    (S.submitted, Action.withdraw, Actor.applicant): Rule(S.draft, Move.to_applicant),
+
+    (S.submitted, Action.pass_, Actor.node): Rule(S.passed, Move.stay),
+    (S.passed, Action.report, Actor.node): Rule(None, Move.up),
+    **{(status, Action.return_, Actor.node): Rule(None, Move.down, reason_required=True)
+       for status in REVIEWABLE_AT_NODE},
+    **{(status, Action.reject, Actor.node): Rule(S.rejected, Move.to_applicant, reason_required=True)
+       for status in REVIEWABLE_AT_NODE},
+    **{(status, Action.void, Actor.node): Rule(S.voided, Move.to_applicant, reason_required=True)
+       for status in REVIEWABLE_AT_NODE},
+    **{(status, Action.read, Actor.node): Rule(status, Move.stay) for status in REVIEWABLE_AT_NODE},
+
+    (S.at_committee, Action.accept, Actor.committee): Rule(S.accepted, Move.stay),
+    **{(status, Action.return_, Actor.committee): Rule(None, Move.down, reason_required=True)
+       for status in AT_COMMITTEE_BEFORE_MEETING},
+    **{(status, Action.reject, Actor.committee): Rule(S.rejected, Move.to_applicant, reason_required=True)
+       for status in AT_COMMITTEE_BEFORE_MEETING},
+    **{(status, Action.void, Actor.committee): Rule(S.voided, Move.to_applicant, reason_required=True)
+       for status in AT_COMMITTEE_BEFORE_MEETING},
+    **{(status, Action.read, Actor.committee): Rule(status, Move.stay)
+       for status in (S.at_committee, S.accepted, S.scheduled, S.approved, S.not_approved)},
+    (S.accepted, Action.schedule, Actor.committee): Rule(S.scheduled, Move.stay),
+    (S.scheduled, Action.unschedule, Actor.committee): Rule(S.accepted, Move.stay),
+    (S.scheduled, Action.decide, Actor.committee): Rule(None, Move.stay),      # approved or not_approved by vote
+    (S.approved, Action.publish, Actor.committee): Rule(S.publicity, Move.stay),
+    (S.publicity, Action.close_publicity, Actor.committee): Rule(S.publicized, Move.stay),
+    (S.publicized, Action.certify, Actor.committee): Rule(S.certified, Move.stay),
+}
+
+# Actions a reviewer may start from the generic actions endpoint; the others belong to their own
+# workflows (submission, meetings, publicity, certificates), which call the machine themselves.
+REVIEW_ACTIONS = frozenset({Action.pass_, Action.report, Action.return_, Action.reject, Action.void, Action.read,
+                            Action.accept})
+
+
+def decide(status: S, action: Action, actor: Actor) -> Rule:
+    try:
+        return TABLE[(status, action, actor)]
+    except KeyError:
+        raise IllegalTransition(status, action, actor) from None
+
+
+def allowed_actions(status: S, actor: Actor) -> list[Action]:
+    """What the page offers: the review actions open to this actor in this status."""
+    return [action for (s, action, a) in TABLE if s == status and a == actor and action in REVIEW_ACTIONS]

@@ -1,0 +1,113 @@
+"""Review queues (数据审核 / 数据上报): what a node holds, has passed, has turned down or has reported.
+
+Every view is a filter on indexed fields of the dossier (current_unit_id + status, reported_by,
+returned_by, committee_code), so a queue stays fast at 100,000 dossiers."""
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel, Field
+
+from app.accounts.enums import COMMITTEE_ROLES, Role
+from app.accounts.models import User
+from app.dossiers.enums import DossierStatus as S
+from app.dossiers.models import Declaration, Dossier
+from app.errors import ValidationFailed
+from app.routing.models import Committee
+from app.routing.paths import TIER_ROLE
+from app.routing.service import NODE_ROLES
+
+View = Literal["pending", "passed", "turned_down", "reported", "committee", "all"]
+VIEW_LABELS = {"pending": "待审核", "passed": "通过未上报", "turned_down": "审核不通过", "reported": "已上报",
+               "committee": "评委会", "all": "全部"}
+SORTS = {"submitted_at": "submitted_at", "name": "applicant_name", "level": "declaration.level",
+         "title": "declaration.title", "unit": "declaration.employer_unit_name", "updated_at": "updated_at"}
+
+
+class QueueFilter(BaseModel):
+    view: View = "pending"
+    unit_id: PydanticObjectId | None = Field(default=None, description="以哪个单位的身份查看（身兼多单位时）")
+    year: int | None = None
+    batch_id: PydanticObjectId | None = None
+    level: str | None = None
+    series: str | None = None
+    title: str | None = None
+    status: S | None = None
+    name: str | None = Field(default=None, max_length=30, description="姓名（前缀匹配）")
+    id_number: str | None = Field(default=None, max_length=20)
+    employer_unit_id: PydanticObjectId | None = None
+    sort: str = "submitted_at"
+    descending: bool = True
+    page: int = Field(default=1, ge=1)
+    size: int = Field(default=20, ge=1, le=200)
+
+
+async def node_units(user: User) -> list[PydanticObjectId]:
+    return [g.unit_id for g in user.roles if g.role in NODE_ROLES and g.unit_id]
+
+
+async def committee_codes(user: User) -> list[str]:
+    offices = [g.unit_id for g in user.roles if g.role in COMMITTEE_ROLES and g.unit_id]
+    committees = await Committee.find({"office_unit_id": {"$in": offices}}).to_list()
+    return [c.code for c in committees if user.has_role(TIER_ROLE[c.tier], c.office_unit_id)]
+
+
+async def build_query(user: User, f: QueueFilter) -> dict:
+    """The filter of a queue view for this user; only what the user's units hold or handled."""
+    units = await node_units(user)
+    if f.unit_id is not None:
+        if f.unit_id not in units and not user.has_role(Role.sysadmin):
+            raise ValidationFailed("您不是该单位的经办人", field="unit_id", code="not_unit_handler")
+        units = [f.unit_id]
+    views = {
+        "pending": {"current_unit_id": {"$in": units}, "status": S.submitted},
+        "passed": {"current_unit_id": {"$in": units}, "status": S.passed},
+        "turned_down": {"returned_by": {"$in": units}},
+        "reported": {"reported_by": {"$in": units}},
+        "committee": {"committee_code": {"$in": await committee_codes(user)}},
+        "all": {"$or": [{"current_unit_id": {"$in": units}, "status": {"$in": [S.submitted, S.passed]}},
+                        {"reported_by": {"$in": units}}, {"returned_by": {"$in": units}}]},
+    }
+    query: dict = dict(views[f.view])
+    for field, value in (("year", f.year), ("batch_id", f.batch_id), ("declaration.level", f.level),
+                         ("declaration.series", f.series), ("declaration.title", f.title),
+                         ("declaration.employer_unit_id", f.employer_unit_id)):
+        if value is not None:
+            query[field] = value
+    if f.status is not None:
+        if "status" in query and query["status"] != f.status:
+            query["_id"] = {"$in": []}
+        query["status"] = f.status
+    if f.name:
+        query["applicant_name"] = {"$regex": "^" + re.escape(f.name.strip())}
+    if f.id_number:
+        query["id_number"] = f.id_number.strip().upper()
+    return query
+
+
+class QueueRow(BaseModel):
+    """The fields a queue shows: lists never load sections, snapshots or trails."""
+    id: PydanticObjectId = Field(alias="_id")
+    applicant_name: str
+    id_number: str
+    year: int
+    batch_id: PydanticObjectId
+    declaration: Declaration
+    status: S
+    current_unit_id: PydanticObjectId | None = None
+    committee_code: str | None = None
+    submitted_at: datetime | None = None
+    updated_at: datetime
+
+
+async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:
+    if f.sort not in SORTS:
+        raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
+    query = await build_query(user, f)
+    order = ("-" if f.descending else "+") + SORTS[f.sort]
+    total = await Dossier.find(query).count()
+    items = await (Dossier.find(query).sort(order, "-_id").skip((f.page - 1) * f.size).limit(f.size)
+                   .project(QueueRow).to_list())
+    return items, total

@@ -1,0 +1,87 @@
+from typing import Annotated
+
+from beanie import PydanticObjectId
+from fastapi import APIRouter, Query, status
+
+from app.accounts.deps import Client, CurrentUser
+from app.dossiers import service as dossiers
+from app.dossiers.enums import STATUS_LABELS
+from app.errors import ValidationFailed
+from app.routing import machine, paths, queues, service
+from app.routing.schemas import (BatchActionRequest, BatchActionResult, PathOut, QueueItem, QueuePage, TrailItem,
+                                 trail_items)
+
+router = APIRouter(prefix="/api", tags=["routing"])
+
+
+@router.post("/dossiers/{dossier_id}/actions", summary="审核操作：通过、上报、返回修改、拒绝、作废、已阅、受理")
+async def act(dossier_id: PydanticObjectId, data: service.ActionRequest, user: CurrentUser, client: Client) -> dict:
+    dossier = await service.act(actor=user, dossier_id=dossier_id, request=data, client=client)
+    return {"id": str(dossier.id), "status": dossier.status, "status_label": STATUS_LABELS[dossier.status],
+            "version": dossier.version, "trail": trail_items(dossier.trail[-1:])[0]}
+
+
+@router.get("/dossiers/{dossier_id}/available-actions", summary="当前用户可执行的审核操作")
+async def available(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> list[dict]:
+    dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="actions")
+    try:
+        acting = await service.acting_as(user, dossier)
+    except Exception:
+        return []
+    return [{"action": a, "label": machine.ACTION_LABELS[a],
+             "reason_required": machine.decide(dossier.status, a, acting.kind).reason_required}
+            for a in machine.allowed_actions(dossier.status, acting.kind)]
+
+
+@router.get("/dossiers/{dossier_id}/trail", response_model=list[TrailItem], summary="审核记录")
+async def trail(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> list[TrailItem]:
+    dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="trail")
+    return trail_items(dossier.trail)
+
+
+@router.get("/dossiers/{dossier_id}/flow", summary="流程图：经过的节点、当前节点与后续节点")
+async def flow(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> dict:
+    return await service.flow(dossier=await dossiers.get_readable(user, dossier_id, client=client, detail="flow"))
+
+
+@router.get("/review/queue", response_model=QueuePage, summary="审核队列（待审核、通过未上报、审核不通过、已上报）")
+async def queue(user: CurrentUser, f: Annotated[queues.QueueFilter, Query()]) -> QueuePage:
+    items, total = await queues.page(user, f)
+    return QueuePage(items=[QueueItem.build(i) for i in items], total=total, page=f.page, size=f.size)
+
+
+@router.post("/review/batch", response_model=BatchActionResult,
+             summary="批量操作：confirm=false 先预览涉及的申报，confirm=true 执行")
+async def batch(data: BatchActionRequest, user: CurrentUser, client: Client) -> BatchActionResult:
+    if (data.ids is None) == (data.filter is None):
+        raise ValidationFailed("请选择申报或给出筛选条件之一", field="ids", code="selection_required")
+    ids = data.ids
+    if ids is None:
+        f = queues.QueueFilter(**{**data.filter, "page": 1, "size": 200})
+        query = await queues.build_query(user, f)
+        ids = [d["_id"] for d in await dossiers.Dossier.get_pymongo_collection().find(query, {"_id": 1})
+               .limit(2000).to_list()]
+    return BatchActionResult(**await service.batch(actor=user, action=data.action, ids=ids, confirm=data.confirm,
+                                                   opinion=data.opinion, signer=data.signer, client=client))
+
+
+@router.post("/paths", status_code=status.HTTP_201_CREATED, response_model=PathOut, summary="申请上报路径")
+async def apply_path(data: paths.PathApplication, user: CurrentUser) -> PathOut:
+    return PathOut.build(await paths.apply(actor=user, data=data))
+
+
+@router.get("/paths", response_model=list[PathOut], summary="路径申请（本单位的，或 incoming=true 时待我审核的）")
+async def list_paths(user: CurrentUser, unit_id: PydanticObjectId | None = None, incoming: bool = False,
+                     status_: str | None = Query(None, alias="status")) -> list[PathOut]:
+    return [PathOut.build(p) for p in await paths.listing(actor=user, unit_id=unit_id, incoming=incoming,
+                                                          status=status_)]
+
+
+@router.post("/paths/{path_id}/decision", response_model=PathOut, summary="审核路径申请")
+async def decide_path(path_id: PydanticObjectId, data: paths.PathDecision, user: CurrentUser) -> PathOut:
+    return PathOut.build(await paths.decide(actor=user, path_id=path_id, data=data))
+
+
+@router.get("/paths/graph", summary="某系列某级别的路径图")
+async def path_graph(series: str, level: str, _: CurrentUser) -> dict:
+    return await paths.graph(series=series, level=level)

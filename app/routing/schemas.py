@@ -1,0 +1,119 @@
+"""API output of routing: queue rows, trail, flow, paths."""
+
+from datetime import datetime
+from typing import Any
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel, Field
+
+from app.accounts.validators import mask_id_number
+from app.dossiers.enums import STATUS_LABELS, DossierStatus
+from app.routing.machine import ACTION_LABELS, Action
+from app.routing.models import PATH_STATUS_LABELS, Path
+from app.routing.queues import QueueRow
+
+
+class QueueItem(BaseModel):
+    id: str
+    applicant_name: str
+    id_number: str
+    year: int
+    batch_id: str
+    series: str
+    level: str
+    title: str
+    specialty: str
+    employer_unit_name: str
+    status: DossierStatus
+    status_label: str
+    submitted_at: datetime | None
+    updated_at: datetime
+
+    @classmethod
+    def build(cls, row: QueueRow) -> "QueueItem":
+        d = row.declaration
+        return cls(id=str(row.id), applicant_name=row.applicant_name, id_number=mask_id_number(row.id_number),
+                   year=row.year, batch_id=str(row.batch_id), series=d.series, level=d.level, title=d.title,
+                   specialty=d.specialty, employer_unit_name=d.employer_unit_name, status=row.status,
+                   status_label=STATUS_LABELS[row.status], submitted_at=row.submitted_at, updated_at=row.updated_at)
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
+    total: int
+    page: int
+    size: int
+
+
+class BatchActionRequest(BaseModel):
+    action: Action
+    ids: list[PydanticObjectId] | None = Field(default=None, max_length=2000)
+    filter: dict[str, Any] | None = Field(default=None, description="与审核队列相同的筛选条件")
+    confirm: bool = False
+    opinion: str | None = Field(default=None, max_length=2000)
+    signer: str | None = Field(default=None, max_length=30)
+
+
+class BatchActionResult(BaseModel):
+    action: Action
+    action_label: str
+    confirmed: bool
+    count: int
+    preview: list[dict]            # who would be (or was) concerned: name, unit, title
+    done: int = 0
+    failed: list[dict] = Field(default_factory=list)
+
+
+class TrailItem(BaseModel):
+    at: datetime
+    action: str
+    action_label: str
+    actor_name: str
+    role: str
+    unit_name: str | None
+    from_status: str
+    to_status: str
+    to_status_label: str
+    opinion: str | None
+    signer: str | None
+    signed_on: str | None
+
+
+def trail_items(trail) -> list[TrailItem]:
+    items = []
+    for entry in trail:
+        items.append(TrailItem(at=entry.at, action=entry.action, action_label=ACTION_LABELS.get(entry.action,
+                                                                                               entry.action),
+                               actor_name=entry.actor_name,
+                               role=entry.role, unit_name=entry.unit_name, from_status=entry.from_status,
+                               to_status=entry.to_status,
+                               to_status_label=STATUS_LABELS.get(entry.to_status, entry.to_status),
+                               opinion=entry.opinion, signer=entry.signer,
+                               signed_on=entry.detail.get("signed_on")))
+    return items
+
+
+class PathOut(BaseModel):
+    id: str
+    unit_id: str
+    unit_name: str
+    series: str
+    level: str
+    target_kind: str
+    target_unit_id: str | None
+    committee_code: str | None
+    target_name: str
+    status: str
+    status_label: str
+    applied_at: datetime
+    decided_at: datetime | None
+    reason: str | None
+
+    @classmethod
+    def build(cls, path: Path) -> "PathOut":
+        return cls(id=str(path.id), unit_id=str(path.unit_id), unit_name=path.unit_name, series=path.series,
+                   level=path.level, target_kind=path.target_kind,
+                   target_unit_id=str(path.target_unit_id) if path.target_unit_id else None,
+                   committee_code=path.committee_code, target_name=path.target_name, status=path.status,
+                   status_label=PATH_STATUS_LABELS[path.status], applied_at=path.applied_at,
+                   decided_at=path.decided_at, reason=path.reason)
