@@ -15,6 +15,7 @@ class Actor(StrEnum):
     applicant = "applicant"     # the dossier's own applicant
     node = "node"               # a reviewer of the unit that currently holds the dossier
     committee = "committee"     # the office of the committee that currently holds the dossier
+    system = "system"           # the service itself, as a consequence of another change
 
 
 class Action(StrEnum):
@@ -33,6 +34,7 @@ class Action(StrEnum):
     publish = "publish"         # 发布评审结果，进入公示
     close_publicity = "close_publicity"   # 公示结束
     certify = "certify"         # 发证
+    recall = "recall"           # 收回上报：单位修改归口部门后，已上报未受理的申报回到本单位
 
 
 ACTION_LABELS = {
@@ -40,6 +42,7 @@ ACTION_LABELS = {
     Action.return_: "返回修改", Action.reject: "拒绝", Action.void: "流程作废", Action.read: "已阅",
     Action.accept: "受理", Action.schedule: "安排评审", Action.unschedule: "移出评审会", Action.decide: "评审表决",
     Action.publish: "发布结果", Action.close_publicity: "公示结束", Action.certify: "发证",
+    Action.recall: "收回上报（修改归口部门）",
 }
 
 
@@ -50,6 +53,7 @@ class Move(StrEnum):
     to_applicant = "to_applicant"   # back to the applicant
     down = "down"                   # back one node (to the applicant from the first node)
     up = "up"                       # along the unit's active path: next unit or the committee
+    back_to_reporter = "back_to_reporter"   # to a given unit lower on the route, as passed, not reported
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ TABLE: dict[tuple[S, Action, Actor], Rule] = {
     (S.approved, Action.publish, Actor.committee): Rule(S.publicity, Move.stay),
     (S.publicity, Action.close_publicity, Actor.committee): Rule(S.publicized, Move.stay),
     (S.publicized, Action.certify, Actor.committee): Rule(S.certified, Move.stay),
+    **{(status, Action.recall, Actor.system): Rule(S.passed, Move.back_to_reporter)
+       for status in (S.submitted, S.passed, S.at_committee)},
 }
 
 # Actions a reviewer may start from the generic actions endpoint; the others belong to their own

@@ -7,7 +7,7 @@ from app.accounts.deps import Client, CurrentUser
 from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
 from app.errors import ValidationFailed
-from app.routing import machine, paths, queues, service
+from app.routing import machine, paths, queues, service, supervision
 from app.routing.schemas import (BatchActionRequest, BatchActionResult, PathOut, QueueItem, QueuePage, TrailItem,
                                  trail_items)
 
@@ -85,3 +85,10 @@ async def decide_path(path_id: PydanticObjectId, data: paths.PathDecision, user:
 @router.get("/paths/graph", summary="某系列某级别的路径图")
 async def path_graph(series: str, level: str, _: CurrentUser) -> dict:
     return await paths.graph(series=series, level=level)
+
+
+@router.put("/units/{unit_id}/supervisor", summary="修改归口部门（已上报未受理的申报退回本单位）")
+async def change_supervisor(unit_id: PydanticObjectId, data: supervision.SupervisorChange, user: CurrentUser,
+                            client: Client) -> dict:
+    unit, recalled = await supervision.change_supervisor(actor=user, unit_id=unit_id, data=data, client=client)
+    return {"unit_id": str(unit.id), "parent_id": str(unit.parent_id), "recalled": recalled}

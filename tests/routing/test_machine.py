@@ -39,6 +39,8 @@ EXPECTED = {
     (S.approved, Action.publish, Actor.committee): (S.publicity, Move.stay, False),
     (S.publicity, Action.close_publicity, Actor.committee): (S.publicized, Move.stay, False),
     (S.publicized, Action.certify, Actor.committee): (S.certified, Move.stay, False),
+    **{(status, Action.recall, Actor.system): (S.passed, Move.back_to_reporter, False)
+       for status in (S.submitted, S.passed, S.at_committee)},
 }
 
 EVERY = list(itertools.product(S, Action, Actor))

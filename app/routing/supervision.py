@@ -1,0 +1,88 @@
+"""修改归口部门: a unit moves under another supervising department.
+
+Its place in the tree changes (and its subordinates' ancestry with it), its paths to the old
+department are revoked, and every dossier it reported that the node above has not yet finished
+with comes back to it as passed, not reported — each recorded in the dossier's trail."""
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel
+
+from app.accounts.audit import ClientInfo
+from app.accounts import audit
+from app.accounts.enums import AuditKind, Role
+from app.accounts.models import User
+from app.clock import utcnow
+from app.dossiers.enums import DossierStatus as S
+from app.dossiers.models import Dossier, TrailEntry
+from app.errors import Conflict, Forbidden, ValidationFailed
+from app.routing import machine
+from app.routing.models import Path, PathStatus
+from app.units import service as units_service
+from app.units.enums import UnitStatus
+from app.units.models import Unit
+
+RECALLABLE = (S.submitted, S.passed, S.at_committee)
+
+
+class SupervisorChange(BaseModel):
+    parent_id: PydanticObjectId
+    reason: str | None = None
+
+
+async def _may_change(actor: User, unit: Unit) -> bool:
+    if actor.has_role(Role.sysadmin) or actor.has_role(Role.unit_admin, unit.id):
+        return True
+    return any(g.role == Role.hr_handler for g in actor.roles)   # an HR bureau whose scope includes the unit
+
+
+async def change_supervisor(*, actor: User, unit_id: PydanticObjectId, data: SupervisorChange,
+                            client: ClientInfo) -> tuple[Unit, int]:
+    unit = await units_service.get_readable_unit(actor, unit_id)
+    if not await _may_change(actor, unit):
+        raise Forbidden("仅本单位管理员或人社部门可修改归口部门", code="not_unit_admin")
+    parent = await Unit.find_one({"_id": data.parent_id, "status": UnitStatus.approved})
+    if parent is None or parent.id == unit.id or unit.id in parent.ancestors:
+        raise ValidationFailed("新的归口部门不存在、未开通，或是本单位及其下级", field="parent_id", code="bad_parent")
+    if parent.id == unit.parent_id:
+        raise Conflict("新的归口部门与现在相同", field="parent_id", code="same_parent")
+    old_parent_id, old_ancestors = unit.parent_id, unit.ancestors
+    new_ancestors = parent.ancestors + [parent.id]
+    moved = await Unit.get_pymongo_collection().update_one(
+        {"_id": unit.id, "version": unit.version},
+        {"$set": {"parent_id": parent.id, "ancestors": new_ancestors}, "$inc": {"version": 1}})
+    if moved.matched_count != 1:
+        raise Conflict("单位信息已被他人修改，请刷新后重试", code="stale_version")
+    async for child in Unit.find({"ancestors": unit.id}):      # subordinates keep their branch below the unit
+        below = child.ancestors[child.ancestors.index(unit.id):]
+        await Unit.get_pymongo_collection().update_one({"_id": child.id},
+                                                       {"$set": {"ancestors": new_ancestors + below}})
+    if old_parent_id is not None:
+        await Path.get_pymongo_collection().update_many(
+            {"unit_id": unit.id, "target_unit_id": old_parent_id, "status": {"$in": [PathStatus.active,
+                                                                                    PathStatus.pending]}},
+            {"$set": {"status": PathStatus.revoked, "decided_at": utcnow(), "reason": "单位修改归口部门"}})
+    recalled = await recall_reported(actor=actor, unit=unit)
+    await audit.record(AuditKind.unit_updated, client=client, actor=actor, unit_id=unit.id,
+                       supervisor_from=str(old_parent_id), supervisor_to=str(parent.id), recalled=recalled,
+                       old_ancestors=[str(a) for a in old_ancestors])
+    return await Unit.get(unit.id), recalled
+
+
+async def recall_reported(*, actor: User, unit: Unit) -> int:
+    """Dossiers the unit reported and the nodes above still hold unfinished come back to it."""
+    count = 0
+    query = {"reported_by": unit.id, "route.unit_id": unit.id, "status": {"$in": list(RECALLABLE)},
+             "current_unit_id": {"$ne": unit.id}}
+    async for dossier in Dossier.find(query):
+        rule = machine.decide(dossier.status, machine.Action.recall, machine.Actor.system)
+        position = next(i for i, node in enumerate(dossier.route) if node.unit_id == unit.id)
+        entry = TrailEntry(action=machine.Action.recall, actor_id=actor.id, actor_name=actor.name, role="system",
+                           unit_id=unit.id, unit_name=unit.name, from_status=dossier.status, to_status=rule.to,
+                           opinion="单位修改归口部门，已上报未受理的申报退回本单位“通过未上报”")
+        result = await Dossier.get_pymongo_collection().update_one(
+            {"_id": dossier.id, "version": dossier.version, "status": dossier.status},
+            {"$set": {"status": rule.to, "current_unit_id": unit.id, "committee_code": None,
+                      "route": [n.model_dump() for n in dossier.route[:position + 1]], "updated_at": utcnow()},
+             "$pull": {"reported_by": unit.id}, "$push": {"trail": entry.model_dump()}, "$inc": {"version": 1}})
+        count += result.modified_count
+    return count
