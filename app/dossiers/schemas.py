@@ -80,7 +80,9 @@ class DossierSummary(BaseModel):
     version: int
 
     @classmethod
-    def build(cls, dossier: Dossier, *, batch_name: str | None = None, reveal: bool = False) -> "DossierSummary":
+    def build(cls, dossier: "Dossier | Any", *, batch_name: str | None = None,
+              reveal: bool = False) -> "DossierSummary":
+        """From a Dossier or a queue projection of one (both carry these fields)."""
         d: Declaration = dossier.declaration
         return cls(id=str(dossier.id), batch_id=str(dossier.batch_id), batch_name=batch_name, year=dossier.year,
                    applicant_name=dossier.applicant_name,

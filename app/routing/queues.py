@@ -100,6 +100,7 @@ class QueueRow(BaseModel):
     committee_code: str | None = None
     submitted_at: datetime | None = None
     updated_at: datetime
+    version: int
 
 
 async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:

@@ -8,8 +8,8 @@ from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
 from app.errors import ValidationFailed
 from app.routing import machine, paths, queues, service, supervision
-from app.routing.schemas import (BatchActionRequest, BatchActionResult, PathOut, QueueItem, QueuePage, TrailItem,
-                                 trail_items)
+from app.dossiers.schemas import DossierSummary
+from app.routing.schemas import (BatchActionRequest, BatchActionResult, PathOut, QueuePage, TrailItem, trail_items)
 
 router = APIRouter(prefix="/api", tags=["routing"])
 
@@ -47,7 +47,7 @@ async def flow(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) 
 @router.get("/review/queue", response_model=QueuePage, summary="审核队列（待审核、通过未上报、审核不通过、已上报）")
 async def queue(user: CurrentUser, f: Annotated[queues.QueueFilter, Query()]) -> QueuePage:
     items, total = await queues.page(user, f)
-    return QueuePage(items=[QueueItem.build(i) for i in items], total=total, page=f.page, size=f.size)
+    return QueuePage(items=[DossierSummary.build(i) for i in items], total=total, page=f.page, size=f.size)
 
 
 @router.post("/review/batch", response_model=BatchActionResult,

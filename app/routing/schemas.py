@@ -6,40 +6,14 @@ from typing import Any
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 
-from app.accounts.validators import mask_id_number
 from app.dossiers.enums import STATUS_LABELS, DossierStatus
 from app.routing.machine import ACTION_LABELS, Action
 from app.routing.models import PATH_STATUS_LABELS, Path
-from app.routing.queues import QueueRow
-
-
-class QueueItem(BaseModel):
-    id: str
-    applicant_name: str
-    id_number: str
-    year: int
-    batch_id: str
-    series: str
-    level: str
-    title: str
-    specialty: str
-    employer_unit_name: str
-    status: DossierStatus
-    status_label: str
-    submitted_at: datetime | None
-    updated_at: datetime
-
-    @classmethod
-    def build(cls, row: QueueRow) -> "QueueItem":
-        d = row.declaration
-        return cls(id=str(row.id), applicant_name=row.applicant_name, id_number=mask_id_number(row.id_number),
-                   year=row.year, batch_id=str(row.batch_id), series=d.series, level=d.level, title=d.title,
-                   specialty=d.specialty, employer_unit_name=d.employer_unit_name, status=row.status,
-                   status_label=STATUS_LABELS[row.status], submitted_at=row.submitted_at, updated_at=row.updated_at)
+from app.dossiers.schemas import DossierSummary
 
 
 class QueuePage(BaseModel):
-    items: list[QueueItem]
+    items: list[DossierSummary]       # the same rows as the applicant's list, ID numbers masked
     total: int
     page: int
     size: int

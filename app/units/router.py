@@ -1,20 +1,32 @@
-from typing import Literal
+from typing import Annotated, Literal
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser
 from app.accounts.enums import Role
+from app.accounts.models import User
 from app.accounts.schemas import UserOut
 from app.errors import NotFound
 from app.files import service as files
 from app.units import service, staff
 from app.units.enums import UNIT_CATEGORY_LABELS, ApplicationStatus
+from app.units.models import Unit
 from app.units.schemas import (ApplicationOut, ChildUnitCreation, ChildUnitOut, Credentials, PermissionDecision,
                                RoleChange, StaffLink, StaffUpdate, SubAccountBatch, UnitBrief, UnitOut,
                                UnitRegistration, UnitTreeNode, UnitUpdate)
 
 router = APIRouter(prefix="/api", tags=["units"])
+
+
+async def administered_member(unit_id: PydanticObjectId, user_id: PydanticObjectId,
+                              user: CurrentUser) -> tuple[Unit, User]:
+    """The unit the caller administers and one of its staff: the pair every staff route acts on."""
+    unit = await service.get_administered_unit(user, unit_id)
+    return unit, await staff.get_staff_member(unit=unit, user_id=user_id)
+
+
+Member = Annotated[tuple[Unit, User], Depends(administered_member)]
 
 
 def staff_out(user, unit_names) -> UserOut:
@@ -123,45 +135,35 @@ async def create_sub_accounts(unit_id: PydanticObjectId, data: SubAccountBatch, 
 
 
 @router.patch("/units/{unit_id}/staff/{user_id}", response_model=UserOut, summary="启用或停用子账号")
-async def update_staff(unit_id: PydanticObjectId, user_id: PydanticObjectId, data: StaffUpdate, user: CurrentUser,
-                       client: Client) -> UserOut:
-    unit = await service.get_administered_unit(user, unit_id)
-    member = await staff.get_staff_member(unit=unit, user_id=user_id)
+async def update_staff(data: StaffUpdate, user: CurrentUser, client: Client, pair: Member) -> UserOut:
+    unit, member = pair
     member = await staff.set_enabled(actor=user, unit=unit, member=member, enabled=data.enabled, client=client)
     return staff_out(member, await service.unit_names(g.unit_id for g in member.roles))
 
 
 @router.post("/units/{unit_id}/staff/{user_id}/reset-password", response_model=Credentials,
              summary="重置子账号密码")
-async def reset_staff_password(unit_id: PydanticObjectId, user_id: PydanticObjectId, user: CurrentUser,
-                               client: Client) -> Credentials:
-    unit = await service.get_administered_unit(user, unit_id)
-    member = await staff.get_staff_member(unit=unit, user_id=user_id)
+async def reset_staff_password(user: CurrentUser, client: Client, pair: Member) -> Credentials:
+    unit, member = pair
     return await staff.reset_password(actor=user, unit=unit, member=member, client=client)
 
 
 @router.delete("/units/{unit_id}/staff/{user_id}", status_code=status.HTTP_204_NO_CONTENT,
                summary="删除子账号或解除关联")
-async def remove_staff(unit_id: PydanticObjectId, user_id: PydanticObjectId, user: CurrentUser,
-                       client: Client) -> None:
-    unit = await service.get_administered_unit(user, unit_id)
-    member = await staff.get_staff_member(unit=unit, user_id=user_id)
+async def remove_staff(user: CurrentUser, client: Client, pair: Member) -> None:
+    unit, member = pair
     await staff.remove(actor=user, unit=unit, member=member, client=client)
 
 
 @router.post("/units/{unit_id}/staff/{user_id}/roles", response_model=UserOut, summary="授予角色")
-async def grant_role(unit_id: PydanticObjectId, user_id: PydanticObjectId, data: RoleChange, user: CurrentUser,
-                     client: Client) -> UserOut:
-    unit = await service.get_administered_unit(user, unit_id)
-    member = await staff.get_staff_member(unit=unit, user_id=user_id)
+async def grant_role(data: RoleChange, user: CurrentUser, client: Client, pair: Member) -> UserOut:
+    unit, member = pair
     member = await staff.grant_role(actor=user, unit=unit, member=member, role=data.role, client=client)
     return staff_out(member, await service.unit_names(g.unit_id for g in member.roles))
 
 
 @router.delete("/units/{unit_id}/staff/{user_id}/roles/{role}", response_model=UserOut, summary="撤销角色")
-async def revoke_role(unit_id: PydanticObjectId, user_id: PydanticObjectId, role: Role, user: CurrentUser,
-                      client: Client) -> UserOut:
-    unit = await service.get_administered_unit(user, unit_id)
-    member = await staff.get_staff_member(unit=unit, user_id=user_id)
+async def revoke_role(role: Role, user: CurrentUser, client: Client, pair: Member) -> UserOut:
+    unit, member = pair
     member = await staff.revoke_role(actor=user, unit=unit, member=member, role=role, client=client)
     return staff_out(member, await service.unit_names(g.unit_id for g in member.roles))
