@@ -92,7 +92,9 @@ def validation_body(raw_errors: list[dict[str, Any]]) -> dict[str, Any]:
     """pydantic's errors as our body: the first error's field and Chinese message, and all of them."""
     errors = []
     for err in raw_errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "cookie")]
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie"):   # where it came from, not a field
+            loc = loc[1:]
         field = ".".join(loc) or None
         kind = err.get("type", "")
         message = _PYDANTIC_MESSAGES.get(kind, "输入不符合要求")

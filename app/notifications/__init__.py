@@ -1,0 +1,1 @@
+"""Notifications: each person's in-app inbox (also sent through the message gateway) and announcements."""
