@@ -1,4 +1,4 @@
-"""Command line: python -m app serve | seed | create-admin."""
+"""Command line: python -m app serve | seed | create-admin | archive export|verify|import."""
 
 import argparse
 import asyncio
@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> None:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="系统管理员")
     admin.set_defaults(func=_create_admin)
+    from app.exports.cli import add_commands
+
+    add_commands(commands, _with_database)
     args = parser.parse_args(argv)
     try:
         args.func(args)

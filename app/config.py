@@ -38,6 +38,18 @@ class Settings(BaseSettings):
 
     message_gateway: str = Field(default="outbox", description="outbox: write to the outbox collection and the log")
 
+    # Forms: the address certificates' QR codes point at, and the LibreOffice PDF converter.
+    public_base_url: str = "http://127.0.0.1:8000"
+    converter_url: str | None = Field(default=None, description="unoserver XML-RPC address; unset: local workers")
+    converter_workers: int = Field(default=2, ge=1, le=16)
+    converter_autostart: bool | None = Field(default=None, description="unset: start with the service, not in tests")
+    converter_soffice: str = "soffice"
+    converter_python: str = Field(default="/usr/bin/python3", description="a Python that can import uno")
+    converter_timeout_seconds: float = 60
+    converter_startup_seconds: float = 60
+    converter_queue_seconds: float = 120
+    converter_max_conversions: int = 200
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if self.env not in ("dev", "test") and self.secret_key == DEFAULT_SECRET:

@@ -20,14 +20,15 @@ def document_models() -> list[type]:
     from app.accounts.models import AuditEvent, Captcha, LoginFailure, RecoveryCode, Session, User
     from app.catalog.models import Batch, DictionaryEntry
     from app.dossiers.models import Dossier, DossierAccess
+    from app.exports.models import ExportEvent
     from app.messaging.models import OutboxMessage
     from app.notifications.models import Announcement, InboxMessage
-    from app.routing.models import Committee, Path
+    from app.routing.models import Committee, Counter, Meeting, Path, Vote
     from app.units.models import PermissionApplication, Unit
 
     return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
             DictionaryEntry, Batch, Dossier, DossierAccess, OutboxMessage, Path, Committee,
-            InboxMessage, Announcement]
+            InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent]
 
 
 @dataclass

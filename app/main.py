@@ -20,13 +20,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         from app.catalog import service as catalog
         from app.catalog.models import DictionaryEntry
+        from app.render import convert
 
         await db.open_database(settings)
         if await DictionaryEntry.find_one({}) is None:
             await catalog.load_dictionaries()
+        await convert.start(settings)
         try:
             yield
         finally:
+            await convert.stop()
             await db.close_database()
 
     app = FastAPI(title="职称申报评审服务", version="0.1.0", lifespan=lifespan,
@@ -36,7 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.accounts.router import router as accounts_router
     from app.catalog.router import router as catalog_router
     from app.dossiers.router import router as dossiers_router
+    from app.exports.router import router as exports_router
     from app.notifications.router import router as notifications_router
+    from app.render.router import router as forms_router
+    from app.routing.committee_router import router as committee_router
     from app.routing.router import router as routing_router
     from app.units.router import router as units_router
     from app.web.pages import STATIC_DIR
@@ -45,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (accounts_router, units_router, catalog_router, dossiers_router, routing_router, web_router):
         app.include_router(router)
     app.include_router(notifications_router)
+    app.include_router(committee_router)
+    app.include_router(exports_router)
+    app.include_router(forms_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/health", tags=["ops"], summary="健康检查（含数据库）")

@@ -11,6 +11,8 @@ from app.catalog.batches import DEFAULT_COMMITMENT
 from app.catalog.models import Batch
 from app.clock import utcnow
 from app.config import PROJECT_ROOT
+from app.routing.committees import sync_committees
+from app.routing.models import Committee
 from app.units.enums import ApplicationStatus, UnitCategory, UnitStatus, handler_role_for
 from app.units import service as units_service
 from app.units.models import AutoCheck, PermissionApplication, Unit
@@ -74,6 +76,7 @@ async def _seed_persons(persons: list[dict], units: dict[str, Unit]) -> None:
         if spec.get("handler_of"):
             unit = units[spec["handler_of"]]
             roles.append(RoleGrant(role=handler_role_for(unit.category), unit_id=unit.id))
+        roles += [RoleGrant(role=Role(g["role"]), unit_id=units[g["unit"]].id) for g in spec.get("roles", [])]
         await User(login=spec["login"], login_key=spec["login"].lower(), kind=AccountKind.person, name=spec["name"],
                    id_type="resident", id_number=spec["id_number"], phone=spec["phone"], email=spec.get("email"),
                    password_hash=await hash_password(spec["password"]), roles=roles).insert()
@@ -92,12 +95,21 @@ async def _seed_batches(batches: list[dict]) -> None:
                     commitment_text=DEFAULT_COMMITMENT).insert()
 
 
+async def _seed_committee_offices(offices: list[dict], units: dict[str, Unit]) -> None:
+    """Committees from the dictionary; the demo offices only where none is set yet."""
+    await sync_committees()
+    for spec in offices:
+        await Committee.get_pymongo_collection().update_one(
+            {"code": spec["committee"], "office_unit_id": None}, {"$set": {"office_unit_id": units[spec["unit"]].id}})
+
+
 async def seed() -> None:
     data = demo_data()
     await catalog.load_dictionaries()
     await create_admin(data["admin"]["login"], data["admin"]["password"], data["admin"]["name"])
     units = await _seed_units(data["units"])
     await _seed_persons(data["persons"], units)
+    await _seed_committee_offices(data.get("committee_offices", []), units)
     await _seed_batches(data["batches"])
 
 
@@ -108,5 +120,7 @@ def print_demo_logins(address: str = "http://127.0.0.1:8000") -> None:
     for spec in data["units"]:
         print(f"  {spec['name']:<18} {spec['login']:<10} {spec['password']}")
     for spec in data["persons"]:
-        print(f"  申报人 {spec['name']:<12} {spec['login']:<10} {spec['password']}")
+        roles = [grant["role"] for grant in spec.get("roles", [])]
+        label = "评审专家" if roles == ["expert"] else ("评委会办事机构" if roles else "申报人")
+        print(f"  {label} {spec['name']:<{15 - len(label)}} {spec['login']:<10} {spec['password']}")
     print()

@@ -4,7 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium fonts-noto-cjk fonts-wqy-zenhei docker-compose)
+# libreoffice-writer-nogui + python3-uno: the warm PDF converter (app/render/convert.py); fonts-noto-cjk
+# and fonts-liberation2 (Times New Roman/Arial metrics): what the forms' fonts map to; poppler-utils:
+# pdffonts/pdftotext for checking the PDFs.
+APT_PACKAGES=(chromium fonts-noto-cjk fonts-wqy-zenhei docker-compose libreoffice-writer-nogui python3-uno
+              fonts-liberation2 poppler-utils)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field
@@ -30,7 +30,8 @@ IMAGE_AND_PDF = ["pdf", "jpeg", "png", "gif"]
 
 
 class AttachmentRule(BaseModel):
-    kinds: list[str] = Field(default_factory=lambda: list(IMAGE_AND_PDF))
+    kinds: list[Literal["pdf", "jpeg", "png", "gif"]] = Field(default_factory=lambda: list(IMAGE_AND_PDF),
+                                                              min_length=1)
     max_bytes: int = Field(default=5 * MB, gt=0, le=50 * MB)
     required: bool = False          # every row of the section needs at least one proof
 

@@ -4,9 +4,10 @@ from beanie import PydanticObjectId
 from fastapi import APIRouter, Header, Query, Response, UploadFile, status
 
 from app.accounts.deps import OptionalAuth, SysAdmin
+from app.accounts.enums import Role
 from app.catalog import batches, service
 from app.catalog.batches import BatchIn, BatchOut
-from app.catalog.models import Batch
+from app.catalog.models import Batch, DictionaryEntry
 from app.dossiers.service import parse_if_match
 from app.errors import NotFound, ValidationFailed
 from app.files import service as files
@@ -33,17 +34,28 @@ async def import_file(_: SysAdmin, file: UploadFile) -> dict:
     return {"imported": await service.import_dictionaries(data)}
 
 
-@router.put("/catalog/{dictionary}/{code}", summary="新增或修改字典条目")
+@router.get("/catalog", summary="字典列表（名称与条目数）")
+async def dictionaries(_: SysAdmin) -> list[dict]:
+    return await service.dictionary_names()
+
+
+@router.put("/catalog/{dictionary}/{code}", summary="新增或修改字典条目（未给出的字段保持原值）")
 async def put_entry(dictionary: str, code: str, _: SysAdmin, entry: dict) -> dict:
-    item = {"code": code, **{k: entry[k] for k in ("name", "parent", "sort", "enabled", "extra") if k in entry}}
+    stored = await DictionaryEntry.find_one({"dictionary": dictionary, "code": code})
+    item = {"code": code, "name": stored.name if stored else None, "parent": stored.parent if stored else None,
+            "sort": stored.sort if stored else 0, "enabled": stored.enabled if stored else True,
+            "extra": stored.extra if stored else {}}
+    item.update({k: entry[k] for k in ("name", "parent", "sort", "enabled", "extra") if k in entry})
     await service.import_dictionaries({dictionary: [item]})
     return item
 
 
-@router.get("/catalog/{dictionary}", summary="字典（可按上级代码级联）")
-async def dictionary(dictionary: str, parent: str | None = None) -> list[dict]:
-    return [{"code": e.code, "name": e.name, "parent": e.parent, **({"extra": e.extra} if e.extra else {})}
-            for e in await service.entries(dictionary, parent=parent)]
+@router.get("/catalog/{dictionary}", summary="字典（可按上级代码级联；系统管理员 all=true 含停用条目）")
+async def dictionary(dictionary: str, auth: OptionalAuth, parent: str | None = None, all: bool = False) -> list[dict]:
+    everything = all and auth is not None and auth.user.has_role(Role.sysadmin)
+    return [{"code": e.code, "name": e.name, "parent": e.parent, **({"extra": e.extra} if e.extra else {}),
+             **({"enabled": e.enabled} if everything else {})}
+            for e in await service.entries(dictionary, parent=parent, include_disabled=everything)]
 
 
 @router.get("/batches", response_model=list[BatchOut], summary="申报批次")
@@ -53,8 +65,10 @@ async def list_batches(auth: OptionalAuth, year: int | None = None, open_only: b
 
 
 @router.post("/batches", status_code=status.HTTP_201_CREATED, response_model=BatchOut, summary="新建申报批次")
-async def create_batch(data: BatchIn, user: SysAdmin) -> BatchOut:
-    return BatchOut.build(await batches.create(actor=user, data=data))
+async def create_batch(data: BatchIn, user: SysAdmin, response: Response) -> BatchOut:
+    batch = await batches.create(actor=user, data=data)
+    response.headers["ETag"] = f'"{batch.version}"'
+    return BatchOut.build(batch)
 
 
 @router.get("/batches/{batch_id}", response_model=BatchOut, summary="申报批次详情与通知")
@@ -65,11 +79,12 @@ async def get_batch(batch_id: PydanticObjectId, auth: OptionalAuth, response: Re
 
 
 @router.put("/batches/{batch_id}", response_model=BatchOut, summary="修改申报批次（需 If-Match）")
-async def update_batch(batch_id: PydanticObjectId, data: BatchIn, user: SysAdmin,
+async def update_batch(batch_id: PydanticObjectId, data: BatchIn, user: SysAdmin, response: Response,
                        if_match: str | None = Header(None)) -> BatchOut:
     batch = await batches.get(batch_id, actor=user)
-    return BatchOut.build(await batches.update(actor=user, batch=batch, data=data,
-                                               expected_version=parse_if_match(if_match)))
+    batch = await batches.update(actor=user, batch=batch, data=data, expected_version=parse_if_match(if_match))
+    response.headers["ETag"] = f'"{batch.version}"'
+    return BatchOut.build(batch)
 
 
 @router.post("/batches/{batch_id}/notice-attachments", response_model=BatchOut, summary="上传通知附件")
@@ -80,6 +95,17 @@ async def add_notice_attachment(batch_id: PydanticObjectId, user: SysAdmin, file
     await Batch.get_pymongo_collection().update_one({"_id": batch.id},
                                                     {"$push": {"notice_attachments": stored.model_dump()}})
     return BatchOut.build(await Batch.get(batch.id))
+
+
+@router.delete("/batches/{batch_id}/notice-attachments/{file_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="删除通知附件")
+async def delete_notice_attachment(batch_id: PydanticObjectId, file_id: PydanticObjectId, user: SysAdmin) -> None:
+    batch = await batches.get(batch_id, actor=user)
+    result = await Batch.get_pymongo_collection().update_one(
+        {"_id": batch.id}, {"$pull": {"notice_attachments": {"file_id": file_id}}})
+    if result.modified_count != 1:
+        raise NotFound("附件不存在", field="file_id", code="attachment_not_found")
+    await files.delete_file(file_id)
 
 
 @router.get("/batches/{batch_id}/notice-attachments/{file_id}", summary="下载通知附件")

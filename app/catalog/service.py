@@ -12,14 +12,21 @@ from app.errors import NotFound, ValidationFailed
 FIXTURES = PROJECT_ROOT / "fixtures"
 
 
-async def entries(dictionary: str, *, parent: str | None = None) -> list[DictionaryEntry]:
-    query: dict = {"dictionary": dictionary, "enabled": True}
+async def entries(dictionary: str, *, parent: str | None = None,
+                  include_disabled: bool = False) -> list[DictionaryEntry]:
+    query: dict = {"dictionary": dictionary} if include_disabled else {"dictionary": dictionary, "enabled": True}
     if parent is not None:
         query["parent"] = parent or None     # ?parent= (empty) asks for the top level
     found = await DictionaryEntry.find(query).sort("sort", "code").to_list()
     if not found and not await DictionaryEntry.find_one({"dictionary": dictionary}):
         raise NotFound(f"字典 {dictionary} 不存在", field="dictionary", code="dictionary_not_found")
     return found
+
+
+async def dictionary_names() -> list[dict]:
+    counts = await (await DictionaryEntry.get_pymongo_collection().aggregate(
+        [{"$group": {"_id": "$dictionary", "count": {"$sum": 1}}}, {"$sort": {"_id": 1}}])).to_list()
+    return [{"dictionary": c["_id"], "count": c["count"]} for c in counts]
 
 
 async def get_entry(dictionary: str, code: str) -> DictionaryEntry | None:

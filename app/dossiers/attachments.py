@@ -142,16 +142,23 @@ async def release(refs: list[AttachmentRef]) -> None:
             await files.delete_file(file_id)
 
 
+def _publicity_proofs(publicity: dict) -> set:
+    """Objection proofs: the current opinion's and those of opinions an upper unit turned down."""
+    opinions = [publicity.get("opinion") or {}] + list(publicity.get("rejected") or [])
+    return {o["proof"]["file_id"] for o in opinions if o.get("proof")}
+
+
 async def sweep_orphans(*, grace: timedelta = timedelta(hours=1)) -> int:
     """Removes GridFS files that no dossier, unit or batch refers to any more."""
     from app.units.models import Unit
 
     referenced: set = set()
-    async for dossier in Dossier.get_pymongo_collection().find({}, {"attachments.file.file_id": 1,
-                                                                    "snapshots.attachments.file.file_id": 1}):
+    projection = {"attachments.file.file_id": 1, "snapshots.attachments.file.file_id": 1, "publicity": 1}
+    async for dossier in Dossier.get_pymongo_collection().find({}, projection):
         referenced |= {a["file"]["file_id"] for a in dossier.get("attachments", [])}
         for snapshot in dossier.get("snapshots", []):
             referenced |= {a["file"]["file_id"] for a in snapshot.get("attachments", [])}
+        referenced |= _publicity_proofs(dossier.get("publicity") or {})
     async for unit in Unit.get_pymongo_collection().find({}, {"licence.file_id": 1, "seal.file_id": 1}):
         referenced |= {unit[k]["file_id"] for k in ("licence", "seal") if unit.get(k)}
     async for batch in Batch.get_pymongo_collection().find({}, {"notice_attachments.file_id": 1}):

@@ -11,6 +11,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from app.clock import utcnow
 from app.dossiers.enums import DossierStatus
 from app.files.models import StoredFile
+from app.routing.models import Certificate, Publicity, VoteSummary
 
 
 class Declaration(BaseModel):
@@ -96,6 +97,10 @@ class Dossier(Document):
     reported_by: list[PydanticObjectId] = Field(default_factory=list)      # units that reported it upward
     returned_by: list[PydanticObjectId] = Field(default_factory=list)      # units that returned or rejected it
     correction_deadline: datetime | None = None            # a return's deadline for resubmission
+    meeting_id: PydanticObjectId | None = None             # the review meeting it is scheduled in
+    votes: VoteSummary | None = None                       # the meeting's tally, written with the decision
+    publicity: Publicity | None = None                     # 公示: dates and the opinions up the route
+    certificate: Certificate | None = None                 # written with the certify transition
     snapshots: list[Snapshot] = Field(default_factory=list)
     trail: list[TrailEntry] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
@@ -119,6 +124,8 @@ class Dossier(Document):
             IndexModel([("id_number", ASCENDING)]),
             IndexModel([("attachments.file.file_id", ASCENDING)]),
             IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
+            IndexModel([("certificate.number", ASCENDING)], unique=True,
+                       partialFilterExpression={"certificate.number": {"$type": "string"}}),
         ]
 
     def attachments_of(self, section: str, row_id: str | None = None) -> list[AttachmentRef]:

@@ -78,6 +78,7 @@ class DossierSummary(BaseModel):
     submitted_at: datetime | None
     updated_at: datetime
     version: int
+    certificate_number: str | None = None      # issued: the list offers 下载证书
 
     @classmethod
     def build(cls, dossier: "Dossier | Any", *, batch_name: str | None = None,
@@ -90,7 +91,8 @@ class DossierSummary(BaseModel):
                    series=d.series, level=d.level, title=d.title, specialty=d.specialty,
                    employer_unit_name=d.employer_unit_name, status=dossier.status,
                    status_label=STATUS_LABELS[dossier.status], submitted_at=dossier.submitted_at,
-                   updated_at=dossier.updated_at, version=dossier.version)
+                   updated_at=dossier.updated_at, version=dossier.version,
+                   certificate_number=dossier.certificate.number if dossier.certificate else None)
 
 
 class DossierOut(DossierSummary):

@@ -19,8 +19,8 @@ from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE, DossierStatus
 from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess, RouteNode, Snapshot, TrailEntry
 from app.dossiers.schemas import Change, DeclarationIn, DossierCreate
+from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed, validation_body
 from app.routing import machine
-from app.errors import AppError, Conflict, NotFound, ValidationFailed, validation_body
 from app.units import service as units_service
 from app.units.enums import UnitStatus
 from app.units.models import Unit
@@ -52,6 +52,12 @@ async def readable_query(user: User) -> dict | None:
     if user.unit_ids_for(*UNIT_READER_ROLES) and unit_scope is not None:
         unit_ids = [u["_id"] for u in await Unit.get_pymongo_collection().find(unit_scope, {"_id": 1}).to_list()]
         clauses.append({"route_unit_ids": {"$in": unit_ids}, "status": {"$ne": DossierStatus.draft}})
+    if user.has_role(Role.expert):      # experts read the dossiers of the meetings they sit in
+        from app.routing.models import Meeting
+
+        meetings = await Meeting.get_pymongo_collection().find({"member_ids": user.id}, {"_id": 1}).to_list()
+        if meetings:
+            clauses.append({"meeting_id": {"$in": [m["_id"] for m in meetings]}})
     return {"$or": clauses}
 
 
@@ -139,6 +145,8 @@ def _prefilled_basic(applicant: User) -> dict[str, Any]:
 
 
 async def create(*, actor: User, data: DossierCreate) -> Dossier:
+    if not actor.has_role(Role.applicant):
+        raise Forbidden("仅申报人账号可以申报，单位账号请使用个人账号申报", code="not_applicant")
     batch = await batches.get(data.batch_id, actor=actor)
     batches.require_open(batch, doing="新建申报")
     existing = await Dossier.find_one({"applicant_id": actor.id, "batch_id": batch.id})
@@ -322,7 +330,7 @@ def changes(dossier: Dossier, *, before: int | None, after: int | None) -> list[
     found: list[Change] = []
     old_d, new_d = old_decl.model_dump(mode="json"), new_decl.model_dump(mode="json")
     found += [Change(part="declaration", label="申报信息", change="changed", field=k, before=old_d[k],
-                     after=new_d[k]) for k in old_d if old_d[k] != new_d[k]]
+                     after=new_d[k]) for k in old_d if old_d[k] != new_d[k] and k != "employer_unit_id"]
     for name, spec in S.SECTIONS.items():
         old, new = old_sections.get(name), new_sections.get(name)
         if old == new:

@@ -15,7 +15,7 @@ from app.accounts.models import User
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Declaration, Dossier
 from app.errors import ValidationFailed
-from app.routing.models import Committee
+from app.routing.models import Certificate, Committee
 from app.routing.paths import TIER_ROLE
 from app.routing.service import NODE_ROLES
 
@@ -101,6 +101,7 @@ class QueueRow(BaseModel):
     submitted_at: datetime | None = None
     updated_at: datetime
     version: int
+    certificate: Certificate | None = None
 
 
 async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:

@@ -21,9 +21,13 @@ templates = Jinja2Templates(directory=WEB_DIR / "templates")
 # (path, label, roles that see it; empty = every signed-in user)
 NAV = (
     ("/", "首页", ()),
+    ("/batches", "申报批次", (Role.applicant,)),
+    ("/dossiers", "我的申报", (Role.applicant,)),
     ("/unit", "单位管理", (Role.unit_admin,)),
     ("/review/permissions", "权限申请审核", (Role.hr_handler, Role.sysadmin)),
     ("/admin/units", "单位树", (Role.hr_handler, Role.sysadmin)),
+    ("/admin/batches", "批次管理", (Role.sysadmin,)),
+    ("/admin/dictionaries", "字典管理", (Role.sysadmin,)),
     ("/account", "我的账号", ()),
 )
 

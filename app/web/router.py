@@ -8,14 +8,20 @@ from app.accounts.enums import ID_TYPE_LABELS, Role
 from app.accounts.schemas import UserOut
 from app.units import service as units_service
 from app.units.enums import SELF_REGISTRABLE, UNIT_CATEGORY_LABELS
-from app.web import choices, unit_pages
+from app.web import admin_pages, choices, dossier_pages, unit_pages
 from app.web.pages import render, safe_next, signed_in
 
 router = APIRouter(include_in_schema=False)
 router.include_router(unit_pages.router)
+router.include_router(dossier_pages.router)
+router.include_router(admin_pages.router)
 
 # What each role finds on the home page: (role, path, title, description).
 TILES = (
+    (Role.applicant, "/batches", "申报批次", "查看申报通知，阅读承诺书后填写申报"),
+    (Role.applicant, "/dossiers", "我的申报", "填写申报材料、确认申报、撤回与查看状态"),
+    (Role.sysadmin, "/admin/batches", "批次管理", "新建和修改申报批次、通知与填报规则"),
+    (Role.sysadmin, "/admin/dictionaries", "字典管理", "维护字典条目，导出与导入字典"),
     (None, "/account", "我的账号", "查看个人信息，修改联系方式与密码"),
     (Role.unit_admin, "/unit", "单位管理", "单位信息、权限申请、工作人员与子账号、下级单位"),
     (Role.hr_handler, "/review/permissions", "权限申请审核", "审核本地区单位的权限申请"),

@@ -1,75 +1,13 @@
 """Through Debian's Chromium: an applicant and a unit register, the HR bureau approves the unit, all sign in."""
 
-import asyncio
 import re
-import threading
-from contextlib import asynccontextmanager
-from pathlib import Path
 
-import pytest
-import uvicorn
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
-from app import db
-from app.config import PROJECT_ROOT, get_settings
-from app.embedded import free_port
 from tests.factories import PASSWORD, create_hr_bureau, create_unit, credit_code, resident_id
+from tests.web.browser import BROWSER, chromium_page, live_server, shot, sign_in, sign_out
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-@asynccontextmanager
-async def live_server():
-    """The app served for real by uvicorn in a thread, on the test database.
-
-    Its lifespan binds the document models to its own client and closes it on exit, so afterwards they
-    are bound again to a client of the test's event loop.
-    """
-    from app.main import create_app
-
-    settings = get_settings()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, lifespan="on",
-                                           log_level="warning"))
-    previous = db.current()
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    try:
-        for _ in range(300):
-            if server.started:
-                break
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            await asyncio.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 30)
-        await previous.close()
-        await db.open_database(settings)
-
-
-async def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-
-
-async def sign_in(page: Page, login: str, password: str = PASSWORD) -> None:
-    await page.goto("/login")
-    await page.fill("#f-login", login)
-    await page.fill("#f-password", password)
-    await page.get_by_role("button", name="登录", exact=True).click()
-    await page.wait_for_url(lambda url: "/login" not in url)
-
-
-async def sign_out(page: Page) -> None:
-    await page.get_by_role("button", name="退出登录").click()
-    await page.wait_for_url("**/login")
+pytestmark = BROWSER
 
 
 async def register_applicant(page: Page, id_number: str) -> None:
@@ -107,25 +45,6 @@ async def register_unit(page: Page, unit_name: str) -> None:
     await shot(page, "02-register-unit")
     await page.get_by_role("button", name="注册单位").click()
     await page.wait_for_url("**/login?registered=unit")
-
-
-@asynccontextmanager
-async def chromium_page(base_url: str, failure_shot: str):
-    """A page in headless Debian Chromium; a script error on any page fails the test."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = await browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 1280, "height": 900})
-        page = await context.new_page()
-        script_errors: list[str] = []
-        page.on("pageerror", lambda error: script_errors.append(str(error)))
-        try:
-            yield page
-        except Exception:
-            await shot(page, failure_shot)
-            raise
-        finally:
-            await browser.close()
-        assert script_errors == []
 
 
 async def test_register_approve_and_sign_in(app):

@@ -3,8 +3,15 @@
  * <form data-api="/api/..." data-method="POST"> is serialised to JSON: checkboxes become booleans,
  * data-type="boolean" inputs too, empty values are left out, dotted names nest ("handler.name"),
  * and rows inside data-json-list="accounts" become a list. On success: data-render shows returned
- * credentials, data-success-message or the response's message is shown, data-next redirects.
+ * credentials, data-success-message or the response's message is shown, data-next redirects
+ * ("{id}" in it is replaced by the returned id).
  * An emptied data-clearable input is sent as null, so a PATCH clears it instead of leaving it.
+ * data-type="number" sends a number (times data-scale if given), data-type="list" checkboxes of one name
+ * and <select multiple> send arrays, data-type="local-time" sends a datetime-local value at +08:00.
+ * A row with data-row-json is sent exactly as given (a read-only row); a list marked data-keep-blank sends
+ * blank rows too (so the API can say what they lack) instead of skipping them.
+ * data-etag sends If-Match and keeps the returned ETag; a 412 says the data changed elsewhere and offers a
+ * reload, leaving what was typed in place.
  */
 (function () {
   "use strict";
@@ -17,24 +24,57 @@
   }
 
   /* Every call carries the CSRF token the API demands for cookie-authenticated unsafe requests. */
-  async function api(method, url, body) {
-    var headers = { Accept: "application/json" };
+  async function api(method, url, body, extraHeaders) {
+    var headers = Object.assign({ Accept: "application/json" }, extraHeaders || {});
     var csrf = cookie("zc_csrf");
     if (csrf) headers["X-CSRF-Token"] = csrf;
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    var data = null, status = 0;
+    var data = null, status = 0, etag = null;
     try {
       var response = await fetch(url, { method: method, headers: headers, credentials: "same-origin",
                                         body: body === undefined ? undefined : JSON.stringify(body) });
       status = response.status;
+      etag = response.headers.get("ETag");
       if (status !== 204) data = await response.json().catch(function () { return null; });
     } catch (e) {
       data = { code: "network", message: "网络连接失败，请检查网络后重试", field: null };
     }
+    return settle(status, data, etag);
+  }
+
+  function settle(status, data, etag) {
     if (status >= 400 && !(data && data.message)) {
       data = { code: "http_" + status, message: "操作失败（" + status + "），请稍后重试", field: null };
     }
-    return { ok: status >= 200 && status < 300, status: status, data: data };
+    return { ok: status >= 200 && status < 300, status: status, data: data, etag: etag || null };
+  }
+
+  /* A multipart upload through XMLHttpRequest, so a <progress> can follow it. */
+  function upload(method, url, formData, progress) {
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      xhr.open(method, url);
+      xhr.setRequestHeader("Accept", "application/json");
+      var csrf = cookie("zc_csrf");
+      if (csrf) xhr.setRequestHeader("X-CSRF-Token", csrf);
+      if (progress) {
+        progress.value = 0;
+        progress.hidden = false;
+        xhr.upload.onprogress = function (event) {
+          if (event.lengthComputable) progress.value = Math.round(event.loaded / event.total * 100);
+        };
+      }
+      xhr.onload = function () {
+        var data = null;
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+        if (progress && xhr.status < 300) progress.value = 100;
+        resolve(settle(xhr.status, data, xhr.getResponseHeader("ETag")));
+      };
+      xhr.onerror = function () {
+        resolve(settle(0, { code: "network", message: "网络连接失败，请检查网络后重试", field: null }));
+      };
+      xhr.send(formData);
+    });
   }
 
   /* ---------- serialising ---------- */
@@ -45,18 +85,34 @@
   }
 
   function valueOf(el) {
-    if (el.type === "checkbox") return el.checked;
-    if (el.type === "radio") return el.checked ? el.value : undefined;
-    if (el.dataset.type === "boolean") return el.value === "true";
+    var type = el.dataset.type;
+    if (el.type === "checkbox") return type === "list" ? (el.checked ? [el.value] : []) : el.checked;
+    if (el.type === "radio") return el.checked ? (type === "boolean" ? el.value === "true" : el.value) : undefined;
+    if (el.multiple) return Array.prototype.map.call(el.selectedOptions, function (o) { return o.value; });
+    if (type === "boolean") return el.value === "true";
     if (el.value.trim() === "") return el.hasAttribute("data-clearable") ? null : undefined;
+    if (type === "number") {
+      var number = Number(el.value) * Number(el.dataset.scale || 1);
+      return isNaN(number) ? el.value : Math.round(number);
+    }
+    if (type === "local-time") return el.value + (el.value.length === 16 ? ":00" : "") + "+08:00";
     return el.value;
   }
 
+  /* Sets body.a.b = value for the name "a.b"; arrays of one name (checkbox lists) are joined. */
   function put(target, name, value) {
     if (value === undefined) return;
     var parts = name.split("."), node = target;
     parts.slice(0, -1).forEach(function (part) { node = node[part] = node[part] || {}; });
-    node[parts[parts.length - 1]] = value;
+    var last = parts[parts.length - 1];
+    node[last] = Array.isArray(value) && Array.isArray(node[last]) ? node[last].concat(value) : value;
+  }
+
+  function rowValue(row) {
+    if (row.dataset.rowJson) return JSON.parse(row.dataset.rowJson);
+    var item = {};
+    inputsOf(row).forEach(function (el) { put(item, el.name, valueOf(el)); });
+    return item;
   }
 
   function isBlank(root) {
@@ -73,13 +129,9 @@
     form.querySelectorAll("[data-json-list]").forEach(function (list) {
       var name = list.dataset.jsonList;
       rows[name] = Array.prototype.filter.call(list.querySelectorAll("[data-row]"), function (row) {
-        return !isBlank(row);
+        return row.dataset.rowJson || list.hasAttribute("data-keep-blank") || !isBlank(row);
       });
-      body[name] = rows[name].map(function (row) {
-        var item = {};
-        inputsOf(row).forEach(function (el) { put(item, el.name, valueOf(el)); });
-        return item;
-      });
+      body[name] = rows[name].map(rowValue);
     });
     inputsOf(form).forEach(function (el) {
       if (el.closest("[data-json-list]") || skipped.some(function (box) { return box.contains(el); })) return;
@@ -127,7 +179,9 @@
       var row = rows[parts[0]][Number(parts[1])];
       if (!row) return null;
       var cell = parts[2] && byName(row, parts.slice(2).join("."));
-      return cell ? cell.closest("td") : row.querySelector("td");
+      var box = cell && cell.closest(".field");
+      if (cell) return box && row.contains(box) ? box : cell.closest("td");
+      return row.querySelector("[data-row-errors]") || row.querySelector("td");
     }
     var boxes = form.querySelectorAll("[data-field]");
     for (var i = 0; i < boxes.length; i++) if (boxes[i].dataset.field === field) return boxes[i];
@@ -219,6 +273,7 @@
       byName(other, "code").focus();
     }
     var next = form.dataset.next;
+    if (next && data && data.id) next = next.replace("{id}", data.id);
     if (next === "reload") location.reload();
     else if (next) setTimeout(function () { location.assign(next); }, message ? 600 : 0);
   }
@@ -247,6 +302,30 @@
     return false;
   }
 
+  /* 412: someone saved in between. Nothing was stored; what was typed stays on the page. */
+  function stale(form) {
+    say(form, "已在别处修改：本页显示的不是最新内容，刚才的修改没有保存。您填写的内容仍保留在本页，"
+      + "可先复制，再重新加载后修改。", "danger");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-small reload";
+    button.textContent = "重新加载";
+    button.addEventListener("click", function () { location.reload(); });
+    alertBox(form).appendChild(button);
+  }
+
+  var failureHooks = {};
+
+  /* What every failed call does: leave for login, a hook, the 412 notice, or errors beside the fields. */
+  function fail(form, result, rows) {
+    if (leaveFor(form, result)) return;
+    var hook = failureHooks[form.dataset.failure];
+    if (hook && hook(form, result)) return;
+    if (result.status === 412) { stale(form); return; }
+    showErrors(form, rows || {}, result.data);
+    afterFailure(form, result.data);
+  }
+
   async function submit(form) {
     clearMessages(form);
     if (mismatched(form)) return;
@@ -256,12 +335,15 @@
     var button = form.querySelector("[type=submit]");
     if (button) button.disabled = true;
     try {
-      var result = await api(method, form.dataset.api, method === "DELETE" ? undefined : payload.body);
-      if (result.ok) succeed(form, result.data);
-      else if (!leaveFor(form, result)) {
-        showErrors(form, payload.rows, result.data);
-        afterFailure(form, result.data);
-      }
+      var headers = form.dataset.etag ? { "If-Match": form.dataset.etag } : undefined;
+      var result = await api(method, form.dataset.api, method === "DELETE" ? undefined : payload.body, headers);
+      if (result.ok) {
+        if (result.etag) form.dataset.etag = result.etag;
+        else if (form.dataset.etag && result.data && result.data.version !== undefined) {
+          form.dataset.etag = "\"" + result.data.version + "\"";   // a response without an ETag header
+        }
+        succeed(form, result.data);
+      } else fail(form, result, payload.rows);
     } finally {
       if (button) button.disabled = false;
     }
@@ -341,6 +423,11 @@
       if (row.parentElement.querySelectorAll("[data-row]").length > 1) row.remove();
     } else if (target.matches("[data-captcha] img")) loadCaptcha(target.closest("[data-captcha]"));
   });
+
+  /* For the page scripts (dossier.js, admin.js): the same calls, serialising and messages. */
+  window.ZC = { api: api, upload: upload, cookie: cookie, serialise: serialise, rowValue: rowValue,
+                showErrors: showErrors, clearMessages: clearMessages, say: say, alertBox: alertBox, fail: fail,
+                stale: stale, successHooks: successHooks, failureHooks: failureHooks, initUnitSearch: initUnitSearch };
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-cascade]").forEach(initCascade);

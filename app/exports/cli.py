@@ -1,0 +1,65 @@
+"""`python -m app archive export | verify | import`: the archivist's packages from the command line."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+
+def _object_id(text: str) -> ObjectId:
+    try:
+        return ObjectId(text)
+    except InvalidId:
+        raise argparse.ArgumentTypeError(f"不是有效的编号：{text}") from None
+
+
+def add_commands(commands: argparse._SubParsersAction, with_database: Callable) -> None:
+    archive = commands.add_parser("archive", help="归档包：导出、校验、导入")
+    sub = archive.add_subparsers(dest="archive_command", required=True)
+    export = sub.add_parser("export", help="导出一个批次全部已办结申报的归档包，每份申报一个 .zip")
+    export.add_argument("--batch", required=True, type=_object_id, help="申报批次编号")
+    export.add_argument("--out", required=True, type=Path, help="输出目录")
+    export.set_defaults(func=lambda args: _export(args, with_database))
+    verify = sub.add_parser("verify", help="按清单逐个文件核对归档包（不一致时退出码为 1）")
+    verify.add_argument("package", type=Path)
+    verify.set_defaults(func=_verify)
+    restore = sub.add_parser("import", help="校验后把归档包导入当前配置的数据库（申报已存在则拒绝）")
+    restore.add_argument("package", type=Path)
+    restore.set_defaults(func=lambda args: _import(args, with_database))
+
+
+def _export(args: argparse.Namespace, with_database: Callable) -> None:
+    from app.exports import archives, selection
+
+    async def work():
+        written = await archives.export_batch(args.batch, args.out, created_by="命令行")
+        await selection.record("archive", user=None, client=None, selection={"batch_id": str(args.batch)},
+                               count=len(written))
+        return written
+
+    written = asyncio.run(with_database(work))
+    for path in written:
+        print(path)
+    print(f"已导出 {len(written)} 个归档包到 {args.out}")
+
+
+def _verify(args: argparse.Namespace) -> None:
+    from app.exports import archives
+
+    problems = archives.verify(args.package)
+    if problems:
+        for problem in problems:
+            print(f"不一致：{problem}", file=sys.stderr)
+        sys.exit(1)
+    print(f"{args.package.name}：全部文件与清单一致")
+
+
+def _import(args: argparse.Namespace, with_database: Callable) -> None:
+    from app.exports import archives
+
+    result = asyncio.run(with_database(archives.import_package, args.package))
+    print(f"已导入申报 {result['dossier_id']}，恢复文件 {result['files']} 个")

@@ -1,0 +1,148 @@
+"""/api for exports: Excel tables, attachment bundles and archive packages.
+
+Every download is cut to the caller's read scope (a unit: its own and its subordinates'; a committee
+office: its committee's); outside it a single dossier is a 404 and a selection is empty (also 404).
+Large downloads carry an exact Content-Length."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated, BinaryIO
+
+from anyio import to_thread
+from beanie import PydanticObjectId
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from app.accounts.deps import Client, CurrentUser
+from app.accounts.enums import Role
+from app.accounts.models import User
+from app.catalog.models import Batch
+from app.clock import CHINA, utcnow
+from app.dossiers import service as dossiers
+from app.dossiers.models import Dossier
+from app.errors import Forbidden, NotFound, ValidationFailed
+from app.exports import archives, bundles, tables
+from app.exports.forms import FormMaker
+from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selection_query
+from app.exports.zipfeed import Package
+from app.files.names import content_disposition
+from app.routing import meetings
+
+router = APIRouter(prefix="/api", tags=["exports"])
+
+Selection = Annotated[ExportFilter, Query()]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE_BLOCK = 256 * 1024
+
+
+def _headers(filename: str, length: int) -> dict[str, str]:
+    return {"Content-Length": str(length), "Content-Disposition": content_disposition(filename, inline=False),
+            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+
+
+async def _file_blocks(handle: BinaryIO) -> AsyncIterator[bytes]:
+    try:
+        while block := await to_thread.run_sync(handle.read, FILE_BLOCK):
+            yield block
+    finally:
+        handle.close()
+
+
+def _zip(package: Package, filename: str) -> StreamingResponse:
+    return StreamingResponse(package.stream(), media_type="application/zip", headers=_headers(filename, len(package)))
+
+
+def _stamp() -> str:
+    return utcnow().astimezone(CHINA).strftime("%Y%m%d-%H%M")
+
+
+@router.get("/exports/{table}/columns", summary="表格可选的列（键与中文表头）：overview 一览表、roster 花名册、results 评审结果花名册")
+async def table_columns(table: str, _: CurrentUser) -> list[dict]:
+    return tables.column_list(table)
+
+
+@router.get("/exports/{table}.xlsx", summary="导出一览表、花名册或评审结果花名册（按审核队列的筛选条件；columns= 选择列）")
+async def table_xlsx(table: str, user: CurrentUser, client: Client, f: Selection,
+                     columns: list[str] | None = Query(None, description="列的键，逗号分隔或重复给出；不给则为默认列")
+                     ) -> StreamingResponse:
+    made = await tables.export(user=user, table=table, f=f, keys=columns, client=client)
+    return StreamingResponse(_file_blocks(made.file), media_type=XLSX, headers=_headers(made.filename, made.size))
+
+
+async def _selection(query: dict):
+    count = await Dossier.find(query).count()
+    if count == 0:
+        raise NotFound("没有符合条件、可供下载的申报材料", code="nothing_selected")
+    if count > MAX_SELECTION:
+        raise ValidationFailed(f"一次最多下载 {MAX_SELECTION} 份申报材料（当前 {count} 份），请缩小筛选范围",
+                               code="selection_too_large")
+    return Dossier.find(query).sort("declaration.employer_unit_name", "applicant_name", "_id")
+
+
+@router.get("/dossiers/{dossier_id}/bundle.zip", summary="下载一份申报的附件包（含材料目录与申报表、清单）")
+async def dossier_bundle(dossier_id: PydanticObjectId, user: CurrentUser, client: Client,
+                         forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
+    dossier = await dossiers.get_readable(user, dossier_id, client=client, action="export", detail="bundle")
+    package, ids = await bundles.build_bundle(_one(dossier), title="附件包", created_by=user.name,
+                                              selection={"dossier_id": str(dossier.id)}, forms=forms)
+    await record("bundle", user=user, client=client, selection={"dossier_id": str(dossier.id)}, count=1)
+    return _zip(package, f"附件包-{bundles.folder_name(dossier)}.zip")
+
+
+async def _one(dossier: Dossier) -> AsyncIterator[Dossier]:
+    yield dossier
+
+
+@router.get("/bundles.zip", summary="批量下载附件包：按筛选条件、评审会（meeting_id）或选中的申报（ids）")
+async def selection_bundle(user: CurrentUser, client: Client, f: Selection,
+                           meeting_id: PydanticObjectId | None = Query(None, description="评审会"),
+                           ids: list[PydanticObjectId] | None = Query(None, max_length=MAX_SELECTION,
+                                                                      description="选中的申报，可重复给出"),
+                           forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")
+                           ) -> StreamingResponse:
+    extra: dict = {}
+    described = f.described()
+    if meeting_id is not None:
+        meeting, _, office = await meetings.visible(user, meeting_id)
+        if not (office or user.has_role(Role.sysadmin)):          # experts vote; the office hands out files
+            raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found")
+        extra["_id"] = {"$in": meeting.dossier_ids}
+        described["meeting_id"] = str(meeting_id)
+    if ids:
+        extra = {"$and": [extra, {"_id": {"$in": ids}}]} if extra else {"_id": {"$in": ids}}
+        described["ids"] = len(ids)
+    query = await selection_query(user, f, extra=extra or None)
+    package, chosen = await bundles.build_bundle(await _selection(query), title="附件包", created_by=user.name,
+                                                 selection=described, forms=forms)
+    await record("bundle", user=user, client=client, selection=described, count=len(chosen), dossier_ids=chosen)
+    return _zip(package, f"附件包-{_stamp()}.zip")
+
+
+def _require_archivist(user: User) -> None:
+    if not (user.has_role(Role.archivist) or user.has_role(Role.sysadmin)):
+        raise Forbidden("仅档案管理员可导出归档包", code="not_archivist")
+
+
+@router.get("/dossiers/{dossier_id}/archive.zip", summary="导出一份已办结申报的归档包（档案管理员）")
+async def dossier_archive(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> StreamingResponse:
+    _require_archivist(user)
+    dossier = await dossiers.get_readable(user, dossier_id, client=client, action="export", detail="archive")
+    archives.require_completed(dossier)
+    package = await archives.build_package(dossier, created_by=user.name, forms=FormMaker())
+    await record("archive", user=user, client=client, selection={"dossier_id": str(dossier.id)}, count=1)
+    return _zip(package, archives.package_name(dossier))
+
+
+@router.get("/archives.zip", summary="导出一个批次全部已办结申报的归档包（每份申报一个包）")
+async def batch_archive(user: CurrentUser, client: Client,
+                        batch_id: PydanticObjectId = Query(description="申报批次")) -> StreamingResponse:
+    _require_archivist(user)
+    batch = await Batch.get(batch_id)
+    if batch is None:
+        raise NotFound("申报批次不存在", field="batch_id", code="batch_not_found")
+    query = await selection_query(user, ExportFilter(batch_id=batch_id),
+                                  extra={"status": {"$in": [str(s) for s in COMPLETED]}})
+    package, chosen = await archives.build_batch(await _selection(query), created_by=user.name,
+                                                 selection={"batch_id": str(batch_id)})
+    await record("archive", user=user, client=client, selection={"batch_id": str(batch_id)}, count=len(chosen),
+                 dossier_ids=chosen)
+    return _zip(package, f"归档-{batch.name}-{_stamp()}.zip")

@@ -1,0 +1,70 @@
+"""Which dossiers an export covers: the caller's read scope AND the review queue's filters, and the
+record each export leaves behind."""
+
+from typing import Any
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel, Field
+
+from app.accounts.audit import ClientInfo
+from app.accounts.enums import Role
+from app.accounts.models import User
+from app.dossiers import service as dossiers
+from app.dossiers.enums import DossierStatus
+from app.dossiers.models import DossierAccess
+from app.exports.models import ExportEvent
+from app.routing import queues
+
+# A bundle or an archive plans every file before the first byte (to know its length): keep selections bounded.
+MAX_SELECTION = 2000
+COMPLETED = (DossierStatus.certified, DossierStatus.not_approved, DossierStatus.voided)
+
+
+class ExportFilter(BaseModel):
+    """The review queue's filters; without `view` the whole read scope is filtered (archivists and
+    administrators hold no queue of their own)."""
+    view: queues.View | None = Field(default=None, description="队列视图：pending/passed/turned_down/reported/committee/all")
+    unit_id: PydanticObjectId | None = Field(default=None, description="以哪个单位的身份查看（身兼多单位时）")
+    batch_id: PydanticObjectId | None = None
+    year: int | None = None
+    level: str | None = None
+    series: str | None = None
+    title: str | None = None
+    employer_unit_id: PydanticObjectId | None = Field(default=None, description="用人单位")
+    status: DossierStatus | None = None
+
+    def described(self) -> dict[str, Any]:
+        return {k: str(v) for k, v in self.model_dump(exclude_none=True).items()}
+
+
+async def selection_query(user: User, f: ExportFilter, *, extra: dict | None = None) -> dict:
+    """The Mongo filter of an export: never wider than what the user may read."""
+    if f.view is not None:
+        query = await queues.build_query(user, queues.QueueFilter(**f.model_dump(exclude_none=True)))
+    else:
+        query = {field: value for field, value in (
+            ("batch_id", f.batch_id), ("year", f.year), ("declaration.level", f.level),
+            ("declaration.series", f.series), ("declaration.title", f.title),
+            ("declaration.employer_unit_id", f.employer_unit_id), ("status", f.status)) if value is not None}
+    clauses = [query, *([extra] if extra else [])]
+    scope = await dossiers.readable_query(user)
+    if scope is not None:
+        clauses.append(scope)
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def may_see_id_numbers(user: User) -> bool:
+    return user.has_role(Role.sysadmin) or user.has_role(Role.archivist)
+
+
+async def record(kind: str, *, user: User | None, client: ClientInfo | None, selection: dict[str, Any],
+                 count: int, columns: list[str] | None = None, revealed: bool = False,
+                 dossier_ids: list[PydanticObjectId] | None = None) -> None:
+    """One ExportEvent per export; for bundles and archives also who took each dossier's files."""
+    ip = client.ip if client else None
+    await ExportEvent(kind=kind, user_id=user.id if user else None, user_name=user.name if user else "命令行",
+                      selection=selection, columns=columns or [], rows=count, revealed_ids=revealed, ip=ip).insert()
+    if user is not None and dossier_ids:
+        await DossierAccess.get_pymongo_collection().insert_many([
+            DossierAccess(dossier_id=i, user_id=user.id, user_name=user.name, action="export", detail=kind,
+                          ip=ip).model_dump(exclude={"id", "revision_id"}) for i in dossier_ids])

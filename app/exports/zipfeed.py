@@ -1,0 +1,196 @@
+"""ZIP packages streamed from GridFS: zipstream-ng, sized in advance, fed from the event loop.
+
+zipstream-ng is synchronous: it pulls each entry's bytes from an iterator. GridFS (PyMongo async) can
+only be read with `await`. Rather than a thread per download, the driver here keeps the iterator of
+the next entry one chunk ahead before each step of zipstream-ng's generator. That is enough because
+zipstream-ng consumes entries strictly in the order they were added and takes at most one chunk per
+step, so its generator never needs I/O it does not already have; a pull out of order is a bug and
+raises. Every entry is STORED (PDFs and JPEGs do not shrink, and DEFLATE would be 50× slower and
+make the length unknowable), so `len()` of the stream is the exact Content-Length.
+
+Chunks come straight from `fs.chunks` with one cursor per file and a small batch size: measured
+faster than `AsyncGridOut.readchunk` and bounded in memory (see docs/BENCHMARKS.md)."""
+
+import hashlib
+import tempfile
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
+from datetime import timezone
+from pathlib import Path
+from typing import Any
+
+from bson import ObjectId, json_util
+from gridfs.errors import CorruptGridFile
+from zipstream import ZipStream
+
+from app import db
+from app.files import service as files
+
+CHUNKS_PER_BATCH = 16       # 16 × 255 KiB ≈ 4 MiB per getMore: flat memory, few round trips
+COALESCE = 64 * 1024        # headers and descriptors are tiny: send them with the next big piece
+MANIFEST = "manifest.json"
+CHECKSUMS = "manifest.sha256"
+JSON = json_util.RELAXED_JSON_OPTIONS.with_options(tz_aware=True, tzinfo=timezone.utc)
+
+
+def dumps(value: Any) -> bytes:
+    """JSON as people and tools read it; ObjectIds and datetimes as Extended JSON."""
+    return json_util.dumps(value, json_options=JSON, ensure_ascii=False, indent=1).encode()
+
+
+def loads(data: bytes) -> Any:
+    return json_util.loads(data, json_options=JSON)
+
+
+async def gridfs_chunks(file_id: ObjectId, length: int) -> AsyncIterator[bytes]:
+    """A GridFS file's bytes chunk by chunk, checked for missing or truncated chunks."""
+    chunks = db.current().db[f"{files.BUCKET}.chunks"]
+    cursor = chunks.find({"files_id": file_id}, {"_id": 0, "n": 1, "data": 1}, sort=[("n", 1)],
+                         batch_size=CHUNKS_PER_BATCH)
+    expected, seen = 0, 0
+    try:
+        async for doc in cursor:
+            if doc["n"] != expected:
+                raise CorruptGridFile(f"file {file_id}: expected chunk {expected}, found {doc['n']}")
+            expected += 1
+            seen += len(doc["data"])
+            yield doc["data"]
+    finally:
+        await cursor.close()
+    if seen != length:
+        raise CorruptGridFile(f"file {file_id}: {seen} bytes stored, {length} expected")
+
+
+class Feed:
+    """The iterator zipstream-ng pulls one entry's bytes from; `fill` fetches the next chunk ahead."""
+
+    def __init__(self, file_id: ObjectId, size: int):
+        self.file_id, self.size = file_id, size
+        self._source: AsyncIterator[bytes] | None = None
+        self._chunk: bytes | None = None
+        self.finished = False
+
+    async def fill(self) -> None:
+        if self._chunk is not None or self.finished:
+            return
+        if self._source is None:
+            self._source = gridfs_chunks(self.file_id, self.size)
+        try:
+            self._chunk = await anext(self._source)
+        except StopAsyncIteration:
+            self.finished = True
+
+    async def aclose(self) -> None:
+        if self._source is not None:
+            await self._source.aclose()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._chunk is None:
+            if self.finished:
+                raise StopIteration
+            raise RuntimeError(f"zip entry of file {self.file_id} pulled before it was fetched")
+        chunk, self._chunk = self._chunk, None
+        return chunk
+
+
+class Package:
+    """One ZIP being planned: entries with sizes and SHA-256, generated files spooled to disk (so a
+    selection's forms never sit in memory), GridFS entries as feeds, and at the end the manifest."""
+
+    def __init__(self, spool: Path | None = None):
+        self.zip = ZipStream(sized=True)
+        self.feeds: list[Feed] = []
+        self.files: list[dict[str, Any]] = []
+        self._paths: set[str] = set()
+        self._tmp = None if spool else tempfile.TemporaryDirectory(prefix="zc-zip-")
+        self.spool = spool or Path(self._tmp.name)
+
+    def unique(self, path: str) -> str:
+        """The path, or the path with (2), (3) … before its extension when taken."""
+        stem, dot, ext = path.rpartition(".") if "." in path.rsplit("/", 1)[-1] else (path, "", "")
+        candidate, n = path, 1
+        while candidate.lower() in self._paths:
+            n += 1
+            candidate = f"{stem}({n}){dot}{ext}"
+        self._paths.add(candidate.lower())
+        return candidate
+
+    def add_bytes(self, path: str, data: bytes, **info: Any) -> str:
+        path = self.unique(path)
+        spooled = self.spool / uuid.uuid4().hex
+        spooled.write_bytes(data)
+        self.zip.add_path(str(spooled), path)
+        self.files.append({"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), **info})
+        return path
+
+    def add_gridfs(self, path: str, file_id: ObjectId, size: int, sha256: str, **info: Any) -> str:
+        path = self.unique(path)
+        feed = Feed(file_id, size)
+        self.zip.add(feed, path, size=size)
+        self.feeds.append(feed)
+        self.files.append({"path": path, "size": size, "sha256": sha256, "file_id": str(file_id), **info})
+        return path
+
+    def add_package(self, path: str, inner: "Package") -> str:
+        """A finished package as one entry (an archive of archives): its feeds run inside ours, in order."""
+        path = self.unique(path)
+        self.zip.add(inner.zip, path, size=len(inner))
+        self.feeds.extend(inner.feeds)
+        self.files.append({"path": path, "size": len(inner)})
+        return path
+
+    def finish(self, manifest: dict[str, Any]) -> None:
+        """Adds manifest.json (every file with size and SHA-256) and manifest.sha256 (`sha256sum -c`)."""
+        body = dumps({**manifest, "files": self.files})
+        lines = [f"{f['sha256']}  {f['path']}" for f in self.files if "sha256" in f]
+        lines.append(f"{hashlib.sha256(body).hexdigest()}  {MANIFEST}")
+        for path, data in ((MANIFEST, body), (CHECKSUMS, ("\n".join(lines) + "\n").encode())):
+            spooled = self.spool / uuid.uuid4().hex
+            spooled.write_bytes(data)
+            self.zip.add_path(str(spooled), path)
+
+    def __len__(self) -> int:
+        return len(self.zip)
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The ZIP's bytes; keeps the first unfinished feed one chunk ahead of zipstream-ng."""
+        pending = deque(self.feeds)
+        out = iter(self.zip)
+        small: list[bytes] = []
+        small_size = 0
+        try:
+            while True:
+                while pending and pending[0].finished:
+                    pending.popleft()
+                if pending:
+                    await pending[0].fill()
+                piece = next(out, None)
+                if piece is None:
+                    break
+                if len(piece) < COALESCE:
+                    small.append(piece)
+                    small_size += len(piece)
+                    if small_size < COALESCE:
+                        continue
+                    piece = b"".join(small)
+                elif small:
+                    yield b"".join(small)
+                small, small_size = [], 0
+                yield piece
+            if small:
+                yield b"".join(small)
+        finally:
+            for feed in self.feeds:
+                await feed.aclose()
+            if self._tmp is not None:
+                self._tmp.cleanup()
+
+
+def safe_part(text: str | None, fallback: str = "未命名", limit: int = 80) -> str:
+    """A path component readable in Chinese and harmless on Windows, macOS and Linux."""
+    cleaned = "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in (text or "")).strip(" .")
+    return cleaned.encode()[:limit * 3].decode(errors="ignore")[:limit].strip(" .") or fallback

@@ -1,0 +1,370 @@
+"""Pure context builders: what a dossier shows on each form, as the dict its .docx template renders.
+
+No database and no I/O here: names of dictionary codes, the photo and the batch's texts are looked up
+once beforehand (service.lookups) and passed in, so a builder is a plain function of its inputs that
+tests call directly, and a ZIP of many forms looks names up in one query instead of one per field.
+
+Every key a builder returns is always present, with "" rather than None for what is unknown (Jinja
+would print "None"), so a template never meets an undefined variable, and the set of keys is what an
+uploaded replacement template is checked against (templates.known_variables).
+"""
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import qrcode
+
+from app.accounts.enums import COMMITTEE_ROLES
+from app.clock import CHINA
+from app.dossiers.enums import EDITABLE
+from app.dossiers.sections import ATTACHMENT_PLACES, SECTIONS, section_label
+
+FORMS = {"application": "申报表", "brief": "简介表", "catalogue": "材料目录", "entrustment": "评审委托函",
+         "certificate": "证书"}
+BRIEF_ROWS = 8                 # achievements and papers listed on the brief; the rest are counted
+BRIEF_SUMMARY_CHARS = 600
+PHOTO_MM = (33, 48)            # 大一寸
+
+# The field of a row that says which row an attachment proves, for the catalogue.
+ROW_CAPTION = {"education": "school", "admin_posts": "post", "assessments": "year", "training": "course",
+               "work_history": "unit", "achievements": "name", "papers": "title", "exams": "name", "awards": "name",
+               "societies": "organization", "other": "description"}
+# Review boxes on the application form, and the actions whose entries fill them.
+BOXES = {"employer": "用人单位意见", "department": "主管部门意见", "hr_bureau": "人力资源社会保障部门意见",
+         "committee": "评审委员会意见"}
+OPINION_ACTIONS = {"pass": "审核通过", "report": "同意上报", "accept": "资格审查通过", "return": "退回修改",
+                   "reject": "审核不通过", "void": "流程作废"}
+BLANK_DATE = "    年    月    日"
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image for the renderer to place: docxtpl's InlineImage needs the template being rendered,
+    which a pure builder does not have, so the builder says what and how big."""
+    data: bytes
+    width_mm: float
+    height_mm: float | None = None
+
+
+@dataclass
+class FormSource:
+    """The part of a dossier the forms show: the working copy while the applicant may edit it, else
+    the latest snapshot (what reviewers saw and signed off)."""
+    applicant_name: str
+    id_number: str
+    year: int
+    declaration: Any
+    sections: dict[str, Any]
+    attachments: list[Any]
+    trail: list[Any] = field(default_factory=list)
+    votes: Any = None
+    certificate: Any = None
+
+    @classmethod
+    def of(cls, dossier) -> "FormSource":
+        state = dossier
+        if dossier.status not in EDITABLE and dossier.snapshots:
+            state = dossier.snapshots[-1]
+        return cls(applicant_name=dossier.applicant_name, id_number=dossier.id_number, year=dossier.year,
+                   declaration=state.declaration, sections=state.sections, attachments=list(state.attachments),
+                   trail=list(dossier.trail), votes=getattr(dossier, "votes", None),
+                   certificate=getattr(dossier, "certificate", None))
+
+
+@dataclass
+class Lookups:
+    names: dict[tuple[str, str], str]     # (dictionary, code) → name
+    batch_name: str = ""
+    committee_name: str = ""
+    commitment_text: str = ""
+    photo: bytes | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    today: date = field(default_factory=lambda: datetime.now(CHINA).date())
+
+    def name(self, dictionary: str, code: Any) -> str:
+        if code in (None, ""):
+            return ""
+        return self.names.get((dictionary, str(code)), str(code))
+
+
+def codes_in(source: FormSource) -> set[tuple[str, str]]:
+    """Every (dictionary, code) the builders will name, so they can be fetched in one query."""
+    d = source.declaration
+    wanted = {("series", d.series), ("levels", d.level), ("titles", d.title), ("specialties", d.specialty),
+              ("declaration_modes", d.mode), ("exceptional_bases", d.exceptional_basis or "")}
+    s = source.sections
+    basic = s.get("basic") or {}
+    wanted |= {("ethnicities", basic.get("ethnicity")), ("politics", basic.get("politics"))}
+    wanted.add(("levels", (s.get("current_title") or {}).get("level")))
+    languages = s.get("languages") or {}
+    wanted |= {("language_levels", languages.get("language_level")),
+               ("computer_levels", languages.get("computer_level"))}
+    for section, fields in (("education", {"education_level": "education_levels", "degree": "degrees",
+                                           "study_mode": "study_modes"}),
+                            ("assessments", {"grade": "assessment_grades"}), ("training", {"kind": "training_kinds"}),
+                            ("achievements", {"category": "achievement_categories", "level": "achievement_levels"}),
+                            ("papers", {"kind": "publication_kinds"})):
+        for row in _rows(s, section):
+            wanted |= {(dictionary, row.get(key)) for key, dictionary in fields.items()}
+    return {(dictionary, str(code)) for dictionary, code in wanted if code not in (None, "")}
+
+
+# --- formatting ---
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def month(value: str | None) -> str:
+    """2015-09 → 2015.09"""
+    return value.replace("-", ".") if value else ""
+
+
+def period(start: str | None, end: str | None) -> str:
+    return f"{month(start)}—{month(end) if end else '至今'}"
+
+
+def chinese_date(value: date | datetime | str | None) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    elif isinstance(value, datetime):
+        value = value.astimezone(CHINA).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _rows(sections: dict, name: str) -> list[dict]:
+    return list((sections.get(name) or {}).get("rows", []))
+
+
+# --- the parts forms share ---
+
+def _common(source: FormSource, lk: Lookups) -> dict[str, Any]:
+    d = source.declaration
+    basic = source.sections.get("basic") or {}
+    return {
+        "name": source.applicant_name, "gender": _text(basic.get("gender")),
+        "birth_date": month((basic.get("birth_date") or "")[:7]), "id_number": source.id_number,
+        "ethnicity": lk.name("ethnicities", basic.get("ethnicity")),
+        "unit_name": d.actual_unit_name or d.employer_unit_name, "employer_unit_name": d.employer_unit_name,
+        "series_name": lk.name("series", d.series), "level_name": lk.name("levels", d.level),
+        "title_name": lk.name("titles", d.title), "specialty_name": lk.name("specialties", d.specialty),
+        "mode_name": lk.name("declaration_modes", d.mode), "committee_name": lk.committee_name,
+        "batch_name": lk.batch_name, "year": source.year, "printed_on": chinese_date(lk.today),
+    }
+
+
+def _basic(source: FormSource, lk: Lookups) -> dict[str, str]:
+    b = source.sections.get("basic") or {}
+    return {"ethnicity": lk.name("ethnicities", b.get("ethnicity")), "politics": lk.name("politics", b.get("politics")),
+            "native_place": _text(b.get("native_place")), "phone": _text(b.get("phone")),
+            "email": _text(b.get("email")), "work_start": month(b.get("work_start")),
+            "profession_start": month(b.get("profession_start")), "current_post": _text(b.get("current_post")),
+            "address": _text(b.get("address"))}
+
+
+def _current_title(source: FormSource, lk: Lookups) -> dict[str, str]:
+    t = source.sections.get("current_title") or {}
+    return {"title_name": _text(t.get("title_name")), "level": lk.name("levels", t.get("level")),
+            "obtained_on": chinese_date(t.get("obtained_on")), "approving_body": _text(t.get("approving_body")),
+            "certificate_number": _text(t.get("certificate_number")), "obtained_by": _text(t.get("obtained_by")),
+            "hired": "是" if t.get("hired", True) else "否", "hired_on": chinese_date(t.get("hired_on")),
+            "hired_post": _text(t.get("hired_post"))}
+
+
+def _languages(source: FormSource, lk: Lookups) -> dict[str, str]:
+    g = source.sections.get("languages") or {}
+    return {"language_level": lk.name("language_levels", g.get("language_level")),
+            "language_certificate": _text(g.get("language_certificate")),
+            "computer_level": lk.name("computer_levels", g.get("computer_level")),
+            "computer_certificate": _text(g.get("computer_certificate")),
+            "exempt_reason": _text(g.get("exempt_reason"))}
+
+
+def _education(rows: list[dict], lk: Lookups) -> list[dict]:
+    return [{"period": period(r.get("start"), r.get("end")), "school": _text(r.get("school")),
+             "major": _text(r.get("major")), "education_level": lk.name("education_levels", r.get("education_level")),
+             "degree": lk.name("degrees", r.get("degree")), "study_mode": lk.name("study_modes", r.get("study_mode")),
+             "full_time": "是" if r.get("full_time") else "否", "highest": "是" if r.get("highest") else "",
+             "qualifying": "是" if r.get("qualifying") else "", "verification_code": _text(r.get("verification_code"))}
+            for r in rows]
+
+
+def _sections(source: FormSource, lk: Lookups) -> dict[str, list[dict]]:
+    s = source.sections
+    return {
+        "education": _education(_rows(s, "education"), lk),
+        "admin_posts": [{"period": period(r.get("start"), r.get("end")), "post": _text(r.get("post")),
+                         "unit": _text(r.get("unit"))} for r in _rows(s, "admin_posts")],
+        "assessments": [{"year": _text(r.get("year")), "grade": lk.name("assessment_grades", r.get("grade")),
+                         "post": _text(r.get("post")), "appraising_unit": _text(r.get("appraising_unit"))}
+                        for r in sorted(_rows(s, "assessments"), key=lambda r: r.get("year") or 0)],
+        "training": [{"period": period(r.get("start"), r.get("end")), "kind": lk.name("training_kinds", r.get("kind")),
+                      "course": _text(r.get("course")), "organizer": _text(r.get("organizer")),
+                      "hours": _text(r.get("hours"))} for r in _rows(s, "training")],
+        "work_history": [{"period": period(r.get("start"), r.get("end")), "unit": _text(r.get("unit")),
+                          "post": _text(r.get("post")), "duties": _text(r.get("duties"))}
+                         for r in sorted(_rows(s, "work_history"), key=lambda r: r.get("start") or "")],
+        "achievements": [{"index": i, "name": _text(r.get("name")),
+                          "category": lk.name("achievement_categories", r.get("category")),
+                          "level": lk.name("achievement_levels", r.get("level")), "role": _text(r.get("role")),
+                          "rank": _text(r.get("rank")), "approving_authority": _text(r.get("approving_authority")),
+                          "achieved_on": month(r.get("achieved_on")), "award": _text(r.get("award")),
+                          "description": _text(r.get("description"))}
+                         for i, r in enumerate(_rows(s, "achievements"), 1)],
+        "papers": [{"index": i, "kind": lk.name("publication_kinds", r.get("kind")), "title": _text(r.get("title")),
+                    "publication": _text(r.get("publication")), "issue": _text(r.get("issue")),
+                    "published_on": month(r.get("published_on")), "rank": _text(r.get("rank")),
+                    "indexed_in": _text(r.get("indexed_in"))} for i, r in enumerate(_rows(s, "papers"), 1)],
+        "exams": [{"name": _text(r.get("name")), "taken_on": month(r.get("taken_on")), "score": _text(r.get("score")),
+                   "result": _text(r.get("result"))} for r in _rows(s, "exams")],
+        "awards": [{"kind": "惩处" if r.get("kind") == "sanction" else "奖励", "name": _text(r.get("name")),
+                    "awarded_on": month(r.get("awarded_on")), "issuer": _text(r.get("issuer")),
+                    "level": _text(r.get("level"))} for r in _rows(s, "awards")],
+        "societies": [{"period": period(r.get("start"), r.get("end")), "organization": _text(r.get("organization")),
+                       "post": _text(r.get("post"))} for r in _rows(s, "societies")],
+    }
+
+
+def _photo(lk: Lookups) -> Picture | None:
+    return Picture(lk.photo, *PHOTO_MM) if lk.photo else None
+
+
+def _box(kind: str, entry, default_unit: str) -> dict[str, str]:
+    if entry is None:
+        return {"title": BOXES[kind], "unit_name": default_unit, "opinion": "", "signer": "",
+                "signed_on": BLANK_DATE, "action": ""}
+    return {"title": BOXES[kind], "unit_name": entry.unit_name or default_unit,
+            "opinion": entry.opinion or OPINION_ACTIONS[entry.action], "signer": entry.signer or "",
+            "signed_on": chinese_date(entry.detail.get("signed_on") or entry.at),
+            "action": OPINION_ACTIONS[entry.action]}
+
+
+def _node_of(entry, employer_unit_id) -> str:
+    if entry.role in COMMITTEE_ROLES:
+        return "committee"
+    if entry.unit_id == employer_unit_id:
+        return "employer"
+    return "hr_bureau" if entry.role == "hr_handler" else "department"
+
+
+def opinion_boxes(source: FormSource, committee_name: str) -> dict[str, dict[str, str]]:
+    """Each node's box from its latest decision in the current submission (entries before the last
+    submission belong to a round that was sent back); an entry with words or a signature wins over
+    a bare click."""
+    last_submit = max((i for i, e in enumerate(source.trail) if e.action == "submit"), default=-1)
+    chosen: dict[str, Any] = {}
+    for entry in source.trail[last_submit + 1:]:
+        if entry.action not in OPINION_ACTIONS:
+            continue
+        node = _node_of(entry, source.declaration.employer_unit_id)
+        current = chosen.get(node)
+        if current is None or entry.opinion or entry.signer or not (current.opinion or current.signer):
+            chosen[node] = entry
+    defaults = {"employer": source.declaration.employer_unit_name, "committee": committee_name}
+    return {kind: _box(kind, chosen.get(kind), defaults.get(kind, "")) for kind in BOXES}
+
+
+def vote_result(votes) -> str:
+    if votes is None:
+        return ""
+    return (f"应到评委{votes.members}人，实到{votes.present}人；同意{votes.yes}票，不同意{votes.no}票，"
+            f"弃权{votes.abstain}票；表决结果：{'通过' if votes.passed else '未通过'}")
+
+
+# --- the forms ---
+
+def application(source: FormSource, lk: Lookups) -> dict[str, Any]:
+    d = source.declaration
+    summary = (source.sections.get("summary") or {}).get("text", "")
+    rows = _sections(source, lk)
+    return {
+        **_common(source, lk), **rows, "photo": _photo(lk), "basic": _basic(source, lk),
+        "current_title": _current_title(source, lk), "languages": _languages(source, lk),
+        "declaration": {"mode": lk.name("declaration_modes", d.mode),
+                        "exceptional_basis": lk.name("exceptional_bases", d.exceptional_basis),
+                        "entrusted": "是" if d.entrusted_review else "否", "unit_rank": _text(d.unit_rank),
+                        "actual_unit": _text(d.actual_unit_name), "agency_unit": _text(d.agency_unit_name),
+                        "civil_servant": "是" if d.is_civil_servant else "否"},
+        "training_hours": sum(int(r["hours"] or 0) for r in rows["training"]),
+        "summary": summary, "commitment_text": lk.commitment_text,
+        "opinions": opinion_boxes(source, lk.committee_name), "vote_result": vote_result(source.votes),
+    }
+
+
+def brief(source: FormSource, lk: Lookups) -> dict[str, Any]:
+    rows = _sections(source, lk)
+    education = rows["education"]
+    highest = next((e for e in education if e["highest"]), education[-1] if education else None)
+    summary = (source.sections.get("summary") or {}).get("text", "")
+    if len(summary) > BRIEF_SUMMARY_CHARS:
+        summary = summary[:BRIEF_SUMMARY_CHARS] + "……（全文见申报表）"
+    return {
+        **_common(source, lk), "photo": _photo(lk), "basic": _basic(source, lk),
+        "current_title": _current_title(source, lk), "languages": _languages(source, lk),
+        "highest_education": highest or {key: "" for key in _education([{}], lk)[0]},
+        "work_history": rows["work_history"], "awards": rows["awards"][:BRIEF_ROWS],
+        "achievements": rows["achievements"][:BRIEF_ROWS],
+        "achievements_more": max(0, len(rows["achievements"]) - BRIEF_ROWS),
+        "papers": rows["papers"][:BRIEF_ROWS], "papers_more": max(0, len(rows["papers"]) - BRIEF_ROWS),
+        "assessments_text": "；".join(f"{a['year']}年{a['grade']}" for a in rows["assessments"]),
+        "summary": summary,
+    }
+
+
+def catalogue(source: FormSource, lk: Lookups) -> dict[str, Any]:
+    order = [*ATTACHMENT_PLACES, *SECTIONS]
+    captions = {(name, r.get("id")): _text(r.get(key)) for name, key in ROW_CAPTION.items()
+                for r in _rows(source.sections, name)}
+    groups, index = [], 0
+    for name in sorted({a.section for a in source.attachments}, key=lambda n: order.index(n) if n in order else 99):
+        items = []
+        for ref in (a for a in source.attachments if a.section == name):
+            index += 1
+            note = "照片" if ref.row_id == "photo" else captions.get((name, ref.row_id), "")
+            items.append({"index": index, "name": ref.file.filename, "pages": ref.file.pages,
+                          "kind": "PDF" if str(ref.file.kind) == "pdf" else "图片", "note": note})
+        groups.append({"label": section_label(name), "files": items, "pages": sum(i["pages"] for i in items)})
+    return {**_common(source, lk), "groups": groups, "total_files": index,
+            "total_pages": sum(g["pages"] for g in groups)}
+
+
+def entrustment(source: FormSource, lk: Lookups) -> dict[str, Any]:
+    return {**_common(source, lk), "current_title": _current_title(source, lk), "letter_date": chinese_date(lk.today)}
+
+
+def certificate(source: FormSource, lk: Lookups) -> dict[str, Any]:
+    """Only called for a certified dossier (the service refuses the others); titles come from the
+    certificate itself, which froze them when it was issued."""
+    c = source.certificate
+    query = urlencode({"number": c.number, "code": c.verification_code})
+    url = f"{lk.public_base_url.rstrip('/')}/verify?{query}"
+    common = _common(source, lk)
+    return {
+        "name": c.holder_name, "gender": common["gender"], "birth_date": common["birth_date"],
+        "id_number": source.id_number, "photo": _photo(lk), "unit_name": common["unit_name"],
+        "series_name": common["series_name"], "level_name": common["level_name"], "title_name": c.title_name,
+        "specialty_name": c.specialty_name, "committee_name": c.committee_name, "certificate_number": c.number,
+        "document_number": c.document_number, "issued_on": chinese_date(c.issued_on), "issuing_body": c.issuing_body,
+        "verification_code": c.verification_code, "verify_url": url, "qr_code": Picture(qr_png(url), 28, 28),
+    }
+
+
+def qr_png(text: str) -> bytes:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=2)
+    code.add_data(text)
+    out = io.BytesIO()
+    code.make_image().save(out)
+    return out.getvalue()
+
+
+BUILDERS = {"application": application, "brief": brief, "catalogue": catalogue, "entrustment": entrustment,
+            "certificate": certificate}
+
+
+def build(form: str, source: FormSource, lookups: Lookups) -> dict[str, Any]:
+    return BUILDERS[form](source, lookups)

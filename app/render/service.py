@@ -1,0 +1,233 @@
+"""Forms of dossiers: the template for the dossier's batch, the data, preview or official, .docx or
+PDF, for one dossier or zipped for many.
+
+Before the committee office's qualification check passes (受理) every form is a preview and carries
+the 预览版 watermark; from then on it is the official version, without one. Names of dictionary codes,
+batches, committees and photos are fetched once for all the dossiers of a request, then the pure
+builders and the renderer run in worker threads, and PDFs go through the warm LibreOffice pool.
+"""
+
+import asyncio
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.accounts.models import User
+from app.catalog.models import Batch, DictionaryEntry
+from app.clock import CHINA
+from app.config import get_settings
+from app.dossiers.enums import DossierStatus
+from app.dossiers.models import Dossier, DossierAccess
+from app.errors import AppError, Conflict
+from app.files import service as files_service
+from app.render import contexts, convert, templates, watermark
+from app.render import docx as docx_render
+from app.render.contexts import FormSource, Lookups
+from app.routing.models import Committee
+
+MEDIA_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               "pdf": "application/pdf"}
+PHOTO_FORMS = frozenset({"application", "brief", "certificate"})
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+@dataclass
+class Form:
+    content: bytes
+    filename: str
+    media_type: str
+    official: bool
+
+
+def require_format(fmt: str) -> str:
+    if fmt not in MEDIA_TYPES:
+        raise AppError("表格只能下载为 .docx 或 .pdf", field="format", code="format_not_found", status=404)
+    return fmt
+
+
+def require_available(dossier: Dossier, form: str) -> None:
+    """A certificate exists once issued; an entrustment letter only for an entrusted review."""
+    if form == "certificate" and (dossier.status != DossierStatus.certified
+                                  or getattr(dossier, "certificate", None) is None):
+        raise Conflict("尚未发证，不能生成证书", code="certificate_not_issued", field="form")
+    if form == "entrustment" and not dossier.declaration.entrusted_review:
+        raise Conflict("该申报未选择委托评审，没有评审委托函", code="not_entrusted", field="form")
+
+
+def filename(dossier: Dossier, form: str, fmt: str) -> str:
+    edition = "" if watermark.is_official(dossier.status) else "（预览版）"
+    return _UNSAFE.sub("_", f"{dossier.applicant_name}-{contexts.FORMS[form]}{edition}.{fmt}")
+
+
+async def _photo(source: FormSource) -> bytes | None:
+    ref = next((a for a in source.attachments if a.section == "basic" and a.row_id == "photo"), None)
+    if ref is None:
+        return None
+    try:
+        return b"".join([chunk async for chunk in await files_service.open_download(ref.file.file_id)])
+    except AppError:      # the file is gone: the form prints the empty photo box
+        return None
+
+
+async def lookups(dossiers: list[Dossier], form: str) -> dict:
+    """Everything the builders need besides the dossier, for all of them at once."""
+    settings = get_settings()
+    sources = {d.id: FormSource.of(d) for d in dossiers}
+    batches = {b.id: b for b in await Batch.find({"_id": {"$in": list({d.batch_id for d in dossiers})}}).to_list()}
+    committee_of = {d.id: d.committee_code or getattr(batches.get(d.batch_id), "committee", None)
+                    for d in dossiers}
+    committee_codes = {code for code in committee_of.values() if code}
+    wanted = set().union(*(contexts.codes_in(s) for s in sources.values()))
+    wanted |= {("committees", code) for code in committee_codes}
+    by_dictionary: dict[str, list[str]] = defaultdict(list)
+    for dictionary, code in wanted:
+        by_dictionary[dictionary].append(code)
+    names: dict[tuple[str, str], str] = {}
+    if by_dictionary:
+        query = {"$or": [{"dictionary": d, "code": {"$in": codes}} for d, codes in by_dictionary.items()]}
+        entries = DictionaryEntry.get_pymongo_collection().find(query, {"dictionary": 1, "code": 1, "name": 1})
+        async for entry in entries:
+            names[(entry["dictionary"], entry["code"])] = entry["name"]
+    async for committee in Committee.get_pymongo_collection().find({"code": {"$in": list(committee_codes)}},
+                                                                  {"code": 1, "name": 1}):
+        names[("committees", committee["code"])] = committee["name"]
+    found = {}
+    for dossier in dossiers:
+        batch = batches.get(dossier.batch_id)
+        code = committee_of[dossier.id]
+        found[dossier.id] = Lookups(
+            names=names, batch_name=batch.name if batch else "",
+            committee_name=names.get(("committees", code), code or ""),
+            commitment_text=batch.commitment_text if batch else "", public_base_url=settings.public_base_url,
+            photo=await _photo(sources[dossier.id]) if form in PHOTO_FORMS else None)
+    return found
+
+
+async def _docx(dossier: Dossier, form: str, lookup: Lookups, *, stamped: bool) -> bytes:
+    compiled = await templates.compiled(await templates.current(dossier.batch_id, form))
+    mark = watermark.PREVIEW_TEXT if stamped else None
+
+    def render() -> bytes:
+        return compiled.render(contexts.build(form, FormSource.of(dossier), lookup), watermark=mark)
+
+    return await docx_render.in_thread(render)
+
+
+async def form_docx(dossier: Dossier, form: str, *, lookup: Lookups | None = None) -> Form:
+    require_available(dossier, form)
+    lookup = lookup or (await lookups([dossier], form))[dossier.id]
+    official = watermark.is_official(dossier.status)
+    content = await _docx(dossier, form, lookup, stamped=not official)
+    return Form(content, filename(dossier, form, "docx"), MEDIA_TYPES["docx"], official)
+
+
+async def form_pdf(dossier: Dossier, form: str, *, lookup: Lookups | None = None) -> Form:
+    """The .docx (without Word's watermark shape) through LibreOffice, then stamped if a preview."""
+    require_available(dossier, form)
+    lookup = lookup or (await lookups([dossier], form))[dossier.id]
+    official = watermark.is_official(dossier.status)
+    pdf = await convert.current().convert(await _docx(dossier, form, lookup, stamped=False))
+    if not official:
+        pdf = await docx_render.in_thread(watermark.stamp_pdf, pdf, await preview_stamp())
+    return Form(pdf, filename(dossier, form, "pdf"), MEDIA_TYPES["pdf"], official)
+
+
+_stamp: tuple[str, bytes] | None = None
+_stamp_lock = asyncio.Lock()
+
+
+async def preview_stamp() -> bytes:
+    """The translucent 预览版 page, made once per version of templates_docx/watermark.docx."""
+    global _stamp
+    source, sha256 = templates.default_source("watermark")
+    async with _stamp_lock:
+        if _stamp is None or _stamp[0] != sha256:
+            page = await convert.current().convert(source)
+            _stamp = (sha256, await docx_render.in_thread(watermark.prepare_stamp, page))
+    return _stamp[1]
+
+
+async def make_form(dossier: Dossier, form_name: str, fmt: str, *, lookup: Lookups | None = None) -> Form:
+    return await (form_pdf if fmt == "pdf" else form_docx)(dossier, form_name, lookup=lookup)
+
+
+class _Sink:
+    """A write-only file for zipfile that hands out what was written since the last drain."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+        self.position = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
+
+    def drain(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+async def record_downloads(*, actor: User, dossiers: list[Dossier], detail: str) -> None:
+    """Who downloaded whose forms (the applicant's own downloads are not recorded, as for reads)."""
+    others = [d for d in dossiers if d.applicant_id != actor.id]
+    if others:
+        await DossierAccess.insert_many([DossierAccess(dossier_id=d.id, user_id=actor.id, user_name=actor.name,
+                                                       action="download", detail=detail) for d in others])
+
+
+async def zipped(dossiers: list[Dossier], form_name: str, fmt: str) -> AsyncIterator[bytes]:
+    """The forms one after another into a ZIP stream, a few in flight at once and written in the
+    order asked. PDFs and .docx files are already compressed: stored, not deflated. A dossier whose
+    form cannot be made is named, with the reason, in 说明.txt at the end instead of failing the lot."""
+    found = await lookups(dossiers, form_name)
+    width = get_settings().converter_workers if fmt == "pdf" else docx_render.THREADS
+    sink = _Sink()
+    archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED)
+    stamp = datetime.now(CHINA).timetuple()[:6]
+    problems: list[str] = []
+    names: set[str] = set()
+    pending: list[tuple[Dossier, asyncio.Future]] = []
+
+    async def make(dossier: Dossier) -> Form | AppError:
+        try:
+            return await make_form(dossier, form_name, fmt, lookup=found[dossier.id])
+        except AppError as exc:
+            return exc
+
+    def add(dossier: Dossier, result: Form | AppError) -> None:
+        if isinstance(result, AppError):
+            problems.append(f"{dossier.applicant_name}（{dossier.id}）：{result.message}")
+            return
+        name, number = result.filename, 1
+        while name in names:                  # two applicants of the same name
+            number += 1
+            stem, dot, ext = result.filename.rpartition(".")
+            name = f"{stem}-{number}{dot}{ext}"
+        names.add(name)
+        archive.writestr(zipfile.ZipInfo(name, date_time=stamp), result.content)
+
+    try:
+        for index, dossier in enumerate(dossiers):
+            pending.append((dossier, asyncio.ensure_future(make(dossier))))
+            while pending and (len(pending) >= width or index == len(dossiers) - 1):
+                done, task = pending.pop(0)
+                add(done, await task)
+                yield sink.drain()
+        if problems:
+            archive.writestr(zipfile.ZipInfo("说明.txt", date_time=stamp),
+                             ("以下申报未能生成表格：\n" + "\n".join(problems) + "\n").encode("utf-8"))
+        archive.close()
+        yield sink.drain()
+    finally:                                  # the download was abandoned: stop making forms for it
+        for _, task in pending:
+            task.cancel()

@@ -1,0 +1,135 @@
+"""Certificates (证书): issued after publicity with the committee's numbering pattern, a document number
+(发文字号), an issue date and the issuing body, written with the certify transition; and the public
+verification by certificate number and verification code.
+
+Numbers come from a per-committee, per-year counter advanced by one atomic $inc, so concurrent
+issuance never repeats one; a unique index on the dossiers' certificate numbers guards the rest
+(e.g. two committees given the same pattern). A number drawn for a transition that is then refused
+is not reused: the sequence may have gaps, never duplicates."""
+
+import hmac
+import secrets
+from datetime import date
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from app.accounts.models import User
+from app.accounts.schemas import Strict
+from app.catalog import service as catalog
+from app.dossiers.enums import STATUS_LABELS
+from app.dossiers.enums import DossierStatus as S
+from app.dossiers.models import Dossier
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.routing import committees, service as routing
+from app.routing.committees import BatchResult
+from app.routing.machine import Action
+from app.routing.models import Certificate, Committee, Counter, to_bson
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I/L: read off paper without doubt
+CODE_LENGTH = 8
+NOT_FOUND = "证书编号或验证码不正确，未查到该证书"
+
+
+class IssueIn(Strict):
+    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
+    document_number: str = Field(min_length=1, max_length=50, description="发文字号，如 济人社职字〔2026〕12号")
+    issued_on: date = Field(description="发证日期")
+    issuing_body: str | None = Field(default=None, max_length=100, description="发证机关，默认取评委会设置")
+    confirm: bool = False
+
+
+def verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+async def next_number(committee: Committee, year: int) -> str:
+    """The next number of the committee's year. The counter is created by a separate $setOnInsert upsert:
+    SecantusDB (0.7.0b3) answers some concurrent upserting find_one_and_update calls with None after
+    applying their $inc, which would lose those numbers; without upsert, None means nothing happened."""
+    collection = Counter.get_pymongo_collection()
+    key = f"certificate:{committee.code}:{year}"
+    while True:
+        counter = await collection.find_one_and_update({"_id": key}, {"$inc": {"seq": 1}},
+                                                       return_document=ReturnDocument.AFTER)
+        if counter is not None:
+            return committees.format_number(committee.certificate_pattern, committee, year=year, seq=counter["seq"])
+        try:
+            await collection.update_one({"_id": key}, {"$setOnInsert": {"seq": 0}}, upsert=True)
+        except DuplicateKeyError:        # another issuance created it at the same moment
+            pass
+
+
+async def _name(dictionary: str, code: str) -> str:
+    entry = await catalog.get_entry(dictionary, code)
+    return entry.name if entry else code
+
+
+async def issue(*, actor: User, data: IssueIn) -> BatchResult:
+    """发证, singly or in batch: each dossier its own certify transition carrying its certificate."""
+    document_number = data.document_number.strip()
+    if not document_number:
+        raise ValidationFailed("请填写发文字号", field="document_number", code="document_number_required")
+
+    async def work(dossier: Dossier) -> None:
+        acting = await routing.acting_as(actor, dossier)
+        if dossier.status != S.publicized:      # checked before a number is drawn for it
+            raise Conflict(f"当前状态“{STATUS_LABELS[dossier.status]}”下不能发证，公示结束后方可发证",
+                           code="illegal_transition")
+        committee = await Committee.find_one(Committee.code == dossier.committee_code)
+        body = (data.issuing_body or "").strip() or committee.issuing_body
+        if not body:
+            raise ValidationFailed("请填写发证机关（评委会尚未设置默认发证机关）", field="issuing_body",
+                                   code="issuing_body_required")
+        certificate = Certificate(
+            number=await next_number(committee, data.issued_on.year), verification_code=verification_code(),
+            document_number=document_number, issued_on=data.issued_on, issuing_body=body,
+            committee_code=committee.code, committee_name=committee.name, holder_name=dossier.applicant_name,
+            title_name=await _name("titles", dossier.declaration.title),
+            specialty_name=await _name("specialties", dossier.declaration.specialty), issued_by=actor.id)
+        try:
+            await routing.apply(dossier=dossier, acting=acting, actor=actor, action=Action.certify,
+                                opinion=f"证书编号{certificate.number}",
+                                detail={"certificate_number": certificate.number, "document_number": document_number,
+                                        "issued_on": data.issued_on.isoformat(), "issuing_body": body},
+                                extra_set={"certificate": to_bson(certificate)})
+        except DuplicateKeyError:
+            raise Conflict(f"证书编号{certificate.number}已被占用，请检查评委会的证书编号规则",
+                           code="number_taken") from None
+
+    return await committees.run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.certify,
+                                      label="发证", work=work)
+
+
+def mask_name(name: str) -> str:
+    """王小明 → 王*明, 张三 → 张*, 欧阳明华 → 欧**华."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+class VerificationOut(BaseModel):
+    number: str
+    holder_name: str
+    title_name: str
+    specialty_name: str
+    committee_name: str
+    issued_on: date
+    document_number: str
+    issuing_body: str
+
+
+async def verify(*, number: str, code: str) -> VerificationOut:
+    """Public: the same 404 for an unknown number and a wrong code, so neither can be probed alone."""
+    dossier = await Dossier.find_one({"certificate.number": number.strip(), "status": S.certified})
+    expected = dossier.certificate.verification_code if dossier and dossier.certificate else ""
+    if not (expected and hmac.compare_digest(expected.encode(), code.strip().upper().encode())):
+        raise NotFound(NOT_FOUND, code="certificate_not_found")
+    c = dossier.certificate
+    return VerificationOut(number=c.number, holder_name=mask_name(c.holder_name), title_name=c.title_name,
+                           specialty_name=c.specialty_name, committee_name=c.committee_name, issued_on=c.issued_on,
+                           document_number=c.document_number, issuing_body=c.issuing_body)

@@ -1,0 +1,198 @@
+"""/api for the committee's side: settings, meetings and votes, publicity, certificates and their
+public verification. Errors: anonymous 401, outside scope 404, wrong state 409, bad input 422."""
+
+from typing import Annotated
+
+from beanie import PydanticObjectId
+from fastapi import APIRouter, Form, Query, status
+
+from app.accounts.deps import Client, CurrentUser, SysAdmin
+from app.dossiers import service as dossiers
+from app.dossiers.enums import STATUS_LABELS
+from app.errors import NotFound
+from app.routing import certificates, committees, meetings, publicity, votes
+from app.routing.committees import BatchResult, CommitteeOut
+from app.routing.models import MEETING_STATUS_LABELS, VOTE_LABELS, Committee, Meeting, Vote
+from app.units import service as units_service
+
+router = APIRouter(prefix="/api", tags=["committee"])
+
+
+async def _committee_out(items: list[Committee]) -> list[CommitteeOut]:
+    names = await units_service.unit_names(c.office_unit_id for c in items)
+    return [CommitteeOut.build(c, names.get(c.office_unit_id)) for c in items]
+
+
+@router.get("/committees", response_model=list[CommitteeOut], summary="评委会及其评审规则（办事机构经办人、系统管理员）")
+async def list_committees(user: CurrentUser) -> list[CommitteeOut]:
+    return await _committee_out(await committees.listing(user))
+
+
+@router.put("/committees/{code}", response_model=CommitteeOut,
+            summary="设置评委会：办事机构、到会与通过比例、公示工作日、证书编号规则、发证机关（未给出的项保持不变）")
+async def update_committee(code: str, data: committees.CommitteeSettings, _: SysAdmin) -> CommitteeOut:
+    return (await _committee_out([await committees.update(code=code, data=data)]))[0]
+
+
+@router.get("/experts", summary="评审专家（可按姓名前缀查找）")
+async def list_experts(user: CurrentUser, q: str | None = Query(None, max_length=30)) -> list[dict]:
+    return await committees.experts(user, q)
+
+
+# --- meetings and votes ----------------------------------------------------------------------------
+
+async def _meeting(user, meeting: Meeting) -> meetings.MeetingOut:
+    meeting, committee, office = await meetings.visible(user, meeting.id)
+    return await meetings.out(meeting, committee, viewer=user, office=office)
+
+
+@router.post("/meetings", status_code=status.HTTP_201_CREATED, response_model=meetings.MeetingOut, summary="新建评审会")
+async def create_meeting(data: meetings.MeetingIn, user: CurrentUser) -> meetings.MeetingOut:
+    return await _meeting(user, await meetings.create(actor=user, data=data))
+
+
+@router.get("/meetings", summary="评审会（本办事机构的，或受邀参加的）")
+async def list_meetings(user: CurrentUser, committee_code: str | None = Query(None, max_length=60),
+                        status_: str | None = Query(None, alias="status", pattern="^(planned|voting|closing|closed)$")
+                        ) -> list[dict]:
+    found = await meetings.listing(actor=user, committee_code=committee_code, status=status_)
+    return [{"id": str(m.id), "committee_code": m.committee_code, "name": m.name, "held_on": m.held_on,
+             "location": m.location, "status": m.status, "status_label": MEETING_STATUS_LABELS[m.status],
+             "members": len(m.member_ids), "present": len(m.present_ids), "dossiers": len(m.dossier_ids)}
+            for m in found]
+
+
+@router.get("/meetings/{meeting_id}", response_model=meetings.MeetingOut, summary="评审会详情")
+async def read_meeting(meeting_id: PydanticObjectId, user: CurrentUser) -> meetings.MeetingOut:
+    meeting, committee, office = await meetings.visible(user, meeting_id)
+    return await meetings.out(meeting, committee, viewer=user, office=office)
+
+
+@router.put("/meetings/{meeting_id}/members", response_model=meetings.MeetingOut, summary="设置评审专家（筹备中）")
+async def set_members(meeting_id: PydanticObjectId, data: meetings.MembersIn, user: CurrentUser) -> meetings.MeetingOut:
+    return await _meeting(user, await meetings.set_members(actor=user, meeting_id=meeting_id, data=data))
+
+
+@router.put("/meetings/{meeting_id}/present", response_model=meetings.MeetingOut, summary="到会登记")
+async def set_present(meeting_id: PydanticObjectId, data: meetings.PresentIn, user: CurrentUser) -> meetings.MeetingOut:
+    return await _meeting(user, await meetings.set_present(actor=user, meeting_id=meeting_id, data=data))
+
+
+@router.post("/meetings/{meeting_id}/dossiers", response_model=BatchResult,
+             summary="安排申报上会：confirm=false 先预览，confirm=true 执行")
+async def schedule(meeting_id: PydanticObjectId, data: meetings.ScheduleIn, user: CurrentUser) -> BatchResult:
+    return await meetings.schedule(actor=user, meeting_id=meeting_id, data=data)
+
+
+@router.delete("/meetings/{meeting_id}/dossiers/{dossier_id}", response_model=meetings.MeetingOut,
+               summary="移出评审会（筹备中）")
+async def unschedule(meeting_id: PydanticObjectId, dossier_id: PydanticObjectId,
+                     user: CurrentUser) -> meetings.MeetingOut:
+    return await _meeting(user, await meetings.unschedule(actor=user, meeting_id=meeting_id, dossier_id=dossier_id))
+
+
+@router.post("/meetings/{meeting_id}/open", response_model=meetings.MeetingOut, summary="开始表决")
+async def open_voting(meeting_id: PydanticObjectId, user: CurrentUser) -> meetings.MeetingOut:
+    return await _meeting(user, await meetings.open_voting(actor=user, meeting_id=meeting_id))
+
+
+def _vote_out(vote: Vote) -> dict:
+    return {"id": str(vote.id), "dossier_id": str(vote.dossier_id), "expert_id": str(vote.expert_id),
+            "expert_name": vote.expert_name, "choice": vote.choice, "choice_label": VOTE_LABELS[vote.choice],
+            "on_behalf": vote.on_behalf, "at": vote.at}
+
+
+@router.post("/meetings/{meeting_id}/votes", status_code=status.HTTP_201_CREATED,
+             summary="表决：专家本人投票，或办事机构代录纸质选票（expert_id）")
+async def cast_vote(meeting_id: PydanticObjectId, data: votes.VoteIn, user: CurrentUser) -> dict:
+    return _vote_out(await votes.cast(actor=user, meeting_id=meeting_id, data=data))
+
+
+@router.post("/meetings/{meeting_id}/close", response_model=meetings.MeetingOut,
+             summary="结束评审会：按评委会规则计票，逐个作出评审结果")
+async def close_meeting(meeting_id: PydanticObjectId, user: CurrentUser) -> meetings.MeetingOut:
+    return await _meeting(user, await votes.close(actor=user, meeting_id=meeting_id))
+
+
+# --- publicity -------------------------------------------------------------------------------------
+
+@router.post("/publicity/publish", response_model=BatchResult, summary="发布评审结果进入公示（批量，先预览后执行）")
+async def publish(data: publicity.PublishIn, user: CurrentUser) -> BatchResult:
+    return await publicity.publish(actor=user, data=data)
+
+
+@router.get("/publicity", response_model=list[publicity.PublicityRow],
+            summary="公示上报：单位（unit_id）或评委会（committee_code）查看公示意见")
+async def publicity_list(user: CurrentUser, unit_id: PydanticObjectId | None = None,
+                         committee_code: str | None = Query(None, max_length=60)) -> list[publicity.PublicityRow]:
+    return await publicity.listing(actor=user, unit_id=unit_id, committee_code=committee_code)
+
+
+@router.post("/publicity/{dossier_id}/opinion", response_model=publicity.PublicityRow,
+             summary="本单位公示意见：无异议，或有异议（须填原因并上传证明，multipart/form-data）")
+async def record_opinion(dossier_id: PydanticObjectId, data: Annotated[publicity.OpinionForm, Form()],
+                         user: CurrentUser) -> publicity.PublicityRow:
+    return publicity.row(await publicity.record_opinion(actor=user, dossier_id=dossier_id, data=data), user)
+
+
+@router.post("/publicity/opinions/batch", response_model=BatchResult, summary="批量无异议（先预览后执行）")
+async def batch_no_objection(data: publicity.IdsIn, user: CurrentUser) -> BatchResult:
+    return await publicity.batch_no_objection(actor=user, data=data)
+
+
+@router.post("/publicity/{dossier_id}/review", response_model=publicity.PublicityRow,
+             summary="审核下级单位的公示意见：审核通过，或审核不通过（须填原因，退回重新填写）")
+async def review_opinion(dossier_id: PydanticObjectId, data: publicity.ReviewIn, user: CurrentUser,
+                         client: Client) -> publicity.PublicityRow:
+    dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="publicity_review")
+    return publicity.row(await publicity.review(actor=user, dossier=dossier, data=data), user)
+
+
+@router.post("/publicity/reviews/batch", response_model=BatchResult, summary="批量审核通过（先预览后执行）")
+async def batch_pass(data: publicity.IdsIn, user: CurrentUser) -> BatchResult:
+    return await publicity.batch_pass(actor=user, data=data)
+
+
+@router.post("/publicity/submit", response_model=BatchResult, summary="汇总提交公示意见至上级单位或评委会")
+async def submit_publicity(data: publicity.SubmitIn, user: CurrentUser) -> BatchResult:
+    return await publicity.submit(actor=user, data=data)
+
+
+@router.post("/publicity/close", response_model=BatchResult, summary="批量结束公示（先预览后执行）")
+async def batch_close(data: publicity.IdsIn, user: CurrentUser) -> BatchResult:
+    return await publicity.batch_close(actor=user, data=data)
+
+
+@router.post("/publicity/{dossier_id}/close", summary="结束公示（公示期满且意见已汇总至评委会）")
+async def close_publicity(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> dict:
+    dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="close_publicity")
+    dossier = await publicity.close(actor=user, dossier=dossier)
+    return {"id": str(dossier.id), "status": dossier.status, "status_label": STATUS_LABELS[dossier.status]}
+
+
+@router.get("/publicity/{dossier_id}/proofs/{file_id}", summary="有异议的证明材料")
+async def publicity_proof(dossier_id: PydanticObjectId, file_id: PydanticObjectId, user: CurrentUser):
+    return await publicity.proof(actor=user, dossier_id=dossier_id, file_id=file_id)
+
+
+# --- certificates ----------------------------------------------------------------------------------
+
+@router.post("/certificates", response_model=BatchResult, summary="发证：生成证书编号与验证码（批量，先预览后执行）")
+async def issue_certificates(data: certificates.IssueIn, user: CurrentUser) -> BatchResult:
+    return await certificates.issue(actor=user, data=data)
+
+
+@router.get("/certificates/verify", response_model=certificates.VerificationOut,
+            summary="证书查验（公开）：证书编号 + 验证码")
+async def verify_certificate(number: str = Query(min_length=1, max_length=60, description="证书编号"),
+                             code: str = Query(min_length=1, max_length=20, description="验证码")
+                             ) -> certificates.VerificationOut:
+    return await certificates.verify(number=number, code=code)
+
+
+@router.get("/dossiers/{dossier_id}/certificate", summary="本申报的证书信息（含验证码）")
+async def dossier_certificate(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> dict:
+    dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="certificate")
+    if dossier.certificate is None:
+        raise NotFound("该申报尚未发证", field="dossier_id", code="certificate_not_found")
+    return dossier.certificate.model_dump(mode="json", exclude={"issued_by"})

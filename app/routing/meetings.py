@@ -1,0 +1,234 @@
+"""Review meetings (评审会): the office of a committee plans one, invites experts, puts accepted dossiers
+on it (the schedule transition) or takes them off again, records who came, and opens the vote.
+
+A dossier's `meeting_id` is written with its schedule transition; the meeting's `dossier_ids` is its
+list for display and is only changed while the meeting is planned, before the transition (and undone
+if the transition is refused)."""
+
+from datetime import date
+
+from beanie import PydanticObjectId
+from pydantic import BaseModel, Field
+
+from app.accounts.enums import Role
+from app.accounts.models import User
+from app.accounts.schemas import Strict
+from app.dossiers import service as dossiers
+from app.dossiers.enums import STATUS_LABELS
+from app.dossiers.models import Dossier
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.routing import committees, service as routing
+from app.routing.committees import BatchResult
+from app.routing.machine import Action
+from app.routing.models import MEETING_STATUS_LABELS, Committee, Meeting, Vote
+from app.routing.paths import runs_committee
+from app.routing.queues import committee_codes
+from app.units.models import Unit
+
+MAX_MEMBERS = 200
+
+
+class MeetingIn(Strict):
+    committee_code: str = Field(min_length=1, max_length=60)
+    name: str = Field(min_length=1, max_length=100, description="评审会名称")
+    held_on: date = Field(description="评审日期")
+    location: str = Field(min_length=1, max_length=100, description="评审地点")
+    member_ids: list[PydanticObjectId] = Field(default_factory=list, max_length=MAX_MEMBERS, description="评审专家")
+
+
+class MembersIn(Strict):
+    member_ids: list[PydanticObjectId] = Field(max_length=MAX_MEMBERS)
+
+
+class PresentIn(Strict):
+    present_ids: list[PydanticObjectId] = Field(max_length=MAX_MEMBERS, description="到会专家")
+
+
+class ScheduleIn(Strict):
+    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
+    confirm: bool = False
+
+
+async def visible(actor: User, meeting_id: PydanticObjectId) -> tuple[Meeting, Committee, bool]:
+    """(meeting, committee, runs its office) for the office, the sysadmin and the invited experts; else 404."""
+    meeting = await Meeting.get(meeting_id)
+    committee = await Committee.find_one(Committee.code == meeting.committee_code) if meeting else None
+    if meeting is None or committee is None:
+        raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found")
+    office = runs_committee(actor, committee)
+    if not (office or actor.has_role(Role.sysadmin) or actor.id in meeting.member_ids):
+        raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found")
+    return meeting, committee, office
+
+
+async def for_office(actor: User, meeting_id: PydanticObjectId, *states: str) -> tuple[Meeting, Committee]:
+    meeting, committee, office = await visible(actor, meeting_id)
+    if not office:
+        raise Forbidden("仅评委会办事机构经办人可操作评审会", code="not_committee_office")
+    if states and meeting.status not in states:
+        wanted = "、".join(MEETING_STATUS_LABELS[s] for s in states)
+        raise Conflict(f"评审会当前{MEETING_STATUS_LABELS[meeting.status]}，只有{wanted}时可以这样操作",
+                       code="meeting_state")
+    return meeting, committee
+
+
+async def _experts(ids: list[PydanticObjectId], field: str) -> list[PydanticObjectId]:
+    wanted = list(dict.fromkeys(ids))
+    found = {u.id for u in await User.find({"_id": {"$in": wanted}, "roles.role": Role.expert}).to_list()}
+    if missing := [i for i in wanted if i not in found]:
+        raise ValidationFailed(f"所选人员中有{len(missing)}人不是评审专家", field=field, code="not_an_expert")
+    return wanted
+
+
+async def _write(meeting: Meeting, states: tuple[str, ...], update: dict, message: str) -> Meeting:
+    result = await Meeting.get_pymongo_collection().update_one(
+        {"_id": meeting.id, "version": meeting.version, "status": {"$in": list(states)}},
+        {**update, "$inc": {**update.get("$inc", {}), "version": 1}})
+    if result.matched_count != 1:
+        raise Conflict(message, code="conflict")
+    return await Meeting.get(meeting.id)
+
+
+async def create(*, actor: User, data: MeetingIn) -> Meeting:
+    committee = await committees.run_by(actor, data.committee_code)
+    meeting = Meeting(committee_code=committee.code, name=data.name, held_on=data.held_on, location=data.location,
+                      member_ids=await _experts(data.member_ids, "member_ids"), created_by=actor.id)
+    await meeting.insert()
+    return meeting
+
+
+async def listing(*, actor: User, committee_code: str | None, status: str | None) -> list[Meeting]:
+    """The meetings of the committees the user runs, and the ones an expert is invited to."""
+    codes = await committee_codes(actor)
+    query: dict = {} if actor.has_role(Role.sysadmin) else {
+        "$or": [{"committee_code": {"$in": codes}}, {"member_ids": actor.id}]}
+    if committee_code:
+        query["committee_code"] = committee_code
+    if status:
+        query["status"] = status
+    return await Meeting.find(query).sort("-held_on", "-created_at").limit(500).to_list()
+
+
+async def set_members(*, actor: User, meeting_id: PydanticObjectId, data: MembersIn) -> Meeting:
+    meeting, _ = await for_office(actor, meeting_id, "planned")
+    members = await _experts(data.member_ids, "member_ids")
+    present = [i for i in meeting.present_ids if i in members]
+    return await _write(meeting, ("planned",), {"$set": {"member_ids": members, "present_ids": present}},
+                        "评审会已被他人修改或已开始表决，请刷新后重试")
+
+
+async def set_present(*, actor: User, meeting_id: PydanticObjectId, data: PresentIn) -> Meeting:
+    """到会登记: before and during the vote; an expert who has voted cannot be struck off."""
+    meeting, _ = await for_office(actor, meeting_id, "planned", "voting")
+    present = list(dict.fromkeys(data.present_ids))
+    if any(i not in meeting.member_ids for i in present):
+        raise ValidationFailed("到会专家须是本次评审会邀请的专家", field="present_ids", code="not_a_member")
+    gone = [i for i in meeting.present_ids if i not in present]
+    if gone and await Vote.find_one({"meeting_id": meeting.id, "expert_id": {"$in": gone}}):
+        raise Conflict("已表决的专家不能取消到会登记", field="present_ids", code="already_voted")
+    return await _write(meeting, ("planned", "voting"), {"$set": {"present_ids": present}},
+                        "评审会已被他人修改或已结束，请刷新后重试")
+
+
+async def open_voting(*, actor: User, meeting_id: PydanticObjectId) -> Meeting:
+    meeting, _ = await for_office(actor, meeting_id, "planned")
+    if not meeting.dossier_ids:
+        raise Conflict("评审会还没有安排申报，不能开始表决", code="meeting_empty")
+    if not meeting.member_ids:
+        raise Conflict("评审会还没有邀请专家，不能开始表决", code="meeting_without_members")
+    return await _write(meeting, ("planned",), {"$set": {"status": "voting"}}, "评审会已被他人修改，请刷新后重试")
+
+
+async def schedule(*, actor: User, meeting_id: PydanticObjectId, data: ScheduleIn) -> BatchResult:
+    """安排评审: accepted dossiers of the meeting's committee onto the meeting, each one transition."""
+    meeting, committee = await for_office(actor, meeting_id, "planned")
+    collection = Meeting.get_pymongo_collection()
+
+    async def work(dossier: Dossier) -> None:
+        if dossier.committee_code != committee.code:
+            raise Conflict("该申报不在本评委会", code="other_committee")
+        acting = await routing.acting_as(actor, dossier)
+        added = await collection.update_one({"_id": meeting.id, "status": "planned"},
+                                            {"$addToSet": {"dossier_ids": dossier.id}})
+        if added.matched_count != 1:
+            raise Conflict("评审会已开始表决，不能再安排申报", code="meeting_state")
+        try:
+            await routing.apply(dossier=dossier, acting=acting, actor=actor, action=Action.schedule,
+                                detail={"meeting": meeting.name, "held_on": meeting.held_on.isoformat()},
+                                extra_set={"meeting_id": meeting.id})
+        except Exception:
+            now = await Dossier.get_pymongo_collection().find_one({"_id": dossier.id}, {"meeting_id": 1})
+            if (now or {}).get("meeting_id") != meeting.id:     # not a double click: take it off the list again
+                await collection.update_one({"_id": meeting.id}, {"$pull": {"dossier_ids": dossier.id}})
+            raise
+
+    return await committees.run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.schedule,
+                                      label="安排评审", work=work)
+
+
+async def unschedule(*, actor: User, meeting_id: PydanticObjectId, dossier_id: PydanticObjectId) -> Meeting:
+    meeting, _ = await for_office(actor, meeting_id, "planned")
+    if dossier_id not in meeting.dossier_ids:
+        raise NotFound("该申报不在本次评审会", field="dossier_id", code="not_in_meeting")
+    dossier = await dossiers.get_readable(actor, dossier_id, detail="unschedule")
+    if dossier.meeting_id == meeting.id:
+        acting = await routing.acting_as(actor, dossier)
+        await routing.apply(dossier=dossier, acting=acting, actor=actor, action=Action.unschedule,
+                            detail={"meeting": meeting.name}, extra_set={"meeting_id": None})
+    await Meeting.get_pymongo_collection().update_one({"_id": meeting.id}, {"$pull": {"dossier_ids": dossier_id},
+                                                                             "$inc": {"version": 1}})
+    return await Meeting.get(meeting.id)
+
+
+class MeetingOut(BaseModel):
+    id: str
+    committee_code: str
+    committee_name: str
+    name: str
+    held_on: date
+    location: str
+    status: str
+    status_label: str
+    rule: str
+    members: list[dict]
+    present_count: int
+    dossiers: list[dict]
+    vote_count: int
+    results: list[dict]
+
+
+async def out(meeting: Meeting, committee: Committee, *, viewer: User, office: bool) -> MeetingOut:
+    """The meeting as its office sees it (vote counts so far) or as an expert does (own votes, recusals)."""
+    from app.routing.votes import recusals      # votes builds on this module
+
+    people = {u.id: u for u in await User.find({"_id": {"$in": meeting.member_ids}}).to_list()}
+    unit_ids = {i for u in people.values() for i in u.unit_ids_for(Role.expert)}
+    units = {u.id: u.name for u in await Unit.find({"_id": {"$in": list(unit_ids)}}).to_list()}
+    members = [{"id": str(i), "name": people[i].name if i in people else "（已删除）", "present": i in meeting.present_ids,
+                "units": [units.get(u) for u in people[i].unit_ids_for(Role.expert)] if i in people else []}
+               for i in meeting.member_ids]
+    found = await Dossier.find({"_id": {"$in": meeting.dossier_ids}}).to_list()
+    votes = await Vote.find({"meeting_id": meeting.id}).to_list()
+    rows = []
+    for d in found:
+        recused = recusals(list(people.values()), d)
+        mine = [v for v in votes if v.dossier_id == d.id]
+        row = {"id": str(d.id), "applicant_name": d.applicant_name,
+               "employer_unit_name": d.declaration.employer_unit_name,
+               "title": d.declaration.title, "specialty": d.declaration.specialty, "status": d.status,
+               "status_label": STATUS_LABELS[d.status], "recused": [people[i].name for i in recused]}
+        if office:
+            row["counts"] = {c: sum(v.choice == c for v in mine) for c in ("yes", "no", "abstain")}
+        else:
+            row["my_vote"] = next((v.choice for v in mine if v.expert_id == viewer.id), None)
+            row["i_am_recused"] = viewer.id in recused
+        if d.votes and d.votes.meeting_id == meeting.id:
+            row["tally"] = d.votes.model_dump(mode="json")
+        rows.append(row)
+    return MeetingOut(id=str(meeting.id), committee_code=committee.code, committee_name=committee.name,
+                      name=meeting.name, held_on=meeting.held_on, location=meeting.location, status=meeting.status,
+                      status_label=MEETING_STATUS_LABELS[meeting.status], rule=committee.rule_text(), members=members,
+                      present_count=len(meeting.present_ids), dossiers=rows,
+                      vote_count=meeting.vote_count if office else sum(v.expert_id == viewer.id for v in votes),
+                      results=meeting.results if office or meeting.status == "closed" else [])
+

@@ -1,0 +1,163 @@
+"""Votes (表决), recusal (回避) and the tally that decides each dossier when the meeting closes.
+
+An expert votes once per dossier (a unique index refuses the second press); the office may enter
+paper ballots on an expert's behalf. An expert bound to the applicant's employer or to any unit the
+dossier went up through is recused: refused a vote and left out of the counts. The meeting's
+vote_count is advanced with each vote while the meeting is voting, so closing can tell that the
+votes it counted are all there are."""
+
+from typing import Literal
+
+from beanie import PydanticObjectId
+from pydantic import Field
+from pymongo.errors import DuplicateKeyError
+
+from app.accounts.enums import Role
+from app.accounts.models import User
+from app.accounts.schemas import Strict
+from app.clock import utcnow
+from app.dossiers.enums import DossierStatus as S
+from app.dossiers.models import Dossier
+from app.errors import AppError, Conflict, NotFound, ValidationFailed
+from app.routing import service as routing
+from app.routing.machine import Action
+from app.routing.meetings import for_office, visible
+from app.routing.models import VOTE_LABELS, Committee, Meeting, Vote, VoteSummary, to_bson
+from app.units.models import Unit
+
+
+class VoteIn(Strict):
+    dossier_id: PydanticObjectId
+    choice: Literal["yes", "no", "abstain"] = Field(description="同意 / 不同意 / 弃权")
+    expert_id: PydanticObjectId | None = Field(default=None, description="办事机构代专家录入纸质选票时填写")
+
+
+def _ceil(count: int, numerator: int, denominator: int) -> int:
+    return -(-count * numerator // denominator)
+
+
+def conflicted_units(expert: User, dossier: Dossier) -> list[PydanticObjectId]:
+    """The expert's own units among the applicant's employer and the units on the dossier's route."""
+    route = {dossier.declaration.employer_unit_id, *(node.unit_id for node in dossier.route)}
+    return [u for u in expert.unit_ids_for(Role.expert) if u in route]
+
+
+def recusals(members: list[User], dossier: Dossier) -> set[PydanticObjectId]:
+    return {m.id for m in members if m.id == dossier.applicant_id or conflicted_units(m, dossier)}
+
+
+async def cast(*, actor: User, meeting_id: PydanticObjectId, data: VoteIn) -> Vote:
+    meeting, committee, office = await visible(actor, meeting_id)
+    if data.expert_id in (None, actor.id):
+        if office and actor.id not in meeting.member_ids:
+            raise ValidationFailed("代录纸质选票请选择专家", field="expert_id", code="expert_required")
+        if not (actor.has_role(Role.expert) and actor.id in meeting.member_ids):
+            raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found")
+        expert, on_behalf = actor, False
+    else:
+        if not office:
+            raise Conflict("只能本人表决；代录纸质选票须由评委会办事机构办理", field="expert_id", code="not_committee_office")
+        expert, on_behalf = await User.get(data.expert_id), True
+        if expert is None or expert.id not in meeting.member_ids:
+            raise ValidationFailed("该专家不是本次评审会的成员", field="expert_id", code="not_a_member")
+    if meeting.status != "voting":
+        raise Conflict("评审会不在表决中，不能投票", code="meeting_state")
+    if expert.id not in meeting.present_ids:
+        raise Conflict(f"专家{expert.name}未登记到会，不能表决", code="not_present")
+    dossier = await Dossier.get(data.dossier_id) if data.dossier_id in meeting.dossier_ids else None
+    if dossier is None:
+        raise NotFound("该申报不在本次评审会", field="dossier_id", code="not_in_meeting")
+    if dossier.status != S.scheduled or dossier.meeting_id != meeting.id:
+        raise Conflict("该申报已不在本次评审会的表决中", code="not_scheduled")
+    await _refuse_recused(expert, dossier)
+    vote = Vote(meeting_id=meeting.id, dossier_id=dossier.id, expert_id=expert.id, expert_name=expert.name,
+                choice=data.choice, recorded_by=actor.id, on_behalf=on_behalf)
+    try:
+        await vote.insert()
+    except DuplicateKeyError:
+        raise Conflict(f"专家{expert.name}已对{dossier.applicant_name}的申报表决，不能重复投票",
+                       code="already_voted") from None
+    counted = await Meeting.get_pymongo_collection().update_one({"_id": meeting.id, "status": "voting"},
+                                                                {"$inc": {"vote_count": 1}})
+    if counted.matched_count != 1:                       # the meeting closed meanwhile: the vote did not count
+        await vote.delete()
+        raise Conflict("评审会已结束表决，本票未计入", code="meeting_state")
+    return vote
+
+
+async def _refuse_recused(expert: User, dossier: Dossier) -> None:
+    if expert.id == dossier.applicant_id:
+        raise Conflict("专家本人为申报人，须回避，不能表决", code="recused")
+    units = conflicted_units(expert, dossier)
+    if units:
+        unit = await Unit.get(units[0])
+        raise Conflict(f"专家{expert.name}所在单位（{unit.name if unit else '本单位'}）是申报人所在单位或其上报路径上的单位，"
+                       f"须回避，不能对该申报表决", code="recused")
+
+
+def tally(committee: Committee, meeting: Meeting, dossier: Dossier, members: list[User],
+          votes: list[Vote]) -> VoteSummary:
+    """Quorum: present eligible ≥ ceil(eligible × q); passed: yes ≥ ceil(present eligible × p)."""
+    recused = recusals(members, dossier)
+    eligible = [m.id for m in members if m.id not in recused]
+    present = [i for i in eligible if i in meeting.present_ids]
+    counted = [v for v in votes if v.dossier_id == dossier.id and v.expert_id in present]
+    choices = {c: sum(v.choice == c for v in counted) for c in VOTE_LABELS}
+    quorum_required = max(1, _ceil(len(eligible), committee.quorum_numerator, committee.quorum_denominator))
+    pass_required = max(1, _ceil(len(present), committee.pass_numerator, committee.pass_denominator))
+    return VoteSummary(meeting_id=meeting.id, members=len(members), eligible=len(eligible), present=len(present),
+                       recused=len(recused), not_voted=len(present) - len(counted),
+                       quorum_required=quorum_required, pass_required=pass_required,
+                       passed=len(present) >= quorum_required and choices["yes"] >= pass_required,
+                       rule=committee.rule_text(), **choices)
+
+
+async def close(*, actor: User, meeting_id: PydanticObjectId) -> Meeting:
+    """Tallies every dossier and applies its decision. Without a quorum for any dossier nothing changes
+    (409 naming the numbers); a close interrupted half-way is resumed by closing again."""
+    meeting, committee = await for_office(actor, meeting_id, "voting", "closing")
+    members = await User.find({"_id": {"$in": meeting.member_ids}}).to_list()
+    votes = await Vote.find({"meeting_id": meeting.id}).to_list()
+    if meeting.status == "voting" and len(votes) != meeting.vote_count:
+        raise Conflict("有选票正在提交，请稍后再结束评审会", code="votes_in_flight")
+    pending = await Dossier.find({"_id": {"$in": meeting.dossier_ids}, "meeting_id": meeting.id,
+                                  "status": S.scheduled}).to_list()
+    summaries = {d.id: tally(committee, meeting, d, members, votes) for d in pending}
+    short = [(d, summaries[d.id]) for d in pending if summaries[d.id].present < summaries[d.id].quorum_required]
+    if short:
+        d, s = short[0]
+        raise Conflict(f"{d.applicant_name}的申报应到专家（回避后）{s.eligible}人，实到{s.present}人，"
+                       f"不足{s.quorum_required}人（{s.rule}），评审会不能结束", code="no_quorum",
+                       dossiers=[{"id": str(x.id), "applicant_name": x.applicant_name, "eligible": y.eligible,
+                                  "present": y.present, "quorum_required": y.quorum_required} for x, y in short])
+    if meeting.status == "voting":
+        frozen = await Meeting.get_pymongo_collection().update_one(
+            {"_id": meeting.id, "status": "voting", "vote_count": meeting.vote_count},
+            {"$set": {"status": "closing"}, "$inc": {"version": 1}})
+        if frozen.matched_count != 1:
+            raise Conflict("有新的选票或评审会已被他人结束，请刷新后重试", code="votes_in_flight")
+    failed = []
+    for dossier in pending:
+        summary = summaries[dossier.id]
+        try:
+            await routing.apply(dossier=dossier, acting=await routing.acting_as(actor, dossier), actor=actor,
+                                action=Action.decide, opinion=_opinion(summary),
+                                result_status=S.approved if summary.passed else S.not_approved,
+                                detail=summary.model_dump(mode="json"), extra_set={"votes": to_bson(summary)})
+        except AppError as exc:
+            failed.append(f"{dossier.applicant_name}：{exc.message}")
+    if failed:
+        raise Conflict("评审会未能全部结束，请重试：" + "；".join(failed), code="close_incomplete")
+    decided = await Dossier.find({"_id": {"$in": meeting.dossier_ids}, "votes.meeting_id": meeting.id}).to_list()
+    results = [{"dossier_id": str(d.id), "applicant_name": d.applicant_name, "status": d.status,
+                **d.votes.model_dump(mode="json")} for d in decided]
+    await Meeting.get_pymongo_collection().update_one(
+        {"_id": meeting.id, "status": "closing"},
+        {"$set": {"status": "closed", "results": results, "closed_at": utcnow()}, "$inc": {"version": 1}})
+    return await Meeting.get(meeting.id)
+
+
+def _opinion(s: VoteSummary) -> str:
+    verdict = "评审通过" if s.passed else "评审未通过"
+    return (f"{verdict}（应到{s.eligible}人，实到{s.present}人，同意{s.yes}票，不同意{s.no}票，弃权{s.abstain}票，"
+            f"回避{s.recused}人；{s.rule}）")

@@ -1,0 +1,119 @@
+"""The administrator's pages: batches (申报批次) with their notices and rules, and the dictionaries."""
+
+from typing import Any
+
+from beanie import PydanticObjectId
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.accounts.deps import OptionalAuth
+from app.accounts.enums import Role
+from app.accounts.models import User
+from app.catalog import batches
+from app.catalog import service as catalog
+from app.catalog.models import MB, Batch, BatchRules, DictionaryEntry
+from app.clock import CHINA, utcnow
+from app.dossiers import sections as S
+from app.errors import Forbidden
+from app.web import choices
+from app.web import section_forms as forms
+from app.web.dossier_pages import batch_state
+from app.web.pages import render, signed_in
+
+router = APIRouter(include_in_schema=False)
+
+ATTACHMENT_KINDS = [("pdf", "PDF"), ("jpeg", "JPG"), ("png", "PNG"), ("gif", "GIF")]
+# The places a batch's attachment rules are set for: every section, the declaration and the commitment.
+ATTACHMENT_PLACES = [(name, spec.label) for name, spec in S.SECTIONS.items()] + list(S.ATTACHMENT_PLACES.items())
+LIMITED_LISTS = ("achievements", "training")
+DICTIONARY_LABELS = {
+    "series": "职称系列", "levels": "职称级别", "titles": "职称名称", "specialties": "专业", "committees": "评审委员会",
+    "regions": "行政区划", "declaration_modes": "申报方式", "exceptional_bases": "破格情况", "education_levels": "学历",
+    "degrees": "学位", "study_modes": "学习形式", "assessment_grades": "考核等次", "achievement_categories": "业绩类别",
+    "achievement_levels": "业绩级别", "publication_kinds": "论文著作类别", "award_kinds": "奖惩类别",
+    "language_levels": "外语水平", "computer_levels": "计算机水平", "training_kinds": "继续教育类别", "politics": "政治面貌",
+    "ethnicities": "民族", "genders": "性别", "unit_natures": "单位性质", "industries": "行业", "unit_categories": "单位类别",
+    "id_types": "证件类型", "calendar": "工作日历",
+}
+
+
+def _admin(request: Request, auth) -> User | Response:
+    user = signed_in(request, auth)
+    if isinstance(user, Response):
+        return user
+    if not user.has_role(Role.sysadmin):
+        raise Forbidden("仅系统管理员可访问此页面")
+    return user
+
+
+def local_input(moment) -> str:
+    """A stored moment as a datetime-local value in Beijing time (the form sends it back at +08:00)."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def megabytes(size: int) -> str:
+    return f"{size / MB:.2f}".rstrip("0").rstrip(".")
+
+
+@router.get("/admin/batches", response_class=HTMLResponse)
+async def batches_page(request: Request, auth: OptionalAuth) -> Response:
+    user = _admin(request, auth)
+    if isinstance(user, Response):
+        return user
+    return render(request, "admin_batches.html", batches=await batches.listing(actor=user), state=batch_state,
+                  window_text=batches.window_text, kind_labels=batches.BATCH_KINDS,
+                  names={d: dict(await choices.options(d)) for d in ("series", "levels")})
+
+
+async def _form_context(batch: Batch | None) -> dict[str, Any]:
+    by_series: dict[str, list[tuple[str, str]]] = {}
+    for entry in await catalog.entries("specialties"):
+        by_series.setdefault(entry.parent or "", []).append((entry.code, entry.name))
+    rules = batch.rules if batch else BatchRules()
+    now = utcnow()
+    return {
+        "batch": batch, "rules": rules, "kinds": list(batches.BATCH_KINDS.items()),
+        "series": await choices.options("series"), "levels": await choices.options("levels"),
+        "specialties_by_series": by_series,
+        "committees": await choices.options("committees"),
+        "regions": await choices.region_levels(batch.region_code if batch else None),
+        "opens_at": local_input(batch.opens_at if batch else now),
+        "closes_at": local_input(batch.closes_at) if batch else "",
+        "sections": [(name, spec.label) for name, spec in S.SECTIONS.items()],
+        "places": [(name, label, rules.attachment_rule(name)) for name, label in ATTACHMENT_PLACES],
+        "attachment_kinds": ATTACHMENT_KINDS, "megabytes": megabytes, "limited_lists": LIMITED_LISTS,
+        "list_labels": {name: S.SECTIONS[name].label for name in LIMITED_LISTS},
+        "default_commitment": batches.DEFAULT_COMMITMENT, "size_text": forms.size_text,
+    }
+
+
+@router.get("/admin/batches/new", response_class=HTMLResponse)
+async def new_batch_page(request: Request, auth: OptionalAuth) -> Response:
+    user = _admin(request, auth)
+    if isinstance(user, Response):
+        return user
+    return render(request, "admin_batch.html", **await _form_context(None))
+
+
+@router.get("/admin/batches/{batch_id}", response_class=HTMLResponse)
+async def batch_page(request: Request, batch_id: PydanticObjectId, auth: OptionalAuth) -> Response:
+    user = _admin(request, auth)
+    if isinstance(user, Response):
+        return user
+    batch = await batches.get(batch_id, actor=user)
+    return render(request, "admin_batch.html", **await _form_context(batch))
+
+
+@router.get("/admin/dictionaries", response_class=HTMLResponse)
+async def dictionaries_page(request: Request, auth: OptionalAuth, name: str | None = None) -> Response:
+    user = _admin(request, auth)
+    if isinstance(user, Response):
+        return user
+    # Every entry, disabled ones too: the catalog's readers see enabled entries only.
+    collection = DictionaryEntry.get_pymongo_collection()
+    counts = {n: await collection.count_documents({"dictionary": n}) for n in await collection.distinct("dictionary")}
+    names = sorted(counts)
+    current = name if name in counts else (names[0] if names else None)
+    entries = await DictionaryEntry.find({"dictionary": current}).sort("sort", "code").to_list() if current else []
+    return render(request, "admin_dictionaries.html", dictionaries=[(n, counts[n]) for n in names], current=current,
+                  entries=entries, labels=DICTIONARY_LABELS, next_sort=max((e.sort for e in entries), default=-1) + 1)

@@ -1,0 +1,301 @@
+"""The applicant's pages: batches and notices, the commitment, the declaration form, the dossier and its sections.
+
+They read through the catalog and dossier services with the current user (a dossier is the applicant's own,
+anything else is a 404); every write is a call of the JSON API from the page.
+"""
+
+from typing import Any
+
+from beanie import PydanticObjectId
+from bson.errors import InvalidId
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.accounts.deps import OptionalAuth
+from app.accounts.enums import Role
+from app.accounts.models import User
+from app.catalog import batches
+from app.catalog import service as catalog
+from app.catalog.models import Batch
+from app.clock import utcnow
+from app.dossiers import rules
+from app.dossiers import sections as S
+from app.dossiers import service as dossiers
+from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
+from app.dossiers.models import Declaration, Dossier
+from app.errors import NotFound
+from app.web import choices
+from app.web import section_forms as forms
+from app.web.pages import render, signed_in
+
+router = APIRouter(include_in_schema=False)
+
+DECLARATION_LABELS = {
+    "level": "申报级别", "series": "职称系列", "title": "申报职称", "specialty": "申报专业", "mode": "申报方式",
+    "exceptional_basis": "破格情况", "employer_unit_id": "工作单位", "employer_unit_name": "工作单位",
+    "is_actual_unit": "是否实际工作单位", "actual_unit_name": "实际工作单位", "agency_unit_name": "人事代理单位",
+    "entrusted_review": "委托评审", "unit_rank": "单位推荐排序", "is_civil_servant": "是否公务员（参公）",
+}
+CHANGE_LABELS = {"added": "新增", "removed": "删除", "changed": "修改"}
+
+
+async def _names(*dictionaries: str) -> dict[str, dict[str, str]]:
+    return {d: dict(await choices.options(d)) for d in dictionaries}
+
+
+def batch_state(batch: Batch) -> tuple[str, str]:
+    """(css state, label) of the batch's window now."""
+    now = utcnow()
+    if batch.opens_at > now:
+        return "pending", "未开始"
+    if batch.closes_at < now:
+        return "registered", "已截止"
+    return "approved", "申报中"
+
+
+def status_view(dossier: Dossier) -> tuple[str, str, str | None]:
+    """(css, what the applicant reads, the review status in detail): once submitted it is 已提交 wherever it is."""
+    label = STATUS_LABELS.get(dossier.status, str(dossier.status))
+    if dossier.status == DossierStatus.draft:
+        return "draft", label, None
+    if dossier.status in EDITABLE:
+        return "returned", label, None
+    if dossier.status == DossierStatus.voided:
+        return "voided", label, None
+    return "submitted", "已提交", label
+
+
+def _applicant(user: User) -> bool:
+    return user.has_role(Role.applicant)
+
+
+async def _own_by_batch(user: User) -> dict[PydanticObjectId, Dossier]:
+    return {d.batch_id: d for d in await dossiers.list_own(actor=user)}
+
+
+@router.get("/batches", response_class=HTMLResponse)
+async def batches_page(request: Request, auth: OptionalAuth) -> Response:
+    user = signed_in(request, auth)
+    if isinstance(user, Response):
+        return user
+    found = await batches.listing(actor=user)
+    now = utcnow()
+    return render(request, "batches.html", open_batches=[b for b in found if b.is_open(now)],
+                  other_batches=[b for b in found if not b.is_open(now)], state=batch_state,
+                  names=await _names("series", "levels", "specialties", "committees"),
+                  own=await _own_by_batch(user), may_declare=_applicant(user), window_text=batches.window_text,
+                  kind_labels=batches.BATCH_KINDS)
+
+
+async def _batch_for_declaring(user: User, batch_id: PydanticObjectId) -> tuple[Batch, Dossier | None]:
+    batch = await batches.get(batch_id, actor=user)
+    return batch, (await _own_by_batch(user)).get(batch.id)
+
+
+@router.get("/batches/{batch_id}/commitment", response_class=HTMLResponse)
+async def commitment_page(request: Request, batch_id: PydanticObjectId, auth: OptionalAuth) -> Response:
+    user = signed_in(request, auth)
+    if isinstance(user, Response):
+        return user
+    batch, existing = await _batch_for_declaring(user, batch_id)
+    return render(request, "commitment.html", batch=batch, existing=existing, is_open=batch.is_open(utcnow()),
+                  window=batches.window_text(batch), may_declare=_applicant(user))
+
+
+async def declaration_context(batch: Batch, declaration: Declaration | None) -> dict[str, Any]:
+    """The options of the cascading declaration form for a batch, with a declaration's choices selected."""
+    names = await _names("series", "levels")
+    series = declaration.series if declaration else (batch.series[0] if len(batch.series) == 1 else None)
+    level = declaration.level if declaration else (batch.levels[0] if len(batch.levels) == 1 else None)
+    titles: list[tuple[str, str]] = []
+    specialties: list[tuple[str, str]] = []
+    if series:
+        if level:
+            titles = [(e.code, e.name) for e in await catalog.entries("titles", parent=series)
+                      if e.extra.get("level") == level]
+        specialties = [(e.code, e.name) for e in await catalog.entries("specialties", parent=series)
+                       if not batch.specialties or e.code in batch.specialties]
+    return {
+        "batch": batch, "decl": declaration, "selected_series": series, "selected_level": level,
+        "series_options": [(c, names["series"].get(c, c)) for c in batch.series],
+        "level_options": [(c, names["levels"].get(c, c)) for c in batch.levels],
+        "title_options": titles, "specialty_options": specialties,
+        "modes": await choices.options("declaration_modes"), "bases": await choices.options("exceptional_bases"),
+    }
+
+
+@router.get("/batches/{batch_id}/declare", response_class=HTMLResponse)
+async def declare_page(request: Request, batch_id: PydanticObjectId, auth: OptionalAuth,
+                       agreed: str | None = None) -> Response:
+    user = signed_in(request, auth)
+    if isinstance(user, Response):
+        return user
+    batch, existing = await _batch_for_declaring(user, batch_id)
+    if agreed != "1" and existing is None:
+        return RedirectResponse(f"/batches/{batch.id}/commitment", status_code=303)
+    return render(request, "declare.html", existing=existing, is_open=batch.is_open(utcnow()),
+                  window=batches.window_text(batch), may_declare=_applicant(user),
+                  **await declaration_context(batch, None))
+
+
+@router.get("/dossiers", response_class=HTMLResponse)
+async def my_dossiers_page(request: Request, auth: OptionalAuth) -> Response:
+    user = signed_in(request, auth)
+    if isinstance(user, Response):
+        return user
+    own = await dossiers.list_own(actor=user)
+    batch_names = {b.id: b.name for b in await Batch.find({"_id": {"$in": [d.batch_id for d in own]}}).to_list()}
+    return render(request, "dossiers.html", dossiers=own, batch_names=batch_names, status_view=status_view,
+                  editable_statuses=EDITABLE,
+                  names=await _names("series", "levels", "titles", "specialties"), may_declare=_applicant(user))
+
+
+def declaration_facts(d: Declaration, names: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
+    yes_no = {True: "是", False: "否"}
+    facts = [("职称系列", names["series"].get(d.series, d.series)), ("申报级别", names["levels"].get(d.level, d.level)),
+             ("申报职称", names["titles"].get(d.title, d.title)),
+             ("申报专业", names["specialties"].get(d.specialty, d.specialty)),
+             ("申报方式", names["declaration_modes"].get(d.mode, d.mode))]
+    if d.exceptional_basis:
+        facts.append(("破格情况", names["exceptional_bases"].get(d.exceptional_basis, d.exceptional_basis)))
+    facts += [("工作单位", d.employer_unit_name),
+              ("是否实际工作单位", yes_no[d.is_actual_unit] + (f"（实际工作单位：{d.actual_unit_name}）"
+                                                            if not d.is_actual_unit and d.actual_unit_name else ""))]
+    facts += [("人事代理单位", d.agency_unit_name or "—"), ("委托评审", yes_no[d.entrusted_review]),
+              ("单位推荐排序", d.unit_rank or "—"), ("是否公务员（参公）", yes_no[d.is_civil_servant])]
+    return facts
+
+
+DECLARATION_DICTIONARIES = ("series", "levels", "titles", "specialties", "declaration_modes", "exceptional_bases")
+
+
+def _value_text(part: str, field: str | None, value: Any, names: dict, options: dict) -> str:
+    """One value of a change, readable: codes become names, rows become 'label：value' lists."""
+    if isinstance(value, dict):
+        form = forms.FORMS.get(part)
+        if form is None:
+            return "；".join(f"{k}：{v}" for k, v in value.items() if k not in forms.HIDDEN_ROW_FIELDS)
+        return "；".join(f"{f.label}：{forms.shown(f, value.get(f.name), options.get(part, {}))}"
+                        for f in form.fields if value.get(f.name) not in (None, "", False))
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if part == "declaration":
+        dictionary = {"level": "levels", "series": "series", "title": "titles", "specialty": "specialties",
+                      "mode": "declaration_modes", "exceptional_basis": "exceptional_bases"}.get(field or "")
+        return names.get(dictionary, {}).get(str(value), str(value)) if dictionary else str(value)
+    form = forms.FORMS.get(part)
+    f = next((f for f in form.fields if f.name == field), None) if form else None
+    return forms.shown(f, value, options.get(part, {})) if f else str(value)
+
+
+async def readable_changes(dossier: Dossier) -> tuple[str, list[dict[str, str]]] | None:
+    """与上次提交比较: the working copy against the last snapshot while editable, else the last two snapshots."""
+    if not dossier.snapshots:
+        return None
+    last = dossier.snapshots[-1].number
+    if dossier.status in EDITABLE:
+        title, found = f"当前内容与第{last}次提交比较", dossiers.changes(dossier, before=last, after=None)
+    elif len(dossier.snapshots) >= 2:
+        title, found = f"第{last}次提交与第{last - 1}次提交比较", dossiers.changes(dossier, before=last - 1, after=last)
+    else:
+        return None
+    names = await _names(*DECLARATION_DICTIONARIES)
+    options = {name: await forms.option_lists(name) for name in {c.part for c in found} if name in forms.FORMS}
+    positions = {name: {row["id"]: i for i, row in enumerate(dossier.sections.get(name, {}).get("rows", []), 1)}
+                 for name in S.SECTIONS if S.SECTIONS[name].row}
+    rows = []
+    for change in found:
+        part = change.part
+        if part == "attachments":
+            where = "附件"
+        elif change.row_id:
+            number = positions.get(part, {}).get(change.row_id)
+            where = f"第{number}项" if number else "已删除的一项"
+        else:
+            where = ""
+        if part == "declaration":
+            field = DECLARATION_LABELS.get(change.field or "", change.field or "")
+        else:
+            form = forms.FORMS.get(part)
+            field = next((f.label for f in form.fields if f.name == change.field), change.field or "") if form else ""
+        rows.append({"label": change.label, "where": where, "field": field,
+                     "change": CHANGE_LABELS.get(change.change, change.change),
+                     "before": _value_text(part, change.field, change.before, names, options),
+                     "after": _value_text(part, change.field, change.after, names, options)})
+    return title, rows
+
+
+async def _own_dossier(user: User, dossier_id: str) -> Dossier:
+    try:
+        oid = PydanticObjectId(dossier_id)
+    except (InvalidId, TypeError):
+        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found") from None
+    return await dossiers.get_own(user, oid)
+
+
+def attachment_rule_context(batch: Batch, section: str) -> dict[str, Any]:
+    rule = batch.rules.attachment_rule(section)
+    kinds = ["jpeg", "png"] if section == "basic" else rule.kinds
+    return {"accept": forms.accept(kinds), "kinds": forms.kinds_text(kinds), "max": forms.size_text(rule.max_bytes),
+            "required": rule.required}
+
+
+@router.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
+async def dossier_page(request: Request, dossier_id: str, auth: OptionalAuth) -> Response:
+    user = signed_in(request, auth)
+    if isinstance(user, Response):
+        return user
+    dossier = await _own_dossier(user, dossier_id)
+    batch = await Batch.get(dossier.batch_id)
+    report = await dossiers.completeness(dossier)
+    editable = dossier.status in EDITABLE
+    names = await _names(*DECLARATION_DICTIONARIES)
+    context: dict[str, Any] = {"batch": batch}
+    if editable:
+        context = await declaration_context(batch, dossier.declaration)
+    return render(
+        request, "dossier.html", **context, dossier=dossier, editable=editable,
+        status_info=status_view(dossier), facts=declaration_facts(dossier.declaration, names),
+        report=report, missing=rules.missing_items(report), changes=await readable_changes(dossier),
+        withdrawable=dossier.status == DossierStatus.submitted and not dossier.reviewer_acted,
+        is_open=batch.is_open(utcnow()), window=batches.window_text(batch),
+        declaration_files=dossier.attachments_of("declaration"), commitment_files=dossier.attachments_of("commitment"),
+        declaration_rule=attachment_rule_context(batch, "declaration"),
+        commitment_rule=attachment_rule_context(batch, "commitment"), size_text=forms.size_text,
+        section_names=set(S.SECTIONS),
+    )
+
+
+@router.get("/dossiers/{dossier_id}/sections/{section}", response_class=HTMLResponse)
+async def section_page(request: Request, dossier_id: str, section: str, auth: OptionalAuth) -> Response:
+    user = signed_in(request, auth)
+    if isinstance(user, Response):
+        return user
+    dossier = await _own_dossier(user, dossier_id)
+    if section not in S.SECTIONS:
+        raise NotFound("没有这个分节", field="section", code="section_not_found")
+    batch = await Batch.get(dossier.batch_id)
+    spec = S.SECTIONS[section]
+    report = await dossiers.completeness(dossier)
+    status = next(s for s in report if s.section == section)
+    data = dossiers.prefill(dossier, user) if section == "basic" else dossier.sections.get(section)
+    order = list(S.SECTIONS)
+    index = order.index(section)
+    files_by_row: dict[str | None, list] = {}
+    for ref in dossier.attachments_of(section):
+        files_by_row.setdefault(ref.row_id, []).append(ref)
+    limit = min(spec.max_rows, batch.rules.list_limits.get(section, spec.max_rows)) if spec.row else None
+    return render(
+        request, "section.html", dossier=dossier, batch=batch, section=section, spec=spec,
+        form=forms.FORMS[section], options=await forms.option_lists(section), data=data or {},
+        rows=(data or {}).get("rows", []) if spec.row else [], files_by_row=files_by_row,
+        editable=dossier.status in EDITABLE, section_status=status,
+        report=[s for s in report if s.section in S.SECTIONS],
+        rule=attachment_rule_context(batch, section), row_limit=limit, defaults=forms.bool_defaults(section),
+        summary_limit=batch.rules.summary_max_chars, is_required=forms.is_required, shown=forms.shown,
+        size_text=forms.size_text, previous=order[index - 1] if index else None,
+        next=order[index + 1] if index + 1 < len(order) else None, labels={n: s.label for n, s in S.SECTIONS.items()},
+        photo=(dossier.attachments_of("basic", "photo") or [None])[-1],
+    )

@@ -1,0 +1,228 @@
+"""Writes the default form templates into templates_docx/: real .docx files an administrator opens in
+Word, edits, and uploads per batch. Run `python scripts/make_templates.py` after changing a layout
+here; the generated files are committed (they are what the service reads), this script keeps them
+reproducible. The variables are those of app/render/contexts.py (tests/render checks they match).
+"""
+
+import sys
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docx_kit import (FANGSONG, HEI, double_border, grid_table, header_footer, loop_rows,  # noqa: E402
+                      new_document, page_break, para, row, slim, vmerge)
+
+OUT = Path(__file__).resolve().parent.parent / "templates_docx"
+TEXT_MM = 174          # A4 portrait less 18 mm margins
+
+
+def application():
+    doc = new_document(title="专业技术资格评审表")
+    header_footer(doc, "{{ name }}　专业技术资格评审表")
+    para(doc, "{{ batch_name }}", size=12, align="right", after=60)
+    para(doc, "专业技术资格评审表", size=26, font=HEI, bold=True, align="center", after=12)
+    para(doc, "（{{ series_name }}系列）", size=16, align="center", after=90)
+    cover = grid_table(doc, [36, 110], borders=False)
+    for label, value in (("姓　　名", "name"), ("工作单位", "unit_name"), ("申报系列", "series_name"),
+                         ("申报资格", "title_name"), ("申报专业", "specialty_name"), ("申报方式", "mode_name"),
+                         ("评审委员会", "committee_name"), ("填表日期", "printed_on")):
+        row(cover, [(label, 1, "right"), (f"{{{{ {value} }}}}", 1, "left")], height_mm=12, size=14)
+    page_break(doc)
+
+    para(doc, "一、基本情况", size=12, font=HEI, after=4)
+    t = grid_table(doc, [22, 27, 18, 25, 22, 25, 35])
+    row(t, ["姓名", "{{ name }}", "性别", "{{ gender }}", "出生年月", "{{ birth_date }}", '{{ photo or "（照片）" }}'],
+        height_mm=12.5, size=9)
+    row(t, ["民族", "{{ basic.ethnicity }}", "政治面貌", "{{ basic.politics }}", "籍贯", "{{ basic.native_place }}", ""],
+        height_mm=12.5, size=9)
+    row(t, ["身份证号", ("{{ id_number }}", 3), "联系电话", "{{ basic.phone }}", ""], height_mm=12.5, size=9)
+    row(t, ["参加工作时间", "{{ basic.work_start }}", "从事专业技术工作时间", "{{ basic.profession_start }}", "现岗位职务",
+            "{{ basic.current_post }}", ""], height_mm=12.5, size=9)
+    vmerge(t, 6, 0, 3)
+    row(t, ["工作单位", ("{{ unit_name }}", 3), "单位推荐排序", ("{{ declaration.unit_rank }}", 2)], height_mm=9, size=9)
+    row(t, ["现专业技术资格", "{{ current_title.title_name }}（{{ current_title.level }}）", "取得时间",
+            "{{ current_title.obtained_on }}", "审批机关", ("{{ current_title.approving_body }}", 2)], height_mm=9, size=9)
+    row(t, ["资格证书编号", "{{ current_title.certificate_number }}", "是否聘任", "{{ current_title.hired }}", "聘任时间",
+            ("{{ current_title.hired_on }}　{{ current_title.hired_post }}", 2)], height_mm=9, size=9)
+    row(t, ["申报资格", "{{ title_name }}", "申报专业", "{{ specialty_name }}", "申报方式",
+            ("{{ declaration.mode }}", 2)], height_mm=9, size=9)
+    row(t, ["破格情况", ("{{ declaration.exceptional_basis }}", 3), "委托评审", ("{{ declaration.entrusted }}", 2)],
+        height_mm=9, size=9)
+    row(t, ["外语水平", "{{ languages.language_level }}", "计算机水平", "{{ languages.computer_level }}", "免试理由",
+            ("{{ languages.exempt_reason }}", 2)], height_mm=9, size=9)
+
+    def listing(title, widths, heads, loop, cells, empty="无"):
+        para(doc, title, size=12, font=HEI, before=10, after=4, keep_with_next=True)
+        table = grid_table(doc, widths)
+        row(table, heads, header=True, height_mm=8, size=9)
+        loop_rows(table, loop, cells, empty=empty, size=9)
+
+    listing("二、学历教育", [28, 34, 28, 18, 14, 22, 30], ["起止年月", "毕业院校", "所学专业", "学历", "学位", "学习形式", "学信网验证码"],
+            "e in education", ["{{ e.period }}", "{{ e.school }}", "{{ e.major }}", "{{ e.education_level }}",
+                               "{{ e.degree }}", "{{ e.study_mode }}", "{{ e.verification_code }}"])
+    listing("三、工作经历", [32, 50, 32, 60], ["起止年月", "工作单位", "岗位（职务）", "主要工作内容"], "w in work_history",
+            ["{{ w.period }}", "{{ w.unit }}", "{{ w.post }}", ("{{ w.duties }}", 1, "left")])
+    listing("四、行政职务", [40, 80, 54], ["起止年月", "任职单位", "行政职务"], "a in admin_posts",
+            ["{{ a.period }}", "{{ a.unit }}", "{{ a.post }}"])
+    listing("五、年度考核", [24, 30, 50, 70], ["年度", "考核等次", "岗位", "考核单位"], "a in assessments",
+            ["{{ a.year }}", "{{ a.grade }}", "{{ a.post }}", "{{ a.appraising_unit }}"])
+    listing("六、继续教育（合计{{ training_hours }}学时）", [32, 22, 60, 44, 16], ["起止年月", "类别", "课程（内容）", "主办单位", "学时"],
+            "c in training", ["{{ c.period }}", "{{ c.kind }}", ("{{ c.course }}", 1, "left"), "{{ c.organizer }}",
+                              "{{ c.hours }}"])
+    listing("七、任现职以来专业技术工作业绩", [10, 46, 18, 18, 22, 18, 42],
+            ["序号", "项目（成果）名称", "类别", "级别", "本人作用（排名）", "时间", "获奖、专利及效益情况"], "a in achievements",
+            ["{{ a.index }}", ("{{ a.name }}", 1, "left"), "{{ a.category }}", "{{ a.level }}",
+             "{{ a.role }}（{{ a.rank }}）", "{{ a.achieved_on }}", ("{{ a.award }}", 1, "left")])
+    listing("八、论文著作", [10, 52, 14, 34, 24, 16, 24], ["序号", "题目", "类别", "刊物（出版社）", "期号/ISBN", "排名", "发表时间"],
+            "p in papers", ["{{ p.index }}", ("{{ p.title }}", 1, "left"), "{{ p.kind }}", "{{ p.publication }}",
+                            "{{ p.issue }}", "{{ p.rank }}", "{{ p.published_on }}"])
+    listing("九、考试成绩", [80, 34, 30, 30], ["考试名称", "考试时间", "成绩", "结果"], "x in exams",
+            ["{{ x.name }}", "{{ x.taken_on }}", "{{ x.score }}", "{{ x.result }}"])
+    listing("十、奖惩情况", [16, 70, 24, 44, 20], ["类别", "名称", "时间", "授予单位", "级别"], "a in awards",
+            ["{{ a.kind }}", ("{{ a.name }}", 1, "left"), "{{ a.awarded_on }}", "{{ a.issuer }}", "{{ a.level }}"])
+    listing("十一、学术团体及社会兼职", [40, 90, 44], ["起止年月", "学术团体（社会组织）", "职务"], "s in societies",
+            ["{{ s.period }}", "{{ s.organization }}", "{{ s.post }}"])
+
+    para(doc, "十二、任现职以来工作总结", size=12, font=HEI, before=10, after=4, keep_with_next=True)
+    summary = grid_table(doc, [TEXT_MM])
+    row(summary, [("{{ summary }}", 1, "left")], height_mm=90, valign="top")
+    para(doc, "十三、诚信承诺", size=12, font=HEI, before=10, after=4, keep_with_next=True)
+    pledge = grid_table(doc, [TEXT_MM])
+    row(pledge, [("{{ commitment_text }}\n\n承诺人（签字）：　　　　　　　　　　　年　　月　　日", 1, "left")], height_mm=40)
+
+    page_break(doc)
+    para(doc, "十四、审核意见", size=12, font=HEI, after=4)
+    boxes = grid_table(doc, [30, 144])
+    for kind in ("employer", "department", "hr_bureau", "committee"):
+        box = f"opinions.{kind}"
+        lines = [f"{{{{ {box}.opinion }}}}"]
+        if kind == "committee":
+            lines.append("{{ vote_result }}")
+        cells = row(boxes, [f"{{{{ {box}.title }}}}", ("\n".join(lines), 1, "left")], height_mm=52, valign="top")
+        for text in (f"负责人签字：{{{{ {box}.signer }}}}", f"{{{{ {box}.unit_name }}}}（盖章）", f"{{{{ {box}.signed_on }}}}"):
+            para(cells[1], text, align="right", before=6)
+    save(doc, "application")
+
+
+def brief():
+    doc = new_document(title="申报专业技术资格人员情况简介表", margins_mm=(15, 16, 15, 16))
+    header_footer(doc, None)
+    para(doc, "申报专业技术资格人员情况简介表", size=18, font=HEI, bold=True, align="center", after=6)
+    para(doc, "申报系列：{{ series_name }}　　申报资格：{{ title_name }}　　专业：{{ specialty_name }}", align="center", after=6)
+    t = grid_table(doc, [26, 34, 20, 32, 26, 40])
+    row(t, ["姓名", "{{ name }}", "性别", "{{ gender }}", "出生年月", "{{ birth_date }}"], height_mm=8)
+    row(t, ["工作单位", ("{{ unit_name }}", 3), "政治面貌", "{{ basic.politics }}"], height_mm=8)
+    row(t, ["现专业技术资格", "{{ current_title.title_name }}", "取得时间", "{{ current_title.obtained_on }}",
+            "参加工作时间", "{{ basic.work_start }}"], height_mm=8)
+    row(t, ["最高学历", "{{ highest_education.education_level }}　{{ highest_education.degree }}", "毕业院校",
+            "{{ highest_education.school }}", "所学专业", "{{ highest_education.major }}"], height_mm=8)
+    row(t, ["年度考核", ("{{ assessments_text }}", 5, "left")], height_mm=8)
+    row(t, ["外语、计算机", ("{{ languages.language_level }}；{{ languages.computer_level }}", 5, "left")], height_mm=8)
+
+    def block(label, loop, line, more=None):
+        cell = row(t, [label, ("", 5, "left")], height_mm=24)[1]
+        cell.paragraphs[0].add_run(f"{{%p for {loop} %}}")
+        for text in (line, "{%p endfor %}") + ((more,) if more else ()):
+            cell.add_paragraph().add_run(text)
+
+    block("工作经历", "w in work_history", "{{ w.period }}　{{ w.unit }}　{{ w.post }}")
+    block("主要业绩", "a in achievements", "{{ a.index }}. {{ a.name }}（{{ a.category }}，{{ a.level }}，排名{{ a.rank }}）",
+          "{% if achievements_more %}另有{{ achievements_more }}项，详见申报表。{% endif %}")
+    block("论文著作", "p in papers", "{{ p.index }}. {{ p.title }}，{{ p.publication }}，{{ p.issue }}（排名{{ p.rank }}）",
+          "{% if papers_more %}另有{{ papers_more }}篇，详见申报表。{% endif %}")
+    block("奖励情况", "a in awards", "{{ a.awarded_on }}　{{ a.name }}（{{ a.issuer }}）")
+    row(t, ["工作总结（摘要）", ("{{ summary }}", 5, "left")], height_mm=60)
+    save(doc, "brief")
+
+
+def catalogue():
+    doc = new_document(title="申报材料目录")
+    header_footer(doc, "{{ name }}　申报材料目录")
+    para(doc, "申报材料目录", size=20, font=HEI, bold=True, align="center", after=8)
+    para(doc, "姓名：{{ name }}　　工作单位：{{ unit_name }}　　申报资格：{{ title_name }}（{{ specialty_name }}）", after=6)
+    t = grid_table(doc, [14, 76, 16, 16, 52])
+    row(t, ["序号", "材料名称", "类型", "页数", "说明"], header=True, height_mm=8)
+    row(t, [("{%tr for group in groups %}", 5)])
+    row(t, [("{{ group.label }}（{{ group.files|length }}份，{{ group.pages }}页）", 5, "left")], height_mm=7)
+    row(t, [("{%tr for item in group.files %}", 5)])
+    row(t, ["{{ item.index }}", ("{{ item.name }}", 1, "left"), "{{ item.kind }}", "{{ item.pages }}",
+            ("{{ item.note }}", 1, "left")], height_mm=7)
+    row(t, [("{%tr endfor %}", 5)])
+    row(t, [("{%tr endfor %}", 5)])
+    row(t, ["合计", ("{{ total_files }}份", 2), "{{ total_pages }}", ""], height_mm=8)
+    para(doc, "注：页数为上传文件的页数，图片按1页计。", size=9, before=6)
+    save(doc, "catalogue")
+
+
+def entrustment():
+    doc = new_document(title="职称评审委托函", margins_mm=(37, 26, 35, 28), body_font=FANGSONG, body_pt=16)
+    para(doc, "职称评审委托函", size=22, font=HEI, align="center", after=24)
+    para(doc, "{{ committee_name }}：", line=1.5)
+    para(doc, "兹有我单位{{ name }}同志（身份证号：{{ id_number }}），现从事{{ specialty_name }}专业技术工作，"
+              "现任{{ current_title.title_name }}，拟申报{{ series_name }}系列{{ title_name }}（{{ level_name }}）"
+              "专业技术资格。因我单位无相应评审权限，经研究，特委托贵评委会对其进行专业技术资格评审，"
+              "评审结果我单位予以认可。", first_indent_chars=2, line=1.5)
+    para(doc, "申报人员基本情况附后。", first_indent_chars=2, line=1.5)
+    para(doc, "特此函告。", first_indent_chars=2, line=1.5, after=30)
+    para(doc, "{{ employer_unit_name }}（盖章）", align="right", line=1.5)
+    para(doc, "{{ letter_date }}", align="right", line=1.5, after=24)
+    page_break(doc)
+    para(doc, "附：申报人员基本情况", font=HEI, after=8)
+    t = grid_table(doc, [26, 52, 26, 52])
+    for cells in (["姓名", "{{ name }}", "性别", "{{ gender }}"], ["出生年月", "{{ birth_date }}", "身份证号", "{{ id_number }}"],
+                  ["工作单位", ("{{ employer_unit_name }}", 3)],
+                  ["现专业技术资格", "{{ current_title.title_name }}", "取得时间", "{{ current_title.obtained_on }}"],
+                  ["申报系列", "{{ series_name }}", "申报资格", "{{ title_name }}"],
+                  ["申报专业", "{{ specialty_name }}", "申报批次", "{{ batch_name }}"]):
+        row(t, cells, height_mm=12, size=12)
+    save(doc, "entrustment")
+
+
+def certificate():
+    doc = new_document(title="专业技术资格证书", landscape=True, margins_mm=(15, 15, 15, 15), body_pt=14)
+    frame = grid_table(doc, [267], borders=False)
+    double_border(frame)
+    cell = row(frame, [""], height_mm=178, exact=True)[0]
+    para(cell, "专业技术资格证书", size=36, font=HEI, bold=True, align="center", before=10, after=12)
+    fields = [("姓　　名", "name"), ("性　　别", "gender"), ("出生年月", "birth_date"), ("工作单位", "unit_name"),
+              ("专　　业", "specialty_name"), ("资格名称", "title_name"), ("评审委员会", "committee_name"),
+              ("证书编号", "certificate_number"), ("发文字号", "document_number"), ("发证日期", "issued_on")]
+    lines = "\n".join(f"{label}：{{{{ {key} }}}}" for label, key in fields)
+    inner = grid_table(cell, [66, 136, 60], borders=False)
+    row(inner, ['{{ photo or "（照片）" }}', (lines, 1, "left"),
+                "{{ qr_code }}\n扫码核验\n验证码：{{ verification_code }}"], height_mm=100)
+    para(cell, "{{ issuing_body }}（印章）", align="right", before=4)
+    para(cell, "{{ issued_on }}", align="right")
+    para(cell, "经{{ committee_name }}评审通过，具备{{ title_name }}专业技术资格。核验地址：{{ verify_url }}",
+         size=9, align="center", before=6)
+    save(doc, "certificate")
+
+
+def watermark():
+    """The 预览版 stamp: one big grey word in the middle of an A4 page; converted to PDF once and laid
+    diagonally over every page of a preview (app/render/watermark.py)."""
+    doc = new_document(title="预览版水印", margins_mm=(118, 20, 20, 20))
+    para(doc, "预览版", size=110, font=HEI, bold=True, align="center", color="808080")
+    save(doc, "watermark")
+
+
+def save(doc, name: str) -> None:
+    """Saves without the bulk python-docx ships, with fixed zip timestamps: python-docx stamps each
+    entry with the current time, so without them the same layout would give new bytes (and a new
+    template hash) on every run."""
+    slim(doc)
+    path = OUT / f"{name}.docx"
+    doc.save(path)
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            target.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data,
+                            compress_type=zipfile.ZIP_DEFLATED)
+
+
+if __name__ == "__main__":
+    OUT.mkdir(exist_ok=True)
+    for make in (application, brief, catalogue, entrustment, certificate, watermark):
+        make()
+        print("wrote", OUT / f"{make.__name__}.docx")

@@ -1,0 +1,55 @@
+"""The converter container's unoserver (docker-compose sets ZC_CONVERTER_URL), stood in for by a local
+XML-RPC server with unoserver's convert() signature: bytes in, bytes back, and clear errors."""
+
+import threading
+import time
+import xmlrpc.client
+from xmlrpc.server import SimpleXMLRPCServer
+
+import pytest
+
+from app.config import get_settings
+from app.render import convert
+
+
+@pytest.fixture
+def unoserver():
+    calls = []
+
+    def convert_call(inpath, indata, outpath, convert_to, filtername, filter_options, update_index, infiltername):
+        calls.append((inpath, outpath, convert_to, indata.data))
+        if indata.data == b"slow":
+            time.sleep(1)
+        return xmlrpc.client.Binary(b"%PDF-1.7 converted " + indata.data)
+
+    server = SimpleXMLRPCServer(("127.0.0.1", 0), allow_none=True, logRequests=False)
+    server.register_function(convert_call, "convert")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", calls
+    server.shutdown()
+    server.server_close()
+
+
+def remote(url: str, timeout: float = 5) -> convert.RemoteConverter:
+    settings = get_settings().model_copy(update={"converter_url": url, "converter_timeout_seconds": timeout})
+    converter = convert.make(settings)
+    assert isinstance(converter, convert.RemoteConverter)
+    return converter
+
+
+async def test_documents_go_as_bytes_and_come_back_as_pdf(unoserver):
+    url, calls = unoserver
+    assert await remote(url).convert(b"docx bytes") == b"%PDF-1.7 converted docx bytes"
+    assert calls == [(None, None, "pdf", b"docx bytes")]
+
+
+async def test_a_slow_server_times_out(unoserver):
+    url, _ = unoserver
+    with pytest.raises(convert.ConversionTimeout):
+        await remote(url, timeout=0.2).convert(b"slow")
+
+
+async def test_an_unreachable_server_is_unavailable():
+    with pytest.raises(convert.ConverterUnavailable) as error:
+        await remote("http://127.0.0.1:9").convert(b"docx")
+    assert "127.0.0.1:9" in error.value.message

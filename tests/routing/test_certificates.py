@@ -1,0 +1,96 @@
+"""Certificates: numbering by the committee's pattern under concurrency, issuing refusals, verification."""
+
+import asyncio
+
+from app.dossiers.models import Dossier
+from app.routing.certificates import CODE_ALPHABET, mask_name
+from app.routing.committees import format_number
+from tests.routing.committee_kit import place_dossier
+
+ISSUE = {"document_number": "济人社职字〔2026〕88号", "issued_on": "2026-12-20"}
+
+
+async def issue(client, world, dossiers, **extra):
+    body = {**ISSUE, "ids": [str(d.id) for d in dossiers], "confirm": True, **extra}
+    return await client.post("/api/certificates", json=body, headers=world["as_office"])
+
+
+class TestNumbering:
+    async def test_patterns(self, world):
+        committee = world["committee"]
+        assert format_number(committee.certificate_pattern, committee, year=2026, seq=7) == "2026370100QZWHZ00007"
+        assert format_number("鲁{series}{tier}{year}-{seq:04d}", committee, year=2027, seq=12) == "鲁QZWHZ2027-0012"
+
+    async def test_concurrent_issuance_is_sequential_and_unique(self, client, world):
+        await world["committee"].set({"issuing_body": "济南市人力资源和社会保障局"})
+        dossiers = [await place_dossier(world, status="publicized", name=f"申报人{i}") for i in range(8)]
+        results = await asyncio.gather(*(issue(client, world, [d]) for d in dossiers))
+        assert [r.json()["done"] for r in results] == [1] * 8
+        issued = [(await Dossier.get(d.id)).certificate for d in dossiers]
+        assert sorted(c.number for c in issued) == [f"2026370100QZWHZ{n:05d}" for n in range(1, 9)]
+        assert all(len(c.verification_code) == 8 and set(c.verification_code) <= set(CODE_ALPHABET) for c in issued)
+        assert {c.issuing_body for c in issued} == {"济南市人力资源和社会保障局"}
+        next_year = await place_dossier(world, status="publicized")
+        await issue(client, world, [next_year], issued_on="2027-01-05")
+        assert (await Dossier.get(next_year.id)).certificate.number == "2027370100QZWHZ00001"
+
+    async def test_refusals_store_nothing(self, client, world):
+        ready = await place_dossier(world, status="publicized")
+        early = await place_dossier(world, status="publicity", name="公示中")
+        r = await issue(client, world, [ready, early])
+        assert r.json()["done"] == 0                              # no issuing body anywhere
+        assert {f["message"] for f in r.json()["failed"]} == {"请填写发证机关（评委会尚未设置默认发证机关）",
+                                                             "当前状态“公示中”下不能发证，公示结束后方可发证"}
+        for bad, field in (({"document_number": ""}, "document_number"), ({"issued_on": "2026/12/20"}, "issued_on"),
+                           ({"ids": []}, "ids"), ({"serial": 1}, "serial")):
+            r = await issue(client, world, [ready], **bad)
+            assert r.status_code == 422 and r.json()["field"] == field, r.text
+        r = await client.post("/api/certificates", json={**ISSUE, "ids": [str(ready.id)], "confirm": True,
+                                                         "issuing_body": "济南市人社局"}, headers=world["as_department"])
+        assert r.json()["done"] == 0                              # reads it, but is not the office
+        assert (await client.post("/api/certificates", json={**ISSUE, "ids": [str(ready.id)]})).status_code == 401
+        assert (await Dossier.get(ready.id)).certificate is None
+        r = await issue(client, world, [ready], issuing_body="济南市人社局")
+        assert r.json()["done"] == 1
+        assert (await Dossier.get(ready.id)).certificate.number == "2026370100QZWHZ00001"   # refusals drew none
+
+
+class TestVerification:
+    async def test_public_verification(self, client, world):
+        dossier = await place_dossier(world, status="publicized", name="王小明")
+        await issue(client, world, [dossier], issuing_body="济南市人力资源和社会保障局")
+        certificate = (await Dossier.get(dossier.id)).certificate
+        url = "/api/certificates/verify"
+        r = await client.get(url, params={"number": certificate.number, "code": certificate.verification_code.lower()})
+        assert r.status_code == 200, r.text
+        assert r.json() == {"number": certificate.number, "holder_name": "王*明", "title_name": "馆员",
+                            "specialty_name": "舞蹈", "committee_name": "济南市群众文化系列中级职称评审委员会",
+                            "issued_on": "2026-12-20", "document_number": "济人社职字〔2026〕88号",
+                            "issuing_body": "济南市人力资源和社会保障局"}
+        wrong_code = await client.get(url, params={"number": certificate.number, "code": "AAAAAAAA"})
+        wrong_number = await client.get(url, params={"number": "2026370100QZWHZ99999",
+                                                     "code": certificate.verification_code})
+        assert wrong_code.status_code == wrong_number.status_code == 404
+        assert wrong_code.json() == wrong_number.json()
+        missing = await client.get(url, params={"number": certificate.number})
+        assert missing.status_code == 422 and missing.json()["field"] == "code"
+
+    async def test_the_applicant_sees_the_certificate(self, client, world):
+        r = await client.get("/api/dossiers", headers=world["as_applicant"])
+        assert r.json()[0]["certificate_number"] is None
+        dossier = await Dossier.get(world["dossier_id"])
+        await dossier.set({"status": "publicized", "committee_code": world["committee"].code,
+                           "current_unit_id": world["hr"].id})
+        await issue(client, world, [dossier], issuing_body="济南市人社局")
+        number = (await Dossier.get(dossier.id)).certificate.number
+        listed = (await client.get("/api/dossiers", headers=world["as_applicant"])).json()
+        assert listed[0]["certificate_number"] == number
+        own = await client.get(f"/api/dossiers/{dossier.id}/certificate", headers=world["as_applicant"])
+        assert own.status_code == 200 and own.json()["number"] == number and len(own.json()["verification_code"]) == 8
+        other = await place_dossier(world, status="publicized")
+        r = await client.get(f"/api/dossiers/{other.id}/certificate", headers=world["as_applicant"])
+        assert r.status_code == 404
+
+
+def test_masking():
+    assert [mask_name(n) for n in ("王小明", "张三", "欧阳明华", "李")] == ["王*明", "张*", "欧**华", "李"]
