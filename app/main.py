@@ -22,9 +22,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from app.catalog.models import DictionaryEntry
         from app.render import convert
 
+        from app.routing.committees import sync_committees
+
         await db.open_database(settings)
         if await DictionaryEntry.find_one({}) is None:
             await catalog.load_dictionaries()
+        await sync_committees()
         await convert.start(settings)
         try:
             yield

@@ -121,8 +121,10 @@ def write_section(section: str) -> None:
     path = ROOT / "docs" / "BENCHMARKS.md"
     text = (path.read_text(encoding="utf-8") if path.exists()
             else "# Benchmarks\n\nFigures measured by the scripts in bench/.\n")
+    section = section.rstrip("\n") + "\n\n"
     pattern = re.compile(r"^## Forms\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    text = text.rstrip("\n") + "\n"
     path.parent.mkdir(exist_ok=True)
     path.write_text(text, encoding="utf-8")
 
@@ -133,6 +135,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("soffice") is None:
         sys.exit("LibreOffice is not installed: run scripts/bootstrap.sh")
+    load_before = os.getloadavg()[0]
     source = templates.default_source(FORM)[0]
     context = contexts.build(FORM, demo.demo_source(), demo.demo_lookups())
     naive(source, context)                                   # imports and first-use costs out of the way
@@ -151,10 +154,10 @@ def main() -> None:
     rate = pool["batch_count"] / pool["batch_seconds"]
     section = f"""## Forms
 
-`bench/bench_forms.py`, {time.strftime('%Y-%m-%d')}, on {machine()}.
-The form is the application form (申报表, {pool['pages']} pages: every section, the photo, four opinion boxes) filled
-from the demo dossier (`app/render/demo.py`). Medians; the machine is shared and noisy, so read them as orders of
-magnitude.
+`bench/bench_forms.py`, {time.strftime('%Y-%m-%d')}, on {machine()}; load average {load_before:.1f} at the start and
+{os.getloadavg()[0]:.1f} at the end (the machine is shared: other test suites were running, so read the figures as
+orders of magnitude). The form is the application form (申报表, {pool['pages']} pages: every section, the photo, four
+opinion boxes) filled from the demo dossier (`app/render/demo.py`). Medians.
 
 | What | Figure |
 |---|---|

@@ -8,7 +8,10 @@ stays flat as rows grow. Run: .venv/bin/python bench/bench_rosters.py [--rows 10
 import argparse
 import asyncio
 import copy
+import tempfile
 import tracemalloc
+
+from anyio import to_thread
 
 from bson import ObjectId
 
@@ -21,7 +24,7 @@ from app.catalog.models import Batch
 from app.clock import utcnow
 from app.dossiers.models import Dossier
 from app.exports import tables
-from app.exports.selection import ExportFilter
+from app.exports.selection import ExportFilter, selection_query
 
 UNITS = 50
 
@@ -103,6 +106,32 @@ async def export(user: User, table: str, f: ExportFilter) -> tuple[float, int, i
     return clock["seconds"], made.rows, made.size, memory.peak - memory.before
 
 
+async def scan_only(user: User, table: str, f: ExportFilter) -> tuple[float, list[dict]]:
+    """The database's share: the export's query, projection and order, read and nothing else."""
+    spec, cols = tables.resolve(table, None)
+    query = await selection_query(user, f)
+    projection = {field: 1 for col in cols for field in col.fields}
+    with timed() as clock:
+        docs = await Dossier.get_pymongo_collection().find(query, projection, sort=tables.SORT).to_list()
+    return clock["seconds"], docs
+
+
+async def write_only(table: str, docs: list[dict]) -> float:
+    """Our share: the same rows from memory into the workbook, as MongoDB-speed reads would leave it."""
+    spec, cols = tables.resolve(table, None)
+    ctx = await tables._context(True)
+    with tempfile.TemporaryDirectory() as folder, timed() as clock:
+        sheet = await to_thread.run_sync(tables._Sheet, f"{folder}/t.xlsx", spec.title, cols)
+        for start in range(0, len(docs), tables.BLOCK_ROWS):
+            block = docs[start:start + tables.BLOCK_ROWS]
+            await tables._resolve(ctx, block, {c.key for c in cols})
+            for n, doc in enumerate(block, start + 1):
+                doc["_seq"] = n
+            await to_thread.run_sync(sheet.write, [[col.value(doc, ctx) for col in cols] for doc in block])
+        await to_thread.run_sync(sheet.close)
+    return clock["seconds"]
+
+
 async def traced(user: User, table: str, f: ExportFilter) -> int:
     tracemalloc.start()
     try:
@@ -121,7 +150,7 @@ async def main(rows: int) -> None:
                     password_hash="-", roles=[RoleGrant(role=Role.sysadmin)])
         everything, tenth = ExportFilter(), ExportFilter(batch_id=small)
         await export(user, "overview", tenth)                      # warm the caches and imports once
-        lines = []
+        lines, results = [], []
         for table, label in (("overview", "一览表 (18 columns)"), ("results", "评审结果花名册 (20 columns, opinions from the trail)")):
             for name, f in ((f"{rows:,} rows", everything), (f"{rows // 10:,} rows", tenth)):
                 runs = [await export(user, table, f) for _ in range(3)]
@@ -129,27 +158,51 @@ async def main(rows: int) -> None:
                 _, count, size, _ = runs[0]
                 peak_rss = max(r[3] for r in runs)
                 heap = await traced(user, table, f)
-                lines.append(f"| {label} | {count:,} | {seconds:.2f} s | {count / seconds:,.0f} | "
+                scan, docs = await scan_only(user, table, f)
+                ours = await write_only(table, docs)
+                del docs
+                results.append((count, seconds, scan, ours))
+                lines.append(f"| {label} | {count:,} | {seconds:.2f} s | {scan:.2f} s | {ours:.2f} s | "
                              f"{size / MB:.1f} MB | {peak_rss / MB:.1f} MB | {heap / MB:.1f} MB |")
                 print(lines[-1], flush=True)
     write_section("Rosters", f"""
-`bench/bench_rosters.py`: {rows:,} certified dossiers (sections, one snapshot, a nine-step trail, votes; ~{1 + 0:d}
-batch of {rows - rows // 10:,} and one of {rows // 10:,}) inserted straight into a scratch SecantusDB
-(setup {setup['seconds']:.0f} s), then `tables.export` — the work behind `GET /api/exports/{{table}}.xlsx` — as a
+`bench/bench_rosters.py`: {rows:,} certified dossiers (sections, one snapshot, a nine-step trail, votes;
+~14 KB of BSON each; one batch of {rows - rows // 10:,} and one of {rows // 10:,}) inserted straight into a scratch
+SecantusDB (setup {setup['seconds']:.0f} s), then `tables.export` — the work behind `GET /api/exports/{{table}}.xlsx` — as a
 system administrator, default columns. Median of three runs; memory is the largest of the three.
 Peak RSS is the rise of the process's resident memory while the export ran (sampled every 5 ms);
 Python heap is tracemalloc's peak in a separate run.
 
-| table | rows | time | rows/s | .xlsx | peak RSS rise | Python heap peak |
-|---|---:|---:|---:|---:|---:|---:|
+| table | rows | export | database scan alone | rows → .xlsx alone | .xlsx | peak RSS rise | Python heap peak |
+|---|---:|---:|---:|---:|---:|---:|---:|
 {chr(10).join(lines)}
 
 Machine: {machine()}.
 
-Aim: under 3 s for 10,000 rows with flat memory. The cursor is projected to the columns' fields,
-rows go to the XlsxWriter thread 500 at a time, and XlsxWriter's constant-memory mode writes each
-row to disk as the next begins, so memory is the same for 1,000 and 10,000 rows.
+Aim: under 3 s for 10,000 rows with flat memory. {verdict(results)}
+
+What shaped these figures:
+- The database's share dominates. SecantusDB is a Python server that decodes every document it
+  scans: 10,000 of these dossiers take 5–7 s to read even with only `_id` projected, against ~0.5 s
+  for 10,000 tiny documents, and the `rows → .xlsx alone` column (the same rows from memory) shows
+  what the export itself costs. MongoDB cannot be installed on these machines, so the end-to-end
+  figure against it is not measured here.
+- The first version looked up batch and meeting names with `distinct` over the selection, which on
+  SecantusDB is another full scan each: 21.0 s for the 10,000-row 一览表 and 56.2 s for the 评审结果花名册.
+  Names are now fetched per block of rows, only when missing; and the next block of 500 is fetched
+  while the current one is written, so the export takes little more than the scan.
+- Memory is flat: the cursor is projected to the chosen columns' fields, at most two blocks of
+  500 rows exist at once, and XlsxWriter's constant-memory mode writes each row to disk as the next
+  begins (the Python heap peak is the same for 1,000 and 10,000 rows).
 """)
+
+
+def verdict(results: list[tuple[int, float, float, float]]) -> str:
+    big = [r for r in results if r[0] == max(r[0] for r in results)]
+    worst_end, worst_ours = max(r[1] for r in big), max(r[3] for r in big)
+    return (f"Result: missed end to end on SecantusDB (up to {worst_end:.1f} s, of which the database scan alone "
+            f"{max(r[2] for r in big):.1f} s); met for the export's own work (rows → .xlsx at most {worst_ours:.1f} s)"
+            if worst_end >= 3 else f"Result: met (at most {worst_end:.1f} s)") + "; memory flat."
 
 
 if __name__ == "__main__":

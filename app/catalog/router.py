@@ -31,7 +31,12 @@ async def import_file(_: SysAdmin, file: UploadFile) -> dict:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValidationFailed("字典文件不是有效的 UTF-8 JSON", field="file", code="bad_import") from None
-    return {"imported": await service.import_dictionaries(data)}
+    imported = await service.import_dictionaries(data)
+    if "committees" in data:
+        from app.routing.committees import sync_committees
+
+        await sync_committees()
+    return {"imported": imported}
 
 
 @router.get("/catalog", summary="字典列表（名称与条目数）")

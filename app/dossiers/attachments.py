@@ -127,8 +127,13 @@ async def replace(*, actor: User, dossier_id: PydanticObjectId, attachment_id: s
 
 async def download(*, user: User, dossier_id: PydanticObjectId, attachment_id: str, inline: bool,
                    client: ClientInfo) -> Response:
+    """Current attachments, or those of an earlier submission that reviewers saw (kept in its snapshot)."""
     dossier = await get_readable(user, dossier_id, client=client, action="download", detail=attachment_id)
-    return await files.download_response(_find(dossier, attachment_id).file, inline=inline)
+    for refs in [dossier.attachments] + [s.attachments for s in reversed(dossier.snapshots)]:
+        for ref in refs:
+            if ref.id == attachment_id:
+                return await files.download_response(ref.file, inline=inline)
+    raise NotFound("附件不存在", field="attachment_id", code="attachment_not_found")
 
 
 async def release(refs: list[AttachmentRef]) -> None:

@@ -71,14 +71,14 @@ async def build_package(dossier: Dossier, *, created_by: str, forms: FormMaker,
     return package
 
 
-async def build_batch(dossiers: AsyncIterator[Dossier], *, created_by: str,
-                      selection: dict[str, Any]) -> tuple[Package, list]:
+async def build_batch(dossiers: AsyncIterator[Dossier], *, created_by: str, selection: dict[str, Any],
+                      forms: bool = True) -> tuple[Package, list]:
     """An archive of packages, one per dossier; each inner package carries its own manifest."""
     outer = Package()
-    forms = FormMaker()
+    maker = FormMaker(forms)
     ids = []
     async for dossier in dossiers:
-        inner = await build_package(dossier, created_by=created_by, forms=forms, spool=outer.spool)
+        inner = await build_package(dossier, created_by=created_by, forms=maker, spool=outer.spool)
         outer.add_package(package_name(dossier), inner)
         ids.append(dossier.id)
     outer.finish({"format": BATCH_FORMAT, "created_at": utcnow(), "created_by": created_by, "selection": selection,
@@ -91,13 +91,13 @@ def require_completed(dossier: Dossier) -> None:
         raise Conflict("只有已办结（已发证、评审未通过或已作废）的申报可以归档", code="not_completed")
 
 
-async def export_batch(batch_id: ObjectId, out: Path, *, created_by: str) -> list[Path]:
+async def export_batch(batch_id: ObjectId, out: Path, *, created_by: str, forms: bool = True) -> list[Path]:
     """Writes a package per completed dossier of the batch into out (the command line)."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    forms = FormMaker()
+    maker = FormMaker(forms)
     async for dossier in Dossier.find({"batch_id": batch_id, "status": {"$in": list(COMPLETED)}}).sort("_id"):
-        package = await build_package(dossier, created_by=created_by, forms=forms)
+        package = await build_package(dossier, created_by=created_by, forms=maker)
         target = out / package_name(dossier)
         async with await anyio.open_file(target, "wb") as sink:
             async for piece in package.stream():

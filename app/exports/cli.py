@@ -23,6 +23,7 @@ def add_commands(commands: argparse._SubParsersAction, with_database: Callable) 
     export = sub.add_parser("export", help="导出一个批次全部已办结申报的归档包，每份申报一个 .zip")
     export.add_argument("--batch", required=True, type=_object_id, help="申报批次编号")
     export.add_argument("--out", required=True, type=Path, help="输出目录")
+    export.add_argument("--no-forms", action="store_true", help="不生成申报表与材料目录 PDF（以 CSV 材料目录代替）")
     export.set_defaults(func=lambda args: _export(args, with_database))
     verify = sub.add_parser("verify", help="按清单逐个文件核对归档包（不一致时退出码为 1）")
     verify.add_argument("package", type=Path)
@@ -36,7 +37,7 @@ def _export(args: argparse.Namespace, with_database: Callable) -> None:
     from app.exports import archives, selection
 
     async def work():
-        written = await archives.export_batch(args.batch, args.out, created_by="命令行")
+        written = await archives.export_batch(args.batch, args.out, created_by="命令行", forms=not args.no_forms)
         await selection.record("archive", user=None, client=None, selection={"batch_id": str(args.batch)},
                                count=len(written))
         return written

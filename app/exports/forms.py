@@ -1,22 +1,18 @@
 """The generated forms a bundle or an archive carries (申报表, 材料目录) and the plain catalogue used when
 they cannot be made.
 
-The forms come from app.render.service.form_pdf, built separately and relying on a running
-LibreOffice. A bundle must not fail because of them: when the module or the converter is missing, the
-dossier gets a CSV catalogue instead and the manifest says why. Once the converter is found missing or
-unresponsive the export stops asking, so a 500-dossier bundle does not wait 500 timeouts."""
+The forms come from app.render.service.form_pdf through the warm LibreOffice pool (with its own
+timeouts). A bundle must not fail because of them: when the module or the converter is missing, the
+dossier gets a CSV catalogue instead and the manifest says why. Once the converter is found missing,
+unavailable or too slow the export stops asking, so a 500-dossier bundle does not wait 500 timeouts."""
 
 import csv
-import inspect
 import io
-
-import anyio
 
 from app.clock import local_text
 from app.dossiers.models import Dossier
 
 FORMS = (("application", "申报表"), ("catalogue", "材料目录"))
-TIMEOUT_SECONDS = 60
 CATALOGUE_HEADER = ["序号", "分节", "包内文件", "原文件名", "页数", "大小（字节）", "SHA-256", "上传时间"]
 
 
@@ -31,27 +27,21 @@ class FormMaker:
         if self.unavailable:
             return [], self.unavailable
         try:
-            from app.render import service as render
+            from app.render import convert, service as render
         except ImportError as exc:
             self.unavailable = f"表单生成模块不可用（{exc}），以 CSV 材料目录代替"
             return [], self.unavailable
         made: list[tuple[str, bytes]] = []
         for form, label in FORMS:
             try:
-                with anyio.fail_after(TIMEOUT_SECONDS):
-                    result = render.form_pdf(dossier, form)
-                    if inspect.isawaitable(result):
-                        result = await result
-            except TimeoutError:
-                self.unavailable = f"PDF 转换服务 {TIMEOUT_SECONDS} 秒内无响应，其余申报不再生成表单"
+                pdf = (await render.form_pdf(dossier, form)).content
+            except (convert.ConverterUnavailable, convert.ConversionTimeout) as exc:
+                self.unavailable = f"{exc.message}：其余申报不再生成表单，以 CSV 材料目录代替"
                 return made, self.unavailable
             except Exception as exc:    # this dossier's form failed; the bundle goes on without it
-                return made, f"{label}生成失败：{exc}"
-            if not isinstance(result, (bytes, bytearray)) or not bytes(result[:5]) == b"%PDF-":
-                return made, f"{label}生成结果不是 PDF"
-            made.append((f"{label}.pdf", bytes(result)))
+                return made, f"{label}生成失败：{getattr(exc, 'message', exc)}"
+            made.append((f"{label}.pdf", pdf))
         return made, None
-
 
 def catalogue_csv(rows: list[dict]) -> bytes:
     """材料目录 as CSV (UTF-8 with BOM so Excel opens the Chinese correctly)."""

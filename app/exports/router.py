@@ -69,6 +69,7 @@ async def table_xlsx(table: str, user: CurrentUser, client: Client, f: Selection
 
 
 async def _selection(query: dict):
+    """The dossiers of a bundle or archive, in folder order; refused when empty or too many to plan."""
     count = await Dossier.find(query).count()
     if count == 0:
         raise NotFound("没有符合条件、可供下载的申报材料", code="nothing_selected")
@@ -123,18 +124,20 @@ def _require_archivist(user: User) -> None:
 
 
 @router.get("/dossiers/{dossier_id}/archive.zip", summary="导出一份已办结申报的归档包（档案管理员）")
-async def dossier_archive(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> StreamingResponse:
+async def dossier_archive(dossier_id: PydanticObjectId, user: CurrentUser, client: Client,
+                          forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
     _require_archivist(user)
     dossier = await dossiers.get_readable(user, dossier_id, client=client, action="export", detail="archive")
     archives.require_completed(dossier)
-    package = await archives.build_package(dossier, created_by=user.name, forms=FormMaker())
+    package = await archives.build_package(dossier, created_by=user.name, forms=FormMaker(forms))
     await record("archive", user=user, client=client, selection={"dossier_id": str(dossier.id)}, count=1)
     return _zip(package, archives.package_name(dossier))
 
 
 @router.get("/archives.zip", summary="导出一个批次全部已办结申报的归档包（每份申报一个包）")
 async def batch_archive(user: CurrentUser, client: Client,
-                        batch_id: PydanticObjectId = Query(description="申报批次")) -> StreamingResponse:
+                        batch_id: PydanticObjectId = Query(description="申报批次"),
+                        forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
     _require_archivist(user)
     batch = await Batch.get(batch_id)
     if batch is None:
@@ -142,7 +145,7 @@ async def batch_archive(user: CurrentUser, client: Client,
     query = await selection_query(user, ExportFilter(batch_id=batch_id),
                                   extra={"status": {"$in": [str(s) for s in COMPLETED]}})
     package, chosen = await archives.build_batch(await _selection(query), created_by=user.name,
-                                                 selection={"batch_id": str(batch_id)})
+                                                 selection={"batch_id": str(batch_id)}, forms=forms)
     await record("archive", user=user, client=client, selection={"batch_id": str(batch_id)}, count=len(chosen),
                  dossier_ids=chosen)
     return _zip(package, f"归档-{batch.name}-{_stamp()}.zip")

@@ -17,6 +17,8 @@ of the converter container over XML-RPC.
 """
 
 import asyncio
+import fcntl
+import itertools
 import json
 import logging
 import os
@@ -70,7 +72,8 @@ class Worker:
     def __init__(self, index: int, settings: Settings):
         self.index = index
         self.settings = settings
-        self.dir = settings.var_dir / "converter" / f"worker-{index}"
+        self.dir: Path | None = None       # claimed on first start, kept for the worker's life
+        self._lock: int | None = None
         self.proc: asyncio.subprocess.Process | None = None
         self.state = "down"              # down | starting | idle | busy
         self.error: str | None = None
@@ -89,9 +92,33 @@ class Worker:
                 f"PDF 转换服务不可用：找不到带 python3-uno 的 Python（{self.settings.converter_python}）")
         return python, soffice
 
+    def _claim_dir(self) -> Path:
+        """A profile directory no other LibreOffice uses: the first var/converter/worker-N whose lock
+        is free. Another pool (a second uvicorn worker, a test) sharing one would make LibreOffice
+        hand its work to the other instance and exit 0, so each directory is held with flock."""
+        if self.dir is None:
+            root = self.settings.var_dir / "converter"
+            for number in itertools.count():
+                candidate = root / f"worker-{number}"
+                candidate.mkdir(parents=True, exist_ok=True)
+                lock = os.open(candidate / "lock", os.O_CREAT | os.O_RDWR)
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(lock)
+                    continue
+                self.dir, self._lock = candidate, lock
+                break
+        return self.dir
+
+    def release_dir(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self.dir = self._lock = None
+
     async def start(self) -> None:
         python, soffice = self._programs()
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self._claim_dir()
         env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF), "HOME": str(self.dir)}
         startup = self.settings.converter_startup_seconds
         with open(self.dir / "bridge.log", "ab") as errors:
@@ -152,7 +179,11 @@ class LocalPool:
         self._changed = asyncio.Condition()
         self._tasks: set[asyncio.Task] = set()
         self._started = False
-        self.last_error = "PDF 转换服务尚未启动"
+        self.last_error = "PDF 转换服务不可用"
+
+    @property
+    def started(self) -> bool:
+        return self._started
 
     def start(self) -> None:
         self._started = True
@@ -190,7 +221,8 @@ class LocalPool:
                 await worker.convert(WARM_UP.read_bytes(), self.settings.converter_startup_seconds)
             except AppError as exc:
                 await worker.stop()
-                shutil.rmtree(worker.dir / "profile", ignore_errors=True)
+                if worker.dir is not None:
+                    shutil.rmtree(worker.dir / "profile", ignore_errors=True)
                 worker.error = self.last_error = exc.message
                 log.warning("converter worker %s, attempt %s: %s", worker.index, attempt + 1, exc.message)
                 if isinstance(exc, ConverterMissing):
@@ -216,7 +248,7 @@ class LocalPool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.converter_queue_seconds
         if not self._started:
-            self.start()
+            raise ConverterUnavailable("PDF 转换服务未启动（ZC_CONVERTER_AUTOSTART 已关闭），请联系管理员")
         async with self._changed:
             while True:
                 if self._idle:
@@ -270,8 +302,10 @@ class LocalPool:
             task.cancel()
         for worker in self.workers:
             await worker.stop()
+            worker.release_dir()
             worker.state = "down"
         self._idle.clear()
+        self._started = False
 
 
 class _Transport(xmlrpc.client.Transport):
@@ -327,23 +361,27 @@ def install(converter: LocalPool | RemoteConverter | None) -> None:
     _converter = converter
 
 
+def _autostart(settings: Settings) -> bool:
+    return settings.converter_autostart if settings.converter_autostart is not None else settings.env != "test"
+
+
 def current() -> LocalPool | RemoteConverter:
-    """The service's converter; made on first use when start-up did not start one (then a local
-    pool starts its workers with the first document)."""
-    global _converter
+    """The service's converter. Outside the service (a command-line export) it is made here, and
+    started unless the settings say not to; a local pool that was not started answers 503."""
     if _converter is None:
-        _converter = make(get_settings())
+        settings = get_settings()
+        install(make(settings))
+        if _autostart(settings):
+            _converter.start()
     return _converter
 
 
 async def start(settings: Settings) -> None:
-    """At service start-up: warm the workers in the background unless the settings say not to
-    (tests start their pool themselves, once per session)."""
-    autostart = settings.converter_autostart if settings.converter_autostart is not None else settings.env != "test"
-    if autostart:
-        converter = make(settings)
-        install(converter)
-        converter.start()
+    """At service start-up: the workers warm up in the background while the service starts serving.
+    In tests they are not started (ZC_ENV=test); the tests that need PDFs start one pool per session."""
+    install(make(settings))
+    if _autostart(settings):
+        _converter.start()
 
 
 async def stop() -> None:

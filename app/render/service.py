@@ -15,13 +15,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from beanie import PydanticObjectId
+
 from app.accounts.models import User
 from app.catalog.models import Batch, DictionaryEntry
 from app.clock import CHINA
 from app.config import get_settings
 from app.dossiers.enums import DossierStatus
 from app.dossiers.models import Dossier, DossierAccess
-from app.errors import AppError, Conflict
+from app.errors import AppError, Conflict, NotFound
 from app.files import service as files_service
 from app.render import contexts, convert, templates, watermark
 from app.render import docx as docx_render
@@ -44,7 +46,7 @@ class Form:
 
 def require_format(fmt: str) -> str:
     if fmt not in MEDIA_TYPES:
-        raise AppError("表格只能下载为 .docx 或 .pdf", field="format", code="format_not_found", status=404)
+        raise NotFound("表格只能下载为 .docx 或 .pdf", field="format", code="format_not_found")
     return fmt
 
 
@@ -72,7 +74,7 @@ async def _photo(source: FormSource) -> bytes | None:
         return None
 
 
-async def lookups(dossiers: list[Dossier], form: str) -> dict:
+async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, Lookups]:
     """Everything the builders need besides the dossier, for all of them at once."""
     settings = get_settings()
     sources = {d.id: FormSource.of(d) for d in dossiers}
@@ -117,6 +119,7 @@ async def _docx(dossier: Dossier, form: str, lookup: Lookups, *, stamped: bool) 
 
 
 async def form_docx(dossier: Dossier, form: str, *, lookup: Lookups | None = None) -> Form:
+    """The form as .docx; a preview carries Word's own watermark shape."""
     require_available(dossier, form)
     lookup = lookup or (await lookups([dossier], form))[dossier.id]
     official = watermark.is_official(dossier.status)
@@ -125,7 +128,8 @@ async def form_docx(dossier: Dossier, form: str, *, lookup: Lookups | None = Non
 
 
 async def form_pdf(dossier: Dossier, form: str, *, lookup: Lookups | None = None) -> Form:
-    """The .docx (without Word's watermark shape) through LibreOffice, then stamped if a preview."""
+    """The form as PDF: the .docx (without Word's watermark shape) through LibreOffice, then stamped
+    with pypdf if it is a preview."""
     require_available(dossier, form)
     lookup = lookup or (await lookups([dossier], form))[dossier.id]
     official = watermark.is_official(dossier.status)

@@ -24,7 +24,7 @@ from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.routing import committees, service as routing
-from app.routing.committees import BatchResult
+from app.routing.service import BatchResult, run_batch
 from app.routing.machine import Action
 from app.routing.models import Certificate, Committee, Counter, to_bson
 
@@ -99,7 +99,7 @@ async def issue(*, actor: User, data: IssueIn) -> BatchResult:
             raise Conflict(f"证书编号{certificate.number}已被占用，请检查评委会的证书编号规则",
                            code="number_taken") from None
 
-    return await committees.run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.certify,
+    return await run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.certify,
                                       label="发证", work=work)
 
 

@@ -11,7 +11,8 @@ from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
 from app.errors import NotFound
 from app.routing import certificates, committees, meetings, publicity, votes
-from app.routing.committees import BatchResult, CommitteeOut
+from app.routing.committees import CommitteeOut
+from app.routing.service import BatchResult
 from app.routing.models import MEETING_STATUS_LABELS, VOTE_LABELS, Committee, Meeting, Vote
 from app.units import service as units_service
 

@@ -4,7 +4,6 @@ workflows share: finding the committee a user runs, and batches with a preview b
 
 import re
 import string
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -14,8 +13,6 @@ from app.accounts.enums import COMMITTEE_ROLES, Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
-from app.dossiers import service as dossiers
-from app.dossiers.models import Dossier
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.routing.models import Committee
 from app.routing.paths import runs_committee
@@ -25,7 +22,6 @@ from app.units.models import Unit
 TIER_LETTERS = {"senior": "G", "intermediate": "Z", "junior": "C"}       # 高 / 中 / 初
 NUMBER_FIELDS = ("year", "seq", "region", "series", "tier", "committee_short", "committee_code")
 MAX_NUMBER_LENGTH = 40
-PREVIEW_ROWS = 50
 _DICTIONARY_OWNED = ("name", "series", "levels", "region_code", "tier")
 
 
@@ -171,29 +167,6 @@ async def experts(actor: User, q: str | None) -> list[dict]:
              "units": [{"id": str(i), "name": units.get(i)} for i in u.unit_ids_for(Role.expert)]} for u in users]
 
 
-class BatchResult(BaseModel):
-    action: str
-    action_label: str
-    confirmed: bool
-    count: int
-    preview: list[dict]
-    done: int = 0
-    failed: list[dict] = Field(default_factory=list)
-
-
-async def run_batch(*, actor: User, ids: list[PydanticObjectId], confirm: bool, action: str, label: str,
-                    work: Callable[[Dossier], Awaitable[Any]]) -> BatchResult:
-    """First what a batch would touch (within the user's scope), then, confirmed, each dossier on its
-    own: one failing does not stop the others, and each says why."""
-    scope = await dossiers.readable_query(actor)
-    query = {"_id": {"$in": ids}} if scope is None else {"$and": [{"_id": {"$in": ids}}, scope]}
-    found = await Dossier.find(query).to_list()
-    result = BatchResult(action=action, action_label=label, confirmed=confirm, count=len(found),
-                         preview=[{"id": str(d.id), "applicant_name": d.applicant_name,
-                                   "unit": d.declaration.employer_unit_name, "title": d.declaration.title,
-                                   "status": d.status} for d in found[:PREVIEW_ROWS]])
-    if not confirm:
-        return result
     result.failed = [{"id": str(i), "message": "申报材料不存在"} for i in set(ids) - {d.id for d in found}]
     for dossier in found:
         try:

@@ -18,7 +18,7 @@ from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.routing import committees, service as routing
-from app.routing.committees import BatchResult
+from app.routing.service import BatchResult, run_batch
 from app.routing.machine import Action
 from app.routing.models import MEETING_STATUS_LABELS, Committee, Meeting, Vote
 from app.routing.paths import runs_committee
@@ -162,7 +162,7 @@ async def schedule(*, actor: User, meeting_id: PydanticObjectId, data: ScheduleI
                 await collection.update_one({"_id": meeting.id}, {"$pull": {"dossier_ids": dossier.id}})
             raise
 
-    return await committees.run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.schedule,
+    return await run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.schedule,
                                       label="安排评审", work=work)
 
 

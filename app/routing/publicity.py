@@ -30,7 +30,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.files import service as files
 from app.routing import committees, service as routing
 from app.routing.calendar import china_today, working_period
-from app.routing.committees import BatchResult
+from app.routing.service import BatchResult, run_batch
 from app.routing.machine import Action
 from app.routing.models import (OPINION_LABELS, REVIEW_LABELS, Committee, Publicity, PublicityOpinion,
                                 PublicityReview, to_bson)
@@ -90,7 +90,7 @@ async def publish(*, actor: User, data: PublishIn) -> BatchResult:
                                     "working_days": days},
                             extra_set={"publicity": to_bson(publicity)})
 
-    return await committees.run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.publish,
+    return await run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.publish,
                                       label="发布结果", work=work)
 
 
@@ -159,7 +159,7 @@ async def batch_no_objection(*, actor: User, data: IdsIn) -> BatchResult:
         _turn(dossier, actor, employer=True)
         await _opinion_write(dossier, _new_opinion(dossier, actor, "no_objection", None))
 
-    return await committees.run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action="no_objection",
+    return await run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action="no_objection",
                                       label="无异议", work=work)
 
 
@@ -203,7 +203,7 @@ def _already(dossier: Dossier, opinion_id: str, unit_id: PydanticObjectId, resul
 
 async def batch_pass(*, actor: User, data: IdsIn) -> BatchResult:
     """批量审核通过 of the opinions an upper unit received."""
-    return await committees.run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action="review_pass",
+    return await run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action="review_pass",
                                       label="审核通过",
                                       work=lambda d: review(actor=actor, dossier=d, data=ReviewIn(result="pass")))
 
@@ -237,7 +237,7 @@ async def submit(*, actor: User, data: SubmitIn) -> BatchResult:
             if not (fresh.publicity and unit.id in fresh.publicity.level_submitted):
                 raise Conflict("公示意见已被他人处理，请刷新后查看", code="conflict")
 
-    return await committees.run_batch(actor=actor, ids=ids, confirm=data.confirm, action="consolidate",
+    return await run_batch(actor=actor, ids=ids, confirm=data.confirm, action="consolidate",
                                       label="汇总提交", work=work)
 
 
@@ -259,7 +259,7 @@ async def close(*, actor: User, dossier: Dossier) -> Dossier:
 
 
 async def batch_close(*, actor: User, data: IdsIn) -> BatchResult:
-    return await committees.run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.close_publicity,
+    return await run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.close_publicity,
                                       label="公示结束", work=lambda d: close(actor=actor, dossier=d))
 
 

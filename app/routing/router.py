@@ -6,10 +6,10 @@ from fastapi import APIRouter, Query, status
 from app.accounts.deps import Client, CurrentUser
 from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
-from app.errors import ValidationFailed
+from app.errors import AppError, ValidationFailed
 from app.routing import machine, paths, queues, service, supervision
 from app.dossiers.schemas import DossierSummary
-from app.routing.schemas import (BatchActionRequest, BatchActionResult, PathOut, QueuePage, TrailItem, trail_items)
+from app.routing.schemas import BatchActionRequest, PathOut, QueuePage, TrailItem, trail_items
 
 router = APIRouter(prefix="/api", tags=["routing"])
 
@@ -26,7 +26,7 @@ async def available(dossier_id: PydanticObjectId, user: CurrentUser, client: Cli
     dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="actions")
     try:
         acting = await service.acting_as(user, dossier)
-    except Exception:
+    except AppError:
         return []
     return [{"action": a, "label": machine.ACTION_LABELS[a],
              "reason_required": machine.decide(dossier.status, a, acting.kind).reason_required}
@@ -50,9 +50,9 @@ async def queue(user: CurrentUser, f: Annotated[queues.QueueFilter, Query()]) ->
     return QueuePage(items=[DossierSummary.build(i) for i in items], total=total, page=f.page, size=f.size)
 
 
-@router.post("/review/batch", response_model=BatchActionResult,
+@router.post("/review/batch", response_model=service.BatchResult,
              summary="批量操作：confirm=false 先预览涉及的申报，confirm=true 执行")
-async def batch(data: BatchActionRequest, user: CurrentUser, client: Client) -> BatchActionResult:
+async def batch(data: BatchActionRequest, user: CurrentUser) -> service.BatchResult:
     if (data.ids is None) == (data.filter is None):
         raise ValidationFailed("请选择申报或给出筛选条件之一", field="ids", code="selection_required")
     ids = data.ids
@@ -61,8 +61,8 @@ async def batch(data: BatchActionRequest, user: CurrentUser, client: Client) -> 
         query = await queues.build_query(user, f)
         ids = [d["_id"] for d in await dossiers.Dossier.get_pymongo_collection().find(query, {"_id": 1})
                .limit(2000).to_list()]
-    return BatchActionResult(**await service.batch(actor=user, action=data.action, ids=ids, confirm=data.confirm,
-                                                   opinion=data.opinion, signer=data.signer, client=client))
+    return await service.batch(actor=user, action=data.action, ids=ids, confirm=data.confirm,
+                               opinion=data.opinion, signer=data.signer)
 
 
 @router.post("/paths", status_code=status.HTTP_201_CREATED, response_model=PathOut, summary="申请上报路径")

@@ -6,7 +6,7 @@ from typing import Any
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 
-from app.dossiers.enums import STATUS_LABELS, DossierStatus
+from app.dossiers.enums import STATUS_LABELS
 from app.routing.machine import ACTION_LABELS, Action
 from app.routing.models import PATH_STATUS_LABELS, Path
 from app.dossiers.schemas import DossierSummary
@@ -26,16 +26,6 @@ class BatchActionRequest(BaseModel):
     confirm: bool = False
     opinion: str | None = Field(default=None, max_length=2000)
     signer: str | None = Field(default=None, max_length=30)
-
-
-class BatchActionResult(BaseModel):
-    action: Action
-    action_label: str
-    confirmed: bool
-    count: int
-    preview: list[dict]            # who would be (or was) concerned: name, unit, title
-    done: int = 0
-    failed: list[dict] = Field(default_factory=list)
 
 
 class TrailItem(BaseModel):

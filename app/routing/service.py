@@ -4,12 +4,13 @@ Every transition is ONE conditional update_one: filtered on the dossier's id, st
 version; it sets the new status and holder, pushes the trail entry and increments the version.
 Zero matches means someone else acted first: 409, and the trail has one entry."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from beanie import PydanticObjectId
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from app.accounts.audit import ClientInfo
 from app.accounts.enums import ROLE_LABELS, Role
@@ -186,32 +187,55 @@ async def act(*, actor: User, dossier_id: PydanticObjectId, request: ActionReque
 PREVIEW_ROWS = 50
 
 
-async def batch(*, actor: User, action: Action, ids: list[PydanticObjectId], confirm: bool, opinion: str | None,
-                signer: str | None, client: ClientInfo) -> dict:
-    """A batch action (e.g. 上报 of every passed dossier): first what it would do, then, confirmed, do it.
-    Each dossier is its own atomic transition; one failing does not stop the others."""
-    if action not in machine.REVIEW_ACTIONS or action == Action.read:
-        raise ValidationFailed("该操作不能批量办理", field="action", code="not_a_batch_action")
+class BatchResult(BaseModel):
+    action: str
+    action_label: str
+    confirmed: bool
+    count: int
+    preview: list[dict]            # who would be (or was) concerned: name, unit, title
+    done: int = 0
+    succeeded: list[str] = Field(default_factory=list)
+    failed: list[dict] = Field(default_factory=list)      # {id, applicant_name, code, message}
+
+
+async def run_batch(*, actor: User, ids: list[PydanticObjectId], confirm: bool, action: str, label: str,
+                    work: Callable[[Dossier], Awaitable[Any]]) -> BatchResult:
+    """First what a batch would touch (within the user's scope), then, confirmed, each dossier on its
+    own atomic write: one failing does not stop the others, and each says why."""
     scope = await dossiers.readable_query(actor)
     query = {"_id": {"$in": ids}} if scope is None else {"$and": [{"_id": {"$in": ids}}, scope]}
     found = await Dossier.find(query).to_list()
-    preview = [{"id": str(d.id), "applicant_name": d.applicant_name, "unit": d.declaration.employer_unit_name,
-                "title": d.declaration.title} for d in found[:PREVIEW_ROWS]]
-    result = {"action": action, "action_label": machine.ACTION_LABELS[action], "confirmed": confirm,
-              "count": len(found), "preview": preview, "done": 0, "failed": []}
+    result = BatchResult(action=action, action_label=label, confirmed=confirm, count=len(found),
+                         preview=[{"id": str(d.id), "applicant_name": d.applicant_name,
+                                   "unit": d.declaration.employer_unit_name, "title": d.declaration.title,
+                                   "status": d.status} for d in found[:PREVIEW_ROWS]])
     if not confirm:
         return result
-    missing = set(ids) - {d.id for d in found}
-    result["failed"] = [{"id": str(i), "message": "申报材料不存在"} for i in missing]
+    result.failed = [{"id": str(i), "code": "dossier_not_found", "message": "申报材料不存在"}
+                     for i in set(ids) - {d.id for d in found}]
     for dossier in found:
         try:
-            acting = await acting_as(actor, dossier)
-            await apply(dossier=dossier, acting=acting, actor=actor, action=action, opinion=opinion, signer=signer)
-            result["done"] += 1
+            await work(dossier)
+            result.done += 1
+            result.succeeded.append(str(dossier.id))
         except AppError as exc:
-            result["failed"].append({"id": str(dossier.id), "applicant_name": dossier.applicant_name,
-                                     "message": exc.message})
+            result.failed.append({"id": str(dossier.id), "applicant_name": dossier.applicant_name,
+                                  "code": exc.code, "message": exc.message})
     return result
+
+
+async def batch(*, actor: User, action: Action, ids: list[PydanticObjectId], confirm: bool, opinion: str | None,
+                signer: str | None) -> BatchResult:
+    """A batch review action (e.g. 上报 of every passed dossier), previewed before it is done."""
+    if action not in machine.REVIEW_ACTIONS or action == Action.read:
+        raise ValidationFailed("该操作不能批量办理", field="action", code="not_a_batch_action")
+
+    async def work(dossier: Dossier) -> None:
+        acting = await acting_as(actor, dossier)
+        await apply(dossier=dossier, acting=acting, actor=actor, action=action, opinion=opinion, signer=signer)
+
+    return await run_batch(actor=actor, ids=ids, confirm=confirm, action=action,
+                           label=machine.ACTION_LABELS[action], work=work)
 
 
 async def flow(*, dossier: Dossier) -> dict:

@@ -26,6 +26,7 @@ from app.dossiers.models import Declaration, Dossier
 from app.errors import NotFound
 from app.web import choices
 from app.web import section_forms as forms
+from app.web.snapshot_view import latest_turn_down
 from app.web.pages import render, signed_in
 
 router = APIRouter(include_in_schema=False)
@@ -264,7 +265,7 @@ async def dossier_page(request: Request, dossier_id: str, auth: OptionalAuth) ->
         declaration_files=dossier.attachments_of("declaration"), commitment_files=dossier.attachments_of("commitment"),
         declaration_rule=attachment_rule_context(batch, "declaration"),
         commitment_rule=attachment_rule_context(batch, "commitment"), size_text=forms.size_text,
-        section_names=set(S.SECTIONS),
+        section_names=set(S.SECTIONS), turned_down=latest_turn_down(dossier),
     )
 
 

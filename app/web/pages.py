@@ -9,33 +9,65 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.accounts.deps import Auth
-from app.accounts.enums import ROLE_LABELS, Role
+from app.accounts.enums import COMMITTEE_ROLES, ROLE_LABELS, Role
 from app.accounts.models import User
-from app.clock import local_text
+from app.clock import CHINA, local_text
+from app.errors import Forbidden
+from app.routing.service import NODE_ROLES
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 PASSWORD_PAGE = "/account/password"
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
+# Who reviews along a path (数据审核, 数据上报, 路径, 公示: the roles the state machine acts for) and who
+# runs a committee's office.
+OFFICE_ROLES = tuple(sorted(COMMITTEE_ROLES))
+
 # (path, label, roles that see it; empty = every signed-in user)
 NAV = (
     ("/", "首页", ()),
     ("/batches", "申报批次", (Role.applicant,)),
     ("/dossiers", "我的申报", (Role.applicant,)),
+    ("/review", "数据审核", NODE_ROLES),
+    ("/report", "数据上报", NODE_ROLES),
+    ("/paths", "路径管理", NODE_ROLES + OFFICE_ROLES),
+    ("/publicity", "公示", NODE_ROLES + OFFICE_ROLES),
+    ("/committee", "资格审查", OFFICE_ROLES),
+    ("/committee/meetings", "评审会", OFFICE_ROLES),
+    ("/committee/results", "评审结果", OFFICE_ROLES),
+    ("/committee/certificates", "证书", OFFICE_ROLES),
+    ("/expert", "评审表决", (Role.expert,)),
     ("/unit", "单位管理", (Role.unit_admin,)),
     ("/review/permissions", "权限申请审核", (Role.hr_handler, Role.sysadmin)),
     ("/admin/units", "单位树", (Role.hr_handler, Role.sysadmin)),
     ("/admin/batches", "批次管理", (Role.sysadmin,)),
     ("/admin/dictionaries", "字典管理", (Role.sysadmin,)),
+    ("/admin/announcements", "公告管理", (Role.sysadmin,)),
+    ("/inbox", "消息", ()),
+    ("/announcements", "公告", ()),
     ("/account", "我的账号", ()),
 )
 
 
 def nav_for(user: User | None) -> list[tuple[str, str]]:
     if user is None:
-        return [("/login", "登录"), ("/register", "个人注册"), ("/register/unit", "单位注册")]
+        return [("/login", "登录"), ("/register", "个人注册"), ("/register/unit", "单位注册"),
+                ("/announcements", "公告"), ("/verify", "证书查验")]
     return [(path, label) for path, label, roles in NAV if not roles or any(user.has_role(r) for r in roles)]
+
+
+def active_nav(current: str, items: list[tuple[str, str]]) -> str | None:
+    """The one nav item to highlight: the longest path the page is at or under (/review/permissions is not
+    数据审核, /committee/meetings/1 is 评审会 and not 资格审查)."""
+    matches = [path for path, _ in items if current == path or (path != "/" and current.startswith(path + "/"))]
+    return max(matches, key=len, default=None)
+
+
+def require_role(user: User, roles: tuple[Role, ...], message: str) -> None:
+    """A page meant for other roles is a 403 page saying whose page it is (the services still decide scope)."""
+    if not any(user.has_role(r) for r in roles) and not user.has_role(Role.sysadmin):
+        raise Forbidden(message, code="wrong_role")
 
 
 def role_text(user: User) -> str:
@@ -43,12 +75,14 @@ def role_text(user: User) -> str:
     return "、".join(labels) or "无角色"
 
 
-templates.env.globals.update(nav_for=nav_for, role_text=role_text, ROLE_LABELS=ROLE_LABELS)
+templates.env.globals.update(nav_for=nav_for, active_nav=active_nav, role_text=role_text, ROLE_LABELS=ROLE_LABELS)
 templates.env.filters["local"] = lambda moment: local_text(moment) if moment else ""
+templates.env.filters["local_date"] = lambda moment: moment.astimezone(CHINA).strftime("%Y-%m-%d") if moment else ""
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("user", getattr(request.state, "user", None))
+    context.setdefault("unread", getattr(request.state, "unread", None))
     return templates.TemplateResponse(request, template, context, status_code=status)
 
 

@@ -1,25 +1,55 @@
 """Public and personal pages: home, login, registration, recovery and the user's own account."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth
-from app.accounts.enums import ID_TYPE_LABELS, Role
+from app.accounts.enums import COMMITTEE_ROLES, ID_TYPE_LABELS, Role
 from app.accounts.schemas import UserOut
+from app.notifications import service as notifications
 from app.units import service as units_service
 from app.units.enums import SELF_REGISTRABLE, UNIT_CATEGORY_LABELS
-from app.web import admin_pages, choices, dossier_pages, unit_pages
-from app.web.pages import render, safe_next, signed_in
+from app.web import (admin_pages, choices, committee_pages, dossier_pages, meeting_pages, notice_pages, path_pages,
+                     publicity_pages, review_pages, track_pages, unit_pages)
+from app.web.pages import NODE_ROLES, render, safe_next, signed_in
 
-router = APIRouter(include_in_schema=False)
+
+async def inbox_badge(request: Request, auth: OptionalAuth) -> None:
+    """The header's 消息 badge: one count of unread messages per page a signed-in user opens."""
+    if auth is not None:
+        request.state.unread = await notifications.unread_count(user=auth.user)
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(inbox_badge)])
 router.include_router(unit_pages.router)
 router.include_router(dossier_pages.router)
 router.include_router(admin_pages.router)
+router.include_router(review_pages.router)
+router.include_router(path_pages.router)
+router.include_router(publicity_pages.router)
+router.include_router(committee_pages.router)
+router.include_router(meeting_pages.router)
+router.include_router(track_pages.router)
+router.include_router(notice_pages.router)
 
-# What each role finds on the home page: (role, path, title, description).
+# What each role finds on the home page: (roles, path, title, description).
+OFFICE = tuple(sorted(COMMITTEE_ROLES))
 TILES = (
     (Role.applicant, "/batches", "申报批次", "查看申报通知，阅读承诺书后填写申报"),
-    (Role.applicant, "/dossiers", "我的申报", "填写申报材料、确认申报、撤回与查看状态"),
+    (Role.applicant, "/dossiers", "我的申报", "填写申报材料、确认申报、撤回，跟踪审核状态"),
+    (NODE_ROLES, "/review", "数据审核", "审核下一级单位或申报人提交的申报材料"),
+    (NODE_ROLES, "/report", "数据上报", "将审核通过的申报按路径上报"),
+    (NODE_ROLES, "/paths", "路径管理", "申请和审核各系列、级别的上报路径"),
+    (NODE_ROLES, "/publicity", "公示", "填写、审核并汇总提交公示意见"),
+    (OFFICE, "/committee", "资格审查", "受理、退回或拒绝上报至评委会的申报"),
+    (OFFICE, "/committee/meetings", "评审会", "邀请专家、安排上会、组织表决与计票"),
+    (OFFICE, "/committee/results", "评审结果", "发布评审结果进入公示"),
+    (OFFICE, "/publicity", "公示", "查看各单位公示意见，期满后结束公示"),
+    (OFFICE, "/committee/certificates", "证书", "为公示结束的申报发证"),
+    (Role.expert, "/expert", "评审表决", "查阅上会申报材料并表决"),
+    (Role.sysadmin, "/admin/announcements", "公告管理", "发布、修改和撤回公告通知与政策规范"),
+    (None, "/inbox", "消息", "审核进度等站内通知"),
+    (None, "/announcements", "公告", "公告通知与政策规范"),
     (Role.sysadmin, "/admin/batches", "批次管理", "新建和修改申报批次、通知与填报规则"),
     (Role.sysadmin, "/admin/dictionaries", "字典管理", "维护字典条目，导出与导入字典"),
     (None, "/account", "我的账号", "查看个人信息，修改联系方式与密码"),
@@ -41,8 +71,9 @@ async def home(request: Request, auth: OptionalAuth) -> Response:
     if isinstance(user, Response):
         return user
     tiles: dict[str, tuple[str, str, str]] = {}
-    for role, path, title, text in TILES:
-        if role is None or user.has_role(role):
+    for roles, path, title, text in TILES:
+        wanted = roles if isinstance(roles, tuple) else (roles,)
+        if roles is None or any(user.has_role(r) for r in wanted):
             tiles.setdefault(path, (path, title, text))
     return render(request, "home.html", tiles=list(tiles.values()))
 

@@ -2,6 +2,7 @@
 office) and helpers to open what the exports return."""
 
 import io
+import shutil
 import zipfile
 from datetime import date
 
@@ -9,7 +10,9 @@ import openpyxl
 import pytest
 from bson import ObjectId
 
+from app.config import get_settings
 from app.dossiers.models import Dossier
+from app.render import convert
 from app.routing.models import Certificate, VoteSummary, to_bson
 from tests.factories import create_person, grant, login
 from tests.routing.conftest import act, world  # noqa: F401  (world is a fixture used by these tests)
@@ -49,6 +52,20 @@ async def finish(world, status: str = "certified") -> None:
     await Dossier.get_pymongo_collection().update_one({"_id": ObjectId(world["dossier_id"])}, {"$set": {
         "status": status, "meeting_id": meeting_id, "votes": to_bson(votes),
         "certificate": to_bson(certificate) if status == "certified" else None}})
+
+
+@pytest.fixture(scope="session")
+async def converter_pool(app):
+    """One warm LibreOffice pool for the tests that want real forms; skipped where LibreOffice is absent."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    pool = convert.LocalPool(get_settings().model_copy(update={"converter_workers": 1}))
+    convert.install(pool)
+    pool.start()
+    assert await pool.wait_ready(180), [w.error for w in pool.workers]
+    yield pool
+    await pool.stop()
+    convert.install(None)
 
 
 @pytest.fixture

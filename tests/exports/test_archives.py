@@ -46,7 +46,7 @@ class TestDossierArchive:
 
     async def test_package_verify_tamper_and_import_round_trip(self, client, world, archivist, tmp_path):
         await finish(world)
-        r = await client.get(f"/api/dossiers/{world['dossier_id']}/archive.zip", headers=archivist)
+        r = await client.get(f"/api/dossiers/{world['dossier_id']}/archive.zip?forms=false", headers=archivist)
         zf = unzip(r)
         names = zf.namelist()
         assert names[0] == "dossier.json" and names[-2:] == ["manifest.json", "manifest.sha256"]
@@ -99,7 +99,7 @@ class TestDossierArchive:
 
 class TestBatchArchive:
     async def test_completed_dossiers_of_a_batch_as_packages(self, client, world, archivist, tmp_path):
-        url = f"/api/archives.zip?batch_id={world['batch'].id}"
+        url = f"/api/archives.zip?batch_id={world['batch'].id}&forms=false"
         r = await client.get(url, headers=archivist)
         assert r.status_code == 404 and r.json()["code"] == "nothing_selected"   # nothing completed yet
         await finish(world, status="not_approved")
@@ -114,7 +114,7 @@ class TestBatchArchive:
     async def test_command_line_export(self, client, world, tmp_path):
         await finish(world)
         out = tmp_path / "out"
-        done = cli("export", "--batch", str(world["batch"].id), "--out", str(out))
+        done = cli("export", "--batch", str(world["batch"].id), "--out", str(out), "--no-forms")
         assert done.returncode == 0, done.stderr
         packages = list(out.glob("*.zip"))
         assert len(packages) == 1 and "已导出 1 个归档包" in done.stdout

@@ -34,7 +34,8 @@ class TestDossierBundle:
         assert (await client.get(f"/api/dossiers/{world['dossier_id']}/bundle.zip")).status_code == 401
 
     async def test_the_employer_downloads_one_folder_with_manifest(self, client, world, tmp_path):
-        r = await client.get(f"/api/dossiers/{world['dossier_id']}/bundle.zip", headers=world["as_employer"])
+        r = await client.get(f"/api/dossiers/{world['dossier_id']}/bundle.zip?forms=false",
+                             headers=world["as_employer"])
         zf = unzip(r)
         folder = folder_of(world)
         assert sorted(zf.namelist()) == sorted([
@@ -47,7 +48,7 @@ class TestDossierBundle:
         manifest = check_manifest(zf)
         assert manifest["format"] == "zhicheng-bundle/1"
         assert manifest["dossiers"][0]["folder"] == folder and "forms_note" in manifest["dossiers"][0]
-        assert manifest["notes"]                        # the forms could not be made here: said so
+        assert "未要求" in manifest["notes"][0]        # no forms, and the manifest says so
         catalogue = zf.read(f"{folder}/材料目录.csv").decode("utf-8-sig")
         assert "学历证书.pdf" in catalogue and "SHA-256" in catalogue
         assert zf.read(f"{folder}/02-学历信息-学历证书.pdf").startswith(b"%PDF-")
@@ -66,6 +67,20 @@ class TestDossierBundle:
         assert r.status_code == 404
 
 
+class TestForms:
+    async def test_the_forms_come_as_stored_pdfs_when_the_converter_runs(self, client, world, converter_pool):
+        r = await client.get(f"/api/dossiers/{world['dossier_id']}/bundle.zip", headers=world["as_employer"])
+        zf = unzip(r)
+        folder = folder_of(world)
+        for name in ("申报表.pdf", "材料目录.pdf"):
+            info = zf.getinfo(f"{folder}/{name}")
+            assert info.compress_type == zipfile.ZIP_STORED and zf.read(info).startswith(b"%PDF-")
+        assert f"{folder}/材料目录.csv" not in zf.namelist()
+        manifest = check_manifest(zf)
+        assert manifest["notes"] == [] and "forms_note" not in manifest["dossiers"][0]
+        assert {f["source"] for f in manifest["files"]} == {"attachment", "form"}
+
+
 class TestSelectionBundle:
     async def test_namesakes_with_the_same_id_tail_get_two_folders(self, client, world):
         namesake = await create_person(name="王小明")
@@ -76,7 +91,7 @@ class TestSelectionBundle:
         assert (await client.post(f"/api/dossiers/{r.json()['id']}/submit", headers=headers)).status_code == 200
         await Dossier.get_pymongo_collection().update_one(      # the rare clash the folder names must survive
             {"_id": ObjectId(r.json()["id"])}, {"$set": {"id_number": world["applicant"].id_number}})
-        r = await client.get(f"/api/bundles.zip?view=pending&batch_id={world['batch'].id}",
+        r = await client.get(f"/api/bundles.zip?view=pending&batch_id={world['batch'].id}&forms=false",
                              headers=world["as_employer"])
         zf = unzip(r)
         folders = sorted({name.split("/")[0] for name in zf.namelist() if "/" in name})

@@ -16,6 +16,11 @@ OPINIONS = {"as_employer": ("经审核，材料真实，同意推荐。", "张�
 
 @pytest.fixture(scope="session")
 async def converter_pool(app):
+    running = convert.current()
+    if isinstance(running, convert.LocalPool) and running.started:   # another package's tests started one
+        yield running
+        return
+    await convert.stop()                      # the unstarted one the app made at start-up
     pool = convert.LocalPool(get_settings().model_copy(update={"converter_workers": 2}))
     convert.install(pool)
     pool.start()

@@ -99,7 +99,9 @@ async def test_a_unit_zips_pdfs(client, world, converter_pool):
 
 async def test_a_missing_libreoffice_gives_a_clear_error(client, world, monkeypatch):
     settings = get_settings().model_copy(update={"converter_soffice": "/nonexistent/soffice"})
-    monkeypatch.setattr(convert, "_converter", convert.LocalPool(settings))
+    missing = convert.LocalPool(settings)
+    monkeypatch.setattr(convert, "_converter", missing)
+    missing.start()                           # as the service does at start-up
     r = await client.get(url(world, "brief", "pdf"), headers=world["as_employer"])
     assert r.status_code == 503
     body = r.json()

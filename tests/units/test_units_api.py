@@ -4,7 +4,7 @@ from app import db
 from app.accounts.models import AuditEvent, User
 from app.units.models import PermissionApplication, Unit
 from app.units.enums import UnitCategory, UnitStatus
-from tests.factories import (PASSWORD, create_hr_bureau, create_person, create_sysadmin, create_unit, login,
+from tests.factories import (create_hr_bureau, create_person, create_sysadmin, create_unit, login,
                              unit_payload)
 
 

@@ -89,3 +89,31 @@ async def chromium_page(base_url: str, failure_shot: str):
         finally:
             await browser.close()
         assert script_errors == []
+
+
+@asynccontextmanager
+async def chromium_people(base_url: str, failure_shot: str):
+    """Like chromium_page, but yields `open_page()`, which opens a page in a fresh browser context: each person
+    of a test gets their own cookies, as two people at two computers would."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        pages: list[Page] = []
+        script_errors: list[str] = []
+
+        async def open_page() -> Page:
+            context = await browser.new_context(base_url=base_url, locale="zh-CN",
+                                                viewport={"width": 1280, "height": 900})
+            page = await context.new_page()
+            page.on("pageerror", lambda error: script_errors.append(str(error)))
+            pages.append(page)
+            return page
+
+        try:
+            yield open_page
+        except Exception:
+            for number, page in enumerate(pages, 1):
+                await shot(page, f"{failure_shot}-{number}")
+            raise
+        finally:
+            await browser.close()
+        assert script_errors == []

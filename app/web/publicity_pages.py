@@ -1,0 +1,75 @@
+"""公示: the units' side (本单位公示意见 for the applicant's unit, 下级单位公示审核 for the units above, then
+汇总提交) and the committee office's view of every opinion with 结束公示 once the period is over.
+
+Rows come from the publicity service with the current user (a unit sees the dossiers whose route includes it,
+an office those of the committees it runs); every step is a call of the /api/publicity endpoints.
+"""
+
+from beanie import PydanticObjectId
+from bson.errors import InvalidId
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.accounts.deps import OptionalAuth
+from app.accounts.models import User
+from app.routing import committees, paths, publicity
+from app.routing.calendar import china_today
+from app.units import service as units_service
+from app.web import choices
+from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role, signed_in
+
+router = APIRouter(include_in_schema=False)
+
+
+def _object_id(value: str | None) -> PydanticObjectId | None:
+    try:
+        return PydanticObjectId(value) if value else None
+    except (InvalidId, TypeError):
+        return None
+
+
+def sort_unit_rows(rows: list[publicity.PublicityRow], unit_name: str) -> dict[str, list]:
+    """The unit's rows by what it has to do: give opinions (the applicant's unit), review opinions from below,
+    or nothing now (waiting for units below, or already submitted upward)."""
+    groups: dict[str, list] = {"opinion": [], "review": [], "other": []}
+    for row in rows:
+        if row.my_turn and row.stage == 0:
+            groups["opinion"].append(row)
+        elif row.my_turn:
+            reviewed = any(r["unit_name"] == unit_name and r["result"] == "pass"
+                           for r in (row.opinion or {}).get("reviews", []))
+            groups["review"].append((row, reviewed))
+        else:
+            groups["other"].append(row)
+    return groups
+
+
+async def committee_rows(user: User) -> list[dict]:
+    """Per committee the user runs: its publicity rows and whether each may be closed now."""
+    today = china_today()
+    found = []
+    for committee in await committees.listing(user):
+        rows = await publicity.listing(actor=user, unit_id=None, committee_code=committee.code)
+        found.append({"committee": committee, "rows": [
+            (row, row.status == "publicity" and row.consolidated and today > row.ends_on) for row in rows]})
+    return found
+
+
+@router.get("/publicity", response_class=HTMLResponse)
+async def publicity_page(request: Request, auth: OptionalAuth, unit_id: str | None = None) -> Response:
+    user = signed_in(request, auth)
+    if isinstance(user, Response):
+        return user
+    require_role(user, NODE_ROLES + OFFICE_ROLES, "公示意见仅供单位经办人和评委会办事机构使用")
+    mine = list(dict.fromkeys(user.unit_ids_for(*paths.UNIT_ACTOR_ROLES)))
+    wanted = _object_id(unit_id)
+    unit = wanted if wanted in mine else (mine[0] if mine else None)
+    names = await units_service.unit_names(mine)
+    groups = None
+    if unit:
+        groups = sort_unit_rows(await publicity.listing(actor=user, unit_id=unit, committee_code=None),
+                                names.get(unit, ""))
+    offices = await committee_rows(user) if any(user.has_role(r) for r in OFFICE_ROLES) else []
+    return render(request, "publicity.html", unit=unit, unit_name=names.get(unit) if unit else None,
+                  my_units=[(str(u), names.get(u, str(u))) for u in mine], groups=groups, offices=offices,
+                  titles=dict(await choices.options("titles")), today=china_today())

@@ -1,0 +1,61 @@
+"""The applicant's 状态跟踪 page (where the dossier is, who did what, why it came back, the certificate) and the
+public certificate verification page that the QR code on a certificate points to.
+
+Tracking reads the applicant's own dossier only (another person's is a 404); verification needs no login and
+answers a wrong code exactly like an unknown number, as the API does.
+"""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.accounts.deps import OptionalAuth
+from app.catalog.models import Batch
+from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
+from app.errors import NotFound
+from app.routing import certificates
+from app.routing import service as routing
+from app.routing.machine import ACTION_LABELS
+from app.routing.models import OPINION_LABELS
+from app.web import snapshot_view as sv
+from app.web.dossier_pages import _own_dossier, status_view
+from app.web.pages import render, signed_in
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/dossiers/{dossier_id}/track", response_class=HTMLResponse)
+async def track_page(request: Request, dossier_id: str, auth: OptionalAuth) -> Response:
+    user = signed_in(request, auth)
+    if isinstance(user, Response):
+        return user
+    dossier = await _own_dossier(user, dossier_id)
+    batch = await Batch.get(dossier.batch_id)
+    turned_down = sv.latest_turn_down(dossier)
+    publicity = dossier.publicity
+    return render(
+        request, "track.html", dossier=dossier, batch=batch, status_info=status_view(dossier),
+        status_label=STATUS_LABELS[dossier.status], trail=sv.trail_rows(dossier.trail),
+        flow=await routing.flow(dossier=dossier) if dossier.status != DossierStatus.draft else None,
+        turned_down=turned_down, turned_down_label=ACTION_LABELS.get(turned_down.action) if turned_down else None,
+        back_with_applicant=dossier.status in EDITABLE, editable=dossier.status in EDITABLE,
+        certificate=dossier.certificate if dossier.status == DossierStatus.certified else None,
+        publicity=publicity, opinion_label=OPINION_LABELS.get(publicity.opinion.opinion)
+        if publicity and publicity.opinion else None, votes=dossier.votes,
+    )
+
+
+@router.get("/verify", response_class=HTMLResponse)
+async def verify_page(request: Request, auth: OptionalAuth, number: str = "", code: str = "") -> HTMLResponse:
+    if auth is not None:
+        request.state.user = auth.user
+    number, code = number.strip()[:60], code.strip()[:20]
+    result, error = None, None
+    if number or code:
+        if not (number and code):
+            error = "请同时填写证书编号和验证码"
+        else:
+            try:
+                result = await certificates.verify(number=number, code=code)
+            except NotFound as exc:
+                error = exc.message
+    return render(request, "verify.html", number=number, code=code, result=result, error=error)
