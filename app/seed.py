@@ -103,6 +103,25 @@ async def _seed_committee_offices(offices: list[dict], units: dict[str, Unit]) -
             {"code": spec["committee"], "office_unit_id": None}, {"$set": {"office_unit_id": units[spec["unit"]].id}})
 
 
+async def _seed_paths(specs: list[dict], units: dict[str, Unit]) -> None:
+    """Active reporting paths, so a demo dossier can go from the employer to the committee."""
+    from app.routing.models import Committee, Path, PathStatus
+
+    for spec in specs:
+        unit = units[spec["unit"]]
+        if await Path.find_one({"unit_id": unit.id, "series": spec["series"], "level": spec["level"],
+                                "status": PathStatus.active}):
+            continue
+        if "committee" in spec:
+            committee = await Committee.find_one(Committee.code == spec["committee"])
+            target = {"target_kind": "committee", "committee_code": committee.code, "target_name": committee.name}
+        else:
+            upper = units[spec["target_unit"]]
+            target = {"target_kind": "unit", "target_unit_id": upper.id, "target_name": upper.name}
+        await Path(unit_id=unit.id, unit_name=unit.name, series=spec["series"], level=spec["level"],
+                   status=PathStatus.active, applied_by=unit.id, decided_at=utcnow(), **target).insert()
+
+
 async def seed() -> None:
     data = demo_data()
     await catalog.load_dictionaries()
@@ -110,6 +129,7 @@ async def seed() -> None:
     units = await _seed_units(data["units"])
     await _seed_persons(data["persons"], units)
     await _seed_committee_offices(data.get("committee_offices", []), units)
+    await _seed_paths(data.get("paths", []), units)
     await _seed_batches(data["batches"])
 
 
