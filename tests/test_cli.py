@@ -35,7 +35,7 @@ def test_seed_on_the_embedded_database_is_idempotent(tmp_path):
         database = MongoClient(server.uri)["zc_cli"]
         assert database.users.count_documents({"login_key": "zhangsan"}) == 1
         assert database.units.count_documents({}) == 6
-        assert database.paths.count_documents({"status": "active"}) == 16      # employer → … → committee
+        assert database.paths.count_documents({"status": "active"}) == 14      # employer → … → committee
         assert database.users.count_documents({"login_key": "root2", "roles.role": "sysadmin"}) == 1
         assert database.dictionaries.count_documents({"dictionary": "regions"}) > 10
         assert database.batches.count_documents({}) == 2

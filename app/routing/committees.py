@@ -13,7 +13,7 @@ from app.accounts.enums import COMMITTEE_ROLES, Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
-from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.routing.models import Committee
 from app.routing.paths import runs_committee
 from app.units.enums import UnitStatus
@@ -165,14 +165,3 @@ async def experts(actor: User, q: str | None) -> list[dict]:
         {"_id": {"$in": [i for u in users for i in u.unit_ids_for(Role.expert)]}}).to_list()}
     return [{"id": str(u.id), "name": u.name,
              "units": [{"id": str(i), "name": units.get(i)} for i in u.unit_ids_for(Role.expert)]} for u in users]
-
-
-    result.failed = [{"id": str(i), "message": "申报材料不存在"} for i in set(ids) - {d.id for d in found}]
-    for dossier in found:
-        try:
-            await work(dossier)
-            result.done += 1
-        except AppError as exc:
-            result.failed.append({"id": str(dossier.id), "applicant_name": dossier.applicant_name,
-                                  "message": exc.message})
-    return result

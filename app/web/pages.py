@@ -13,6 +13,7 @@ from app.accounts.enums import COMMITTEE_ROLES, ROLE_LABELS, Role
 from app.accounts.models import User
 from app.clock import CHINA, local_text
 from app.errors import Forbidden
+from app.render.watermark import is_official
 from app.routing.service import NODE_ROLES
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -44,6 +45,7 @@ NAV = (
     ("/admin/batches", "批次管理", (Role.sysadmin,)),
     ("/admin/dictionaries", "字典管理", (Role.sysadmin,)),
     ("/admin/announcements", "公告管理", (Role.sysadmin,)),
+    ("/archives", "档案导出", (Role.archivist, Role.sysadmin)),
     ("/inbox", "消息", ()),
     ("/announcements", "公告", ()),
     ("/account", "我的账号", ()),
@@ -75,7 +77,28 @@ def role_text(user: User) -> str:
     return "、".join(labels) or "无角色"
 
 
-templates.env.globals.update(nav_for=nav_for, active_nav=active_nav, role_text=role_text, ROLE_LABELS=ROLE_LABELS)
+# The forms every dossier has; 委托函 only for an entrusted review, 证书 once issued (the API says the same, 409).
+BASE_FORMS = (("application", "申报表"), ("brief", "简介表"), ("catalogue", "材料目录"))
+
+
+def dossier_forms(dossier: Any) -> list[tuple[str, str]]:
+    """(form key, label) of the forms that can be produced for this dossier now."""
+    found = list(BASE_FORMS)
+    declaration = getattr(dossier, "declaration", None)
+    if declaration is not None and getattr(declaration, "entrusted_review", False):
+        found.append(("entrustment", "评审委托函"))
+    if str(getattr(dossier, "status", "")) == "certified" and getattr(dossier, "certificate", None) is not None:
+        found.append(("certificate", "证书"))
+    return found
+
+
+def forms_official(dossier: Any) -> bool:
+    """Whether the forms are the official edition (资格审查 passed) or still the 预览版."""
+    return is_official(str(dossier.status))
+
+
+templates.env.globals.update(nav_for=nav_for, active_nav=active_nav, role_text=role_text, ROLE_LABELS=ROLE_LABELS,
+                             dossier_forms=dossier_forms, forms_official=forms_official)
 templates.env.filters["local"] = lambda moment: local_text(moment) if moment else ""
 templates.env.filters["local_date"] = lambda moment: moment.astimezone(CHINA).strftime("%Y-%m-%d") if moment else ""
 

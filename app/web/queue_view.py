@@ -21,6 +21,8 @@ from app.web import choices
 
 FILTER_FIELDS = ("year", "batch_id", "level", "series", "title", "name", "id_number", "employer_unit_id", "unit_id")
 SIZES = (20, 50, 100)
+# The queue filters /api/exports takes (ExportFilter); 姓名 and 证件号码 narrow only the page.
+EXPORT_FIELDS = ("view", "status", "unit_id", "batch_id", "year", "level", "series", "title", "employer_unit_id")
 # Sortable columns: (sort key of the queue service, header)
 SORTABLE = {"name": "姓名", "level": "申报级别", "title": "申报职称", "unit": "工作单位", "submitted_at": "申报时间"}
 
@@ -85,6 +87,12 @@ class Queue:
         """The filter as /api/review/batch takes it (选择全部符合条件的申报)."""
         wanted = self.filter.model_dump(mode="json", include={*FILTER_FIELDS, "view", "status"})
         return {k: v for k, v in wanted.items() if v is not None}
+
+    def export_url(self, table: str) -> str:
+        """/api/exports/{table}.xlsx with this page's filters (view, status and the filter bar), so the
+        table holds what the page lists, across all its pages."""
+        params = {k: v for k, v in self.filter_json().items() if k in EXPORT_FIELDS}
+        return f"/api/exports/{table}.xlsx" + ("?" + urlencode(params) if params else "")
 
     def page_numbers(self) -> list[int | None]:
         """1 … 4 5 [6] 7 8 … 20: None is a gap."""

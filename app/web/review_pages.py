@@ -46,7 +46,6 @@ REPORT_TABS = (
     qv.Tab("reported", "已上报", "reported"),
 )
 NOT_A_NODE = "数据审核与数据上报仅供单位、主管部门和人社部门的经办人使用"
-FORMS = (("application", "申报表"), ("brief", "简介表"), ("catalogue", "材料目录"))
 
 
 def _node_user(request: Request, auth) -> User | Response:
@@ -161,7 +160,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "trail": sv.trail_rows(dossier.trail), "flow": await routing.flow(dossier=dossier),
         "changes": await readable_changes(dossier), "acting": acting, "actions": actions,
         "return_target": target, "return_to_applicant": to_applicant, "today": china_today().isoformat(),
-        "size_text": size_text, "forms": FORMS,
+        "size_text": size_text,
     }
 
 

@@ -2,6 +2,7 @@
 
 import io
 import os
+import random
 import struct
 import zipfile
 import zlib
@@ -42,7 +43,9 @@ def two_colour(size: tuple[int, int] = (400, 300), mode: str = "RGB") -> Image.I
 
 def jpeg(size: tuple[int, int] = (400, 300), *, orientation: int | None = None, gps: bool = False,
          noise: bool = False) -> bytes:
-    im = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)) if noise else two_colour(size)
+    # Seeded noise: the same bytes every run, so a damaged-scan test decodes (or fails) the same way each time.
+    noisy = random.Random(7).randbytes(size[0] * size[1] * 3) if noise else b""
+    im = Image.frombytes("RGB", size, noisy) if noise else two_colour(size)
     exif = Image.Exif()
     if orientation:
         exif[ORIENTATION] = orientation

@@ -349,6 +349,133 @@
     }
   }
 
+  /* ---------- downloads ---------- */
+
+  /* The file name the server gave: filename*=UTF-8''… first (Chinese names), then filename="…". */
+  function dispositionName(header) {
+    if (!header) return null;
+    var star = header.match(/filename\*\s*=\s*UTF-8''([^;]+)/i);
+    if (star) { try { return decodeURIComponent(star[1].trim()); } catch (e) { /* fall through */ } }
+    var plain = header.match(/filename\s*=\s*"?([^";]+)"?/i);
+    return plain ? plain[1] : null;
+  }
+
+  function sizeText(bytes) {
+    if (bytes >= 1048576) return (bytes / 1048576).toFixed(1) + " MB";
+    return Math.max(1, Math.round(bytes / 1024)) + " KB";
+  }
+
+  /* The alert and progress bar beside a download button (in its .download wrapper). */
+  function downloadParts(button) {
+    var host = (button && (button.closest(".download") || button.parentElement)) || document.body;
+    var box = host.querySelector(".download-status");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "download-status";
+      box.innerHTML = "<progress max=\"100\" hidden></progress><span class=\"download-progress\"></span>"
+        + "<div class=\"alert\" role=\"alert\" hidden></div>";
+      host.appendChild(box);
+    }
+    return { bar: box.querySelector("progress"), text: box.querySelector(".download-progress"),
+             alert: box.querySelector(".alert") };
+  }
+
+  /* ZC.download(url, {method, body, filename, button}): fetches the file with the session, shows progress
+   * (a percentage when Content-Length is known, bytes received otherwise), saves it through an <a download>,
+   * and on failure shows the API's own message ({code, message}) beside the button. */
+  async function download(url, options) {
+    options = options || {};
+    var method = (options.method || "GET").toUpperCase();
+    var button = options.button || null;
+    var parts = downloadParts(button);
+    var headers = { Accept: "*/*" };
+    var csrf = cookie("zc_csrf");
+    if (csrf && method !== "GET") headers["X-CSRF-Token"] = csrf;
+    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+    parts.alert.hidden = true;
+    parts.bar.hidden = false;
+    parts.bar.removeAttribute("value");
+    parts.text.textContent = "正在生成…";
+    if (button) button.disabled = true;
+    function failed(message) {
+      parts.bar.hidden = true;
+      parts.text.textContent = "";
+      parts.alert.className = "alert alert-danger";
+      parts.alert.textContent = message;
+      parts.alert.hidden = false;
+      return false;
+    }
+    try {
+      var response;
+      try {
+        response = await fetch(url, { method: method, headers: headers, credentials: "same-origin",
+          body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+      } catch (e) {
+        return failed("网络连接失败，请检查网络后重试");
+      }
+      if (!response.ok) {
+        var data = await response.json().catch(function () { return null; });
+        if (response.status === 401) return failed("登录已过期，请重新登录后再下载");
+        return failed(data && data.message ? data.message : "下载失败（" + response.status + "），请稍后重试");
+      }
+      var total = Number(response.headers.get("Content-Length")) || 0;
+      var chunks = [], received = 0;
+      if (response.body && response.body.getReader) {
+        var reader = response.body.getReader();
+        for (;;) {
+          var step = await reader.read();
+          if (step.done) break;
+          chunks.push(step.value);
+          received += step.value.length;
+          if (total) {
+            parts.bar.value = Math.min(100, Math.round(received * 100 / total));
+            parts.text.textContent = "已下载 " + parts.bar.value + "%";
+          } else parts.text.textContent = "已接收 " + sizeText(received);
+        }
+      } else {
+        chunks.push(await response.arrayBuffer());
+      }
+      var blob = new Blob(chunks, { type: response.headers.get("Content-Type") || "application/octet-stream" });
+      var name = options.filename || dispositionName(response.headers.get("Content-Disposition"))
+        || decodeURIComponent(url.split("?")[0].split("/").pop());
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = name;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
+      parts.bar.hidden = true;
+      parts.text.textContent = "已下载 " + name;
+      return true;
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  /* A [data-download] button: data-method, data-body (JSON) and data-picks (a table whose ticked
+   * input[data-pick] become body.ids) make its request. */
+  function downloadFrom(button) {
+    var method = button.dataset.method || "GET";
+    var body = button.dataset.body ? JSON.parse(button.dataset.body) : undefined;
+    if (button.dataset.picks) {
+      var table = document.querySelector(button.dataset.picks);
+      var ids = table ? Array.prototype.filter.call(table.querySelectorAll("input[data-pick]"), function (box) {
+        return box.checked;
+      }).map(function (box) { return box.value; }) : [];
+      if (!ids.length) {
+        var parts = downloadParts(button);
+        parts.alert.className = "alert alert-warning";
+        parts.alert.textContent = "请先在列表中勾选要下载的申报";
+        parts.alert.hidden = false;
+        return;
+      }
+      body = Object.assign({}, body || {}, { ids: ids });
+    }
+    download(button.dataset.download, { method: method, body: body, button: button,
+                                        filename: button.dataset.filename });
+  }
+
   /* ---------- small interactions ---------- */
 
   function initCascade(box) {
@@ -422,10 +549,14 @@
       var row = target.closest("[data-row]");
       if (row.parentElement.querySelectorAll("[data-row]").length > 1) row.remove();
     } else if (target.matches("[data-captcha] img")) loadCaptcha(target.closest("[data-captcha]"));
+    else if (target.closest("[data-download]")) {
+      event.preventDefault();
+      downloadFrom(target.closest("[data-download]"));
+    }
   });
 
   /* For the page scripts (dossier.js, admin.js): the same calls, serialising and messages. */
-  window.ZC = { api: api, upload: upload, cookie: cookie, serialise: serialise, rowValue: rowValue,
+  window.ZC = { api: api, upload: upload, download: download, cookie: cookie, serialise: serialise, rowValue: rowValue,
                 showErrors: showErrors, clearMessages: clearMessages, say: say, alertBox: alertBox, fail: fail,
                 stale: stale, successHooks: successHooks, failureHooks: failureHooks, initUnitSearch: initUnitSearch };
 
