@@ -203,8 +203,12 @@ async def test_committee_meeting_publicity_and_certificate(app, world):
         await holder_page.goto(f"/dossiers/{certified.id}/track")
         number = await holder_page.locator("[data-certificate-number]").inner_text()
         code = await holder_page.locator("[data-verification-code]").inner_text()
-        await expect(holder_page.get_by_role("link", name="下载证书")).to_have_attribute(
-            "href", f"/api/dossiers/{certified.id}/forms/certificate.pdf")
+        await expect(holder_page.get_by_role("button", name="下载证书")).to_have_attribute(
+            "data-download", f"/api/dossiers/{certified.id}/forms/certificate.pdf")
+        word = holder_page.locator(f'[data-download="/api/dossiers/{certified.id}/forms/application.docx"]')
+        async with holder_page.expect_download() as download_info:      # the download helper saves the file
+            await word.click()
+        assert (await download_info.value).suggested_filename.endswith(".docx")
         await shot(holder_page, "45-track-certified")
 
         anonymous = await open_page()
