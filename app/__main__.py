@@ -1,4 +1,4 @@
-"""Command line: python -m app serve | seed | create-admin | archive export|verify|import."""
+"""Command line: python -m app serve | seed | create-admin | rebuild-rows | archive export|verify|import."""
 
 import argparse
 import asyncio
@@ -54,6 +54,12 @@ def _create_admin(args: argparse.Namespace) -> None:
     print(f"系统管理员 {args.login} 已就绪")
 
 
+def _rebuild_rows(_: argparse.Namespace) -> None:
+    from app.dossiers.rows import reconcile
+
+    print(f"已重算 {asyncio.run(_with_database(reconcile, True))} 条申报列表行")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app", description="职称申报评审服务")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="系统管理员")
     admin.set_defaults(func=_create_admin)
+    commands.add_parser("rebuild-rows", help="按申报材料重算列表与花名册所用的行").set_defaults(func=_rebuild_rows)
     from app.exports.cli import add_commands
 
     add_commands(commands, _with_database)

@@ -20,6 +20,7 @@ def document_models() -> list[type]:
     from app.accounts.models import AuditEvent, Captcha, LoginFailure, RecoveryCode, Session, User
     from app.catalog.models import Batch, DictionaryEntry
     from app.dossiers.models import Dossier, DossierAccess
+    from app.dossiers.rows import DossierRow
     from app.exports.models import ExportEvent
     from app.messaging.models import OutboxMessage
     from app.notifications.models import Announcement, InboxMessage
@@ -27,7 +28,7 @@ def document_models() -> list[type]:
     from app.units.models import PermissionApplication, Unit
 
     return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
-            DictionaryEntry, Batch, Dossier, DossierAccess, OutboxMessage, Path, Committee,
+            DictionaryEntry, Batch, Dossier, DossierRow, DossierAccess, OutboxMessage, Path, Committee,
             InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent]
 
 

@@ -29,6 +29,23 @@ def _executable() -> str:
     return found
 
 
+# SecantusDB decodes every document it scans into Python objects; with the default thresholds the
+# cyclic garbage collector then walks the server's whole heap again and again, and a 10,000-dossier
+# scan spends half its time there (docs/BENCHMARKS.md, Rosters). Its objects are acyclic short-lived
+# dicts, so collecting far less often costs little memory.
+_LAUNCH = ("import gc, runpy, sys; gc.set_threshold(100_000, 50, 1_000); sys.argv = sys.argv[1:]; "
+           "runpy.run_path(sys.argv[0], run_name='__main__')")
+
+
+def _command(*args: str) -> list[str]:
+    """`secantusd-py ARGS`, run by its own interpreter with the collector tuned as above."""
+    script = _executable()
+    with open(script, "rb") as head:
+        first = head.readline().decode(errors="replace").strip()
+    interpreter = first[2:].strip() if first.startswith("#!") and "python" in first else None
+    return [interpreter, "-c", _LAUNCH, script, *args] if interpreter and " " not in interpreter else [script, *args]
+
+
 def answers(uri: str, timeout_ms: int = 500) -> bool:
     client = MongoClient(uri, serverSelectionTimeoutMS=timeout_ms)
     try:
@@ -62,8 +79,8 @@ class EmbeddedServer:
         self.storage_path.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self._process = subprocess.Popen(
-            [_executable(), "--host", "127.0.0.1", "--port", str(self.port),
-             "--storage-path", str(self.storage_path), "--log-level", "WARNING"],
+            _command("--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(self.storage_path),
+                     "--log-level", "WARNING"),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env={**os.environ},
         )

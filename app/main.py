@@ -20,14 +20,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         from app.catalog import service as catalog
         from app.catalog.models import DictionaryEntry
+        from app.dossiers import rows
         from app.render import convert
-
         from app.routing.committees import sync_committees
 
         await db.open_database(settings)
         if await DictionaryEntry.find_one({}) is None:
             await catalog.load_dictionaries()
         await sync_committees()
+        await rows.reconcile()
         await convert.start(settings)
         try:
             yield

@@ -23,6 +23,7 @@ from app.catalog import service as catalog
 from app.catalog.models import Batch
 from app.clock import utcnow
 from app.dossiers.models import Dossier
+from app.dossiers.rows import DossierRow, row_of
 from app.exports import tables
 from app.exports.selection import ExportFilter, selection_query
 
@@ -80,9 +81,14 @@ async def populate(rows: int) -> tuple[ObjectId, ObjectId]:
                   opens_at=utcnow(), closes_at=utcnow(), commitment_text="x")
     await small.insert()
     units = [(ObjectId(), f"济南市第{i:02d}文化馆") for i in range(UNITS)]
-    collection = Dossier.get_pymongo_collection()
+    collection, row_collection = Dossier.get_pymongo_collection(), DossierRow.get_pymongo_collection()
     base = template(big.id)
     docs = []
+
+    async def insert(docs: list[dict]) -> None:   # with their rows, as the services' refresh would write them
+        await collection.insert_many(docs)
+        await row_collection.insert_many([{"_id": d["_id"], **row_of(d)} for d in docs])
+
     for n in range(rows):
         doc = copy.deepcopy(base)
         unit_id, unit_name = units[n % UNITS]
@@ -91,10 +97,10 @@ async def populate(rows: int) -> tuple[ObjectId, ObjectId]:
         doc["declaration"].update(employer_unit_id=unit_id, employer_unit_name=unit_name)
         docs.append(doc)
         if len(docs) == 1000:
-            await collection.insert_many(docs)
+            await insert(docs)
             docs = []
     if docs:
-        await collection.insert_many(docs)
+        await insert(docs)
     return big.id, small.id
 
 
@@ -110,24 +116,22 @@ async def scan_only(user: User, table: str, f: ExportFilter) -> tuple[float, lis
     """The database's share: the export's query, projection and order, read and nothing else."""
     spec, cols = tables.resolve(table, None)
     query = await selection_query(user, f)
-    projection = {field: 1 for col in cols for field in col.fields}
+    projection = {"_id": 0, **{f"facts.{c.source}": 1 for c in cols}}
     with timed() as clock:
-        docs = await Dossier.get_pymongo_collection().find(query, projection, sort=tables.SORT).to_list()
-    return clock["seconds"], docs
+        docs = await DossierRow.get_pymongo_collection().find(query, projection, sort=tables.SORT).to_list()
+    return clock["seconds"], [d.get("facts") or {} for d in docs]
 
 
 async def write_only(table: str, docs: list[dict]) -> float:
     """Our share: the same rows from memory into the workbook, as MongoDB-speed reads would leave it."""
     spec, cols = tables.resolve(table, None)
     ctx = await tables._context(True)
+    sources = {c.source for c in cols}
     with tempfile.TemporaryDirectory() as folder, timed() as clock:
         sheet = await to_thread.run_sync(tables._Sheet, f"{folder}/t.xlsx", spec.title, cols)
         for start in range(0, len(docs), tables.BLOCK_ROWS):
             block = docs[start:start + tables.BLOCK_ROWS]
-            await tables._resolve(ctx, block, {c.key for c in cols})
-            for n, doc in enumerate(block, start + 1):
-                doc["_seq"] = n
-            await to_thread.run_sync(sheet.write, [[col.value(doc, ctx) for col in cols] for doc in block])
+            await to_thread.run_sync(sheet.write, await tables._cells(ctx, block, cols, sources, start))
         await to_thread.run_sync(sheet.close)
     return clock["seconds"]
 

@@ -59,7 +59,8 @@ KEEP = {"dictionaries"}
 
 @pytest.fixture(autouse=True)
 async def clean_database(app):
-    """Every test starts from the dictionaries alone, on the real clock."""
+    """Every test starts from the dictionaries alone, on the real clock, and ends with every dossier's
+    row in step with it (a write that forgot `rows.refresh` fails the test that made it)."""
     database = db.current().db
     for name in await database.list_collection_names():
         if name not in KEEP and not name.startswith("system."):
@@ -67,6 +68,17 @@ async def clean_database(app):
     clock.reset()
     yield
     clock.reset()
+    await _assert_rows_in_step()
+
+
+async def _assert_rows_in_step():
+    from app.dossiers.models import Dossier
+    from app.dossiers.rows import DossierRow, row_of
+
+    held = {r.pop("_id"): r async for r in DossierRow.get_pymongo_collection().find({})}
+    async for dossier in Dossier.get_pymongo_collection().find({}):
+        assert held.pop(dossier["_id"], None) == row_of(dossier), f"dossier {dossier['_id']}: its row is stale"
+    assert not held, f"rows without a dossier: {list(held)}"
 
 
 @pytest.fixture

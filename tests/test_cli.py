@@ -1,4 +1,4 @@
-"""The command line on the embedded default: seed twice (idempotent), create an administrator."""
+"""The command line on the embedded default: seed twice (idempotent), create an administrator, rebuild rows."""
 
 import os
 import subprocess
@@ -28,6 +28,8 @@ def test_seed_on_the_embedded_database_is_idempotent(tmp_path):
     assert weak.returncode == 2 and "密码" in weak.stderr
     made = run_cli("create-admin", "--login", "root2", "--password", "Strong#2026", env=env)
     assert made.returncode == 0, made.stderr
+    rebuilt = run_cli("rebuild-rows", env=env)
+    assert rebuilt.returncode == 0 and "已重算 0 条申报列表行" in rebuilt.stdout, rebuilt.stderr
 
     server = EmbeddedServer(tmp_path / "secantus", port)
     server.start()

@@ -14,7 +14,7 @@ from app.catalog import batches
 from app.catalog import service as catalog
 from app.catalog.models import Batch
 from app.clock import local_text, utcnow
-from app.dossiers import rules
+from app.dossiers import rows, rules
 from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE, DossierStatus
 from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess, RouteNode, Snapshot, TrailEntry
@@ -128,11 +128,11 @@ async def _carried_education(applicant_id: PydanticObjectId) -> tuple[list[dict]
                                   ).sort("-created_at").first_or_none()
     if previous is None:
         return [], []
-    rows = [dict(row, carried=True) for row in previous.sections.get("education", {}).get("rows", [])]
-    ids = {row["id"] for row in rows}
+    carried = [dict(row, carried=True) for row in previous.sections.get("education", {}).get("rows", [])]
+    ids = {row["id"] for row in carried}
     refs = [ref.model_copy(update={"carried": True}) for ref in previous.attachments
             if ref.section == "education" and ref.row_id in ids]
-    return rows, refs
+    return carried, refs
 
 
 def _prefilled_basic(applicant: User) -> dict[str, Any]:
@@ -153,18 +153,19 @@ async def create(*, actor: User, data: DossierCreate) -> Dossier:
     if existing:
         raise _existing_error(existing)
     unit, _ = await _check_declaration(data, batch)
-    rows, carried_refs = await _carried_education(actor.id)
+    education, carried_refs = await _carried_education(actor.id)
     dossier = Dossier(applicant_id=actor.id, applicant_name=actor.name, id_number=actor.id_number or "",
                       batch_id=batch.id, year=batch.year, declaration=_declaration(data, unit),
                       commitment=Commitment(agreed_at=utcnow(),
                                             text_sha256=batches.commitment_digest(batch.commitment_text)),
                       attachments=carried_refs)
-    if rows:
-        dossier.sections["education"] = {"rows": rows}
+    if education:
+        dossier.sections["education"] = {"rows": education}
     try:
         await dossier.insert()
     except DuplicateKeyError:
         raise _existing_error(await Dossier.find_one({"applicant_id": actor.id, "batch_id": batch.id})) from None
+    await rows.refresh(dossier.id)
     return dossier
 
 
@@ -187,6 +188,7 @@ async def _conditional_update(dossier: Dossier, expected_version: int, update: d
         {"_id": dossier.id, "applicant_id": dossier.applicant_id, "version": expected_version,
          "status": {"$in": list(EDITABLE)}}, update)
     if result.matched_count == 1:
+        await rows.refresh(dossier.id)
         return
     current = await collection.find_one({"_id": dossier.id}, {"status": 1, "version": 1})
     if current is None:
@@ -306,6 +308,7 @@ async def withdraw(*, actor: User, dossier_id: PydanticObjectId) -> Dossier:
          "$push": {"trail": entry.model_dump()}, "$inc": {"version": 1}})
     if result.matched_count != 1:
         raise Conflict("单位已开始审核，不能撤回", code="not_withdrawable")
+    await rows.refresh(dossier.id)
     return await Dossier.get(dossier.id)
 
 

@@ -18,6 +18,7 @@ from bson import ObjectId
 
 from app import db
 from app.clock import utcnow
+from app.dossiers import rows
 from app.dossiers import sections as S
 from app.dossiers.models import Dossier
 from app.errors import Conflict, ValidationFailed
@@ -205,4 +206,5 @@ async def import_package(path: Path) -> dict:
                 for file_id in restored:
                     await files.delete_file(file_id)
             raise
+    await rows.refresh(raw["_id"])
     return {"dossier_id": str(raw["_id"]), "files": len(restored)}

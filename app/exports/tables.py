@@ -1,8 +1,8 @@
 """Excel tables (一览表, 花名册, 评审结果花名册) streamed from a MongoDB cursor into XlsxWriter.
 
-XlsxWriter runs in constant-memory mode (each row goes to disk as soon as the next one starts) in worker
-threads, fed blocks of rows from a projected cursor: a 10,000-row roster never has its dossiers, or its
-rows, in memory at once. The finished file is unlinked as soon as it is opened, so nothing is left
+The cursor reads the dossiers' small rows (app.dossiers.rows), not the dossiers. XlsxWriter runs in
+constant-memory mode (each row goes to disk as soon as the next one starts) in worker threads, fed
+blocks of rows from a projected cursor: a 10,000-row roster never has its rows in memory at once. The finished file is unlinked as soon as it is opened, so nothing is left
 behind when the download ends or breaks."""
 
 import asyncio
@@ -19,7 +19,7 @@ from app.accounts.audit import ClientInfo
 from app.accounts.models import User
 from app.catalog.models import Batch, DictionaryEntry
 from app.clock import CHINA, utcnow
-from app.dossiers.models import Dossier
+from app.dossiers.rows import DossierRow
 from app.errors import NotFound, ValidationFailed
 from app.exports import columns as C
 from app.exports.selection import ExportFilter, may_see_id_numbers, record, selection_query
@@ -56,21 +56,29 @@ async def _context(reveal: bool) -> C.Context:
     return C.Context(names=names, reveal=reveal)
 
 
-async def _resolve(ctx: C.Context, docs: list[dict], keys: set[str]) -> None:
-    """Batch and meeting names of a block of rows, fetched once per name. (Not `distinct` over the
-    selection up front: on SecantusDB that is one more full scan of the dossiers.)"""
-    if "batch" in keys:
-        missing = list({d.get("batch_id") for d in docs} - ctx.batches.keys() - {None})
+async def _resolve(ctx: C.Context, block: list[dict], sources: set[str]) -> None:
+    """Batch and meeting names of a block of rows' facts, fetched once per name. (Not `distinct` over
+    the selection up front: on SecantusDB that is one more full scan.)"""
+    if "batch_id" in sources:
+        missing = list({f.get("batch_id") for f in block} - ctx.batches.keys() - {None})
         if missing:
             found = await Batch.get_pymongo_collection().find({"_id": {"$in": missing}}, {"name": 1}).to_list()
             ctx.batches.update({i: None for i in missing} | {b["_id"]: b["name"] for b in found})
-    if keys & {"meeting", "held_on"}:
-        ids = {d.get("meeting_id") or (d.get("votes") or {}).get("meeting_id") for d in docs}
-        missing = list(ids - ctx.meetings.keys() - {None})
+    if "meeting_id" in sources:
+        missing = list({f.get("meeting_id") for f in block} - ctx.meetings.keys() - {None})
         if missing:
             found = await Meeting.get_pymongo_collection().find({"_id": {"$in": missing}},
                                                                 {"name": 1, "held_on": 1}).to_list()
             ctx.meetings.update({i: {} for i in missing} | {m["_id"]: m for m in found})
+
+
+async def _cells(ctx: C.Context, block: list[dict], cols: list[C.Column], sources: set[str],
+                 before: int) -> list[list]:
+    """A block of rows' facts as cell values, numbered on from `before`."""
+    await _resolve(ctx, block, sources)
+    for n, facts in enumerate(block, before + 1):
+        facts["seq"] = n
+    return [[col.value(facts, ctx) for col in cols] for facts in block]
 
 
 class _Sheet:
@@ -132,22 +140,19 @@ async def export(*, user: User, table: str, f: ExportFilter, keys: list[str] | N
     query = await selection_query(user, f)
     reveal = may_see_id_numbers(user)
     ctx = await _context(reveal)
-    keys = {c.key for c in cols}
-    projection = {field: 1 for col in cols for field in col.fields}
+    sources = {c.source for c in cols}
     workdir = tempfile.mkdtemp(prefix="zc-xlsx-")
     path = os.path.join(workdir, "table.xlsx")
-    cursor = Dossier.get_pymongo_collection().find(query, projection or {"_id": 1}, sort=SORT,
-                                                   batch_size=BLOCK_ROWS, limit=MAX_ROWS)
+    cursor = DossierRow.get_pymongo_collection().find(query, {"_id": 0, **{f"facts.{s}": 1 for s in sources}},
+                                                      sort=SORT, batch_size=BLOCK_ROWS, limit=MAX_ROWS)
     fetch = asyncio.ensure_future(cursor.to_list(BLOCK_ROWS))
     try:
         sheet = await to_thread.run_sync(_Sheet, path, spec.title, cols)
         while docs := await fetch:
             # The next block is fetched while this one is written: the database and the writer overlap.
             fetch = asyncio.ensure_future(cursor.to_list(BLOCK_ROWS))
-            await _resolve(ctx, docs, keys)
-            for n, doc in enumerate(docs, sheet.rows + 1):
-                doc["_seq"] = n
-            await to_thread.run_sync(sheet.write, [[col.value(doc, ctx) for col in cols] for doc in docs])
+            await to_thread.run_sync(sheet.write, await _cells(ctx, [d.get("facts") or {} for d in docs], cols,
+                                                               sources, sheet.rows))
         await to_thread.run_sync(sheet.close)
         handle = open(path, "rb")
     finally:

@@ -22,19 +22,21 @@ from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog.models import MB
 from app.clock import utcnow
+from app.dossiers import rows
 from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.files import service as files
-from app.routing import committees, service as routing
+from app.routing import committees
+from app.routing import service as routing
 from app.routing.calendar import china_today, working_period
-from app.routing.service import BatchResult, run_batch
 from app.routing.machine import Action
-from app.routing.models import (OPINION_LABELS, REVIEW_LABELS, Committee, Publicity, PublicityOpinion,
-                                PublicityReview, to_bson)
+from app.routing.models import (OPINION_LABELS, REVIEW_LABELS, Committee, Publicity, PublicityOpinion, PublicityReview,
+                                to_bson)
 from app.routing.paths import acts_for_unit
+from app.routing.service import BatchResult, run_batch
 from app.units import service as units_service
 
 PROOF_KINDS = ("pdf", "jpeg", "png")
@@ -123,6 +125,7 @@ async def _opinion_write(dossier: Dossier, opinion: PublicityOpinion) -> None:
         if opinion.proof:
             await files.delete_file(opinion.proof.file_id)
         raise Conflict("本单位已汇总提交或公示已结束，意见未保存", code="already_submitted")
+    await rows.refresh(dossier.id)
     old = ((before.get("publicity") or {}).get("opinion") or {}).get("proof")
     if old and old["file_id"] != (opinion.proof.file_id if opinion.proof else None):
         await files.delete_file(old["file_id"])
@@ -184,6 +187,7 @@ async def review(*, actor: User, dossier: Dossier, data: ReviewIn) -> Dossier:
                   "$push": {"publicity.rejected": to_bson(turned_down)}}
     update.setdefault("$set", {})["updated_at"] = utcnow()
     result = await Dossier.get_pymongo_collection().update_one(match, {**update, "$inc": {"version": 1}})
+    await rows.refresh(dossier.id)
     fresh = await Dossier.get(dossier.id)
     if result.matched_count != 1 and not _already(fresh, opinion.id, node.unit_id, data.result):
         raise Conflict("公示意见已被他人处理，请刷新后查看", code="conflict")
@@ -232,6 +236,7 @@ async def submit(*, actor: User, data: SubmitIn) -> BatchResult:
             {"_id": dossier.id, "status": S.publicity, "publicity.stage": stage, "publicity.opinion.id": opinion.id},
             {"$set": {"publicity.stage": stage + 1, "updated_at": utcnow()},
              "$push": {"publicity.level_submitted": unit.id}, "$inc": {"version": 1}})
+        await rows.refresh(dossier.id)
         if result.matched_count != 1:
             fresh = await Dossier.get(dossier.id)
             if not (fresh.publicity and unit.id in fresh.publicity.level_submitted):

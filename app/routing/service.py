@@ -18,6 +18,7 @@ from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
 from app.clock import utcnow
+from app.dossiers import rows
 from app.dossiers import service as dossiers
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier, RouteNode, TrailEntry
@@ -150,6 +151,7 @@ async def apply(*, dossier: Dossier, acting: Acting, actor: User, action: Action
          "current_unit_id": dossier.current_unit_id}, update)
     if result.matched_count != 1:
         raise Conflict("该申报已被他人处理，请刷新后查看", code="conflict")
+    await rows.refresh(dossier.id)
     updated = await Dossier.get(dossier.id)
     await _notify(updated, entry)
     return updated

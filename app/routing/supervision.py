@@ -7,11 +7,12 @@ with comes back to it as passed, not reported — each recorded in the dossier's
 from beanie import PydanticObjectId
 from pydantic import BaseModel
 
-from app.accounts.audit import ClientInfo
 from app.accounts import audit
+from app.accounts.audit import ClientInfo
 from app.accounts.enums import AuditKind, Role
 from app.accounts.models import User
 from app.clock import utcnow
+from app.dossiers import rows
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier, TrailEntry
 from app.errors import Conflict, Forbidden, ValidationFailed
@@ -84,5 +85,7 @@ async def recall_reported(*, actor: User, unit: Unit) -> int:
             {"$set": {"status": rule.to, "current_unit_id": unit.id, "committee_code": None,
                       "route": [n.model_dump() for n in dossier.route[:position + 1]], "updated_at": utcnow()},
              "$pull": {"reported_by": unit.id}, "$push": {"trail": entry.model_dump()}, "$inc": {"version": 1}})
-        count += result.modified_count
+        if result.modified_count:
+            await rows.refresh(dossier.id)
+            count += 1
     return count

@@ -4,14 +4,14 @@ import io
 from datetime import timedelta
 
 import pytest
-from bson import ObjectId
 from PIL import Image
 
 from app import clock, db
 from app.catalog.models import AttachmentRule, Batch
 from app.dossiers.attachments import sweep_orphans
 from app.dossiers.models import Dossier
-from tests.factories import complete_sections, create_person, declaration_payload, jpeg_bytes, login, pdf_bytes
+from tests.factories import (complete_sections, create_person, declaration_payload, force_dossier, jpeg_bytes, login,
+                             pdf_bytes)
 
 
 @pytest.fixture
@@ -127,8 +127,7 @@ class TestChange:
 
     async def test_read_only_after_submission(self, client, dossier):
         ref = (await upload(client, dossier)).json()
-        await Dossier.get_pymongo_collection().update_one({"_id": ObjectId(dossier["id"])},
-                                                          {"$set": {"status": "submitted"}})
+        await force_dossier(dossier["id"], status="submitted")
         assert (await upload(client, dossier)).json()["code"] == "not_editable"
         r = await client.delete(f"{dossier['url']}/attachments/{ref['id']}", headers=dossier["headers"])
         assert r.status_code == 409

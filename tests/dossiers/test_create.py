@@ -1,11 +1,10 @@
 """Opening a dossier: the commitment, the declaration form within the batch, one per person per batch."""
 
 import pytest
-from bson import ObjectId
 
 from app.dossiers.models import Dossier
 from app.units.enums import UnitStatus
-from tests.factories import create_batch, create_unit, declaration_payload
+from tests.factories import create_batch, create_unit, declaration_payload, force_dossier
 
 
 async def dossier_count() -> int:
@@ -98,8 +97,7 @@ class TestCreateDossier:
     async def test_a_voided_dossier_blocks_the_batch(self, client, applicant):
         payload = declaration_payload(applicant["batch"], applicant["unit"])
         created = (await client.post("/api/dossiers", json=payload, headers=applicant["headers"])).json()
-        await Dossier.get_pymongo_collection().update_one({"_id": ObjectId(created["id"])},
-                                                          {"$set": {"status": "voided"}})
+        await force_dossier(created["id"], status="voided")
         r = await client.post("/api/dossiers", json=payload, headers=applicant["headers"])
         assert r.status_code == 409 and r.json()["code"] == "dossier_voided"
 

@@ -1,10 +1,9 @@
 """Sections: ETag and If-Match, field-level rules on save, scope."""
 
 import pytest
-from bson import ObjectId
 
 from app.dossiers.models import Dossier
-from tests.factories import complete_sections, create_person, declaration_payload, login
+from tests.factories import complete_sections, create_person, declaration_payload, force_dossier, login
 
 
 @pytest.fixture
@@ -59,8 +58,7 @@ class TestPreconditions:
         assert r.status_code == 404
 
     async def test_submitted_dossier_is_read_only(self, client, dossier):
-        await Dossier.get_pymongo_collection().update_one({"_id": ObjectId(dossier["id"])},
-                                                          {"$set": {"status": "submitted"}})
+        await force_dossier(dossier["id"], status="submitted")
         r = await put(client, dossier, "summary", {"text": "提交后修改"})
         assert r.status_code == 409 and r.json()["code"] == "not_editable"
 

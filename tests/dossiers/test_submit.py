@@ -6,8 +6,9 @@ import pytest
 from bson import ObjectId
 
 from app import db
+from app.dossiers import rows
 from app.dossiers.models import Dossier, DossierAccess
-from tests.factories import create_batch, create_person, declaration_payload, fill_complete, login
+from tests.factories import create_batch, create_person, declaration_payload, fill_complete, force_dossier, login
 
 
 @pytest.fixture
@@ -65,6 +66,7 @@ class TestSubmit:
                                 declaration={**declaration_payload(closed, applicant["unit"]),
                                              "employer_unit_name": "x"},
                                 commitment={"agreed_at": closed.opens_at, "text_sha256": "0" * 64}).insert()
+        await rows.refresh(created.id)
         await fill_complete(client, applicant["headers"], str(created.id), applicant["person"].id_number)
         r = await client.post(f"/api/dossiers/{created.id}/submit", headers=applicant["headers"])
         assert r.status_code == 409 and r.json()["code"] == "batch_closed"
@@ -100,8 +102,7 @@ class TestWithdrawAndResubmit:
     async def test_no_withdrawal_once_a_reviewer_acted(self, client, dossier):
         await fill_complete(client, dossier["headers"], dossier["id"], dossier["person"].id_number)
         await submit(client, dossier)
-        await Dossier.get_pymongo_collection().update_one({"_id": ObjectId(dossier["id"])},
-                                                          {"$set": {"reviewer_acted": True}})
+        await force_dossier(dossier["id"], reviewer_acted=True)
         r = await client.post(f"{dossier['url']}/withdraw", headers=dossier["headers"])
         assert r.status_code == 409 and r.json()["code"] == "not_withdrawable"
 

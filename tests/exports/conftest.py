@@ -11,10 +11,9 @@ import pytest
 from bson import ObjectId
 
 from app.config import get_settings
-from app.dossiers.models import Dossier
 from app.render import convert
 from app.routing.models import Certificate, VoteSummary, to_bson
-from tests.factories import create_person, grant, login
+from tests.factories import create_person, force_dossier, grant, login
 from tests.routing.conftest import act, world  # noqa: F401  (world is a fixture used by these tests)
 
 
@@ -49,9 +48,8 @@ async def finish(world, status: str = "certified") -> None:
                               issued_on=date(2026, 11, 20), issuing_body="济南市人力资源和社会保障局",
                               committee_code=world["committee"].code, committee_name=world["committee"].name,
                               holder_name="王小明", title_name="馆员", specialty_name="舞蹈", issued_by=ObjectId())
-    await Dossier.get_pymongo_collection().update_one({"_id": ObjectId(world["dossier_id"])}, {"$set": {
-        "status": status, "meeting_id": meeting_id, "votes": to_bson(votes),
-        "certificate": to_bson(certificate) if status == "certified" else None}})
+    await force_dossier(world["dossier_id"], status=status, meeting_id=meeting_id, votes=to_bson(votes),
+                        certificate=to_bson(certificate) if status == "certified" else None)
 
 
 @pytest.fixture(scope="session")

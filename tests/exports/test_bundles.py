@@ -7,11 +7,11 @@ import zipfile
 
 from bson import ObjectId
 
-from app.dossiers.models import Dossier, DossierAccess
+from app.dossiers.models import DossierAccess
 from app.exports import archives
 from app.exports.models import ExportEvent
 from tests.exports.conftest import unzip
-from tests.factories import (create_person, create_unit, declaration_payload, fill_complete, login)
+from tests.factories import create_person, create_unit, declaration_payload, fill_complete, force_dossier, login
 
 
 def folder_of(world) -> str:
@@ -89,8 +89,8 @@ class TestSelectionBundle:
                               headers=headers)
         await fill_complete(client, headers, r.json()["id"], namesake.id_number)
         assert (await client.post(f"/api/dossiers/{r.json()['id']}/submit", headers=headers)).status_code == 200
-        await Dossier.get_pymongo_collection().update_one(      # the rare clash the folder names must survive
-            {"_id": ObjectId(r.json()["id"])}, {"$set": {"id_number": world["applicant"].id_number}})
+        # the rare clash the folder names must survive
+        await force_dossier(r.json()["id"], id_number=world["applicant"].id_number)
         r = await client.get(f"/api/bundles.zip?view=pending&batch_id={world['batch'].id}&forms=false",
                              headers=world["as_employer"])
         zf = unzip(r)

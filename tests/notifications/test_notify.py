@@ -7,6 +7,7 @@ import pytest
 from beanie import PydanticObjectId
 
 from app.clock import local_text, utcnow
+from app.dossiers import rows
 from app.dossiers.models import Dossier, RouteNode, TrailEntry
 from app.messaging import service as messaging
 from app.messaging.models import OutboxMessage
@@ -21,10 +22,12 @@ async def dossier():
     person = await create_person(name="李文华")
     unit, _ = await create_unit(name="济南市群众艺术馆")
     batch = await create_batch()
-    return await Dossier(applicant_id=person.id, applicant_name=person.name, id_number=person.id_number,
+    dossier = await Dossier(applicant_id=person.id, applicant_name=person.name, id_number=person.id_number,
                          batch_id=batch.id, year=batch.year, status="returned",
                          declaration={**declaration_payload(batch, unit), "employer_unit_name": unit.name},
                          commitment={"agreed_at": utcnow(), "text_sha256": "0" * 64}).insert()
+    await rows.refresh(dossier.id)
+    return dossier
 
 
 def trail_entry(action: str, from_status: str, to_status: str, **fields) -> TrailEntry:

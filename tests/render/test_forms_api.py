@@ -8,10 +8,10 @@ from urllib.parse import unquote
 
 from bson import ObjectId
 
-from app.dossiers.models import Dossier, DossierAccess
+from app.dossiers.models import DossierAccess
 from app.render import templates
 from app.routing.models import Certificate, to_bson
-from tests.factories import create_person, create_sysadmin, create_unit, login
+from tests.factories import create_person, create_sysadmin, create_unit, force_dossier, login
 from tests.render.test_templates import text_of
 
 
@@ -30,8 +30,7 @@ async def certify(world) -> None:
                               issuing_body="济南市人力资源和社会保障局", committee_code=world["committee"].code,
                               committee_name=world["committee"].name, holder_name="王小明", title_name="馆员",
                               specialty_name="舞蹈", issued_by=ObjectId())
-    await Dossier.get_pymongo_collection().update_one(
-        {"_id": ObjectId(world["dossier_id"])}, {"$set": {"status": "certified", "certificate": to_bson(certificate)}})
+    await force_dossier(world["dossier_id"], status="certified", certificate=to_bson(certificate))
 
 
 def with_text_replaced(source: bytes, old: bytes, new: bytes) -> bytes:

@@ -5,6 +5,7 @@ import asyncio
 from app.dossiers.models import Dossier
 from app.routing.certificates import CODE_ALPHABET, mask_name
 from app.routing.committees import format_number
+from tests.factories import force_dossier
 from tests.routing.committee_kit import place_dossier
 
 ISSUE = {"document_number": "济人社职字〔2026〕88号", "issued_on": "2026-12-20"}
@@ -78,9 +79,9 @@ class TestVerification:
     async def test_the_applicant_sees_the_certificate(self, client, world):
         r = await client.get("/api/dossiers", headers=world["as_applicant"])
         assert r.json()[0]["certificate_number"] is None
+        await force_dossier(world["dossier_id"], status="publicized", committee_code=world["committee"].code,
+                            current_unit_id=world["hr"].id)
         dossier = await Dossier.get(world["dossier_id"])
-        await dossier.set({"status": "publicized", "committee_code": world["committee"].code,
-                           "current_unit_id": world["hr"].id})
         await issue(client, world, [dossier], issuing_body="济南市人社局")
         number = (await Dossier.get(dossier.id)).certificate.number
         listed = (await client.get("/api/dossiers", headers=world["as_applicant"])).json()

@@ -4,6 +4,7 @@ from beanie import PydanticObjectId
 
 from app import db
 from app.accounts.models import AuditEvent, User
+from app.dossiers import rows
 from app.units.enums import UnitCategory, UnitStatus
 from tests.factories import PASSWORD, create_person, create_unit, login, resident_id
 
@@ -132,7 +133,9 @@ class TestSubAccounts:
         unit, headers = await admin_of_approved_unit(client)
         created = (await client.post(f"/api/units/{unit.id}/sub-accounts", json={"accounts": [spec()]},
                                      headers=headers)).json()[0]
-        await db.current().db["dossiers"].insert_one({"applicant_id": PydanticObjectId(created["user_id"])})
+        declared = await db.current().db["dossiers"].insert_one({"applicant_id": PydanticObjectId(created["user_id"]),
+                                                                 "version": 1})
+        await rows.refresh(declared.inserted_id)
         r = await client.delete(f"/api/units/{unit.id}/staff/{created['user_id']}", headers=headers)
         assert r.status_code == 409 and r.json()["code"] == "has_declarations"
         assert await User.get(created["user_id"]) is not None

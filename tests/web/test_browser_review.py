@@ -5,6 +5,10 @@ verifies the certificate."""
 
 import asyncio
 import re
+import zipfile
+from types import SimpleNamespace
+
+import openpyxl
 
 from playwright.async_api import Page, expect
 
@@ -37,6 +41,17 @@ async def open_from_queue(page: Page, name: str) -> None:
     await page.wait_for_url(re.compile(r"/review/[0-9a-f]{24}"))
 
 
+async def downloaded_sheet(page: Page, button) -> SimpleNamespace:
+    """Clicks a download button; the saved workbook's sheet title, header row and first data row."""
+    async with page.expect_download() as download_info:
+        await button.click()
+    download = await download_info.value
+    assert download.suggested_filename.endswith(".xlsx"), download.suggested_filename
+    book = openpyxl.load_workbook(await download.path(), read_only=True)
+    header, first = [list(r) for r in book.active.iter_rows(min_row=1, max_row=2, values_only=True)]
+    return SimpleNamespace(title=download.suggested_filename.split("-")[0], header=header, first=first)
+
+
 async def test_review_report_track_and_return(app, world):
     dossier_id = world["dossier_id"]
     employer, department = await unit_login(world["employer"]), await unit_login(world["department"])
@@ -58,6 +73,10 @@ async def test_review_report_track_and_return(app, world):
 
         await go(unit, "数据上报")
         await unit.wait_for_url("**/report")
+        for label, title in (("导出一览表", "一览表"), ("导出花名册", "花名册")):
+            sheet = await downloaded_sheet(unit, unit.locator("#export-bar").get_by_role("button", name=label))
+            assert sheet.title == title and sheet.header[:2] == ["序号", "姓名"], sheet
+            assert sheet.first[:2] == [1, "王小明"] and "济南市群众艺术馆" in sheet.first, sheet
         await unit.get_by_label("全选本页").check()
         await expect(unit.locator("[data-picked-count]")).to_have_text("已选 1 份")
         await unit.get_by_role("button", name="数据上报", exact=True).click()
@@ -149,6 +168,13 @@ async def test_committee_meeting_publicity_and_certificate(app, world):
         await expect(desk.locator("#meeting-info")).to_contain_text("到会 3 人")
         await desk.get_by_label("全选").check()
         await confirm_batch(desk, "安排上会", "将对 1 份申报执行 安排评审：李晓华", "安排评审：成功 1 份")
+        async with desk.expect_download() as download_info:
+            await desk.locator("#meeting-bundle").get_by_role("button", name="下载材料包").click()
+        bundle = await download_info.value
+        assert bundle.suggested_filename.endswith(".zip"), bundle.suggested_filename
+        with zipfile.ZipFile(await bundle.path()) as zf:
+            assert zf.testzip() is None and "manifest.json" in zf.namelist()
+            assert any("李晓华" in name for name in zf.namelist()), zf.namelist()
         await desk.get_by_role("button", name="开始表决").click()
         await expect(desk.locator("#meeting-status")).to_have_text("表决中")
         meeting_url = desk.url

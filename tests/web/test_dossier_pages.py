@@ -3,14 +3,12 @@
 import re
 
 import pytest
-from bson import ObjectId
 
 from app.catalog.models import DictionaryEntry
 from app.dossiers import sections as S
-from app.dossiers.models import Dossier
 from app.web import section_forms
 from tests.factories import (create_batch, create_person, create_sysadmin, create_unit, declaration_payload,
-                             fill_complete, login, pdf_bytes)
+                             fill_complete, force_dossier, login, pdf_bytes)
 from tests.web.test_pages import HTML, cookie_login
 
 EDITABLE_CONTROL = re.compile(r"<(input|select|textarea)\b")
@@ -285,8 +283,7 @@ class TestSectionPages:
 
     async def test_returned_dossier_is_editable_again(self, client, setup):
         await submit_complete(client, setup)
-        await Dossier.get_pymongo_collection().update_one({"_id": ObjectId(setup["id"])},
-                                                          {"$set": {"status": "returned"}})
+        await force_dossier(setup["id"], status="returned")
         await cookie_login(client, setup["person"])
         page = (await client.get(f"/dossiers/{setup['id']}/sections/summary")).text
         assert "<textarea" in page

@@ -1,0 +1,223 @@
+"""One small row per dossier, kept in step with every write of it, for the lists and tables.
+
+A dossier is one large document (sections, snapshots, trail: ~14 KB and growing); a 10,000-row roster
+or a committee's queue would otherwise read them all to show a few fields of each. The row repeats
+the fields those queries filter and sort on under the dossier's own paths (so the same filters run on
+either collection) and holds the facts the Excel tables show, computed once per write.
+
+Every function that writes a dossier calls `refresh` after its write. A refresh writes only over a
+row of the same or an older version, so a slow refresh never undoes a newer one; `reconcile` (run at
+start-up, and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS
+produced."""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from beanie import Document, PydanticObjectId
+from pydantic import Field
+from pymongo import ASCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from app.accounts.enums import COMMITTEE_ROLES
+from app.clock import CHINA
+from app.dossiers.enums import STATUS_LABELS
+from app.dossiers.models import Dossier
+from app.routing.machine import ACTION_LABELS
+from app.routing.models import OPINION_LABELS
+
+log = logging.getLogger(__name__)
+
+# Bump when FACTS or COPIED change: start-up then recomputes every row.
+SCHEMA = 1
+
+# Dossier fields the rows carry unchanged: what selections filter and sort on.
+COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "declaration",
+          "current_unit_id", "committee_code", "route_unit_ids", "reported_by", "returned_by", "meeting_id",
+          "version")
+
+
+def _get(doc: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(part)
+    return doc
+
+
+def _path(path: str) -> Callable[[dict], Any]:
+    return lambda d: _get(d, path)
+
+
+def _highest_education(doc: dict) -> dict:
+    rows = _get(doc, "sections.education.rows") or []
+    return next((r for r in rows if r.get("highest")), None) or next((r for r in rows if r.get("qualifying")),
+                                                                     None) or (rows[-1] if rows else {})
+
+
+def _education(key: str) -> Callable[[dict], Any]:
+    return lambda d: _highest_education(d).get(key)
+
+
+def _signed(entry: dict) -> str:
+    signed = (entry.get("detail") or {}).get("signed_on") or entry.get("at") or ""
+    return signed.astimezone(CHINA).strftime("%Y-%m-%d") if isinstance(signed, datetime) else str(signed)
+
+
+def _opinions(stage: str) -> Callable[[dict], str | None]:
+    """One stage's opinions from the trail, a line per entry: who, what, the opinion, signer and date."""
+    def opinions(doc: dict) -> str | None:
+        employer = _get(doc, "declaration.employer_unit_id")
+        lines = []
+        for entry in doc.get("trail") or []:
+            committee = entry.get("role") in COMMITTEE_ROLES
+            if entry.get("role") == "applicant" or (stage == "committee") != committee:
+                continue
+            if not committee and (stage == "employer") != (entry.get("unit_id") == employer):
+                continue
+            if not entry.get("opinion") and entry.get("action") not in ("pass", "report", "accept"):
+                continue
+            head = f"{entry.get('unit_name') or ''}{ACTION_LABELS.get(entry.get('action'), entry.get('action'))}"
+            tail = "，".join(p for p in (entry.get("signer"), _signed(entry)) if p)
+            lines.append(f"{head}：{entry.get('opinion') or '同意'}" + (f"（{tail}）" if tail else ""))
+        return "\n".join(lines) or None
+    return opinions
+
+
+def _result(doc: dict) -> str | None:
+    passed = _get(doc, "votes.passed")
+    return None if passed is None else ("通过" if passed else "未通过")
+
+
+def _publicity(doc: dict) -> str | None:
+    opinion = _get(doc, "publicity.opinion")
+    if not opinion:
+        return None
+    text = OPINION_LABELS.get(opinion.get("opinion"), opinion.get("opinion"))
+    return f"{text}：{opinion['reason']}" if opinion.get("reason") else text
+
+
+# What the tables can show of a dossier, by name. Codes stay codes (dictionary names may change and
+# are looked up when a table is written); everything else is as the table shows it.
+FACTS: dict[str, Callable[[dict], Any]] = {
+    "name": _path("applicant_name"),
+    "gender": _path("sections.basic.gender"),
+    "birth_date": _path("sections.basic.birth_date"),
+    "id_number": _path("id_number"),
+    "ethnicity": _path("sections.basic.ethnicity"),
+    "politics": _path("sections.basic.politics"),
+    "phone": _path("sections.basic.phone"),
+    "work_start": _path("sections.basic.work_start"),
+    "unit": _path("declaration.employer_unit_name"),
+    "actual_unit": _path("declaration.actual_unit_name"),
+    "education": _education("education_level"),
+    "degree": _education("degree"),
+    "school": _education("school"),
+    "major": _education("major"),
+    "graduated": _education("end"),
+    "current_title": _path("sections.current_title.title_name"),
+    "current_title_on": _path("sections.current_title.obtained_on"),
+    "hired_on": _path("sections.current_title.hired_on"),
+    "series": _path("declaration.series"),
+    "level": _path("declaration.level"),
+    "title": _path("declaration.title"),
+    "specialty": _path("declaration.specialty"),
+    "mode": _path("declaration.mode"),
+    "unit_rank": _path("declaration.unit_rank"),
+    "batch_id": _path("batch_id"),
+    "year": _path("year"),
+    "status": lambda d: STATUS_LABELS.get(d.get("status"), d.get("status")),
+    "submitted_at": _path("submitted_at"),
+    "meeting_id": lambda d: d.get("meeting_id") or _get(d, "votes.meeting_id"),
+    "members": _path("votes.eligible"),
+    "present": _path("votes.present"),
+    "yes": _path("votes.yes"),
+    "no": _path("votes.no"),
+    "abstain": _path("votes.abstain"),
+    "result": _result,
+    "opinion_employer": _opinions("employer"),
+    "opinion_route": _opinions("route"),
+    "opinion_committee": _opinions("committee"),
+    "publicity": _publicity,
+    "certificate": _path("certificate.number"),
+}
+
+
+class DossierRow(Document):
+    """The row of one dossier; its id is the dossier's."""
+    applicant_id: PydanticObjectId
+    applicant_name: str
+    id_number: str
+    batch_id: PydanticObjectId
+    year: int
+    status: str
+    declaration: dict[str, Any]
+    current_unit_id: PydanticObjectId | None = None
+    committee_code: str | None = None
+    route_unit_ids: list[PydanticObjectId] = Field(default_factory=list)
+    reported_by: list[PydanticObjectId] = Field(default_factory=list)
+    returned_by: list[PydanticObjectId] = Field(default_factory=list)
+    meeting_id: PydanticObjectId | None = None
+    version: int
+    schema_version: int = SCHEMA
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+    class Settings:
+        name = "dossier_rows"
+        indexes = [
+            IndexModel([("declaration.employer_unit_name", ASCENDING), ("applicant_name", ASCENDING),
+                        ("_id", ASCENDING)]),
+            IndexModel([("applicant_id", ASCENDING)]),
+            IndexModel([("batch_id", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("declaration.employer_unit_id", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("current_unit_id", ASCENDING), ("status", ASCENDING), ("batch_id", ASCENDING)]),
+            IndexModel([("route_unit_ids", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("reported_by", ASCENDING), ("batch_id", ASCENDING)]),
+            IndexModel([("returned_by", ASCENDING), ("batch_id", ASCENDING)]),
+            IndexModel([("committee_code", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("meeting_id", ASCENDING)]),
+            IndexModel([("applicant_name", ASCENDING)]),
+            IndexModel([("id_number", ASCENDING)]),
+        ]
+
+
+def row_of(doc: dict) -> dict:
+    """The row of a raw dossier document (without its _id)."""
+    row = {field: doc.get(field) for field in COPIED}
+    row["schema_version"] = SCHEMA
+    row["facts"] = {name: fact(doc) for name, fact in FACTS.items()}
+    return row
+
+
+async def refresh(*dossier_ids: PydanticObjectId) -> None:
+    """Writes the rows of these dossiers from their current documents; a row deleted with its dossier."""
+    rows = DossierRow.get_pymongo_collection()
+    found = {d["_id"]: d async for d in Dossier.get_pymongo_collection().find({"_id": {"$in": list(dossier_ids)}})}
+    for dossier_id in dossier_ids:
+        doc = found.get(dossier_id)
+        if doc is None:
+            await rows.delete_one({"_id": dossier_id})
+            continue
+        try:    # a newer version already written by a faster refresh wins; the upsert then collides on _id
+            await rows.update_one({"_id": dossier_id, "version": {"$lte": doc["version"]}},
+                                  {"$set": row_of(doc)}, upsert=True)
+        except DuplicateKeyError:
+            pass
+
+
+async def reconcile(everything: bool = False) -> int:
+    """Refreshes the rows that are missing, stale, of an older SCHEMA or orphaned; returns how many."""
+    held = {r["_id"]: (r.get("version"), r.get("schema_version"))
+            async for r in DossierRow.get_pymongo_collection().find({}, {"version": 1, "schema_version": 1})}
+    wrong = []
+    async for doc in Dossier.get_pymongo_collection().find({}, {"version": 1}):
+        if everything or held.pop(doc["_id"], None) != (doc["version"], SCHEMA):
+            wrong.append(doc["_id"])
+        held.pop(doc["_id"], None)
+    wrong.extend(held)          # rows whose dossier is gone
+    for start in range(0, len(wrong), 200):
+        await refresh(*wrong[start:start + 200])
+    if wrong:
+        log.info("refreshed %d dossier rows", len(wrong))
+    return len(wrong)
