@@ -4,6 +4,7 @@ an expert's vote and paper ballots, publishes, issues a certificate; the employe
 verifies the certificate."""
 
 import asyncio
+import io
 import re
 import zipfile
 from types import SimpleNamespace
@@ -47,7 +48,7 @@ async def downloaded_sheet(page: Page, button) -> SimpleNamespace:
         await button.click()
     download = await download_info.value
     assert download.suggested_filename.endswith(".xlsx"), download.suggested_filename
-    book = openpyxl.load_workbook(await download.path(), read_only=True)
+    book = openpyxl.load_workbook(io.BytesIO((await download.path()).read_bytes()), read_only=True)
     header, first = [list(r) for r in book.active.iter_rows(min_row=1, max_row=2, values_only=True)]
     return SimpleNamespace(title=download.suggested_filename.split("-")[0], header=header, first=first)
 
