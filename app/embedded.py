@@ -33,7 +33,7 @@ def _executable() -> str:
 # cyclic garbage collector then walks the server's whole heap again and again, and a 10,000-dossier
 # scan spends half its time there (docs/BENCHMARKS.md, Rosters). Its objects are acyclic short-lived
 # dicts, so collecting far less often costs little memory.
-_LAUNCH = ("import gc, runpy, sys; gc.set_threshold(100_000, 50, 1_000); sys.argv = sys.argv[1:]; "
+_LAUNCH = ("import gc, runpy, sys; gc.set_threshold(50_000, 20, 100); sys.argv = sys.argv[1:]; "
            "runpy.run_path(sys.argv[0], run_name='__main__')")
 
 

@@ -29,13 +29,13 @@ from app.routing.models import OPINION_LABELS
 
 log = logging.getLogger(__name__)
 
-# Bump when FACTS or COPIED change: start-up then recomputes every row.
+# Bump when what row_of writes changes: start-up then recomputes every row.
 SCHEMA = 1
 
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
-COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "declaration",
-          "current_unit_id", "committee_code", "route_unit_ids", "reported_by", "returned_by", "meeting_id",
-          "version")
+COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "current_unit_id",
+          "committee_code", "route_unit_ids", "reported_by", "returned_by", "meeting_id", "version")
+DECLARATION = ("level", "series", "title", "employer_unit_id", "employer_unit_name")
 
 
 def _get(doc: Any, path: str) -> Any:
@@ -185,6 +185,7 @@ class DossierRow(Document):
 def row_of(doc: dict) -> dict:
     """The row of a raw dossier document (without its _id)."""
     row = {field: doc.get(field) for field in COPIED}
+    row["declaration"] = {field: (doc.get("declaration") or {}).get(field) for field in DECLARATION}
     row["schema_version"] = SCHEMA
     row["facts"] = {name: fact(doc) for name, fact in FACTS.items()}
     return row
