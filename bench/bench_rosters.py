@@ -114,7 +114,7 @@ async def export(user: User, table: str, f: ExportFilter) -> tuple[float, int, i
 
 async def scan_only(user: User, table: str, f: ExportFilter) -> tuple[float, list[dict]]:
     """The database's share: the export's query, projection and order, read and nothing else."""
-    spec, cols = tables.resolve(table, None)
+    _, cols = tables.resolve(table, None)
     query = await selection_query(user, f)
     projection = {"_id": 0, **{f"facts.{c.source}": 1 for c in cols}}
     with timed() as clock:

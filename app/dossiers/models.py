@@ -78,6 +78,21 @@ class Snapshot(BaseModel):
     attachments: list[AttachmentRef]
 
 
+# What review queues and exports filter on: on the dossiers and on their rows (app.dossiers.rows) alike.
+SELECTION_INDEXES = [
+    IndexModel([("batch_id", ASCENDING), ("status", ASCENDING)]),
+    IndexModel([("declaration.employer_unit_id", ASCENDING), ("status", ASCENDING)]),
+    IndexModel([("current_unit_id", ASCENDING), ("status", ASCENDING), ("batch_id", ASCENDING)]),
+    IndexModel([("route_unit_ids", ASCENDING), ("status", ASCENDING)]),
+    IndexModel([("reported_by", ASCENDING), ("batch_id", ASCENDING)]),
+    IndexModel([("returned_by", ASCENDING), ("batch_id", ASCENDING)]),
+    IndexModel([("committee_code", ASCENDING), ("status", ASCENDING)]),
+    IndexModel([("meeting_id", ASCENDING)]),
+    IndexModel([("applicant_name", ASCENDING)]),
+    IndexModel([("id_number", ASCENDING)]),
+]
+
+
 class Dossier(Document):
     applicant_id: PydanticObjectId
     applicant_name: str
@@ -113,15 +128,7 @@ class Dossier(Document):
         indexes = [
             IndexModel([("applicant_id", ASCENDING), ("batch_id", ASCENDING)], unique=True),
             IndexModel([("applicant_id", ASCENDING), ("created_at", DESCENDING)]),
-            IndexModel([("batch_id", ASCENDING), ("status", ASCENDING)]),
-            IndexModel([("declaration.employer_unit_id", ASCENDING), ("status", ASCENDING)]),
-            IndexModel([("current_unit_id", ASCENDING), ("status", ASCENDING), ("batch_id", ASCENDING)]),
-            IndexModel([("route_unit_ids", ASCENDING), ("status", ASCENDING)]),
-            IndexModel([("reported_by", ASCENDING), ("batch_id", ASCENDING)]),
-            IndexModel([("returned_by", ASCENDING), ("batch_id", ASCENDING)]),
-            IndexModel([("committee_code", ASCENDING), ("status", ASCENDING)]),
-            IndexModel([("applicant_name", ASCENDING)]),
-            IndexModel([("id_number", ASCENDING)]),
+            *SELECTION_INDEXES,
             IndexModel([("attachments.file.file_id", ASCENDING)]),
             IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
             IndexModel([("certificate.number", ASCENDING)], unique=True,

@@ -1,9 +1,9 @@
-"""One small row per dossier, kept in step with every write of it, for the lists and tables.
+"""One small row per dossier, kept in step with every write of it, for the Excel tables.
 
 A dossier is one large document (sections, snapshots, trail: ~14 KB and growing); a 10,000-row roster
-or a committee's queue would otherwise read them all to show a few fields of each. The row repeats
-the fields those queries filter and sort on under the dossier's own paths (so the same filters run on
-either collection) and holds the facts the Excel tables show, computed once per write.
+would otherwise read them all to show a few fields of each. The row repeats the fields selections
+filter and sort on under the dossier's own paths (so the same filter runs on either collection) and
+holds the facts the tables show, computed once per write.
 
 Every function that writes a dossier calls `refresh` after its write. A refresh writes only over a
 row of the same or an older version, so a slow refresh never undoes a newer one; `reconcile` (run at
@@ -23,7 +23,7 @@ from pymongo.errors import DuplicateKeyError
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA
 from app.dossiers.enums import STATUS_LABELS
-from app.dossiers.models import Dossier
+from app.dossiers.models import SELECTION_INDEXES, Dossier
 from app.routing.machine import ACTION_LABELS
 from app.routing.models import OPINION_LABELS
 
@@ -169,16 +169,7 @@ class DossierRow(Document):
             IndexModel([("declaration.employer_unit_name", ASCENDING), ("applicant_name", ASCENDING),
                         ("_id", ASCENDING)]),
             IndexModel([("applicant_id", ASCENDING)]),
-            IndexModel([("batch_id", ASCENDING), ("status", ASCENDING)]),
-            IndexModel([("declaration.employer_unit_id", ASCENDING), ("status", ASCENDING)]),
-            IndexModel([("current_unit_id", ASCENDING), ("status", ASCENDING), ("batch_id", ASCENDING)]),
-            IndexModel([("route_unit_ids", ASCENDING), ("status", ASCENDING)]),
-            IndexModel([("reported_by", ASCENDING), ("batch_id", ASCENDING)]),
-            IndexModel([("returned_by", ASCENDING), ("batch_id", ASCENDING)]),
-            IndexModel([("committee_code", ASCENDING), ("status", ASCENDING)]),
-            IndexModel([("meeting_id", ASCENDING)]),
-            IndexModel([("applicant_name", ASCENDING)]),
-            IndexModel([("id_number", ASCENDING)]),
+            *SELECTION_INDEXES,
         ]
 
 
@@ -213,9 +204,8 @@ async def reconcile(everything: bool = False) -> int:
             async for r in DossierRow.get_pymongo_collection().find({}, {"version": 1, "schema_version": 1})}
     wrong = []
     async for doc in Dossier.get_pymongo_collection().find({}, {"version": 1}):
-        if everything or held.pop(doc["_id"], None) != (doc["version"], SCHEMA):
+        if held.pop(doc["_id"], None) != (doc["version"], SCHEMA) or everything:
             wrong.append(doc["_id"])
-        held.pop(doc["_id"], None)
     wrong.extend(held)          # rows whose dossier is gone
     for start in range(0, len(wrong), 200):
         await refresh(*wrong[start:start + 200])
