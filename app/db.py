@@ -25,11 +25,12 @@ def document_models() -> list[type]:
     from app.messaging.models import OutboxMessage
     from app.notifications.models import Announcement, InboxMessage
     from app.routing.models import Committee, Counter, Meeting, Path, Vote
+    from app.throttle import FailureWindow
     from app.units.models import PermissionApplication, Unit
 
     return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
             DictionaryEntry, Batch, Dossier, DossierRow, DossierAccess, OutboxMessage, Path, Committee,
-            InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent]
+            InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow]
 
 
 @dataclass

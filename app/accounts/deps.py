@@ -20,9 +20,9 @@ PASSWORD_CHANGE_PATHS = frozenset({"/api/me", "/api/auth/password", "/api/auth/l
 
 
 def client_info(request: Request) -> ClientInfo:
-    forwarded = request.headers.get("x-forwarded-for")
-    ip = forwarded.split(",")[0].strip() if forwarded else (request.client.host if request.client else None)
-    return ClientInfo(ip=ip, user_agent=request.headers.get("user-agent"))
+    """The caller's address as uvicorn gives it: X-Forwarded-For is honoured only from the proxies it
+    trusts (FORWARDED_ALLOW_IPS), so a client cannot name another address to dodge limits or the audit."""
+    return ClientInfo(ip=request.client.host if request.client else None, user_agent=request.headers.get("user-agent"))
 
 
 Client = Annotated[ClientInfo, Depends(client_info)]

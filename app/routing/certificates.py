@@ -9,13 +9,15 @@ is not reused: the sequence may have gaps, never duplicates."""
 
 import hmac
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from app import throttle
+from app.accounts.audit import ClientInfo
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
@@ -31,6 +33,7 @@ from app.routing.models import Certificate, Committee, Counter, to_bson
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I/L: read off paper without doubt
 CODE_LENGTH = 8
 NOT_FOUND = "证书编号或验证码不正确，未查到该证书"
+VERIFY_FAILURES, VERIFY_WINDOW = 10, timedelta(minutes=10)     # wrong guesses a client may make per window
 
 
 class IssueIn(Strict):
@@ -123,11 +126,15 @@ class VerificationOut(BaseModel):
     issuing_body: str
 
 
-async def verify(*, number: str, code: str) -> VerificationOut:
-    """Public: the same 404 for an unknown number and a wrong code, so neither can be probed alone."""
+async def verify(*, number: str, code: str, client: ClientInfo) -> VerificationOut:
+    """Public: the same 404 for an unknown number and a wrong code, so neither can be probed alone, and
+    a client that keeps guessing is held off for a while."""
+    key = f"certificate-verify:{client.ip}"
+    await throttle.refuse_when_exhausted(key, limit=VERIFY_FAILURES, window=VERIFY_WINDOW, doing="证书查验")
     dossier = await Dossier.find_one({"certificate.number": number.strip(), "status": S.certified})
     expected = dossier.certificate.verification_code if dossier and dossier.certificate else ""
     if not (expected and hmac.compare_digest(expected.encode(), code.strip().upper().encode())):
+        await throttle.note_failure(key, window=VERIFY_WINDOW)
         raise NotFound(NOT_FOUND, code="certificate_not_found")
     c = dossier.certificate
     return VerificationOut(number=c.number, holder_name=mask_name(c.holder_name), title_name=c.title_name,

@@ -185,10 +185,10 @@ async def issue_certificates(data: certificates.IssueIn, user: CurrentUser) -> B
 
 @router.get("/certificates/verify", response_model=certificates.VerificationOut,
             summary="证书查验（公开）：证书编号 + 验证码")
-async def verify_certificate(number: str = Query(min_length=1, max_length=60, description="证书编号"),
+async def verify_certificate(client: Client, number: str = Query(min_length=1, max_length=60, description="证书编号"),
                              code: str = Query(min_length=1, max_length=20, description="验证码")
                              ) -> certificates.VerificationOut:
-    return await certificates.verify(number=number, code=code)
+    return await certificates.verify(number=number, code=code, client=client)
 
 
 @router.get("/dossiers/{dossier_id}/certificate", summary="本申报的证书信息（含验证码）")

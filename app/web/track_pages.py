@@ -8,10 +8,10 @@ answers a wrong code exactly like an unknown number, as the API does.
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.deps import OptionalAuth
+from app.accounts.deps import OptionalAuth, client_info
 from app.catalog.models import Batch
 from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
-from app.errors import NotFound
+from app.errors import NotFound, TooManyRequests
 from app.routing import certificates
 from app.routing import service as routing
 from app.routing.machine import ACTION_LABELS
@@ -55,7 +55,7 @@ async def verify_page(request: Request, auth: OptionalAuth, number: str = "", co
             error = "请同时填写证书编号和验证码"
         else:
             try:
-                result = await certificates.verify(number=number, code=code)
-            except NotFound as exc:
+                result = await certificates.verify(number=number, code=code, client=client_info(request))
+            except (NotFound, TooManyRequests) as exc:
                 error = exc.message
     return render(request, "verify.html", number=number, code=code, result=result, error=error)

@@ -2,8 +2,11 @@
 
 import asyncio
 
+import httpx
+
+from app import clock
 from app.dossiers.models import Dossier
-from app.routing.certificates import CODE_ALPHABET, mask_name
+from app.routing.certificates import CODE_ALPHABET, VERIFY_FAILURES, VERIFY_WINDOW, mask_name
 from app.routing.committees import format_number
 from tests.factories import force_dossier
 from tests.routing.committee_kit import place_dossier
@@ -75,6 +78,24 @@ class TestVerification:
         assert wrong_code.json() == wrong_number.json()
         missing = await client.get(url, params={"number": certificate.number})
         assert missing.status_code == 422 and missing.json()["field"] == "code"
+
+    async def test_a_client_that_keeps_guessing_is_held_off(self, app, client, world):
+        dossier = await place_dossier(world, status="publicized", name="王小明")
+        await issue(client, world, [dossier], issuing_body="济南市人力资源和社会保障局")
+        certificate = (await Dossier.get(dossier.id)).certificate
+        url, right = "/api/certificates/verify", {"number": certificate.number, "code": certificate.verification_code}
+        for n in range(VERIFY_FAILURES):
+            assert (await client.get(url, params={**right, "code": f"WRONG{n}"})).status_code == 404
+        held = await client.get(url, params=right, headers={"X-Forwarded-For": "198.51.100.1"})   # not believed
+        assert held.status_code == 429 and held.json()["code"] == "rate_limited"
+        assert "证书查验失败次数过多，请" in held.json()["message"] and "分钟后再试" in held.json()["message"]
+        page = await client.get("/verify", params=right)
+        assert page.status_code == 200 and "证书查验失败次数过多" in page.text and "王*明" not in page.text
+        transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as neighbour:
+            assert (await neighbour.get(url, params=right)).status_code == 200
+        clock.advance(VERIFY_WINDOW.total_seconds())
+        assert (await client.get(url, params=right)).status_code == 200
 
     async def test_the_applicant_sees_the_certificate(self, client, world):
         r = await client.get("/api/dossiers", headers=world["as_applicant"])
