@@ -124,9 +124,10 @@ async def publish(data: publicity.PublishIn, user: CurrentUser) -> BatchResult:
 
 @router.get("/publicity", response_model=list[publicity.PublicityRow],
             summary="公示上报：单位（unit_id）或评委会（committee_code）查看公示意见")
-async def publicity_list(user: CurrentUser, unit_id: PydanticObjectId | None = None,
+async def publicity_list(user: CurrentUser, f: Annotated[publicity.PublicityFilter, Query()],
+                         unit_id: PydanticObjectId | None = None,
                          committee_code: str | None = Query(None, max_length=60)) -> list[publicity.PublicityRow]:
-    return await publicity.listing(actor=user, unit_id=unit_id, committee_code=committee_code)
+    return await publicity.listing(actor=user, unit_id=unit_id, committee_code=committee_code, f=f)
 
 
 @router.post("/publicity/{dossier_id}/opinion", response_model=publicity.PublicityRow,

@@ -9,6 +9,7 @@ that have consolidated: the unit to act is route[stage], and stage == len(route)
 has it. Every step is ONE conditional update on status and stage; a repeated click finds its own
 result already there and is answered as done."""
 
+import re
 import secrets
 from datetime import date
 from typing import Literal
@@ -277,6 +278,31 @@ async def proof(*, actor: User, dossier_id: PydanticObjectId, file_id: PydanticO
     raise NotFound("证明材料不存在", field="file_id", code="file_not_found")
 
 
+class PublicityFilter(BaseModel):
+    """The manual's 公示上报 search: 身份证号, 姓名, 申报级别, 申报职称 and where the opinion stands."""
+    name: str | None = Field(default=None, max_length=30, description="姓名（前缀匹配）")
+    id_number: str | None = Field(default=None, max_length=20, description="身份证号")
+    level: str | None = Field(default=None, max_length=20, description="申报级别")
+    title: str | None = Field(default=None, max_length=40, description="申报职称")
+    opinion: Literal["none", "no_objection", "objection"] | None = Field(
+        default=None, description="公示意见：none 尚未填写 / no_objection 无异议 / objection 有异议")
+
+    def query(self) -> dict:
+        query: dict = {}
+        if (self.name or "").strip():
+            query["applicant_name"] = {"$regex": "^" + re.escape(self.name.strip())}
+        if (self.id_number or "").strip():
+            query["id_number"] = self.id_number.strip().upper()
+        if self.level:
+            query["declaration.level"] = self.level
+        if self.title:
+            query["declaration.title"] = self.title
+        if self.opinion:
+            query["publicity.opinion" if self.opinion == "none" else "publicity.opinion.opinion"] = (
+                None if self.opinion == "none" else self.opinion)
+        return query
+
+
 class PublicityRow(BaseModel):
     id: str
     applicant_name: str
@@ -320,7 +346,8 @@ def row(dossier: Dossier, actor: User) -> PublicityRow:
                         rejected=[_opinion_out(dossier.id, o) for o in p.rejected])
 
 
-async def listing(*, actor: User, unit_id: PydanticObjectId | None, committee_code: str | None) -> list[PublicityRow]:
+async def listing(*, actor: User, unit_id: PydanticObjectId | None, committee_code: str | None,
+                  f: PublicityFilter | None = None) -> list[PublicityRow]:
     """公示上报 for a unit (dossiers whose route includes it) or the committee's view of all opinions."""
     if committee_code:
         committee = await committees.run_by(actor, committee_code)
@@ -332,6 +359,6 @@ async def listing(*, actor: User, unit_id: PydanticObjectId | None, committee_co
         query = {"route_unit_ids": unit.id}
     else:
         raise ValidationFailed("请指定单位或评委会", field="unit_id", code="scope_required")
-    query["status"] = {"$in": [S.publicity, S.publicized]}
+    query.update(f.query() if f else {}, status={"$in": [S.publicity, S.publicized]})
     found = await Dossier.find(query).sort("applicant_name").limit(2000).to_list()
     return [row(d, actor) for d in found]

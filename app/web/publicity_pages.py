@@ -9,6 +9,7 @@ from beanie import PydanticObjectId
 from bson.errors import InvalidId
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
 from app.accounts.deps import OptionalAuth
 from app.accounts.models import User
@@ -44,12 +45,23 @@ def sort_unit_rows(rows: list[publicity.PublicityRow], unit_name: str) -> dict[s
     return groups
 
 
-async def committee_rows(user: User) -> list[dict]:
+def _filter(request: Request) -> publicity.PublicityFilter:
+    """The search form's values; a hand-edited bad value is dropped rather than failing the page."""
+    given = {k: v.strip() for k, v in request.query_params.items()
+             if k in publicity.PublicityFilter.model_fields and v.strip()}
+    try:
+        return publicity.PublicityFilter(**given)
+    except ValidationError as exc:
+        bad = {error["loc"][0] for error in exc.errors()}
+        return publicity.PublicityFilter(**{k: v for k, v in given.items() if k not in bad})
+
+
+async def committee_rows(user: User, f: publicity.PublicityFilter) -> list[dict]:
     """Per committee the user runs: its publicity rows and whether each may be closed now."""
     today = china_today()
     found = []
     for committee in await committees.listing(user):
-        rows = await publicity.listing(actor=user, unit_id=None, committee_code=committee.code)
+        rows = await publicity.listing(actor=user, unit_id=None, committee_code=committee.code, f=f)
         found.append({"committee": committee, "rows": [
             (row, row.status == "publicity" and row.consolidated and today > row.ends_on) for row in rows]})
     return found
@@ -65,11 +77,13 @@ async def publicity_page(request: Request, auth: OptionalAuth, unit_id: str | No
     wanted = _object_id(unit_id)
     unit = wanted if wanted in mine else (mine[0] if mine else None)
     names = await units_service.unit_names(mine)
+    f = _filter(request)
     groups = None
     if unit:
-        groups = sort_unit_rows(await publicity.listing(actor=user, unit_id=unit, committee_code=None),
+        groups = sort_unit_rows(await publicity.listing(actor=user, unit_id=unit, committee_code=None, f=f),
                                 names.get(unit, ""))
-    offices = await committee_rows(user) if any(user.has_role(r) for r in OFFICE_ROLES) else []
+    offices = await committee_rows(user, f) if any(user.has_role(r) for r in OFFICE_ROLES) else []
     return render(request, "publicity.html", unit=unit, unit_name=names.get(unit) if unit else None,
                   my_units=[(str(u), names.get(u, str(u))) for u in mine], groups=groups, offices=offices,
-                  titles=dict(await choices.options("titles")), today=china_today())
+                  titles=dict(await choices.options("titles")), levels=await choices.options("levels"), filter=f,
+                  today=china_today())

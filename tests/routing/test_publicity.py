@@ -6,10 +6,12 @@ from datetime import date
 import pytest
 
 from app import db
+from app.accounts.models import User
 from app.dossiers.models import Dossier
 from app.routing.calendar import working_period
 from tests.factories import create_unit, jpeg_bytes, login, pdf_bytes
 from tests.routing.committee_kit import place_dossier, set_china_date
+from tests.web.test_pages import cookie_login
 
 
 async def test_working_days_skip_holidays_and_count_make_up_days():
@@ -99,6 +101,34 @@ class TestPublish:
                               headers=headers)
         assert r.json()["count"] == 0 and r.json()["failed"][0]["message"] == "申报材料不存在"
         assert (await stored(shown[0])).publicity.opinion is None
+
+
+class TestSearch:
+    async def test_the_manuals_filters_narrow_both_views(self, client, world, shown):
+        li, zhao = shown
+        assert (await opinion(client, world, li)).status_code == 200
+        employer, office = {"unit_id": str(world["employer"].id)}, {"committee_code": world["committee"].code}
+
+        async def names(scope, who="as_employer", **params):
+            r = await client.get("/api/publicity", params={**scope, **params}, headers=world[who])
+            assert r.status_code == 200, r.text
+            return [row["applicant_name"] for row in r.json()]
+
+        assert await names(employer) == ["李晓华", "赵一鸣"]
+        assert await names(employer, name="赵") == ["赵一鸣"]
+        assert await names(office, "as_office", id_number=li.id_number.lower()) == ["李晓华"]
+        assert await names(employer, opinion="none") == ["赵一鸣"]
+        assert await names(office, "as_office", opinion="no_objection") == ["李晓华"]
+        assert await names(employer, opinion="objection") == []
+        assert await names(employer, level="3", title="qzwh-3") == ["李晓华", "赵一鸣"]
+        assert await names(employer, level="1") == []
+        bad = await client.get("/api/publicity", params={**employer, "opinion": "maybe"}, headers=world["as_employer"])
+        assert bad.status_code == 422 and bad.json()["field"] == "opinion"
+
+        await cookie_login(client, await User.find_one({"unit_id": world["employer"].id, "kind": "unit"}))
+        page = (await client.get("/publicity", params={"name": "赵", "opinion": "maybe"})).text
+        assert 'id="publicity-filter"' in page and 'value="赵"' in page
+        assert "赵一鸣" in page and "李晓华" not in page
 
 
 class TestOpinions:
