@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from app.dossiers import rows as dossier_rows
+from app.exports import columns as C
 from app.exports.models import ExportEvent
 from tests.exports.conftest import finish, up_to_committee, workbook
 from tests.factories import create_sysadmin, create_unit, login
@@ -12,6 +14,10 @@ def rows(sheet) -> list[list]:
 
 
 class TestColumns:
+    def test_every_column_shows_a_fact_the_rows_hold(self):
+        assert {c.source for c in C.ALL.values()} - {"seq"} <= set(dossier_rows.FACTS)
+        assert all(set(t.default) <= set(t.allowed) <= set(C.ALL) for t in C.TABLES.values())
+
     async def test_anonymous_is_401(self, client):
         assert (await client.get("/api/exports/roster/columns")).status_code == 401
         assert (await client.get("/api/exports/roster.xlsx")).status_code == 401
