@@ -297,9 +297,10 @@ class PublicityFilter(BaseModel):
             query["declaration.level"] = self.level
         if self.title:
             query["declaration.title"] = self.title
-        if self.opinion:
-            query["publicity.opinion" if self.opinion == "none" else "publicity.opinion.opinion"] = (
-                None if self.opinion == "none" else self.opinion)
+        if self.opinion == "none":
+            query["publicity.opinion"] = None
+        elif self.opinion:
+            query["publicity.opinion.opinion"] = self.opinion
         return query
 
 
