@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import signal
 import sys
 
 
@@ -17,6 +18,9 @@ def _serve(args: argparse.Namespace) -> None:
     uri, embedded = resolve_uri(get_settings())
     os.environ["MONGODB_URI"] = uri
     get_settings.cache_clear()
+    # uvicorn shuts down gracefully on SIGTERM and then raises it again: as an exit, not the default
+    # kill, so that `finally` below also stops the embedded database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         if not args.no_seed:
             from app.seed import print_demo_logins, seed

@@ -1,12 +1,16 @@
-"""The command line on the embedded default: seed twice (idempotent), create an administrator, rebuild rows."""
+"""The command line on the embedded default: seed twice (idempotent), create an administrator, rebuild rows,
+and serve stopping its database with it."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 
 from pymongo import MongoClient
 
-from app.embedded import EmbeddedServer, free_port
+from app.embedded import EmbeddedServer, answers, free_port
 
 
 def run_cli(*args: str, env: dict) -> subprocess.CompletedProcess:
@@ -43,3 +47,33 @@ def test_seed_on_the_embedded_database_is_idempotent(tmp_path):
         assert database.batches.count_documents({}) == 2
     finally:
         server.stop()
+
+
+def test_serve_stops_its_embedded_database_on_sigterm(tmp_path):
+    """What a service manager sends: the app shuts down and takes the database it started with it."""
+    db_port, http_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "ZC_DATABASE")}
+    env.update(ZC_ENV="dev", ZC_VAR_DIR=str(tmp_path), ZC_EMBEDDED_PORT=str(db_port), ZC_DATABASE="zc_serve")
+    serve = subprocess.Popen([sys.executable, "-m", "app", "serve", "--no-seed", "--port", str(http_port)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    database = EmbeddedServer(tmp_path / "secantus", db_port)
+    try:
+        deadline = time.monotonic() + 120
+        while not _healthy(http_port):
+            assert serve.poll() is None and time.monotonic() < deadline, "serve did not come up"
+            time.sleep(0.5)
+        assert answers(database.uri)
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=60) != 0
+        assert not answers(database.uri)
+    finally:
+        serve.kill()
+        database.stop()
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
