@@ -2,7 +2,13 @@
 
 from dataclasses import dataclass
 
+from beanie import PydanticObjectId
+from bson.errors import InvalidId
+
+from app.accounts.models import User
 from app.catalog import service as catalog
+from app.routing.paths import UNIT_ACTOR_ROLES
+from app.units import service as units_service
 
 
 @dataclass
@@ -10,6 +16,27 @@ class Level:
     """One select of the region cascade: its options and the chosen code."""
     options: list[tuple[str, str]]
     selected: str | None
+
+
+@dataclass
+class ActingUnit:
+    """Which of the user's units a unit page acts for, and the choice among them."""
+    unit: PydanticObjectId | None
+    name: str | None
+    options: list[tuple[str, str]]
+
+
+async def acting_unit(user: User, wanted: str | None) -> ActingUnit:
+    """The unit asked for if the user acts for it, else the first one the user acts for."""
+    mine = list(dict.fromkeys(user.unit_ids_for(*UNIT_ACTOR_ROLES)))
+    try:
+        asked = PydanticObjectId(wanted) if wanted else None
+    except (InvalidId, TypeError):
+        asked = None
+    unit = asked if asked in mine else (mine[0] if mine else None)
+    names = await units_service.unit_names(mine)
+    return ActingUnit(unit=unit, name=names.get(unit) if unit else None,
+                      options=[(str(u), names.get(u, str(u))) for u in mine])
 
 
 async def options(dictionary: str) -> list[tuple[str, str]]:

@@ -7,15 +7,12 @@ POST /api/paths and POST /api/paths/{id}/decision from the page.
 
 from dataclasses import dataclass, field
 
-from beanie import PydanticObjectId
-from bson.errors import InvalidId
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth
 from app.routing import paths
 from app.routing.models import Committee, PathStatus
-from app.units import service as units_service
 from app.web import choices
 from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role, signed_in
 
@@ -44,13 +41,6 @@ def nest(graph: dict) -> list[GraphNode]:
     return sorted(roots, key=lambda n: (n.kind != "committee", n.name))
 
 
-def _object_id(value: str | None) -> PydanticObjectId | None:
-    try:
-        return PydanticObjectId(value) if value else None
-    except (InvalidId, TypeError):
-        return None
-
-
 @router.get("/paths", response_class=HTMLResponse)
 async def paths_page(request: Request, auth: OptionalAuth, unit_id: str | None = None, series: str | None = None,
                      level: str | None = None) -> Response:
@@ -58,10 +48,8 @@ async def paths_page(request: Request, auth: OptionalAuth, unit_id: str | None =
     if isinstance(user, Response):
         return user
     require_role(user, NODE_ROLES + OFFICE_ROLES, "路径管理仅供单位经办人和评委会办事机构使用")
-    mine = list(dict.fromkeys(user.unit_ids_for(*paths.UNIT_ACTOR_ROLES)))
-    wanted = _object_id(unit_id)
-    unit = wanted if wanted in mine else (mine[0] if mine else None)
-    unit_names = await units_service.unit_names(mine)
+    acting = await choices.acting_unit(user, unit_id)
+    unit = acting.unit
     own = await paths.listing(actor=user, unit_id=unit, incoming=False, status=None) if unit else []
     incoming = await paths.listing(actor=user, unit_id=None, incoming=True, status=None)
     series_options = await choices.options("series")
@@ -71,8 +59,7 @@ async def paths_page(request: Request, auth: OptionalAuth, unit_id: str | None =
     graph = await paths.graph(series=series, level=level) if series and level else {"nodes": [], "edges": []}
     committees = await Committee.find({"office_unit_id": {"$ne": None}}).sort("code").to_list()
     return render(
-        request, "paths.html", unit=unit, unit_name=unit_names.get(unit) if unit else None,
-        my_units=[(str(u), unit_names.get(u, str(u))) for u in mine], own=own,
+        request, "paths.html", unit=unit, unit_name=acting.name, my_units=acting.options, own=own,
         pending=[p for p in incoming if p.status == PathStatus.pending],
         decided=[p for p in incoming if p.status != PathStatus.pending][:50],
         series_options=series_options, level_options=level_options, series=series, level=level,

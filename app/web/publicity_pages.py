@@ -5,28 +5,19 @@ Rows come from the publicity service with the current user (a unit sees the doss
 an office those of the committees it runs); every step is a call of the /api/publicity endpoints.
 """
 
-from beanie import PydanticObjectId
-from bson.errors import InvalidId
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.accounts.deps import OptionalAuth
 from app.accounts.models import User
-from app.routing import committees, paths, publicity
+from app.routing import committees, publicity
 from app.routing.calendar import china_today
-from app.units import service as units_service
 from app.web import choices
 from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role, signed_in
+from app.web.queue_view import query_params
 
 router = APIRouter(include_in_schema=False)
-
-
-def _object_id(value: str | None) -> PydanticObjectId | None:
-    try:
-        return PydanticObjectId(value) if value else None
-    except (InvalidId, TypeError):
-        return None
 
 
 def sort_unit_rows(rows: list[publicity.PublicityRow], unit_name: str) -> dict[str, list]:
@@ -47,8 +38,7 @@ def sort_unit_rows(rows: list[publicity.PublicityRow], unit_name: str) -> dict[s
 
 def _filter(request: Request) -> publicity.PublicityFilter:
     """The search form's values; a hand-edited bad value is dropped rather than failing the page."""
-    given = {k: v.strip() for k, v in request.query_params.items()
-             if k in publicity.PublicityFilter.model_fields and v.strip()}
+    given = query_params(dict(request.query_params), tuple(publicity.PublicityFilter.model_fields))
     try:
         return publicity.PublicityFilter(**given)
     except ValidationError as exc:
@@ -73,17 +63,15 @@ async def publicity_page(request: Request, auth: OptionalAuth, unit_id: str | No
     if isinstance(user, Response):
         return user
     require_role(user, NODE_ROLES + OFFICE_ROLES, "公示意见仅供单位经办人和评委会办事机构使用")
-    mine = list(dict.fromkeys(user.unit_ids_for(*paths.UNIT_ACTOR_ROLES)))
-    wanted = _object_id(unit_id)
-    unit = wanted if wanted in mine else (mine[0] if mine else None)
-    names = await units_service.unit_names(mine)
+    acting = await choices.acting_unit(user, unit_id)
+    unit = acting.unit
     f = _filter(request)
     groups = None
     if unit:
         groups = sort_unit_rows(await publicity.listing(actor=user, unit_id=unit, committee_code=None, f=f),
-                                names.get(unit, ""))
+                                acting.name or "")
     offices = await committee_rows(user, f) if any(user.has_role(r) for r in OFFICE_ROLES) else []
-    return render(request, "publicity.html", unit=unit, unit_name=names.get(unit) if unit else None,
-                  my_units=[(str(u), names.get(u, str(u))) for u in mine], groups=groups, offices=offices,
+    return render(request, "publicity.html", unit=unit, unit_name=acting.name, my_units=acting.options,
+                  groups=groups, offices=offices,
                   titles=dict(await choices.options("titles")), levels=await choices.options("levels"), filter=f,
                   today=china_today())
