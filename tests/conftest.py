@@ -1,8 +1,8 @@
 """One real database server per test session (SecantusDB, or MONGODB_URI), emptied before each test."""
 
 import os
+import sys
 import tempfile
-import traceback
 import uuid
 from pathlib import Path
 
@@ -39,12 +39,15 @@ class _StrayDossierWrites(monitoring.CommandListener):
         name = event.command_name
         if name not in ("insert", "update", "findAndModify", "delete") or event.command.get(name) != "dossiers":
             return
-        for frame in reversed(traceback.extract_stack()):
-            if frame.filename.startswith(self.APP) and frame.filename != self.WRITE_PATH:
-                self.strays.append(f"{name} from {frame.filename}:{frame.lineno}")
+        frame = sys._getframe()
+        while frame is not None:        # innermost first: the awaiting coroutines are on the stack
+            filename = frame.f_code.co_filename
+            if filename == self.WRITE_PATH:
                 return
-            if frame.filename == self.WRITE_PATH:
+            if filename.startswith(self.APP):
+                self.strays.append(f"{name} from {filename}:{frame.f_lineno}")
                 return
+            frame = frame.f_back
 
     def succeeded(self, event):
         pass
