@@ -48,12 +48,13 @@ def _check_place(dossier: Dossier, section: str, row_id: str | None) -> None:
 
 
 async def _referenced(stored: StoredFile, writing) -> Dossier:
-    """Runs the write that references a just-stored file; if it does not land, the file goes again."""
+    """Runs the write that references a just-stored file; if it does not land, the file goes again
+    (not when the failure came after the reference landed, e.g. a cancel while the row was stored)."""
     try:
         return await writing
     except BaseException:
         with anyio.CancelScope(shield=True):
-            await files.delete_file(stored.file_id)
+            await _discard(stored.file_id)
         raise
 
 
@@ -158,11 +159,15 @@ async def release(refs: list[AttachmentRef]) -> None:
     """Deletes the files of references just removed, unless a snapshot or another dossier (a carried
     education proof) still points at them: what a reviewer once saw stays viewable."""
     for ref in refs:
-        file_id = ref.file.file_id
-        in_use = await Dossier.find_one({"$or": [{"attachments.file.file_id": file_id},
-                                                 {"snapshots.attachments.file.file_id": file_id}]})
-        if in_use is None:
-            await files.delete_file(file_id)
+        await _discard(ref.file.file_id)
+
+
+async def _discard(file_id: PydanticObjectId) -> None:
+    """Deletes a file unless a dossier's attachments or snapshots refer to it."""
+    in_use = await Dossier.find_one({"$or": [{"attachments.file.file_id": file_id},
+                                             {"snapshots.attachments.file.file_id": file_id}]})
+    if in_use is None:
+        await files.delete_file(file_id)
 
 
 def _publicity_proofs(publicity: dict) -> set:

@@ -140,10 +140,11 @@ async def _opinion_write(dossier: Dossier, opinion: PublicityOpinion) -> None:
 
     try:
         await writes.retrying(_load(dossier.id), plan)
-    except BaseException:
+    except BaseException:       # the proof goes again unless the opinion landed before the failure
         if opinion.proof:
             with anyio.CancelScope(shield=True):
-                await files.delete_file(opinion.proof.file_id)
+                if not await Dossier.find_one({"publicity.opinion.proof.file_id": opinion.proof.file_id}):
+                    await files.delete_file(opinion.proof.file_id)
         raise
     for old in replaced:
         if old.file_id != (opinion.proof.file_id if opinion.proof else None):

@@ -61,7 +61,11 @@ def detaching(update: dict) -> bool:
 
 
 async def gridfs_ids() -> set:
-    return {f["_id"] async for f in db.current().db["fs.files"].find({}, {"_id": 1})}
+    """The ids of the files in GridFS; every chunk belongs to one of them (no bytes without a file)."""
+    files = {f["_id"] async for f in db.current().db["fs.files"].find({}, {"_id": 1})}
+    chunks = {c["files_id"] async for c in db.current().db["fs.chunks"].find({}, {"files_id": 1})}
+    assert chunks <= files
+    return files
 
 
 @pytest.fixture
