@@ -1,11 +1,13 @@
 """One real database server per test session (SecantusDB, or MONGODB_URI), emptied before each test."""
 
 import os
+import sys
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
+from pymongo import monitoring
 
 _STORAGE = Path(tempfile.mkdtemp(prefix="zc-test-"))
 os.environ["ZC_ENV"] = "test"
@@ -21,6 +23,41 @@ if not os.environ.get("MONGODB_URI"):
 
     _server = EmbeddedServer(_STORAGE / "secantus", free_port(), log_path=_STORAGE / "secantusd.log")
     os.environ["MONGODB_URI"] = _server.start()
+
+
+class _StrayDossierWrites(monitoring.CommandListener):
+    """Every write of a dossier made by app code must come through app/dossiers/writes.py (the one write
+    path: version, row and trail in step). Listens to the client's commands and records the app file
+    that wrote the dossiers collection any other way; tests may write dossiers directly to set up."""
+    APP = str(Path(__file__).resolve().parent.parent / "app") + os.sep
+    WRITE_PATH = APP + os.path.join("dossiers", "writes.py")
+
+    def __init__(self):
+        self.strays: list[str] = []
+
+    def started(self, event):
+        name = event.command_name
+        if name not in ("insert", "update", "findAndModify", "delete") or event.command.get(name) != "dossiers":
+            return
+        frame = sys._getframe()
+        while frame is not None:        # innermost first: the awaiting coroutines are on the stack
+            filename = frame.f_code.co_filename
+            if filename == self.WRITE_PATH:
+                return
+            if filename.startswith(self.APP):
+                self.strays.append(f"{name} from {filename}:{frame.f_lineno}")
+                return
+            frame = frame.f_back
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+_stray_writes = _StrayDossierWrites()
+monitoring.register(_stray_writes)
 
 import httpx  # noqa: E402
 from asgi_lifespan import LifespanManager  # noqa: E402
@@ -60,15 +97,18 @@ KEEP = {"dictionaries"}
 @pytest.fixture(autouse=True)
 async def clean_database(app):
     """Every test starts from the dictionaries alone, on the real clock, and ends with every dossier's
-    row in step with it (a write that forgot `rows.refresh` fails the test that made it)."""
+    row in step with it and every dossier written through the one write path (a writer that bypassed
+    app.dossiers.writes fails the test that made it)."""
     database = db.current().db
     for name in await database.list_collection_names():
         if name not in KEEP and not name.startswith("system."):
             await database[name].delete_many({})
     clock.reset()
+    _stray_writes.strays.clear()
     yield
     clock.reset()
     await _assert_rows_in_step()
+    assert not _stray_writes.strays, f"dossier writes outside app.dossiers.writes: {_stray_writes.strays}"
 
 
 async def _assert_rows_in_step():

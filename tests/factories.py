@@ -184,6 +184,7 @@ async def fill_complete(client, headers: dict, dossier_id: str, id_number: str) 
         data = {"section": section, **({"row_id": row_id} if row_id else {})}
         r = await client.post(f"{url}/attachments", data=data, files={"file": file}, headers=headers)
         assert r.status_code == 201, (section, r.text)
+        etag = r.headers["ETag"]      # an upload moves the dossier's version too
     return etag
 
 

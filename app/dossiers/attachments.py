@@ -1,12 +1,15 @@
 """A dossier's attachments: files in GridFS, references in the dossier.
 
-GridFS is never inside a transaction, so the file is stored first and then referenced with one
-conditional write; if that write does not land, the file is deleted again. The orphan sweep catches
-what a crash in between leaves behind."""
+GridFS is never inside a transaction, so the file is stored first and then referenced through the
+dossier's one write path: the place and its limit are checked again against a fresh copy and the
+reference lands only on that copy's version (re-read and re-checked when another write came first), so
+parallel uploads cannot pass a limit. If the reference does not land, the file is deleted again; the
+orphan sweep catches what a crash in between leaves behind."""
 
 import secrets
 from datetime import timedelta
 
+import anyio
 from beanie import PydanticObjectId
 from fastapi import Response
 
@@ -15,11 +18,12 @@ from app.accounts.models import User
 from app.catalog.models import Batch
 from app.clock import utcnow
 from app.dossiers import sections as S
-from app.dossiers.enums import EDITABLE
+from app.dossiers import writes
 from app.dossiers.models import AttachmentRef, Dossier
 from app.dossiers.service import get_own, get_readable, require_editable
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.files import service as files
+from app.files.models import StoredFile
 
 PHOTO = "photo"
 MAX_PER_ROW = 10
@@ -43,19 +47,32 @@ def _check_place(dossier: Dossier, section: str, row_id: str | None) -> None:
         raise ValidationFailed("该分节的附件不对应具体行", field="row_id", code="row_not_found")
 
 
-def _place_filter(section: str, row_id: str | None) -> dict:
-    """The row must still exist when the reference lands (a concurrent save may have removed it)."""
-    spec = S.SECTIONS.get(section)
-    if spec is not None and spec.row:
-        return {f"sections.{section}.rows.id": row_id}
-    return {}
+async def _referenced(stored: StoredFile, writing) -> Dossier:
+    """Runs the write that references a just-stored file; if it does not land, the file goes again
+    (not when the failure came after the reference landed, e.g. a cancel while the row was stored)."""
+    try:
+        return await writing
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await _discard(stored.file_id)
+        raise
+
+
+def _loader(actor: User, dossier_id: PydanticObjectId):
+    async def load() -> Dossier:
+        dossier = await get_own(actor, dossier_id)
+        require_editable(dossier)
+        return dossier
+    return load
 
 
 async def add(*, actor: User, dossier_id: PydanticObjectId, section: str, row_id: str | None,
-              upload) -> AttachmentRef:
-    dossier = await get_own(actor, dossier_id)
-    require_editable(dossier)
-    _check_place(dossier, section, row_id)
+              upload) -> tuple[AttachmentRef, Dossier]:
+    """Stores the file and references it; a photo replaces the one there in the same write.
+    Returns the reference and the dossier after the write (its new version)."""
+    load = _loader(actor, dossier_id)
+    dossier = await load()
+    _check_place(dossier, section, row_id)       # refused before the upload is read when already clear
     batch = await Batch.get(dossier.batch_id)
     rule = batch.rules.attachment_rule(section)
     photo = section == "basic"
@@ -63,50 +80,50 @@ async def add(*, actor: User, dossier_id: PydanticObjectId, section: str, row_id
                                       max_bytes=rule.max_bytes, field="file", photo=photo,
                                       metadata={"owner": "dossier", "dossier_id": dossier.id, "section": section})
     ref = AttachmentRef(id=secrets.token_hex(6), section=section, row_id=row_id, file=stored, uploaded_by=actor.id)
-    collection = Dossier.get_pymongo_collection()
-    result = await collection.update_one(
-        {"_id": dossier.id, "applicant_id": actor.id, "status": {"$in": list(EDITABLE)},
-         **_place_filter(section, row_id)},
-        {"$push": {"attachments": ref.model_dump()}, "$set": {"updated_at": utcnow()}})
-    if result.matched_count != 1:
-        await files.delete_file(stored.file_id)   # never referenced
-        raise Conflict("申报材料已提交或该行已删除，附件未保存", code="not_editable")
-    if photo:   # one photo: the new one replaces the old
-        for old in dossier.attachments_of("basic", PHOTO):
-            await _remove(dossier, old)
-    return ref
+    replaced: list[AttachmentRef] = []
+
+    async def plan(fresh: Dossier) -> writes.Change:
+        _check_place(fresh, section, row_id)
+        replaced[:] = fresh.attachments_of("basic", PHOTO) if photo else []
+        if replaced:    # one photo: the new one takes the old one's place
+            kept = [a.model_dump() for a in fresh.attachments if a not in replaced]
+            return writes.Change({"$set": {"attachments": [*kept, ref.model_dump()]}})
+        return writes.Change({"$push": {"attachments": ref.model_dump()}})
+
+    written = await _referenced(stored, writes.retrying(load, plan))
+    await release(replaced)
+    return ref, written
 
 
-async def _remove(dossier: Dossier, ref: AttachmentRef) -> None:
-    result = await Dossier.get_pymongo_collection().update_one(
-        {"_id": dossier.id, "status": {"$in": list(EDITABLE)}},
-        {"$pull": {"attachments": {"id": ref.id, "carried": False}}, "$set": {"updated_at": utcnow()}})
-    if result.modified_count == 1:
-        await release([ref])
-
-
-def _find(dossier: Dossier, attachment_id: str) -> AttachmentRef:
-    for ref in dossier.attachments:
+def _find(dossier: Dossier, attachment_id: str, *, doing: str) -> tuple[int, AttachmentRef]:
+    for index, ref in enumerate(dossier.attachments):
         if ref.id == attachment_id:
-            return ref
+            if ref.carried:
+                raise Conflict(f"往年申报使用的学历材料不能{doing}", code="carried_attachment")
+            return index, ref
     raise NotFound("附件不存在", field="attachment_id", code="attachment_not_found")
 
 
-async def delete(*, actor: User, dossier_id: PydanticObjectId, attachment_id: str) -> None:
-    dossier = await get_own(actor, dossier_id)
-    require_editable(dossier)
-    ref = _find(dossier, attachment_id)
-    if ref.carried:
-        raise Conflict("往年申报使用的学历材料不能删除", code="carried_attachment")
-    await _remove(dossier, ref)
+async def delete(*, actor: User, dossier_id: PydanticObjectId, attachment_id: str) -> Dossier:
+    """Removes the reference (its file unless a snapshot still shows it); returns the dossier after."""
+    removed: list[AttachmentRef] = []
+
+    async def plan(fresh: Dossier) -> writes.Change:
+        _, ref = _find(fresh, attachment_id, doing="删除")
+        removed[:] = [ref]
+        return writes.Change({"$pull": {"attachments": {"id": ref.id}}})
+
+    written = await writes.retrying(_loader(actor, dossier_id), plan)
+    await release(removed)
+    return written
 
 
-async def replace(*, actor: User, dossier_id: PydanticObjectId, attachment_id: str, upload) -> AttachmentRef:
-    dossier = await get_own(actor, dossier_id)
-    require_editable(dossier)
-    old = _find(dossier, attachment_id)
-    if old.carried:
-        raise Conflict("往年申报使用的学历材料不能替换", code="carried_attachment")
+async def replace(*, actor: User, dossier_id: PydanticObjectId, attachment_id: str,
+                  upload) -> tuple[AttachmentRef, Dossier]:
+    """A new file for the same reference (same id, section and row); the old file is released."""
+    load = _loader(actor, dossier_id)
+    dossier = await load()
+    _, old = _find(dossier, attachment_id, doing="替换")
     batch = await Batch.get(dossier.batch_id)
     rule = batch.rules.attachment_rule(old.section)
     photo = old.section == "basic"
@@ -114,15 +131,17 @@ async def replace(*, actor: User, dossier_id: PydanticObjectId, attachment_id: s
                                       max_bytes=rule.max_bytes, field="file", photo=photo,
                                       metadata={"owner": "dossier", "dossier_id": dossier.id, "section": old.section})
     now = utcnow()
-    result = await Dossier.get_pymongo_collection().update_one(
-        {"_id": dossier.id, "applicant_id": actor.id, "status": {"$in": list(EDITABLE)},
-         "attachments": {"$elemMatch": {"id": old.id, "file.file_id": old.file.file_id}}},
-        {"$set": {"attachments.$.file": stored.model_dump(), "attachments.$.uploaded_at": now, "updated_at": now}})
-    if result.matched_count != 1:
-        await files.delete_file(stored.file_id)
-        raise Conflict("附件已被删除或替换，或申报材料已提交", code="not_editable")
-    await release([old])
-    return old.model_copy(update={"file": stored, "uploaded_at": now})
+    replaced: list[AttachmentRef] = []
+
+    async def plan(fresh: Dossier) -> writes.Change:
+        index, current = _find(fresh, attachment_id, doing="替换")
+        replaced[:] = [current]
+        return writes.Change({"$set": {f"attachments.{index}.file": stored.model_dump(),
+                                       f"attachments.{index}.uploaded_at": now}})
+
+    written = await _referenced(stored, writes.retrying(load, plan))
+    await release(replaced)
+    return replaced[0].model_copy(update={"file": stored, "uploaded_at": now}), written
 
 
 async def download(*, user: User, dossier_id: PydanticObjectId, attachment_id: str, inline: bool,
@@ -140,11 +159,15 @@ async def release(refs: list[AttachmentRef]) -> None:
     """Deletes the files of references just removed, unless a snapshot or another dossier (a carried
     education proof) still points at them: what a reviewer once saw stays viewable."""
     for ref in refs:
-        file_id = ref.file.file_id
-        in_use = await Dossier.find_one({"$or": [{"attachments.file.file_id": file_id},
-                                                 {"snapshots.attachments.file.file_id": file_id}]})
-        if in_use is None:
-            await files.delete_file(file_id)
+        await _discard(ref.file.file_id)
+
+
+async def _discard(file_id: PydanticObjectId) -> None:
+    """Deletes a file unless a dossier's attachments or snapshots refer to it."""
+    in_use = await Dossier.find_one({"$or": [{"attachments.file.file_id": file_id},
+                                             {"snapshots.attachments.file.file_id": file_id}]})
+    if in_use is None:
+        await files.delete_file(file_id)
 
 
 def _publicity_proofs(publicity: dict) -> set:

@@ -122,12 +122,13 @@ async def changes(dossier_id: PydanticObjectId, user: CurrentUser, client: Clien
 
 
 @router.post("/{dossier_id}/attachments", status_code=status.HTTP_201_CREATED, response_model=AttachmentOut,
-             summary="上传附件（按分节和行）")
-async def upload(dossier_id: PydanticObjectId, user: CurrentUser, file: UploadFile, section: str = Form(...),
-                 row_id: str | None = Form(None)) -> AttachmentOut:
-    ref = await attachments.add(actor=user, dossier_id=dossier_id, section=section, row_id=row_id or None,
-                                upload=file)
-    return AttachmentOut.build(ref)
+             summary="上传附件（按分节和行；返回申报材料的新 ETag）")
+async def upload(dossier_id: PydanticObjectId, user: CurrentUser, file: UploadFile, response: Response,
+                 section: str = Form(...), row_id: str | None = Form(None)) -> AttachmentOut:
+    ref, dossier = await attachments.add(actor=user, dossier_id=dossier_id, section=section,
+                                         row_id=row_id or None, upload=file)
+    response.headers["ETag"] = etag(dossier)
+    return AttachmentOut.build(ref, dossier_version=dossier.version)
 
 
 @router.get("/{dossier_id}/attachments/{attachment_id}", summary="下载或预览附件")
@@ -137,14 +138,18 @@ async def download(dossier_id: PydanticObjectId, attachment_id: str, user: Curre
                                       inline=inline, client=client)
 
 
-@router.put("/{dossier_id}/attachments/{attachment_id}", response_model=AttachmentOut, summary="替换附件")
-async def replace(dossier_id: PydanticObjectId, attachment_id: str, user: CurrentUser,
-                  file: UploadFile) -> AttachmentOut:
-    return AttachmentOut.build(await attachments.replace(actor=user, dossier_id=dossier_id,
-                                                         attachment_id=attachment_id, upload=file))
+@router.put("/{dossier_id}/attachments/{attachment_id}", response_model=AttachmentOut,
+            summary="替换附件（返回申报材料的新 ETag）")
+async def replace(dossier_id: PydanticObjectId, attachment_id: str, user: CurrentUser, file: UploadFile,
+                  response: Response) -> AttachmentOut:
+    ref, dossier = await attachments.replace(actor=user, dossier_id=dossier_id, attachment_id=attachment_id,
+                                             upload=file)
+    response.headers["ETag"] = etag(dossier)
+    return AttachmentOut.build(ref, dossier_version=dossier.version)
 
 
 @router.delete("/{dossier_id}/attachments/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="删除附件")
-async def delete(dossier_id: PydanticObjectId, attachment_id: str, user: CurrentUser) -> None:
-    await attachments.delete(actor=user, dossier_id=dossier_id, attachment_id=attachment_id)
+               summary="删除附件（ETag 头为申报材料的新版本）")
+async def delete(dossier_id: PydanticObjectId, attachment_id: str, user: CurrentUser, response: Response) -> None:
+    dossier = await attachments.delete(actor=user, dossier_id=dossier_id, attachment_id=attachment_id)
+    response.headers["ETag"] = etag(dossier)

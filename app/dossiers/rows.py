@@ -5,8 +5,8 @@ would otherwise read them all to show a few fields of each. The row repeats the 
 filter and sort on under the dossier's own paths (so the same filter runs on either collection) and
 holds the facts the tables show, computed once per write.
 
-Every function that writes a dossier calls `refresh` after its write. A refresh writes only over a
-row of the same or an older version, so a slow refresh never undoes a newer one; `reconcile` (run at
+The one write path (app.dossiers.writes) stores the row of every document it writes. A row is written
+only over a row of the same or an older version, so a slow store never undoes a newer one; `reconcile` (run at
 start-up, and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS
 produced."""
 
@@ -182,20 +182,24 @@ def row_of(doc: dict) -> dict:
     return row
 
 
+async def store(doc: dict) -> None:
+    """Writes the row of this raw dossier document, unless a newer version's row is already there."""
+    same_or_older = {"_id": doc["_id"], "version": {"$lte": doc["version"]}}
+    try:    # a newer version already written by a faster store wins; the upsert then collides on _id
+        await DossierRow.get_pymongo_collection().update_one(same_or_older, {"$set": row_of(doc)}, upsert=True)
+    except DuplicateKeyError:
+        pass
+
+
 async def refresh(*dossier_ids: PydanticObjectId) -> None:
     """Writes the rows of these dossiers from their current documents; a row deleted with its dossier."""
-    rows = DossierRow.get_pymongo_collection()
     found = {d["_id"]: d async for d in Dossier.get_pymongo_collection().find({"_id": {"$in": list(dossier_ids)}})}
     for dossier_id in dossier_ids:
         doc = found.get(dossier_id)
         if doc is None:
-            await rows.delete_one({"_id": dossier_id})
-            continue
-        try:    # a newer version already written by a faster refresh wins; the upsert then collides on _id
-            await rows.update_one({"_id": dossier_id, "version": {"$lte": doc["version"]}},
-                                  {"$set": row_of(doc)}, upsert=True)
-        except DuplicateKeyError:
-            pass
+            await DossierRow.get_pymongo_collection().delete_one({"_id": dossier_id})
+        else:
+            await store(doc)
 
 
 async def reconcile(everything: bool = False) -> int:

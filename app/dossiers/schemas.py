@@ -53,12 +53,14 @@ class AttachmentOut(BaseModel):
     sha256: str
     uploaded_at: datetime
     carried: bool
+    dossier_version: int | None = Field(default=None, description="上传、替换后申报材料的新版本（与 ETag 相同）")
 
     @classmethod
-    def build(cls, ref: AttachmentRef) -> "AttachmentOut":
+    def build(cls, ref: AttachmentRef, *, dossier_version: int | None = None) -> "AttachmentOut":
         f: StoredFile = ref.file
         return cls(id=ref.id, section=ref.section, row_id=ref.row_id, filename=f.filename, kind=f.kind,
-                   size=f.size, pages=f.pages, sha256=f.sha256, uploaded_at=ref.uploaded_at, carried=ref.carried)
+                   size=f.size, pages=f.pages, sha256=f.sha256, uploaded_at=ref.uploaded_at, carried=ref.carried,
+                   dossier_version=dossier_version)
 
 
 class DossierSummary(BaseModel):

@@ -14,7 +14,7 @@ from app.catalog import batches
 from app.catalog import service as catalog
 from app.catalog.models import Batch
 from app.clock import local_text, utcnow
-from app.dossiers import rows, rules
+from app.dossiers import rules, writes
 from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE, DossierStatus
 from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess, RouteNode, Snapshot, TrailEntry
@@ -26,12 +26,6 @@ from app.units.enums import UnitStatus
 from app.units.models import Unit
 
 UNIT_READER_ROLES = units_service.UNIT_ROLES
-
-
-class PreconditionFailed(AppError):
-    status = 412
-    code = "stale_version"
-    message = "申报材料已在别处修改，请刷新后再保存"
 
 
 class PreconditionRequired(AppError):
@@ -162,10 +156,9 @@ async def create(*, actor: User, data: DossierCreate) -> Dossier:
     if education:
         dossier.sections["education"] = {"rows": education}
     try:
-        await dossier.insert()
+        await writes.insert(dossier)
     except DuplicateKeyError:
         raise _existing_error(await Dossier.find_one({"applicant_id": actor.id, "batch_id": batch.id})) from None
-    await rows.refresh(dossier.id)
     return dossier
 
 
@@ -181,21 +174,10 @@ def prefill(dossier: Dossier, applicant: User) -> dict[str, Any]:
     return dossier.sections.get("basic") or _prefilled_basic(applicant)
 
 
-async def _conditional_update(dossier: Dossier, expected_version: int, update: dict) -> None:
-    """One write guarded by id, owner, editable status and version; explains a miss precisely."""
-    collection = Dossier.get_pymongo_collection()
-    result = await collection.update_one(
-        {"_id": dossier.id, "applicant_id": dossier.applicant_id, "version": expected_version,
-         "status": {"$in": list(EDITABLE)}}, update)
-    if result.matched_count == 1:
-        await rows.refresh(dossier.id)
-        return
-    current = await collection.find_one({"_id": dossier.id}, {"status": 1, "version": 1})
-    if current is None:
-        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
-    if current["status"] not in EDITABLE:
-        raise Conflict("申报材料已提交，不能修改；如需修改请先撤回或等待退回", code="not_editable")
-    raise PreconditionFailed(current_version=current["version"])
+def require_version(dossier: Dossier, expected_version: int) -> None:
+    """The user's If-Match against the copy just read: the rules are checked against that copy only."""
+    if dossier.version != expected_version:
+        raise writes.VersionMoved(current_version=dossier.version)
 
 
 def parse_if_match(header: str | None) -> int:
@@ -204,7 +186,7 @@ def parse_if_match(header: str | None) -> int:
     try:
         return int(header.strip().removeprefix("W/").strip('"'))
     except ValueError:
-        raise PreconditionFailed("If-Match 版本号格式不正确", field="If-Match") from None
+        raise writes.VersionMoved("If-Match 版本号格式不正确", field="If-Match") from None
 
 
 async def save_section(*, actor: User, dossier_id: PydanticObjectId, name: str, payload: Any,
@@ -216,8 +198,7 @@ async def save_section(*, actor: User, dossier_id: PydanticObjectId, name: str, 
         raise NotFound("没有这个分节", field="section", code="section_not_found")
     dossier = await get_own(actor, dossier_id)
     require_editable(dossier)
-    if dossier.version != expected_version:
-        raise PreconditionFailed(current_version=dossier.version)
+    require_version(dossier, expected_version)
     batch = await batches.get(dossier.batch_id, actor=actor)
     try:
         parsed = S.parse_section(name, payload)
@@ -226,27 +207,25 @@ async def save_section(*, actor: User, dossier_id: PydanticObjectId, name: str, 
         raise ValidationFailed(body["message"], field=body["field"], errors=body["errors"]) from None
     await rules.check_section(name, parsed, dossier=dossier, batch=batch, today=utcnow().date())
     stored = parsed.model_dump(mode="json")
-    update: dict = {"$set": {f"sections.{name}": stored, "updated_at": utcnow()}, "$inc": {"version": 1}}
+    update: dict = {"$set": {f"sections.{name}": stored}}
     dropped = []
     if S.SECTIONS[name].row:
         kept = {row["id"] for row in stored["rows"]}
         dropped = [a for a in dossier.attachments_of(name) if a.row_id not in kept]
         if dropped:
             update["$pull"] = {"attachments": {"id": {"$in": [a.id for a in dropped]}}}
-    await _conditional_update(dossier, expected_version, update)
-    return await Dossier.get(dossier.id), dropped
+    return await writes.write(dossier.id, update, expected_version=expected_version), dropped
 
 
 async def update_declaration(*, actor: User, dossier_id: PydanticObjectId, data: DeclarationIn,
                              expected_version: int) -> Dossier:
     dossier = await get_own(actor, dossier_id)
     require_editable(dossier)
+    require_version(dossier, expected_version)
     batch = await batches.get(dossier.batch_id, actor=actor)
     unit, _ = await _check_declaration(data, batch)
-    declaration = _declaration(data, unit)
-    await _conditional_update(dossier, expected_version, {
-        "$set": {"declaration": declaration.model_dump(), "updated_at": utcnow()}, "$inc": {"version": 1}})
-    return await Dossier.get(dossier.id)
+    return await writes.write(dossier.id, {"$set": {"declaration": _declaration(data, unit).model_dump()}},
+                              expected_version=expected_version)
 
 
 async def completeness(dossier: Dossier) -> list[rules.SectionStatus]:
@@ -262,54 +241,63 @@ def _trail_entry(*, actor: User, action: str, dossier: Dossier, to_status: Dossi
 
 async def submit(*, actor: User, dossier_id: PydanticObjectId, expected_version: int | None = None) -> Dossier:
     """确认申报: complete or refused with the missing list; freezes a snapshot; locks editing; the
-    dossier goes to the employer unit, the first node of its route."""
-    dossier = await get_own(actor, dossier_id)
-    require_editable(dossier)
-    rule = machine.decide(dossier.status, machine.Action.submit, machine.Actor.applicant)
-    batch = await batches.get(dossier.batch_id, actor=actor)
-    if dossier.status == DossierStatus.draft:
-        batches.require_open(batch, doing="确认申报")
-    elif dossier.correction_deadline and dossier.correction_deadline < utcnow():
-        raise Conflict(f"已超过退回修改的期限（{local_text(dossier.correction_deadline)}），不能再提交",
-                       code="correction_expired")
-    missing = rules.missing_items(rules.completeness(dossier, batch, today=utcnow().date()))
-    if missing:
-        first = missing[0]
-        raise ValidationFailed(f"申报材料不完整：{first['label']}——{first['missing'][0]}", field=first["section"],
-                               code="incomplete", missing=missing)
-    version = dossier.version if expected_version is None else expected_version
-    now = utcnow()
-    snapshot = Snapshot(number=len(dossier.snapshots) + 1, taken_at=now, version=version,
-                        declaration=dossier.declaration, sections=dossier.sections, attachments=dossier.attachments)
-    unit = await Unit.get(dossier.declaration.employer_unit_id)
-    entry = _trail_entry(actor=actor, action="submit", dossier=dossier, to_status=rule.to,
-                         unit_id=unit.id, unit_name=unit.name, detail={"snapshot": snapshot.number})
-    await _conditional_update(dossier, version, {
-        "$set": {"status": rule.to, "current_unit_id": unit.id, "submitted_at": now, "updated_at": now,
-                 "reviewer_acted": False, "committee_code": None, "correction_deadline": None,
-                 "route": [RouteNode(unit_id=unit.id, unit_name=unit.name, entered_at=now).model_dump()]},
-        "$addToSet": {"route_unit_ids": unit.id},
-        "$push": {"snapshots": snapshot.model_dump(), "trail": entry.model_dump()},
-        "$inc": {"version": 1}})
-    return await Dossier.get(dossier.id)
+    dossier goes to the employer unit, the first node of its route.
+
+    The snapshot is the copy the rules were checked against, and the write lands only on that version:
+    an upload or delete racing the submit either lands before (and is in the snapshot) or is refused.
+    With If-Match the user's version is the one submitted (412 if it moved); without, a moved version is
+    read again and checked again."""
+    async def load() -> Dossier:
+        dossier = await get_own(actor, dossier_id)
+        if expected_version is not None:
+            require_version(dossier, expected_version)
+        return dossier
+
+    async def plan(dossier: Dossier) -> writes.Change:
+        require_editable(dossier)
+        rule = machine.decide(dossier.status, machine.Action.submit, machine.Actor.applicant)
+        batch = await batches.get(dossier.batch_id, actor=actor)
+        if dossier.status == DossierStatus.draft:
+            batches.require_open(batch, doing="确认申报")
+        elif dossier.correction_deadline and dossier.correction_deadline < utcnow():
+            raise Conflict(f"已超过退回修改的期限（{local_text(dossier.correction_deadline)}），不能再提交",
+                           code="correction_expired")
+        missing = rules.missing_items(rules.completeness(dossier, batch, today=utcnow().date()))
+        if missing:
+            first = missing[0]
+            raise ValidationFailed(f"申报材料不完整：{first['label']}——{first['missing'][0]}",
+                                   field=first["section"], code="incomplete", missing=missing)
+        now = utcnow()
+        snapshot = Snapshot(number=len(dossier.snapshots) + 1, taken_at=now, version=dossier.version,
+                            declaration=dossier.declaration, sections=dossier.sections,
+                            attachments=dossier.attachments)
+        unit = await Unit.get(dossier.declaration.employer_unit_id)
+        entry = _trail_entry(actor=actor, action="submit", dossier=dossier, to_status=rule.to,
+                             unit_id=unit.id, unit_name=unit.name, detail={"snapshot": snapshot.number})
+        return writes.Change({
+            "$set": {"status": rule.to, "current_unit_id": unit.id, "submitted_at": now,
+                     "reviewer_acted": False, "committee_code": None, "correction_deadline": None,
+                     "route": [RouteNode(unit_id=unit.id, unit_name=unit.name, entered_at=now).model_dump()]},
+            "$addToSet": {"route_unit_ids": unit.id},
+            "$push": {"snapshots": snapshot.model_dump()}}, entry)
+
+    return await writes.retrying(load, plan, attempts=1 if expected_version is not None else writes.ATTEMPTS)
 
 
 async def withdraw(*, actor: User, dossier_id: PydanticObjectId) -> Dossier:
-    """撤回: only while the first reviewer has not acted on this submission."""
-    dossier = await get_own(actor, dossier_id)
-    try:
-        rule = machine.decide(dossier.status, machine.Action.withdraw, machine.Actor.applicant)
-    except machine.IllegalTransition:
-        raise Conflict("只有已提交、尚未审核的申报可以撤回", code="not_withdrawable") from None
-    entry = _trail_entry(actor=actor, action="withdraw", dossier=dossier, to_status=rule.to)
-    result = await Dossier.get_pymongo_collection().update_one(
-        {"_id": dossier.id, "applicant_id": actor.id, "status": dossier.status, "reviewer_acted": {"$ne": True}},
-        {"$set": {"status": rule.to, "current_unit_id": None, "route": [], "updated_at": utcnow()},
-         "$push": {"trail": entry.model_dump()}, "$inc": {"version": 1}})
-    if result.matched_count != 1:
-        raise Conflict("单位已开始审核，不能撤回", code="not_withdrawable")
-    await rows.refresh(dossier.id)
-    return await Dossier.get(dossier.id)
+    """撤回: only while the first reviewer has not acted on this submission (a reviewer's action racing
+    it moves the version, and the fresh copy then says no)."""
+    async def plan(dossier: Dossier) -> writes.Change:
+        try:
+            rule = machine.decide(dossier.status, machine.Action.withdraw, machine.Actor.applicant)
+        except machine.IllegalTransition:
+            raise Conflict("只有已提交、尚未审核的申报可以撤回", code="not_withdrawable") from None
+        if dossier.reviewer_acted:
+            raise Conflict("单位已开始审核，不能撤回", code="not_withdrawable")
+        entry = _trail_entry(actor=actor, action="withdraw", dossier=dossier, to_status=rule.to)
+        return writes.Change({"$set": {"status": rule.to, "current_unit_id": None, "route": []}}, entry)
+
+    return await writes.retrying(lambda: get_own(actor, dossier_id), plan)
 
 
 async def list_own(*, actor: User) -> list[Dossier]:

@@ -18,8 +18,8 @@ from bson import ObjectId
 
 from app import db
 from app.clock import utcnow
-from app.dossiers import rows
 from app.dossiers import sections as S
+from app.dossiers import writes
 from app.dossiers.models import Dossier
 from app.errors import Conflict, ValidationFailed
 from app.exports.bundles import add_files, folder_name
@@ -200,11 +200,10 @@ async def import_package(path: Path) -> dict:
                     await stream.write(block)
                 await stream.close()
                 await fs_files.update_one({"_id": file_id}, {"$set": {"uploadDate": info["uploadDate"]}})
-            await collection.insert_one(raw)
+            await writes.insert(raw)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 for file_id in restored:
                     await files.delete_file(file_id)
             raise
-    await rows.refresh(raw["_id"])
     return {"dossier_id": str(raw["_id"]), "files": len(restored)}

@@ -6,25 +6,26 @@ The employer (the lowest unit) records 无异议 or 有异议 (reason and proof 
 (汇总提交); each unit above reviews the opinion (审核通过 / 审核不通过 with reason) and consolidates in
 turn; a rejected opinion goes back to the employer to be redone. `publicity.stage` counts the units
 that have consolidated: the unit to act is route[stage], and stage == len(route) means the committee
-has it. Every step is ONE conditional update on status and stage; a repeated click finds its own
-result already there and is answered as done."""
+has it. Every step is ONE write through the dossier's write path, checked against a fresh copy and
+conditioned on its version (read again when another write came first); a repeated click finds its
+own result already there and is answered as done."""
 
 import re
 import secrets
 from datetime import date
 from typing import Literal
 
+import anyio
 from beanie import PydanticObjectId
 from fastapi import UploadFile
 from pydantic import BaseModel, Field
-from pymongo import ReturnDocument
 
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog.models import MB
 from app.clock import utcnow
-from app.dossiers import rows
 from app.dossiers import service as dossiers
+from app.dossiers import writes
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier
@@ -116,20 +117,38 @@ def _turn(dossier: Dossier, actor: User, *, employer: bool) -> int:
     return stage
 
 
+def _load(dossier_id: PydanticObjectId):
+    """A fresh copy for a retried write; the caller has already checked the user may read it."""
+    async def load() -> Dossier:
+        fresh = await Dossier.get(dossier_id)
+        if fresh is None:
+            raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
+        return fresh
+    return load
+
+
 async def _opinion_write(dossier: Dossier, opinion: PublicityOpinion) -> None:
     """Sets the employer's current opinion (a repeat replaces it); the proof it replaced is deleted."""
-    before = await Dossier.get_pymongo_collection().find_one_and_update(
-        {"_id": dossier.id, "status": S.publicity, "publicity.stage": 0},
-        {"$set": {"publicity.opinion": to_bson(opinion), "updated_at": utcnow()}, "$inc": {"version": 1}},
-        projection={"publicity.opinion": 1}, return_document=ReturnDocument.BEFORE)
-    if before is None:
+    replaced = []
+
+    async def plan(fresh: Dossier) -> writes.Change:
+        if fresh.status != S.publicity or fresh.publicity is None or fresh.publicity.stage != 0:
+            raise Conflict("本单位已汇总提交或公示已结束，意见未保存", code="already_submitted")
+        replaced[:] = [fresh.publicity.opinion.proof] if fresh.publicity.opinion and fresh.publicity.opinion.proof \
+            else []
+        return writes.Change({"$set": {"publicity.opinion": to_bson(opinion)}})
+
+    try:
+        await writes.retrying(_load(dossier.id), plan)
+    except BaseException:       # the proof goes again unless the opinion landed before the failure
         if opinion.proof:
-            await files.delete_file(opinion.proof.file_id)
-        raise Conflict("本单位已汇总提交或公示已结束，意见未保存", code="already_submitted")
-    await rows.refresh(dossier.id)
-    old = ((before.get("publicity") or {}).get("opinion") or {}).get("proof")
-    if old and old["file_id"] != (opinion.proof.file_id if opinion.proof else None):
-        await files.delete_file(old["file_id"])
+            with anyio.CancelScope(shield=True):
+                if not await Dossier.find_one({"publicity.opinion.proof.file_id": opinion.proof.file_id}):
+                    await files.delete_file(opinion.proof.file_id)
+        raise
+    for old in replaced:
+        if old.file_id != (opinion.proof.file_id if opinion.proof else None):
+            await files.delete_file(old.file_id)
 
 
 def _new_opinion(dossier: Dossier, actor: User, opinion: str, reason: str | None, proof=None) -> PublicityOpinion:
@@ -178,21 +197,22 @@ async def review(*, actor: User, dossier: Dossier, data: ReviewIn) -> Dossier:
     node, opinion = dossier.route[stage], dossier.publicity.opinion
     entry = PublicityReview(unit_id=node.unit_id, unit_name=node.unit_name, result=data.result, reason=reason,
                             by=actor.id, by_name=actor.name)
-    match = {"_id": dossier.id, "status": S.publicity, "publicity.stage": stage, "publicity.opinion.id": opinion.id}
-    if data.result == "pass":
-        match["publicity.opinion.reviews.unit_id"] = {"$ne": node.unit_id}
-        update = {"$push": {"publicity.opinion.reviews": to_bson(entry)}}
-    else:
-        turned_down = opinion.model_copy(update={"reviews": [*opinion.reviews, entry]})
-        update = {"$set": {"publicity.opinion": None, "publicity.stage": 0, "publicity.level_submitted": []},
-                  "$push": {"publicity.rejected": to_bson(turned_down)}}
-    update.setdefault("$set", {})["updated_at"] = utcnow()
-    result = await Dossier.get_pymongo_collection().update_one(match, {**update, "$inc": {"version": 1}})
-    await rows.refresh(dossier.id)
-    fresh = await Dossier.get(dossier.id)
-    if result.matched_count != 1 and not _already(fresh, opinion.id, node.unit_id, data.result):
-        raise Conflict("公示意见已被他人处理，请刷新后查看", code="conflict")
-    return fresh
+
+    async def plan(fresh: Dossier) -> writes.Change | None:
+        if _already(fresh, opinion.id, node.unit_id, data.result):
+            return None
+        p = fresh.publicity
+        if fresh.status != S.publicity or p is None or p.stage != stage or p.opinion is None \
+                or p.opinion.id != opinion.id or any(r.unit_id == node.unit_id for r in p.opinion.reviews):
+            raise Conflict("公示意见已被他人处理，请刷新后查看", code="conflict")
+        if data.result == "pass":
+            return writes.Change({"$push": {"publicity.opinion.reviews": to_bson(entry)}})
+        turned_down = p.opinion.model_copy(update={"reviews": [*p.opinion.reviews, entry]})
+        return writes.Change({"$set": {"publicity.opinion": None, "publicity.stage": 0,
+                                       "publicity.level_submitted": []},
+                              "$push": {"publicity.rejected": to_bson(turned_down)}})
+
+    return await writes.retrying(_load(dossier.id), plan)
 
 
 def _already(dossier: Dossier, opinion_id: str, unit_id: PydanticObjectId, result: str) -> bool:
@@ -233,15 +253,18 @@ async def submit(*, actor: User, data: SubmitIn) -> BatchResult:
             raise Conflict("尚未填写公示意见", code="opinion_missing")
         if stage > 0 and not any(r.unit_id == unit.id and r.result == "pass" for r in opinion.reviews):
             raise Conflict("尚未审核下级单位的公示意见", code="review_missing")
-        result = await Dossier.get_pymongo_collection().update_one(
-            {"_id": dossier.id, "status": S.publicity, "publicity.stage": stage, "publicity.opinion.id": opinion.id},
-            {"$set": {"publicity.stage": stage + 1, "updated_at": utcnow()},
-             "$push": {"publicity.level_submitted": unit.id}, "$inc": {"version": 1}})
-        await rows.refresh(dossier.id)
-        if result.matched_count != 1:
-            fresh = await Dossier.get(dossier.id)
-            if not (fresh.publicity and unit.id in fresh.publicity.level_submitted):
+
+        async def plan(fresh: Dossier) -> writes.Change | None:
+            p = fresh.publicity
+            if p is not None and unit.id in p.level_submitted:      # a repeated click: already done
+                return None
+            if fresh.status != S.publicity or p is None or p.stage != stage or p.opinion is None \
+                    or p.opinion.id != opinion.id:
                 raise Conflict("公示意见已被他人处理，请刷新后查看", code="conflict")
+            return writes.Change({"$set": {"publicity.stage": stage + 1},
+                                  "$push": {"publicity.level_submitted": unit.id}})
+
+        await writes.retrying(_load(dossier.id), plan)
 
     return await run_batch(actor=actor, ids=ids, confirm=data.confirm, action="consolidate",
                                       label="汇总提交", work=work)

@@ -1,8 +1,9 @@
 """Applying the state machine: who the actor is for a dossier, where it goes, one atomic write.
 
-Every transition is ONE conditional update_one: filtered on the dossier's id, status, holder and
-version; it sets the new status and holder, pushes the trail entry and increments the version.
-Zero matches means someone else acted first: 409, and the trail has one entry."""
+Every transition is ONE write through the dossier's write path (app.dossiers.writes): filtered on the
+dossier's id and the version the actor saw (which stands for its status and holder too); it sets the
+new status and holder, pushes the trail entry and increments the version. A moved version means
+someone else acted first: 409, and the trail has one entry."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,8 +19,8 @@ from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
 from app.clock import utcnow
-from app.dossiers import rows
 from app.dossiers import service as dossiers
+from app.dossiers import writes
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier, RouteNode, TrailEntry
 from app.errors import AppError, Conflict, Forbidden, ValidationFailed
@@ -136,7 +137,6 @@ async def apply(*, dossier: Dossier, acting: Acting, actor: User, action: Action
         sets["status"] = result_status
     if acting.kind != Actor.applicant:
         sets["reviewer_acted"] = True
-    sets["updated_at"] = utcnow()
     sets.update(extra_set or {})
     entry = TrailEntry(action=action, actor_id=actor.id, actor_name=actor.name, role=acting.role,
                        unit_id=acting.unit_id, unit_name=acting.unit_name, from_status=dossier.status,
@@ -144,15 +144,11 @@ async def apply(*, dossier: Dossier, acting: Acting, actor: User, action: Action
                        signer=(signer or "").strip() or None,
                        detail={"signed_on": (signed_on or utcnow().date()).isoformat(), "role_label":
                                ROLE_LABELS[acting.role], **(detail or {})})
-    update = {"$set": sets, "$inc": {"version": 1}, **ops}
-    update.setdefault("$push", {})["trail"] = entry.model_dump()
-    result = await Dossier.get_pymongo_collection().update_one(
-        {"_id": dossier.id, "version": dossier.version, "status": dossier.status,
-         "current_unit_id": dossier.current_unit_id}, update)
-    if result.matched_count != 1:
-        raise Conflict("该申报已被他人处理，请刷新后查看", code="conflict")
-    await rows.refresh(dossier.id)
-    updated = await Dossier.get(dossier.id)
+    try:
+        updated = await writes.write(dossier.id, {"$set": sets, **ops}, expected_version=dossier.version,
+                                     trail_entry=entry)
+    except writes.VersionMoved:
+        raise Conflict("该申报已被他人处理，请刷新后查看", code="conflict") from None
     await _notify(updated, entry)
     return updated
 

@@ -12,7 +12,7 @@ from app.accounts.audit import ClientInfo
 from app.accounts.enums import AuditKind, Role
 from app.accounts.models import User
 from app.clock import utcnow
-from app.dossiers import rows
+from app.dossiers import writes
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier, TrailEntry
 from app.errors import Conflict, Forbidden, ValidationFailed
@@ -80,12 +80,12 @@ async def recall_reported(*, actor: User, unit: Unit) -> int:
         entry = TrailEntry(action=machine.Action.recall, actor_id=actor.id, actor_name=actor.name, role="system",
                            unit_id=unit.id, unit_name=unit.name, from_status=dossier.status, to_status=rule.to,
                            opinion="单位修改归口部门，已上报未受理的申报退回本单位“通过未上报”")
-        result = await Dossier.get_pymongo_collection().update_one(
-            {"_id": dossier.id, "version": dossier.version, "status": dossier.status},
-            {"$set": {"status": rule.to, "current_unit_id": unit.id, "committee_code": None,
-                      "route": [n.model_dump() for n in dossier.route[:position + 1]], "updated_at": utcnow()},
-             "$pull": {"reported_by": unit.id}, "$push": {"trail": entry.model_dump()}, "$inc": {"version": 1}})
-        if result.modified_count:
-            await rows.refresh(dossier.id)
-            count += 1
+        try:
+            await writes.write(dossier.id, {
+                "$set": {"status": rule.to, "current_unit_id": unit.id, "committee_code": None,
+                         "route": [n.model_dump() for n in dossier.route[:position + 1]]},
+                "$pull": {"reported_by": unit.id}}, expected_version=dossier.version, trail_entry=entry)
+        except writes.VersionMoved:     # a node above acted meanwhile: that dossier is no longer recalled
+            continue
+        count += 1
     return count

@@ -117,10 +117,25 @@ class TestChange:
         assert (await client.delete(f"{dossier['url']}/attachments/{first['id']}",
                                     headers=dossier["headers"])).status_code == 404
 
-    async def test_removing_a_row_removes_its_proofs(self, client, dossier):
-        await upload(client, dossier)
-        r = await client.put(f"{dossier['url']}/sections/education", json={"rows": []},
+    async def test_every_change_moves_the_version_and_answers_the_new_etag(self, client, dossier):
+        before = int(dossier["etag"].strip('"'))
+        added = await upload(client, dossier)
+        assert added.headers["ETag"] == f'"{before + 1}"' and added.json()["dossier_version"] == before + 1
+        replaced = await client.put(f"{dossier['url']}/attachments/{added.json()['id']}", headers=dossier["headers"],
+                                    files={"file": ("新证书.pdf", pdf_bytes(2), "application/pdf")})
+        assert replaced.headers["ETag"] == f'"{before + 2}"' and replaced.json()["dossier_version"] == before + 2
+        deleted = await client.delete(f"{dossier['url']}/attachments/{added.json()['id']}", headers=dossier["headers"])
+        assert deleted.status_code == 204 and deleted.headers["ETag"] == f'"{before + 3}"'
+        stored = await Dossier.get(dossier["id"])
+        assert stored.version == before + 3
+        r = await client.put(f"{dossier['url']}/sections/summary", json={"text": "总结"},
                              headers={**dossier["headers"], "If-Match": dossier["etag"]})
+        assert r.status_code == 412 and r.json()["current_version"] == before + 3
+
+    async def test_removing_a_row_removes_its_proofs(self, client, dossier):
+        etag = (await upload(client, dossier)).headers["ETag"]
+        r = await client.put(f"{dossier['url']}/sections/education", json={"rows": []},
+                             headers={**dossier["headers"], "If-Match": etag})
         assert r.status_code == 200
         assert (await Dossier.get(dossier["id"])).attachments == []
         assert await stored_files() == 0

@@ -6,6 +6,7 @@
  * - list sections are edited row by row in the page; every save PUTs the whole {"rows": [...]} with
  *   If-Match, and rows.N.field errors open row N beside the field;
  * - attachments upload with XMLHttpRequest and a progress bar, and can be previewed, replaced, deleted;
+ *   each such change moves the dossier's version, and the page's forms follow the versions it wrote itself;
  * - the summary counts its characters; 确认申报 asks in a dialog and lists what is missing.
  */
 (function () {
@@ -21,6 +22,24 @@
     if (className) el.className = className;
     if (text !== undefined) el.textContent = text;
     return el;
+  }
+
+  /* The dossier versions this page wrote itself. An attachment change answers the dossier's new ETag; a
+   * form whose ETag is the version just before one of ours moves on to it (even when answers arrive out
+   * of order), so its next save is not refused as stale. A change made elsewhere still gets its 412. */
+  var ownVersions = {};
+
+  function versionOf(etag) { return Number(String(etag).replace(/^W\//, "").replace(/"/g, "")); }
+
+  function followOwnWrite(result) {
+    var version = result.etag ? versionOf(result.etag) : (result.data || {}).dossier_version;
+    if (!(version > 0)) return;
+    ownVersions[version] = true;
+    all(document, "[data-etag]").forEach(function (el) {
+      var current = versionOf(el.dataset.etag);
+      while (ownVersions[current + 1]) current += 1;
+      el.dataset.etag = "\"" + current + "\"";
+    });
   }
 
   function toLogin() {
@@ -379,6 +398,7 @@
     var result = await send(box, "POST", "/api/dossiers/" + box.dataset.dossier + "/attachments", file, fields);
     input.value = "";
     if (!result.ok) return;
+    followOwnWrite(result);
     var list = $(box, ".files");
     if (box.hasAttribute("data-photo")) {
       list.innerHTML = "";   // the new photo replaces the old one
@@ -394,7 +414,9 @@
     if (!file) return;
     var result = await send(box, "PUT", attachmentUrl(box, item.dataset.attachment), file, {});
     input.value = "";
-    if (result.ok) item.replaceWith(fileItem(box, result.data));
+    if (!result.ok) return;
+    followOwnWrite(result);
+    item.replaceWith(fileItem(box, result.data));
   }
 
   async function deleteFile(box, item) {
@@ -404,6 +426,7 @@
     var result = await ZC.api("DELETE", attachmentUrl(box, item.dataset.attachment));
     if (result.status === 401) { toLogin(); return; }
     if (!result.ok) { uploadError(box, result.data.message); return; }
+    followOwnWrite(result);
     item.remove();
     if (box.hasAttribute("data-photo")) showPhoto(box, null);
     countFiles(box);
