@@ -14,8 +14,7 @@ from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.routing.models import Committee
-from app.routing.paths import runs_committee
+from app.routing.models import Committee, runs_committee
 from app.units.enums import UnitStatus
 from app.units.models import Unit
 
