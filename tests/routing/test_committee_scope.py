@@ -109,3 +109,21 @@ class TestOfficeLists:
         await unreported(world)
         bundle = await client.get("/api/bundles.zip", params={"forms": "false"}, headers=world["as_office"])
         assert bundle.status_code == 404 and bundle.json()["code"] == "nothing_selected"
+
+
+class TestBackfill:
+    async def test_dossiers_stored_before_the_field_get_it_from_their_committee_facts(self, client, world):
+        from app.routing.committees import backfill_reported_to
+        from tests.routing.committee_kit import place_dossier
+
+        held = await place_dossier(world, status="accepted", name="李旧档")
+        stray = await unreported(world)
+        collection = Dossier.get_pymongo_collection()
+        await collection.update_many({}, {"$unset": {"reported_to": ""}})
+        assert await backfill_reported_to() == 3          # with the world's own, still at its employer
+        assert (await Dossier.get(held.id)).reported_to == [world["committee"].code]
+        assert (await Dossier.get(stray.id)).reported_to == (await Dossier.get(world["dossier_id"])).reported_to == []
+        assert (await DossierRow.get(held.id)).reported_to == [world["committee"].code]
+        assert await backfill_reported_to() == 0
+        r = await client.get(f"/api/dossiers/{held.id}", headers=world["as_office"])
+        assert r.status_code == 200
