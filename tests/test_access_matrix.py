@@ -3,12 +3,29 @@ where the route is a role gate), and no response carries a dossier the party may
 
 One table entry per route (a route without one fails by name). The world is built once, straight into
 the database (tests/access_world.py); the whole matrix runs in one test that reports every failure at
-once. Per route the refused parties go first, so an allowed party's write cannot mask a refusal."""
+once (the conftest empties the database before each test, so a module-scoped world would not survive).
+Per route the refused parties go first, so an allowed party's write cannot mask a refusal.
+
+Adding a route is one line in MATRIX, e.g.
+    "GET /api/me/invitations": logged_in(),
+    "POST /api/units/{unit_id}/invitations": Route(allowed=frozenset({"employer", "admin"}),
+                                                   gate=frozenset({"department", "hr_bureau"}), json={...}),
+Path parameters are filled by name from World.ids (unit_id is the applicant's employer, dossier_id the
+dossier every dossier route is tried on); a name the world does not know gets an id nothing has. A write
+needs a body that passes validation, or every party gets 422 before the scope check is reached.
+
+403 is expected only from role gates: the administrator-only routes (admin_only), the committee-office
+lists (/api/committees, /api/experts), creating a dossier (applicants only), archive exports (archivists),
+a unit's administration inside the unit's read scope (department and HR bureau above the employer), the
+office-only meeting operations for the invited expert and the administrator, and an applicant acting on
+their own dossier."""
 
 import io
 import json
 import zipfile
 from dataclasses import dataclass, field
+
+from bson import ObjectId
 
 from tests import access_world
 from tests.access_world import ANON, PARTIES
@@ -276,11 +293,14 @@ def _resolve(value, world_ids):
 
 
 def _path(template: str, route: Route, world_ids: dict) -> str:
+    """Fills {name} from route.params (a world id's key, or a literal), else the world id of that name,
+    else an id nothing has (a new route's own records are then simply not there for anyone)."""
     path = template
     while "{" in path:
         name = path[path.index("{") + 1:path.index("}")]
-        key = route.params.get(name, name)
-        path = path.replace("{" + name + "}", world_ids.get(key, key), 1)
+        value = route.params.get(name)
+        value = world_ids.get(value, value) if value is not None else world_ids.get(name, str(ObjectId()))
+        path = path.replace("{" + name + "}", value, 1)
     return path
 
 
@@ -356,3 +376,29 @@ async def test_access_matrix(app, client):
     failures, requests = await run_matrix(client, world, routes)
     print(f"access matrix: {len(routes)} routes × {len(PARTIES)} parties, {requests} requests")
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures)
+
+
+def test_verdict_names_each_kind_of_failure():
+    import httpx
+
+    route = Route(allowed=frozenset({"applicant"}), gate=frozenset({"admin"}))
+    answer = lambda status, code=None: httpx.Response(status, json={"code": code})  # noqa: E731
+    assert verdict(route, "applicant", answer(200)) is None
+    assert verdict(route, "applicant", answer(404, "dossier_not_found")) == \
+        "allowed party refused: 404 dossier_not_found"
+    assert verdict(route, "applicant", answer(404, "file_not_found")) is None     # in scope, no such file
+    assert verdict(route, "expert", answer(200)) == "expected 404, got 200 None"
+    assert verdict(route, "expert", answer(403, "forbidden")) == "expected 404, got 403 forbidden"
+    assert verdict(route, "admin", answer(403, "forbidden")) is None
+    assert verdict(route, ANON, answer(404)) == "expected 401, got 404 None"
+    assert verdict(route, "expert", answer(500)) == "server error 500"
+    body = httpx.Response(200, content=_zip({"名单.xml": f"<c>{access_world.NAME_B}</c>"}))
+    assert leaks(body, [access_world.NAME_B, "absent"]) == [access_world.NAME_B]
+
+
+def _zip(members: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return out.getvalue()
