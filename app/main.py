@@ -22,12 +22,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from app.catalog.models import DictionaryEntry
         from app.dossiers import rows
         from app.render import convert
-        from app.routing.committees import sync_committees
+        from app.routing.committees import backfill_reported_to, sync_committees
 
         await db.open_database(settings)
         if await DictionaryEntry.find_one({}) is None:
             await catalog.load_dictionaries()
         await sync_committees()
+        await backfill_reported_to()
         await rows.reconcile()
         await convert.start(settings)
         try:

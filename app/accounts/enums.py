@@ -43,6 +43,9 @@ ROLE_LABELS = {
 }
 
 COMMITTEE_ROLES = frozenset({Role.committee_senior, Role.committee_intermediate, Role.committee_junior})
+# The role that runs a committee's office, by the committee's tier.
+TIER_ROLE = {"senior": Role.committee_senior, "intermediate": Role.committee_intermediate,
+             "junior": Role.committee_junior}
 
 
 class AuditKind(StrEnum):

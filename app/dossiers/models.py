@@ -87,6 +87,7 @@ SELECTION_INDEXES = [
     IndexModel([("reported_by", ASCENDING), ("batch_id", ASCENDING)]),
     IndexModel([("returned_by", ASCENDING), ("batch_id", ASCENDING)]),
     IndexModel([("committee_code", ASCENDING), ("status", ASCENDING)]),
+    IndexModel([("reported_to", ASCENDING), ("status", ASCENDING)]),
     IndexModel([("meeting_id", ASCENDING)]),
     IndexModel([("applicant_name", ASCENDING)]),
     IndexModel([("id_number", ASCENDING)]),
@@ -109,6 +110,7 @@ class Dossier(Document):
     route: list[RouteNode] = Field(default_factory=list)  # the unit nodes it went up through, in order
     route_unit_ids: list[PydanticObjectId] = Field(default_factory=list)   # every unit it ever reached
     committee_code: str | None = None                     # set while a committee holds it
+    reported_to: list[str] = Field(default_factory=list)  # every committee it was ever reported to: their scope
     reported_by: list[PydanticObjectId] = Field(default_factory=list)      # units that reported it upward
     returned_by: list[PydanticObjectId] = Field(default_factory=list)      # units that returned or rejected it
     correction_deadline: datetime | None = None            # a return's deadline for resubmission

@@ -30,11 +30,11 @@ from app.routing.models import OPINION_LABELS
 log = logging.getLogger(__name__)
 
 # Bump when what row_of writes changes: start-up then recomputes every row.
-SCHEMA = 1
+SCHEMA = 2
 
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
 COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "current_unit_id",
-          "committee_code", "route_unit_ids", "reported_by", "returned_by", "meeting_id", "version")
+          "committee_code", "reported_to", "route_unit_ids", "reported_by", "returned_by", "meeting_id", "version")
 DECLARATION = ("level", "series", "title", "employer_unit_id", "employer_unit_name")
 
 
@@ -155,6 +155,7 @@ class DossierRow(Document):
     declaration: dict[str, Any]
     current_unit_id: PydanticObjectId | None = None
     committee_code: str | None = None
+    reported_to: list[str] = Field(default_factory=list)
     route_unit_ids: list[PydanticObjectId] = Field(default_factory=list)
     reported_by: list[PydanticObjectId] = Field(default_factory=list)
     returned_by: list[PydanticObjectId] = Field(default_factory=list)

@@ -21,11 +21,10 @@ from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess,
 from app.dossiers.schemas import Change, DeclarationIn, DossierCreate
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed, validation_body
 from app.routing import machine
+from app.routing.models import Meeting, committee_codes
 from app.units import service as units_service
 from app.units.enums import UnitStatus
 from app.units.models import Unit
-
-UNIT_READER_ROLES = units_service.UNIT_ROLES
 
 
 class PreconditionRequired(AppError):
@@ -38,17 +37,18 @@ async def readable_query(user: User) -> dict | None:
     """The one place that says which dossiers a user may read; None means all of them.
 
     Applicants read their own. A unit reads what has reached it or a unit in its scope (its
-    subordinates; for an HR bureau its region; for a committee office what was reported to it)."""
+    subordinates; for an HR bureau its region). A committee office reads what was reported to its
+    committee, and nothing else its office unit holds or sits above."""
     if user.has_role(Role.sysadmin):
         return None
     clauses: list[dict] = [{"applicant_id": user.id}]
-    unit_scope = await units_service.readable_units_query(user)
-    if user.unit_ids_for(*UNIT_READER_ROLES) and unit_scope is not None:
+    if user.unit_ids_for(*units_service.UNIT_ROLES):
+        unit_scope = await units_service.readable_units_query(user, offices=False)
         unit_ids = [u["_id"] for u in await Unit.get_pymongo_collection().find(unit_scope, {"_id": 1}).to_list()]
         clauses.append({"route_unit_ids": {"$in": unit_ids}, "status": {"$ne": DossierStatus.draft}})
+    if codes := await committee_codes(user):
+        clauses.append({"reported_to": {"$in": codes}})
     if user.has_role(Role.expert):      # experts read the dossiers of the meetings they sit in
-        from app.routing.models import Meeting
-
         meetings = await Meeting.get_pymongo_collection().find({"member_ids": user.id}, {"_id": 1}).to_list()
         if meetings:
             clauses.append({"meeting_id": {"$in": [m["_id"] for m in meetings]}})

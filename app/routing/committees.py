@@ -13,9 +13,10 @@ from app.accounts.enums import COMMITTEE_ROLES, Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
+from app.dossiers import rows
+from app.dossiers.models import Dossier
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.routing.models import Committee
-from app.routing.paths import runs_committee
+from app.routing.models import Committee, Meeting, runs_committee
 from app.units.enums import UnitStatus
 from app.units.models import Unit
 
@@ -38,6 +39,25 @@ async def sync_committees() -> int:
         document.pop("code")
         await collection.update_one({"code": entry.code}, {"$set": owned, "$setOnInsert": document}, upsert=True)
     return len(entries)
+
+
+async def backfill_reported_to() -> int:
+    """Dossiers stored before `reported_to` existed get it from the committee facts they carry (the
+    committee holding them, their meeting's, their certificate's), so no office loses what it read."""
+    meetings = {m["_id"]: m["committee_code"]
+                async for m in Meeting.get_pymongo_collection().find({}, {"committee_code": 1})}
+    done = 0
+    async for doc in Dossier.get_pymongo_collection().find(
+            {"reported_to": {"$exists": False}},
+            {"committee_code": 1, "meeting_id": 1, "votes.meeting_id": 1, "certificate.committee_code": 1}):
+        codes = {doc.get("committee_code"), meetings.get(doc.get("meeting_id")),
+                 meetings.get((doc.get("votes") or {}).get("meeting_id")),
+                 (doc.get("certificate") or {}).get("committee_code")} - {None}
+        await Dossier.get_pymongo_collection().update_one(
+            {"_id": doc["_id"], "reported_to": {"$exists": False}}, {"$set": {"reported_to": sorted(codes)}})
+        await rows.refresh(doc["_id"])
+        done += 1
+    return done
 
 
 def number_fields(committee: Committee, *, year: int, seq: int) -> dict[str, Any]:

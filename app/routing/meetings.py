@@ -20,9 +20,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.routing import committees, service as routing
 from app.routing.service import BatchResult, run_batch
 from app.routing.machine import Action
-from app.routing.models import MEETING_STATUS_LABELS, Committee, Meeting, Vote
-from app.routing.paths import runs_committee
-from app.routing.queues import committee_codes
+from app.routing.models import MEETING_STATUS_LABELS, Committee, Meeting, Vote, committee_codes, runs_committee
 from app.units.models import Unit
 
 MAX_MEMBERS = 200

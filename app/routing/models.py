@@ -8,6 +8,8 @@ from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from app.accounts.enums import COMMITTEE_ROLES, TIER_ROLE
+from app.accounts.models import User
 from app.clock import utcnow
 from app.files.models import StoredFile
 
@@ -74,6 +76,20 @@ class Committee(Document):
     class Settings:
         name = "committees"
         indexes = [IndexModel([("code", ASCENDING)], unique=True), IndexModel([("office_unit_id", ASCENDING)])]
+
+
+def runs_committee(user: User, committee: Committee) -> bool:
+    return committee.office_unit_id is not None and user.has_role(TIER_ROLE[committee.tier],
+                                                                  committee.office_unit_id)
+
+
+async def committee_codes(user: User) -> list[str]:
+    """The committees whose office this user handles: the dossiers reported to them are in the user's scope."""
+    offices = user.unit_ids_for(*COMMITTEE_ROLES)
+    if not offices:
+        return []
+    committees = await Committee.find({"office_unit_id": {"$in": offices}}).to_list()
+    return [c.code for c in committees if runs_committee(user, c)]
 
 
 MEETING_STATUS_LABELS = {"planned": "筹备中", "voting": "表决中", "closing": "正在结束", "closed": "已结束"}

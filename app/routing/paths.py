@@ -8,20 +8,18 @@ from dataclasses import dataclass
 from beanie import PydanticObjectId
 from pydantic import Field
 
-from app.accounts.enums import COMMITTEE_ROLES, Role
+from app.accounts.enums import Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
 from app.clock import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.routing.models import Committee, Path, PathStatus
+from app.routing.models import Committee, Path, PathStatus, committee_codes, runs_committee
 from app.units import service as units_service
 from app.units.enums import UnitStatus
 from app.units.models import Unit
 
 UNIT_ACTOR_ROLES = (Role.unit_admin, Role.unit_handler, Role.dept_handler, Role.hr_handler)
-TIER_ROLE = {"senior": Role.committee_senior, "intermediate": Role.committee_intermediate,
-             "junior": Role.committee_junior}
 MAX_ROUTE = 12      # a path chain longer than this is a loop
 
 
@@ -56,11 +54,6 @@ async def committee_office(code: str) -> Committee:
     if committee is None or committee.office_unit_id is None:
         raise ValidationFailed("该评委会尚未设置办事机构", field="committee_code", code="committee_without_office")
     return committee
-
-
-def runs_committee(user: User, committee: Committee) -> bool:
-    return committee.office_unit_id is not None and user.has_role(TIER_ROLE[committee.tier],
-                                                                  committee.office_unit_id)
 
 
 async def apply(*, actor: User, data: PathApplication) -> Path:
@@ -130,10 +123,8 @@ async def listing(*, actor: User, unit_id: PydanticObjectId | None, incoming: bo
     if incoming:
         if not actor.has_role(Role.sysadmin):
             units = [g.unit_id for g in actor.roles if g.role in UNIT_ACTOR_ROLES and g.unit_id]
-            offices = [g.unit_id for g in actor.roles if g.role in COMMITTEE_ROLES and g.unit_id]
-            codes = [c.code for c in await Committee.find({"office_unit_id": {"$in": offices}}).to_list()
-                     if runs_committee(actor, c)]
-            query["$or"] = [{"target_unit_id": {"$in": units}}, {"committee_code": {"$in": codes}}]
+            query["$or"] = [{"target_unit_id": {"$in": units}},
+                            {"committee_code": {"$in": await committee_codes(actor)}}]
     else:
         if unit_id is None:
             raise ValidationFailed("请指定单位", field="unit_id", code="unit_required")

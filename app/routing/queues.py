@@ -10,13 +10,12 @@ from typing import Literal
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 
-from app.accounts.enums import COMMITTEE_ROLES, Role
+from app.accounts.enums import Role
 from app.accounts.models import User
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Declaration, Dossier
 from app.errors import ValidationFailed
-from app.routing.models import Certificate, Committee
-from app.routing.paths import TIER_ROLE
+from app.routing.models import Certificate, committee_codes
 from app.routing.service import NODE_ROLES
 
 View = Literal["pending", "passed", "turned_down", "reported", "committee", "all"]
@@ -46,12 +45,6 @@ class QueueFilter(BaseModel):
 
 async def node_units(user: User) -> list[PydanticObjectId]:
     return [g.unit_id for g in user.roles if g.role in NODE_ROLES and g.unit_id]
-
-
-async def committee_codes(user: User) -> list[str]:
-    offices = [g.unit_id for g in user.roles if g.role in COMMITTEE_ROLES and g.unit_id]
-    committees = await Committee.find({"office_unit_id": {"$in": offices}}).to_list()
-    return [c.code for c in committees if user.has_role(TIER_ROLE[c.tier], c.office_unit_id)]
 
 
 async def build_query(user: User, f: QueueFilter) -> dict:

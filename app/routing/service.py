@@ -14,7 +14,7 @@ from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 
 from app.accounts.audit import ClientInfo
-from app.accounts.enums import ROLE_LABELS, Role
+from app.accounts.enums import ROLE_LABELS, TIER_ROLE, Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
@@ -64,7 +64,7 @@ async def acting_as(user: User, dossier: Dossier, *, role: Role | None = None) -
         raise Forbidden("不能审核本人的申报", code="own_dossier")
     committee = await _committee(dossier)
     if committee is not None:
-        wanted = paths.TIER_ROLE[committee.tier]
+        wanted = TIER_ROLE[committee.tier]
         if user.has_role(wanted, committee.office_unit_id) and role in (None, wanted):
             return Acting(Actor.committee, wanted, committee.office_unit_id, committee.name)
         raise Conflict("该申报当前由评委会办事机构办理，您不能在此环节操作", code="not_your_node")
@@ -107,8 +107,9 @@ async def _destination(dossier: Dossier, acting: Acting, rule: machine.Rule) -> 
                            f"{level.name if level else dossier.declaration.level}”的上报路径，请先申请路径",
                            code="no_active_path")
         ops["$addToSet"] = {"reported_by": acting.unit_id, "route_unit_ids": hop.unit_id}
-        if hop.kind == "committee":
+        if hop.kind == "committee":         # the committee's office may read it from now on
             to = S.at_committee
+            ops["$addToSet"]["reported_to"] = hop.committee_code
             sets.update(current_unit_id=hop.unit_id, committee_code=hop.committee_code)
         else:
             to = S.submitted

@@ -9,7 +9,7 @@ from app import db
 from app.accounts import audit
 from app.accounts import service as accounts_service
 from app.accounts.audit import ClientInfo
-from app.accounts.enums import AccountKind, AuditKind, Role
+from app.accounts.enums import COMMITTEE_ROLES, AccountKind, AuditKind, Role
 from app.accounts.models import RoleGrant, User
 from app.accounts.secrets import hash_password, new_initial_password
 from app.catalog import service as catalog
@@ -24,9 +24,9 @@ from app.units.schemas import (ChildUnitCreation, Credentials, PermissionDecisio
 from app.accounts import validators
 
 ADMIN_ROLES = (Role.unit_admin,)
-# Roles whose holders read their unit and everything below it.
-UNIT_ROLES = (Role.unit_admin, Role.unit_handler, Role.dept_handler, Role.hr_handler, Role.committee_senior,
-              Role.committee_intermediate, Role.committee_junior, Role.archivist)
+# Roles whose holders read their unit and everything below it. A committee office is not among them: it
+# sees its own office unit only, and reads the dossiers reported to its committee (dossiers.readable_query).
+UNIT_ROLES = (Role.unit_admin, Role.unit_handler, Role.dept_handler, Role.hr_handler, Role.archivist)
 
 
 def region_prefix(code: str) -> str:
@@ -36,14 +36,17 @@ def region_prefix(code: str) -> str:
     return code
 
 
-async def readable_units_query(user: User) -> dict | None:
-    """The one place that says which units a user may see; None means all of them."""
+async def readable_units_query(user: User, *, offices: bool = True) -> dict | None:
+    """The one place that says which units a user may see; None means all of them. offices=False leaves
+    out the committee offices' own units (their dossiers are the committee's, not the unit's)."""
     if user.has_role(Role.sysadmin):
         return None
     own = user.unit_ids_for(*UNIT_ROLES)
     clauses: list[dict] = []
     if own:
         clauses += [{"_id": {"$in": own}}, {"ancestors": {"$in": own}}]
+    if offices and (office_units := user.unit_ids_for(*COMMITTEE_ROLES)):
+        clauses.append({"_id": {"$in": office_units}})
     bureaus = await Unit.find({"_id": {"$in": user.unit_ids_for(Role.hr_handler)},
                                "category": {"$in": list(HR_BUREAU_CATEGORIES)}}).to_list()
     clauses += [{"region_code": {"$regex": "^" + re.escape(region_prefix(b.region_code))}} for b in bureaus]

@@ -24,7 +24,7 @@ async def place_dossier(world, *, status: str = "accepted", name: str = "李晓�
                                 employer_unit_id=employer.id, employer_unit_name=employer.name),
         commitment=Commitment(agreed_at=utcnow(), text_sha256="0" * 64), status=status,
         current_unit_id=world["committee"].office_unit_id, committee_code=world["committee"].code,
-        route=[RouteNode(unit_id=u.id, unit_name=u.name) for u in route], route_unit_ids=[u.id for u in route],
+        reported_to=[world["committee"].code], route=[RouteNode(unit_id=u.id, unit_name=u.name) for u in route], route_unit_ids=[u.id for u in route],
         reviewer_acted=True, submitted_at=utcnow(), **fields)
     await dossier.insert()
     await rows.refresh(dossier.id)

@@ -101,7 +101,7 @@ class TestVerification:
         r = await client.get("/api/dossiers", headers=world["as_applicant"])
         assert r.json()[0]["certificate_number"] is None
         await force_dossier(world["dossier_id"], status="publicized", committee_code=world["committee"].code,
-                            current_unit_id=world["hr"].id)
+                            reported_to=[world["committee"].code], current_unit_id=world["hr"].id)
         dossier = await Dossier.get(world["dossier_id"])
         await issue(client, world, [dossier], issuing_body="济南市人社局")
         number = (await Dossier.get(dossier.id)).certificate.number
