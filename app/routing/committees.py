@@ -13,7 +13,7 @@ from app.accounts.enums import COMMITTEE_ROLES, Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
-from app.dossiers import rows
+from app.dossiers import writes
 from app.dossiers.models import Dossier
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.routing.models import Committee, Meeting, runs_committee
@@ -49,13 +49,14 @@ async def backfill_reported_to() -> int:
     done = 0
     async for doc in Dossier.get_pymongo_collection().find(
             {"reported_to": {"$exists": False}},
-            {"committee_code": 1, "meeting_id": 1, "votes.meeting_id": 1, "certificate.committee_code": 1}):
+            {"version": 1, "committee_code": 1, "meeting_id": 1, "votes.meeting_id": 1, "certificate.committee_code": 1}):
         codes = {doc.get("committee_code"), meetings.get(doc.get("meeting_id")),
                  meetings.get((doc.get("votes") or {}).get("meeting_id")),
                  (doc.get("certificate") or {}).get("committee_code")} - {None}
-        await Dossier.get_pymongo_collection().update_one(
-            {"_id": doc["_id"], "reported_to": {"$exists": False}}, {"$set": {"reported_to": sorted(codes)}})
-        await rows.refresh(doc["_id"])
+        try:
+            await writes.write(doc["_id"], {"$set": {"reported_to": sorted(codes)}}, expected_version=doc["version"])
+        except (writes.VersionMoved, NotFound):
+            continue        # written or removed meanwhile: the next start-up looks at it again
         done += 1
     return done
 
