@@ -26,9 +26,9 @@ async def user_out(user: User, *, reveal: bool = False) -> UserOut:
 def set_session_cookies(response: Response, token: str, csrf_token: str) -> None:
     settings = get_settings()
     max_age = settings.session_absolute_hours * 3600
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies,
                         max_age=max_age, path="/")
-    response.set_cookie(CSRF_COOKIE, csrf_token, httponly=False, samesite="lax", secure=settings.cookie_secure,
+    response.set_cookie(CSRF_COOKIE, csrf_token, httponly=False, samesite="lax", secure=settings.secure_cookies,
                         max_age=max_age, path="/")
 
 
