@@ -36,7 +36,7 @@ async def create_admin(login: str, password: str, name: str = "系统管理员")
         await user.insert()
     else:
         await User.get_pymongo_collection().update_one({"_id": user.id}, {"$set": {
-            "password_hash": await hash_password(password), "failed_logins": 0, "locked_until": None, "enabled": True},
+            "password_hash": await hash_password(password), "locked_until": None, "enabled": True},
             "$addToSet": {"roles": RoleGrant(role=Role.sysadmin).model_dump()}})
     return user
 

@@ -79,28 +79,26 @@ async def change_password(data: PasswordChange, auth: CurrentAuth, client: Clien
                                   new_password=data.new_password, client=client)
 
 
-@router.post("/auth/recovery/code", response_model=SentOut, summary="找回密码：发送验证码")
+@router.post("/auth/recovery/code", response_model=SentOut, summary="找回密码：发送验证码（账号是否存在，回答相同）")
 async def recovery_code(data: RecoveryCodeRequest, client: Client) -> SentOut:
-    channel, sent_to = await service.send_recovery_code(login=data.login, channel=data.channel,
-                                                        captcha_id=data.captcha_id,
-                                                        captcha_answer=data.captcha_answer, client=client)
-    ttl = get_settings().recovery_code_ttl_seconds
-    return SentOut(channel=channel, sent_to=sent_to, expires_in_seconds=ttl,
-                   message=f"验证码已发送至 {sent_to}，{ttl // 60}分钟内有效")
+    return SentOut(message=await service.send_recovery_code(
+        login=data.login, channel=data.channel, captcha_id=data.captcha_id, captcha_answer=data.captcha_answer,
+        client=client))
 
 
-@router.post("/auth/recovery/reset", status_code=status.HTTP_204_NO_CONTENT, summary="找回密码：设置新密码")
+@router.post("/auth/recovery/reset", status_code=status.HTTP_204_NO_CONTENT,
+             summary="找回密码：设置新密码（需图片验证码；按来源与登录名限次）")
 async def recovery_reset(data: RecoveryReset, client: Client) -> None:
     await service.reset_password_with_code(login=data.login, code=data.code, new_password=data.new_password,
+                                           captcha_id=data.captcha_id, captcha_answer=data.captcha_answer,
                                            client=client)
 
 
-@router.post("/auth/recovery/login-name", response_model=SentOut, summary="找回登录名")
+@router.post("/auth/recovery/login-name", response_model=SentOut, summary="找回登录名（信息是否相符，回答相同）")
 async def recovery_login_name(data: LoginNameRecovery, client: Client) -> SentOut:
-    sent_to = await service.send_login_name(name=data.name, id_number=data.id_number, phone=data.phone,
-                                            captcha_id=data.captcha_id, captcha_answer=data.captcha_answer,
-                                            client=client)
-    return SentOut(channel="sms", sent_to=sent_to, message=f"登录名已发送至 {sent_to}")
+    return SentOut(message=await service.send_login_name(
+        name=data.name, id_number=data.id_number, phone=data.phone, captcha_id=data.captcha_id,
+        captcha_answer=data.captcha_answer, client=client))
 
 
 @router.post("/users/{user_id}/unlock", status_code=status.HTTP_204_NO_CONTENT, summary="解锁账号")

@@ -129,7 +129,7 @@ async def reset_password(*, actor: User, unit: Unit, member: User, client: Clien
     _require_sub_account(unit, member)
     password = new_initial_password()
     await User.get_pymongo_collection().update_one({"_id": member.id}, {
-        "$set": {"password_hash": await hash_password(password), "must_change_password": True, "failed_logins": 0,
+        "$set": {"password_hash": await hash_password(password), "must_change_password": True,
                  "locked_until": None}, "$inc": {"version": 1}})
     await accounts_service.close_other_sessions(member.id)
     await audit.record(AuditKind.password_reset, client=client, actor=actor, user_id=member.id, unit_id=unit.id,
