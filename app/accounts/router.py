@@ -2,7 +2,7 @@ import base64
 from typing import Literal
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
 from app.accounts import captcha, service
 from app.accounts.deps import CSRF_COOKIE, SESSION_COOKIE, Client, CurrentAuth, CurrentUser, SysAdmin
@@ -80,10 +80,11 @@ async def change_password(data: PasswordChange, auth: CurrentAuth, client: Clien
 
 
 @router.post("/auth/recovery/code", response_model=SentOut, summary="找回密码：发送验证码（账号是否存在，回答相同）")
-async def recovery_code(data: RecoveryCodeRequest, client: Client) -> SentOut:
-    return SentOut(message=await service.send_recovery_code(
-        login=data.login, channel=data.channel, captcha_id=data.captcha_id, captcha_answer=data.captcha_answer,
-        client=client))
+async def recovery_code(data: RecoveryCodeRequest, client: Client, background: BackgroundTasks) -> SentOut:
+    message = await service.request_recovery_code(login=data.login, channel=data.channel, captcha_id=data.captcha_id,
+                                                  captcha_answer=data.captcha_answer, client=client)
+    background.add_task(service.deliver_recovery_code, login=data.login, channel=data.channel, client=client)
+    return SentOut(message=message)
 
 
 @router.post("/auth/recovery/reset", status_code=status.HTTP_204_NO_CONTENT,
@@ -95,10 +96,13 @@ async def recovery_reset(data: RecoveryReset, client: Client) -> None:
 
 
 @router.post("/auth/recovery/login-name", response_model=SentOut, summary="找回登录名（信息是否相符，回答相同）")
-async def recovery_login_name(data: LoginNameRecovery, client: Client) -> SentOut:
-    return SentOut(message=await service.send_login_name(
-        name=data.name, id_number=data.id_number, phone=data.phone, captcha_id=data.captcha_id,
-        captcha_answer=data.captcha_answer, client=client))
+async def recovery_login_name(data: LoginNameRecovery, client: Client, background: BackgroundTasks) -> SentOut:
+    message = await service.request_login_name(id_number=data.id_number, phone=data.phone,
+                                               captcha_id=data.captcha_id, captcha_answer=data.captcha_answer,
+                                               client=client)
+    background.add_task(service.deliver_login_name, name=data.name, id_number=data.id_number, phone=data.phone,
+                        client=client)
+    return SentOut(message=message)
 
 
 @router.post("/users/{user_id}/unlock", status_code=status.HTTP_204_NO_CONTENT, summary="解锁账号")

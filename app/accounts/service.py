@@ -280,23 +280,27 @@ def _masked(channel: str, destination: str) -> str:
     return f"{local[:2]}***@{domain}"
 
 
-async def send_recovery_code(*, login: str, channel: str, captcha_id: str | None, captcha_answer: str | None,
-                             client: ClientInfo) -> str:
-    """Sends a code if the account exists and has the chosen contact; answers the same either way (the
-    returned message names no destination), so nobody learns which logins exist."""
+async def request_recovery_code(*, login: str, channel: str, captcha_id: str | None, captcha_answer: str | None,
+                                client: ClientInfo) -> str:
+    """The captcha and the limits, then the answer, which names no destination and is the same whether or
+    not the account exists. The code itself goes out in `deliver_recovery_code`, after the answer, so that
+    neither the answer nor its timing tells which logins exist."""
     await captcha.verify(captcha_id, captcha_answer, purpose=RECOVERY_CAPTCHA)
-    login_key = login.strip().lower()
-    await _limit_requests(login_key, client, "recovery-code")
-    settings = get_settings()
-    minutes = settings.recovery_code_ttl_seconds // 60
+    await _limit_requests(login.strip().lower(), client, "recovery-code")
     label = CHANNEL_LABELS[channel]
-    answer = f"如该账号存在且登记了{label}，验证码已发送至该{label}，{minutes}分钟内有效"
+    return (f"如该账号存在且登记了{label}，验证码已发送至该{label}，"
+            f"{get_settings().recovery_code_ttl_seconds // 60}分钟内有效")
+
+
+async def deliver_recovery_code(*, login: str, channel: str, client: ClientInfo) -> None:
+    """Sends a code if the account exists, has the chosen contact and is under its own cap."""
+    settings = get_settings()
     user = await find_by_login(login)
     destination = (user.phone if channel == "sms" else user.email) if user else None
     if user is None or not destination or not await _may_send(user.id, AuditKind.recovery_code_sent):
         await audit.record(AuditKind.recovery_code_refused, client=client, user_id=user.id if user else None,
-                           login=login_key, channel=channel)
-        return answer
+                           login=login.strip().lower(), channel=channel)
+        return
     code = new_numeric_code()
     await RecoveryCode.get_pymongo_collection().update_many(
         {"user_id": user.id, "used_at": None}, {"$set": {"used_at": utcnow()}})   # only the newest code works
@@ -304,10 +308,10 @@ async def send_recovery_code(*, login: str, channel: str, captcha_id: str | None
                        expires_at=utcnow() + timedelta(seconds=settings.recovery_code_ttl_seconds)).insert()
     await messaging.send(channel=channel, to=destination, subject="职称申报系统：找回密码验证码",
                          body=f"您正在找回职称申报系统账号 {user.login} 的密码，验证码 {code}，"
-                              f"{minutes}分钟内有效。如非本人操作请忽略。", user_id=user.id)
+                              f"{settings.recovery_code_ttl_seconds // 60}分钟内有效。如非本人操作请忽略。",
+                         user_id=user.id)
     await audit.record(AuditKind.recovery_code_sent, client=client, user_id=user.id, channel=channel,
                        sent_to=_masked(channel, destination))
-    return answer
 
 
 def _code_invalid() -> ValidationFailed:
@@ -348,19 +352,21 @@ async def reset_password_with_code(*, login: str, code: str, new_password: str, 
     await audit.record(AuditKind.password_reset, client=client, user_id=user.id, via="recovery_code")
 
 
-async def send_login_name(*, name: str, id_number: str, phone: str, captcha_id: str | None,
-                          captcha_answer: str | None, client: ClientInfo) -> str:
-    """Texts the login name when name, ID number and phone match one account; answers the same when not."""
+async def request_login_name(*, id_number: str, phone: str, captcha_id: str | None, captcha_answer: str | None,
+                             client: ClientInfo) -> str:
+    """Like `request_recovery_code`: the same answer whether or not the details match an account."""
     await captcha.verify(captcha_id, captcha_answer, purpose=RECOVERY_CAPTCHA)
-    id_number = id_number.strip().upper()
-    await _limit_requests(id_number.lower(), client, "recovery-login-name")
-    answer = f"如姓名、证件号码与手机号码相符，登录名已发送至 {validators.mask_phone(phone)}"
-    user = await User.find_one({"id_number": id_number})
+    await _limit_requests(id_number.strip().lower(), client, "recovery-login-name")
+    return f"如姓名、证件号码与手机号码相符，登录名已发送至 {validators.mask_phone(phone)}"
+
+
+async def deliver_login_name(*, name: str, id_number: str, phone: str, client: ClientInfo) -> None:
+    """Texts the login name when name, ID number and phone match one account under its own cap."""
+    user = await User.find_one({"id_number": id_number.strip().upper()})
     if (user is None or user.name != name.strip() or user.phone != phone
             or not await _may_send(user.id, AuditKind.login_name_sent)):
         await audit.record(AuditKind.login_name_refused, client=client, user_id=user.id if user else None)
-        return answer
+        return
     await messaging.send(channel="sms", to=phone, subject="职称申报系统：登录名",
                          body=f"您在职称申报系统的登录名为 {user.login}，也可使用证件号码登录。", user_id=user.id)
     await audit.record(AuditKind.login_name_sent, client=client, user_id=user.id)
-    return answer
