@@ -106,8 +106,7 @@ class RecoveryCode(Document):
     destination: str
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
-    attempts: int = 0
-    used_at: datetime | None = None
+    attempts: int = 0              # a code is deleted when used or replaced, and by its TTL index when expired
 
     class Settings:
         name = "recovery_codes"

@@ -10,12 +10,12 @@ from app import throttle
 from app.accounts import audit, captcha, validators
 from app.accounts.audit import ClientInfo
 from app.accounts.enums import AccountKind, AuditKind, Role
-from app.accounts.models import AuditEvent, LoginFailure, RecoveryCode, RoleGrant, Session, User
+from app.accounts.models import LoginFailure, RecoveryCode, RoleGrant, Session, User
 from app.accounts.schemas import PersonRegistration, ProfileUpdate
 from app.accounts.secrets import digest, hash_password, needs_rehash, new_numeric_code, new_token, verify_password
 from app.clock import local_text, utcnow
 from app.config import get_settings
-from app.errors import AppError, Conflict, Forbidden, NotAuthenticated, ValidationFailed
+from app.errors import AppError, Conflict, Forbidden, NotAuthenticated, TooManyRequests, ValidationFailed
 from app.messaging import service as messaging
 
 LOGIN_CAPTCHA = "login"
@@ -70,9 +70,9 @@ async def register_person(*, data: PersonRegistration, client: ClientInfo) -> Us
 
 
 async def find_by_login(login: str) -> User | None:
-    """Login name (any case) or ID number."""
+    """Login name (any case) or ID number: two indexed equalities, as an `$or` would scan on SecantusDB."""
     value = login.strip()
-    return await User.find_one({"$or": [{"login_key": value.lower()}, {"id_number": value.upper()}]})
+    return await User.find_one({"login_key": value.lower()}) or await User.find_one({"id_number": value.upper()})
 
 
 _dummy_hash: str | None = None
@@ -249,16 +249,18 @@ HOUR = timedelta(hours=1)
 CHANNEL_LABELS = {"sms": "手机", "email": "电子邮箱"}
 
 
-async def _may_send(user_id: PydanticObjectId, kind: AuditKind) -> bool:
-    """The account's own cap (one message a minute, a few an hour, counted from the audit log). Past it the
-    message is silently not sent: a refusal would tell that the account exists."""
+async def _may_send(user_id: PydanticObjectId, purpose: str) -> bool:
+    """The account's own cap (one message a minute, a few an hour), whichever login string was typed. Past it
+    the message is silently not sent: a refusal would tell that the account exists."""
     settings = get_settings()
-    now = utcnow()
-    recent = await AuditEvent.find({"user_id": user_id, "kind": kind,
-                                    "at": {"$gte": now - HOUR}}).sort("-at").to_list()
-    if recent and (now - recent[0].at).total_seconds() < settings.recovery_code_interval_seconds:
+    try:
+        await throttle.take(f"{purpose}:account-minute:{user_id}", limit=1,
+                            window=timedelta(seconds=settings.recovery_code_interval_seconds), doing="发送")
+        await throttle.take(f"{purpose}:account-hour:{user_id}", limit=settings.recovery_codes_per_hour, window=HOUR,
+                            doing="发送")
+    except TooManyRequests:
         return False
-    return len(recent) < settings.recovery_codes_per_hour
+    return True
 
 
 async def _limit_requests(login_key: str, client: ClientInfo, purpose: str) -> None:
@@ -297,13 +299,12 @@ async def deliver_recovery_code(*, login: str, channel: str, client: ClientInfo)
     settings = get_settings()
     user = await find_by_login(login)
     destination = (user.phone if channel == "sms" else user.email) if user else None
-    if user is None or not destination or not await _may_send(user.id, AuditKind.recovery_code_sent):
+    if user is None or not destination or not await _may_send(user.id, "recovery-code"):
         await audit.record(AuditKind.recovery_code_refused, client=client, user_id=user.id if user else None,
                            login=login.strip().lower(), channel=channel)
         return
     code = new_numeric_code()
-    await RecoveryCode.get_pymongo_collection().update_many(
-        {"user_id": user.id, "used_at": None}, {"$set": {"used_at": utcnow()}})   # only the newest code works
+    await RecoveryCode.get_pymongo_collection().delete_many({"user_id": user.id})   # only the newest code works
     await RecoveryCode(user_id=user.id, code_hash=digest(code), channel=channel, destination=destination,
                        expires_at=utcnow() + timedelta(seconds=settings.recovery_code_ttl_seconds)).insert()
     await messaging.send(channel=channel, to=destination, subject="职称申报系统：找回密码验证码",
@@ -335,15 +336,15 @@ async def reset_password_with_code(*, login: str, code: str, new_password: str, 
     user = await find_by_login(login)
     now = utcnow()
     codes = RecoveryCode.get_pymongo_collection()
-    current = await codes.find_one({"user_id": user.id, "used_at": None}, sort=[("created_at", -1)]) if user else None
+    current = await codes.find_one({"user_id": user.id}, sort=[("created_at", -1)]) if user else None
     if current is None or current["expires_at"] < now or current["attempts"] >= settings.recovery_max_attempts:
         raise _code_invalid()
     if current["code_hash"] != digest(code.strip()):
         await codes.update_one({"_id": current["_id"]}, {"$inc": {"attempts": 1}})
         raise _code_invalid()
     check_password_policy(new_password, login=user.login, field="new_password")   # the code proved the account
-    claimed = await codes.update_one({"_id": current["_id"], "used_at": None}, {"$set": {"used_at": now}})
-    if claimed.modified_count != 1:
+    claimed = await codes.delete_one({"_id": current["_id"]})     # single use: of two racing resets one wins
+    if claimed.deleted_count != 1:
         raise _code_invalid()
     await _set_password(user, new_password, must_change=False)
     await close_other_sessions(user.id)
@@ -364,7 +365,7 @@ async def deliver_login_name(*, name: str, id_number: str, phone: str, client: C
     """Texts the login name when name, ID number and phone match one account under its own cap."""
     user = await User.find_one({"id_number": id_number.strip().upper()})
     if (user is None or user.name != name.strip() or user.phone != phone
-            or not await _may_send(user.id, AuditKind.login_name_sent)):
+            or not await _may_send(user.id, "recovery-login-name")):
         await audit.record(AuditKind.login_name_refused, client=client, user_id=user.id if user else None)
         return
     await messaging.send(channel="sms", to=phone, subject="职称申报系统：登录名",

@@ -31,8 +31,20 @@ def _gone() -> NotFound:
     return NotFound("邀请不存在、已处理或已过期", field="invitation_id", code="invitation_not_found")
 
 
-def _pending(**query) -> dict:
-    return {**query, "expires_at": {"$gt": utcnow()}}
+def _pending(invitations: list[StaffInvitation]) -> list[StaffInvitation]:
+    """Expired ones the TTL sweep has not removed yet are already gone for everyone."""
+    now = utcnow()
+    return [i for i in invitations if i.expires_at > now]
+
+
+async def _held(invitation_id: PydanticObjectId, **owner) -> StaffInvitation:
+    """The pending invitation if it belongs to `owner` (a unit or an addressee), else 404. Read by its id
+    alone and the owner checked here: one indexed equality, which every planner serves."""
+    invitation = await StaffInvitation.get(invitation_id)
+    if (invitation is None or invitation.expires_at <= utcnow()
+            or any(value is None or getattr(invitation, key) != value for key, value in owner.items())):
+        raise _gone()
+    return invitation
 
 
 def _addressee(person: User) -> str | None:
@@ -65,33 +77,30 @@ async def list_for_person(*, person: User) -> list[StaffInvitation]:
     addressee = _addressee(person)
     if addressee is None:
         return []
-    return await StaffInvitation.find(_pending(id_number_digest=addressee)).sort(("invited_at", DESCENDING)).to_list()
+    found = StaffInvitation.find({"id_number_digest": addressee}).sort(("invited_at", DESCENDING))
+    return _pending(await found.to_list())
 
 
 async def list_for_unit(*, unit: Unit) -> list[StaffInvitation]:
-    return await StaffInvitation.find(_pending(unit_id=unit.id)).sort(("invited_at", DESCENDING)).to_list()
+    return _pending(await StaffInvitation.find({"unit_id": unit.id}).sort(("invited_at", DESCENDING)).to_list())
 
 
 async def accept(*, person: User, invitation_id: PydanticObjectId, client: ClientInfo) -> User:
-    """Removes the invitation and grants its role in one transaction: never one without the other. A role
-    already held stays as it is."""
-    invitation = await StaffInvitation.find_one(_pending(_id=invitation_id, id_number_digest=_addressee(person)))
-    if invitation is None:
-        raise _gone()
+    """Removes the invitation and grants its role in one transaction: never one without the other, and of
+    two racing accepts only the one that removed the invitation grants. A role already held stays as it is."""
+    invitation = await _held(invitation_id, id_number_digest=_addressee(person))
     unit = await Unit.get(invitation.unit_id)
     if unit is None or not unit.approved:
         raise Conflict("邀请单位目前不能添加工作人员，请联系该单位", field="invitation_id", code="unit_not_approved")
     grant = RoleGrant(role=invitation.role, unit_id=unit.id, granted_by=invitation.invited_by)
-    held = {"role": invitation.role, "unit_id": unit.id}
 
     async def work(session) -> None:
-        taken = await StaffInvitation.get_pymongo_collection().delete_one(
-            _pending(_id=invitation.id, id_number_digest=invitation.id_number_digest), session=session)
+        taken = await StaffInvitation.get_pymongo_collection().delete_one({"_id": invitation.id}, session=session)
         if taken.deleted_count != 1:
             raise _gone()
-        await User.get_pymongo_collection().update_one(
-            {"_id": person.id, "roles": {"$not": {"$elemMatch": held}}},
-            {"$push": {"roles": grant.model_dump()}, "$inc": {"version": 1}}, session=session)
+        if not person.has_role(invitation.role, unit.id):
+            await User.get_pymongo_collection().update_one(
+                {"_id": person.id}, {"$push": {"roles": grant.model_dump()}, "$inc": {"version": 1}}, session=session)
 
     await db.in_transaction(work)
     await audit.record(AuditKind.invitation_accepted, client=client, actor=person, unit_id=unit.id,
@@ -101,18 +110,16 @@ async def accept(*, person: User, invitation_id: PydanticObjectId, client: Clien
 
 
 async def decline(*, person: User, invitation_id: PydanticObjectId, client: ClientInfo) -> None:
-    invitation = await StaffInvitation.get_pymongo_collection().find_one_and_delete(
-        _pending(_id=invitation_id, id_number_digest=_addressee(person)))
-    if invitation is None:
+    invitation = await _held(invitation_id, id_number_digest=_addressee(person))
+    if (await StaffInvitation.get_pymongo_collection().delete_one({"_id": invitation.id})).deleted_count != 1:
         raise _gone()
-    await audit.record(AuditKind.invitation_declined, client=client, actor=person, unit_id=invitation["unit_id"],
-                       role=invitation["role"])
+    await audit.record(AuditKind.invitation_declined, client=client, actor=person, unit_id=invitation.unit_id,
+                       role=invitation.role)
 
 
 async def cancel(*, actor: User, unit: Unit, invitation_id: PydanticObjectId, client: ClientInfo) -> None:
-    invitation = await StaffInvitation.get_pymongo_collection().find_one_and_delete(
-        _pending(_id=invitation_id, unit_id=unit.id))
-    if invitation is None:
+    invitation = await _held(invitation_id, unit_id=unit.id)
+    if (await StaffInvitation.get_pymongo_collection().delete_one({"_id": invitation.id})).deleted_count != 1:
         raise _gone()
     await audit.record(AuditKind.invitation_cancelled, client=client, actor=actor, unit_id=unit.id,
-                       role=invitation["role"], id_number=invitation["id_number_masked"])
+                       role=invitation.role, id_number=invitation.id_number_masked)

@@ -322,3 +322,17 @@ class TestSubAccounts:
         unit, headers = await admin_of_approved_unit(client, status=UnitStatus.rejected)
         r = await client.post(f"/api/units/{unit.id}/sub-accounts", json={"accounts": [spec()]}, headers=headers)
         assert r.status_code == 403 and r.json()["code"] == "unit_not_approved"
+
+
+class TestInvitationPlans:
+    async def test_each_read_uses_an_index(self):
+        """SecantusDB's planner scans for any filter an index does not cover whole (even `_id` with another
+        field), so invitations are read by one indexed equality and checked in code."""
+        for query, sort in (({"id_number_digest": "d" * 64}, {"invited_at": -1}),
+                            ({"unit_id": PydanticObjectId()}, {"invited_at": -1}), ({"_id": PydanticObjectId()}, None)):
+            plan = await db.current().db.command(
+                "explain", {"find": "staff_invitations", "filter": query, **({"sort": sort} if sort else {})},
+                verbosity="queryPlanner")
+            winning = str(plan["queryPlanner"]["winningPlan"])
+            assert "IXSCAN" in winning or "IDHACK" in winning, (query, winning)
+            assert "COLLSCAN" not in winning, (query, winning)
