@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     recovery_resets_per_client_hour: int = 30
     recovery_resets_per_login_hour: int = 10
     recovery_codes_per_client_hour: int = 30
+    registration_conflicts_per_client_hour: int = 20
     staff_invitation_days: int = 30
 
     message_gateway: str = Field(default="outbox", description="outbox: write to the outbox collection and the log")

@@ -19,6 +19,7 @@ from app.config import get_settings
 from app.errors import AppError, Conflict, Forbidden, NotAuthenticated, TooManyRequests, ValidationFailed
 from app.messaging import service as messaging
 
+HOUR = timedelta(hours=1)
 LOGIN_CAPTCHA = "login"
 RECOVERY_CAPTCHA = "recovery"
 
@@ -59,8 +60,17 @@ async def insert_user(user: User, *, session=None) -> User:
 
 
 async def register_person(*, data: PersonRegistration, client: ClientInfo) -> User:
+    """Registration must say when an ID number is taken; so that nobody can use it to list registered numbers,
+    a client's refusals for taken numbers or logins are counted and limited."""
     check_password_policy(data.password, login=data.login)
-    await ensure_identity_free(login=data.login, id_number=data.id_number)
+    refusals = f"register:ip:{client.ip}"
+    limit = get_settings().registration_conflicts_per_client_hour
+    await throttle.refuse_when_exhausted(refusals, limit=limit, window=HOUR, doing="注册")
+    try:
+        await ensure_identity_free(login=data.login, id_number=data.id_number)
+    except Conflict:
+        await throttle.note_failure(refusals, window=HOUR)
+        raise
     user = User(login=data.login, login_key=data.login.lower(), kind=AccountKind.person, name=data.name,
                 id_type=data.id_type, id_number=data.id_number, phone=data.phone,
                 email=str(data.email) if data.email else None, password_hash=await hash_password(data.password),
@@ -249,7 +259,6 @@ async def unlock(*, actor: User, user: User, client: ClientInfo) -> None:
     await audit.record(AuditKind.unlocked, client=client, actor=actor, user_id=user.id)
 
 
-HOUR = timedelta(hours=1)
 CHANNEL_LABELS = {"sms": "手机", "email": "电子邮箱"}
 
 

@@ -77,6 +77,18 @@ class TestRegister:
         assert r.json() | {"message": ""} == {"code": "id_number_taken", "field": "id_number", "message": ""}
         assert await user_count() == 1
 
+    async def test_taken_id_numbers_cannot_be_listed_by_registering(self, client):
+        to_the_start_of_an_hour()
+        taken = person_payload()
+        assert (await client.post("/api/auth/register", json=taken)).status_code == 201
+        for _ in range(get_settings().registration_conflicts_per_client_hour):
+            r = await client.post("/api/auth/register", json=person_payload(id_number=taken["id_number"]))
+            assert r.status_code == 409
+        r = await client.post("/api/auth/register", json=person_payload(id_number=taken["id_number"]))
+        assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+        assert (await client.post("/api/auth/register", json=person_payload())).status_code == 429
+        assert await user_count() == 1
+
     async def test_login_name_taken(self, client):
         payload = person_payload(login="Dupname")
         assert (await client.post("/api/auth/register", json=payload)).status_code == 201
