@@ -107,7 +107,8 @@ async def _note_failure(login_key: str) -> dict:
     failures = LoginFailure.get_pymongo_collection()
     record = await failures.find_one_and_update(
         {"login_key": login_key},
-        {"$inc": {"failures": 1}, "$set": {"last_at": now, "expires_at": now + timedelta(hours=settings.login_failure_hours)}},
+        {"$inc": {"failures": 1},
+         "$set": {"last_at": now, "expires_at": now + timedelta(hours=settings.login_failure_hours)}},
         upsert=True, return_document=ReturnDocument.AFTER)
     if record["failures"] >= settings.lockout_threshold:
         record["locked_until"] = now + timedelta(minutes=settings.lockout_minutes)
@@ -251,11 +252,17 @@ async def update_profile(*, actor: User, data: ProfileUpdate) -> User:
     return await User.get(actor.id)
 
 
+async def _clear_failures(user: User) -> None:
+    """Forgets the failures (and lock) of both login strings of the account, one indexed equality each."""
+    for login_key in (user.login_key, user.id_number.lower() if user.id_number else None):
+        if login_key:
+            await LoginFailure.get_pymongo_collection().delete_one({"login_key": login_key})
+
+
 async def unlock(*, actor: User, user: User, client: ClientInfo) -> None:
     await User.get_pymongo_collection().update_one(
         {"_id": user.id}, {"$set": {"locked_until": None}})
-    await LoginFailure.get_pymongo_collection().delete_many(
-        {"login_key": {"$in": [user.login_key] + ([user.id_number.lower()] if user.id_number else [])}})
+    await _clear_failures(user)
     await audit.record(AuditKind.unlocked, client=client, actor=actor, user_id=user.id)
 
 
@@ -349,7 +356,8 @@ async def reset_password_with_code(*, login: str, code: str, new_password: str, 
     user = await find_by_login(login)
     now = utcnow()
     codes = RecoveryCode.get_pymongo_collection()
-    current = await codes.find_one({"user_id": user.id}, sort=[("created_at", -1)]) if user else None
+    # asked for an unknown login too (for no one), so that it takes as long
+    current = await codes.find_one({"user_id": user.id if user else PydanticObjectId()}, sort=[("created_at", -1)])
     if current is None or current["expires_at"] < now or current["attempts"] >= settings.recovery_max_attempts:
         raise _code_invalid()
     if current["code_hash"] != digest(code.strip()):
@@ -361,8 +369,7 @@ async def reset_password_with_code(*, login: str, code: str, new_password: str, 
         raise _code_invalid()
     await _set_password(user, new_password, must_change=False)
     await close_other_sessions(user.id)
-    await LoginFailure.get_pymongo_collection().delete_many(
-        {"login_key": {"$in": [user.login_key] + ([user.id_number.lower()] if user.id_number else [])}})
+    await _clear_failures(user)
     await audit.record(AuditKind.password_reset, client=client, user_id=user.id, via="recovery_code")
 
 

@@ -378,6 +378,7 @@ class TestRecovery:
 
     async def test_the_account_cap_is_silent(self, client):
         """Asking by login name and then by ID number gets two answers, but only one message a minute."""
+        to_the_start_of_an_hour()
         user = await create_person()
         first, second = await request_code(client, user.login), await request_code(client, user.id_number)
         assert (first.status_code, first.json()) == (second.status_code, second.json()) == (200, first.json())
