@@ -43,6 +43,11 @@ class TestPublicPages:
         assert "县(区)私营企业" in page
         assert "人社局" not in page.split('name="category"')[1].split("</select>")[0]
 
+    async def test_password_reset_form_asks_for_a_captcha(self, client):
+        page = (await client.get("/recovery")).text
+        reset_form = page.split('id="recovery-reset"')[1].split("</form>")[0]
+        assert 'data-captcha="recovery"' in reset_form and 'name="captcha_answer"' in reset_form
+
     async def test_login_keeps_only_same_site_next(self, client):
         assert 'data-next="/unit"' in (await client.get("/login?next=/unit")).text
         assert 'data-next="/"' in (await client.get("/login?next=//evil.example/x")).text
