@@ -23,32 +23,39 @@ def _serve(args: argparse.Namespace) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         if not args.no_seed:
-            from app.seed import print_demo_logins, seed
-
-            asyncio.run(_with_database(seed))
-            print_demo_logins(f"http://{args.host}:{args.port}")
+            _load_fixtures(f"http://{args.host}:{args.port}")
         uvicorn.run("app.main:app", host=args.host, port=args.port, reload=False, log_level="info")
     finally:
         if embedded:
             embedded.stop()
 
 
-async def _with_database(work, *args):
+async def _with_database(work, *args, **kwargs):
     from app import db
     from app.config import get_settings
 
     await db.open_database(get_settings())
     try:
-        return await work(*args)
+        return await work(*args, **kwargs)
     finally:
         await db.close_database()
 
 
-def _seed(_: argparse.Namespace) -> None:
+def _load_fixtures(address: str) -> None:
+    """Demo accounts only in dev/test: in production the dictionaries alone, and an administrator by create-admin."""
+    from app.config import get_settings
     from app.seed import print_demo_logins, seed
 
-    asyncio.run(_with_database(seed))
-    print_demo_logins()
+    demo = get_settings().is_dev
+    asyncio.run(_with_database(seed, demo=demo))
+    if demo:
+        print_demo_logins(address)
+    else:
+        print("已加载字典。非开发环境不加载演示账号与数据；请用 python -m app create-admin 创建系统管理员。")
+
+
+def _seed(_: argparse.Namespace) -> None:
+    _load_fixtures("http://127.0.0.1:8000")
 
 
 def _create_admin(args: argparse.Namespace) -> None:
@@ -67,12 +74,12 @@ def _rebuild_rows(_: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app", description="职称申报评审服务")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="加载字典与演示数据并启动服务")
+    serve = commands.add_parser("serve", help="加载字典（开发环境另加演示数据）并启动服务")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-seed", action="store_true", help="不加载演示数据")
     serve.set_defaults(func=_serve)
-    commands.add_parser("seed", help="加载字典与演示数据（可重复执行）").set_defaults(func=_seed)
+    commands.add_parser("seed", help="加载字典，开发环境另加演示数据（可重复执行）").set_defaults(func=_seed)
     admin = commands.add_parser("create-admin", help="创建或重置系统管理员")
     admin.add_argument("--login", required=True)
     admin.add_argument("--password", required=True)
@@ -83,6 +90,9 @@ def main(argv: list[str] | None = None) -> None:
 
     add_commands(commands, _with_database)
     args = parser.parse_args(argv)
+    from app.config import settings_or_exit
+
+    settings_or_exit()
     try:
         args.func(args)
     except Exception as exc:  # a clear line for the operator instead of a traceback

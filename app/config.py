@@ -1,12 +1,15 @@
 """Settings from the environment (prefix ZC_, plus the conventional MONGODB_URI)."""
 
+import sys
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-secret-change-me"
+DEV_ENVS = ("dev", "test")
+MIN_SECRET_LENGTH = 32
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,18 +26,25 @@ class Settings(BaseSettings):
 
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
-    cookie_secure: bool = False
+    # Unset: Secure outside dev/test. Set false only for a plain-http development server.
+    cookie_secure: bool | None = None
 
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
 
     lockout_threshold: int = 5
     lockout_minutes: int = 15
+    login_failure_hours: int = 24          # a login string's failure record (and its captcha) lasts this long
     captcha_ttl_seconds: int = 300
     recovery_code_ttl_seconds: int = 600
     recovery_code_interval_seconds: int = 60
     recovery_codes_per_hour: int = 5
     recovery_max_attempts: int = 5
+    recovery_resets_per_client_hour: int = 30
+    recovery_resets_per_login_hour: int = 10
+    recovery_codes_per_client_hour: int = 30
+    registration_conflicts_per_client_hour: int = 20
+    staff_invitation_days: int = 30
 
     message_gateway: str = Field(default="outbox", description="outbox: write to the outbox collection and the log")
 
@@ -50,11 +60,26 @@ class Settings(BaseSettings):
     converter_queue_seconds: float = 120
     converter_max_conversions: int = 200
 
+    @property
+    def is_dev(self) -> bool:
+        """Development or tests: the only places demo accounts, the embedded database and weak secrets may live."""
+        return self.env in DEV_ENVS
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else not self.is_dev
+
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> "Settings":
-        if self.env not in ("dev", "test") and self.secret_key == DEFAULT_SECRET:
+    def _refuse_unsafe_production(self) -> "Settings":
+        if self.is_dev:
+            return self
+        if self.secret_key == DEFAULT_SECRET:
             raise ValueError("ZC_SECRET_KEY 仍为默认值：非开发环境必须设置自己的密钥")
-        if self.env not in ("dev", "test") and not self.mongodb_uri:
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(f"ZC_SECRET_KEY 过短：非开发环境的密钥至少{MIN_SECRET_LENGTH}个字符"
+                             f"（当前{len(self.secret_key)}个），可用 python3 -c 'import secrets; "
+                             f"print(secrets.token_urlsafe(48))' 生成")
+        if not self.mongodb_uri:
             raise ValueError("MONGODB_URI 未设置：内嵌数据库只用于开发与测试")
         return self
 
@@ -62,3 +87,14 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_or_exit() -> Settings:
+    """For process entry points: an unsafe configuration stops the process with its reasons and status 2,
+    instead of a traceback (the command line and `uvicorn app.main:app` alike)."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"配置错误：{error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        raise SystemExit(2) from None

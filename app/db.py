@@ -26,11 +26,11 @@ def document_models() -> list[type]:
     from app.notifications.models import Announcement, InboxMessage
     from app.routing.models import Committee, Counter, Meeting, Path, Vote
     from app.throttle import FailureWindow
-    from app.units.models import PermissionApplication, Unit
+    from app.units.models import PermissionApplication, StaffInvitation, Unit
 
     return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
             DictionaryEntry, Batch, Dossier, DossierRow, DossierAccess, OutboxMessage, Path, Committee,
-            InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow]
+            InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation]
 
 
 @dataclass

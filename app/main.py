@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import db
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, settings_or_exit
 from app.errors import install_error_handlers
 
 log = logging.getLogger("app")
@@ -69,4 +69,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+app = create_app(settings_or_exit())

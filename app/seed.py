@@ -1,4 +1,5 @@
-"""Dictionaries and demo data from fixtures/; every step is an upsert, so seeding twice changes nothing."""
+"""Dictionaries and demo data from fixtures/; every step is an upsert, so seeding twice changes nothing.
+Outside dev/test only the dictionaries are loaded: the demo logins (admin/Admin@2026 …) are public."""
 
 import json
 from datetime import timedelta
@@ -35,7 +36,7 @@ async def create_admin(login: str, password: str, name: str = "系统管理员")
         await user.insert()
     else:
         await User.get_pymongo_collection().update_one({"_id": user.id}, {"$set": {
-            "password_hash": await hash_password(password), "failed_logins": 0, "locked_until": None, "enabled": True},
+            "password_hash": await hash_password(password), "locked_until": None, "enabled": True},
             "$addToSet": {"roles": RoleGrant(role=Role.sysadmin).model_dump()}})
     return user
 
@@ -122,9 +123,13 @@ async def _seed_paths(specs: list[dict], units: dict[str, Unit]) -> None:
                    status=PathStatus.active, applied_by=unit.id, decided_at=utcnow(), **target).insert()
 
 
-async def seed() -> None:
-    data = demo_data()
+async def seed(*, demo: bool) -> None:
+    """Dictionaries (and the committees they list) always; the demo accounts, units and batches only when asked."""
     await catalog.load_dictionaries()
+    if not demo:
+        await sync_committees()
+        return
+    data = demo_data()
     await create_admin(data["admin"]["login"], data["admin"]["password"], data["admin"]["name"])
     units = await _seed_units(data["units"])
     await _seed_persons(data["persons"], units)

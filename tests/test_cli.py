@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 
 from pymongo import MongoClient
 
@@ -69,6 +70,51 @@ def test_serve_stops_its_embedded_database_on_sigterm(tmp_path):
     finally:
         serve.kill()
         database.stop()
+
+
+def production_env(secret: str = "p" * 40) -> dict:
+    """ZC_ENV=prod against the test session's database server, under a database of its own."""
+    env = {k: v for k, v in os.environ.items() if k != "ZC_DATABASE"}
+    env.update(ZC_ENV="prod", ZC_SECRET_KEY=secret, ZC_DATABASE=f"zc_prod_{uuid.uuid4().hex[:8]}",
+               ZC_CONVERTER_AUTOSTART="false")
+    return env
+
+
+def test_production_refuses_a_short_secret_with_status_2():
+    env = production_env(secret="12345")
+    for command in ([sys.executable, "-m", "app", "seed"], [sys.executable, "-m", "app", "serve", "--no-seed"],
+                    [sys.executable, "-c", "import app.main"]):          # what `uvicorn app.main:app` imports
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "ZC_SECRET_KEY 过短" in done.stderr and "Traceback" not in done.stderr, command
+
+
+def test_production_seed_and_serve_load_dictionaries_only():
+    env = production_env()
+    database = MongoClient(os.environ["MONGODB_URI"])[env["ZC_DATABASE"]]
+    http_port = free_port()
+    try:
+        seeded = run_cli("seed", env=env)
+        assert seeded.returncode == 0, seeded.stderr
+        assert "演示账号 / demo logins" not in seeded.stdout and "Admin@2026" not in seeded.stdout
+        assert database.dictionaries.count_documents({"dictionary": "regions"}) > 10
+        assert database.committees.count_documents({}) > 0
+        serve = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(http_port)], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            deadline = time.monotonic() + 120
+            while not _healthy(http_port):
+                assert serve.poll() is None and time.monotonic() < deadline, "serve did not come up"
+                time.sleep(0.5)
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            output = serve.communicate(timeout=60)[0]
+        assert "Admin@2026" not in output and "create-admin" in output
+        for collection in ("users", "units", "batches", "paths"):
+            assert database[collection].count_documents({}) == 0, collection
+    finally:
+        database.client.drop_database(env["ZC_DATABASE"])
+        database.client.close()
 
 
 def _healthy(port: int) -> bool:

@@ -3,7 +3,10 @@
 import pytest
 from pydantic import ValidationError
 
-from app.config import DEFAULT_SECRET, Settings
+from app.config import DEFAULT_SECRET, MIN_SECRET_LENGTH, Settings, get_settings, settings_or_exit
+from tests.factories import PASSWORD, create_person
+
+LONG_SECRET = "x" * MIN_SECRET_LENGTH
 
 
 def test_default_secret_is_refused_outside_dev(monkeypatch):
@@ -14,7 +17,48 @@ def test_default_secret_is_refused_outside_dev(monkeypatch):
 
 def test_production_needs_a_real_database():
     with pytest.raises(ValidationError, match="MONGODB_URI"):
-        Settings(env="prod", secret_key="s3cret-for-prod", mongodb_uri=None)
+        Settings(env="prod", secret_key=LONG_SECRET, mongodb_uri=None)
+
+
+@pytest.mark.parametrize("env", ["prod", "staging", ""])
+def test_short_secret_is_refused_outside_dev(env):
+    with pytest.raises(ValidationError, match=f"至少{MIN_SECRET_LENGTH}个字符"):
+        Settings(env=env, secret_key="x" * (MIN_SECRET_LENGTH - 1), mongodb_uri="mongodb://db:27017")
+    assert Settings(env=env, secret_key=LONG_SECRET, mongodb_uri="mongodb://db:27017").secret_key == LONG_SECRET
+
+
+def test_short_secret_stops_the_process_with_status_2(monkeypatch, capsys):
+    monkeypatch.setenv("ZC_ENV", "prod")
+    monkeypatch.setenv("ZC_SECRET_KEY", "short")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            settings_or_exit()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert stopped.value.code == 2
+    assert "ZC_SECRET_KEY 过短" in capsys.readouterr().err
+    assert get_settings().env == "test"
+
+
+def test_cookies_are_secure_by_default_outside_dev():
+    prod = dict(secret_key=LONG_SECRET, mongodb_uri="mongodb://db:27017")
+    assert Settings(env="prod", **prod).secure_cookies is True
+    assert Settings(env="prod", cookie_secure=False, **prod).secure_cookies is False   # plain-http trial only
+    assert Settings(env="dev").secure_cookies is False
+    assert Settings(env="dev", cookie_secure=True).secure_cookies is True
+
+
+async def test_production_login_sets_secure_cookies(client, monkeypatch):
+    from app.accounts import router
+
+    prod = Settings(env="prod", secret_key=LONG_SECRET, mongodb_uri="mongodb://db:27017")
+    monkeypatch.setattr(router, "get_settings", lambda: prod)
+    user = await create_person()
+    r = await client.post("/api/auth/login", json={"login": user.login, "password": PASSWORD})
+    cookies = r.headers.get_list("set-cookie")
+    assert len(cookies) == 2 and all("; Secure" in c for c in cookies), cookies
 
 
 def test_dev_accepts_the_defaults(monkeypatch):

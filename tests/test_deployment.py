@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - reported as a failure below, never ski
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-SECRET = "deployment-test-secret-4f1c"
+SECRET = "deployment-test-secret-4f1c-long-enough-for-prod"
 
 
 def compose_config(tmp_path: Path, **env_overrides: str | None) -> subprocess.CompletedProcess:
@@ -132,6 +132,7 @@ class TestComposeFile:
         assert uri.scheme == "mongodb" and uri.netloc.split("@")[-1] == "mongo:27017", env["MONGODB_URI"]
         assert parse_qs(uri.query).get("replicaSet") == ["rs0"], env["MONGODB_URI"]
         assert env["ZC_CONVERTER_URL"] == "http://converter:2003"
+        assert env["ZC_COOKIE_SECURE"] == "true", "cookies are Secure unless the operator says otherwise"
         assert app["depends_on"]["mongo"]["condition"] == "service_healthy"
         assert "converter" in app["depends_on"]
         assert "/api/health" in " ".join(as_args(app["healthcheck"]["test"]))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from beanie import PydanticObjectId
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.models import Captcha
 from app.accounts.secrets import digest
@@ -52,12 +53,13 @@ def draw(text: str) -> bytes:
 
 
 async def issue(purpose: str) -> tuple[PydanticObjectId, str, bytes]:
-    """Returns (id, answer, png). The answer leaves the service only as the picture."""
+    """Returns (id, answer, png). The answer leaves the service only as the picture, drawn in a worker thread:
+    an anonymous endpoint must not hold the event loop for Pillow."""
     answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     captcha = Captcha(answer_hash=digest(answer), purpose=purpose,
                       expires_at=utcnow() + timedelta(seconds=get_settings().captcha_ttl_seconds))
     await captcha.insert()
-    return captcha.id, answer, draw(answer)
+    return captcha.id, answer, await run_in_threadpool(draw, answer)
 
 
 async def verify(captcha_id: str | None, answer: str | None, *, purpose: str) -> None:

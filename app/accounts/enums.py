@@ -60,7 +60,13 @@ class AuditKind(StrEnum):
     password_changed = "password_changed"
     password_reset = "password_reset"
     recovery_code_sent = "recovery_code_sent"
+    recovery_code_refused = "recovery_code_refused"     # unknown account, no contact or over its cap: nothing sent
     login_name_sent = "login_name_sent"
+    login_name_refused = "login_name_refused"
+    staff_invited = "staff_invited"
+    invitation_accepted = "invitation_accepted"
+    invitation_declined = "invitation_declined"
+    invitation_cancelled = "invitation_cancelled"
     role_granted = "role_granted"
     role_revoked = "role_revoked"
     account_created = "account_created"

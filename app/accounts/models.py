@@ -33,7 +33,6 @@ class User(Document):
     roles: list[RoleGrant] = Field(default_factory=list)
     unit_id: PydanticObjectId | None = None      # the unit that owns a unit account or sub-account
     enabled: bool = True
-    failed_logins: int = 0
     locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     created_by: PydanticObjectId | None = None
@@ -69,7 +68,10 @@ class Session(Document):
 
     class Settings:
         name = "sessions"
-        indexes = [IndexModel([("token_hash", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING)])]
+        # Whichever expiry passes first, the database removes the session by itself.
+        indexes = [IndexModel([("token_hash", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING)]),
+                   IndexModel([("idle_expires_at", ASCENDING)], expireAfterSeconds=0),
+                   IndexModel([("absolute_expires_at", ASCENDING)], expireAfterSeconds=0)]
 
 
 class Captcha(Document):
@@ -79,17 +81,22 @@ class Captcha(Document):
 
     class Settings:
         name = "captchas"
+        indexes = [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]
 
 
 class LoginFailure(Document):
-    """Failed logins per login string, known account or not: after one, the captcha is required."""
+    """Failed logins per login string, known account or not, so both get the same answers: after one the
+    captcha is required, after the threshold the string is locked. Removed by the database when it expires."""
     login_key: str
     failures: int = 0
     last_at: datetime = Field(default_factory=utcnow)
+    locked_until: datetime | None = None
+    expires_at: datetime
 
     class Settings:
         name = "login_failures"
-        indexes = [IndexModel([("login_key", ASCENDING)], unique=True)]
+        indexes = [IndexModel([("login_key", ASCENDING)], unique=True),
+                   IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]
 
 
 class RecoveryCode(Document):
@@ -99,12 +106,12 @@ class RecoveryCode(Document):
     destination: str
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
-    attempts: int = 0
-    used_at: datetime | None = None
+    attempts: int = 0              # a code is deleted when used or replaced, and by its TTL index when expired
 
     class Settings:
         name = "recovery_codes"
-        indexes = [IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)])]
+        indexes = [IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)]),
+                   IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]
 
 
 class AuditEvent(Document):

@@ -2,7 +2,7 @@ import base64
 from typing import Literal
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
 from app.accounts import captcha, service
 from app.accounts.deps import CSRF_COOKIE, SESSION_COOKIE, Client, CurrentAuth, CurrentUser, SysAdmin
@@ -26,9 +26,9 @@ async def user_out(user: User, *, reveal: bool = False) -> UserOut:
 def set_session_cookies(response: Response, token: str, csrf_token: str) -> None:
     settings = get_settings()
     max_age = settings.session_absolute_hours * 3600
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies,
                         max_age=max_age, path="/")
-    response.set_cookie(CSRF_COOKIE, csrf_token, httponly=False, samesite="lax", secure=settings.cookie_secure,
+    response.set_cookie(CSRF_COOKIE, csrf_token, httponly=False, samesite="lax", secure=settings.secure_cookies,
                         max_age=max_age, path="/")
 
 
@@ -79,28 +79,30 @@ async def change_password(data: PasswordChange, auth: CurrentAuth, client: Clien
                                   new_password=data.new_password, client=client)
 
 
-@router.post("/auth/recovery/code", response_model=SentOut, summary="找回密码：发送验证码")
-async def recovery_code(data: RecoveryCodeRequest, client: Client) -> SentOut:
-    channel, sent_to = await service.send_recovery_code(login=data.login, channel=data.channel,
-                                                        captcha_id=data.captcha_id,
-                                                        captcha_answer=data.captcha_answer, client=client)
-    ttl = get_settings().recovery_code_ttl_seconds
-    return SentOut(channel=channel, sent_to=sent_to, expires_in_seconds=ttl,
-                   message=f"验证码已发送至 {sent_to}，{ttl // 60}分钟内有效")
+@router.post("/auth/recovery/code", response_model=SentOut, summary="找回密码：发送验证码（账号是否存在，回答相同）")
+async def recovery_code(data: RecoveryCodeRequest, client: Client, background: BackgroundTasks) -> SentOut:
+    message = await service.request_recovery_code(login=data.login, channel=data.channel, captcha_id=data.captcha_id,
+                                                  captcha_answer=data.captcha_answer, client=client)
+    background.add_task(service.deliver_recovery_code, login=data.login, channel=data.channel, client=client)
+    return SentOut(message=message)
 
 
-@router.post("/auth/recovery/reset", status_code=status.HTTP_204_NO_CONTENT, summary="找回密码：设置新密码")
+@router.post("/auth/recovery/reset", status_code=status.HTTP_204_NO_CONTENT,
+             summary="找回密码：设置新密码（需图片验证码；按来源与登录名限次）")
 async def recovery_reset(data: RecoveryReset, client: Client) -> None:
     await service.reset_password_with_code(login=data.login, code=data.code, new_password=data.new_password,
+                                           captcha_id=data.captcha_id, captcha_answer=data.captcha_answer,
                                            client=client)
 
 
-@router.post("/auth/recovery/login-name", response_model=SentOut, summary="找回登录名")
-async def recovery_login_name(data: LoginNameRecovery, client: Client) -> SentOut:
-    sent_to = await service.send_login_name(name=data.name, id_number=data.id_number, phone=data.phone,
-                                            captcha_id=data.captcha_id, captcha_answer=data.captcha_answer,
-                                            client=client)
-    return SentOut(channel="sms", sent_to=sent_to, message=f"登录名已发送至 {sent_to}")
+@router.post("/auth/recovery/login-name", response_model=SentOut, summary="找回登录名（信息是否相符，回答相同）")
+async def recovery_login_name(data: LoginNameRecovery, client: Client, background: BackgroundTasks) -> SentOut:
+    message = await service.request_login_name(id_number=data.id_number, phone=data.phone,
+                                               captcha_id=data.captcha_id, captcha_answer=data.captcha_answer,
+                                               client=client)
+    background.add_task(service.deliver_login_name, name=data.name, id_number=data.id_number, phone=data.phone,
+                        client=client)
+    return SentOut(message=message)
 
 
 @router.post("/users/{user_id}/unlock", status_code=status.HTTP_204_NO_CONTENT, summary="解锁账号")

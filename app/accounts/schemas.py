@@ -80,7 +80,7 @@ class RecoveryCodeRequest(CaptchaGuarded):
     channel: Literal["sms", "email"] = "sms"
 
 
-class RecoveryReset(Strict):
+class RecoveryReset(CaptchaGuarded):
     login: str = Field(min_length=1, max_length=64)
     code: str = Field(min_length=4, max_length=8)
     new_password: Password
@@ -148,7 +148,5 @@ class CaptchaOut(BaseModel):
 
 
 class SentOut(BaseModel):
-    channel: str
-    sent_to: str
-    expires_in_seconds: int | None = None
+    """The same whether or not the account exists: it names no destination the caller did not type."""
     message: str

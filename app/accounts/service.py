@@ -1,22 +1,25 @@
 """People and sessions: registration, login with lockout, passwords, recovery and sessions."""
 
+import asyncio
 from datetime import timedelta
 
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from app import throttle
 from app.accounts import audit, captcha, validators
 from app.accounts.audit import ClientInfo
 from app.accounts.enums import AccountKind, AuditKind, Role
-from app.accounts.models import AuditEvent, LoginFailure, RecoveryCode, RoleGrant, Session, User
+from app.accounts.models import LoginFailure, RecoveryCode, RoleGrant, Session, User
 from app.accounts.schemas import PersonRegistration, ProfileUpdate
 from app.accounts.secrets import digest, hash_password, needs_rehash, new_numeric_code, new_token, verify_password
 from app.clock import local_text, utcnow
 from app.config import get_settings
-from app.errors import AppError, Conflict, Forbidden, NotAuthenticated, NotFound, TooManyRequests, ValidationFailed
+from app.errors import AppError, Conflict, Forbidden, NotAuthenticated, TooManyRequests, ValidationFailed
 from app.messaging import service as messaging
 
+HOUR = timedelta(hours=1)
 LOGIN_CAPTCHA = "login"
 RECOVERY_CAPTCHA = "recovery"
 
@@ -57,8 +60,17 @@ async def insert_user(user: User, *, session=None) -> User:
 
 
 async def register_person(*, data: PersonRegistration, client: ClientInfo) -> User:
+    """Registration must say when an ID number is taken; so that nobody can use it to list registered numbers,
+    a client's refusals for taken numbers or logins are counted and limited."""
     check_password_policy(data.password, login=data.login)
-    await ensure_identity_free(login=data.login, id_number=data.id_number)
+    refusals = f"register:ip:{client.ip}"
+    limit = get_settings().registration_conflicts_per_client_hour
+    await throttle.refuse_when_exhausted(refusals, limit=limit, window=HOUR, doing="注册")
+    try:
+        await ensure_identity_free(login=data.login, id_number=data.id_number)
+    except Conflict:
+        await throttle.note_failure(refusals, window=HOUR)
+        raise
     user = User(login=data.login, login_key=data.login.lower(), kind=AccountKind.person, name=data.name,
                 id_type=data.id_type, id_number=data.id_number, phone=data.phone,
                 email=str(data.email) if data.email else None, password_hash=await hash_password(data.password),
@@ -69,68 +81,88 @@ async def register_person(*, data: PersonRegistration, client: ClientInfo) -> Us
 
 
 async def find_by_login(login: str) -> User | None:
-    """Login name (any case) or ID number."""
+    """Login name (any case) or ID number: two indexed equalities (an `$or` would scan on SecantusDB), both
+    always asked and at once, so the time taken does not tell which one exists."""
     value = login.strip()
-    return await User.find_one({"$or": [{"login_key": value.lower()}, {"id_number": value.upper()}]})
+    by_login, by_id_number = await asyncio.gather(User.find_one({"login_key": value.lower()}),
+                                                  User.find_one({"id_number": value.upper()}))
+    return by_login or by_id_number
 
 
-async def _captcha_required(login_key: str) -> bool:
-    return await LoginFailure.find_one(LoginFailure.login_key == login_key) is not None
+_dummy_hash: str | None = None
 
 
-async def _note_failure(login_key: str) -> None:
-    await LoginFailure.get_pymongo_collection().update_one(
-        {"login_key": login_key}, {"$inc": {"failures": 1}, "$set": {"last_at": utcnow()}}, upsert=True)
+async def _dummy_password_hash() -> str:
+    """A hash to check unknown logins against, so they take as long as a wrong password."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = await hash_password(new_token())
+    return _dummy_hash
 
 
-def _locked_error(user_locked_until) -> AccountLocked:
+async def _note_failure(login_key: str) -> dict:
+    """Counts a failure for the login string and locks the string at the threshold; returns the record."""
+    settings = get_settings()
+    now = utcnow()
+    failures = LoginFailure.get_pymongo_collection()
+    record = await failures.find_one_and_update(
+        {"login_key": login_key},
+        {"$inc": {"failures": 1},
+         "$set": {"last_at": now, "expires_at": now + timedelta(hours=settings.login_failure_hours)}},
+        upsert=True, return_document=ReturnDocument.AFTER)
+    if record["failures"] >= settings.lockout_threshold:
+        record["locked_until"] = now + timedelta(minutes=settings.lockout_minutes)
+        await failures.update_one({"_id": record["_id"]},
+                                  {"$set": {"locked_until": record["locked_until"], "failures": 0}})
+    return record
+
+
+def _locked_error(locked_until) -> AccountLocked:
     return AccountLocked(f"连续输错密码{get_settings().lockout_threshold}次，账号已锁定，"
-                         f"请于 {local_text(user_locked_until)} 后再试，或联系管理员解锁",
-                         field="password", locked_until=user_locked_until.isoformat())
+                         f"请于 {local_text(locked_until)} 后再试，或联系管理员解锁",
+                         field="password", locked_until=locked_until.isoformat())
 
 
 async def authenticate(*, login: str, password: str, captcha_id: str | None, captcha_answer: str | None,
                        client: ClientInfo) -> User:
-    """Checks the captcha (after any failure for this login), the lock, then the password."""
+    """Until the password is right, the answers depend on the login string alone, never on whether an
+    account holds it: failures are counted and locked per string, and an unknown login is checked against a
+    dummy hash. Then the account's own lock (set when any of its strings locked) and its state."""
     settings = get_settings()
     login_key = login.strip().lower()
-    if await _captcha_required(login_key):
+    now = utcnow()
+    record = await LoginFailure.get_pymongo_collection().find_one({"login_key": login_key})
+    if record and record.get("locked_until") and record["locked_until"] > now:
+        raise _locked_error(record["locked_until"])
+    if record is not None:
         await captcha.verify(captcha_id, captcha_answer, purpose=LOGIN_CAPTCHA)
     user = await find_by_login(login)
-    now = utcnow()
-    if user is None:
-        await _note_failure(login_key)
-        await audit.record(AuditKind.login_failed, client=client, login=login_key, reason="unknown_login")
-        raise NotAuthenticated("登录名或密码错误", field="password", code="invalid_credentials",
-                               captcha_required=True)
-    if user.locked_until and user.locked_until > now:
-        raise _locked_error(user.locked_until)
-    if not await verify_password(user.password_hash, password):
-        await _note_failure(login_key)
-        users = User.get_pymongo_collection()
-        after = await users.find_one_and_update({"_id": user.id}, {"$inc": {"failed_logins": 1}},
-                                                return_document=ReturnDocument.AFTER)
-        failures = after["failed_logins"]
-        await audit.record(AuditKind.login_failed, client=client, user_id=user.id, reason="wrong_password",
-                           failures=failures)
-        if failures >= settings.lockout_threshold:
-            locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            await users.update_one({"_id": user.id}, {"$set": {"locked_until": locked_until, "failed_logins": 0}})
-            await audit.record(AuditKind.locked, client=client, user_id=user.id,
-                               until=locked_until.isoformat())
-            raise _locked_error(locked_until)
-        left = settings.lockout_threshold - failures
-        raise NotAuthenticated(f"登录名或密码错误，再错{left}次账号将锁定{settings.lockout_minutes}分钟",
+    matches = await verify_password(user.password_hash if user else await _dummy_password_hash(), password)
+    if user is None or not matches:
+        record = await _note_failure(login_key)
+        await audit.record(AuditKind.login_failed, client=client, user_id=user.id if user else None,
+                           login=login_key, reason="wrong_password" if user else "unknown_login")
+        if record.get("locked_until"):
+            if user is not None:      # the account's other login strings are locked with it
+                await User.get_pymongo_collection().update_one(
+                    {"_id": user.id}, {"$set": {"locked_until": record["locked_until"]}})
+            await audit.record(AuditKind.locked, client=client, user_id=user.id if user else None, login=login_key,
+                               until=record["locked_until"].isoformat())
+            raise _locked_error(record["locked_until"])
+        left = settings.lockout_threshold - record["failures"]
+        raise NotAuthenticated(f"登录名或密码错误，再错{left}次将锁定{settings.lockout_minutes}分钟",
                                field="password", code="invalid_credentials", captcha_required=True,
                                attempts_left=left)
+    if user.locked_until and user.locked_until > now:
+        raise _locked_error(user.locked_until)
     if not user.enabled:
         raise Forbidden("账号已停用，请联系所在单位", field="login", code="account_disabled")
-    updates: dict = {"failed_logins": 0, "locked_until": None}
+    updates: dict = {"locked_until": None}
     if needs_rehash(user.password_hash):
         updates["password_hash"] = await hash_password(password)
     await User.get_pymongo_collection().update_one({"_id": user.id}, {"$set": updates})
     await LoginFailure.get_pymongo_collection().delete_one({"login_key": login_key})
-    user.failed_logins, user.locked_until = 0, None
+    user.locked_until = None
     return user
 
 
@@ -195,7 +227,7 @@ async def _set_password(user: User, new_password: str, *, must_change: bool) -> 
     user.password_changed_at = now
     await User.get_pymongo_collection().update_one({"_id": user.id}, {
         "$set": {"password_hash": user.password_hash, "must_change_password": must_change,
-                 "password_changed_at": now, "failed_logins": 0, "locked_until": None},
+                 "password_changed_at": now, "locked_until": None},
         "$inc": {"version": 1}})
 
 
@@ -220,36 +252,47 @@ async def update_profile(*, actor: User, data: ProfileUpdate) -> User:
     return await User.get(actor.id)
 
 
+async def _clear_failures(user: User) -> None:
+    """Forgets the failures (and lock) of both login strings of the account, one indexed equality each."""
+    for login_key in (user.login_key, user.id_number.lower() if user.id_number else None):
+        if login_key:
+            await LoginFailure.get_pymongo_collection().delete_one({"login_key": login_key})
+
+
 async def unlock(*, actor: User, user: User, client: ClientInfo) -> None:
     await User.get_pymongo_collection().update_one(
-        {"_id": user.id}, {"$set": {"failed_logins": 0, "locked_until": None}})
-    await LoginFailure.get_pymongo_collection().delete_many(
-        {"login_key": {"$in": [user.login_key] + ([user.id_number.lower()] if user.id_number else [])}})
+        {"_id": user.id}, {"$set": {"locked_until": None}})
+    await _clear_failures(user)
     await audit.record(AuditKind.unlocked, client=client, actor=actor, user_id=user.id)
 
 
-async def _rate_limit(user_id: PydanticObjectId, kind: AuditKind) -> None:
-    """At most one message a minute and a few an hour per account, counted from the audit log."""
+CHANNEL_LABELS = {"sms": "手机", "email": "电子邮箱"}
+
+
+async def _may_send(user_id: PydanticObjectId, purpose: str) -> bool:
+    """The account's own cap (one message a minute, a few an hour), whichever login string was typed. Past it
+    the message is silently not sent: a refusal would tell that the account exists."""
     settings = get_settings()
-    now = utcnow()
-    recent = await AuditEvent.find({"user_id": user_id, "kind": kind,
-                                    "at": {"$gte": now - timedelta(hours=1)}}).sort("-at").to_list()
-    if recent:
-        wait = settings.recovery_code_interval_seconds - (now - recent[0].at).total_seconds()
-        if wait > 0:
-            raise TooManyRequests(f"发送过于频繁，请{int(wait) + 1}秒后再试", code="rate_limited",
-                                  retry_after=int(wait) + 1)
-    if len(recent) >= settings.recovery_codes_per_hour:
-        raise TooManyRequests("一小时内发送次数已达上限，请稍后再试", code="rate_limited")
+    try:
+        await throttle.take(f"{purpose}:account-minute:{user_id}", limit=1,
+                            window=timedelta(seconds=settings.recovery_code_interval_seconds), doing="发送")
+        await throttle.take(f"{purpose}:account-hour:{user_id}", limit=settings.recovery_codes_per_hour, window=HOUR,
+                            doing="发送")
+    except TooManyRequests:
+        return False
+    return True
 
 
-def _destination(user: User, channel: str) -> str:
-    destination = user.phone if channel == "sms" else user.email
-    if not destination:
-        label = "手机号码" if channel == "sms" else "电子邮箱"
-        raise ValidationFailed(f"账号未登记{label}，请选择其他方式或联系所在单位", field="channel",
-                               code="no_destination")
-    return destination
+async def _limit_requests(login_key: str, client: ClientInfo, purpose: str) -> None:
+    """Visible limits keyed by what the caller typed and where it calls from, never by the account, so an
+    unknown login is limited exactly like a known one."""
+    settings = get_settings()
+    await throttle.take(f"{purpose}:ip:{client.ip}", limit=settings.recovery_codes_per_client_hour, window=HOUR,
+                        doing="找回操作")
+    await throttle.take(f"{purpose}:minute:{login_key}", limit=1,
+                        window=timedelta(seconds=settings.recovery_code_interval_seconds), doing="发送")
+    await throttle.take(f"{purpose}:hour:{login_key}", limit=settings.recovery_codes_per_hour, window=HOUR,
+                        doing="发送")
 
 
 def _masked(channel: str, destination: str) -> str:
@@ -259,61 +302,92 @@ def _masked(channel: str, destination: str) -> str:
     return f"{local[:2]}***@{domain}"
 
 
-async def send_recovery_code(*, login: str, channel: str, captcha_id: str | None, captcha_answer: str | None,
-                             client: ClientInfo) -> tuple[str, str]:
+async def request_recovery_code(*, login: str, channel: str, captcha_id: str | None, captcha_answer: str | None,
+                                client: ClientInfo) -> str:
+    """The captcha and the limits, then the answer, which names no destination and is the same whether or
+    not the account exists. The code itself goes out in `deliver_recovery_code`, after the answer, so that
+    neither the answer nor its timing tells which logins exist."""
     await captcha.verify(captcha_id, captcha_answer, purpose=RECOVERY_CAPTCHA)
-    user = await find_by_login(login)
-    if user is None:
-        raise NotFound("账号不存在，请核对登录名或证件号码", field="login", code="account_not_found")
-    destination = _destination(user, channel)
-    await _rate_limit(user.id, AuditKind.recovery_code_sent)
+    await _limit_requests(login.strip().lower(), client, "recovery-code")
+    label = CHANNEL_LABELS[channel]
+    return (f"如该账号存在且登记了{label}，验证码已发送至该{label}，"
+            f"{get_settings().recovery_code_ttl_seconds // 60}分钟内有效")
+
+
+async def deliver_recovery_code(*, login: str, channel: str, client: ClientInfo) -> None:
+    """Sends a code if the account exists, has the chosen contact and is under its own cap."""
     settings = get_settings()
+    user = await find_by_login(login)
+    destination = (user.phone if channel == "sms" else user.email) if user else None
+    if user is None or not destination or not await _may_send(user.id, "recovery-code"):
+        await audit.record(AuditKind.recovery_code_refused, client=client, user_id=user.id if user else None,
+                           login=login.strip().lower(), channel=channel)
+        return
     code = new_numeric_code()
-    await RecoveryCode.get_pymongo_collection().update_many(
-        {"user_id": user.id, "used_at": None}, {"$set": {"used_at": utcnow()}})   # only the newest code works
+    await RecoveryCode.get_pymongo_collection().delete_many({"user_id": user.id})   # only the newest code works
     await RecoveryCode(user_id=user.id, code_hash=digest(code), channel=channel, destination=destination,
                        expires_at=utcnow() + timedelta(seconds=settings.recovery_code_ttl_seconds)).insert()
-    minutes = settings.recovery_code_ttl_seconds // 60
     await messaging.send(channel=channel, to=destination, subject="职称申报系统：找回密码验证码",
                          body=f"您正在找回职称申报系统账号 {user.login} 的密码，验证码 {code}，"
-                              f"{minutes}分钟内有效。如非本人操作请忽略。", user_id=user.id)
-    await audit.record(AuditKind.recovery_code_sent, client=client, user_id=user.id, channel=channel)
-    return channel, _masked(channel, destination)
+                              f"{settings.recovery_code_ttl_seconds // 60}分钟内有效。如非本人操作请忽略。",
+                         user_id=user.id)
+    await audit.record(AuditKind.recovery_code_sent, client=client, user_id=user.id, channel=channel,
+                       sent_to=_masked(channel, destination))
 
 
-async def reset_password_with_code(*, login: str, code: str, new_password: str, client: ClientInfo) -> None:
+def _code_invalid() -> ValidationFailed:
+    """One answer for every way a code fails (unknown account, none sent, expired, used, wrong, too many tries)."""
+    return ValidationFailed(f"验证码不正确或已失效（输错{get_settings().recovery_max_attempts}次即失效），"
+                            f"请核对或重新获取", field="code", code="code_invalid")
+
+
+async def reset_password_with_code(*, login: str, code: str, new_password: str, captcha_id: str | None,
+                                   captcha_answer: str | None, client: ClientInfo) -> None:
+    """Captcha, then limits per client and per login string, then the code. Until the code is proven the
+    answers depend only on what the caller typed, not on whether the account exists."""
     settings = get_settings()
+    await captcha.verify(captcha_id, captcha_answer, purpose=RECOVERY_CAPTCHA)
+    login_key = login.strip().lower()
+    await throttle.take(f"recovery-reset:ip:{client.ip}", limit=settings.recovery_resets_per_client_hour,
+                        window=HOUR, doing="重置密码")
+    await throttle.take(f"recovery-reset:login:{login_key}", limit=settings.recovery_resets_per_login_hour,
+                        window=HOUR, doing="重置密码")
+    check_password_policy(new_password, login=login.strip(), field="new_password")
     user = await find_by_login(login)
-    if user is None:
-        raise NotFound("账号不存在，请核对登录名或证件号码", field="login", code="account_not_found")
-    check_password_policy(new_password, login=user.login, field="new_password")
     now = utcnow()
     codes = RecoveryCode.get_pymongo_collection()
-    current = await codes.find_one({"user_id": user.id, "used_at": None}, sort=[("created_at", -1)])
-    if current is None or current["expires_at"] < now:
-        raise ValidationFailed("验证码已失效，请重新获取", field="code", code="code_expired")
-    if current["attempts"] >= settings.recovery_max_attempts:
-        raise ValidationFailed("验证码错误次数过多，请重新获取", field="code", code="code_exhausted")
+    # asked for an unknown login too (for no one), so that it takes as long
+    current = await codes.find_one({"user_id": user.id if user else PydanticObjectId()}, sort=[("created_at", -1)])
+    if current is None or current["expires_at"] < now or current["attempts"] >= settings.recovery_max_attempts:
+        raise _code_invalid()
     if current["code_hash"] != digest(code.strip()):
         await codes.update_one({"_id": current["_id"]}, {"$inc": {"attempts": 1}})
-        raise ValidationFailed("验证码不正确", field="code", code="code_wrong")
-    claimed = await codes.update_one({"_id": current["_id"], "used_at": None}, {"$set": {"used_at": now}})
-    if claimed.modified_count != 1:
-        raise ValidationFailed("验证码已使用，请重新获取", field="code", code="code_used")
+        raise _code_invalid()
+    check_password_policy(new_password, login=user.login, field="new_password")   # the code proved the account
+    claimed = await codes.delete_one({"_id": current["_id"]})     # single use: of two racing resets one wins
+    if claimed.deleted_count != 1:
+        raise _code_invalid()
     await _set_password(user, new_password, must_change=False)
     await close_other_sessions(user.id)
-    await LoginFailure.get_pymongo_collection().delete_many({"login_key": user.login_key})
+    await _clear_failures(user)
     await audit.record(AuditKind.password_reset, client=client, user_id=user.id, via="recovery_code")
 
 
-async def send_login_name(*, name: str, id_number: str, phone: str, captcha_id: str | None,
-                          captcha_answer: str | None, client: ClientInfo) -> str:
+async def request_login_name(*, id_number: str, phone: str, captcha_id: str | None, captcha_answer: str | None,
+                             client: ClientInfo) -> str:
+    """Like `request_recovery_code`: the same answer whether or not the details match an account."""
     await captcha.verify(captcha_id, captcha_answer, purpose=RECOVERY_CAPTCHA)
+    await _limit_requests(id_number.strip().lower(), client, "recovery-login-name")
+    return f"如姓名、证件号码与手机号码相符，登录名已发送至 {validators.mask_phone(phone)}"
+
+
+async def deliver_login_name(*, name: str, id_number: str, phone: str, client: ClientInfo) -> None:
+    """Texts the login name when name, ID number and phone match one account under its own cap."""
     user = await User.find_one({"id_number": id_number.strip().upper()})
-    if user is None or user.name != name.strip() or user.phone != phone:
-        raise NotFound("姓名、证件号码与手机号码不匹配", field="id_number", code="identity_mismatch")
-    await _rate_limit(user.id, AuditKind.login_name_sent)
+    if (user is None or user.name != name.strip() or user.phone != phone
+            or not await _may_send(user.id, "recovery-login-name")):
+        await audit.record(AuditKind.login_name_refused, client=client, user_id=user.id if user else None)
+        return
     await messaging.send(channel="sms", to=phone, subject="职称申报系统：登录名",
                          body=f"您在职称申报系统的登录名为 {user.login}，也可使用证件号码登录。", user_id=user.id)
     await audit.record(AuditKind.login_name_sent, client=client, user_id=user.id)
-    return validators.mask_phone(phone)

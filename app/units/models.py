@@ -7,6 +7,7 @@ from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from app.accounts.enums import Role
 from app.clock import utcnow
 from app.files.models import StoredFile  # noqa: F401  (re-exported: it now lives with the upload pipeline)
 from app.units.enums import ApplicationStatus, UnitCategory, UnitStatus
@@ -72,3 +73,25 @@ class PermissionApplication(Document):
         name = "permission_applications"
         indexes = [IndexModel([("unit_id", ASCENDING), ("submitted_at", DESCENDING)]),
                    IndexModel([("reviewer_unit_id", ASCENDING), ("status", ASCENDING)])]
+
+
+class StaffInvitation(Document):
+    """A unit's offer of a role to whoever holds an ID number. Stored whether or not a person account holds
+    it (so neither the answer nor the unit's list tells), under a keyed hash of the number rather than the
+    number itself. Pending until that person accepts or declines it from their own account, the unit cancels
+    it, or it expires (removed by the TTL index)."""
+    unit_id: PydanticObjectId
+    id_number_digest: str
+    role: Role
+    id_number_masked: str                # all the unit ever sees of the person before they accept
+    invited_by: PydanticObjectId
+    invited_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+    class Settings:
+        name = "staff_invitations"
+        indexes = [IndexModel([("unit_id", ASCENDING), ("id_number_digest", ASCENDING), ("role", ASCENDING)],
+                              unique=True),
+                   IndexModel([("id_number_digest", ASCENDING), ("invited_at", DESCENDING)]),
+                   IndexModel([("unit_id", ASCENDING), ("invited_at", DESCENDING)]),
+                   IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]

@@ -4,17 +4,18 @@ from beanie import PydanticObjectId
 from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser
-from app.accounts.enums import Role
+from app.accounts.enums import ROLE_LABELS, Role
 from app.accounts.models import User
 from app.accounts.schemas import UserOut
 from app.errors import NotFound
 from app.files import service as files
-from app.units import service, staff
+from app.config import get_settings
+from app.units import invitations, service, staff
 from app.units.enums import UNIT_CATEGORY_LABELS, ApplicationStatus
 from app.units.models import Unit
-from app.units.schemas import (ApplicationOut, ChildUnitCreation, ChildUnitOut, Credentials, PermissionDecision,
-                               RoleChange, StaffLink, StaffUpdate, SubAccountBatch, UnitBrief, UnitOut,
-                               UnitRegistration, UnitTreeNode, UnitUpdate)
+from app.units.schemas import (ApplicationOut, ChildUnitCreation, ChildUnitOut, Credentials, InvitationOut,
+                               InvitationSent, PermissionDecision, RoleChange, StaffLink, StaffUpdate,
+                               SubAccountBatch, UnitBrief, UnitOut, UnitRegistration, UnitTreeNode, UnitUpdate)
 
 router = APIRouter(prefix="/api", tags=["units"])
 
@@ -118,12 +119,49 @@ async def list_staff(unit_id: PydanticObjectId, user: CurrentUser) -> list[UserO
     return [staff_out(m, names) for m in members]
 
 
-@router.post("/units/{unit_id}/staff", status_code=status.HTTP_201_CREATED, response_model=UserOut,
-             summary="按证件号码关联工作人员")
-async def link_staff(unit_id: PydanticObjectId, data: StaffLink, user: CurrentUser, client: Client) -> UserOut:
+@router.post("/units/{unit_id}/staff", status_code=status.HTTP_202_ACCEPTED, response_model=InvitationSent,
+             summary="按证件号码邀请已注册人员成为工作人员（本人接受后生效；是否注册，回答相同）")
+async def invite_staff(unit_id: PydanticObjectId, data: StaffLink, user: CurrentUser, client: Client) -> InvitationSent:
     unit = await service.get_administered_unit(user, unit_id)
-    member = await staff.link_person(actor=user, unit=unit, id_number=data.id_number, role=data.role, client=client)
-    return staff_out(member, await service.unit_names(g.unit_id for g in member.roles))
+    masked, role = await invitations.invite(actor=user, unit=unit, id_number=data.id_number, role=data.role,
+                                            client=client)
+    days = get_settings().staff_invitation_days
+    return InvitationSent(id_number=masked, role=role, role_label=ROLE_LABELS[role],
+                          message=f"如证件号码 {masked} 已注册个人账号，本人将收到邀请，在“我的账号”中接受后即成为"
+                                  f"本单位的{ROLE_LABELS[role]}；邀请{days}天内有效")
+
+
+@router.get("/units/{unit_id}/invitations", response_model=list[InvitationOut], summary="本单位待接受的工作人员邀请")
+async def list_unit_invitations(unit_id: PydanticObjectId, user: CurrentUser) -> list[InvitationOut]:
+    unit = await service.get_administered_unit(user, unit_id)
+    return [InvitationOut.build(i, {unit.id: unit.name}) for i in await invitations.list_for_unit(unit=unit)]
+
+
+@router.delete("/units/{unit_id}/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="撤回工作人员邀请")
+async def cancel_invitation(unit_id: PydanticObjectId, invitation_id: PydanticObjectId, user: CurrentUser,
+                            client: Client) -> None:
+    unit = await service.get_administered_unit(user, unit_id)
+    await invitations.cancel(actor=user, unit=unit, invitation_id=invitation_id, client=client)
+
+
+@router.get("/me/invitations", response_model=list[InvitationOut], summary="我收到的工作单位邀请")
+async def my_invitations(user: CurrentUser) -> list[InvitationOut]:
+    pending = await invitations.list_for_person(person=user)
+    names = await service.unit_names(i.unit_id for i in pending)
+    return [InvitationOut.build(i, names) for i in pending]
+
+
+@router.post("/me/invitations/{invitation_id}/accept", response_model=UserOut, summary="接受工作单位邀请")
+async def accept_invitation(invitation_id: PydanticObjectId, user: CurrentUser, client: Client) -> UserOut:
+    member = await invitations.accept(person=user, invitation_id=invitation_id, client=client)
+    return UserOut.build(member, unit_names=await service.unit_names(g.unit_id for g in member.roles), reveal=True)
+
+
+@router.post("/me/invitations/{invitation_id}/decline", status_code=status.HTTP_204_NO_CONTENT,
+             summary="拒绝工作单位邀请")
+async def decline_invitation(invitation_id: PydanticObjectId, user: CurrentUser, client: Client) -> None:
+    await invitations.decline(person=user, invitation_id=invitation_id, client=client)
 
 
 @router.post("/units/{unit_id}/sub-accounts", status_code=status.HTTP_201_CREATED, response_model=list[Credentials],

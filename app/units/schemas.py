@@ -6,10 +6,10 @@ from beanie import PydanticObjectId
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from app.accounts import validators
-from app.accounts.enums import Role
+from app.accounts.enums import ROLE_LABELS, Role
 from app.accounts.schemas import Password, PersonIdentity, Strict
 from app.units.enums import UNIT_CATEGORY_LABELS, UNIT_STATUS_LABELS, UnitCategory, UnitStatus
-from app.units.models import PermissionApplication, Unit
+from app.units.models import PermissionApplication, StaffInvitation, Unit
 
 
 class UnitInfo(Strict):
@@ -61,6 +61,32 @@ class PermissionDecision(Strict):
 class StaffLink(Strict):
     id_number: str = Field(min_length=5, max_length=20, description="已注册个人账号的证件号码")
     role: Role | None = Field(default=None, description="不填则为本单位的经办人角色")
+
+
+class InvitationSent(BaseModel):
+    """The same whether or not the ID number is registered: it tells nothing about the person."""
+    message: str
+    id_number: str = Field(description="所填证件号码（脱敏）")
+    role: Role
+    role_label: str
+
+
+class InvitationOut(BaseModel):
+    id: str
+    unit_id: str
+    unit_name: str | None
+    role: Role
+    role_label: str
+    id_number: str = Field(description="被邀请人证件号码（脱敏）")
+    invited_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def build(cls, invitation: StaffInvitation, unit_names: dict) -> "InvitationOut":
+        return cls(id=str(invitation.id), unit_id=str(invitation.unit_id),
+                   unit_name=unit_names.get(invitation.unit_id), role=invitation.role,
+                   role_label=ROLE_LABELS[invitation.role], id_number=invitation.id_number_masked,
+                   invited_at=invitation.invited_at, expires_at=invitation.expires_at)
 
 
 class SubAccountSpec(PersonIdentity):

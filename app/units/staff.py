@@ -1,4 +1,5 @@
-"""A unit's staff: linked persons, sub-accounts (single or batch), roles, enabling and password resets."""
+"""A unit's staff: linked persons (linked by invitation, see invitations.py), sub-accounts (single or batch),
+roles, enabling and password resets."""
 
 from beanie import PydanticObjectId
 
@@ -10,7 +11,7 @@ from app.accounts.enums import ROLE_LABELS, AccountKind, AuditKind, Role
 from app.accounts.models import RoleGrant, User
 from app.accounts.secrets import hash_password, new_initial_password
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.units.enums import grantable_roles, handler_role_for
+from app.units.enums import grantable_roles
 from app.units.models import Unit
 from app.units.schemas import Credentials, SubAccountSpec
 from app.units.service import require_approved
@@ -31,28 +32,9 @@ async def get_staff_member(*, unit: Unit, user_id: PydanticObjectId) -> User:
     return member
 
 
-def _check_grantable(unit: Unit, role: Role) -> None:
+def check_grantable(unit: Unit, role: Role) -> None:
     if role not in grantable_roles(unit.category):
         raise ValidationFailed(f"本单位不能授予“{ROLE_LABELS[role]}”角色", field="role", code="role_not_allowed")
-
-
-async def link_person(*, actor: User, unit: Unit, id_number: str, role: Role | None, client: ClientInfo) -> User:
-    """Links a registered person as a handler, found by ID number (004: 新增工作人员)."""
-    require_approved(unit)
-    role = role or handler_role_for(unit.category)
-    _check_grantable(unit, role)
-    person = await User.find_one({"id_number": id_number.strip().upper(), "kind": {"$ne": AccountKind.unit}})
-    if person is None:
-        raise NotFound("未找到该证件号码的个人账号：工作人员须先注册个人账号", field="id_number",
-                       code="person_not_found")
-    if person.has_role(role, unit.id):
-        raise Conflict(f"{person.name}已是本单位的{ROLE_LABELS[role]}", field="id_number", code="already_linked")
-    grant = RoleGrant(role=role, unit_id=unit.id, granted_by=actor.id)
-    await User.get_pymongo_collection().update_one(
-        {"_id": person.id}, {"$push": {"roles": grant.model_dump()}, "$inc": {"version": 1}})
-    await audit.record(AuditKind.role_granted, client=client, actor=actor, user_id=person.id, unit_id=unit.id,
-                       role=role)
-    return await User.get(person.id)
 
 
 async def _next_logins(unit: Unit, count: int) -> list[str]:
@@ -73,7 +55,7 @@ async def create_sub_accounts(*, actor: User, unit: Unit, specs: list[SubAccount
     require_approved(unit)
     seen: dict[str, int] = {}
     for index, spec in enumerate(specs):
-        _check_grantable(unit, spec.role)
+        check_grantable(unit, spec.role)
         if spec.id_number in seen:
             raise ValidationFailed(f"第{index + 1}行与第{seen[spec.id_number] + 1}行证件号码重复",
                                    field=f"accounts.{index}.id_number", code="duplicate_in_batch")
@@ -81,7 +63,7 @@ async def create_sub_accounts(*, actor: User, unit: Unit, specs: list[SubAccount
     existing = {u.id_number: u for u in await User.find({"id_number": {"$in": list(seen)}}).to_list()}
     for index, spec in enumerate(specs):
         if spec.id_number in existing:
-            raise Conflict(f"第{index + 1}行：该证件号码已有账号，请使用“关联工作人员”",
+            raise Conflict(f"第{index + 1}行：该证件号码已有账号，请使用“邀请工作人员”",
                            field=f"accounts.{index}.id_number", code="id_number_taken")
     passwords = [new_initial_password() for _ in specs]
     hashes = [await hash_password(p) for p in passwords]
@@ -129,7 +111,7 @@ async def reset_password(*, actor: User, unit: Unit, member: User, client: Clien
     _require_sub_account(unit, member)
     password = new_initial_password()
     await User.get_pymongo_collection().update_one({"_id": member.id}, {
-        "$set": {"password_hash": await hash_password(password), "must_change_password": True, "failed_logins": 0,
+        "$set": {"password_hash": await hash_password(password), "must_change_password": True,
                  "locked_until": None}, "$inc": {"version": 1}})
     await accounts_service.close_other_sessions(member.id)
     await audit.record(AuditKind.password_reset, client=client, actor=actor, user_id=member.id, unit_id=unit.id,
@@ -160,7 +142,7 @@ async def remove(*, actor: User, unit: Unit, member: User, client: ClientInfo) -
 
 async def grant_role(*, actor: User, unit: Unit, member: User, role: Role, client: ClientInfo) -> User:
     require_approved(unit)
-    _check_grantable(unit, role)
+    check_grantable(unit, role)
     if member.has_role(role, unit.id):
         raise Conflict(f"已拥有“{ROLE_LABELS[role]}”角色", field="role", code="already_granted")
     grant = RoleGrant(role=role, unit_id=unit.id, granted_by=actor.id)

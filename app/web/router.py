@@ -7,8 +7,10 @@ from app.accounts.deps import OptionalAuth
 from app.accounts.enums import COMMITTEE_ROLES, ID_TYPE_LABELS, Role
 from app.accounts.schemas import UserOut
 from app.notifications import service as notifications
+from app.units import invitations
 from app.units import service as units_service
 from app.units.enums import SELF_REGISTRABLE, UNIT_CATEGORY_LABELS
+from app.units.schemas import InvitationOut
 from app.web import (admin_pages, archive_pages, choices, committee_pages, dossier_pages, meeting_pages,
                      notice_pages, path_pages, publicity_pages, review_pages, track_pages, unit_pages)
 from app.web.pages import NODE_ROLES, render, safe_next, signed_in
@@ -110,9 +112,11 @@ async def account_page(request: Request, auth: OptionalAuth) -> Response:
     user = signed_in(request, auth)
     if isinstance(user, Response):
         return user
-    names = await units_service.unit_names(g.unit_id for g in user.roles)
+    pending = await invitations.list_for_person(person=user)
+    names = await units_service.unit_names([*(g.unit_id for g in user.roles), *(i.unit_id for i in pending)])
     return render(request, "account.html", roles=UserOut.build(user, unit_names=names).roles,
-                  id_type_label=ID_TYPE_LABELS.get(user.id_type) if user.id_type else None)
+                  id_type_label=ID_TYPE_LABELS.get(user.id_type) if user.id_type else None,
+                  invitations=[InvitationOut.build(i, names) for i in pending])
 
 
 @router.get("/account/password", response_class=HTMLResponse)

@@ -10,11 +10,13 @@ from fastapi.responses import HTMLResponse, Response
 from app.accounts.deps import OptionalAuth
 from app.accounts.enums import ROLE_LABELS, Role
 from app.accounts.schemas import UserOut
+from app.config import get_settings
 from app.errors import Forbidden
 from app.units import service as units_service
-from app.units import staff
+from app.units import invitations, staff
 from app.units.enums import (CREATABLE_CHILDREN, UNIT_CATEGORY_LABELS, UNIT_STATUS_LABELS, ApplicationStatus,
                              grantable_roles)
+from app.units.schemas import InvitationOut
 from app.web import choices
 from app.web.pages import render, signed_in
 
@@ -45,6 +47,8 @@ async def unit_page(request: Request, auth: OptionalAuth,
         other_units=[(i, names.get(i, str(i))) for i in administered if i != unit.id],
         application=next((a for a in applications if a.unit_id == unit.id), None),
         staff=[UserOut.build(m, unit_names=names) for m in members],
+        invitations=[InvitationOut.build(i, names) for i in await invitations.list_for_unit(unit=unit)],
+        invitation_days=get_settings().staff_invitation_days,
         role_options=[(r.value, ROLE_LABELS[r]) for r in roles],
         child_categories=[(c.value, UNIT_CATEGORY_LABELS[c])
                           for c in sorted(CREATABLE_CHILDREN.get(unit.category, ()))],

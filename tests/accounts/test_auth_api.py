@@ -8,7 +8,7 @@ from app.accounts.models import AuditEvent, LoginFailure, Session, User
 from app.accounts.validators import resident_id_check_char
 from app.config import get_settings
 from app.messaging.models import OutboxMessage
-from tests.factories import PASSWORD, create_person, login, person_payload, solved_captcha
+from tests.factories import PASSWORD, create_person, login, person_payload, resident_id, solved_captcha
 
 
 async def user_count() -> int:
@@ -75,6 +75,18 @@ class TestRegister:
         r = await client.post("/api/auth/register", json=again)
         assert r.status_code == 409
         assert r.json() | {"message": ""} == {"code": "id_number_taken", "field": "id_number", "message": ""}
+        assert await user_count() == 1
+
+    async def test_taken_id_numbers_cannot_be_listed_by_registering(self, client):
+        to_the_start_of_an_hour()
+        taken = person_payload()
+        assert (await client.post("/api/auth/register", json=taken)).status_code == 201
+        for _ in range(get_settings().registration_conflicts_per_client_hour):
+            r = await client.post("/api/auth/register", json=person_payload(id_number=taken["id_number"]))
+            assert r.status_code == 409
+        r = await client.post("/api/auth/register", json=person_payload(id_number=taken["id_number"]))
+        assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+        assert (await client.post("/api/auth/register", json=person_payload())).status_code == 429
         assert await user_count() == 1
 
     async def test_login_name_taken(self, client):
@@ -277,30 +289,40 @@ def code_from_outbox(message: OutboxMessage) -> str:
     return re.search(r"验证码 (\d{6})", message.body).group(1)
 
 
-class TestRecovery:
-    async def request_code(self, client, login_name, channel="sms"):
-        return await client.post("/api/auth/recovery/code", json={"login": login_name, "channel": channel,
-                                                                 **await solved_captcha("recovery")})
+def to_the_start_of_an_hour() -> None:
+    """Fixed-window limits count per clock hour: a test that spends one hour's allowance starts at its start."""
+    clock.advance(3600 - clock.utcnow().timestamp() % 3600 + 1)
 
+
+async def request_code(client, login_name, channel="sms"):
+    return await client.post("/api/auth/recovery/code", json={"login": login_name, "channel": channel,
+                                                             **await solved_captcha("recovery")})
+
+
+async def reset(client, login_name, code, new_password="Recover1!"):
+    return await client.post("/api/auth/recovery/reset", json={"login": login_name, "code": code,
+                                                              "new_password": new_password,
+                                                              **await solved_captcha("recovery")})
+
+
+class TestRecovery:
     async def test_code_by_sms_then_reset(self, client):
         user = await create_person()
-        r = await self.request_code(client, user.id_number)
+        r = await request_code(client, user.id_number)
         assert r.status_code == 200, r.text
-        assert r.json()["sent_to"] == user.phone[:3] + "****" + user.phone[-4:]
+        assert user.phone[-4:] not in r.json()["message"] and "验证码已发送" in r.json()["message"]
         message = await OutboxMessage.find_one({"to": user.phone})
         code = code_from_outbox(message)
-        r = await client.post("/api/auth/recovery/reset", json={"login": user.login, "code": code,
-                                                               "new_password": "Recover1!"})
-        assert r.status_code == 204
+        r = await reset(client, user.login, code)
+        assert r.status_code == 204, r.text
         await login(client, user, "Recover1!")
-        r = await client.post("/api/auth/recovery/reset", json={"login": user.login, "code": code,
-                                                               "new_password": "Again123!"})
-        assert r.status_code == 422 and r.json()["code"] == "code_expired"   # single use
+        r = await reset(client, user.login, code, "Again123!")
+        assert r.status_code == 422 and r.json()["code"] == "code_invalid"   # single use
         assert await AuditEvent.find_one({"kind": "password_reset", "user_id": user.id})
 
     async def test_email_channel(self, client):
         user = await create_person()
-        assert (await self.request_code(client, user.login, "email")).status_code == 200
+        assert (await request_code(client, user.login, "email")).status_code == 200
         assert await OutboxMessage.find_one({"to": user.email, "channel": "email"})
 
     async def test_captcha_is_required_every_time(self, client):
@@ -311,61 +333,81 @@ class TestRecovery:
         r = await client.post("/api/auth/recovery/code", json={"login": user.login, **login_captcha})
         assert r.json()["code"] == "captcha_invalid"      # a login captcha does not serve recovery
         assert await OutboxMessage.find_all().count() == 0
+        await request_code(client, user.login)
+        code = code_from_outbox(await OutboxMessage.find_one({}))
+        r = await client.post("/api/auth/recovery/reset", json={"login": user.login, "code": code,
+                                                               "new_password": "Recover1!"})
+        assert r.status_code == 422 and r.json()["code"] == "captcha_required"
+        await login(client, user)                          # nothing changed without the captcha
 
     async def test_expired_code(self, client):
         user = await create_person()
-        await self.request_code(client, user.login)
+        await request_code(client, user.login)
         code = code_from_outbox(await OutboxMessage.find_one({}))
         clock.advance(get_settings().recovery_code_ttl_seconds + 1)
-        r = await client.post("/api/auth/recovery/reset", json={"login": user.login, "code": code,
-                                                               "new_password": "Recover1!"})
-        assert r.status_code == 422 and r.json()["code"] == "code_expired"
+        r = await reset(client, user.login, code)
+        assert r.status_code == 422 and r.json()["code"] == "code_invalid"
 
     async def test_wrong_codes_exhaust_the_code(self, client):
         user = await create_person()
-        await self.request_code(client, user.login)
+        await request_code(client, user.login)
         code = code_from_outbox(await OutboxMessage.find_one({}))
         wrong = "000000" if code != "000000" else "111111"
         for _ in range(get_settings().recovery_max_attempts):
-            r = await client.post("/api/auth/recovery/reset", json={"login": user.login, "code": wrong,
-                                                                   "new_password": "Recover1!"})
-            assert r.json()["code"] == "code_wrong"
-        r = await client.post("/api/auth/recovery/reset", json={"login": user.login, "code": code,
-                                                               "new_password": "Recover1!"})
-        assert r.json()["code"] == "code_exhausted"
+            assert (await reset(client, user.login, wrong)).json()["code"] == "code_invalid"
+        r = await reset(client, user.login, code)
+        assert r.status_code == 422 and r.json()["code"] == "code_invalid"
         await login(client, user)      # the old password still works
 
-    async def test_rate_limited(self, client):
+    async def test_requests_are_limited_per_login_string(self, client):
+        to_the_start_of_an_hour()
         user = await create_person()
-        assert (await self.request_code(client, user.login)).status_code == 200
-        r = await self.request_code(client, user.login)
-        assert r.status_code == 429 and r.json()["code"] == "rate_limited"
-        for _ in range(get_settings().recovery_codes_per_hour - 1):
-            clock.advance(get_settings().recovery_code_interval_seconds + 1)
-            assert (await self.request_code(client, user.login)).status_code == 200
-        clock.advance(get_settings().recovery_code_interval_seconds + 1)
-        assert (await self.request_code(client, user.login)).status_code == 429
-        assert await OutboxMessage.find_all().count() == get_settings().recovery_codes_per_hour
+        settings = get_settings()
+        for name in (user.login, "ghost_user"):          # a known and an unknown login are limited alike
+            assert (await request_code(client, name)).status_code == 200
+            r = await request_code(client, name)
+            assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+        for _ in range(settings.recovery_codes_per_hour - 1):
+            clock.advance(settings.recovery_code_interval_seconds + 1)
+            for name in (user.login, "ghost_user"):
+                assert (await request_code(client, name)).status_code == 200
+        clock.advance(settings.recovery_code_interval_seconds + 1)
+        for name in (user.login, "ghost_user"):
+            assert (await request_code(client, name)).status_code == 429
+        assert await OutboxMessage.find_all().count() == settings.recovery_codes_per_hour
+
+    async def test_the_account_cap_is_silent(self, client):
+        """Asking by login name and then by ID number gets two answers, but only one message a minute."""
+        to_the_start_of_an_hour()
+        user = await create_person()
+        first, second = await request_code(client, user.login), await request_code(client, user.id_number)
+        assert (first.status_code, first.json()) == (second.status_code, second.json()) == (200, first.json())
+        assert await OutboxMessage.find_all().count() == 1
+        assert await AuditEvent.find_one({"kind": "recovery_code_refused", "user_id": user.id})
 
     async def test_only_the_newest_code_works(self, client):
         user = await create_person()
-        await self.request_code(client, user.login)
+        await request_code(client, user.login)
         first = code_from_outbox(await OutboxMessage.find_one({}))
         clock.advance(get_settings().recovery_code_interval_seconds + 1)
-        await self.request_code(client, user.login)
+        await request_code(client, user.login)
         messages = await OutboxMessage.find_all().sort("created_at").to_list()
         second = code_from_outbox(messages[-1])
         if first != second:
-            r = await client.post("/api/auth/recovery/reset", json={"login": user.login, "code": first,
-                                                                   "new_password": "Recover1!"})
-            assert r.json()["code"] == "code_wrong"
-        r = await client.post("/api/auth/recovery/reset", json={"login": user.login, "code": second,
-                                                               "new_password": "Recover1!"})
-        assert r.status_code == 204
+            assert (await reset(client, user.login, first)).json()["code"] == "code_invalid"
+        assert (await reset(client, user.login, second)).status_code == 204
 
-    async def test_unknown_account(self, client):
-        r = await self.request_code(client, "ghost_user")
-        assert r.status_code == 404 and r.json()["field"] == "login"
+    async def test_resets_are_limited_per_login_and_per_client(self, client):
+        to_the_start_of_an_hour()
+        settings = get_settings()
+        for _ in range(settings.recovery_resets_per_login_hour):
+            assert (await reset(client, "ghost_user", "123456")).json()["code"] == "code_invalid"
+        r = await reset(client, "ghost_user", "123456")
+        assert r.status_code == 429 and r.json()["code"] == "rate_limited" and {"message", "field"} <= set(r.json())
+        for n in range(settings.recovery_resets_per_client_hour - settings.recovery_resets_per_login_hour - 1):
+            assert (await reset(client, f"ghost{n}", "123456")).status_code == 422
+        r = await reset(client, "another_ghost", "123456")     # a fresh login, but this client spent its hour
+        assert r.status_code == 429 and r.json()["code"] == "rate_limited"
 
     async def test_forgot_login_name(self, client):
         user = await create_person()
@@ -374,9 +416,78 @@ class TestRecovery:
         assert r.status_code == 200, r.text
         message = await OutboxMessage.find_one({"to": user.phone})
         assert user.login in message.body
+        clock.advance(get_settings().recovery_code_interval_seconds + 1)
         r = await client.post("/api/auth/recovery/login-name",
                               json={**body, "phone": "13000000000", **await solved_captcha("recovery")})
-        assert r.status_code == 404 and r.json()["code"] == "identity_mismatch"
+        assert r.status_code == 200 and await OutboxMessage.find_all().count() == 1
+
+
+def same(response) -> tuple[int, dict]:
+    """Status and body, with the moment a lock ends left out (it is the clock's, not the account's)."""
+    body = {k: v for k, v in response.json().items() if k != "locked_until"}
+    body["message"] = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "<time>", body["message"])
+    return response.status_code, body
+
+
+class TestNoEnumeration:
+    """An existing and an unknown account get the same status and body at every step."""
+
+    async def test_login_failures_and_lock(self, client):
+        user = await create_person()
+        known, unknown = [], []
+        for attempt in range(get_settings().lockout_threshold + 1):
+            for name, answers in ((user.login, known), ("nobody_here", unknown)):
+                captcha = await solved_captcha() if attempt else {}
+                r = await client.post("/api/auth/login", json={"login": name, "password": "Wrong1!xx", **captcha})
+                answers.append(same(r))
+        assert known == unknown
+        assert [status for status, _ in known] == [401, 401, 401, 401, 423, 423]
+        assert known[0][1]["attempts_left"] == 4 and "再错4次" in known[0][1]["message"]
+        # the account itself is locked: its ID number does not open it either, even with the right password
+        r = await client.post("/api/auth/login", json={"login": user.id_number, "password": PASSWORD})
+        assert r.status_code == 423
+
+    async def test_unknown_login_takes_a_password_check(self, client, monkeypatch):
+        from app.accounts import service
+
+        checked = []
+        real = service.verify_password
+
+        async def counting(password_hash, password):
+            checked.append(password_hash)
+            return await real(password_hash, password)
+
+        monkeypatch.setattr(service, "verify_password", counting)
+        await client.post("/api/auth/login", json={"login": "nobody_here", "password": "Wrong1!xx"})
+        assert len(checked) == 1 and checked[0].startswith("$argon2")
+
+    async def test_recovery_code_request(self, client):
+        with_email = await create_person()
+        without_email = await create_person(email=None)
+        answers = [await request_code(client, name, "email")
+                   for name in (with_email.login, without_email.login, "ghost_user")]
+        assert len({(r.status_code, r.text) for r in answers}) == 1 and answers[0].status_code == 200
+        assert [m.to for m in await OutboxMessage.find_all().to_list()] == [with_email.email]
+
+    async def test_recovery_reset(self, client):
+        with_code, without_code = await create_person(), await create_person()
+        await request_code(client, with_code.login)
+        code = code_from_outbox(await OutboxMessage.find_one({}))
+        wrong = "000000" if code != "000000" else "111111"
+        answers = [await reset(client, name, wrong) for name in (with_code.login, without_code.login, "ghost_user")]
+        assert len({(r.status_code, r.text) for r in answers}) == 1 and answers[0].status_code == 422
+        weak = [await reset(client, name, wrong, "weak") for name in (with_code.login, "ghost_user")]
+        assert weak[0].status_code == 422 and weak[0].text == weak[1].text
+
+    async def test_login_name_recovery(self, client):
+        user = await create_person()
+        answers = []
+        for id_number in (user.id_number, resident_id()):
+            body = {"name": user.name + "x", "id_number": id_number, "phone": user.phone}
+            answers.append(await client.post("/api/auth/recovery/login-name",
+                                             json={**body, **await solved_captcha("recovery")}))
+        assert answers[0].status_code == 200 and answers[0].text == answers[1].text
+        assert await OutboxMessage.find_all().count() == 0
 
 
 class TestAudit:

@@ -123,3 +123,44 @@ async def test_unit_creates_sub_accounts_in_a_batch(app):
         await page.fill("#f-new_password_confirm", "Xin#Mima2026")
         await page.get_by_role("button", name="确认修改").click()
         await expect(page.locator("h1")).to_have_text("欢迎，赵子一")
+
+
+async def test_staff_invitation_accepted_on_the_account_page(app):
+    """The unit invites by ID number on its page, sees only the masked number pending; the person accepts
+    under 我的账号 and only then appears in the unit's staff list."""
+    from tests.factories import create_person
+
+    _, account = await create_unit(name="济南邀请测试单位")
+    person = await create_person(name="孙受邀")
+
+    async def confirm(dialog) -> None:
+        await dialog.accept()
+
+    async with live_server() as base_url, chromium_page(base_url, "failure-invitation") as page:
+        page.on("dialog", confirm)
+        await sign_in(page, account.login)
+        await page.goto("/unit")
+        await page.fill("#link-id_number", person.id_number)
+        await page.get_by_role("button", name="发送邀请").click()
+        pending = page.locator("#invitations tbody tr")
+        await expect(pending).to_have_count(1)
+        await expect(pending).to_contain_text(person.id_number[-4:])
+        await expect(page.locator("#invitations")).not_to_contain_text(person.id_number)
+        await expect(page.locator("#staff")).not_to_contain_text("孙受邀")
+        await shot(page, "10-unit-invitation-pending")
+        await sign_out(page)
+
+        await sign_in(page, person.login)
+        await page.goto("/account")
+        offer = page.locator("#invitations tbody tr")
+        await expect(offer).to_contain_text("济南邀请测试单位")
+        await shot(page, "11-account-invitation")
+        await offer.get_by_role("button", name="接受").click()
+        await expect(page.locator("#invitations")).to_contain_text("暂无待处理的邀请")
+        await expect(page.locator("main")).to_contain_text("单位经办人 · 济南邀请测试单位")
+        await sign_out(page)
+
+        await sign_in(page, account.login)
+        await page.goto("/unit")
+        await expect(page.locator("#staff")).to_contain_text("孙受邀")
+        await expect(page.locator("#invitations")).to_contain_text("没有待接受的邀请")

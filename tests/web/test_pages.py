@@ -3,6 +3,7 @@
 import pytest
 
 from app.accounts.models import User
+from app.units.models import StaffInvitation
 from app.units.enums import UnitCategory, UnitStatus
 from tests.factories import PASSWORD, create_hr_bureau, create_person, create_sysadmin, create_unit, login
 
@@ -41,6 +42,11 @@ class TestPublicPages:
         assert '<option value="370000">山东省</option>' in page
         assert "县(区)私营企业" in page
         assert "人社局" not in page.split('name="category"')[1].split("</select>")[0]
+
+    async def test_password_reset_form_asks_for_a_captcha(self, client):
+        page = (await client.get("/recovery")).text
+        reset_form = page.split('id="recovery-reset"')[1].split("</form>")[0]
+        assert 'data-captcha="recovery"' in reset_form and 'name="captcha_answer"' in reset_form
 
     async def test_login_keeps_only_same_site_next(self, client):
         assert 'data-next="/unit"' in (await client.get("/login?next=/unit")).text
@@ -81,6 +87,22 @@ class TestProtectedPages:
         assert '<span class="who-name">李申报</span>' in page and "申报人" in page
         assert user.id_number in page
         assert 'href="/unit"' not in page   # no unit administration in an applicant's nav
+
+    async def test_invitations_on_the_account_and_unit_pages(self, client):
+        unit, account = await create_unit(name="邀请示范单位")
+        person = await create_person(name="被邀请者")
+        r = await client.post(f"/api/units/{unit.id}/staff", json={"id_number": person.id_number},
+                              headers=await login(client, account))
+        invitation_id = (await StaffInvitation.find_one({"unit_id": unit.id})).id
+        await cookie_login(client, account)
+        page = (await client.get("/unit")).text
+        assert "待接受的邀请" in page and r.json()["id_number"] in page and "被邀请者" not in page
+        assert f'data-api="/api/units/{unit.id}/invitations/{invitation_id}" data-method="DELETE"' in page
+        await cookie_login(client, person)
+        page = (await client.get("/account")).text
+        assert "工作单位邀请" in page and "邀请示范单位" in page and "单位经办人" in page
+        for answer in ("accept", "decline"):
+            assert f'data-api="/api/me/invitations/{invitation_id}/{answer}" data-method="POST"' in page
 
     async def test_unit_page_for_a_registered_unit_offers_the_application(self, client):
         unit, account = await create_unit(status=UnitStatus.registered, name="济南页面测试有限公司")
