@@ -29,25 +29,26 @@ class RequestSizeLimit:
             await self._refuse(send)
             return
 
-        received, refused, started = 0, False, False
+        received, cut, answered, started = 0, False, False, False
 
         async def counting_receive() -> Message:
-            nonlocal received, refused
-            if refused:
+            nonlocal received, cut, answered
+            if cut:
                 return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    refused = True
+                    cut = True
                     if not started:
+                        answered = True
                         await self._refuse(send)
                     return {"type": "http.disconnect"}
             return message
 
         async def guarded_send(message: Message) -> None:
             nonlocal started
-            if refused:   # the 413 has been sent: the application's own answer to the "disconnect" goes nowhere
+            if answered:   # the 413 went out: the application's own answer to the "disconnect" goes nowhere
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -55,7 +56,7 @@ class RequestSizeLimit:
         try:
             await self.app(scope, counting_receive, guarded_send)
         except Exception:
-            if not refused:
+            if not answered:
                 raise
 
     async def _refuse(self, send: Send) -> None:

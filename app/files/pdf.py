@@ -255,4 +255,4 @@ def _is_destination(value: object) -> bool:
     """Opening at a page (an explicit destination, or a GoTo action to one) is no active content."""
     if isinstance(value, DictionaryObject):
         return value.get("/S") == "/GoTo" and not value.get("/Next")
-    return isinstance(value, ArrayObject | NameObject) or isinstance(value, bytes | str)
+    return isinstance(value, ArrayObject | str | bytes)   # explicit, or named by a name or a string
