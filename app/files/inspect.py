@@ -5,6 +5,7 @@ ValidationFailed with a Chinese message. Images are decoded and written again so
 survive: EXIF (GPS, camera, orientation), comments and anything smuggled after the image data are dropped.
 A GIF is stored as a PNG of its first frame: attachments are read, printed and put into PDFs, where an
 animation has no place, and one lossless still format is simpler for everything downstream.
+A PDF is stored as uploaded once app.files.pdf finds it harmless (no active content, whole, unencrypted).
 """
 
 from collections.abc import Collection
