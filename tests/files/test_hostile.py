@@ -25,7 +25,8 @@ async def dossier(client):
     headers = await login(client, person)
     created = await client.post("/api/dossiers", json=declaration_payload(await create_batch(), unit), headers=headers)
     assert created.status_code == 201, created.text
-    return {"url": f"/api/dossiers/{created.json()['id']}", "id": created.json()["id"], "headers": headers}
+    return {"url": f"/api/dossiers/{created.json()['id']}", "id": created.json()["id"], "headers": headers,
+            "login": person.login}
 
 
 async def upload(client, dossier, content: bytes, name: str = "证明材料.pdf", mime: str = "application/pdf"):
