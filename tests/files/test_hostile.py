@@ -13,7 +13,6 @@ from app.files.names import SANDBOX_CSP
 from app.request_size import MAX_REQUEST_BYTES
 from tests.factories import create_batch, create_person, create_unit, declaration_payload, login
 from tests.files import samples
-from tests.files.test_pdf import ACTIVE_FILES, build
 
 MB = 1024 * 1024
 
@@ -52,13 +51,13 @@ REFUSED = {
     "html-then-pdf": (samples.html() + samples.pdf(), "file_type_not_allowed"),
     "pdf-then-html": (samples.pdf() + samples.html(), "pdf_extra_data"),
     "pdf-then-zip": (samples.pdf() + samples.zip_archive(), "pdf_extra_data"),
-    "pdf-javascript-open-action": (build(ACTIVE_FILES["open-action-js"][1], packed=False, hide=False),
+    "pdf-javascript-open-action": (samples.active_pdf(samples.ACTIVE_PDFS["open-action-js"][1], packed=False, hide=False),
                                    "pdf_active_content"),
-    "pdf-javascript-compressed-and-escaped": (build(ACTIVE_FILES["javascript-name-tree"][1], packed=True, hide=True),
+    "pdf-javascript-compressed-and-escaped": (samples.active_pdf(samples.ACTIVE_PDFS["javascript-name-tree"][1], packed=True, hide=True),
                                               "pdf_active_content"),
-    "pdf-launch": (build(ACTIVE_FILES["launch"][1], packed=True, hide=False), "pdf_active_content"),
-    "pdf-embedded-file": (build(ACTIVE_FILES["embedded-files"][1], packed=True, hide=False), "pdf_active_content"),
-    "pdf-xfa": (build(ACTIVE_FILES["xfa"][1], packed=False, hide=True), "pdf_active_content"),
+    "pdf-launch": (samples.active_pdf(samples.ACTIVE_PDFS["launch"][1], packed=True, hide=False), "pdf_active_content"),
+    "pdf-embedded-file": (samples.active_pdf(samples.ACTIVE_PDFS["embedded-files"][1], packed=True, hide=False), "pdf_active_content"),
+    "pdf-xfa": (samples.active_pdf(samples.ACTIVE_PDFS["xfa"][1], packed=False, hide=True), "pdf_active_content"),
     "pdf-encrypted": (samples.encrypted_pdf(), "pdf_encrypted"),
     "pdf-truncated": (samples.pdf(3)[:400], "pdf_broken"),
     "pdf-bomb": (samples.raw_pdf(b"/Pad 4 0 R", b"", b"(" + b" " * (17 * MB) + b")", packed=True), "pdf_bomb"),

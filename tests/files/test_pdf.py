@@ -1,8 +1,8 @@
 """PDF checks without the database: active content refused however it is written, clean documents kept."""
 
 import io
-import re
 import shutil
+import zlib
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -21,51 +21,13 @@ def refusal(data: bytes) -> ValidationFailed:
     return caught.value
 
 
-def annotation(action: bytes) -> dict:
-    """A link on the page whose click runs action."""
-    return {"page": b"/Annots [4 0 R]",
-            "more": [b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /A << %s >> >>" % action]}
-
-
-# name found → how a file carries it: extra catalog entries, page entries and objects 4, 5, …
-ACTIVE_FILES = {
-    "javascript-name-tree": ("JavaScript", {"catalog": b"/Names << /JavaScript 4 0 R >>",
-                                            "more": [b"<< /Names [(a) 5 0 R] >>", b"<< /S /JavaScript /JS (app.alert(1)) >>"]}),
-    "open-action-js": ("JavaScript", {"catalog": b"/OpenAction 4 0 R",
-                                      "more": [b"<< /S /JavaScript /JS (this.exportDataObject()) >>"]}),
-    "open-action-uri": ("OpenAction", {"catalog": b"/OpenAction << /S /URI /URI (http://evil.example/) >>"}),
-    "page-aa": ("AA", {"page": b"/AA << /O << /S /Named /N /NextPage >> >>"}),
-    "launch": ("Launch", annotation(b"/S /Launch /F (cmd.exe) /Win << /F (cmd.exe) >>")),
-    "embedded-files": ("EmbeddedFiles", {"catalog": b"/Names << /EmbeddedFiles << /Names [(a.exe) 4 0 R] >> >>",
-                                         "more": [b"<< /Type /Filespec /F (a.exe) >>"]}),
-    "xfa": ("XFA", {"catalog": b"/AcroForm << /Fields [] /XFA [(template) 4 0 R] >>", "more": [b"<< >>"]}),
-    "rich-media": ("RichMedia", {"page": b"/Annots [4 0 R]",
-                                 "more": [b"<< /Type /Annot /Subtype /RichMedia /Rect [0 0 10 10] >>"]}),
-    "submit-form": ("SubmitForm", annotation(b"/S /SubmitForm /F (http://evil.example/)")),
-    "import-data": ("ImportData", annotation(b"/S /ImportData /F (data.fdf)")),
-    "goto-remote": ("GoToR", annotation(b"/S /GoToR /F (other.pdf) /D [0 /Fit]")),
-    "goto-embedded": ("GoToE", annotation(b"/S /GoToE /D [0 /Fit] /T << /R /C /N (a) >>")),
-}
-
-
-def obfuscated(body: bytes) -> bytes:
-    """Every name with its second letter as a #xx escape, which readers decode: /J#61vaScript."""
-    return re.sub(rb"/([A-Za-z])([A-Za-z]\w*)", lambda m: b"/%s#%02x%s" % (m[1], m[2][0], m[2][1:]), body)
-
-
-def build(parts: dict, *, packed: bool, hide: bool) -> bytes:
-    hidden = obfuscated if hide else (lambda body: body)
-    return samples.raw_pdf(hidden(parts.get("catalog", b"")), hidden(parts.get("page", b"")),
-                           *map(hidden, parts.get("more", [])), packed=packed)
-
-
 class TestActiveContent:
     @pytest.mark.parametrize("hide", [False, True], ids=["plain", "hex-escaped"])
     @pytest.mark.parametrize("packed", [False, True], ids=["loose", "in-object-stream"])
-    @pytest.mark.parametrize("variant", ACTIVE_FILES)
+    @pytest.mark.parametrize("variant", samples.ACTIVE_PDFS)
     def test_refused_however_written(self, variant, packed, hide):
-        name, parts = ACTIVE_FILES[variant]
-        data = build(parts, packed=packed, hide=hide)
+        name, parts = samples.ACTIVE_PDFS[variant]
+        data = samples.active_pdf(parts, packed=packed, hide=hide)
         if hide:
             assert b"/" + name.encode() + b" " not in data
         if packed:   # compressed: the catalog and the objects it leads to are not readable in the file
@@ -78,7 +40,7 @@ class TestActiveContent:
         """What is refused above is refused for its content: without it, the same file is accepted."""
         for packed in (False, True):
             assert check_pdf(io.BytesIO(samples.raw_pdf(packed=packed)), field="file") == 1
-            reader = PdfReader(io.BytesIO(build(ACTIVE_FILES["open-action-js"][1], packed=packed, hide=True)))
+            reader = PdfReader(io.BytesIO(samples.active_pdf(samples.ACTIVE_PDFS["open-action-js"][1], packed=packed, hide=True)))
             assert reader.trailer["/Root"]["/OpenAction"]["/S"] == "/JavaScript"
 
     def test_pypdf_written_javascript_and_attachment(self):
@@ -94,7 +56,7 @@ class TestActiveContent:
     @pytest.mark.parametrize("hide", [False, True], ids=["plain", "hex-escaped"])
     def test_an_unreferenced_object_is_seen_by_the_lexical_pass(self, hide):
         """No viewer reaches object 9 through the tables today, but a repairing one may: it is refused."""
-        hidden = obfuscated(b"<< /S /JavaScript /JS (app.alert(1)) >>") if hide else b"<< /JS (app.alert(1)) >>"
+        hidden = samples.obfuscated(b"<< /S /JavaScript /JS (app.alert(1)) >>") if hide else b"<< /JS (app.alert(1)) >>"
         data = samples.raw_pdf().replace(b"startxref", b"9 0 obj %s endobj\nstartxref" % hidden)
         assert "/JavaScript" not in str(PdfReader(io.BytesIO(data)).trailer["/Root"])
         assert refusal(data).code == "pdf_active_content"
@@ -124,7 +86,20 @@ class TestObjectStreams:
         data = samples.raw_pdf(b"/Pad 4 0 R", b"", b"(" + b" " * (pdf.MAX_INFLATED + 1) + b")", packed=True)
         assert len(data) < 100_000
         error = refusal(data)
-        assert (error.code, error.message) == ("pdf_bomb", "PDF 文件中的压缩数据解压后超过 16 MB，疑似压缩炸弹，不予接收")
+        assert (error.code, error.message) == \
+            ("pdf_bomb", "PDF 文件中的压缩数据解压后过大（单个超过 16 MB 或合计超过 64 MB），疑似压缩炸弹，不予接收")
+
+    def test_many_streams_under_the_cap_add_up_to_a_bomb(self):
+        """Five object streams of 15 MB each (unreferenced: every one is inflated all the same) pass 64 MB together."""
+        content = b"1 0 (" + b" " * (15 * 1024 * 1024) + b")"
+        packed = zlib.compress(content)
+        streams = b"".join(b"%d 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n%s"
+                           b"\nendstream\nendobj\n" % (20 + i, len(packed), packed) for i in range(5))
+        data = samples.raw_pdf().replace(b"startxref", streams + b"startxref")
+        assert len(data) < 200_000
+        assert refusal(data).code == "pdf_bomb"
+        four = samples.raw_pdf().replace(b"startxref", streams[: len(streams) * 4 // 5] + b"startxref")
+        assert check_pdf(io.BytesIO(four), field="file") == 1   # 60 MB: under both caps
 
     def test_just_under_the_cap_is_fine(self):
         data = samples.raw_pdf(b"/Pad 4 0 R", b"", b"(" + b" " * (pdf.MAX_INFLATED - 1000) + b")", packed=True)
