@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from app import db
 from app.config import Settings, get_settings, settings_or_exit
 from app.errors import install_error_handlers
+from app.request_size import RequestSizeLimit
 
 log = logging.getLogger("app")
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="职称申报评审服务", version="0.1.0", lifespan=lifespan,
                   description="职称申报、审核、评审与材料生成。错误统一为 {code, message, field}。")
     install_error_handlers(app)
+    app.add_middleware(RequestSizeLimit)
 
     from app.accounts.router import router as accounts_router
     from app.catalog.router import router as catalog_router

@@ -24,7 +24,7 @@ from app.exports import archives, bundles, tables
 from app.exports.forms import FormMaker
 from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selection_query
 from app.exports.zipfeed import Package
-from app.files.names import content_disposition
+from app.files.names import download_headers
 from app.routing import meetings
 
 router = APIRouter(prefix="/api", tags=["exports"])
@@ -35,8 +35,7 @@ FILE_BLOCK = 256 * 1024
 
 
 def _headers(filename: str, length: int) -> dict[str, str]:
-    return {"Content-Length": str(length), "Content-Disposition": content_disposition(filename, inline=False),
-            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+    return {"Content-Length": str(length), **download_headers(filename, inline=False)}
 
 
 async def _file_blocks(handle: BinaryIO) -> AsyncIterator[bytes]:

@@ -5,6 +5,7 @@ ValidationFailed with a Chinese message. Images are decoded and written again so
 survive: EXIF (GPS, camera, orientation), comments and anything smuggled after the image data are dropped.
 A GIF is stored as a PNG of its first frame: attachments are read, printed and put into PDFs, where an
 animation has no place, and one lossless still format is simpler for everything downstream.
+A PDF is stored as uploaded once app.files.pdf finds it harmless (no active content, whole, unencrypted).
 """
 
 from collections.abc import Collection
@@ -13,10 +14,10 @@ from io import BytesIO
 from typing import BinaryIO
 
 from PIL import Image, ImageOps
-from pypdf import PdfReader
 
 from app.errors import ValidationFailed
 from app.files.models import FileKind
+from app.files.pdf import check_pdf
 
 # Below Pillow's own MAX_IMAGE_PIXELS (89.5 M), so the band where Pillow only warns is refused here too.
 # 50 M pixels holds an A4 scan at 600 dpi (35 M) and a 50-megapixel phone photo.
@@ -54,7 +55,7 @@ def inspect_upload(fh: BinaryIO, *, allowed: Collection[str], field: str, photo:
                                field=field)
     fh.seek(0)
     if kind is FileKind.pdf:
-        return Inspected(kind=kind, pages=_pdf_pages(fh, field), data=None)
+        return Inspected(kind=kind, pages=check_pdf(fh, field=field), data=None)
     _verify_image(fh, kind, field)
     fh.seek(0)
     try:
@@ -67,20 +68,6 @@ def inspect_upload(fh: BinaryIO, *, allowed: Collection[str], field: str, photo:
         raise
     except Exception as exc:  # a hostile image can make the decoder fail in many ways; all mean "broken"
         raise _image_broken(field) from exc
-
-
-def _pdf_pages(fh: BinaryIO, field: str) -> int:
-    try:
-        reader = PdfReader(fh)
-        encrypted = reader.is_encrypted
-        pages = 0 if encrypted else len(reader.pages)
-    except Exception as exc:  # pypdf raises many types for damaged files
-        raise ValidationFailed("PDF 文件已损坏或不完整，无法打开", code="pdf_broken", field=field) from exc
-    if encrypted:
-        raise ValidationFailed("PDF 文件已加密，请上传未加密的文件", code="pdf_encrypted", field=field)
-    if pages == 0:
-        raise ValidationFailed("PDF 文件没有页面", code="pdf_broken", field=field)
-    return pages
 
 
 def _image_broken(field: str) -> ValidationFailed:

@@ -24,7 +24,7 @@ from app import clock, db
 from app.errors import NotFound, ValidationFailed
 from app.files.inspect import inspect_upload
 from app.files.models import StoredFile
-from app.files.names import content_disposition, safe_filename
+from app.files.names import download_headers, safe_filename
 
 log = logging.getLogger("app.files")
 
@@ -143,14 +143,9 @@ async def open_download(file_id: ObjectId) -> AsyncIterator[bytes]:
 
 
 async def download_response(stored: StoredFile, *, inline: bool) -> StreamingResponse:
-    """Streams the file with its type, exact length (from GridFS) and a Chinese-safe Content-Disposition."""
+    """Streams the file with its type, exact length (from GridFS), a Chinese-safe Content-Disposition and a sandbox."""
     grid_out = await _open(stored.file_id)
-    headers = {
-        "Content-Length": str(grid_out.length),
-        "Content-Disposition": content_disposition(stored.filename, inline=inline),
-        "X-Content-Type-Options": "nosniff",   # the browser must not second-guess the type we checked
-        "Cache-Control": "private, no-store",  # personal documents stay out of shared caches
-    }
+    headers = {"Content-Length": str(grid_out.length), **download_headers(stored.filename, inline=inline)}
     return StreamingResponse(_read(grid_out), media_type=stored.content_type, headers=headers)
 
 

@@ -10,18 +10,16 @@ from app.accounts.deps import Client, CurrentUser, SysAdmin
 from app.dossiers import service as dossiers_service
 from app.dossiers.models import Dossier
 from app.errors import NotFound
-from app.files.names import content_disposition
+from app.files.names import download_headers
 from app.render import contexts, service, templates
 
 router = APIRouter(tags=["forms"])
-PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 FORM_NAMES = "、".join(f"{key}（{label}）" for key, label in contexts.FORMS.items())
 
 
 def _download(form: service.Form) -> Response:
     return Response(form.content, media_type=form.media_type, headers={
-        **PRIVATE, "Content-Disposition": content_disposition(form.filename, inline=False),
-        "X-Form-Edition": "official" if form.official else "preview"})
+        **download_headers(form.filename, inline=False), "X-Form-Edition": "official" if form.official else "preview"})
 
 
 @router.get("/api/dossiers/{dossier_id}/forms/{form}.{fmt}", summary="下载表格（docx 或 pdf；受理前为预览版）",
@@ -55,7 +53,7 @@ async def download_many(data: BatchFormsIn, user: CurrentUser) -> StreamingRespo
     await service.record_downloads(actor=user, dossiers=dossiers, detail=f"forms:{data.form}.{data.format}")
     name = f"{contexts.FORMS[data.form]}-{len(dossiers)}份.zip"
     return StreamingResponse(service.zipped(dossiers, data.form, data.format), media_type="application/zip",
-                             headers={**PRIVATE, "Content-Disposition": content_disposition(name, inline=False),
+                             headers={**download_headers(name, inline=False),
                                       "X-Forms-Missing": str(len(ids) - len(dossiers))})
 
 
@@ -69,8 +67,7 @@ async def template_file(batch_id: PydanticObjectId, form: str, _: SysAdmin) -> R
     templates.require_form(form)
     await templates.require_batch(batch_id)
     ref = await templates.current(batch_id, form)
-    return Response(await templates.source_of(ref), media_type=service.MEDIA_TYPES["docx"], headers={
-        **PRIVATE, "Content-Disposition": content_disposition(f"{contexts.FORMS[form]}模板.docx", inline=False)})
+    return Response(await templates.source_of(ref), media_type=service.MEDIA_TYPES["docx"], headers=download_headers(f"{contexts.FORMS[form]}模板.docx", inline=False))
 
 
 @router.put("/api/batches/{batch_id}/templates/{form}", summary="上传替换模板（先检查变量，不合格则拒绝）")

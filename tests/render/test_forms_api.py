@@ -9,6 +9,7 @@ from urllib.parse import unquote
 from bson import ObjectId
 
 from app.dossiers.models import DossierAccess
+from app.files.names import SANDBOX_CSP
 from app.render import templates
 from app.routing.models import Certificate, to_bson
 from tests.factories import create_person, create_sysadmin, create_unit, force_dossier, login
@@ -74,6 +75,7 @@ class TestOneForm:
         assert r.status_code == 200, r.text
         assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
         assert r.headers["x-form-edition"] == "preview" and r.headers["cache-control"] == "private, no-store"
+        assert r.headers["content-security-policy"] == SANDBOX_CSP and r.headers["x-content-type-options"] == "nosniff"
         assert download_name(r) == "王小明-申报表（预览版）.docx"
         text = text_of(r.content)
         assert "王小明" in text and "馆员" in text and "山东艺术学院" in text
