@@ -22,9 +22,10 @@ from app.files import service as files
 from app.notifications.models import Announcement, InboxMessage
 from app.routing.models import Meeting
 from app.units.enums import ApplicationStatus, UnitCategory
-from app.units.models import AutoCheck, PermissionApplication
+from app.units import invitations
+from app.units.models import AutoCheck, PermissionApplication, StaffInvitation
 from tests.factories import (complete_sections, create_batch, create_committee, create_path, create_person,
-                             create_unit, pdf_bytes)
+                             create_unit, pdf_bytes, resident_id)
 
 # Who calls: the party names the matrix's table uses.
 ANON = "anonymous"
@@ -129,10 +130,19 @@ async def build() -> World:
                                         status=ApplicationStatus.approved, submitted_by=e_account.id)
     await application.insert()
 
+    # Invitations are written through the service (their key is a keyed digest): one from E to a number
+    # nobody holds (listed and cancelled by E), and two from a unit X with no dossiers to applicant A
+    # (accepting gives A a role at X only, so A's reads elsewhere stay as they were).
+    client = ClientInfo(ip="203.0.113.7", user_agent="matrix")
+    x, x_account = await create_unit(name="矩阵邀请单位", parent=h, region_code="370102")
+    await invitations.invite(actor=e_account, unit=e, id_number=resident_id("19850505"), role=None, client=client)
+    for role in (Role.unit_handler, Role.archivist):
+        await invitations.invite(actor=x_account, unit=x, id_number=applicant_a.id_number, role=role, client=client)
+    invited = {(i.unit_id, i.role): str(i.id) for i in await StaffInvitation.find_all().to_list()}
+
     users = {"applicant": applicant_a, "other_applicant": applicant_b, "employer": e_account,
              "unrelated_unit": u_account, "department": d_account, "hr_bureau": h_account, "office": office,
              "other_office": other_office, "expert": expert, "other_expert": other_expert, "admin": admin}
-    client = ClientInfo(ip="203.0.113.7", user_agent="matrix")
     tokens = {party: (await accounts_service.open_session(user=user, client=client))[1]
               for party, user in users.items()}
     ids = {"dossier_id": str(dossier_a.id), "attachment_id": "att0000001", "meeting_id": str(meeting_id),
@@ -140,7 +150,9 @@ async def build() -> World:
            "batch_id": str(batch.id), "message_id": str(message.id), "announcement_id": str(announcement.id),
            "application_id": str(application.id), "path_id": str((await _path_of(e.id)).id),
            "committee_code": c1.code, "expert_id": str(expert.id), "file_id": str(PydanticObjectId()),
-           "applicant_id_number": applicant_a.id_number}
+           "applicant_id_number": applicant_a.id_number, "accept_invitation_id": invited[x.id, Role.unit_handler],
+           "decline_invitation_id": invited[x.id, Role.archivist],
+           "cancel_invitation_id": next(v for (unit_id, _), v in invited.items() if unit_id == e.id)}
     secrets = {"A": [NAME_A, applicant_a.id_number, str(dossier_a.id)],
                "B": [NAME_B, applicant_b.id_number, str(dossier_b.id)]}
     readers = {"A": frozenset({"applicant", "employer", "department", "hr_bureau", "office", "expert", "admin"}),

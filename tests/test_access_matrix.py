@@ -8,8 +8,8 @@ Per route the refused parties go first, so an allowed party's write cannot mask 
 
 Adding a route is one line in MATRIX, e.g.
     "GET /api/me/invitations": logged_in(),
-    "POST /api/units/{unit_id}/invitations": Route(allowed=frozenset({"employer", "admin"}),
-                                                   gate=frozenset({"department", "hr_bureau"}), json={...}),
+    "GET /api/units/{unit_id}/invitations": Route(allowed=frozenset({"employer", "admin"}),
+                                                  gate=frozenset({"department", "hr_bureau"})),
 Path parameters are filled by name from World.ids (unit_id is the applicant's employer, dossier_id the
 dossier every dossier route is tried on); a name the world does not know gets an id nothing has. A write
 needs a body that passes validation, or every party gets 422 before the scope check is reached.
@@ -147,6 +147,14 @@ MATRIX: dict[str, Route] = {
     "DELETE /api/units/{unit_id}/staff/{user_id}/roles/{role}": Route(
         allowed=frozenset({"employer", "admin"}), gate=frozenset({"department", "hr_bureau"}),
         params={"role": "archivist"}),
+    "GET /api/units/{unit_id}/invitations": Route(allowed=frozenset({"employer", "admin"}),
+                                                  gate=frozenset({"department", "hr_bureau"})),
+    "DELETE /api/units/{unit_id}/invitations/{invitation_id}": Route(
+        allowed=frozenset({"employer", "admin"}), gate=frozenset({"department", "hr_bureau"}),
+        params={"invitation_id": "cancel_invitation_id"}),
+    "GET /api/me/invitations": logged_in(),
+    "POST /api/me/invitations/{invitation_id}/accept": owner(params={"invitation_id": "accept_invitation_id"}),
+    "POST /api/me/invitations/{invitation_id}/decline": owner(params={"invitation_id": "decline_invitation_id"}),
     "PUT /api/units/{unit_id}/supervisor": Route(allowed=frozenset({"employer", "hr_bureau", "admin"}),
                                                  gate=frozenset({"department"}),
                                                  json=lambda w: {"parent_id": w["parent_id"]}),
