@@ -114,10 +114,12 @@ def wants_html(request: Request) -> bool:
 def install_error_handlers(app: FastAPI) -> None:
     from app.web.pages import render_error_page  # the web layer owns its look
 
-    def respond(request: Request, status: int, body: dict[str, Any]) -> Response:
-        if wants_html(request):
-            return render_error_page(request, status, body)
-        return JSONResponse(body, status_code=status)
+    def respond(request: Request, status: int, body: dict[str, Any],
+                headers: dict[str, str] | None = None) -> Response:
+        response = render_error_page(request, status, body) if wants_html(request) \
+            else JSONResponse(body, status_code=status)
+        response.headers.update(headers or {})
+        return response
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
@@ -130,5 +132,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: ("not_found", "页面或接口不存在"), 405: ("method_not_allowed", "不支持的请求方法")}
-        code, message = messages.get(exc.status_code, ("http_error", str(exc.detail)))
-        return respond(request, exc.status_code, {"code": code, "message": message, "field": None})
+        detail = str(exc.detail)
+        code, message = messages.get(exc.status_code,
+                                     ("http_error", detail if _has_chinese(detail) else "请求无法处理"))
+        # Keeps the exception's headers: a 405 says which methods are allowed (Allow).
+        return respond(request, exc.status_code, {"code": code, "message": message, "field": None},
+                       headers=getattr(exc, "headers", None))
