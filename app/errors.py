@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 
 class AppError(Exception):
@@ -111,6 +112,14 @@ def wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api") and "text/html" in request.headers.get("accept", "")
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette's own 405 names only the first route's)."""
+    allowed = [method for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+               if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                      for route in request.app.router.routes)]
+    return ", ".join(allowed)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     from app.web.pages import render_error_page  # the web layer owns its look
 
@@ -135,6 +144,8 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = str(exc.detail)
         code, message = messages.get(exc.status_code,
                                      ("http_error", detail if _has_chinese(detail) else "请求无法处理"))
-        # Keeps the exception's headers: a 405 says which methods are allowed (Allow).
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         return respond(request, exc.status_code, {"code": code, "message": message, "field": None},
-                       headers=getattr(exc, "headers", None))
+                       headers=headers)
