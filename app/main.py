@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import db
 from app.config import Settings, get_settings
-from app.errors import install_error_handlers
+from app.errors import ERROR_RESPONSES, install_error_handlers
 from app.faults import FaultBarrier
 from app.headers import SecurityHeaders
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await convert.stop()
             await db.close_database()
 
-    app = FastAPI(title="职称申报评审服务", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="职称申报评审服务", version="0.1.0", lifespan=lifespan, responses=ERROR_RESPONSES,
                   description="职称申报、审核、评审与材料生成。错误统一为 {code, message, field}。")
     install_error_handlers(app)
 
