@@ -21,6 +21,7 @@ from asgi_lifespan import LifespanManager
 from app import db
 from app.config import Settings, get_settings
 from app.embedded import EmbeddedServer, free_port
+from app.render import convert
 from tests.factories import create_batch, create_person, create_unit, declaration_payload, login
 
 WRITERS = 8
@@ -92,14 +93,14 @@ async def killable():
 
 @pytest.fixture
 async def faulty_app(app, killable):
-    """The app against the killable database; the session's database is bound again afterwards."""
+    """The app against the killable database; the session's database and converter are bound again afterwards."""
     from app.main import create_app
 
     uri = killable.start()
     settings = Settings(mongodb_uri=uri, database=f"zc_faults_{uuid.uuid4().hex[:8]}",
                         database_timeout_seconds=TIMEOUT, env="test", secret_key="test-secret",
                         password_hash_time_cost=1, password_hash_memory_kib=8192)
-    previous = db.current()
+    previous, converter = db.current(), convert.current()
     application = create_app(settings)
     try:
         async with LifespanManager(application, startup_timeout=60, shutdown_timeout=30):
@@ -107,6 +108,7 @@ async def faulty_app(app, killable):
     finally:
         await previous.close()
         await db.open_database(get_settings())
+        convert.install(converter)            # the session's converter (a warm pool, if one was started)
 
 
 async def writer_setup(client, n: int) -> dict:
