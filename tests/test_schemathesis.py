@@ -1,6 +1,7 @@
 """Property-based tests of the whole API from its own /openapi.json (schemathesis): for every operation, data
 that fits the schema and data that does not, as an applicant and as an administrator. No answer is a server
-error, every status is one the document lists, and every body (errors included) fits its documented schema.
+error, every status is one the document lists, every body (errors included) fits its documented schema, and
+every error says what is wrong in Chinese.
 
 Schemathesis draws the cases; they are sent in-process through the app's ASGI interface on the test's own
 event loop (the database client lives there) and checked by schemathesis against the document.
@@ -18,10 +19,14 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 
 from tests.factories import create_person, create_sysadmin, login
 
-EXAMPLES = 2                      # per operation, mode and role: bounded so the module stays under a minute
+EXAMPLES = 3                      # per operation, mode and role: bounded so the module stays under a minute
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Logging out would end the session the remaining cases use.
 SKIPPED = {("POST", "/api/auth/logout")}
+
+
+def chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def draw_cases(operation, mode: GenerationMode) -> list:
@@ -96,6 +101,8 @@ async def test_the_api_keeps_its_document(app, client, schema, role):
                     response.request.read()          # a multipart body is a stream; the checks read it
                     try:
                         case.validate_response(response, checks=CHECKS)
+                        if response.status_code >= 400:
+                            assert chinese(response.json()["message"]), "the error message is not Chinese"
                     except Exception as exc:  # noqa: BLE001 - every failure is collected, then reported together
                         failures.append(f"{case.method} {case.formatted_path} ({mode}): {response.status_code} "
                                         f"{response.text[:300]}\n{str(exc)[:600]}")
