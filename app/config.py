@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     database: str = "zhicheng"
     var_dir: Path = PROJECT_ROOT / "var"
     embedded_port: int = 27317
+    # How long a request waits for an unreachable database before it is answered 503 (server selection
+    # and connecting); the driver's default of 30 s would hold every request that long.
+    database_timeout_seconds: float = Field(default=3, gt=0, le=60)
 
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12

@@ -62,10 +62,19 @@ def resolve_uri(settings: Settings) -> tuple[str, EmbeddedServer | None]:
     return embedded.start(), embedded
 
 
+def client_options(settings: Settings) -> dict:
+    """Durable acknowledgement (a write is acknowledged once journaled on a majority, so it survives a
+    kill -9 of the database; SecantusDB honours j too) and a short wait when the database is unreachable,
+    so a request gets a fast 503 rather than hanging."""
+    timeout_ms = int(settings.database_timeout_seconds * 1000)
+    return {"tz_aware": True, "w": "majority", "journal": True,
+            "serverSelectionTimeoutMS": timeout_ms, "connectTimeoutMS": timeout_ms}
+
+
 async def open_database(settings: Settings) -> Database:
     global _current
     uri, embedded = resolve_uri(settings)
-    client: AsyncMongoClient = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000)
+    client: AsyncMongoClient = AsyncMongoClient(uri, **client_options(settings))
     db = client[settings.database]
     await init_beanie(database=db, document_models=document_models())
     _current = Database(client=client, db=db, bucket=AsyncGridFSBucket(db), embedded=embedded)

@@ -5,7 +5,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 
 class AppError(Exception):
@@ -84,6 +86,23 @@ _PYDANTIC_MESSAGES = {
 }
 
 
+class ErrorBody(BaseModel):
+    """What every error answers (422 adds `errors`, one per field; 500 and 503 add `request_id`)."""
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str = Field(description="中文说明")
+    field: str | None
+
+
+# Documented on every route: the answers any of them may give outside its success.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in (
+        (400, "请求有误"), (401, "未登录"), (403, "无权执行此操作"), (404, "不存在或不在可见范围内"),
+        (405, "不支持的请求方法"), (409, "与当前状态冲突"), (412, "版本已变化（If-Match）"),
+        (413, "内容过大"), (415, "不支持的内容类型"), (422, "输入不符合要求"), (428, "须带 If-Match"),
+        (429, "操作过于频繁"), (500, "服务器内部错误"), (503, "数据库或依赖的服务暂时不可用"))}
+
+
 def _has_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -111,13 +130,23 @@ def wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api") and "text/html" in request.headers.get("accept", "")
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette's own 405 names only the first route's)."""
+    allowed = [method for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+               if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                      for route in request.app.router.routes)]
+    return ", ".join(allowed)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     from app.web.pages import render_error_page  # the web layer owns its look
 
-    def respond(request: Request, status: int, body: dict[str, Any]) -> Response:
-        if wants_html(request):
-            return render_error_page(request, status, body)
-        return JSONResponse(body, status_code=status)
+    def respond(request: Request, status: int, body: dict[str, Any],
+                headers: dict[str, str] | None = None) -> Response:
+        response = render_error_page(request, status, body) if wants_html(request) \
+            else JSONResponse(body, status_code=status)
+        response.headers.update(headers or {})
+        return response
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
@@ -129,6 +158,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        messages = {404: ("not_found", "页面或接口不存在"), 405: ("method_not_allowed", "不支持的请求方法")}
-        code, message = messages.get(exc.status_code, ("http_error", str(exc.detail)))
-        return respond(request, exc.status_code, {"code": code, "message": message, "field": None})
+        messages = {400: ("bad_request", "请求体无法解析"), 404: ("not_found", "页面或接口不存在"),
+                    405: ("method_not_allowed", "不支持的请求方法")}
+        detail = str(exc.detail)
+        code, message = messages.get(exc.status_code,
+                                     ("http_error", detail if _has_chinese(detail) else "请求无法处理"))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return respond(request, exc.status_code, {"code": code, "message": message, "field": None},
+                       headers=headers)

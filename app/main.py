@@ -8,7 +8,9 @@ from fastapi.staticfiles import StaticFiles
 
 from app import db
 from app.config import Settings, get_settings, settings_or_exit
-from app.errors import install_error_handlers
+from app.errors import ERROR_RESPONSES, install_error_handlers
+from app.faults import FaultBarrier
+from app.headers import SecurityHeaders
 from app.request_size import RequestSizeLimit
 
 log = logging.getLogger("app")
@@ -38,13 +40,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await convert.stop()
             await db.close_database()
 
-    app = FastAPI(title="职称申报评审服务", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="职称申报评审服务", version="0.1.0", lifespan=lifespan, responses=ERROR_RESPONSES,
                   description="职称申报、审核、评审与材料生成。错误统一为 {code, message, field}。")
     install_error_handlers(app)
     app.add_middleware(RequestSizeLimit)
 
     from app.accounts.router import router as accounts_router
     from app.catalog.router import router as catalog_router
+    from app.health import router as health_router
     from app.dossiers.router import router as dossiers_router
     from app.exports.router import router as exports_router
     from app.notifications.router import router as notifications_router
@@ -63,11 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(forms_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.get("/api/health", tags=["ops"], summary="健康检查（含数据库）")
-    async def health() -> dict:
-        await db.current().db.command("ping")
-        return {"status": "ok"}
-
+    app.include_router(health_router)
+    # Added last, so they wrap every other middleware: FaultBarrier answers whatever the others or the
+    # routes raise, and SecurityHeaders (which raises nothing) marks its answers too.
+    app.add_middleware(FaultBarrier)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Header, Query, Response, UploadFile, status
 
 from app.accounts.deps import OptionalAuth, SysAdmin
 from app.accounts.enums import Role
+from app.bounds import Year
 from app.catalog import batches, service
 from app.catalog.batches import BatchIn, BatchOut
 from app.catalog.models import Batch, DictionaryEntry
@@ -64,7 +65,7 @@ async def dictionary(dictionary: str, auth: OptionalAuth, parent: str | None = N
 
 
 @router.get("/batches", response_model=list[BatchOut], summary="申报批次")
-async def list_batches(auth: OptionalAuth, year: int | None = None, open_only: bool = False) -> list[BatchOut]:
+async def list_batches(auth: OptionalAuth, year: Year | None = None, open_only: bool = False) -> list[BatchOut]:
     return [BatchOut.build(b) for b in await batches.listing(actor=auth.user if auth else None, year=year,
                                                              open_only=open_only)]
 

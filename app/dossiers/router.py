@@ -4,6 +4,7 @@ from beanie import PydanticObjectId
 from fastapi import APIRouter, Body, Form, Header, Query, Response, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser
+from app.bounds import Counter
 from app.catalog.models import Batch
 from app.dossiers import attachments, rules, service
 from app.dossiers import sections as S
@@ -111,7 +112,8 @@ async def withdraw(dossier_id: PydanticObjectId, user: CurrentUser, response: Re
 @router.get("/{dossier_id}/changes", response_model=list[Change],
             summary="两次提交之间的变化（不带参数：最近一次提交与当前内容比较）")
 async def changes(dossier_id: PydanticObjectId, user: CurrentUser, client: Client,
-                  before: int | None = Query(None, alias="from"), after: int | None = Query(None, alias="to")
+                  before: Counter | None = Query(None, alias="from"),
+                  after: Counter | None = Query(None, alias="to")
                   ) -> list[Change]:
     dossier = await service.get_readable(user, dossier_id, client=client, detail="changes")
     if before is None and dossier.snapshots:

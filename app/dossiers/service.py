@@ -184,9 +184,12 @@ def parse_if_match(header: str | None) -> int:
     if not header:
         raise PreconditionRequired()
     try:
-        return int(header.strip().removeprefix("W/").strip('"'))
+        version = int(header.strip().removeprefix("W/").strip('"'))
     except ValueError:
-        raise writes.VersionMoved("If-Match 版本号格式不正确", field="If-Match") from None
+        version = -1
+    if not 0 <= version <= 2**53:   # a version the database could never hold (nor BSON encode)
+        raise writes.VersionMoved("If-Match 版本号格式不正确", field="If-Match")
+    return version
 
 
 async def save_section(*, actor: User, dossier_id: PydanticObjectId, name: str, payload: Any,

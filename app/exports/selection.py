@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from app.accounts.audit import ClientInfo
 from app.accounts.enums import Role
 from app.accounts.models import User
+from app.bounds import Year
 from app.dossiers import service as dossiers
 from app.dossiers.enums import DossierStatus
 from app.dossiers.models import DossierAccess
@@ -26,7 +27,7 @@ class ExportFilter(BaseModel):
     view: queues.View | None = Field(default=None, description="队列视图：pending/passed/turned_down/reported/committee/all")
     unit_id: PydanticObjectId | None = Field(default=None, description="以哪个单位的身份查看（身兼多单位时）")
     batch_id: PydanticObjectId | None = None
-    year: int | None = None
+    year: Year | None = None
     level: str | None = None
     series: str | None = None
     title: str | None = None

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from app.accounts.enums import Role
 from app.accounts.models import User
+from app.bounds import PageNumber, Year
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Declaration, Dossier
 from app.errors import ValidationFailed
@@ -28,7 +29,7 @@ SORTS = {"submitted_at": "submitted_at", "name": "applicant_name", "level": "dec
 class QueueFilter(BaseModel):
     view: View = "pending"
     unit_id: PydanticObjectId | None = Field(default=None, description="以哪个单位的身份查看（身兼多单位时）")
-    year: int | None = None
+    year: Year | None = None
     batch_id: PydanticObjectId | None = None
     level: str | None = None
     series: str | None = None
@@ -39,7 +40,7 @@ class QueueFilter(BaseModel):
     employer_unit_id: PydanticObjectId | None = None
     sort: str = "submitted_at"
     descending: bool = True
-    page: int = Field(default=1, ge=1)
+    page: PageNumber = 1
     size: int = Field(default=20, ge=1, le=200)
 
 

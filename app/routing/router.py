@@ -57,8 +57,7 @@ async def batch(data: BatchActionRequest, user: CurrentUser) -> service.BatchRes
         raise ValidationFailed("请选择申报或给出筛选条件之一", field="ids", code="selection_required")
     ids = data.ids
     if ids is None:
-        f = queues.QueueFilter(**{**data.filter, "page": 1, "size": 200})
-        query = await queues.build_query(user, f)
+        query = await queues.build_query(user, data.filter)
         ids = [d["_id"] for d in await dossiers.Dossier.get_pymongo_collection().find(query, {"_id": 1})
                .limit(2000).to_list()]
     return await service.batch(actor=user, action=data.action, ids=ids, confirm=data.confirm,

@@ -1,7 +1,6 @@
 """API output of routing: queue rows, trail, flow, paths."""
 
 from datetime import datetime
-from typing import Any
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
@@ -9,6 +8,7 @@ from pydantic import BaseModel, Field
 from app.dossiers.enums import STATUS_LABELS
 from app.routing.machine import ACTION_LABELS, Action
 from app.routing.models import PATH_STATUS_LABELS, Path
+from app.routing.queues import QueueFilter
 from app.dossiers.schemas import DossierSummary
 
 
@@ -22,7 +22,7 @@ class QueuePage(BaseModel):
 class BatchActionRequest(BaseModel):
     action: Action
     ids: list[PydanticObjectId] | None = Field(default=None, max_length=2000)
-    filter: dict[str, Any] | None = Field(default=None, description="与审核队列相同的筛选条件")
+    filter: QueueFilter | None = Field(default=None, description="与审核队列相同的筛选条件")
     confirm: bool = False
     opinion: str | None = Field(default=None, max_length=2000)
     signer: str | None = Field(default=None, max_length=30)

@@ -72,15 +72,31 @@ async def sign_out(page: Page) -> None:
     await page.wait_for_url("**/login")
 
 
+# Chromium reports what the Content-Security-Policy blocks on the console ("Refused to execute inline
+# event handler …") and as a securitypolicyviolation event, which this script echoes to the console too.
+CSP_WATCH = ("document.addEventListener('securitypolicyviolation', function (e) {"
+             " console.error('Refused to run (CSP ' + e.violatedDirective + '): ' + (e.blockedURI || 'inline')"
+             " + ' at ' + e.sourceFile + ':' + e.lineNumber); });")
+
+
+def watch_for_errors(page: Page, errors: list[str]) -> None:
+    """A script error or a CSP refusal on any page fails the test (a page that needs an inline script is
+    broken under the service's policy)."""
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(f"{page.url}: {message.text}")
+            if "Refused to" in message.text else None)
+
+
 @asynccontextmanager
 async def chromium_page(base_url: str, failure_shot: str):
-    """A page in headless Debian Chromium; a script error on any page fails the test."""
+    """A page in headless Debian Chromium; a script error or a CSP refusal on any page fails the test."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         context = await browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+        await context.add_init_script(CSP_WATCH)
         page = await context.new_page()
         script_errors: list[str] = []
-        page.on("pageerror", lambda error: script_errors.append(str(error)))
+        watch_for_errors(page, script_errors)
         try:
             yield page
         except Exception:
@@ -103,8 +119,9 @@ async def chromium_people(base_url: str, failure_shot: str):
         async def open_page() -> Page:
             context = await browser.new_context(base_url=base_url, locale="zh-CN",
                                                 viewport={"width": 1280, "height": 900})
+            await context.add_init_script(CSP_WATCH)
             page = await context.new_page()
-            page.on("pageerror", lambda error: script_errors.append(str(error)))
+            watch_for_errors(page, script_errors)
             pages.append(page)
             return page
 

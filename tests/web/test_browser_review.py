@@ -74,6 +74,9 @@ async def test_review_report_track_and_return(app, world):
 
         await go(unit, "数据上报")
         await unit.wait_for_url("**/report")
+        await unit.locator("select[name=size]").select_option("50")      # sent by app.js: no inline handler
+        await unit.wait_for_url(re.compile(r"/report\?.*size=50"))
+        await expect(unit.locator("select[name=size]")).to_have_value("50")
         for label, title in (("导出一览表", "一览表"), ("导出花名册", "花名册")):
             sheet = await downloaded_sheet(unit, unit.locator("#export-bar").get_by_role("button", name=label))
             assert sheet.title == title and sheet.header[:2] == ["序号", "姓名"], sheet

@@ -555,6 +555,12 @@
     }
   });
 
+  /* A <select data-autosubmit> sends its form when changed (the page's CSP allows no inline handlers). */
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches("select[data-autosubmit]") && target.form) target.form.submit();
+  });
+
   /* For the page scripts (dossier.js, admin.js): the same calls, serialising and messages. */
   window.ZC = { api: api, upload: upload, download: download, cookie: cookie, serialise: serialise, rowValue: rowValue,
                 showErrors: showErrors, clearMessages: clearMessages, say: say, alertBox: alertBox, fail: fail,
