@@ -24,7 +24,8 @@ def document_models() -> list[type]:
     from app.exports.models import ExportEvent
     from app.messaging.models import OutboxMessage
     from app.notifications.models import Announcement, InboxMessage
-    from app.routing.models import Committee, Counter, Meeting, Path, Vote
+    from app.committee.models import Committee, Counter, Meeting, Vote
+    from app.routing.models import Path
     from app.throttle import FailureWindow
     from app.units.models import PermissionApplication, StaffInvitation, Unit
 

@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from app.catalog.models import DictionaryEntry
         from app.dossiers import rows
         from app.render import convert
-        from app.routing.committees import backfill_reported_to, sync_committees
+        from app.committee.committees import backfill_reported_to, sync_committees
 
         await db.open_database(settings)
         if await DictionaryEntry.find_one({}) is None:
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.exports.router import router as exports_router
     from app.notifications.router import router as notifications_router
     from app.render.router import router as forms_router
-    from app.routing.committee_router import router as committee_router
+    from app.committee.router import router as committee_router
     from app.routing.router import router as routing_router
     from app.units.router import router as units_router
     from app.web.pages import STATIC_DIR

@@ -34,7 +34,7 @@ async def import_file(_: SysAdmin, file: UploadFile) -> dict:
         raise ValidationFailed("字典文件不是有效的 UTF-8 JSON", field="file", code="bad_import") from None
     imported = await service.import_dictionaries(data)
     if "committees" in data:
-        from app.routing.committees import sync_committees
+        from app.committee.committees import sync_committees
 
         await sync_committees()
     return {"imported": imported}

@@ -11,7 +11,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from app.clock import utcnow
 from app.dossiers.enums import DossierStatus
 from app.files.models import StoredFile
-from app.routing.models import Certificate, Publicity, VoteSummary
+from app.committee.models import Certificate, Publicity, VoteSummary
 
 
 class Declaration(BaseModel):

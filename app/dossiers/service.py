@@ -21,7 +21,7 @@ from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess,
 from app.dossiers.schemas import Change, DeclarationIn, DossierCreate
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed, validation_body
 from app.routing import machine
-from app.routing.models import Meeting, committee_codes
+from app.committee.models import Meeting, committee_codes
 from app.units import service as units_service
 from app.units.enums import UnitStatus
 from app.units.models import Unit

@@ -22,7 +22,7 @@ from app.messaging import service as messaging
 from app.notifications.models import Announcement, AnnouncementKind, InboxMessage
 from app.notifications.schemas import AnnouncementIn
 from app.routing.machine import Action
-from app.routing.models import Committee
+from app.committee.models import Committee
 
 log = logging.getLogger("app.notifications")
 

@@ -14,7 +14,8 @@ from app.accounts.schemas import Strict
 from app.catalog import service as catalog
 from app.clock import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.routing.models import Committee, Path, PathStatus, committee_codes, runs_committee
+from app.committee.models import Committee, committee_codes, runs_committee
+from app.routing.models import Path, PathStatus
 from app.units import service as units_service
 from app.units.enums import UnitStatus
 from app.units.models import Unit

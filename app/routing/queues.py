@@ -16,7 +16,7 @@ from app.bounds import PageNumber, Year
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Declaration, Dossier
 from app.errors import ValidationFailed
-from app.routing.models import Certificate, committee_codes
+from app.committee.models import Certificate, committee_codes
 from app.routing.service import NODE_ROLES
 
 View = Literal["pending", "passed", "turned_down", "reported", "committee", "all"]

@@ -26,7 +26,7 @@ from app.dossiers.models import Dossier, RouteNode, TrailEntry
 from app.errors import AppError, Conflict, Forbidden, ValidationFailed
 from app.routing import machine, paths
 from app.routing.machine import Action, Actor, Move
-from app.routing.models import Committee
+from app.committee.models import Committee
 
 NODE_ROLES = (Role.unit_handler, Role.dept_handler, Role.hr_handler, Role.unit_admin)
 

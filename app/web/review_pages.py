@@ -22,7 +22,7 @@ from app.dossiers.models import Dossier
 from app.errors import AppError, NotFound
 from app.routing import machine, paths, queues
 from app.routing import service as routing
-from app.routing.calendar import china_today
+from app.committee.calendar import china_today
 from app.routing.machine import Action, Actor
 from app.units import service as units_service
 from app.web import queue_view as qv

@@ -5,64 +5,40 @@ A dossier's `meeting_id` is written with its schedule transition; the meeting's 
 list for display and is only changed while the meeting is planned, before the transition (and undone
 if the transition is refused)."""
 
-from datetime import date
-
 from beanie import PydanticObjectId
-from pydantic import BaseModel, Field
 
 from app.accounts.enums import Role
 from app.accounts.models import User
-from app.accounts.schemas import Strict
+from app.committee.exceptions import MeetingNotFound, NotCommitteeOffice
+from app.committee.recusal import recusals
+from app.committee.schemas import MeetingIn, MeetingOut, MembersIn, PresentIn, ScheduleIn
 from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.routing import committees, service as routing
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.committee import committees
+from app.routing import service as routing
 from app.routing.service import BatchResult, run_batch
 from app.routing.machine import Action
-from app.routing.models import MEETING_STATUS_LABELS, Committee, Meeting, Vote, committee_codes, runs_committee
+from app.committee.models import MEETING_STATUS_LABELS, Committee, Meeting, Vote, committee_codes, runs_committee
 from app.units.models import Unit
-
-MAX_MEMBERS = 200
-
-
-class MeetingIn(Strict):
-    committee_code: str = Field(min_length=1, max_length=60)
-    name: str = Field(min_length=1, max_length=100, description="评审会名称")
-    held_on: date = Field(description="评审日期")
-    location: str = Field(min_length=1, max_length=100, description="评审地点")
-    member_ids: list[PydanticObjectId] = Field(default_factory=list, max_length=MAX_MEMBERS, description="评审专家")
-
-
-class MembersIn(Strict):
-    member_ids: list[PydanticObjectId] = Field(max_length=MAX_MEMBERS)
-
-
-class PresentIn(Strict):
-    present_ids: list[PydanticObjectId] = Field(max_length=MAX_MEMBERS, description="到会专家")
-
-
-class ScheduleIn(Strict):
-    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
-    confirm: bool = False
-
 
 async def visible(actor: User, meeting_id: PydanticObjectId) -> tuple[Meeting, Committee, bool]:
     """(meeting, committee, runs its office) for the office, the sysadmin and the invited experts; else 404."""
     meeting = await Meeting.get(meeting_id)
     committee = await Committee.find_one(Committee.code == meeting.committee_code) if meeting else None
     if meeting is None or committee is None:
-        raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found")
+        raise MeetingNotFound(field="meeting_id")
     office = runs_committee(actor, committee)
     if not (office or actor.has_role(Role.sysadmin) or actor.id in meeting.member_ids):
-        raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found")
+        raise MeetingNotFound(field="meeting_id")
     return meeting, committee, office
 
 
 async def for_office(actor: User, meeting_id: PydanticObjectId, *states: str) -> tuple[Meeting, Committee]:
     meeting, committee, office = await visible(actor, meeting_id)
     if not office:
-        raise Forbidden("仅评委会办事机构经办人可操作评审会", code="not_committee_office")
+        raise NotCommitteeOffice()
     if states and meeting.status not in states:
         wanted = "、".join(MEETING_STATUS_LABELS[s] for s in states)
         raise Conflict(f"评审会当前{MEETING_STATUS_LABELS[meeting.status]}，只有{wanted}时可以这样操作",
@@ -178,27 +154,8 @@ async def unschedule(*, actor: User, meeting_id: PydanticObjectId, dossier_id: P
     return await Meeting.get(meeting.id)
 
 
-class MeetingOut(BaseModel):
-    id: str
-    committee_code: str
-    committee_name: str
-    name: str
-    held_on: date
-    location: str
-    status: str
-    status_label: str
-    rule: str
-    members: list[dict]
-    present_count: int
-    dossiers: list[dict]
-    vote_count: int
-    results: list[dict]
-
-
 async def out(meeting: Meeting, committee: Committee, *, viewer: User, office: bool) -> MeetingOut:
     """The meeting as its office sees it (vote counts so far) or as an expert does (own votes, recusals)."""
-    from app.routing.votes import recusals      # votes builds on this module
-
     people = {u.id: u for u in await User.find({"_id": {"$in": meeting.member_ids}}).to_list()}
     unit_ids = {i for u in people.values() for i in u.unit_ids_for(Role.expert)}
     units = {u.id: u.name for u in await Unit.find({"_id": {"$in": list(unit_ids)}}).to_list()}
