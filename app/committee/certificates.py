@@ -17,17 +17,19 @@ from pymongo.errors import DuplicateKeyError
 from app import throttle
 from app.accounts.audit import ClientInfo
 from app.accounts.models import User
-from app.committee.schemas import IssueIn, VerificationOut
 from app.catalog import service as catalog
+from app.catalog.models import Committee
+from app.committee.models import Counter
+from app.committee.numbers import format_number
+from app.committee.schemas import IssueIn, VerificationOut
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.enums import DossierStatus as S
-from app.dossiers.models import Dossier
+from app.dossiers.models import Certificate, Dossier
+from app.dossiers.writes import to_bson
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.committee.numbers import format_number
 from app.routing import service as routing
-from app.routing.service import BatchResult, run_batch
 from app.routing.machine import Action
-from app.committee.models import Certificate, Committee, Counter, to_bson
+from app.routing.service import BatchResult, run_batch
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I/L: read off paper without doubt
 CODE_LENGTH = 8

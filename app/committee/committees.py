@@ -1,38 +1,22 @@
-"""Committees (评委会): kept in step with the committees dictionary; their office and their rules (quorum,
-pass threshold, publicity days, certificate numbering) set by the administrator; and what the office's
-workflows share: finding the committee a user runs."""
+"""Committees (评委会) as their office works with them: their office and their rules (quorum, pass
+threshold, publicity days, certificate numbering) set by the administrator, the committee a user runs,
+the experts an office may invite, and the one-off backfill of what offices read."""
 
 import re
 
 from app.accounts.enums import COMMITTEE_ROLES, Role
 from app.accounts.models import User
-from app.catalog import service as catalog
-from app.dossiers import writes
-from app.dossiers.models import Dossier
+from app.catalog.committees import runs_committee
+from app.catalog.models import Committee
 from app.committee.exceptions import CommitteeNotFound, NotCommitteeOffice
+from app.committee.models import Meeting
 from app.committee.numbers import format_number
 from app.committee.schemas import CommitteeSettings
+from app.dossiers import writes
+from app.dossiers.models import Dossier
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.committee.models import Committee, Meeting, runs_committee
 from app.units.enums import UnitStatus
 from app.units.models import Unit
-
-_DICTIONARY_OWNED = ("name", "series", "levels", "region_code", "tier")
-
-
-async def sync_committees() -> int:
-    """Creates or updates a Committee per dictionary entry; office and rules already set are kept."""
-    entries = await catalog.entries("committees")
-    collection = Committee.get_pymongo_collection()
-    for entry in entries:
-        committee = Committee(code=entry.code, name=entry.name, series=entry.extra.get("series", []),
-                              levels=entry.extra.get("levels", []), region_code=entry.extra.get("region_code", ""),
-                              tier=entry.extra.get("tier", "intermediate"))
-        document = committee.model_dump(exclude={"id", "revision_id"})
-        owned = {k: document.pop(k) for k in _DICTIONARY_OWNED}
-        document.pop("code")
-        await collection.update_one({"code": entry.code}, {"$set": owned, "$setOnInsert": document}, upsert=True)
-    return len(entries)
 
 
 async def backfill_reported_to() -> int:

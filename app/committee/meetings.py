@@ -9,19 +9,22 @@ from beanie import PydanticObjectId
 
 from app.accounts.enums import Role
 from app.accounts.models import User
+from app.catalog.committees import committee_codes, runs_committee
+from app.catalog.models import Committee
+from app.committee import committees
 from app.committee.exceptions import MeetingNotFound, NotCommitteeOffice
+from app.committee.models import MEETING_STATUS_LABELS, Meeting, Vote
 from app.committee.recusal import recusals
 from app.committee.schemas import MeetingIn, MeetingOut, MembersIn, PresentIn, ScheduleIn
 from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.committee import committees
 from app.routing import service as routing
-from app.routing.service import BatchResult, run_batch
 from app.routing.machine import Action
-from app.committee.models import MEETING_STATUS_LABELS, Committee, Meeting, Vote, committee_codes, runs_committee
+from app.routing.service import BatchResult, run_batch
 from app.units.models import Unit
+
 
 async def visible(actor: User, meeting_id: PydanticObjectId) -> tuple[Meeting, Committee, bool]:
     """(meeting, committee, runs its office) for the office, the sysadmin and the invited experts; else 404."""
@@ -36,14 +39,19 @@ async def visible(actor: User, meeting_id: PydanticObjectId) -> tuple[Meeting, C
 
 
 async def for_office(actor: User, meeting_id: PydanticObjectId, *states: str) -> tuple[Meeting, Committee]:
+    """(meeting, committee) for its office in one of the states (any, if none given); 404, 403 or 409."""
     meeting, committee, office = await visible(actor, meeting_id)
     if not office:
         raise NotCommitteeOffice()
+    require_state(meeting, *states)
+    return meeting, committee
+
+
+def require_state(meeting: Meeting, *states: str) -> None:
     if states and meeting.status not in states:
         wanted = "、".join(MEETING_STATUS_LABELS[s] for s in states)
         raise Conflict(f"评审会当前{MEETING_STATUS_LABELS[meeting.status]}，只有{wanted}时可以这样操作",
                        code="meeting_state")
-    return meeting, committee
 
 
 async def _experts(ids: list[PydanticObjectId], field: str) -> list[PydanticObjectId]:
@@ -104,8 +112,9 @@ async def set_present(*, actor: User, meeting_id: PydanticObjectId, data: Presen
                         "评审会已被他人修改或已结束，请刷新后重试")
 
 
-async def open_voting(*, actor: User, meeting_id: PydanticObjectId) -> Meeting:
-    meeting, _ = await for_office(actor, meeting_id, "planned")
+async def open_voting(*, actor: User, meeting: Meeting) -> Meeting:
+    """The meeting comes loaded for its office (committee.deps.OfficeMeeting)."""
+    require_state(meeting, "planned")
     if not meeting.dossier_ids:
         raise Conflict("评审会还没有安排申报，不能开始表决", code="meeting_empty")
     if not meeting.member_ids:

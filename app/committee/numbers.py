@@ -3,7 +3,7 @@
 import string
 from typing import Any
 
-from app.committee.models import Committee
+from app.catalog.models import Committee
 from app.errors import ValidationFailed
 
 TIER_LETTERS = {"senior": "G", "intermediate": "Z", "junior": "C"}       # 高 / 中 / 初

@@ -17,21 +17,21 @@ import anyio
 from beanie import PydanticObjectId
 
 from app.accounts.models import User
-from app.catalog.models import MB
+from app.catalog.models import MB, Committee
 from app.clock import utcnow
+from app.committee import committees
+from app.committee.calendar import china_today, working_period
+from app.committee.schemas import IdsIn, OpinionForm, PublicityFilter, PublicityRow, PublishIn, ReviewIn, SubmitIn
 from app.dossiers import service as dossiers
 from app.dossiers import writes
-from app.dossiers.enums import STATUS_LABELS
+from app.dossiers.enums import OPINION_LABELS, REVIEW_LABELS, STATUS_LABELS
 from app.dossiers.enums import DossierStatus as S
-from app.dossiers.models import Dossier
+from app.dossiers.models import Dossier, Publicity, PublicityOpinion, PublicityReview
+from app.dossiers.writes import to_bson
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.committee.schemas import IdsIn, OpinionForm, PublicityFilter, PublicityRow, PublishIn, ReviewIn, SubmitIn
 from app.files import service as files
-from app.committee import committees
 from app.routing import service as routing
-from app.committee.calendar import china_today, working_period
 from app.routing.machine import Action
-from app.committee.models import OPINION_LABELS, REVIEW_LABELS, Committee, Publicity, PublicityOpinion, PublicityReview, to_bson
 from app.routing.paths import acts_for_unit
 from app.routing.service import BatchResult, run_batch
 from app.units import service as units_service

@@ -7,13 +7,14 @@ from beanie import PydanticObjectId
 from fastapi import APIRouter, Form, Query, status
 
 from app.accounts.deps import Client, CurrentUser, SysAdmin
+from app.catalog.models import Committee
+from app.committee import certificates, committees, meetings, publicity, schemas, votes
+from app.committee.deps import OfficeMeeting, VisibleMeeting
+from app.committee.models import MEETING_STATUS_LABELS, VOTE_LABELS, Meeting, Vote
 from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
 from app.errors import NotFound
-from app.committee.deps import VisibleMeeting
-from app.committee import certificates, committees, meetings, publicity, schemas, votes
 from app.routing.service import BatchResult
-from app.committee.models import MEETING_STATUS_LABELS, VOTE_LABELS, Committee, Meeting, Vote
 from app.units import service as units_service
 
 router = APIRouter(prefix="/api", tags=["committee"])
@@ -93,8 +94,9 @@ async def unschedule(meeting_id: PydanticObjectId, dossier_id: PydanticObjectId,
 
 
 @router.post("/meetings/{meeting_id}/open", response_model=schemas.MeetingOut, summary="开始表决")
-async def open_voting(meeting_id: PydanticObjectId, user: CurrentUser) -> schemas.MeetingOut:
-    return await _meeting(user, await meetings.open_voting(actor=user, meeting_id=meeting_id))
+async def open_voting(office: OfficeMeeting, user: CurrentUser) -> schemas.MeetingOut:
+    meeting, _ = office
+    return await _meeting(user, await meetings.open_voting(actor=user, meeting=meeting))
 
 
 def _vote_out(vote: Vote) -> dict:
@@ -111,8 +113,9 @@ async def cast_vote(meeting_id: PydanticObjectId, data: schemas.VoteIn, user: Cu
 
 @router.post("/meetings/{meeting_id}/close", response_model=schemas.MeetingOut,
              summary="结束评审会：按评委会规则计票，逐个作出评审结果")
-async def close_meeting(meeting_id: PydanticObjectId, user: CurrentUser) -> schemas.MeetingOut:
-    return await _meeting(user, await votes.close(actor=user, meeting_id=meeting_id))
+async def close_meeting(office: OfficeMeeting, user: CurrentUser) -> schemas.MeetingOut:
+    meeting, committee = office
+    return await _meeting(user, await votes.close(actor=user, meeting=meeting, committee=committee))
 
 
 # --- publicity -------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from fastapi import UploadFile
 from pydantic import BaseModel, Field
 
 from app.accounts.schemas import Strict
-from app.committee.models import Committee
+from app.catalog.models import Committee
 from app.committee.numbers import format_number
 
 # --- committees --------------------------------------------------------------------------------------

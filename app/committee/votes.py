@@ -11,17 +11,19 @@ from pymongo.errors import DuplicateKeyError
 
 from app.accounts.enums import Role
 from app.accounts.models import User
+from app.catalog.models import Committee
 from app.clock import utcnow
 from app.committee.exceptions import MeetingNotFound
+from app.committee.meetings import require_state, visible
+from app.committee.models import VOTE_LABELS, Meeting, Vote
 from app.committee.recusal import conflicted_units, recusals
 from app.committee.schemas import VoteIn
 from app.dossiers.enums import DossierStatus as S
-from app.dossiers.models import Dossier
+from app.dossiers.models import Dossier, VoteSummary
+from app.dossiers.writes import to_bson
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.routing import service as routing
 from app.routing.machine import Action
-from app.committee.meetings import for_office, visible
-from app.committee.models import VOTE_LABELS, Committee, Meeting, Vote, VoteSummary, to_bson
 from app.units.models import Unit
 
 
@@ -95,10 +97,11 @@ def tally(committee: Committee, meeting: Meeting, dossier: Dossier, members: lis
                        rule=committee.rule_text(), **choices)
 
 
-async def close(*, actor: User, meeting_id: PydanticObjectId) -> Meeting:
+async def close(*, actor: User, meeting: Meeting, committee: Committee) -> Meeting:
     """Tallies every dossier and applies its decision. Without a quorum for any dossier nothing changes
-    (409 naming the numbers); a close interrupted half-way is resumed by closing again."""
-    meeting, committee = await for_office(actor, meeting_id, "voting", "closing")
+    (409 naming the numbers); a close interrupted half-way is resumed by closing again. The meeting
+    comes loaded for its office (committee.deps.OfficeMeeting)."""
+    require_state(meeting, "voting", "closing")
     members = await User.find({"_id": {"$in": meeting.member_ids}}).to_list()
     votes = await Vote.find({"meeting_id": meeting.id}).to_list()
     if meeting.status == "voting" and len(votes) != meeting.vote_count:
