@@ -33,8 +33,9 @@ def _serve(args: argparse.Namespace) -> None:
 async def _with_database(work, *args, **kwargs):
     from app import db
     from app.config import get_settings
+    from app.documents import document_models
 
-    await db.open_database(get_settings())
+    await db.open_database(get_settings(), document_models())
     try:
         return await work(*args, **kwargs)
     finally:

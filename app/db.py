@@ -16,23 +16,6 @@ from app.embedded import EmbeddedServer
 T = TypeVar("T")
 
 
-def document_models() -> list[type]:
-    from app.accounts.models import AuditEvent, Captcha, LoginFailure, RecoveryCode, Session, User
-    from app.catalog.models import Batch, DictionaryEntry
-    from app.dossiers.models import Dossier, DossierAccess
-    from app.dossiers.rows import DossierRow
-    from app.exports.models import ExportEvent
-    from app.messaging.models import OutboxMessage
-    from app.notifications.models import Announcement, InboxMessage
-    from app.routing.models import Committee, Counter, Meeting, Path, Vote
-    from app.throttle import FailureWindow
-    from app.units.models import PermissionApplication, StaffInvitation, Unit
-
-    return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
-            DictionaryEntry, Batch, Dossier, DossierRow, DossierAccess, OutboxMessage, Path, Committee,
-            InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation]
-
-
 @dataclass
 class Database:
     client: AsyncMongoClient
@@ -71,12 +54,13 @@ def client_options(settings: Settings) -> dict:
             "serverSelectionTimeoutMS": timeout_ms, "connectTimeoutMS": timeout_ms}
 
 
-async def open_database(settings: Settings) -> Database:
+async def open_database(settings: Settings, document_models: list[type]) -> Database:
+    """document_models come from app.documents: the list names every domain, and db sits below them all."""
     global _current
     uri, embedded = resolve_uri(settings)
     client: AsyncMongoClient = AsyncMongoClient(uri, **client_options(settings))
     db = client[settings.database]
-    await init_beanie(database=db, document_models=document_models())
+    await init_beanie(database=db, document_models=document_models)
     _current = Database(client=client, db=db, bucket=AsyncGridFSBucket(db), embedded=embedded)
     return _current
 

@@ -1,5 +1,6 @@
 """The one error shape: {"code", "message" (Chinese), "field"}, JSON for /api and a page for the web."""
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -138,12 +139,13 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(allowed)
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    from app.web.pages import render_error_page  # the web layer owns its look
-
+def install_error_handlers(app: FastAPI, render_page: Callable[[Request, int, dict[str, Any]], Response] | None = None
+                           ) -> None:
+    """render_page is the web layer's error page (it owns its look; errors sit below it): without it,
+    a browser gets the JSON body too."""
     def respond(request: Request, status: int, body: dict[str, Any],
                 headers: dict[str, str] | None = None) -> Response:
-        response = render_error_page(request, status, body) if wants_html(request) \
+        response = render_page(request, status, body) if render_page and wants_html(request) \
             else JSONResponse(body, status_code=status)
         response.headers.update(headers or {})
         return response

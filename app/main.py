@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.documents import document_models
 from app import db
 from app.config import Settings, get_settings, settings_or_exit
 from app.errors import ERROR_RESPONSES, install_error_handlers
@@ -25,9 +26,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from app.catalog.models import DictionaryEntry
         from app.dossiers import rows
         from app.render import convert
-        from app.routing.committees import backfill_reported_to, sync_committees
+        from app.committee.committees import backfill_reported_to
+        from app.catalog.committees import sync_committees
 
-        await db.open_database(settings)
+        await db.open_database(settings, document_models())
         if await DictionaryEntry.find_one({}) is None:
             await catalog.load_dictionaries()
         await sync_committees()
@@ -42,7 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="职称申报评审服务", version="0.1.0", lifespan=lifespan, responses=ERROR_RESPONSES,
                   description="职称申报、审核、评审与材料生成。错误统一为 {code, message, field}。")
-    install_error_handlers(app)
+    from app.web.pages import render_error_page
+
+    install_error_handlers(app, render_error_page)
     app.add_middleware(RequestSizeLimit)
 
     from app.accounts.router import router as accounts_router
@@ -52,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.exports.router import router as exports_router
     from app.notifications.router import router as notifications_router
     from app.render.router import router as forms_router
-    from app.routing.committee_router import router as committee_router
+    from app.committee.router import router as committee_router
     from app.routing.router import router as routing_router
     from app.units.router import router as units_router
     from app.web.pages import STATIC_DIR

@@ -12,8 +12,8 @@ from app.catalog.batches import DEFAULT_COMMITMENT
 from app.catalog.models import Batch
 from app.clock import utcnow
 from app.config import PROJECT_ROOT
-from app.routing.committees import sync_committees
-from app.routing.models import Committee
+from app.catalog.committees import sync_committees
+from app.catalog.models import Committee
 from app.units.enums import ApplicationStatus, UnitCategory, UnitStatus, handler_role_for
 from app.units import service as units_service
 from app.units.models import AutoCheck, PermissionApplication, Unit
@@ -106,7 +106,8 @@ async def _seed_committee_offices(offices: list[dict], units: dict[str, Unit]) -
 
 async def _seed_paths(specs: list[dict], units: dict[str, Unit]) -> None:
     """Active reporting paths, so a demo dossier can go from the employer to the committee."""
-    from app.routing.models import Committee, Path, PathStatus
+    from app.catalog.models import Committee
+    from app.routing.models import Path, PathStatus
 
     for spec in specs:
         unit = units[spec["unit"]]

@@ -20,7 +20,7 @@ from app.dossiers import rows
 from app.dossiers.models import AttachmentRef, Commitment, Declaration, Dossier, RouteNode, Snapshot
 from app.files import service as files
 from app.notifications.models import Announcement, InboxMessage
-from app.routing.models import Meeting
+from app.committee.models import Meeting
 from app.units.enums import ApplicationStatus, UnitCategory
 from app.units import invitations
 from app.units.models import AutoCheck, PermissionApplication, StaffInvitation

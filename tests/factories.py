@@ -189,7 +189,7 @@ async def fill_complete(client, headers: dict, dossier_id: str, id_number: str) 
 
 
 async def create_committee(*, office_unit, code: str = "370100-qzwh-intermediate", **overrides):
-    from app.routing.models import Committee
+    from app.catalog.models import Committee
 
     fields = {"code": code, "name": "济南市群众文化系列中级职称评审委员会", "series": ["qzwh"], "levels": ["2", "3"],
               "region_code": "370100", "tier": "intermediate", "office_unit_id": office_unit.id, **overrides}

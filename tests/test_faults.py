@@ -19,6 +19,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from app import db
+from app.documents import document_models
 from app.config import Settings, get_settings
 from app.embedded import EmbeddedServer, free_port
 from app.render import convert
@@ -108,7 +109,7 @@ async def faulty_app(app, killable):
             yield application
     finally:
         await previous.close()
-        await db.open_database(get_settings())
+        await db.open_database(get_settings(), document_models())
         convert.install(converter)            # the session's converter (a warm pool, if one was started)
 
 

@@ -1,4 +1,5 @@
 import base64
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Literal
 
 from beanie import PydanticObjectId
@@ -13,14 +14,21 @@ from app.accounts.schemas import (CaptchaOut, LoginNameRecovery, LoginOut, Login
                                   UserOut)
 from app.config import get_settings
 from app.errors import NotFound
-from app.units import service as units_service
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
 
+UnitNames = Callable[[Iterable[PydanticObjectId | None]], Awaitable[dict]]
+_unit_names: list[UnitNames] = []
+
+
+def name_units_with(lookup: UnitNames) -> None:
+    """The units domain (above this one) tells how to name the units a user's roles point at."""
+    _unit_names[:] = [lookup]
+
+
 async def user_out(user: User, *, reveal: bool = False) -> UserOut:
-    return UserOut.build(user, unit_names=await units_service.unit_names(g.unit_id for g in user.roles),
-                         reveal=reveal)
+    return UserOut.build(user, unit_names=await _unit_names[0](g.unit_id for g in user.roles), reveal=reveal)
 
 
 def set_session_cookies(response: Response, token: str, csrf_token: str) -> None:

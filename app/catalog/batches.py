@@ -11,9 +11,8 @@ from app.accounts.enums import Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
-from app.catalog.models import Batch, BatchRules
+from app.catalog.models import SECTION_NAMES, Batch, BatchRules
 from app.clock import local_text, utcnow
-from app.dossiers.sections import SECTIONS
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 DEFAULT_COMMITMENT = (
@@ -51,7 +50,7 @@ class BatchIn(Strict):
     def _window(self) -> "BatchIn":
         if self.closes_at <= self.opens_at:
             raise ValueError("截止时间须晚于开始时间")
-        unknown = [s for s in self.rules.required_sections if s not in SECTIONS]
+        unknown = [s for s in self.rules.required_sections if s not in SECTION_NAMES]
         if unknown:
             raise ValueError(f"未知的必填分节：{'、'.join(unknown)}")
         return self

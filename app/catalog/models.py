@@ -48,6 +48,9 @@ def _default_attachment_rules() -> dict[str, AttachmentRule]:
     }
 
 
+# The dossier's sections a batch may require; app.dossiers.sections defines each (a test keeps them in step).
+SECTION_NAMES = ("basic", "education", "current_title", "admin_posts", "assessments", "languages", "training",
+                 "work_history", "achievements", "papers", "exams", "awards", "societies", "summary", "other")
 DEFAULT_REQUIRED_SECTIONS = ["basic", "education", "current_title", "assessments", "work_history",
                              "achievements", "summary"]
 
@@ -95,3 +98,32 @@ class Batch(Document):
 
     def is_open(self, moment: datetime) -> bool:
         return self.opens_at <= moment <= self.closes_at
+
+
+class Committee(Document):
+    """A review committee (评委会), its office (the unit that runs it) and its rules."""
+    code: str                                  # the committees dictionary code
+    name: str
+    series: list[str]
+    levels: list[str]
+    region_code: str
+    tier: str                                  # senior | intermediate | junior
+    office_unit_id: PydanticObjectId | None = None
+    quorum_numerator: int = 2                  # experts present ≥ 2/3 of the members
+    quorum_denominator: int = 3
+    pass_numerator: int = 2                    # yes votes ≥ 2/3 of those present
+    pass_denominator: int = 3
+    publicity_working_days: int = 5
+    certificate_pattern: str = "{year}{committee_short}{seq:05d}"
+    issuing_body: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 0
+
+    def rule_text(self) -> str:
+        """The voting rule as people read it, e.g. 到会≥2/3，同意≥到会2/3."""
+        return (f"到会≥{self.quorum_numerator}/{self.quorum_denominator}，"
+                f"同意≥到会{self.pass_numerator}/{self.pass_denominator}")
+
+    class Settings:
+        name = "committees"
+        indexes = [IndexModel([("code", ASCENDING)], unique=True), IndexModel([("office_unit_id", ASCENDING)])]

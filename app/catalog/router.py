@@ -9,7 +9,7 @@ from app.bounds import Year
 from app.catalog import batches, service
 from app.catalog.batches import BatchIn, BatchOut
 from app.catalog.models import Batch, DictionaryEntry
-from app.dossiers.service import parse_if_match
+from app.preconditions import parse_if_match
 from app.errors import NotFound, ValidationFailed
 from app.files import service as files
 
@@ -34,7 +34,7 @@ async def import_file(_: SysAdmin, file: UploadFile) -> dict:
         raise ValidationFailed("字典文件不是有效的 UTF-8 JSON", field="file", code="bad_import") from None
     imported = await service.import_dictionaries(data)
     if "committees" in data:
-        from app.routing.committees import sync_committees
+        from app.catalog.committees import sync_committees
 
         await sync_committees()
     return {"imported": imported}

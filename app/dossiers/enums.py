@@ -29,3 +29,36 @@ STATUS_LABELS = {
 EDITABLE = frozenset({DossierStatus.draft, DossierStatus.returned, DossierStatus.rejected})
 # Statuses in which a reviewer (not the applicant) holds the dossier: its units may read it.
 UNDER_REVIEW = frozenset(DossierStatus) - {DossierStatus.draft}
+
+OPINION_LABELS = {"no_objection": "无异议", "objection": "有异议"}
+REVIEW_LABELS = {"pass": "审核通过", "reject": "审核不通过"}
+
+
+# The trail's vocabulary: what a reviewer or the service did. Which action is allowed when is the
+# state machine's business (app.routing.machine).
+class Action(StrEnum):
+    submit = "submit"           # 确认申报
+    withdraw = "withdraw"       # 撤回
+    pass_ = "pass"              # 通过
+    report = "report"           # 上报
+    return_ = "return"          # 返回修改
+    reject = "reject"           # 拒绝
+    void = "void"               # 流程作废
+    read = "read"               # 已阅
+    accept = "accept"           # 受理 (资格审查通过)
+    schedule = "schedule"       # 安排评审会
+    unschedule = "unschedule"   # 移出评审会
+    decide = "decide"           # 表决结果
+    publish = "publish"         # 发布评审结果，进入公示
+    close_publicity = "close_publicity"   # 公示结束
+    certify = "certify"         # 发证
+    recall = "recall"           # 收回上报：单位修改归口部门后，已上报未受理的申报回到本单位
+
+
+ACTION_LABELS = {
+    Action.submit: "确认申报", Action.withdraw: "撤回", Action.pass_: "通过", Action.report: "上报",
+    Action.return_: "返回修改", Action.reject: "拒绝", Action.void: "流程作废", Action.read: "已阅",
+    Action.accept: "受理", Action.schedule: "安排评审", Action.unschedule: "移出评审会", Action.decide: "评审表决",
+    Action.publish: "发布结果", Action.close_publicity: "公示结束", Action.certify: "发证",
+    Action.recall: "收回上报（修改归口部门）",
+}

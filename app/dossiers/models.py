@@ -1,8 +1,8 @@
 """The Dossier: ONE document per declaration with its form, sections, attachment references,
 frozen snapshots and review trail. Other documents are referenced by plain ObjectIds."""
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field
@@ -11,7 +11,74 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from app.clock import utcnow
 from app.dossiers.enums import DossierStatus
 from app.files.models import StoredFile
-from app.routing.models import Certificate, Publicity, VoteSummary
+
+
+# --- what a dossier carries from the committee's work (embedded, written with its transitions) ---
+
+class VoteSummary(BaseModel):
+    meeting_id: PydanticObjectId
+    members: int
+    eligible: int                  # members less those recused
+    present: int                   # eligible members present
+    yes: int
+    no: int
+    abstain: int
+    recused: int
+    not_voted: int
+    quorum_required: int
+    pass_required: int
+    passed: bool
+    rule: str
+
+
+class PublicityReview(BaseModel):
+    unit_id: PydanticObjectId
+    unit_name: str
+    result: Literal["pass", "reject"]
+    reason: str | None = None
+    by: PydanticObjectId
+    by_name: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class PublicityOpinion(BaseModel):
+    id: str
+    unit_id: PydanticObjectId
+    unit_name: str
+    opinion: Literal["no_objection", "objection"]
+    reason: str | None = None
+    proof: StoredFile | None = None
+    by: PydanticObjectId
+    by_name: str
+    at: datetime = Field(default_factory=utcnow)
+    reviews: list[PublicityReview] = Field(default_factory=list)     # by the units above, in route order
+
+
+class Publicity(BaseModel):
+    """公示: the dates, and the employer's opinion as it climbs the route, reviewed unit by unit."""
+    starts_on: date
+    ends_on: date
+    working_days: int
+    published_at: datetime
+    stage: int = 0                 # route units that have consolidated (汇总提交); len(route): with the committee
+    opinion: PublicityOpinion | None = None
+    rejected: list[PublicityOpinion] = Field(default_factory=list)   # opinions turned down above, as they were
+    level_submitted: list[PydanticObjectId] = Field(default_factory=list)
+
+
+class Certificate(BaseModel):
+    number: str
+    verification_code: str
+    document_number: str           # 发文字号
+    issued_on: date
+    issuing_body: str
+    committee_code: str
+    committee_name: str
+    holder_name: str
+    title_name: str
+    specialty_name: str
+    issued_at: datetime = Field(default_factory=utcnow)
+    issued_by: PydanticObjectId
 
 
 class Declaration(BaseModel):

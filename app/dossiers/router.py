@@ -12,6 +12,7 @@ from app.dossiers.enums import EDITABLE
 from app.dossiers.models import Dossier
 from app.dossiers.schemas import (AttachmentOut, Change, DeclarationIn, DossierCreate, DossierOut, DossierSummary,
                                   SectionOut)
+from app.preconditions import parse_if_match
 from app.errors import NotFound
 
 router = APIRouter(prefix="/api/dossiers", tags=["dossiers"])
@@ -52,7 +53,7 @@ async def read(dossier_id: PydanticObjectId, user: CurrentUser, client: Client, 
 async def update_declaration(dossier_id: PydanticObjectId, data: DeclarationIn, user: CurrentUser,
                              response: Response, if_match: str | None = Header(None)) -> DossierOut:
     dossier = await service.update_declaration(actor=user, dossier_id=dossier_id, data=data,
-                                               expected_version=service.parse_if_match(if_match))
+                                               expected_version=parse_if_match(if_match))
     response.headers["ETag"] = etag(dossier)
     return await dossier_out(dossier, reveal=True)
 
@@ -80,7 +81,7 @@ async def read_section(dossier_id: PydanticObjectId, section: str, user: Current
 async def save_section(dossier_id: PydanticObjectId, section: str, user: CurrentUser, response: Response,
                        payload: Any = Body(...), if_match: str | None = Header(None)) -> SectionOut:
     dossier, dropped = await service.save_section(actor=user, dossier_id=dossier_id, name=section, payload=payload,
-                                                  expected_version=service.parse_if_match(if_match))
+                                                  expected_version=parse_if_match(if_match))
     await attachments.release(dropped)
     response.headers["ETag"] = etag(dossier)
     return section_out(dossier, section, dossier.sections.get(section))
@@ -91,22 +92,6 @@ async def completeness(dossier_id: PydanticObjectId, user: CurrentUser, client: 
     dossier = await service.get_readable(user, dossier_id, client=client, detail="completeness")
     report = await service.completeness(dossier)
     return {"complete": not rules.missing_items(report), "sections": [s.model_dump() for s in report]}
-
-
-@router.post("/{dossier_id}/submit", response_model=DossierOut, summary="确认申报")
-async def submit(dossier_id: PydanticObjectId, user: CurrentUser, response: Response,
-                 if_match: str | None = Header(None)) -> DossierOut:
-    expected = service.parse_if_match(if_match) if if_match else None
-    dossier = await service.submit(actor=user, dossier_id=dossier_id, expected_version=expected)
-    response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
-
-
-@router.post("/{dossier_id}/withdraw", response_model=DossierOut, summary="撤回（首个审核节点处理前）")
-async def withdraw(dossier_id: PydanticObjectId, user: CurrentUser, response: Response) -> DossierOut:
-    dossier = await service.withdraw(actor=user, dossier_id=dossier_id)
-    response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
 
 
 @router.get("/{dossier_id}/changes", response_model=list[Change],

@@ -24,8 +24,8 @@ from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import SELECTION_INDEXES, Dossier
-from app.routing.machine import ACTION_LABELS
-from app.routing.models import OPINION_LABELS
+from app.dossiers.enums import ACTION_LABELS
+from app.dossiers.enums import OPINION_LABELS
 
 log = logging.getLogger(__name__)
 

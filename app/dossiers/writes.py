@@ -14,24 +14,21 @@ concurrency without asking the user to retry."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
 from typing import Any
 
 from beanie import PydanticObjectId
+from pydantic import BaseModel
 
 from app.clock import utcnow
 from app.dossiers import rows
 from app.dossiers.models import Dossier, TrailEntry
-from app.errors import AppError, NotFound
+from app.errors import NotFound
+from app.preconditions import VersionMoved
 
 # How often a server-side writer re-reads and tries again; each miss means another write landed, so
 # this bounds the writers racing for one dossier at once, far above what one applicant's page makes.
 ATTEMPTS = 20
-
-
-class VersionMoved(AppError):
-    status = 412
-    code = "stale_version"
-    message = "申报材料已在别处修改，请刷新后再保存"
 
 
 @dataclass
@@ -99,3 +96,16 @@ async def insert(document: Dossier | dict[str, Any]) -> None:
         await _collection().insert_one(document)
         raw = document
     await rows.store(raw)
+
+
+def to_bson(model: BaseModel) -> dict[str, Any]:
+    """An embedded model as a raw update writes it: BSON has no bare date, so dates become midnight UTC."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime.combine(value, time.min, tzinfo=timezone.utc)
+        return value
+    return convert(model.model_dump())

@@ -25,7 +25,7 @@ from app.exports.forms import FormMaker
 from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selection_query
 from app.exports.zipfeed import Package
 from app.files.names import download_headers
-from app.routing import meetings
+from app.committee import meetings
 
 router = APIRouter(prefix="/api", tags=["exports"])
 

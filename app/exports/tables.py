@@ -23,7 +23,7 @@ from app.dossiers.rows import DossierRow
 from app.errors import NotFound, ValidationFailed
 from app.exports import columns as C
 from app.exports.selection import ExportFilter, may_see_id_numbers, record, selection_query
-from app.routing.models import Meeting
+from app.committee.models import Meeting
 
 BLOCK_ROWS = 500            # rows handed to the writer thread at a time
 MAX_ROWS = 200_000          # far above any batch; keeps one request from running for ever

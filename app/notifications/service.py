@@ -21,8 +21,8 @@ from app.errors import NotFound
 from app.messaging import service as messaging
 from app.notifications.models import Announcement, AnnouncementKind, InboxMessage
 from app.notifications.schemas import AnnouncementIn
-from app.routing.machine import Action
-from app.routing.models import Committee
+from app.dossiers.enums import Action
+from app.catalog.models import Committee
 
 log = logging.getLogger("app.notifications")
 

@@ -18,7 +18,7 @@ from app.config import PROJECT_ROOT
 from app.dossiers.models import AttachmentRef, Declaration, TrailEntry
 from app.files.models import FileKind, StoredFile
 from app.render.contexts import FormSource, Lookups
-from app.routing.models import Certificate, VoteSummary
+from app.dossiers.models import Certificate, VoteSummary
 
 EMPLOYER, DEPARTMENT, HR = ObjectId(), ObjectId(), ObjectId()
 COMMITTEE = "济南市群众文化系列中级职称评审委员会"

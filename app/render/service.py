@@ -28,7 +28,7 @@ from app.files import service as files_service
 from app.render import contexts, convert, templates, watermark
 from app.render import docx as docx_render
 from app.render.contexts import FormSource, Lookups
-from app.routing.models import Committee
+from app.catalog.models import Committee
 
 MEDIA_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                "pdf": "application/pdf"}

@@ -1,1 +1,1 @@
-"""Paths between units, the state machine, review queues, committee meetings, publicity and certificates."""
+"""Paths between units, the state machine, transitions and review queues."""

@@ -12,9 +12,11 @@ from app.accounts.enums import Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
+from app.catalog.committees import committee_codes, runs_committee
+from app.catalog.models import Committee
 from app.clock import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.routing.models import Committee, Path, PathStatus, committee_codes, runs_committee
+from app.routing.models import Path, PathStatus
 from app.units import service as units_service
 from app.units.enums import UnitStatus
 from app.units.models import Unit

@@ -13,10 +13,10 @@ from pydantic import BaseModel, Field
 from app.accounts.enums import Role
 from app.accounts.models import User
 from app.bounds import PageNumber, Year
+from app.catalog.committees import committee_codes
 from app.dossiers.enums import DossierStatus as S
-from app.dossiers.models import Declaration, Dossier
+from app.dossiers.models import Certificate, Declaration, Dossier
 from app.errors import ValidationFailed
-from app.routing.models import Certificate, committee_codes
 from app.routing.service import NODE_ROLES
 
 View = Literal["pending", "passed", "turned_down", "reported", "committee", "all"]

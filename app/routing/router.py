@@ -1,17 +1,35 @@
 from typing import Annotated
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from app.accounts.deps import Client, CurrentUser
 from app.dossiers import service as dossiers
-from app.dossiers.enums import STATUS_LABELS
+from app.dossiers.enums import ACTION_LABELS, STATUS_LABELS
+from app.dossiers.router import dossier_out, etag
+from app.dossiers.schemas import DossierOut, DossierSummary
 from app.errors import AppError, ValidationFailed
-from app.routing import machine, paths, queues, service, supervision
-from app.dossiers.schemas import DossierSummary
+from app.preconditions import parse_if_match
+from app.routing import applicant, machine, paths, queues, service, supervision
 from app.routing.schemas import BatchActionRequest, PathOut, QueuePage, TrailItem, trail_items
 
 router = APIRouter(prefix="/api", tags=["routing"])
+
+
+@router.post("/dossiers/{dossier_id}/submit", response_model=DossierOut, summary="确认申报")
+async def submit(dossier_id: PydanticObjectId, user: CurrentUser, response: Response,
+                 if_match: str | None = Header(None)) -> DossierOut:
+    expected = parse_if_match(if_match) if if_match else None
+    dossier = await applicant.submit(actor=user, dossier_id=dossier_id, expected_version=expected)
+    response.headers["ETag"] = etag(dossier)
+    return await dossier_out(dossier, reveal=True)
+
+
+@router.post("/dossiers/{dossier_id}/withdraw", response_model=DossierOut, summary="撤回（首个审核节点处理前）")
+async def withdraw(dossier_id: PydanticObjectId, user: CurrentUser, response: Response) -> DossierOut:
+    dossier = await applicant.withdraw(actor=user, dossier_id=dossier_id)
+    response.headers["ETag"] = etag(dossier)
+    return await dossier_out(dossier, reveal=True)
 
 
 @router.post("/dossiers/{dossier_id}/actions", summary="审核操作：通过、上报、返回修改、拒绝、作废、已阅、受理")
@@ -28,7 +46,7 @@ async def available(dossier_id: PydanticObjectId, user: CurrentUser, client: Cli
         acting = await service.acting_as(user, dossier)
     except AppError:
         return []
-    return [{"action": a, "label": machine.ACTION_LABELS[a],
+    return [{"action": a, "label": ACTION_LABELS[a],
              "reason_required": machine.decide(dossier.status, a, acting.kind).reason_required}
             for a in machine.allowed_actions(dossier.status, acting.kind)]
 

@@ -5,11 +5,11 @@ from datetime import datetime
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 
-from app.dossiers.enums import STATUS_LABELS
-from app.routing.machine import ACTION_LABELS, Action
+from app.dossiers.enums import ACTION_LABELS, STATUS_LABELS
+from app.dossiers.schemas import DossierSummary
+from app.routing.machine import Action
 from app.routing.models import PATH_STATUS_LABELS, Path
 from app.routing.queues import QueueFilter
-from app.dossiers.schemas import DossierSummary
 
 
 class QueuePage(BaseModel):

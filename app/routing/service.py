@@ -18,15 +18,16 @@ from app.accounts.enums import ROLE_LABELS, TIER_ROLE, Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
+from app.catalog.models import Committee
 from app.clock import utcnow
 from app.dossiers import service as dossiers
 from app.dossiers import writes
+from app.dossiers.enums import ACTION_LABELS
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier, RouteNode, TrailEntry
 from app.errors import AppError, Conflict, Forbidden, ValidationFailed
 from app.routing import machine, paths
 from app.routing.machine import Action, Actor, Move
-from app.routing.models import Committee
 
 NODE_ROLES = (Role.unit_handler, Role.dept_handler, Role.hr_handler, Role.unit_admin)
 
@@ -129,10 +130,10 @@ async def apply(*, dossier: Dossier, acting: Acting, actor: User, action: Action
     try:
         rule = machine.decide(dossier.status, action, acting.kind)
     except machine.IllegalTransition:
-        raise IllegalAction(f"当前状态“{_label(dossier.status)}”下不能执行“{machine.ACTION_LABELS[action]}”",
+        raise IllegalAction(f"当前状态“{_label(dossier.status)}”下不能执行“{ACTION_LABELS[action]}”",
                             field="action") from None
     if rule.reason_required and not (opinion or "").strip():
-        raise ValidationFailed(f"{machine.ACTION_LABELS[action]}须填写原因", field="opinion", code="reason_required")
+        raise ValidationFailed(f"{ACTION_LABELS[action]}须填写原因", field="opinion", code="reason_required")
     sets, ops = await _destination(dossier, acting, rule)
     if result_status is not None:
         sets["status"] = result_status
@@ -234,7 +235,7 @@ async def batch(*, actor: User, action: Action, ids: list[PydanticObjectId], con
         await apply(dossier=dossier, acting=acting, actor=actor, action=action, opinion=opinion, signer=signer)
 
     return await run_batch(actor=actor, ids=ids, confirm=confirm, action=action,
-                           label=machine.ACTION_LABELS[action], work=work)
+                           label=ACTION_LABELS[action], work=work)
 
 
 async def flow(*, dossier: Dossier) -> dict:

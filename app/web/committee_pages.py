@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth
 from app.accounts.models import User
-from app.routing import committees
-from app.routing.calendar import china_today
+from app.committee import committees
+from app.committee.calendar import china_today
 from app.units import service as units_service
 from app.web import queue_view as qv
 from app.web.pages import OFFICE_ROLES, render, require_role, signed_in

@@ -17,9 +17,10 @@ from app.accounts.models import User
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier
 from app.errors import NotFound
-from app.routing import committees, meetings, votes
-from app.routing.calendar import china_today
-from app.routing.models import MEETING_STATUS_LABELS, VOTE_LABELS, Committee, Meeting, Vote
+from app.committee import committees, meetings, votes
+from app.committee.calendar import china_today
+from app.committee.models import MEETING_STATUS_LABELS, VOTE_LABELS, Meeting, Vote
+from app.catalog.models import Committee
 from app.web import choices
 from app.web.committee_pages import office_user
 from app.web.pages import render, require_role, signed_in

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth
 from app.routing import paths
-from app.routing.models import Committee, PathStatus
+from app.catalog.models import Committee
+from app.routing.models import PathStatus
 from app.web import choices
 from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role, signed_in
 

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from app.accounts.deps import OptionalAuth
 from app.accounts.models import User
-from app.routing import committees, publicity
-from app.routing.calendar import china_today
+from app.committee import committees, publicity, schemas
+from app.committee.calendar import china_today
 from app.web import choices
 from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role, signed_in
 from app.web.queue_view import query_params
@@ -20,7 +20,7 @@ from app.web.queue_view import query_params
 router = APIRouter(include_in_schema=False)
 
 
-def sort_unit_rows(rows: list[publicity.PublicityRow], unit_name: str) -> dict[str, list]:
+def sort_unit_rows(rows: list[schemas.PublicityRow], unit_name: str) -> dict[str, list]:
     """The unit's rows by what it has to do: give opinions (the applicant's unit), review opinions from below,
     or nothing now (waiting for units below, or already submitted upward)."""
     groups: dict[str, list] = {"opinion": [], "review": [], "other": []}
@@ -36,17 +36,17 @@ def sort_unit_rows(rows: list[publicity.PublicityRow], unit_name: str) -> dict[s
     return groups
 
 
-def _filter(request: Request) -> publicity.PublicityFilter:
+def _filter(request: Request) -> schemas.PublicityFilter:
     """The search form's values; a hand-edited bad value is dropped rather than failing the page."""
-    given = query_params(dict(request.query_params), tuple(publicity.PublicityFilter.model_fields))
+    given = query_params(dict(request.query_params), tuple(schemas.PublicityFilter.model_fields))
     try:
-        return publicity.PublicityFilter(**given)
+        return schemas.PublicityFilter(**given)
     except ValidationError as exc:
         bad = {error["loc"][0] for error in exc.errors()}
-        return publicity.PublicityFilter(**{k: v for k, v in given.items() if k not in bad})
+        return schemas.PublicityFilter(**{k: v for k, v in given.items() if k not in bad})
 
 
-async def committee_rows(user: User, f: publicity.PublicityFilter) -> list[dict]:
+async def committee_rows(user: User, f: schemas.PublicityFilter) -> list[dict]:
     """Per committee the user runs: its publicity rows and whether each may be closed now."""
     today = china_today()
     found = []

@@ -16,13 +16,14 @@ from app.accounts.deps import Client, OptionalAuth
 from app.accounts.models import User
 from app.accounts.validators import mask_id_number
 from app.catalog.models import Batch
+from app.dossiers.enums import ACTION_LABELS
 from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier
 from app.errors import AppError, NotFound
 from app.routing import machine, paths, queues
 from app.routing import service as routing
-from app.routing.calendar import china_today
+from app.committee.calendar import china_today
 from app.routing.machine import Action, Actor
 from app.units import service as units_service
 from app.web import queue_view as qv
@@ -146,7 +147,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
             rule = machine.decide(dossier.status, action, acting.kind)
             style = "btn-danger" if action in (Action.return_, Action.reject, Action.void) else (
                 "" if action == Action.read else "btn-primary")
-            actions.append({"action": str(action), "label": machine.ACTION_LABELS[action],
+            actions.append({"action": str(action), "label": ACTION_LABELS[action],
                             "reason": rule.reason_required, "style": style})
         target, to_applicant = return_target(dossier, acting)
     names = await _names(*DECLARATION_DICTIONARIES)

@@ -11,7 +11,8 @@ from app.accounts.enums import ROLE_LABELS
 from app.dossiers import sections as S
 from app.dossiers.models import AttachmentRef, Dossier, Snapshot, TrailEntry
 from app.dossiers.enums import STATUS_LABELS
-from app.routing.machine import ACTION_LABELS, Action
+from app.dossiers.enums import ACTION_LABELS
+from app.routing.machine import Action
 from app.web import section_forms as forms
 
 TURN_DOWNS = (Action.return_, Action.reject, Action.void)

@@ -12,10 +12,10 @@ from app.accounts.deps import OptionalAuth, client_info
 from app.catalog.models import Batch
 from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
 from app.errors import NotFound, TooManyRequests
-from app.routing import certificates
+from app.committee import certificates
 from app.routing import service as routing
-from app.routing.machine import ACTION_LABELS
-from app.routing.models import OPINION_LABELS
+from app.dossiers.enums import ACTION_LABELS
+from app.dossiers.enums import OPINION_LABELS
 from app.web import snapshot_view as sv
 from app.web.dossier_pages import _own_dossier, status_view
 from app.web.pages import render, signed_in

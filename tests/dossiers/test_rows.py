@@ -11,7 +11,7 @@ from app.dossiers.rows import DossierRow
 from app.errors import AppError
 from app.exports.selection import ExportFilter, selection_query
 from tests.factories import create_sysadmin, force_dossier
-from tests.routing.committee_kit import place_dossier
+from tests.committee.committee_kit import place_dossier
 from tests.routing.conftest import act, world  # noqa: F401  (world is a fixture used by these tests)
 from tests.routing.test_queues_paths import second_dossier
 

@@ -12,7 +12,8 @@ from bson import ObjectId
 
 from app.config import get_settings
 from app.render import convert
-from app.routing.models import Certificate, VoteSummary, to_bson
+from app.dossiers.models import Certificate, VoteSummary
+from app.dossiers.writes import to_bson
 from tests.factories import create_person, force_dossier, grant, login
 from tests.routing.conftest import act, world  # noqa: F401  (world is a fixture used by these tests)
 

@@ -13,7 +13,7 @@ from app.messaging import service as messaging
 from app.messaging.models import OutboxMessage
 from app.notifications import service
 from app.notifications.models import InboxMessage
-from app.routing.models import Committee
+from app.catalog.models import Committee
 from tests.factories import create_batch, create_person, create_unit, declaration_payload
 
 

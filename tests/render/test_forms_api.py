@@ -11,7 +11,8 @@ from bson import ObjectId
 from app.dossiers.models import DossierAccess
 from app.files.names import SANDBOX_CSP
 from app.render import templates
-from app.routing.models import Certificate, to_bson
+from app.dossiers.models import Certificate
+from app.dossiers.writes import to_bson
 from tests.factories import create_person, create_sysadmin, create_unit, force_dossier, login
 from tests.render.test_templates import text_of
 

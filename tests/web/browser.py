@@ -11,6 +11,7 @@ from playwright.async_api import Page, async_playwright
 
 from app import db
 from app.config import PROJECT_ROOT, get_settings
+from app.documents import document_models
 from app.embedded import free_port
 from tests.factories import PASSWORD
 
@@ -51,7 +52,7 @@ async def live_server():
         server.should_exit = True
         await asyncio.to_thread(thread.join, 30)
         await previous.close()
-        await db.open_database(settings)
+        await db.open_database(settings, document_models())
 
 
 async def shot(page: Page, name: str) -> None:

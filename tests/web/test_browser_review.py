@@ -16,7 +16,7 @@ from playwright.async_api import Page, expect
 from app.accounts.models import User
 from app.units.enums import UnitCategory
 from tests.factories import create_unit, pdf_bytes
-from tests.routing.committee_kit import make_expert, place_dossier
+from tests.committee.committee_kit import make_expert, place_dossier
 from tests.routing.conftest import world  # noqa: F401  (the fixture: units, paths, committee, a submitted dossier)
 from tests.web.browser import BROWSER, chromium_people, live_server, shot, sign_in, sign_out
 

@@ -6,7 +6,7 @@ from app.accounts.enums import Role
 from app.accounts.models import RoleGrant
 from app.web.pages import dossier_forms
 from tests.factories import create_person
-from tests.routing.committee_kit import (
+from tests.committee.committee_kit import (
     make_experts,
     new_meeting,
     place_dossier,

@@ -9,7 +9,7 @@ from app.dossiers.models import Dossier
 from app.notifications.models import Announcement
 from app.routing.models import Path
 from tests.factories import create_person, create_sysadmin, create_unit
-from tests.routing.committee_kit import make_experts, new_meeting, place_dossier, schedule
+from tests.committee.committee_kit import make_experts, new_meeting, place_dossier, schedule
 from tests.routing.conftest import act, world  # noqa: F401  (the fixture)
 from tests.web.test_dossier_pages import main_part
 from tests.web.test_pages import HTML, cookie_login

@@ -8,9 +8,9 @@ import pytest
 from app import db
 from app.accounts.models import User
 from app.dossiers.models import Dossier
-from app.routing.calendar import working_period
+from app.committee.calendar import working_period
 from tests.factories import create_unit, jpeg_bytes, login, pdf_bytes
-from tests.routing.committee_kit import place_dossier, set_china_date
+from tests.committee.committee_kit import place_dossier, set_china_date
 from tests.web.test_pages import cookie_login
 
 

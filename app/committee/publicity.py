@@ -10,68 +10,34 @@ has it. Every step is ONE write through the dossier's write path, checked agains
 conditioned on its version (read again when another write came first); a repeated click finds its
 own result already there and is answered as done."""
 
-import re
 import secrets
 from datetime import date
-from typing import Literal
 
 import anyio
 from beanie import PydanticObjectId
-from fastapi import UploadFile
-from pydantic import BaseModel, Field
 
 from app.accounts.models import User
-from app.accounts.schemas import Strict
-from app.catalog.models import MB
+from app.catalog.models import MB, Committee
 from app.clock import utcnow
+from app.committee import committees
+from app.committee.calendar import china_today, working_period
+from app.committee.schemas import IdsIn, OpinionForm, PublicityFilter, PublicityRow, PublishIn, ReviewIn, SubmitIn
 from app.dossiers import service as dossiers
 from app.dossiers import writes
-from app.dossiers.enums import STATUS_LABELS
+from app.dossiers.enums import OPINION_LABELS, REVIEW_LABELS, STATUS_LABELS
 from app.dossiers.enums import DossierStatus as S
-from app.dossiers.models import Dossier
+from app.dossiers.models import Dossier, Publicity, PublicityOpinion, PublicityReview
+from app.dossiers.writes import to_bson
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.files import service as files
-from app.routing import committees
 from app.routing import service as routing
-from app.routing.calendar import china_today, working_period
 from app.routing.machine import Action
-from app.routing.models import (OPINION_LABELS, REVIEW_LABELS, Committee, Publicity, PublicityOpinion, PublicityReview,
-                                to_bson)
 from app.routing.paths import acts_for_unit
 from app.routing.service import BatchResult, run_batch
 from app.units import service as units_service
 
 PROOF_KINDS = ("pdf", "jpeg", "png")
 PROOF_MAX_BYTES = 10 * MB
-
-
-class PublishIn(Strict):
-    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
-    starts_on: date | None = Field(default=None, description="公示开始日期，默认今天（遇节假日顺延）")
-    confirm: bool = False
-
-
-class IdsIn(Strict):
-    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
-    confirm: bool = False
-
-
-class OpinionForm(Strict):
-    """multipart/form-data: 有异议 needs a reason and a proof file."""
-    opinion: Literal["no_objection", "objection"] = Field(description="无异议 / 有异议")
-    reason: str | None = Field(default=None, max_length=500, description="有异议的原因")
-    proof: UploadFile | None = Field(default=None, description="有异议的证明材料（PDF、JPG、PNG，≤10MB）")
-
-
-class ReviewIn(Strict):
-    result: Literal["pass", "reject"] = Field(description="审核通过 / 审核不通过")
-    reason: str | None = Field(default=None, max_length=500, description="审核不通过的原因")
-
-
-class SubmitIn(Strict):
-    unit_id: PydanticObjectId = Field(description="以哪个单位汇总提交")
-    ids: list[PydanticObjectId] | None = Field(default=None, max_length=2000, description="不填则提交本单位全部可提交的")
-    confirm: bool = False
 
 
 async def publish(*, actor: User, data: PublishIn) -> BatchResult:
@@ -299,51 +265,6 @@ async def proof(*, actor: User, dossier_id: PydanticObjectId, file_id: PydanticO
         if opinion.proof and opinion.proof.file_id == file_id:
             return await files.download_response(opinion.proof, inline=True)
     raise NotFound("证明材料不存在", field="file_id", code="file_not_found")
-
-
-class PublicityFilter(BaseModel):
-    """The manual's 公示上报 search: 身份证号, 姓名, 申报级别, 申报职称 and where the opinion stands."""
-    name: str | None = Field(default=None, max_length=30, description="姓名（前缀匹配）")
-    id_number: str | None = Field(default=None, max_length=20, description="身份证号")
-    level: str | None = Field(default=None, max_length=20, description="申报级别")
-    title: str | None = Field(default=None, max_length=40, description="申报职称")
-    opinion: Literal["none", "no_objection", "objection"] | None = Field(
-        default=None, description="公示意见：none 尚未填写 / no_objection 无异议 / objection 有异议")
-
-    def query(self) -> dict:
-        query: dict = {}
-        if (self.name or "").strip():
-            query["applicant_name"] = {"$regex": "^" + re.escape(self.name.strip())}
-        if (self.id_number or "").strip():
-            query["id_number"] = self.id_number.strip().upper()
-        if self.level:
-            query["declaration.level"] = self.level
-        if self.title:
-            query["declaration.title"] = self.title
-        if self.opinion == "none":
-            query["publicity.opinion"] = None
-        elif self.opinion:
-            query["publicity.opinion.opinion"] = self.opinion
-        return query
-
-
-class PublicityRow(BaseModel):
-    id: str
-    applicant_name: str
-    employer_unit_name: str
-    title: str
-    specialty: str
-    status: str
-    status_label: str
-    starts_on: date
-    ends_on: date
-    working_days: int
-    stage: int
-    with_unit_name: str | None         # who acts now; None once the committee has the opinion
-    consolidated: bool
-    my_turn: bool
-    opinion: dict | None
-    rejected: list[dict]
 
 
 def _opinion_out(dossier_id: PydanticObjectId, o: PublicityOpinion) -> dict:

@@ -3,11 +3,12 @@
 import pytest
 
 from app.dossiers.models import Dossier
-from app.routing.committees import sync_committees
-from app.routing.models import Committee, Meeting
+from app.catalog.committees import sync_committees
+from app.catalog.models import Committee
+from app.committee.models import Meeting
 from app.units.enums import UnitCategory
 from tests.factories import create_person, create_sysadmin, create_unit, login
-from tests.routing.committee_kit import make_experts, new_meeting, place_dossier, schedule
+from tests.committee.committee_kit import make_experts, new_meeting, place_dossier, schedule
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import date
 from app.dossiers.models import Dossier
 from app.units.enums import UnitCategory
 from tests.factories import create_unit
-from tests.routing.committee_kit import (make_experts, new_meeting, present_and_open, relogin, schedule,
+from tests.committee.committee_kit import (make_experts, new_meeting, present_and_open, relogin, schedule,
                                          set_china_date, vote)
 from tests.routing.conftest import act
 

@@ -5,10 +5,10 @@ import asyncio
 import pytest
 
 from app.dossiers.models import Dossier
-from app.routing.models import Meeting, Vote
+from app.committee.models import Meeting, Vote
 from app.units.enums import UnitCategory
 from tests.factories import create_unit, login
-from tests.routing.committee_kit import (make_expert, make_experts, new_meeting, place_dossier, present_and_open,
+from tests.committee.committee_kit import (make_expert, make_experts, new_meeting, place_dossier, present_and_open,
                                          schedule, vote)
 
 

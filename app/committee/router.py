@@ -7,31 +7,32 @@ from beanie import PydanticObjectId
 from fastapi import APIRouter, Form, Query, status
 
 from app.accounts.deps import Client, CurrentUser, SysAdmin
+from app.catalog.models import Committee
+from app.committee import certificates, committees, meetings, publicity, schemas, votes
+from app.committee.deps import OfficeMeeting, VisibleMeeting
+from app.committee.models import MEETING_STATUS_LABELS, VOTE_LABELS, Meeting, Vote
 from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
 from app.errors import NotFound
-from app.routing import certificates, committees, meetings, publicity, votes
-from app.routing.committees import CommitteeOut
 from app.routing.service import BatchResult
-from app.routing.models import MEETING_STATUS_LABELS, VOTE_LABELS, Committee, Meeting, Vote
 from app.units import service as units_service
 
 router = APIRouter(prefix="/api", tags=["committee"])
 
 
-async def _committee_out(items: list[Committee]) -> list[CommitteeOut]:
+async def _committee_out(items: list[Committee]) -> list[schemas.CommitteeOut]:
     names = await units_service.unit_names(c.office_unit_id for c in items)
-    return [CommitteeOut.build(c, names.get(c.office_unit_id)) for c in items]
+    return [schemas.CommitteeOut.build(c, names.get(c.office_unit_id)) for c in items]
 
 
-@router.get("/committees", response_model=list[CommitteeOut], summary="评委会及其评审规则（办事机构经办人、系统管理员）")
-async def list_committees(user: CurrentUser) -> list[CommitteeOut]:
+@router.get("/committees", response_model=list[schemas.CommitteeOut], summary="评委会及其评审规则（办事机构经办人、系统管理员）")
+async def list_committees(user: CurrentUser) -> list[schemas.CommitteeOut]:
     return await _committee_out(await committees.listing(user))
 
 
-@router.put("/committees/{code}", response_model=CommitteeOut,
+@router.put("/committees/{code}", response_model=schemas.CommitteeOut,
             summary="设置评委会：办事机构、到会与通过比例、公示工作日、证书编号规则、发证机关（未给出的项保持不变）")
-async def update_committee(code: str, data: committees.CommitteeSettings, _: SysAdmin) -> CommitteeOut:
+async def update_committee(code: str, data: schemas.CommitteeSettings, _: SysAdmin) -> schemas.CommitteeOut:
     return (await _committee_out([await committees.update(code=code, data=data)]))[0]
 
 
@@ -42,13 +43,13 @@ async def list_experts(user: CurrentUser, q: str | None = Query(None, max_length
 
 # --- meetings and votes ----------------------------------------------------------------------------
 
-async def _meeting(user, meeting: Meeting) -> meetings.MeetingOut:
+async def _meeting(user, meeting: Meeting) -> schemas.MeetingOut:
     meeting, committee, office = await meetings.visible(user, meeting.id)
     return await meetings.out(meeting, committee, viewer=user, office=office)
 
 
-@router.post("/meetings", status_code=status.HTTP_201_CREATED, response_model=meetings.MeetingOut, summary="新建评审会")
-async def create_meeting(data: meetings.MeetingIn, user: CurrentUser) -> meetings.MeetingOut:
+@router.post("/meetings", status_code=status.HTTP_201_CREATED, response_model=schemas.MeetingOut, summary="新建评审会")
+async def create_meeting(data: schemas.MeetingIn, user: CurrentUser) -> schemas.MeetingOut:
     return await _meeting(user, await meetings.create(actor=user, data=data))
 
 
@@ -63,38 +64,39 @@ async def list_meetings(user: CurrentUser, committee_code: str | None = Query(No
             for m in found]
 
 
-@router.get("/meetings/{meeting_id}", response_model=meetings.MeetingOut, summary="评审会详情")
-async def read_meeting(meeting_id: PydanticObjectId, user: CurrentUser) -> meetings.MeetingOut:
-    meeting, committee, office = await meetings.visible(user, meeting_id)
+@router.get("/meetings/{meeting_id}", response_model=schemas.MeetingOut, summary="评审会详情")
+async def read_meeting(visible: VisibleMeeting, user: CurrentUser) -> schemas.MeetingOut:
+    meeting, committee, office = visible
     return await meetings.out(meeting, committee, viewer=user, office=office)
 
 
-@router.put("/meetings/{meeting_id}/members", response_model=meetings.MeetingOut, summary="设置评审专家（筹备中）")
-async def set_members(meeting_id: PydanticObjectId, data: meetings.MembersIn, user: CurrentUser) -> meetings.MeetingOut:
+@router.put("/meetings/{meeting_id}/members", response_model=schemas.MeetingOut, summary="设置评审专家（筹备中）")
+async def set_members(meeting_id: PydanticObjectId, data: schemas.MembersIn, user: CurrentUser) -> schemas.MeetingOut:
     return await _meeting(user, await meetings.set_members(actor=user, meeting_id=meeting_id, data=data))
 
 
-@router.put("/meetings/{meeting_id}/present", response_model=meetings.MeetingOut, summary="到会登记")
-async def set_present(meeting_id: PydanticObjectId, data: meetings.PresentIn, user: CurrentUser) -> meetings.MeetingOut:
+@router.put("/meetings/{meeting_id}/present", response_model=schemas.MeetingOut, summary="到会登记")
+async def set_present(meeting_id: PydanticObjectId, data: schemas.PresentIn, user: CurrentUser) -> schemas.MeetingOut:
     return await _meeting(user, await meetings.set_present(actor=user, meeting_id=meeting_id, data=data))
 
 
 @router.post("/meetings/{meeting_id}/dossiers", response_model=BatchResult,
              summary="安排申报上会：confirm=false 先预览，confirm=true 执行")
-async def schedule(meeting_id: PydanticObjectId, data: meetings.ScheduleIn, user: CurrentUser) -> BatchResult:
+async def schedule(meeting_id: PydanticObjectId, data: schemas.ScheduleIn, user: CurrentUser) -> BatchResult:
     return await meetings.schedule(actor=user, meeting_id=meeting_id, data=data)
 
 
-@router.delete("/meetings/{meeting_id}/dossiers/{dossier_id}", response_model=meetings.MeetingOut,
+@router.delete("/meetings/{meeting_id}/dossiers/{dossier_id}", response_model=schemas.MeetingOut,
                summary="移出评审会（筹备中）")
 async def unschedule(meeting_id: PydanticObjectId, dossier_id: PydanticObjectId,
-                     user: CurrentUser) -> meetings.MeetingOut:
+                     user: CurrentUser) -> schemas.MeetingOut:
     return await _meeting(user, await meetings.unschedule(actor=user, meeting_id=meeting_id, dossier_id=dossier_id))
 
 
-@router.post("/meetings/{meeting_id}/open", response_model=meetings.MeetingOut, summary="开始表决")
-async def open_voting(meeting_id: PydanticObjectId, user: CurrentUser) -> meetings.MeetingOut:
-    return await _meeting(user, await meetings.open_voting(actor=user, meeting_id=meeting_id))
+@router.post("/meetings/{meeting_id}/open", response_model=schemas.MeetingOut, summary="开始表决")
+async def open_voting(office: OfficeMeeting, user: CurrentUser) -> schemas.MeetingOut:
+    meeting, _ = office
+    return await _meeting(user, await meetings.open_voting(actor=user, meeting=meeting))
 
 
 def _vote_out(vote: Vote) -> dict:
@@ -105,63 +107,64 @@ def _vote_out(vote: Vote) -> dict:
 
 @router.post("/meetings/{meeting_id}/votes", status_code=status.HTTP_201_CREATED,
              summary="表决：专家本人投票，或办事机构代录纸质选票（expert_id）")
-async def cast_vote(meeting_id: PydanticObjectId, data: votes.VoteIn, user: CurrentUser) -> dict:
+async def cast_vote(meeting_id: PydanticObjectId, data: schemas.VoteIn, user: CurrentUser) -> dict:
     return _vote_out(await votes.cast(actor=user, meeting_id=meeting_id, data=data))
 
 
-@router.post("/meetings/{meeting_id}/close", response_model=meetings.MeetingOut,
+@router.post("/meetings/{meeting_id}/close", response_model=schemas.MeetingOut,
              summary="结束评审会：按评委会规则计票，逐个作出评审结果")
-async def close_meeting(meeting_id: PydanticObjectId, user: CurrentUser) -> meetings.MeetingOut:
-    return await _meeting(user, await votes.close(actor=user, meeting_id=meeting_id))
+async def close_meeting(office: OfficeMeeting, user: CurrentUser) -> schemas.MeetingOut:
+    meeting, committee = office
+    return await _meeting(user, await votes.close(actor=user, meeting=meeting, committee=committee))
 
 
 # --- publicity -------------------------------------------------------------------------------------
 
 @router.post("/publicity/publish", response_model=BatchResult, summary="发布评审结果进入公示（批量，先预览后执行）")
-async def publish(data: publicity.PublishIn, user: CurrentUser) -> BatchResult:
+async def publish(data: schemas.PublishIn, user: CurrentUser) -> BatchResult:
     return await publicity.publish(actor=user, data=data)
 
 
-@router.get("/publicity", response_model=list[publicity.PublicityRow],
+@router.get("/publicity", response_model=list[schemas.PublicityRow],
             summary="公示上报：单位（unit_id）或评委会（committee_code）查看公示意见")
-async def publicity_list(user: CurrentUser, f: Annotated[publicity.PublicityFilter, Query()],
+async def publicity_list(user: CurrentUser, f: Annotated[schemas.PublicityFilter, Query()],
                          unit_id: PydanticObjectId | None = None,
-                         committee_code: str | None = Query(None, max_length=60)) -> list[publicity.PublicityRow]:
+                         committee_code: str | None = Query(None, max_length=60)) -> list[schemas.PublicityRow]:
     return await publicity.listing(actor=user, unit_id=unit_id, committee_code=committee_code, f=f)
 
 
-@router.post("/publicity/{dossier_id}/opinion", response_model=publicity.PublicityRow,
+@router.post("/publicity/{dossier_id}/opinion", response_model=schemas.PublicityRow,
              summary="本单位公示意见：无异议，或有异议（须填原因并上传证明，multipart/form-data）")
-async def record_opinion(dossier_id: PydanticObjectId, data: Annotated[publicity.OpinionForm, Form()],
-                         user: CurrentUser) -> publicity.PublicityRow:
+async def record_opinion(dossier_id: PydanticObjectId, data: Annotated[schemas.OpinionForm, Form()],
+                         user: CurrentUser) -> schemas.PublicityRow:
     return publicity.row(await publicity.record_opinion(actor=user, dossier_id=dossier_id, data=data), user)
 
 
 @router.post("/publicity/opinions/batch", response_model=BatchResult, summary="批量无异议（先预览后执行）")
-async def batch_no_objection(data: publicity.IdsIn, user: CurrentUser) -> BatchResult:
+async def batch_no_objection(data: schemas.IdsIn, user: CurrentUser) -> BatchResult:
     return await publicity.batch_no_objection(actor=user, data=data)
 
 
-@router.post("/publicity/{dossier_id}/review", response_model=publicity.PublicityRow,
+@router.post("/publicity/{dossier_id}/review", response_model=schemas.PublicityRow,
              summary="审核下级单位的公示意见：审核通过，或审核不通过（须填原因，退回重新填写）")
-async def review_opinion(dossier_id: PydanticObjectId, data: publicity.ReviewIn, user: CurrentUser,
-                         client: Client) -> publicity.PublicityRow:
+async def review_opinion(dossier_id: PydanticObjectId, data: schemas.ReviewIn, user: CurrentUser,
+                         client: Client) -> schemas.PublicityRow:
     dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="publicity_review")
     return publicity.row(await publicity.review(actor=user, dossier=dossier, data=data), user)
 
 
 @router.post("/publicity/reviews/batch", response_model=BatchResult, summary="批量审核通过（先预览后执行）")
-async def batch_pass(data: publicity.IdsIn, user: CurrentUser) -> BatchResult:
+async def batch_pass(data: schemas.IdsIn, user: CurrentUser) -> BatchResult:
     return await publicity.batch_pass(actor=user, data=data)
 
 
 @router.post("/publicity/submit", response_model=BatchResult, summary="汇总提交公示意见至上级单位或评委会")
-async def submit_publicity(data: publicity.SubmitIn, user: CurrentUser) -> BatchResult:
+async def submit_publicity(data: schemas.SubmitIn, user: CurrentUser) -> BatchResult:
     return await publicity.submit(actor=user, data=data)
 
 
 @router.post("/publicity/close", response_model=BatchResult, summary="批量结束公示（先预览后执行）")
-async def batch_close(data: publicity.IdsIn, user: CurrentUser) -> BatchResult:
+async def batch_close(data: schemas.IdsIn, user: CurrentUser) -> BatchResult:
     return await publicity.batch_close(actor=user, data=data)
 
 
@@ -180,15 +183,15 @@ async def publicity_proof(dossier_id: PydanticObjectId, file_id: PydanticObjectI
 # --- certificates ----------------------------------------------------------------------------------
 
 @router.post("/certificates", response_model=BatchResult, summary="发证：生成证书编号与验证码（批量，先预览后执行）")
-async def issue_certificates(data: certificates.IssueIn, user: CurrentUser) -> BatchResult:
+async def issue_certificates(data: schemas.IssueIn, user: CurrentUser) -> BatchResult:
     return await certificates.issue(actor=user, data=data)
 
 
-@router.get("/certificates/verify", response_model=certificates.VerificationOut,
+@router.get("/certificates/verify", response_model=schemas.VerificationOut,
             summary="证书查验（公开）：证书编号 + 验证码")
 async def verify_certificate(client: Client, number: str = Query(min_length=1, max_length=60, description="证书编号"),
                              code: str = Query(min_length=1, max_length=20, description="验证码")
-                             ) -> certificates.VerificationOut:
+                             ) -> schemas.VerificationOut:
     return await certificates.verify(number=number, code=code, client=client)
 
 

@@ -5,46 +5,25 @@ A dossier's `meeting_id` is written with its schedule transition; the meeting's 
 list for display and is only changed while the meeting is planned, before the transition (and undone
 if the transition is refused)."""
 
-from datetime import date
-
 from beanie import PydanticObjectId
-from pydantic import BaseModel, Field
 
 from app.accounts.enums import Role
 from app.accounts.models import User
-from app.accounts.schemas import Strict
+from app.catalog.committees import committee_codes, runs_committee
+from app.catalog.models import Committee
+from app.committee import committees
+from app.committee.exceptions import MeetingNotFound, NotCommitteeOffice
+from app.committee.models import MEETING_STATUS_LABELS, Meeting, Vote
+from app.committee.recusal import recusals
+from app.committee.schemas import MeetingIn, MeetingOut, MembersIn, PresentIn, ScheduleIn
 from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.routing import committees, service as routing
-from app.routing.service import BatchResult, run_batch
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.routing import service as routing
 from app.routing.machine import Action
-from app.routing.models import MEETING_STATUS_LABELS, Committee, Meeting, Vote, committee_codes, runs_committee
+from app.routing.service import BatchResult, run_batch
 from app.units.models import Unit
-
-MAX_MEMBERS = 200
-
-
-class MeetingIn(Strict):
-    committee_code: str = Field(min_length=1, max_length=60)
-    name: str = Field(min_length=1, max_length=100, description="评审会名称")
-    held_on: date = Field(description="评审日期")
-    location: str = Field(min_length=1, max_length=100, description="评审地点")
-    member_ids: list[PydanticObjectId] = Field(default_factory=list, max_length=MAX_MEMBERS, description="评审专家")
-
-
-class MembersIn(Strict):
-    member_ids: list[PydanticObjectId] = Field(max_length=MAX_MEMBERS)
-
-
-class PresentIn(Strict):
-    present_ids: list[PydanticObjectId] = Field(max_length=MAX_MEMBERS, description="到会专家")
-
-
-class ScheduleIn(Strict):
-    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
-    confirm: bool = False
 
 
 async def visible(actor: User, meeting_id: PydanticObjectId) -> tuple[Meeting, Committee, bool]:
@@ -52,22 +31,27 @@ async def visible(actor: User, meeting_id: PydanticObjectId) -> tuple[Meeting, C
     meeting = await Meeting.get(meeting_id)
     committee = await Committee.find_one(Committee.code == meeting.committee_code) if meeting else None
     if meeting is None or committee is None:
-        raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found")
+        raise MeetingNotFound(field="meeting_id")
     office = runs_committee(actor, committee)
     if not (office or actor.has_role(Role.sysadmin) or actor.id in meeting.member_ids):
-        raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found")
+        raise MeetingNotFound(field="meeting_id")
     return meeting, committee, office
 
 
 async def for_office(actor: User, meeting_id: PydanticObjectId, *states: str) -> tuple[Meeting, Committee]:
+    """(meeting, committee) for its office in one of the states (any, if none given); 404, 403 or 409."""
     meeting, committee, office = await visible(actor, meeting_id)
     if not office:
-        raise Forbidden("仅评委会办事机构经办人可操作评审会", code="not_committee_office")
+        raise NotCommitteeOffice()
+    require_state(meeting, *states)
+    return meeting, committee
+
+
+def require_state(meeting: Meeting, *states: str) -> None:
     if states and meeting.status not in states:
         wanted = "、".join(MEETING_STATUS_LABELS[s] for s in states)
         raise Conflict(f"评审会当前{MEETING_STATUS_LABELS[meeting.status]}，只有{wanted}时可以这样操作",
                        code="meeting_state")
-    return meeting, committee
 
 
 async def _experts(ids: list[PydanticObjectId], field: str) -> list[PydanticObjectId]:
@@ -128,8 +112,9 @@ async def set_present(*, actor: User, meeting_id: PydanticObjectId, data: Presen
                         "评审会已被他人修改或已结束，请刷新后重试")
 
 
-async def open_voting(*, actor: User, meeting_id: PydanticObjectId) -> Meeting:
-    meeting, _ = await for_office(actor, meeting_id, "planned")
+async def open_voting(*, actor: User, meeting: Meeting) -> Meeting:
+    """The meeting comes loaded for its office (committee.deps.OfficeMeeting)."""
+    require_state(meeting, "planned")
     if not meeting.dossier_ids:
         raise Conflict("评审会还没有安排申报，不能开始表决", code="meeting_empty")
     if not meeting.member_ids:
@@ -178,27 +163,8 @@ async def unschedule(*, actor: User, meeting_id: PydanticObjectId, dossier_id: P
     return await Meeting.get(meeting.id)
 
 
-class MeetingOut(BaseModel):
-    id: str
-    committee_code: str
-    committee_name: str
-    name: str
-    held_on: date
-    location: str
-    status: str
-    status_label: str
-    rule: str
-    members: list[dict]
-    present_count: int
-    dossiers: list[dict]
-    vote_count: int
-    results: list[dict]
-
-
 async def out(meeting: Meeting, committee: Committee, *, viewer: User, office: bool) -> MeetingOut:
     """The meeting as its office sees it (vote counts so far) or as an expert does (own votes, recusals)."""
-    from app.routing.votes import recusals      # votes builds on this module
-
     people = {u.id: u for u in await User.find({"_id": {"$in": meeting.member_ids}}).to_list()}
     unit_ids = {i for u in people.values() for i in u.unit_ids_for(Role.expert)}
     units = {u.id: u.name for u in await Unit.find({"_id": {"$in": list(unit_ids)}}).to_list()}

@@ -6,10 +6,10 @@ import httpx
 
 from app import clock
 from app.dossiers.models import Dossier
-from app.routing.certificates import CODE_ALPHABET, VERIFY_FAILURES, VERIFY_WINDOW, mask_name
-from app.routing.committees import format_number
+from app.committee.certificates import CODE_ALPHABET, VERIFY_FAILURES, VERIFY_WINDOW, mask_name
+from app.committee.numbers import format_number
 from tests.factories import force_dossier
-from tests.routing.committee_kit import place_dossier
+from tests.committee.committee_kit import place_dossier
 
 ISSUE = {"document_number": "济人社职字〔2026〕88号", "issued_on": "2026-12-20"}
 

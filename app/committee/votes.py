@@ -6,44 +6,29 @@ dossier went up through is recused: refused a vote and left out of the counts. T
 vote_count is advanced with each vote while the meeting is voting, so closing can tell that the
 votes it counted are all there are."""
 
-from typing import Literal
-
 from beanie import PydanticObjectId
-from pydantic import Field
 from pymongo.errors import DuplicateKeyError
 
 from app.accounts.enums import Role
 from app.accounts.models import User
-from app.accounts.schemas import Strict
+from app.catalog.models import Committee
 from app.clock import utcnow
+from app.committee.exceptions import MeetingNotFound
+from app.committee.meetings import require_state, visible
+from app.committee.models import VOTE_LABELS, Meeting, Vote
+from app.committee.recusal import conflicted_units, recusals
+from app.committee.schemas import VoteIn
 from app.dossiers.enums import DossierStatus as S
-from app.dossiers.models import Dossier
+from app.dossiers.models import Dossier, VoteSummary
+from app.dossiers.writes import to_bson
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.routing import service as routing
 from app.routing.machine import Action
-from app.routing.meetings import for_office, visible
-from app.routing.models import VOTE_LABELS, Committee, Meeting, Vote, VoteSummary, to_bson
 from app.units.models import Unit
-
-
-class VoteIn(Strict):
-    dossier_id: PydanticObjectId
-    choice: Literal["yes", "no", "abstain"] = Field(description="同意 / 不同意 / 弃权")
-    expert_id: PydanticObjectId | None = Field(default=None, description="办事机构代专家录入纸质选票时填写")
 
 
 def _ceil(count: int, numerator: int, denominator: int) -> int:
     return -(-count * numerator // denominator)
-
-
-def conflicted_units(expert: User, dossier: Dossier) -> list[PydanticObjectId]:
-    """The expert's own units among the applicant's employer and the units on the dossier's route."""
-    route = {dossier.declaration.employer_unit_id, *(node.unit_id for node in dossier.route)}
-    return [u for u in expert.unit_ids_for(Role.expert) if u in route]
-
-
-def recusals(members: list[User], dossier: Dossier) -> set[PydanticObjectId]:
-    return {m.id for m in members if m.id == dossier.applicant_id or conflicted_units(m, dossier)}
 
 
 async def cast(*, actor: User, meeting_id: PydanticObjectId, data: VoteIn) -> Vote:
@@ -52,7 +37,7 @@ async def cast(*, actor: User, meeting_id: PydanticObjectId, data: VoteIn) -> Vo
         if office and actor.id not in meeting.member_ids:
             raise ValidationFailed("代录纸质选票请选择专家", field="expert_id", code="expert_required")
         if not (actor.has_role(Role.expert) and actor.id in meeting.member_ids):
-            raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found")
+            raise MeetingNotFound(field="meeting_id")
         expert, on_behalf = actor, False
     else:
         if not office:
@@ -112,10 +97,11 @@ def tally(committee: Committee, meeting: Meeting, dossier: Dossier, members: lis
                        rule=committee.rule_text(), **choices)
 
 
-async def close(*, actor: User, meeting_id: PydanticObjectId) -> Meeting:
+async def close(*, actor: User, meeting: Meeting, committee: Committee) -> Meeting:
     """Tallies every dossier and applies its decision. Without a quorum for any dossier nothing changes
-    (409 naming the numbers); a close interrupted half-way is resumed by closing again."""
-    meeting, committee = await for_office(actor, meeting_id, "voting", "closing")
+    (409 naming the numbers); a close interrupted half-way is resumed by closing again. The meeting
+    comes loaded for its office (committee.deps.OfficeMeeting)."""
+    require_state(meeting, "voting", "closing")
     members = await User.find({"_id": {"$in": meeting.member_ids}}).to_list()
     votes = await Vote.find({"meeting_id": meeting.id}).to_list()
     if meeting.status == "voting" and len(votes) != meeting.vote_count:

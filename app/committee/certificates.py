@@ -9,39 +9,32 @@ is not reused: the sequence may have gaps, never duplicates."""
 
 import hmac
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
-from beanie import PydanticObjectId
-from pydantic import BaseModel, Field
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app import throttle
 from app.accounts.audit import ClientInfo
 from app.accounts.models import User
-from app.accounts.schemas import Strict
 from app.catalog import service as catalog
+from app.catalog.models import Committee
+from app.committee.models import Counter
+from app.committee.numbers import format_number
+from app.committee.schemas import IssueIn, VerificationOut
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.enums import DossierStatus as S
-from app.dossiers.models import Dossier
+from app.dossiers.models import Certificate, Dossier
+from app.dossiers.writes import to_bson
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.routing import committees, service as routing
-from app.routing.service import BatchResult, run_batch
+from app.routing import service as routing
 from app.routing.machine import Action
-from app.routing.models import Certificate, Committee, Counter, to_bson
+from app.routing.service import BatchResult, run_batch
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I/L: read off paper without doubt
 CODE_LENGTH = 8
 NOT_FOUND = "证书编号或验证码不正确，未查到该证书"
 VERIFY_FAILURES, VERIFY_WINDOW = 10, timedelta(minutes=10)     # wrong guesses a client may make per window
-
-
-class IssueIn(Strict):
-    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
-    document_number: str = Field(min_length=1, max_length=50, description="发文字号，如 济人社职字〔2026〕12号")
-    issued_on: date = Field(description="发证日期")
-    issuing_body: str | None = Field(default=None, max_length=100, description="发证机关，默认取评委会设置")
-    confirm: bool = False
 
 
 def verification_code() -> str:
@@ -58,7 +51,7 @@ async def next_number(committee: Committee, year: int) -> str:
         counter = await collection.find_one_and_update({"_id": key}, {"$inc": {"seq": 1}},
                                                        return_document=ReturnDocument.AFTER)
         if counter is not None:
-            return committees.format_number(committee.certificate_pattern, committee, year=year, seq=counter["seq"])
+            return format_number(committee.certificate_pattern, committee, year=year, seq=counter["seq"])
         try:
             await collection.update_one({"_id": key}, {"$setOnInsert": {"seq": 0}}, upsert=True)
         except DuplicateKeyError:        # another issuance created it at the same moment
@@ -113,17 +106,6 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-class VerificationOut(BaseModel):
-    number: str
-    holder_name: str
-    title_name: str
-    specialty_name: str
-    committee_name: str
-    issued_on: date
-    document_number: str
-    issuing_body: str
 
 
 async def verify(*, number: str, code: str, client: ClientInfo) -> VerificationOut:

@@ -113,8 +113,8 @@ class TestOfficeLists:
 
 class TestBackfill:
     async def test_dossiers_stored_before_the_field_get_it_from_their_committee_facts(self, client, world):
-        from app.routing.committees import backfill_reported_to
-        from tests.routing.committee_kit import place_dossier
+        from app.committee.committees import backfill_reported_to
+        from tests.committee.committee_kit import place_dossier
 
         held = await place_dossier(world, status="accepted", name="李旧档")
         stray = await unreported(world)

@@ -1,0 +1,9 @@
+"""The committee's work: committees and their rules, review meetings, votes, publicity, certificates.
+
+Importing the package (the app does, and so does the database's list of documents) adds the experts
+to the dossiers' read scope: dossiers sit below this domain and may not import it."""
+
+from app.committee.scope import expert_readers
+from app.dossiers import service as _dossiers
+
+_dossiers.add_readers(expert_readers)

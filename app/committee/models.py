@@ -1,0 +1,64 @@
+"""The committee's workflow records: meetings, votes, and the counters certificate numbers come from.
+The committee itself (its office and rules) is reference data in app.catalog; what a dossier carries
+from this work (votes, publicity, certificate) is part of the dossier document in app.dossiers."""
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from beanie import Document, PydanticObjectId
+from pydantic import Field
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from app.clock import utcnow
+
+MEETING_STATUS_LABELS = {"planned": "筹备中", "voting": "表决中", "closing": "正在结束", "closed": "已结束"}
+VOTE_LABELS = {"yes": "同意", "no": "不同意", "abstain": "弃权"}
+
+
+class Meeting(Document):
+    """A review meeting (评审会): the experts invited and present, and the dossiers it decides."""
+    committee_code: str
+    name: str
+    held_on: date
+    location: str
+    member_ids: list[PydanticObjectId] = Field(default_factory=list)     # experts invited
+    present_ids: list[PydanticObjectId] = Field(default_factory=list)    # experts present (到会)
+    dossier_ids: list[PydanticObjectId] = Field(default_factory=list)
+    status: Literal["planned", "voting", "closing", "closed"] = "planned"
+    vote_count: int = 0            # votes accepted; closing checks it against what it tallied
+    results: list[dict[str, Any]] = Field(default_factory=list)
+    created_by: PydanticObjectId
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    version: int = 0
+
+    class Settings:
+        name = "meetings"
+        indexes = [IndexModel([("committee_code", ASCENDING), ("held_on", DESCENDING)]),
+                   IndexModel([("member_ids", ASCENDING)])]
+
+
+class Vote(Document):
+    """One expert's vote on one dossier in one meeting; the unique index makes a second press a refusal."""
+    meeting_id: PydanticObjectId
+    dossier_id: PydanticObjectId
+    expert_id: PydanticObjectId
+    expert_name: str
+    choice: Literal["yes", "no", "abstain"]
+    recorded_by: PydanticObjectId
+    on_behalf: bool = False        # entered by the office from a paper ballot
+    at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "votes"
+        indexes = [IndexModel([("meeting_id", ASCENDING), ("dossier_id", ASCENDING), ("expert_id", ASCENDING)],
+                              unique=True)]
+
+
+class Counter(Document):
+    """A named sequence (certificate numbers per committee and year), advanced by one atomic $inc."""
+    id: str
+    seq: int = 0
+
+    class Settings:
+        name = "counters"

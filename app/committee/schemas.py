@@ -1,0 +1,201 @@
+"""API input and output of the committee's side: settings, meetings, votes, publicity, certificates."""
+
+import re
+from datetime import date
+from typing import Literal
+
+from beanie import PydanticObjectId
+from fastapi import UploadFile
+from pydantic import BaseModel, Field
+
+from app.accounts.schemas import Strict
+from app.catalog.models import Committee
+from app.committee.numbers import format_number
+
+# --- committees --------------------------------------------------------------------------------------
+
+class CommitteeSettings(Strict):
+    """Fields left out keep their current value."""
+    office_unit_id: PydanticObjectId | None = Field(default=None, description="办事机构所在单位")
+    quorum_numerator: int = Field(default=2, ge=1, le=100, description="到会人数比例（分子）")
+    quorum_denominator: int = Field(default=3, ge=1, le=100, description="到会人数比例（分母）")
+    pass_numerator: int = Field(default=2, ge=1, le=100, description="同意票比例（分子）")
+    pass_denominator: int = Field(default=3, ge=1, le=100, description="同意票比例（分母）")
+    publicity_working_days: int = Field(default=5, ge=1, le=30, description="公示工作日数")
+    certificate_pattern: str = Field(default="{year}{committee_short}{seq:05d}", min_length=1, max_length=60)
+    issuing_body: str | None = Field(default=None, max_length=100, description="发证机关")
+
+
+class CommitteeOut(BaseModel):
+    code: str
+    name: str
+    series: list[str]
+    levels: list[str]
+    region_code: str
+    tier: str
+    office_unit_id: str | None
+    office_unit_name: str | None
+    quorum_numerator: int
+    quorum_denominator: int
+    pass_numerator: int
+    pass_denominator: int
+    rule: str
+    publicity_working_days: int
+    certificate_pattern: str
+    certificate_sample: str
+    issuing_body: str | None
+
+    @classmethod
+    def build(cls, c: Committee, office_name: str | None) -> "CommitteeOut":
+        return cls(**c.model_dump(include=set(cls.model_fields) - {"office_unit_id"}),
+                   office_unit_id=str(c.office_unit_id) if c.office_unit_id else None, office_unit_name=office_name,
+                   rule=c.rule_text(), certificate_sample=format_number(c.certificate_pattern, c, year=2026, seq=1))
+
+
+# --- meetings ----------------------------------------------------------------------------------------
+
+MAX_MEMBERS = 200
+
+
+class MeetingIn(Strict):
+    committee_code: str = Field(min_length=1, max_length=60)
+    name: str = Field(min_length=1, max_length=100, description="评审会名称")
+    held_on: date = Field(description="评审日期")
+    location: str = Field(min_length=1, max_length=100, description="评审地点")
+    member_ids: list[PydanticObjectId] = Field(default_factory=list, max_length=MAX_MEMBERS, description="评审专家")
+
+
+class MembersIn(Strict):
+    member_ids: list[PydanticObjectId] = Field(max_length=MAX_MEMBERS)
+
+
+class PresentIn(Strict):
+    present_ids: list[PydanticObjectId] = Field(max_length=MAX_MEMBERS, description="到会专家")
+
+
+class ScheduleIn(Strict):
+    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
+    confirm: bool = False
+
+
+class MeetingOut(BaseModel):
+    id: str
+    committee_code: str
+    committee_name: str
+    name: str
+    held_on: date
+    location: str
+    status: str
+    status_label: str
+    rule: str
+    members: list[dict]
+    present_count: int
+    dossiers: list[dict]
+    vote_count: int
+    results: list[dict]
+
+
+# --- votes -------------------------------------------------------------------------------------------
+
+class VoteIn(Strict):
+    dossier_id: PydanticObjectId
+    choice: Literal["yes", "no", "abstain"] = Field(description="同意 / 不同意 / 弃权")
+    expert_id: PydanticObjectId | None = Field(default=None, description="办事机构代专家录入纸质选票时填写")
+
+
+# --- publicity ---------------------------------------------------------------------------------------
+
+class PublishIn(Strict):
+    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
+    starts_on: date | None = Field(default=None, description="公示开始日期，默认今天（遇节假日顺延）")
+    confirm: bool = False
+
+
+class IdsIn(Strict):
+    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
+    confirm: bool = False
+
+
+class OpinionForm(Strict):
+    """multipart/form-data: 有异议 needs a reason and a proof file."""
+    opinion: Literal["no_objection", "objection"] = Field(description="无异议 / 有异议")
+    reason: str | None = Field(default=None, max_length=500, description="有异议的原因")
+    proof: UploadFile | None = Field(default=None, description="有异议的证明材料（PDF、JPG、PNG，≤10MB）")
+
+
+class ReviewIn(Strict):
+    result: Literal["pass", "reject"] = Field(description="审核通过 / 审核不通过")
+    reason: str | None = Field(default=None, max_length=500, description="审核不通过的原因")
+
+
+class SubmitIn(Strict):
+    unit_id: PydanticObjectId = Field(description="以哪个单位汇总提交")
+    ids: list[PydanticObjectId] | None = Field(default=None, max_length=2000, description="不填则提交本单位全部可提交的")
+    confirm: bool = False
+
+
+class PublicityFilter(BaseModel):
+    """The manual's 公示上报 search: 身份证号, 姓名, 申报级别, 申报职称 and where the opinion stands."""
+    name: str | None = Field(default=None, max_length=30, description="姓名（前缀匹配）")
+    id_number: str | None = Field(default=None, max_length=20, description="身份证号")
+    level: str | None = Field(default=None, max_length=20, description="申报级别")
+    title: str | None = Field(default=None, max_length=40, description="申报职称")
+    opinion: Literal["none", "no_objection", "objection"] | None = Field(
+        default=None, description="公示意见：none 尚未填写 / no_objection 无异议 / objection 有异议")
+
+    def query(self) -> dict:
+        query: dict = {}
+        if (self.name or "").strip():
+            query["applicant_name"] = {"$regex": "^" + re.escape(self.name.strip())}
+        if (self.id_number or "").strip():
+            query["id_number"] = self.id_number.strip().upper()
+        if self.level:
+            query["declaration.level"] = self.level
+        if self.title:
+            query["declaration.title"] = self.title
+        if self.opinion == "none":
+            query["publicity.opinion"] = None
+        elif self.opinion:
+            query["publicity.opinion.opinion"] = self.opinion
+        return query
+
+
+class PublicityRow(BaseModel):
+    id: str
+    applicant_name: str
+    employer_unit_name: str
+    title: str
+    specialty: str
+    status: str
+    status_label: str
+    starts_on: date
+    ends_on: date
+    working_days: int
+    stage: int
+    with_unit_name: str | None         # who acts now; None once the committee has the opinion
+    consolidated: bool
+    my_turn: bool
+    opinion: dict | None
+    rejected: list[dict]
+
+
+# --- certificates ------------------------------------------------------------------------------------
+
+class IssueIn(Strict):
+    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
+    document_number: str = Field(min_length=1, max_length=50, description="发文字号，如 济人社职字〔2026〕12号")
+    issued_on: date = Field(description="发证日期")
+    issuing_body: str | None = Field(default=None, max_length=100, description="发证机关，默认取评委会设置")
+    confirm: bool = False
+
+
+class VerificationOut(BaseModel):
+    number: str
+    holder_name: str
+    title_name: str
+    specialty_name: str
+    committee_name: str
+    issued_on: date
+    document_number: str
+    issuing_body: str
+

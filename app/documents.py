@@ -1,0 +1,20 @@
+"""Every Beanie document model, for opening the database. It names every domain, so it sits at the top
+beside app.main; app.db below takes the list as an argument."""
+
+
+def document_models() -> list[type]:
+    from app.accounts.models import AuditEvent, Captcha, LoginFailure, RecoveryCode, Session, User
+    from app.catalog.models import Batch, Committee, DictionaryEntry
+    from app.committee.models import Counter, Meeting, Vote
+    from app.dossiers.models import Dossier, DossierAccess
+    from app.dossiers.rows import DossierRow
+    from app.exports.models import ExportEvent
+    from app.messaging.models import OutboxMessage
+    from app.notifications.models import Announcement, InboxMessage
+    from app.routing.models import Path
+    from app.throttle import FailureWindow
+    from app.units.models import PermissionApplication, StaffInvitation, Unit
+
+    return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
+            DictionaryEntry, Batch, Dossier, DossierRow, DossierAccess, OutboxMessage, Path, Committee,
+            InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation]
