@@ -11,7 +11,6 @@ from bson.errors import InvalidId
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.accounts.deps import OptionalAuth
 from app.accounts.enums import Role
 from app.accounts.models import User
 from app.catalog import batches
@@ -26,8 +25,9 @@ from app.dossiers.models import Declaration, Dossier
 from app.errors import NotFound
 from app.web import choices
 from app.web import section_forms as forms
+from app.web.deps import PageUser
 from app.web.snapshot_view import latest_turn_down
-from app.web.pages import render, signed_in
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,10 +75,7 @@ async def _own_by_batch(user: User) -> dict[PydanticObjectId, Dossier]:
 
 
 @router.get("/batches", response_class=HTMLResponse)
-async def batches_page(request: Request, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def batches_page(request: Request, user: PageUser) -> Response:
     found = await batches.listing(actor=user)
     now = utcnow()
     return render(request, "batches.html", open_batches=[b for b in found if b.is_open(now)],
@@ -94,10 +91,7 @@ async def _batch_for_declaring(user: User, batch_id: PydanticObjectId) -> tuple[
 
 
 @router.get("/batches/{batch_id}/commitment", response_class=HTMLResponse)
-async def commitment_page(request: Request, batch_id: PydanticObjectId, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def commitment_page(request: Request, batch_id: PydanticObjectId, user: PageUser) -> Response:
     batch, existing = await _batch_for_declaring(user, batch_id)
     return render(request, "commitment.html", batch=batch, existing=existing, is_open=batch.is_open(utcnow()),
                   window=batches.window_text(batch), may_declare=_applicant(user))
@@ -126,11 +120,8 @@ async def declaration_context(batch: Batch, declaration: Declaration | None) -> 
 
 
 @router.get("/batches/{batch_id}/declare", response_class=HTMLResponse)
-async def declare_page(request: Request, batch_id: PydanticObjectId, auth: OptionalAuth,
+async def declare_page(request: Request, batch_id: PydanticObjectId, user: PageUser,
                        agreed: str | None = None) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
     batch, existing = await _batch_for_declaring(user, batch_id)
     if agreed != "1" and existing is None:
         return RedirectResponse(f"/batches/{batch.id}/commitment", status_code=303)
@@ -140,10 +131,7 @@ async def declare_page(request: Request, batch_id: PydanticObjectId, auth: Optio
 
 
 @router.get("/dossiers", response_class=HTMLResponse)
-async def my_dossiers_page(request: Request, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def my_dossiers_page(request: Request, user: PageUser) -> Response:
     own = await dossiers.list_own(actor=user)
     batch_names = {b.id: b.name for b in await Batch.find({"_id": {"$in": [d.batch_id for d in own]}}).to_list()}
     return render(request, "dossiers.html", dossiers=own, batch_names=batch_names, status_view=status_view,
@@ -244,10 +232,7 @@ def attachment_rule_context(batch: Batch, section: str) -> dict[str, Any]:
 
 
 @router.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
-async def dossier_page(request: Request, dossier_id: str, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def dossier_page(request: Request, dossier_id: str, user: PageUser) -> Response:
     dossier = await _own_dossier(user, dossier_id)
     batch = await Batch.get(dossier.batch_id)
     report = await dossiers.completeness(dossier)
@@ -270,10 +255,7 @@ async def dossier_page(request: Request, dossier_id: str, auth: OptionalAuth) ->
 
 
 @router.get("/dossiers/{dossier_id}/sections/{section}", response_class=HTMLResponse)
-async def section_page(request: Request, dossier_id: str, section: str, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def section_page(request: Request, dossier_id: str, section: str, user: PageUser) -> Response:
     dossier = await _own_dossier(user, dossier_id)
     if section not in S.SECTIONS:
         raise NotFound("没有这个分节", field="section", code="section_not_found")

@@ -5,14 +5,14 @@ services' scope decides what appears (another unit's dossier is a 404). Every ac
 API from the page: POST /api/dossiers/{id}/actions and POST /api/review/batch (preview, then confirm).
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.accounts.deps import Client, OptionalAuth
+from app.accounts.deps import Client
 from app.accounts.models import User
 from app.accounts.validators import mask_id_number
 from app.catalog.models import Batch
@@ -27,9 +27,10 @@ from app.routing.machine import Action, Actor
 from app.units import service as units_service
 from app.web import queue_view as qv
 from app.web import snapshot_view as sv
+from app.web.deps import PageUser
 from app.web.dossier_pages import (DECLARATION_DICTIONARIES, _names, declaration_facts, readable_changes,
                                   status_view)
-from app.web.pages import NODE_ROLES, render, require_role, signed_in
+from app.web.pages import NODE_ROLES, render, require_role
 from app.web.section_forms import size_text
 
 router = APIRouter(include_in_schema=False)
@@ -48,12 +49,12 @@ REPORT_TABS = (
 NOT_A_NODE = "数据审核与数据上报仅供单位、主管部门和人社部门的经办人使用"
 
 
-def _node_user(request: Request, auth) -> User | Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def _node_user(user: PageUser) -> User:
     require_role(user, NODE_ROLES, NOT_A_NODE)
     return user
+
+
+NodeUser = Annotated[User, Depends(_node_user)]
 
 
 async def _queue_page(request: Request, user: User, *, template: str, tabs: tuple[qv.Tab, ...], base: str,
@@ -66,10 +67,7 @@ async def _queue_page(request: Request, user: User, *, template: str, tabs: tupl
 
 
 @router.get("/review", response_class=HTMLResponse)
-async def review_queue_page(request: Request, auth: OptionalAuth) -> Response:
-    user = _node_user(request, auth)
-    if isinstance(user, Response):
-        return user
+async def review_queue_page(request: Request, user: NodeUser) -> Response:
     return await _queue_page(request, user, template="review_queue.html", tabs=REVIEW_TABS, base="/review",
                              heading="数据审核", intro="审核下一级单位或申报人提交的申报材料：通过、退回修改，通过后在“数据上报”中上报。")
 
@@ -96,10 +94,7 @@ async def missing_paths(user: User, unit_id: PydanticObjectId | None) -> list[di
 
 
 @router.get("/report", response_class=HTMLResponse)
-async def report_page(request: Request, auth: OptionalAuth) -> Response:
-    user = _node_user(request, auth)
-    if isinstance(user, Response):
-        return user
+async def report_page(request: Request, user: NodeUser) -> Response:
     unit_id = request.query_params.get("unit_id") or None
     try:
         wanted = PydanticObjectId(unit_id) if unit_id else None
@@ -165,10 +160,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
 
 
 @router.get("/review/{dossier_id}", response_class=HTMLResponse)
-async def review_dossier_page(request: Request, dossier_id: str, auth: OptionalAuth, client: Client) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def review_dossier_page(request: Request, dossier_id: str, user: PageUser, client: Client) -> Response:
     dossier = await readable_dossier(user, dossier_id, client)
     if dossier.applicant_id == user.id:
         return RedirectResponse(f"/dossiers/{dossier.id}/track", status_code=303)

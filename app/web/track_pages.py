@@ -17,17 +17,15 @@ from app.routing import service as routing
 from app.routing.machine import ACTION_LABELS
 from app.routing.models import OPINION_LABELS
 from app.web import snapshot_view as sv
+from app.web.deps import PageUser
 from app.web.dossier_pages import _own_dossier, status_view
-from app.web.pages import render, signed_in
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/dossiers/{dossier_id}/track", response_class=HTMLResponse)
-async def track_page(request: Request, dossier_id: str, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def track_page(request: Request, dossier_id: str, user: PageUser) -> Response:
     dossier = await _own_dossier(user, dossier_id)
     batch = await Batch.get(dossier.batch_id)
     turned_down = sv.latest_turn_down(dossier)
