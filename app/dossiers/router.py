@@ -1,12 +1,13 @@
-from typing import Any
+from typing import Annotated, Any
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Body, Form, Header, Query, Response, UploadFile, status
+from fastapi import APIRouter, Body, Depends, Form, Header, Query, Response, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser
 from app.bounds import Counter
 from app.catalog.models import Batch
 from app.dossiers import attachments, rules, service
+from app.dossiers.deps import Readable, ReadableDossier
 from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE
 from app.dossiers.models import Dossier
@@ -42,8 +43,7 @@ async def my_dossiers(user: CurrentUser) -> list[DossierSummary]:
 
 
 @router.get("/{dossier_id}", response_model=DossierOut, summary="申报材料")
-async def read(dossier_id: PydanticObjectId, user: CurrentUser, client: Client, response: Response) -> DossierOut:
-    dossier = await service.get_readable(user, dossier_id, client=client)
+async def read(user: CurrentUser, dossier: ReadableDossier, response: Response) -> DossierOut:
     response.headers["ETag"] = etag(dossier)
     return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
 
@@ -62,12 +62,15 @@ def section_out(dossier: Dossier, name: str, data: Any) -> SectionOut:
                       attachments=[AttachmentOut.build(a) for a in dossier.attachments_of(name)])
 
 
-@router.get("/{dossier_id}/sections/{section}", response_model=SectionOut, summary="读取分节（返回 ETag）")
-async def read_section(dossier_id: PydanticObjectId, section: str, user: CurrentUser, client: Client,
-                       response: Response) -> SectionOut:
+def known_section(section: str) -> str:
     if section not in S.SECTIONS:
         raise NotFound("没有这个分节", field="section", code="section_not_found")
-    dossier = await service.get_readable(user, dossier_id, client=client, detail=section)
+    return section
+
+
+@router.get("/{dossier_id}/sections/{section}", response_model=SectionOut, summary="读取分节（返回 ETag）")
+async def read_section(user: CurrentUser, section: Annotated[str, Depends(known_section)],
+                       dossier: Annotated[Dossier, Depends(Readable("{section}"))], response: Response) -> SectionOut:
     data = dossier.sections.get(section)
     if section == "basic" and dossier.applicant_id == user.id:
         data = service.prefill(dossier, user)
@@ -87,8 +90,7 @@ async def save_section(dossier_id: PydanticObjectId, section: str, user: Current
 
 
 @router.get("/{dossier_id}/completeness", summary="完整性检查：各分节尚缺什么")
-async def completeness(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> dict:
-    dossier = await service.get_readable(user, dossier_id, client=client, detail="completeness")
+async def completeness(dossier: Annotated[Dossier, Depends(Readable("completeness"))]) -> dict:
     report = await service.completeness(dossier)
     return {"complete": not rules.missing_items(report), "sections": [s.model_dump() for s in report]}
 
@@ -111,11 +113,10 @@ async def withdraw(dossier_id: PydanticObjectId, user: CurrentUser, response: Re
 
 @router.get("/{dossier_id}/changes", response_model=list[Change],
             summary="两次提交之间的变化（不带参数：最近一次提交与当前内容比较）")
-async def changes(dossier_id: PydanticObjectId, user: CurrentUser, client: Client,
+async def changes(dossier: Annotated[Dossier, Depends(Readable("changes"))],
                   before: Counter | None = Query(None, alias="from"),
                   after: Counter | None = Query(None, alias="to")
                   ) -> list[Change]:
-    dossier = await service.get_readable(user, dossier_id, client=client, detail="changes")
     if before is None and dossier.snapshots:
         before = dossier.snapshots[-1].number if after is None else after - 1
     if before is None:

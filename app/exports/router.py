@@ -9,7 +9,7 @@ from typing import Annotated, BinaryIO
 
 from anyio import to_thread
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from app.accounts.deps import Client, CurrentUser
@@ -17,7 +17,7 @@ from app.accounts.enums import Role
 from app.accounts.models import User
 from app.catalog.models import Batch
 from app.clock import CHINA, utcnow
-from app.dossiers import service as dossiers
+from app.dossiers.deps import Readable
 from app.dossiers.models import Dossier
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.exports import archives, bundles, tables
@@ -79,9 +79,9 @@ async def _selection(query: dict):
 
 
 @router.get("/dossiers/{dossier_id}/bundle.zip", summary="下载一份申报的附件包（含材料目录与申报表、清单）")
-async def dossier_bundle(dossier_id: PydanticObjectId, user: CurrentUser, client: Client,
+async def dossier_bundle(user: CurrentUser, client: Client,
+                         dossier: Annotated[Dossier, Depends(Readable("bundle", action="export"))],
                          forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
-    dossier = await dossiers.get_readable(user, dossier_id, client=client, action="export", detail="bundle")
     package, ids = await bundles.build_bundle(_one(dossier), title="附件包", created_by=user.name,
                                               selection={"dossier_id": str(dossier.id)}, forms=forms)
     await record("bundle", user=user, client=client, selection={"dossier_id": str(dossier.id)}, count=1)
@@ -117,16 +117,19 @@ async def selection_bundle(user: CurrentUser, client: Client, f: Selection,
     return _zip(package, f"附件包-{_stamp()}.zip")
 
 
-def _require_archivist(user: User) -> None:
+async def _archivist(user: CurrentUser) -> User:
     if not (user.has_role(Role.archivist) or user.has_role(Role.sysadmin)):
         raise Forbidden("仅档案管理员可导出归档包", code="not_archivist")
+    return user
+
+
+Archivist = Annotated[User, Depends(_archivist)]
 
 
 @router.get("/dossiers/{dossier_id}/archive.zip", summary="导出一份已办结申报的归档包（档案管理员）")
-async def dossier_archive(dossier_id: PydanticObjectId, user: CurrentUser, client: Client,
+async def dossier_archive(user: Archivist, client: Client,
+                          dossier: Annotated[Dossier, Depends(Readable("archive", action="export"))],
                           forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
-    _require_archivist(user)
-    dossier = await dossiers.get_readable(user, dossier_id, client=client, action="export", detail="archive")
     archives.require_completed(dossier)
     package = await archives.build_package(dossier, created_by=user.name, forms=FormMaker(forms))
     await record("archive", user=user, client=client, selection={"dossier_id": str(dossier.id)}, count=1)
@@ -134,10 +137,9 @@ async def dossier_archive(dossier_id: PydanticObjectId, user: CurrentUser, clien
 
 
 @router.get("/archives.zip", summary="导出一个批次全部已办结申报的归档包（每份申报一个包）")
-async def batch_archive(user: CurrentUser, client: Client,
+async def batch_archive(user: Archivist, client: Client,
                         batch_id: PydanticObjectId = Query(description="申报批次"),
                         forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
-    _require_archivist(user)
     batch = await Batch.get(batch_id)
     if batch is None:
         raise NotFound("申报批次不存在", field="batch_id", code="batch_not_found")
