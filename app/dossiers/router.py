@@ -5,7 +5,7 @@ from fastapi import APIRouter, Body, Depends, Form, Header, Query, Response, Upl
 
 from app.accounts.deps import Client, CurrentUser
 from app.bounds import Counter
-from app.catalog.models import Batch
+from app.catalog import batches
 from app.dossiers import attachments, rules, service
 from app.dossiers.deps import Readable, ReadableDossier
 from app.dossiers import sections as S
@@ -23,7 +23,7 @@ def etag(dossier: Dossier) -> str:
 
 
 async def dossier_out(dossier: Dossier, *, reveal: bool) -> DossierOut:
-    batch = await Batch.get(dossier.batch_id)
+    batch = await batches.stored(dossier.batch_id)
     return DossierOut.full(dossier, batch_name=batch.name if batch else None, reveal=reveal,
                            editable=dossier.status in EDITABLE)
 
@@ -38,7 +38,7 @@ async def create(data: DossierCreate, user: CurrentUser, response: Response) -> 
 @router.get("", response_model=list[DossierSummary], summary="我的申报")
 async def my_dossiers(user: CurrentUser) -> list[DossierSummary]:
     dossiers = await service.list_own(actor=user)
-    names = {b.id: b.name for b in await Batch.find({"_id": {"$in": [d.batch_id for d in dossiers]}}).to_list()}
+    names = await batches.names([d.batch_id for d in dossiers])
     return [DossierSummary.build(d, batch_name=names.get(d.batch_id), reveal=True) for d in dossiers]
 
 

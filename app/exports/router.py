@@ -15,14 +15,14 @@ from fastapi.responses import StreamingResponse
 from app.accounts.deps import Client, CurrentUser
 from app.accounts.enums import Role
 from app.accounts.models import User
-from app.catalog.models import Batch
+from app.catalog import batches
 from app.clock import CHINA, utcnow
 from app.dossiers.deps import Readable
 from app.dossiers.models import Dossier
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.errors import Forbidden, NotFound
 from app.exports import archives, bundles, tables
 from app.exports.forms import FormMaker
-from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selection_query
+from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selected, selection_query
 from app.exports.zipfeed import Package
 from app.files.names import download_headers
 from app.routing import meetings
@@ -67,17 +67,6 @@ async def table_xlsx(table: str, user: CurrentUser, client: Client, f: Selection
     return StreamingResponse(_file_blocks(made.file), media_type=XLSX, headers=_headers(made.filename, made.size))
 
 
-async def _selection(query: dict):
-    """The dossiers of a bundle or archive, in folder order; refused when empty or too many to plan."""
-    count = await Dossier.find(query).count()
-    if count == 0:
-        raise NotFound("没有符合条件、可供下载的申报材料", code="nothing_selected")
-    if count > MAX_SELECTION:
-        raise ValidationFailed(f"一次最多下载 {MAX_SELECTION} 份申报材料（当前 {count} 份），请缩小筛选范围",
-                               code="selection_too_large")
-    return Dossier.find(query).sort("declaration.employer_unit_name", "applicant_name", "_id")
-
-
 @router.get("/dossiers/{dossier_id}/bundle.zip", summary="下载一份申报的附件包（含材料目录与申报表、清单）")
 async def dossier_bundle(user: CurrentUser, client: Client,
                          dossier: Annotated[Dossier, Depends(Readable("bundle", action="export"))],
@@ -111,7 +100,7 @@ async def selection_bundle(user: CurrentUser, client: Client, f: Selection,
         extra = {"$and": [extra, {"_id": {"$in": ids}}]} if extra else {"_id": {"$in": ids}}
         described["ids"] = len(ids)
     query = await selection_query(user, f, extra=extra or None)
-    package, chosen = await bundles.build_bundle(await _selection(query), title="附件包", created_by=user.name,
+    package, chosen = await bundles.build_bundle(await selected(query), title="附件包", created_by=user.name,
                                                  selection=described, forms=forms)
     await record("bundle", user=user, client=client, selection=described, count=len(chosen), dossier_ids=chosen)
     return _zip(package, f"附件包-{_stamp()}.zip")
@@ -140,12 +129,12 @@ async def dossier_archive(user: Archivist, client: Client,
 async def batch_archive(user: Archivist, client: Client,
                         batch_id: PydanticObjectId = Query(description="申报批次"),
                         forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
-    batch = await Batch.get(batch_id)
+    batch = await batches.stored(batch_id)
     if batch is None:
         raise NotFound("申报批次不存在", field="batch_id", code="batch_not_found")
     query = await selection_query(user, ExportFilter(batch_id=batch_id),
                                   extra={"status": {"$in": [str(s) for s in COMPLETED]}})
-    package, chosen = await archives.build_batch(await _selection(query), created_by=user.name,
+    package, chosen = await archives.build_batch(await selected(query), created_by=user.name,
                                                  selection={"batch_id": str(batch_id)}, forms=forms)
     await record("archive", user=user, client=client, selection={"batch_id": str(batch_id)}, count=len(chosen),
                  dossier_ids=chosen)

@@ -10,7 +10,7 @@ from app.accounts.enums import Role
 from app.accounts.models import User
 from app.catalog import batches
 from app.catalog import service as catalog
-from app.catalog.models import MB, Batch, BatchRules, DictionaryEntry
+from app.catalog.models import MB, Batch, BatchRules
 from app.clock import CHINA, utcnow
 from app.dossiers import sections as S
 from app.errors import Forbidden
@@ -98,10 +98,9 @@ async def batch_page(request: Request, batch_id: PydanticObjectId, user: AdminUs
 @router.get("/admin/dictionaries", response_class=HTMLResponse)
 async def dictionaries_page(request: Request, user: AdminUser, name: str | None = None) -> Response:
     # Every entry, disabled ones too: the catalog's readers see enabled entries only.
-    collection = DictionaryEntry.get_pymongo_collection()
-    counts = {n: await collection.count_documents({"dictionary": n}) for n in await collection.distinct("dictionary")}
+    counts = {d["dictionary"]: d["count"] for d in await catalog.dictionary_names()}
     names = sorted(counts)
     current = name if name in counts else (names[0] if names else None)
-    entries = await DictionaryEntry.find({"dictionary": current}).sort("sort", "code").to_list() if current else []
+    entries = await catalog.entries(current, include_disabled=True) if current else []
     return render(request, "admin_dictionaries.html", dictionaries=[(n, counts[n]) for n in names], current=current,
                   entries=entries, labels=DICTIONARY_LABELS, next_sort=max((e.sort for e in entries), default=-1) + 1)

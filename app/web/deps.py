@@ -14,7 +14,8 @@ from app.accounts.models import User
 from app.dossiers import service as dossiers
 from app.dossiers.models import Dossier
 from app.errors import NotFound
-from app.web.pages import PASSWORD_PAGE
+
+PASSWORD_PAGE = "/account/password"
 
 
 class PageRedirect(Exception):

@@ -7,7 +7,6 @@ anything else is a 404); every write is a call of the JSON API from the page.
 from typing import Any
 
 from beanie import PydanticObjectId
-from bson.errors import InvalidId
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -25,7 +24,7 @@ from app.dossiers.models import Declaration, Dossier
 from app.errors import NotFound
 from app.web import choices
 from app.web import section_forms as forms
-from app.web.deps import PageUser
+from app.web.deps import PageOwnDossier, PageUser
 from app.web.snapshot_view import latest_turn_down
 from app.web.pages import render
 
@@ -133,7 +132,7 @@ async def declare_page(request: Request, batch_id: PydanticObjectId, user: PageU
 @router.get("/dossiers", response_class=HTMLResponse)
 async def my_dossiers_page(request: Request, user: PageUser) -> Response:
     own = await dossiers.list_own(actor=user)
-    batch_names = {b.id: b.name for b in await Batch.find({"_id": {"$in": [d.batch_id for d in own]}}).to_list()}
+    batch_names = await batches.names([d.batch_id for d in own])
     return render(request, "dossiers.html", dossiers=own, batch_names=batch_names, status_view=status_view,
                   editable_statuses=EDITABLE,
                   names=await _names("series", "levels", "titles", "specialties"), may_declare=_applicant(user))
@@ -216,14 +215,6 @@ async def readable_changes(dossier: Dossier) -> tuple[str, list[dict[str, str]]]
     return title, rows
 
 
-async def _own_dossier(user: User, dossier_id: str) -> Dossier:
-    try:
-        oid = PydanticObjectId(dossier_id)
-    except (InvalidId, TypeError):
-        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found") from None
-    return await dossiers.get_own(user, oid)
-
-
 def attachment_rule_context(batch: Batch, section: str) -> dict[str, Any]:
     rule = batch.rules.attachment_rule(section)
     kinds = ["jpeg", "png"] if section == "basic" else rule.kinds
@@ -232,9 +223,8 @@ def attachment_rule_context(batch: Batch, section: str) -> dict[str, Any]:
 
 
 @router.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
-async def dossier_page(request: Request, dossier_id: str, user: PageUser) -> Response:
-    dossier = await _own_dossier(user, dossier_id)
-    batch = await Batch.get(dossier.batch_id)
+async def dossier_page(request: Request, dossier: PageOwnDossier) -> Response:
+    batch = await batches.stored(dossier.batch_id)
     report = await dossiers.completeness(dossier)
     editable = dossier.status in EDITABLE
     names = await _names(*DECLARATION_DICTIONARIES)
@@ -255,11 +245,10 @@ async def dossier_page(request: Request, dossier_id: str, user: PageUser) -> Res
 
 
 @router.get("/dossiers/{dossier_id}/sections/{section}", response_class=HTMLResponse)
-async def section_page(request: Request, dossier_id: str, section: str, user: PageUser) -> Response:
-    dossier = await _own_dossier(user, dossier_id)
+async def section_page(request: Request, section: str, user: PageUser, dossier: PageOwnDossier) -> Response:
     if section not in S.SECTIONS:
         raise NotFound("没有这个分节", field="section", code="section_not_found")
-    batch = await Batch.get(dossier.batch_id)
+    batch = await batches.stored(dossier.batch_id)
     spec = S.SECTIONS[section]
     report = await dossiers.completeness(dossier)
     status = next(s for s in report if s.section == section)

@@ -16,7 +16,6 @@ from app.routing.service import NODE_ROLES
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
-PASSWORD_PAGE = "/account/password"
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
 # Who reviews along a path (数据审核, 数据上报, 路径, 公示: the roles the state machine acts for) and who
