@@ -7,8 +7,8 @@ from app.accounts.deps import Client, CurrentUser
 from app.bounds import Counter
 from app.catalog import batches
 from app.dossiers import attachments, rules, service
-from app.dossiers.deps import Readable, ReadableDossier
 from app.dossiers import sections as S
+from app.dossiers.deps import Readable, ReadableDossier
 from app.dossiers.enums import EDITABLE
 from app.dossiers.models import Dossier
 from app.dossiers.schemas import (AttachmentOut, Change, DeclarationIn, DossierCreate, DossierOut, DossierSummary,
@@ -62,7 +62,8 @@ def section_out(dossier: Dossier, name: str, data: Any) -> SectionOut:
                       attachments=[AttachmentOut.build(a) for a in dossier.attachments_of(name)])
 
 
-def known_section(section: str) -> str:
+async def known_section(section: str) -> str:
+    """Checked before the dossier is read, so an unknown section leaves no access record."""
     if section not in S.SECTIONS:
         raise NotFound("没有这个分节", field="section", code="section_not_found")
     return section

@@ -25,8 +25,8 @@ def _download(form: service.Form) -> Response:
         **download_headers(form.filename, inline=False), "X-Form-Edition": "official" if form.official else "preview"})
 
 
-def _known_form(form: str, fmt: str) -> None:
-    """Checked before the dossier is read, so a wrong form name leaves no access record."""
+async def _known_form(form: str, fmt: str) -> None:
+    """Checked after sign-in and before the dossier is read, so a wrong form name leaves no access record."""
     templates.require_form(form)
     service.require_format(fmt)
 
