@@ -23,3 +23,13 @@ async def record(kind: AuditKind, *, client: ClientInfo, actor: User | None = No
         user_id=user_id if user_id is not None else (actor.id if actor else None), unit_id=unit_id,
         ip=client.ip, user_agent=(client.user_agent or "")[:300] or None, detail=detail,
     ).insert()
+
+
+async def events(*, user_id: PydanticObjectId | None, kind: AuditKind | None, limit: int) -> list[AuditEvent]:
+    """The newest events first, of one account and/or one kind."""
+    query: dict = {}
+    if user_id:
+        query["user_id"] = user_id
+    if kind:
+        query["kind"] = kind
+    return await AuditEvent.find(query).sort("-at").limit(limit).to_list()

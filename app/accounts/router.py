@@ -5,15 +5,14 @@ from typing import Literal
 from beanie import PydanticObjectId
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
-from app.accounts import captcha, service
+from app.accounts import audit, captcha, service
 from app.accounts.deps import CSRF_COOKIE, SESSION_COOKIE, Client, CurrentAuth, CurrentUser, SysAdmin
-from app.accounts.enums import AuditKind, Role
-from app.accounts.models import AuditEvent, User
+from app.accounts.enums import AuditKind
+from app.accounts.models import User
 from app.accounts.schemas import (CaptchaOut, LoginNameRecovery, LoginOut, LoginRequest, PasswordChange,
                                   PersonRegistration, ProfileUpdate, RecoveryCodeRequest, RecoveryReset, SentOut,
                                   UserOut)
 from app.config import get_settings
-from app.errors import NotFound
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -115,23 +114,13 @@ async def recovery_login_name(data: LoginNameRecovery, client: Client, backgroun
 
 @router.post("/users/{user_id}/unlock", status_code=status.HTTP_204_NO_CONTENT, summary="解锁账号")
 async def unlock(user_id: PydanticObjectId, actor: CurrentUser, client: Client) -> None:
-    user = await User.get(user_id)
-    may = user is not None and (actor.has_role(Role.sysadmin)
-                                or (user.unit_id is not None and actor.has_role(Role.unit_admin, user.unit_id)))
-    if not may:
-        raise NotFound("账号不存在")
-    await service.unlock(actor=actor, user=user, client=client)
+    await service.unlock(actor=actor, user_id=user_id, client=client)
 
 
 @router.get("/audit", summary="安全审计日志（系统管理员）")
 async def audit_log(_: SysAdmin, user_id: PydanticObjectId | None = None, kind: AuditKind | None = None,
                     limit: int = Query(100, ge=1, le=1000)) -> list[dict]:
-    query: dict = {}
-    if user_id:
-        query["user_id"] = user_id
-    if kind:
-        query["kind"] = kind
-    events = await AuditEvent.find(query).sort("-at").limit(limit).to_list()
+    events = await audit.events(user_id=user_id, kind=kind, limit=limit)
     return [{"kind": e.kind, "at": e.at, "actor_login": e.actor_login,
              "user_id": str(e.user_id) if e.user_id else None, "unit_id": str(e.unit_id) if e.unit_id else None,
              "ip": e.ip, "detail": e.detail} for e in events]

@@ -16,7 +16,7 @@ from app.accounts.schemas import PersonRegistration, ProfileUpdate
 from app.accounts.secrets import digest, hash_password, needs_rehash, new_numeric_code, new_token, verify_password
 from app.clock import local_text, utcnow
 from app.config import get_settings
-from app.errors import AppError, Conflict, Forbidden, NotAuthenticated, TooManyRequests, ValidationFailed
+from app.errors import AppError, Conflict, Forbidden, NotAuthenticated, NotFound, TooManyRequests, ValidationFailed
 from app.messaging import service as messaging
 
 HOUR = timedelta(hours=1)
@@ -259,7 +259,13 @@ async def _clear_failures(user: User) -> None:
             await LoginFailure.get_pymongo_collection().delete_one({"login_key": login_key})
 
 
-async def unlock(*, actor: User, user: User, client: ClientInfo) -> None:
+async def unlock(*, actor: User, user_id: PydanticObjectId, client: ClientInfo) -> None:
+    """A system administrator unlocks any account, a unit administrator their unit's; others are a 404."""
+    user = await User.get(user_id)
+    may = user is not None and (actor.has_role(Role.sysadmin)
+                                or (user.unit_id is not None and actor.has_role(Role.unit_admin, user.unit_id)))
+    if not may:
+        raise NotFound("账号不存在")
     await User.get_pymongo_collection().update_one(
         {"_id": user.id}, {"$set": {"locked_until": None}})
     await _clear_failures(user)

@@ -14,6 +14,7 @@ from app.catalog import service as catalog
 from app.catalog.models import SECTION_NAMES, Batch, BatchRules
 from app.clock import local_text, utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.files.models import StoredFile
 
 DEFAULT_COMMITMENT = (
     "本人郑重承诺：所填报的个人信息和提交的申报材料真实、准确、完整，学历、资历、业绩、论文等均为本人取得，"
@@ -152,6 +153,15 @@ async def get(batch_id: PydanticObjectId, *, actor: User | None = None) -> Batch
     return batch
 
 
+async def stored(batch_id: PydanticObjectId) -> Batch | None:
+    """The batch as stored, published or not: the one a dossier was declared in."""
+    return await Batch.get(batch_id)
+
+
+async def names(batch_ids: list[PydanticObjectId]) -> dict[PydanticObjectId, str]:
+    return {b.id: b.name for b in await Batch.find({"_id": {"$in": batch_ids}}).to_list()}
+
+
 async def listing(*, actor: User | None, year: int | None = None, open_only: bool = False) -> list[Batch]:
     query: dict = {}
     if not (actor and actor.has_role(Role.sysadmin)):
@@ -162,6 +172,20 @@ async def listing(*, actor: User | None, year: int | None = None, open_only: boo
         now = utcnow()
         query.update({"opens_at": {"$lte": now}, "closes_at": {"$gte": now}})
     return await Batch.find(query).sort("-year", "-opens_at").to_list()
+
+
+async def add_notice_attachment(batch: Batch, stored: StoredFile) -> Batch:
+    await Batch.get_pymongo_collection().update_one({"_id": batch.id},
+                                                    {"$push": {"notice_attachments": stored.model_dump()}})
+    return await Batch.get(batch.id)
+
+
+async def remove_notice_attachment(batch: Batch, file_id: PydanticObjectId) -> None:
+    """Takes the attachment off the notice (its file is the caller's to delete); an unknown one is a 404."""
+    result = await Batch.get_pymongo_collection().update_one(
+        {"_id": batch.id}, {"$pull": {"notice_attachments": {"file_id": file_id}}})
+    if result.modified_count != 1:
+        raise NotFound("附件不存在", field="file_id", code="attachment_not_found")
 
 
 def require_open(batch: Batch, *, doing: str) -> None:

@@ -8,7 +8,6 @@ from app.accounts.enums import Role
 from app.bounds import Year
 from app.catalog import batches, service
 from app.catalog.batches import BatchIn, BatchOut
-from app.catalog.models import Batch, DictionaryEntry
 from app.preconditions import parse_if_match
 from app.errors import NotFound, ValidationFailed
 from app.files import service as files
@@ -47,13 +46,7 @@ async def dictionaries(_: SysAdmin) -> list[dict]:
 
 @router.put("/catalog/{dictionary}/{code}", summary="新增或修改字典条目（未给出的字段保持原值）")
 async def put_entry(dictionary: str, code: str, _: SysAdmin, entry: dict) -> dict:
-    stored = await DictionaryEntry.find_one({"dictionary": dictionary, "code": code})
-    item = {"code": code, "name": stored.name if stored else None, "parent": stored.parent if stored else None,
-            "sort": stored.sort if stored else 0, "enabled": stored.enabled if stored else True,
-            "extra": stored.extra if stored else {}}
-    item.update({k: entry[k] for k in ("name", "parent", "sort", "enabled", "extra") if k in entry})
-    await service.import_dictionaries({dictionary: [item]})
-    return item
+    return await service.put_entry(dictionary, code, entry)
 
 
 @router.get("/catalog/{dictionary}", summary="字典（可按上级代码级联；系统管理员 all=true 含停用条目）")
@@ -98,19 +91,14 @@ async def add_notice_attachment(batch_id: PydanticObjectId, user: SysAdmin, file
     batch = await batches.get(batch_id, actor=user)
     stored = await files.store_upload(file, allowed={"pdf", "jpeg", "png"}, max_bytes=20 * 1024 * 1024,
                                       field="file", metadata={"owner": "batch", "batch_id": batch.id})
-    await Batch.get_pymongo_collection().update_one({"_id": batch.id},
-                                                    {"$push": {"notice_attachments": stored.model_dump()}})
-    return BatchOut.build(await Batch.get(batch.id))
+    return BatchOut.build(await batches.add_notice_attachment(batch, stored))
 
 
 @router.delete("/batches/{batch_id}/notice-attachments/{file_id}", status_code=status.HTTP_204_NO_CONTENT,
                summary="删除通知附件")
 async def delete_notice_attachment(batch_id: PydanticObjectId, file_id: PydanticObjectId, user: SysAdmin) -> None:
     batch = await batches.get(batch_id, actor=user)
-    result = await Batch.get_pymongo_collection().update_one(
-        {"_id": batch.id}, {"$pull": {"notice_attachments": {"file_id": file_id}}})
-    if result.modified_count != 1:
-        raise NotFound("附件不存在", field="file_id", code="attachment_not_found")
+    await batches.remove_notice_attachment(batch, file_id)
     await files.delete_file(file_id)
 
 

@@ -29,6 +29,17 @@ async def dictionary_names() -> list[dict]:
     return [{"dictionary": c["_id"], "count": c["count"]} for c in counts]
 
 
+async def put_entry(dictionary: str, code: str, entry: dict) -> dict:
+    """Adds or changes one entry through the import's checks; the fields not given keep their stored values."""
+    stored = await DictionaryEntry.find_one({"dictionary": dictionary, "code": code})
+    item = {"code": code, "name": stored.name if stored else None, "parent": stored.parent if stored else None,
+            "sort": stored.sort if stored else 0, "enabled": stored.enabled if stored else True,
+            "extra": stored.extra if stored else {}}
+    item.update({k: entry[k] for k in ("name", "parent", "sort", "enabled", "extra") if k in entry})
+    await import_dictionaries({dictionary: [item]})
+    return item
+
+
 async def get_entry(dictionary: str, code: str) -> DictionaryEntry | None:
     return await DictionaryEntry.find_one({"dictionary": dictionary, "code": code, "enabled": True})
 

@@ -1,13 +1,14 @@
-from typing import Any
+from typing import Annotated, Any
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Body, Form, Header, Query, Response, UploadFile, status
+from fastapi import APIRouter, Body, Depends, Form, Header, Query, Response, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser
 from app.bounds import Counter
-from app.catalog.models import Batch
+from app.catalog import batches
 from app.dossiers import attachments, rules, service
 from app.dossiers import sections as S
+from app.dossiers.deps import Readable, ReadableDossier
 from app.dossiers.enums import EDITABLE
 from app.dossiers.models import Dossier
 from app.dossiers.schemas import (AttachmentOut, Change, DeclarationIn, DossierCreate, DossierOut, DossierSummary,
@@ -23,7 +24,7 @@ def etag(dossier: Dossier) -> str:
 
 
 async def dossier_out(dossier: Dossier, *, reveal: bool) -> DossierOut:
-    batch = await Batch.get(dossier.batch_id)
+    batch = await batches.stored(dossier.batch_id)
     return DossierOut.full(dossier, batch_name=batch.name if batch else None, reveal=reveal,
                            editable=dossier.status in EDITABLE)
 
@@ -38,13 +39,12 @@ async def create(data: DossierCreate, user: CurrentUser, response: Response) -> 
 @router.get("", response_model=list[DossierSummary], summary="我的申报")
 async def my_dossiers(user: CurrentUser) -> list[DossierSummary]:
     dossiers = await service.list_own(actor=user)
-    names = {b.id: b.name for b in await Batch.find({"_id": {"$in": [d.batch_id for d in dossiers]}}).to_list()}
+    names = await batches.names([d.batch_id for d in dossiers])
     return [DossierSummary.build(d, batch_name=names.get(d.batch_id), reveal=True) for d in dossiers]
 
 
 @router.get("/{dossier_id}", response_model=DossierOut, summary="申报材料")
-async def read(dossier_id: PydanticObjectId, user: CurrentUser, client: Client, response: Response) -> DossierOut:
-    dossier = await service.get_readable(user, dossier_id, client=client)
+async def read(user: CurrentUser, dossier: ReadableDossier, response: Response) -> DossierOut:
     response.headers["ETag"] = etag(dossier)
     return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
 
@@ -63,12 +63,16 @@ def section_out(dossier: Dossier, name: str, data: Any) -> SectionOut:
                       attachments=[AttachmentOut.build(a) for a in dossier.attachments_of(name)])
 
 
-@router.get("/{dossier_id}/sections/{section}", response_model=SectionOut, summary="读取分节（返回 ETag）")
-async def read_section(dossier_id: PydanticObjectId, section: str, user: CurrentUser, client: Client,
-                       response: Response) -> SectionOut:
+async def known_section(section: str) -> str:
+    """Checked before the dossier is read, so an unknown section leaves no access record."""
     if section not in S.SECTIONS:
         raise NotFound("没有这个分节", field="section", code="section_not_found")
-    dossier = await service.get_readable(user, dossier_id, client=client, detail=section)
+    return section
+
+
+@router.get("/{dossier_id}/sections/{section}", response_model=SectionOut, summary="读取分节（返回 ETag）")
+async def read_section(user: CurrentUser, section: Annotated[str, Depends(known_section)],
+                       dossier: Annotated[Dossier, Depends(Readable("{section}"))], response: Response) -> SectionOut:
     data = dossier.sections.get(section)
     if section == "basic" and dossier.applicant_id == user.id:
         data = service.prefill(dossier, user)
@@ -88,19 +92,17 @@ async def save_section(dossier_id: PydanticObjectId, section: str, user: Current
 
 
 @router.get("/{dossier_id}/completeness", summary="完整性检查：各分节尚缺什么")
-async def completeness(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> dict:
-    dossier = await service.get_readable(user, dossier_id, client=client, detail="completeness")
+async def completeness(dossier: Annotated[Dossier, Depends(Readable("completeness"))]) -> dict:
     report = await service.completeness(dossier)
     return {"complete": not rules.missing_items(report), "sections": [s.model_dump() for s in report]}
 
 
 @router.get("/{dossier_id}/changes", response_model=list[Change],
             summary="两次提交之间的变化（不带参数：最近一次提交与当前内容比较）")
-async def changes(dossier_id: PydanticObjectId, user: CurrentUser, client: Client,
+async def changes(dossier: Annotated[Dossier, Depends(Readable("changes"))],
                   before: Counter | None = Query(None, alias="from"),
                   after: Counter | None = Query(None, alias="to")
                   ) -> list[Change]:
-    dossier = await service.get_readable(user, dossier_id, client=client, detail="changes")
     if before is None and dossier.snapshots:
         before = dossier.snapshots[-1].number if after is None else after - 1
     if before is None:

@@ -72,6 +72,14 @@ async def get_readable(user: User, dossier_id: PydanticObjectId, *, client: Clie
     return dossier
 
 
+async def readable_many(user: User, ids: list[PydanticObjectId]) -> list[Dossier]:
+    """The dossiers among `ids` the user may read, in the order asked; the others are left out."""
+    scope = await readable_query(user)
+    query = {"_id": {"$in": ids}} if scope is None else {"$and": [{"_id": {"$in": ids}}, scope]}
+    found = {d.id: d for d in await Dossier.find(query).to_list()}
+    return [found[i] for i in ids if i in found]
+
+
 async def get_own(user: User, dossier_id: PydanticObjectId) -> Dossier:
     dossier = await Dossier.find_one({"_id": dossier_id, "applicant_id": user.id})
     if dossier is None:

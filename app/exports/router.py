@@ -9,20 +9,20 @@ from typing import Annotated, BinaryIO
 
 from anyio import to_thread
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from app.accounts.deps import Client, CurrentUser
 from app.accounts.enums import Role
 from app.accounts.models import User
-from app.catalog.models import Batch
+from app.catalog import batches
 from app.clock import CHINA, utcnow
-from app.dossiers import service as dossiers
+from app.dossiers.deps import Readable
 from app.dossiers.models import Dossier
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.errors import Forbidden, NotFound
 from app.exports import archives, bundles, tables
 from app.exports.forms import FormMaker
-from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selection_query
+from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selected, selection_query
 from app.exports.zipfeed import Package
 from app.files.names import download_headers
 from app.committee import meetings
@@ -67,21 +67,10 @@ async def table_xlsx(table: str, user: CurrentUser, client: Client, f: Selection
     return StreamingResponse(_file_blocks(made.file), media_type=XLSX, headers=_headers(made.filename, made.size))
 
 
-async def _selection(query: dict):
-    """The dossiers of a bundle or archive, in folder order; refused when empty or too many to plan."""
-    count = await Dossier.find(query).count()
-    if count == 0:
-        raise NotFound("没有符合条件、可供下载的申报材料", code="nothing_selected")
-    if count > MAX_SELECTION:
-        raise ValidationFailed(f"一次最多下载 {MAX_SELECTION} 份申报材料（当前 {count} 份），请缩小筛选范围",
-                               code="selection_too_large")
-    return Dossier.find(query).sort("declaration.employer_unit_name", "applicant_name", "_id")
-
-
 @router.get("/dossiers/{dossier_id}/bundle.zip", summary="下载一份申报的附件包（含材料目录与申报表、清单）")
-async def dossier_bundle(dossier_id: PydanticObjectId, user: CurrentUser, client: Client,
+async def dossier_bundle(user: CurrentUser, client: Client,
+                         dossier: Annotated[Dossier, Depends(Readable("bundle", action="export"))],
                          forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
-    dossier = await dossiers.get_readable(user, dossier_id, client=client, action="export", detail="bundle")
     package, ids = await bundles.build_bundle(_one(dossier), title="附件包", created_by=user.name,
                                               selection={"dossier_id": str(dossier.id)}, forms=forms)
     await record("bundle", user=user, client=client, selection={"dossier_id": str(dossier.id)}, count=1)
@@ -111,22 +100,25 @@ async def selection_bundle(user: CurrentUser, client: Client, f: Selection,
         extra = {"$and": [extra, {"_id": {"$in": ids}}]} if extra else {"_id": {"$in": ids}}
         described["ids"] = len(ids)
     query = await selection_query(user, f, extra=extra or None)
-    package, chosen = await bundles.build_bundle(await _selection(query), title="附件包", created_by=user.name,
+    package, chosen = await bundles.build_bundle(await selected(query), title="附件包", created_by=user.name,
                                                  selection=described, forms=forms)
     await record("bundle", user=user, client=client, selection=described, count=len(chosen), dossier_ids=chosen)
     return _zip(package, f"附件包-{_stamp()}.zip")
 
 
-def _require_archivist(user: User) -> None:
+async def _archivist(user: CurrentUser) -> User:
     if not (user.has_role(Role.archivist) or user.has_role(Role.sysadmin)):
         raise Forbidden("仅档案管理员可导出归档包", code="not_archivist")
+    return user
+
+
+Archivist = Annotated[User, Depends(_archivist)]
 
 
 @router.get("/dossiers/{dossier_id}/archive.zip", summary="导出一份已办结申报的归档包（档案管理员）")
-async def dossier_archive(dossier_id: PydanticObjectId, user: CurrentUser, client: Client,
+async def dossier_archive(user: Archivist, client: Client,
+                          dossier: Annotated[Dossier, Depends(Readable("archive", action="export"))],
                           forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
-    _require_archivist(user)
-    dossier = await dossiers.get_readable(user, dossier_id, client=client, action="export", detail="archive")
     archives.require_completed(dossier)
     package = await archives.build_package(dossier, created_by=user.name, forms=FormMaker(forms))
     await record("archive", user=user, client=client, selection={"dossier_id": str(dossier.id)}, count=1)
@@ -134,16 +126,15 @@ async def dossier_archive(dossier_id: PydanticObjectId, user: CurrentUser, clien
 
 
 @router.get("/archives.zip", summary="导出一个批次全部已办结申报的归档包（每份申报一个包）")
-async def batch_archive(user: CurrentUser, client: Client,
+async def batch_archive(user: Archivist, client: Client,
                         batch_id: PydanticObjectId = Query(description="申报批次"),
                         forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
-    _require_archivist(user)
-    batch = await Batch.get(batch_id)
+    batch = await batches.stored(batch_id)
     if batch is None:
         raise NotFound("申报批次不存在", field="batch_id", code="batch_not_found")
     query = await selection_query(user, ExportFilter(batch_id=batch_id),
                                   extra={"status": {"$in": [str(s) for s in COMPLETED]}})
-    package, chosen = await archives.build_batch(await _selection(query), created_by=user.name,
+    package, chosen = await archives.build_batch(await selected(query), created_by=user.name,
                                                  selection={"batch_id": str(batch_id)}, forms=forms)
     await record("archive", user=user, client=client, selection={"batch_id": str(batch_id)}, count=len(chosen),
                  dossier_ids=chosen)

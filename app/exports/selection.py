@@ -12,7 +12,8 @@ from app.accounts.models import User
 from app.bounds import Year
 from app.dossiers import service as dossiers
 from app.dossiers.enums import DossierStatus
-from app.dossiers.models import DossierAccess
+from app.dossiers.models import Dossier, DossierAccess
+from app.errors import NotFound, ValidationFailed
 from app.exports.models import ExportEvent
 from app.routing import queues
 
@@ -69,3 +70,14 @@ async def record(kind: str, *, user: User | None, client: ClientInfo | None, sel
         await DossierAccess.get_pymongo_collection().insert_many([
             DossierAccess(dossier_id=i, user_id=user.id, user_name=user.name, action="export", detail=kind,
                           ip=ip).model_dump(exclude={"id", "revision_id"}) for i in dossier_ids])
+
+
+async def selected(query: dict):
+    """The dossiers of a bundle or archive, in folder order; refused when empty or too many to plan."""
+    count = await Dossier.find(query).count()
+    if count == 0:
+        raise NotFound("没有符合条件、可供下载的申报材料", code="nothing_selected")
+    if count > MAX_SELECTION:
+        raise ValidationFailed(f"一次最多下载 {MAX_SELECTION} 份申报材料（当前 {count} 份），请缩小筛选范围",
+                               code="selection_too_large")
+    return Dossier.find(query).sort("declaration.employer_unit_name", "applicant_name", "_id")

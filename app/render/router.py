@@ -1,13 +1,16 @@
 """Forms over HTTP: one dossier's form as .docx or PDF, many dossiers' forms as one ZIP, and the
 per-batch replacement templates (system administrators)."""
 
+from typing import Annotated
+
 from beanie import PydanticObjectId
-from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.accounts.deps import Client, CurrentUser, SysAdmin
+from app.accounts.deps import CurrentUser, SysAdmin
 from app.dossiers import service as dossiers_service
+from app.dossiers.deps import Readable
 from app.dossiers.models import Dossier
 from app.errors import NotFound
 from app.files.names import download_headers
@@ -22,13 +25,16 @@ def _download(form: service.Form) -> Response:
         **download_headers(form.filename, inline=False), "X-Form-Edition": "official" if form.official else "preview"})
 
 
-@router.get("/api/dossiers/{dossier_id}/forms/{form}.{fmt}", summary="下载表格（docx 或 pdf；受理前为预览版）",
-            description=f"form：{FORM_NAMES}。资格审查通过（受理）前的表格带“预览版”水印。")
-async def download(dossier_id: PydanticObjectId, form: str, fmt: str, user: CurrentUser, client: Client) -> Response:
+async def _known_form(form: str, fmt: str) -> None:
+    """Checked after sign-in and before the dossier is read, so a wrong form name leaves no access record."""
     templates.require_form(form)
     service.require_format(fmt)
-    dossier = await dossiers_service.get_readable(user, dossier_id, client=client, action="download",
-                                                  detail=f"form:{form}.{fmt}")
+
+
+@router.get("/api/dossiers/{dossier_id}/forms/{form}.{fmt}", summary="下载表格（docx 或 pdf；受理前为预览版）",
+            description=f"form：{FORM_NAMES}。资格审查通过（受理）前的表格带“预览版”水印。")
+async def download(form: str, fmt: str, user: CurrentUser, _: Annotated[None, Depends(_known_form)],
+                   dossier: Annotated[Dossier, Depends(Readable("form:{form}.{fmt}", action="download"))]) -> Response:
     return _download(await service.make_form(dossier, form, fmt))
 
 
@@ -44,10 +50,7 @@ async def download_many(data: BatchFormsIn, user: CurrentUser) -> StreamingRespo
     templates.require_form(data.form)
     service.require_format(data.format)
     ids = list(dict.fromkeys(data.ids))
-    scope = await dossiers_service.readable_query(user)
-    query = {"_id": {"$in": ids}} if scope is None else {"$and": [{"_id": {"$in": ids}}, scope]}
-    found = {d.id: d for d in await Dossier.find(query).to_list()}
-    dossiers = [found[i] for i in ids if i in found]
+    dossiers = await dossiers_service.readable_many(user, ids)
     if not dossiers:
         raise NotFound("所选申报均不存在或无权查看", field="ids", code="dossier_not_found")
     await service.record_downloads(actor=user, dossiers=dossiers, detail=f"forms:{data.form}.{data.format}")

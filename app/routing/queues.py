@@ -17,6 +17,7 @@ from app.catalog.committees import committee_codes
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Certificate, Declaration, Dossier
 from app.errors import ValidationFailed
+from app.routing import paths
 from app.routing.service import NODE_ROLES
 
 View = Literal["pending", "passed", "turned_down", "reported", "committee", "all"]
@@ -107,3 +108,25 @@ async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:
     items = await (Dossier.find(query).sort(order, "-_id").skip((f.page - 1) * f.size).limit(f.size)
                    .project(QueueRow).to_list())
     return items, total
+
+
+async def matching_ids(user: User, f: QueueFilter, limit: int = 2000) -> list[PydanticObjectId]:
+    """The ids a batch action by filter works on: the queue's selection, at most `limit` of them."""
+    query = await build_query(user, f)
+    return [d["_id"] for d in await Dossier.get_pymongo_collection().find(query, {"_id": 1}).limit(limit).to_list()]
+
+
+async def unreportable(user: User, unit_id: PydanticObjectId | None) -> list[dict]:
+    """{unit, series, level, count} of the passed dossiers (in the unit, or the user's node units) whose unit
+    has no active path for their series and level: they cannot be reported."""
+    units = [unit_id] if unit_id else await node_units(user)
+    cursor = await Dossier.get_pymongo_collection().aggregate([
+        {"$match": {"current_unit_id": {"$in": units}, "status": "passed"}},
+        {"$group": {"_id": {"unit": "$current_unit_id", "series": "$declaration.series",
+                            "level": "$declaration.level"}, "count": {"$sum": 1}}}])
+    found = []
+    for group in await cursor.to_list():
+        key = group["_id"]
+        if await paths.next_hop(key["unit"], key["series"], key["level"]) is None:
+            found.append({**key, "count": group["count"]})
+    return found

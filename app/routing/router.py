@@ -1,11 +1,12 @@
 from typing import Annotated
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from app.accounts.deps import Client, CurrentUser
-from app.dossiers import service as dossiers
+from app.dossiers.deps import Readable
 from app.dossiers.enums import ACTION_LABELS, STATUS_LABELS
+from app.dossiers.models import Dossier
 from app.dossiers.router import dossier_out, etag
 from app.dossiers.schemas import DossierOut, DossierSummary
 from app.errors import AppError, ValidationFailed
@@ -40,8 +41,7 @@ async def act(dossier_id: PydanticObjectId, data: service.ActionRequest, user: C
 
 
 @router.get("/dossiers/{dossier_id}/available-actions", summary="当前用户可执行的审核操作")
-async def available(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> list[dict]:
-    dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="actions")
+async def available(user: CurrentUser, dossier: Annotated[Dossier, Depends(Readable("actions"))]) -> list[dict]:
     try:
         acting = await service.acting_as(user, dossier)
     except AppError:
@@ -52,14 +52,13 @@ async def available(dossier_id: PydanticObjectId, user: CurrentUser, client: Cli
 
 
 @router.get("/dossiers/{dossier_id}/trail", response_model=list[TrailItem], summary="审核记录")
-async def trail(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> list[TrailItem]:
-    dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="trail")
+async def trail(dossier: Annotated[Dossier, Depends(Readable("trail"))]) -> list[TrailItem]:
     return trail_items(dossier.trail)
 
 
 @router.get("/dossiers/{dossier_id}/flow", summary="流程图：经过的节点、当前节点与后续节点")
-async def flow(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> dict:
-    return await service.flow(dossier=await dossiers.get_readable(user, dossier_id, client=client, detail="flow"))
+async def flow(dossier: Annotated[Dossier, Depends(Readable("flow"))]) -> dict:
+    return await service.flow(dossier=dossier)
 
 
 @router.get("/review/queue", response_model=QueuePage, summary="审核队列（待审核、通过未上报、审核不通过、已上报）")
@@ -73,11 +72,7 @@ async def queue(user: CurrentUser, f: Annotated[queues.QueueFilter, Query()]) ->
 async def batch(data: BatchActionRequest, user: CurrentUser) -> service.BatchResult:
     if (data.ids is None) == (data.filter is None):
         raise ValidationFailed("请选择申报或给出筛选条件之一", field="ids", code="selection_required")
-    ids = data.ids
-    if ids is None:
-        query = await queues.build_query(user, data.filter)
-        ids = [d["_id"] for d in await dossiers.Dossier.get_pymongo_collection().find(query, {"_id": 1})
-               .limit(2000).to_list()]
+    ids = data.ids if data.ids is not None else await queues.matching_ids(user, data.filter)
     return await service.batch(actor=user, action=data.action, ids=ids, confirm=data.confirm,
                                opinion=data.opinion, signer=data.signer)
 

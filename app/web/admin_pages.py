@@ -1,24 +1,24 @@
 """The administrator's pages: batches (申报批次) with their notices and rules, and the dictionaries."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.deps import OptionalAuth
 from app.accounts.enums import Role
 from app.accounts.models import User
 from app.catalog import batches
 from app.catalog import service as catalog
-from app.catalog.models import MB, Batch, BatchRules, DictionaryEntry
+from app.catalog.models import MB, Batch, BatchRules
 from app.clock import CHINA, utcnow
 from app.dossiers import sections as S
 from app.errors import Forbidden
 from app.web import choices
 from app.web import section_forms as forms
+from app.web.deps import PageUser
 from app.web.dossier_pages import batch_state
-from app.web.pages import render, signed_in
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,13 +37,13 @@ DICTIONARY_LABELS = {
 }
 
 
-def _admin(request: Request, auth) -> User | Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def _admin(user: PageUser) -> User:
     if not user.has_role(Role.sysadmin):
         raise Forbidden("仅系统管理员可访问此页面")
     return user
+
+
+AdminUser = Annotated[User, Depends(_admin)]
 
 
 def local_input(moment) -> str:
@@ -56,10 +56,7 @@ def megabytes(size: int) -> str:
 
 
 @router.get("/admin/batches", response_class=HTMLResponse)
-async def batches_page(request: Request, auth: OptionalAuth) -> Response:
-    user = _admin(request, auth)
-    if isinstance(user, Response):
-        return user
+async def batches_page(request: Request, user: AdminUser) -> Response:
     return render(request, "admin_batches.html", batches=await batches.listing(actor=user), state=batch_state,
                   window_text=batches.window_text, kind_labels=batches.BATCH_KINDS,
                   names={d: dict(await choices.options(d)) for d in ("series", "levels")})
@@ -88,32 +85,22 @@ async def _form_context(batch: Batch | None) -> dict[str, Any]:
 
 
 @router.get("/admin/batches/new", response_class=HTMLResponse)
-async def new_batch_page(request: Request, auth: OptionalAuth) -> Response:
-    user = _admin(request, auth)
-    if isinstance(user, Response):
-        return user
+async def new_batch_page(request: Request, user: AdminUser) -> Response:
     return render(request, "admin_batch.html", **await _form_context(None))
 
 
 @router.get("/admin/batches/{batch_id}", response_class=HTMLResponse)
-async def batch_page(request: Request, batch_id: PydanticObjectId, auth: OptionalAuth) -> Response:
-    user = _admin(request, auth)
-    if isinstance(user, Response):
-        return user
+async def batch_page(request: Request, batch_id: PydanticObjectId, user: AdminUser) -> Response:
     batch = await batches.get(batch_id, actor=user)
     return render(request, "admin_batch.html", **await _form_context(batch))
 
 
 @router.get("/admin/dictionaries", response_class=HTMLResponse)
-async def dictionaries_page(request: Request, auth: OptionalAuth, name: str | None = None) -> Response:
-    user = _admin(request, auth)
-    if isinstance(user, Response):
-        return user
+async def dictionaries_page(request: Request, user: AdminUser, name: str | None = None) -> Response:
     # Every entry, disabled ones too: the catalog's readers see enabled entries only.
-    collection = DictionaryEntry.get_pymongo_collection()
-    counts = {n: await collection.count_documents({"dictionary": n}) for n in await collection.distinct("dictionary")}
+    counts = {d["dictionary"]: d["count"] for d in await catalog.dictionary_names()}
     names = sorted(counts)
     current = name if name in counts else (names[0] if names else None)
-    entries = await DictionaryEntry.find({"dictionary": current}).sort("sort", "code").to_list() if current else []
+    entries = await catalog.entries(current, include_disabled=True) if current else []
     return render(request, "admin_dictionaries.html", dictionaries=[(n, counts[n]) for n in names], current=current,
                   entries=entries, labels=DICTIONARY_LABELS, next_sort=max((e.sort for e in entries), default=-1) + 1)

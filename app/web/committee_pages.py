@@ -5,16 +5,18 @@ They reuse the review queue with the "committee" view, which the queue service l
 user runs; each dossier opens on the same review page, where the committee's actions are offered.
 """
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.deps import OptionalAuth
 from app.accounts.models import User
 from app.committee import committees
 from app.committee.calendar import china_today
 from app.units import service as units_service
 from app.web import queue_view as qv
-from app.web.pages import OFFICE_ROLES, render, require_role, signed_in
+from app.web.deps import PageUser
+from app.web.pages import OFFICE_ROLES, render, require_role
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,12 +41,12 @@ CERTIFICATE_TABS = (
 )
 
 
-def office_user(request: Request, auth) -> User | Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def office_user(user: PageUser) -> User:
     require_role(user, OFFICE_ROLES, NOT_AN_OFFICE)
     return user
+
+
+OfficeUser = Annotated[User, Depends(office_user)]
 
 
 async def _page(request: Request, user: User, tabs: tuple[qv.Tab, ...], base: str, **context) -> HTMLResponse:
@@ -57,27 +59,18 @@ async def _page(request: Request, user: User, tabs: tuple[qv.Tab, ...], base: st
 
 
 @router.get("/committee", response_class=HTMLResponse)
-async def qualification_page(request: Request, auth: OptionalAuth) -> Response:
-    user = office_user(request, auth)
-    if isinstance(user, Response):
-        return user
+async def qualification_page(request: Request, user: OfficeUser) -> Response:
     return await _page(request, user, QUALIFICATION_TABS, "/committee", heading="资格审查", mode="review",
                        intro="审查各地上报至本评委会的申报材料：受理（资格审查通过）、退回上报单位或拒绝。已受理的申报可安排评审会。")
 
 
 @router.get("/committee/results", response_class=HTMLResponse)
-async def results_page(request: Request, auth: OptionalAuth) -> Response:
-    user = office_user(request, auth)
-    if isinstance(user, Response):
-        return user
+async def results_page(request: Request, user: OfficeUser) -> Response:
     return await _page(request, user, RESULT_TABS, "/committee/results", heading="评审结果", mode="publish",
                        intro="评审会结束后，评审通过的申报发布结果进入公示；公示意见与结束公示见“公示”页面。")
 
 
 @router.get("/committee/certificates", response_class=HTMLResponse)
-async def certificates_page(request: Request, auth: OptionalAuth) -> Response:
-    user = office_user(request, auth)
-    if isinstance(user, Response):
-        return user
+async def certificates_page(request: Request, user: OfficeUser) -> Response:
     return await _page(request, user, CERTIFICATE_TABS, "/committee/certificates", heading="证书", mode="certify",
                        intro="公示结束的申报可发证：按评委会的编号规则生成证书编号和验证码，申报人可下载电子证书，任何人可凭编号和验证码查验。")

@@ -7,11 +7,9 @@ anything else is a 404); every write is a call of the JSON API from the page.
 from typing import Any
 
 from beanie import PydanticObjectId
-from bson.errors import InvalidId
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.accounts.deps import OptionalAuth
 from app.accounts.enums import Role
 from app.accounts.models import User
 from app.catalog import batches
@@ -26,8 +24,9 @@ from app.dossiers.models import Declaration, Dossier
 from app.errors import NotFound
 from app.web import choices
 from app.web import section_forms as forms
+from app.web.deps import PageOwnDossier, PageUser
 from app.web.snapshot_view import latest_turn_down
-from app.web.pages import render, signed_in
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,10 +74,7 @@ async def _own_by_batch(user: User) -> dict[PydanticObjectId, Dossier]:
 
 
 @router.get("/batches", response_class=HTMLResponse)
-async def batches_page(request: Request, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def batches_page(request: Request, user: PageUser) -> Response:
     found = await batches.listing(actor=user)
     now = utcnow()
     return render(request, "batches.html", open_batches=[b for b in found if b.is_open(now)],
@@ -94,10 +90,7 @@ async def _batch_for_declaring(user: User, batch_id: PydanticObjectId) -> tuple[
 
 
 @router.get("/batches/{batch_id}/commitment", response_class=HTMLResponse)
-async def commitment_page(request: Request, batch_id: PydanticObjectId, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def commitment_page(request: Request, batch_id: PydanticObjectId, user: PageUser) -> Response:
     batch, existing = await _batch_for_declaring(user, batch_id)
     return render(request, "commitment.html", batch=batch, existing=existing, is_open=batch.is_open(utcnow()),
                   window=batches.window_text(batch), may_declare=_applicant(user))
@@ -126,11 +119,8 @@ async def declaration_context(batch: Batch, declaration: Declaration | None) -> 
 
 
 @router.get("/batches/{batch_id}/declare", response_class=HTMLResponse)
-async def declare_page(request: Request, batch_id: PydanticObjectId, auth: OptionalAuth,
+async def declare_page(request: Request, batch_id: PydanticObjectId, user: PageUser,
                        agreed: str | None = None) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
     batch, existing = await _batch_for_declaring(user, batch_id)
     if agreed != "1" and existing is None:
         return RedirectResponse(f"/batches/{batch.id}/commitment", status_code=303)
@@ -140,12 +130,9 @@ async def declare_page(request: Request, batch_id: PydanticObjectId, auth: Optio
 
 
 @router.get("/dossiers", response_class=HTMLResponse)
-async def my_dossiers_page(request: Request, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def my_dossiers_page(request: Request, user: PageUser) -> Response:
     own = await dossiers.list_own(actor=user)
-    batch_names = {b.id: b.name for b in await Batch.find({"_id": {"$in": [d.batch_id for d in own]}}).to_list()}
+    batch_names = await batches.names([d.batch_id for d in own])
     return render(request, "dossiers.html", dossiers=own, batch_names=batch_names, status_view=status_view,
                   editable_statuses=EDITABLE,
                   names=await _names("series", "levels", "titles", "specialties"), may_declare=_applicant(user))
@@ -228,14 +215,6 @@ async def readable_changes(dossier: Dossier) -> tuple[str, list[dict[str, str]]]
     return title, rows
 
 
-async def _own_dossier(user: User, dossier_id: str) -> Dossier:
-    try:
-        oid = PydanticObjectId(dossier_id)
-    except (InvalidId, TypeError):
-        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found") from None
-    return await dossiers.get_own(user, oid)
-
-
 def attachment_rule_context(batch: Batch, section: str) -> dict[str, Any]:
     rule = batch.rules.attachment_rule(section)
     kinds = ["jpeg", "png"] if section == "basic" else rule.kinds
@@ -244,12 +223,8 @@ def attachment_rule_context(batch: Batch, section: str) -> dict[str, Any]:
 
 
 @router.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
-async def dossier_page(request: Request, dossier_id: str, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
-    dossier = await _own_dossier(user, dossier_id)
-    batch = await Batch.get(dossier.batch_id)
+async def dossier_page(request: Request, dossier: PageOwnDossier) -> Response:
+    batch = await batches.stored(dossier.batch_id)
     report = await dossiers.completeness(dossier)
     editable = dossier.status in EDITABLE
     names = await _names(*DECLARATION_DICTIONARIES)
@@ -270,14 +245,10 @@ async def dossier_page(request: Request, dossier_id: str, auth: OptionalAuth) ->
 
 
 @router.get("/dossiers/{dossier_id}/sections/{section}", response_class=HTMLResponse)
-async def section_page(request: Request, dossier_id: str, section: str, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
-    dossier = await _own_dossier(user, dossier_id)
+async def section_page(request: Request, section: str, user: PageUser, dossier: PageOwnDossier) -> Response:
     if section not in S.SECTIONS:
         raise NotFound("没有这个分节", field="section", code="section_not_found")
-    batch = await Batch.get(dossier.batch_id)
+    batch = await batches.stored(dossier.batch_id)
     spec = S.SECTIONS[section]
     report = await dossiers.completeness(dossier)
     status = next(s for s in report if s.section == section)

@@ -11,7 +11,6 @@ from bson.errors import InvalidId
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.accounts.deps import OptionalAuth
 from app.accounts.enums import Role
 from app.accounts.models import User
 from app.dossiers.enums import DossierStatus as S
@@ -22,8 +21,9 @@ from app.committee.calendar import china_today
 from app.committee.models import MEETING_STATUS_LABELS, VOTE_LABELS, Meeting, Vote
 from app.catalog.models import Committee
 from app.web import choices
-from app.web.committee_pages import office_user
-from app.web.pages import render, require_role, signed_in
+from app.web.committee_pages import OfficeUser
+from app.web.deps import PageUser
+from app.web.pages import render, require_role
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,10 +36,7 @@ def _meeting_id(value: str) -> PydanticObjectId:
 
 
 @router.get("/committee/meetings", response_class=HTMLResponse)
-async def meetings_page(request: Request, auth: OptionalAuth) -> Response:
-    user = office_user(request, auth)
-    if isinstance(user, Response):
-        return user
+async def meetings_page(request: Request, user: OfficeUser) -> Response:
     run = await committees.listing(user)
     codes = {c.code for c in run}
     found = [m for m in await meetings.listing(actor=user, committee_code=None, status=None) if m.committee_code in codes]
@@ -60,10 +57,7 @@ async def live_tally(meeting: Meeting, committee) -> dict[str, dict]:
 
 
 @router.get("/committee/meetings/{meeting_id}", response_class=HTMLResponse)
-async def meeting_page(request: Request, meeting_id: str, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def meeting_page(request: Request, meeting_id: str, user: PageUser) -> Response:
     meeting, committee, office = await meetings.visible(user, _meeting_id(meeting_id))
     if not office and not user.has_role(Role.sysadmin):
         return RedirectResponse(f"/expert/meetings/{meeting.id}", status_code=303)
@@ -81,10 +75,7 @@ async def meeting_page(request: Request, meeting_id: str, auth: OptionalAuth) ->
 
 
 @router.get("/expert", response_class=HTMLResponse)
-async def expert_page(request: Request, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def expert_page(request: Request, user: PageUser) -> Response:
     require_role(user, (Role.expert,), "评审表决仅供评审专家使用")
     found = await Meeting.find({"member_ids": user.id}).sort("-held_on", "-created_at").limit(200).to_list()
     names = {c.code: c.name for c in await Committee.find(
@@ -94,10 +85,7 @@ async def expert_page(request: Request, auth: OptionalAuth) -> Response:
 
 
 @router.get("/expert/meetings/{meeting_id}", response_class=HTMLResponse)
-async def expert_meeting_page(request: Request, meeting_id: str, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def expert_meeting_page(request: Request, meeting_id: str, user: PageUser) -> Response:
     meeting, committee, _ = await meetings.visible(user, _meeting_id(meeting_id))
     if user.id not in meeting.member_ids:
         raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found")

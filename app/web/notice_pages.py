@@ -10,12 +10,13 @@ from bson.errors import InvalidId
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.deps import OptionalAuth
 from app.accounts.enums import ROLE_LABELS, Role
+from app.accounts.models import User
 from app.errors import NotFound
 from app.notifications import service as notifications
 from app.notifications.models import ANNOUNCEMENT_KIND_LABELS, AnnouncementKind
-from app.web.pages import render, require_role, signed_in
+from app.web.deps import OptionalPageUser, PageUser
+from app.web.pages import render, require_role
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,25 +35,17 @@ def _pages(total: int, size: int = PAGE_SIZE) -> int:
 
 
 @router.get("/inbox", response_class=HTMLResponse)
-async def inbox_page(request: Request, auth: OptionalAuth, unread: bool = False,
+async def inbox_page(request: Request, user: PageUser, unread: bool = False,
                      page: int = Query(1, ge=1, le=10_000)) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
     items, total = await notifications.list_inbox(user=user, unread_only=unread, page=page, size=PAGE_SIZE)
     return render(request, "inbox.html", items=items, total=total, unread_only=unread, page=page,
                   pages=_pages(total))
 
 
 @router.get("/announcements", response_class=HTMLResponse)
-async def announcements_page(request: Request, auth: OptionalAuth, q: str = Query("", max_length=50),
+async def announcements_page(request: Request, user: OptionalPageUser, q: str = Query("", max_length=50),
                              kind: AnnouncementKind | None = None,
                              page: int = Query(1, ge=1, le=10_000)) -> Response:
-    user = None
-    if auth is not None:
-        user = signed_in(request, auth)
-        if isinstance(user, Response):
-            return user
     items, total = await notifications.list_announcements(user=user, q=q.strip() or None, kind=kind, page=page,
                                                           size=PAGE_SIZE)
     return render(request, "announcements.html", items=items, total=total, q=q.strip(), kind=kind, page=page,
@@ -60,20 +53,12 @@ async def announcements_page(request: Request, auth: OptionalAuth, q: str = Quer
 
 
 @router.get("/announcements/{announcement_id}", response_class=HTMLResponse)
-async def announcement_page(request: Request, announcement_id: str, auth: OptionalAuth) -> Response:
-    user = None
-    if auth is not None:
-        user = signed_in(request, auth)
-        if isinstance(user, Response):
-            return user
+async def announcement_page(request: Request, announcement_id: str, user: OptionalPageUser) -> Response:
     found = await notifications.get_announcement(user=user, announcement_id=_announcement_id(announcement_id))
     return render(request, "announcement.html", a=found, kinds=ANNOUNCEMENT_KIND_LABELS, role_labels=ROLE_LABELS)
 
 
-async def _admin_page(request: Request, auth, edit_id: str | None) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def _admin_page(request: Request, user: User, edit_id: str | None) -> Response:
     require_role(user, (Role.sysadmin,), "仅系统管理员可管理公告")
     editing = await notifications.get_announcement(user=user, announcement_id=_announcement_id(edit_id)) \
         if edit_id else None
@@ -83,10 +68,10 @@ async def _admin_page(request: Request, auth, edit_id: str | None) -> Response:
 
 
 @router.get("/admin/announcements", response_class=HTMLResponse)
-async def admin_announcements_page(request: Request, auth: OptionalAuth) -> Response:
-    return await _admin_page(request, auth, None)
+async def admin_announcements_page(request: Request, user: PageUser) -> Response:
+    return await _admin_page(request, user, None)
 
 
 @router.get("/admin/announcements/{announcement_id}", response_class=HTMLResponse)
-async def admin_announcement_page(request: Request, announcement_id: str, auth: OptionalAuth) -> Response:
-    return await _admin_page(request, auth, announcement_id)
+async def admin_announcement_page(request: Request, announcement_id: str, user: PageUser) -> Response:
+    return await _admin_page(request, user, announcement_id)

@@ -2,13 +2,11 @@
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.accounts.deps import Auth
 from app.accounts.enums import COMMITTEE_ROLES, ROLE_LABELS, Role
 from app.accounts.models import User
 from app.clock import CHINA, local_text
@@ -18,7 +16,6 @@ from app.routing.service import NODE_ROLES
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
-PASSWORD_PAGE = "/account/password"
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
 # Who reviews along a path (数据审核, 数据上报, 路径, 公示: the roles the state machine acts for) and who
@@ -119,13 +116,3 @@ def safe_next(target: str | None, default: str = "/") -> str:
         return target
     return default
 
-
-def signed_in(request: Request, auth: Auth | None) -> User | RedirectResponse:
-    """The page's user, or where to send them: the login page, or the forced password change."""
-    if auth is None:
-        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(path, safe='')}", status_code=303)
-    request.state.user = auth.user
-    if auth.user.must_change_password and request.url.path != PASSWORD_PAGE:
-        return RedirectResponse(PASSWORD_PAGE, status_code=303)
-    return auth.user

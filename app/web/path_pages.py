@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.deps import OptionalAuth
 from app.routing import paths
 from app.catalog.models import Committee
 from app.routing.models import PathStatus
 from app.web import choices
-from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role, signed_in
+from app.web.deps import PageUser
+from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,11 +43,8 @@ def nest(graph: dict) -> list[GraphNode]:
 
 
 @router.get("/paths", response_class=HTMLResponse)
-async def paths_page(request: Request, auth: OptionalAuth, unit_id: str | None = None, series: str | None = None,
+async def paths_page(request: Request, user: PageUser, unit_id: str | None = None, series: str | None = None,
                      level: str | None = None) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
     require_role(user, NODE_ROLES + OFFICE_ROLES, "路径管理仅供单位经办人和评委会办事机构使用")
     acting = await choices.acting_unit(user, unit_id)
     unit = acting.unit

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.accounts.deps import OptionalAuth
 from app.accounts.models import User
 from app.committee import committees, publicity, schemas
 from app.committee.calendar import china_today
 from app.web import choices
-from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role, signed_in
+from app.web.deps import PageUser
+from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role
 from app.web.queue_view import query_params
 
 router = APIRouter(include_in_schema=False)
@@ -58,10 +58,7 @@ async def committee_rows(user: User, f: schemas.PublicityFilter) -> list[dict]:
 
 
 @router.get("/publicity", response_class=HTMLResponse)
-async def publicity_page(request: Request, auth: OptionalAuth, unit_id: str | None = None) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def publicity_page(request: Request, user: PageUser, unit_id: str | None = None) -> Response:
     require_role(user, NODE_ROLES + OFFICE_ROLES, "公示意见仅供单位经办人和评委会办事机构使用")
     acting = await choices.acting_unit(user, unit_id)
     unit = acting.unit

@@ -1,36 +1,35 @@
 """The reviewing units' pages: 数据审核 (the queue), the dossier review page, and 数据上报.
 
-Lists are read through the queue service with the current user and a dossier through `get_readable`, so the
+Lists are read through the queue service with the current user and a dossier through `PageReadableDossier`, so the
 services' scope decides what appears (another unit's dossier is a 404). Every action is a call of the JSON
 API from the page: POST /api/dossiers/{id}/actions and POST /api/review/batch (preview, then confirm).
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.accounts.deps import Client, OptionalAuth
 from app.accounts.models import User
 from app.accounts.validators import mask_id_number
-from app.catalog.models import Batch
+from app.catalog import batches
 from app.dossiers.enums import ACTION_LABELS
-from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier
-from app.errors import AppError, NotFound
-from app.routing import machine, paths, queues
+from app.errors import AppError
+from app.routing import machine, queues
 from app.routing import service as routing
 from app.committee.calendar import china_today
 from app.routing.machine import Action, Actor
 from app.units import service as units_service
 from app.web import queue_view as qv
 from app.web import snapshot_view as sv
+from app.web.deps import PageReadableDossier, PageUser
 from app.web.dossier_pages import (DECLARATION_DICTIONARIES, _names, declaration_facts, readable_changes,
                                   status_view)
-from app.web.pages import NODE_ROLES, render, require_role, signed_in
+from app.web.pages import NODE_ROLES, render, require_role
 from app.web.section_forms import size_text
 
 router = APIRouter(include_in_schema=False)
@@ -49,12 +48,12 @@ REPORT_TABS = (
 NOT_A_NODE = "数据审核与数据上报仅供单位、主管部门和人社部门的经办人使用"
 
 
-def _node_user(request: Request, auth) -> User | Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def _node_user(user: PageUser) -> User:
     require_role(user, NODE_ROLES, NOT_A_NODE)
     return user
+
+
+NodeUser = Annotated[User, Depends(_node_user)]
 
 
 async def _queue_page(request: Request, user: User, *, template: str, tabs: tuple[qv.Tab, ...], base: str,
@@ -67,40 +66,23 @@ async def _queue_page(request: Request, user: User, *, template: str, tabs: tupl
 
 
 @router.get("/review", response_class=HTMLResponse)
-async def review_queue_page(request: Request, auth: OptionalAuth) -> Response:
-    user = _node_user(request, auth)
-    if isinstance(user, Response):
-        return user
+async def review_queue_page(request: Request, user: NodeUser) -> Response:
     return await _queue_page(request, user, template="review_queue.html", tabs=REVIEW_TABS, base="/review",
                              heading="数据审核", intro="审核下一级单位或申报人提交的申报材料：通过、退回修改，通过后在“数据上报”中上报。")
 
 
 async def missing_paths(user: User, unit_id: PydanticObjectId | None) -> list[dict[str, str]]:
     """Series and levels of the passed dossiers whose unit has no active path: they cannot be reported."""
-    units = [unit_id] if unit_id else await queues.node_units(user)
-    collection = Dossier.get_pymongo_collection()
-    cursor = await collection.aggregate([
-        {"$match": {"current_unit_id": {"$in": units}, "status": "passed"}},
-        {"$group": {"_id": {"unit": "$current_unit_id", "series": "$declaration.series",
-                            "level": "$declaration.level"}, "count": {"$sum": 1}}}])
-    groups = await cursor.to_list()
+    groups = await queues.unreportable(user, unit_id)
     names = await qv.dictionaries()
-    unit_names = await units_service.unit_names(g["_id"]["unit"] for g in groups)
-    missing = []
-    for group in groups:
-        key = group["_id"]
-        if await paths.next_hop(key["unit"], key["series"], key["level"]) is None:
-            missing.append({"unit": unit_names.get(key["unit"], ""), "count": group["count"],
-                            "series": names["series"].get(key["series"], key["series"]),
-                            "level": names["levels"].get(key["level"], key["level"])})
-    return missing
+    unit_names = await units_service.unit_names(g["unit"] for g in groups)
+    return [{"unit": unit_names.get(g["unit"], ""), "count": g["count"],
+             "series": names["series"].get(g["series"], g["series"]),
+             "level": names["levels"].get(g["level"], g["level"])} for g in groups]
 
 
 @router.get("/report", response_class=HTMLResponse)
-async def report_page(request: Request, auth: OptionalAuth) -> Response:
-    user = _node_user(request, auth)
-    if isinstance(user, Response):
-        return user
+async def report_page(request: Request, user: NodeUser) -> Response:
     unit_id = request.query_params.get("unit_id") or None
     try:
         wanted = PydanticObjectId(unit_id) if unit_id else None
@@ -109,14 +91,6 @@ async def report_page(request: Request, auth: OptionalAuth) -> Response:
     return await _queue_page(request, user, template="report.html", tabs=REPORT_TABS, base="/report",
                              heading="数据上报", missing=await missing_paths(user, wanted),
                              intro="将本单位审核通过的申报按已开通的上报路径上报至主管部门、人社部门或评委会。")
-
-
-async def readable_dossier(user: User, dossier_id: str, client=None, detail: str = "page") -> Dossier:
-    try:
-        oid = PydanticObjectId(dossier_id)
-    except (InvalidId, TypeError):
-        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found") from None
-    return await dossiers.get_readable(user, oid, client=client, detail=detail)
 
 
 async def acting_for(user: User, dossier: Dossier) -> routing.Acting | None:
@@ -151,7 +125,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
                             "reason": rule.reason_required, "style": style})
         target, to_applicant = return_target(dossier, acting)
     names = await _names(*DECLARATION_DICTIONARIES)
-    batch = await Batch.get(dossier.batch_id)
+    batch = await batches.stored(dossier.batch_id)
     return {
         "dossier": dossier, "snapshot": snapshot, "batch": batch, "status_label": STATUS_LABELS[dossier.status],
         "status_info": status_view(dossier), "masked_id": mask_id_number(dossier.id_number),
@@ -166,11 +140,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
 
 
 @router.get("/review/{dossier_id}", response_class=HTMLResponse)
-async def review_dossier_page(request: Request, dossier_id: str, auth: OptionalAuth, client: Client) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
-    dossier = await readable_dossier(user, dossier_id, client)
+async def review_dossier_page(request: Request, user: PageUser, dossier: PageReadableDossier) -> Response:
     if dossier.applicant_id == user.id:
         return RedirectResponse(f"/dossiers/{dossier.id}/track", status_code=303)
     back = request.query_params.get("back") or ""

@@ -13,7 +13,8 @@ from app.units.enums import SELF_REGISTRABLE, UNIT_CATEGORY_LABELS
 from app.units.schemas import InvitationOut
 from app.web import (admin_pages, archive_pages, choices, committee_pages, dossier_pages, meeting_pages,
                      notice_pages, path_pages, publicity_pages, review_pages, track_pages, unit_pages)
-from app.web.pages import NODE_ROLES, render, safe_next, signed_in
+from app.web.deps import OptionalPageUser, PageUser
+from app.web.pages import NODE_ROLES, render, safe_next
 
 
 async def inbox_badge(request: Request, auth: OptionalAuth) -> None:
@@ -68,12 +69,9 @@ LOGIN_NOTICES = {"person": "注册成功，请使用登录名或证件号码登�
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, auth: OptionalAuth) -> Response:
-    if auth is None:
+async def home(request: Request, user: OptionalPageUser) -> Response:
+    if user is None:
         return render(request, "home.html")
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
     tiles: dict[str, tuple[str, str, str]] = {}
     for roles, path, title, text in TILES:
         wanted = roles if isinstance(roles, tuple) else (roles,)
@@ -108,10 +106,7 @@ async def recovery_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/account", response_class=HTMLResponse)
-async def account_page(request: Request, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def account_page(request: Request, user: PageUser) -> Response:
     pending = await invitations.list_for_person(person=user)
     names = await units_service.unit_names([*(g.unit_id for g in user.roles), *(i.unit_id for i in pending)])
     return render(request, "account.html", roles=UserOut.build(user, unit_names=names).roles,
@@ -120,8 +115,5 @@ async def account_page(request: Request, auth: OptionalAuth) -> Response:
 
 
 @router.get("/account/password", response_class=HTMLResponse)
-async def password_page(request: Request, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def password_page(request: Request, user: PageUser) -> Response:
     return render(request, "password.html")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth, client_info
-from app.catalog.models import Batch
+from app.catalog import batches
 from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
 from app.errors import NotFound, TooManyRequests
 from app.committee import certificates
@@ -17,19 +17,16 @@ from app.routing import service as routing
 from app.dossiers.enums import ACTION_LABELS
 from app.dossiers.enums import OPINION_LABELS
 from app.web import snapshot_view as sv
-from app.web.dossier_pages import _own_dossier, status_view
-from app.web.pages import render, signed_in
+from app.web.deps import PageOwnDossier
+from app.web.dossier_pages import status_view
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/dossiers/{dossier_id}/track", response_class=HTMLResponse)
-async def track_page(request: Request, dossier_id: str, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
-    dossier = await _own_dossier(user, dossier_id)
-    batch = await Batch.get(dossier.batch_id)
+async def track_page(request: Request, dossier: PageOwnDossier) -> Response:
+    batch = await batches.stored(dossier.batch_id)
     turned_down = sv.latest_turn_down(dossier)
     publicity = dossier.publicity
     return render(

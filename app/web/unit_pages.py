@@ -7,7 +7,6 @@ from beanie import PydanticObjectId
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.deps import OptionalAuth
 from app.accounts.enums import ROLE_LABELS, Role
 from app.accounts.schemas import UserOut
 from app.config import get_settings
@@ -18,7 +17,8 @@ from app.units.enums import (CREATABLE_CHILDREN, UNIT_CATEGORY_LABELS, UNIT_STAT
                              grantable_roles)
 from app.units.schemas import InvitationOut
 from app.web import choices
-from app.web.pages import render, signed_in
+from app.web.deps import PageUser
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,11 +27,8 @@ REVIEW_TABS = ((ApplicationStatus.pending, "待审核"), (ApplicationStatus.appr
 
 
 @router.get("/unit", response_class=HTMLResponse)
-async def unit_page(request: Request, auth: OptionalAuth,
+async def unit_page(request: Request, user: PageUser,
                     unit_id: PydanticObjectId | None = Query(None, alias="id")) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
     administered = user.unit_ids_for(Role.unit_admin)
     unit_id = unit_id or (administered[0] if administered else None)
     if unit_id is None:
@@ -60,21 +57,15 @@ async def unit_page(request: Request, auth: OptionalAuth,
 
 
 @router.get("/review/permissions", response_class=HTMLResponse)
-async def review_page(request: Request, auth: OptionalAuth,
+async def review_page(request: Request, user: PageUser,
                       status: ApplicationStatus = ApplicationStatus.pending) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
     applications = await units_service.list_applications(actor=user, status=status, for_review=True)
     return render(request, "review_permissions.html", applications=applications, current=status, tabs=REVIEW_TABS,
                   region_names=await choices.region_names(), category_labels=UNIT_CATEGORY_LABELS)
 
 
 @router.get("/admin/units", response_class=HTMLResponse)
-async def tree_page(request: Request, auth: OptionalAuth) -> Response:
-    user = signed_in(request, auth)
-    if isinstance(user, Response):
-        return user
+async def tree_page(request: Request, user: PageUser) -> Response:
     return render(request, "admin_units.html", roots=await units_service.tree(actor=user),
                   region_names=await choices.region_names(), may_administer=user.has_role(Role.sysadmin),
                   status_by_label={label: status.value for status, label in UNIT_STATUS_LABELS.items()})
