@@ -14,7 +14,7 @@ from app.catalog import service as catalog
 from app.catalog.models import Batch, BatchRules
 from app.clock import local_text, utcnow
 from app.dossiers.sections import SECTIONS
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 
 DEFAULT_COMMITMENT = (
     "本人郑重承诺：所填报的个人信息和提交的申报材料真实、准确、完整，学历、资历、业绩、论文等均为本人取得，"
@@ -141,8 +141,8 @@ async def update(*, actor: User, batch: Batch, data: BatchIn, expected_version: 
     except DuplicateKeyError:
         raise Conflict(f"{data.year}年已有名为“{data.name}”的批次", field="name", code="batch_exists") from None
     if result.matched_count != 1:
-        raise Conflict("批次已被他人修改，请刷新后重试", code="stale_version", status=412,
-                       current_version=(await Batch.get(batch.id)).version)
+        raise StaleVersion("批次已被他人修改，请刷新后重试",
+                           current_version=(await Batch.get(batch.id)).version)
     return await Batch.get(batch.id)
 
 

@@ -22,16 +22,14 @@ from pymongo import ReturnDocument
 from app.clock import utcnow
 from app.dossiers import rows
 from app.dossiers.models import Dossier, TrailEntry
-from app.errors import AppError, NotFound
+from app.errors import NotFound, StaleVersion
 
 # How often a server-side writer re-reads and tries again; each miss means another write landed, so
 # this bounds the writers racing for one dossier at once, far above what one applicant's page makes.
 ATTEMPTS = 20
 
 
-class VersionMoved(AppError):
-    status = 412
-    code = "stale_version"
+class VersionMoved(StaleVersion):
     message = "申报材料已在别处修改，请刷新后再保存"
 
 

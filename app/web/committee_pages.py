@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth
+from app.accounts.enums import COMMITTEE_ROLES
 from app.accounts.models import User
 from app.routing import committees
 from app.routing.calendar import china_today
 from app.units import service as units_service
 from app.web import queue_view as qv
-from app.web.pages import OFFICE_ROLES, render, require_role, signed_in
+from app.web.pages import render, require_role, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,7 +44,7 @@ def office_user(request: Request, auth) -> User | Response:
     user = signed_in(request, auth)
     if isinstance(user, Response):
         return user
-    require_role(user, OFFICE_ROLES, NOT_AN_OFFICE)
+    require_role(user, COMMITTEE_ROLES, NOT_AN_OFFICE)
     return user
 
 

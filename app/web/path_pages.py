@@ -11,10 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth
+from app.accounts.enums import COMMITTEE_ROLES, NODE_ROLES
 from app.routing import paths
 from app.routing.models import Committee, PathStatus
 from app.web import choices
-from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role, signed_in
+from app.web.pages import render, require_role, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,7 +48,7 @@ async def paths_page(request: Request, auth: OptionalAuth, unit_id: str | None =
     user = signed_in(request, auth)
     if isinstance(user, Response):
         return user
-    require_role(user, NODE_ROLES + OFFICE_ROLES, "路径管理仅供单位经办人和评委会办事机构使用")
+    require_role(user, NODE_ROLES + COMMITTEE_ROLES, "路径管理仅供单位经办人和评委会办事机构使用")
     acting = await choices.acting_unit(user, unit_id)
     unit = acting.unit
     own = await paths.listing(actor=user, unit_id=unit, incoming=False, status=None) if unit else []

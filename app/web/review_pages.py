@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.deps import Client, OptionalAuth
+from app.accounts.enums import NODE_ROLES
 from app.accounts.models import User
 from app.accounts.validators import mask_id_number
 from app.catalog.models import Batch
@@ -29,7 +30,7 @@ from app.web import queue_view as qv
 from app.web import snapshot_view as sv
 from app.web.dossier_pages import (DECLARATION_DICTIONARIES, _names, declaration_facts, readable_changes,
                                   status_view)
-from app.web.pages import NODE_ROLES, render, require_role, signed_in
+from app.web.pages import render, require_role, signed_in
 from app.web.section_forms import size_text
 
 router = APIRouter(include_in_schema=False)
