@@ -27,5 +27,3 @@ STATUS_LABELS = {
 }
 
 EDITABLE = frozenset({DossierStatus.draft, DossierStatus.returned, DossierStatus.rejected})
-# Statuses in which a reviewer (not the applicant) holds the dossier: its units may read it.
-UNDER_REVIEW = frozenset(DossierStatus) - {DossierStatus.draft}

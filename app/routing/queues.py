@@ -19,8 +19,6 @@ from app.errors import ValidationFailed
 from app.routing.models import Certificate, committee_codes
 
 View = Literal["pending", "passed", "turned_down", "reported", "committee", "all"]
-VIEW_LABELS = {"pending": "待审核", "passed": "通过未上报", "turned_down": "审核不通过", "reported": "已上报",
-               "committee": "评委会", "all": "全部"}
 SORTS = {"submitted_at": "submitted_at", "name": "applicant_name", "level": "declaration.level",
          "title": "declaration.title", "unit": "declaration.employer_unit_name", "updated_at": "updated_at"}
 

@@ -23,8 +23,6 @@ FILTER_FIELDS = ("year", "batch_id", "level", "series", "title", "name", "id_num
 SIZES = (20, 50, 100)
 # The queue filters /api/exports takes (ExportFilter); 姓名 and 证件号码 narrow only the page.
 EXPORT_FIELDS = ("view", "status", "unit_id", "batch_id", "year", "level", "series", "title", "employer_unit_id")
-# Sortable columns: (sort key of the queue service, header)
-SORTABLE = {"name": "姓名", "level": "申报级别", "title": "申报职称", "unit": "工作单位", "submitted_at": "申报时间"}
 
 
 @dataclass(frozen=True)
