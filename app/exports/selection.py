@@ -4,7 +4,6 @@ record each export leaves behind."""
 from typing import Any
 
 from beanie import PydanticObjectId
-from pydantic import Field
 
 from app.accounts.audit import ClientInfo
 from app.accounts.enums import Role
@@ -23,7 +22,6 @@ COMPLETED = (DossierStatus.certified, DossierStatus.not_approved, DossierStatus.
 class ExportFilter(queues.DossierFilter):
     """The review queue's filters; without `view` the whole read scope is filtered (archivists and
     administrators hold no queue of their own)."""
-    view: queues.View | None = Field(default=None, description="队列视图：pending/passed/turned_down/reported/committee/all")
 
     def described(self) -> dict[str, Any]:
         return {k: str(v) for k, v in self.model_dump(exclude_none=True).items()}

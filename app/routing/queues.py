@@ -25,6 +25,7 @@ SORTS = {"submitted_at": "submitted_at", "name": "applicant_name", "level": "dec
 
 class DossierFilter(BaseModel):
     """The filters a review queue and an export (app.exports.selection) share, on indexed dossier fields."""
+    view: View | None = Field(default=None, description="队列视图：pending/passed/turned_down/reported/committee/all")
     unit_id: PydanticObjectId | None = Field(default=None, description="以哪个单位的身份查看（身兼多单位时）")
     year: Year | None = None
     batch_id: PydanticObjectId | None = None
