@@ -14,6 +14,7 @@ from beanie import PydanticObjectId
 
 from app.accounts.models import User
 from app.clock import local_text
+from app.dossiers import service as dossiers
 from app.dossiers.models import Dossier
 from app.errors import AppError, NotFound
 from app.exports.zipfeed import Package
@@ -52,8 +53,6 @@ class FormMaker:
 
 async def readable(user: User, ids: list[PydanticObjectId]) -> list[Dossier]:
     """The dossiers asked for that the user may read, in the order asked; 404 when none is."""
-    from app.dossiers import service as dossiers
-
     ids = list(dict.fromkeys(ids))
     scope = await dossiers.readable_query(user)
     query = {"_id": {"$in": ids}} if scope is None else {"$and": [{"_id": {"$in": ids}}, scope]}
@@ -68,7 +67,7 @@ async def forms_zip(dossiers: list[Dossier], form: str, fmt: str) -> Package:
     download has an exact length. A dossier whose form cannot be made is named, with the reason, in 说明.txt
     at the end instead of failing the lot."""
     from app.config import get_settings
-    from app.render import docx, service as render
+    from app.render import docx, service as render     # imported late, as in FormMaker: bundles work without it
 
     found = await render.lookups(dossiers, form)
     width = get_settings().converter_workers if fmt == "pdf" else docx.THREADS

@@ -10,8 +10,8 @@ from typing import Annotated, BinaryIO
 from anyio import to_thread
 from beanie import PydanticObjectId
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 
 from app.accounts.deps import Client, CurrentUser
 from app.accounts.enums import Role
