@@ -50,6 +50,8 @@ NODE_ROLES = (Role.unit_handler, Role.dept_handler, Role.hr_handler, Role.unit_a
 # The roles whose holders read their unit and everything below it. A committee office is not among them: it
 # sees its own office unit only, and reads the dossiers reported to its committee (dossiers.readable_query).
 UNIT_READER_ROLES = NODE_ROLES + (Role.archivist,)
+# The roles that export archive packages and see ID numbers in full.
+ARCHIVE_ROLES = (Role.archivist, Role.sysadmin)
 # The role that runs a committee's office, by the committee's tier.
 TIER_ROLE = {"senior": Role.committee_senior, "intermediate": Role.committee_intermediate,
              "junior": Role.committee_junior}

@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from app.accounts.deps import Client, CurrentUser
-from app.accounts.enums import Role
+from app.accounts.enums import ARCHIVE_ROLES, Role
 from app.accounts.models import User
 from app.catalog.models import Batch
 from app.clock import CHINA, utcnow
@@ -139,7 +139,7 @@ async def selection_bundle(user: CurrentUser, client: Client, f: Selection,
 
 
 def _require_archivist(user: User) -> None:
-    if not (user.has_role(Role.archivist) or user.has_role(Role.sysadmin)):
+    if not any(user.has_role(role) for role in ARCHIVE_ROLES):
         raise Forbidden("仅档案管理员可导出归档包", code="not_archivist")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from app.accounts.audit import ClientInfo
-from app.accounts.enums import Role
+from app.accounts.enums import ARCHIVE_ROLES
 from app.accounts.models import User
 from app.dossiers import service as dossiers
 from app.dossiers.enums import DossierStatus
@@ -41,7 +41,7 @@ async def selection_query(user: User, f: ExportFilter, *, extra: dict | None = N
 
 
 def may_see_id_numbers(user: User) -> bool:
-    return user.has_role(Role.sysadmin) or user.has_role(Role.archivist)
+    return any(user.has_role(role) for role in ARCHIVE_ROLES)
 
 
 async def record(kind: str, *, user: User | None, client: ClientInfo | None, selection: dict[str, Any],

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.accounts.deps import Auth
-from app.accounts.enums import COMMITTEE_ROLES, NODE_ROLES, ROLE_LABELS, Role
+from app.accounts.enums import ARCHIVE_ROLES, COMMITTEE_ROLES, NODE_ROLES, ROLE_LABELS, Role
 from app.accounts.models import User
 from app.clock import CHINA, local_text
 from app.errors import Forbidden
@@ -41,7 +41,7 @@ NAV = (
     ("/admin/batches", "批次管理", (Role.sysadmin,)),
     ("/admin/dictionaries", "字典管理", (Role.sysadmin,)),
     ("/admin/announcements", "公告管理", (Role.sysadmin,)),
-    ("/archives", "档案导出", (Role.archivist, Role.sysadmin)),
+    ("/archives", "档案导出", ARCHIVE_ROLES),
     ("/inbox", "消息", ()),
     ("/announcements", "公告", ()),
     ("/account", "我的账号", ()),

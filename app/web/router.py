@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth
-from app.accounts.enums import COMMITTEE_ROLES, ID_TYPE_LABELS, NODE_ROLES, Role
+from app.accounts.enums import ARCHIVE_ROLES, COMMITTEE_ROLES, ID_TYPE_LABELS, NODE_ROLES, Role
 from app.accounts.schemas import UserOut
 from app.notifications import service as notifications
 from app.units import invitations
@@ -53,7 +53,7 @@ TILES = (
     (None, "/inbox", "消息", "审核进度等站内通知"),
     (None, "/announcements", "公告", "公告通知与政策规范"),
     (Role.sysadmin, "/admin/batches", "批次管理", "新建和修改申报批次、通知与填报规则"),
-    ((Role.archivist, Role.sysadmin), "/archives", "档案导出", "按申报批次导出已办结申报的归档包"),
+    (ARCHIVE_ROLES, "/archives", "档案导出", "按申报批次导出已办结申报的归档包"),
     (Role.sysadmin, "/admin/dictionaries", "字典管理", "维护字典条目，导出与导入字典"),
     (None, "/account", "我的账号", "查看个人信息，修改联系方式与密码"),
     (Role.unit_admin, "/unit", "单位管理", "单位信息、权限申请、工作人员与子账号、下级单位"),
