@@ -1,4 +1,5 @@
-"""Command line: python -m app serve | seed | create-admin | rebuild-rows | archive export|verify|import."""
+"""Command line: python -m app serve | seed | create-admin | rebuild-rows | sweep-orphans | archive
+export|verify|import."""
 
 import argparse
 import asyncio
@@ -72,6 +73,14 @@ def _rebuild_rows(_: argparse.Namespace) -> None:
     print(f"已重算 {asyncio.run(_with_database(reconcile, True))} 条申报列表行")
 
 
+def _sweep_orphans(_: argparse.Namespace) -> None:
+    """Uploads whose dossier, unit or batch let go of them (replaced, removed, abandoned mid-upload) stay in
+    GridFS until swept; run it from cron, e.g. nightly (files younger than an hour are left alone)."""
+    from app.dossiers.attachments import sweep_orphans
+
+    print(f"已清理 {asyncio.run(_with_database(sweep_orphans))} 个无引用的文件")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app", description="职称申报评审服务")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -87,6 +96,8 @@ def main(argv: list[str] | None = None) -> None:
     admin.add_argument("--name", default="系统管理员")
     admin.set_defaults(func=_create_admin)
     commands.add_parser("rebuild-rows", help="按申报材料重算列表与花名册所用的行").set_defaults(func=_rebuild_rows)
+    commands.add_parser("sweep-orphans", help="清理无申报、单位或批次引用的上传文件（一小时内的不动）").set_defaults(
+        func=_sweep_orphans)
     from app.exports.cli import add_commands
 
     add_commands(commands, _with_database)

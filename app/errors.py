@@ -61,6 +61,20 @@ class Conflict(AppError):
     message = "与当前状态冲突"
 
 
+# "The record moved since you read it" has one answer by whether the caller named the version it read.
+class StaleVersion(AppError):
+    """The version the caller's If-Match names has moved on: 412 with `current_version`, nothing stored."""
+    status = 412
+    code = "stale_version"
+    message = "已被他人修改，请刷新后重试"
+
+
+class Moved(Conflict):
+    """Another write landed between this request's own read and its write, and the caller named no version
+    (no If-Match, so nothing of theirs is stale): 409, refresh and act again."""
+    message = "已被他人处理，请刷新后查看"
+
+
 class TooManyRequests(AppError):
     status = 429
     code = "too_many_requests"

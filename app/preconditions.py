@@ -1,11 +1,9 @@
 """HTTP preconditions (ETag / If-Match) for versioned records: every domain reads the header the same way."""
 
-from app.errors import AppError
+from app.errors import AppError, StaleVersion
 
 
-class VersionMoved(AppError):
-    status = 412
-    code = "stale_version"
+class VersionMoved(StaleVersion):
     message = "申报材料已在别处修改，请刷新后再保存"
 
 

@@ -1,5 +1,5 @@
 """The command line on the embedded default: seed twice (idempotent), create an administrator, rebuild rows,
-and serve stopping its database with it."""
+sweep an orphaned upload, and serve stopping its database with it."""
 
 import os
 import signal
@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from datetime import datetime, timezone
 
 from pymongo import MongoClient
 
@@ -46,6 +47,15 @@ def test_seed_on_the_embedded_database_is_idempotent(tmp_path):
         assert database.users.count_documents({"login_key": "root2", "roles.role": "sysadmin"}) == 1
         assert database.dictionaries.count_documents({"dictionary": "regions"}) > 10
         assert database.batches.count_documents({}) == 2
+        orphan = database["fs.files"].insert_one({"length": 0, "chunkSize": 261120, "filename": "丢弃.pdf",
+                                                  "uploadDate": datetime(2020, 1, 1, tzinfo=timezone.utc)})
+    finally:
+        server.stop()
+    swept = run_cli("sweep-orphans", env=env)
+    assert swept.returncode == 0 and "已清理 1 个无引用的文件" in swept.stdout, swept.stderr
+    server.start()
+    try:
+        assert MongoClient(server.uri)["zc_cli"]["fs.files"].find_one({"_id": orphan.inserted_id}) is None
     finally:
         server.stop()
 

@@ -42,7 +42,16 @@ ROLE_LABELS = {
     Role.expert: "评审专家", Role.archivist: "档案管理员", Role.sysadmin: "系统管理员",
 }
 
-COMMITTEE_ROLES = frozenset({Role.committee_senior, Role.committee_intermediate, Role.committee_junior})
+# The roles that run a committee's office (资格审查, 评审会, 评审结果, 证书).
+COMMITTEE_ROLES = (Role.committee_intermediate, Role.committee_junior, Role.committee_senior)
+# The roles that act for a unit along a path (数据审核, 数据上报, 路径, 公示): the state machine's nodes. A user
+# holding several of them at one unit acts in the first.
+NODE_ROLES = (Role.unit_handler, Role.dept_handler, Role.hr_handler, Role.unit_admin)
+# The roles whose holders read their unit and everything below it. A committee office is not among them: it
+# sees its own office unit only, and reads the dossiers reported to its committee (dossiers.readable_query).
+UNIT_READER_ROLES = NODE_ROLES + (Role.archivist,)
+# The roles that export archive packages and see ID numbers in full.
+ARCHIVE_ROLES = (Role.archivist, Role.sysadmin)
 # The role that runs a committee's office, by the committee's tier.
 TIER_ROLE = {"senior": Role.committee_senior, "intermediate": Role.committee_intermediate,
              "junior": Role.committee_junior}

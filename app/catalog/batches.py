@@ -13,7 +13,7 @@ from app.accounts.schemas import Strict
 from app.catalog import service as catalog
 from app.catalog.models import SECTION_NAMES, Batch, BatchRules
 from app.clock import local_text, utcnow
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 from app.files.models import StoredFile
 
 DEFAULT_COMMITMENT = (
@@ -141,8 +141,8 @@ async def update(*, actor: User, batch: Batch, data: BatchIn, expected_version: 
     except DuplicateKeyError:
         raise Conflict(f"{data.year}年已有名为“{data.name}”的批次", field="name", code="batch_exists") from None
     if result.matched_count != 1:
-        raise Conflict("批次已被他人修改，请刷新后重试", code="stale_version", status=412,
-                       current_version=(await Batch.get(batch.id)).version)
+        raise StaleVersion("批次已被他人修改，请刷新后重试",
+                           current_version=(await Batch.get(batch.id)).version)
     return await Batch.get(batch.id)
 
 

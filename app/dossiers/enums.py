@@ -27,9 +27,6 @@ STATUS_LABELS = {
 }
 
 EDITABLE = frozenset({DossierStatus.draft, DossierStatus.returned, DossierStatus.rejected})
-# Statuses in which a reviewer (not the applicant) holds the dossier: its units may read it.
-UNDER_REVIEW = frozenset(DossierStatus) - {DossierStatus.draft}
-
 OPINION_LABELS = {"no_objection": "无异议", "objection": "有异议"}
 REVIEW_LABELS = {"pass": "审核通过", "reject": "审核不通过"}
 

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
 from app.accounts.audit import ClientInfo
-from app.accounts.enums import Role
+from app.accounts.enums import UNIT_READER_ROLES, Role
 from app.accounts.models import User
 from app.accounts.validators import birth_date_from_resident_id, gender_from_resident_id
 from app.catalog import batches
@@ -47,7 +47,7 @@ async def readable_query(user: User) -> dict | None:
     if user.has_role(Role.sysadmin):
         return None
     clauses: list[dict] = [{"applicant_id": user.id}]
-    if user.unit_ids_for(*units_service.UNIT_ROLES):
+    if user.unit_ids_for(*UNIT_READER_ROLES):
         unit_scope = await units_service.readable_units_query(user, offices=False)
         unit_ids = [u["_id"] for u in await Unit.get_pymongo_collection().find(unit_scope, {"_id": 1}).to_list()]
         clauses.append({"route_unit_ids": {"$in": unit_ids}, "status": {"$ne": DossierStatus.draft}})

@@ -17,8 +17,9 @@ from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE
 from app.dossiers.models import AttachmentRef, Dossier
 from app.exports.forms import FormMaker, catalogue_csv
-from app.exports.zipfeed import Package, safe_part
+from app.exports.zipfeed import Package
 from app.files import service as files
+from app.files.names import safe_name
 
 FORMAT = "zhicheng-bundle/1"
 GRIDFS_FIELDS = ("filename", "chunkSize", "uploadDate", "metadata")
@@ -34,7 +35,7 @@ def submitted_attachments(dossier: Dossier) -> list[AttachmentRef]:
 def folder_name(dossier: Dossier) -> str:
     """'unit-name-ID tail': sorts by unit in a file manager, names the person, tells namesakes apart."""
     tail = (dossier.id_number or "")[-4:] or str(dossier.id)[-4:]
-    return safe_part(f"{dossier.declaration.employer_unit_name}-{dossier.applicant_name}-{tail}")
+    return safe_name(f"{dossier.declaration.employer_unit_name}-{dossier.applicant_name}-{tail}", max_bytes=240)
 
 
 async def stored_files(file_ids: list[ObjectId]) -> dict[ObjectId, dict]:
@@ -60,7 +61,7 @@ async def add_files(package: Package, dossier: Dossier, items: list[tuple[str, d
         if doc is None:
             missing.append({"file_id": str(f["file_id"]), "filename": f["filename"], "section": label})
             continue
-        path = package.add_gridfs(f"{prefix}{n:02d}-{safe_part(label, limit=20)}-{f['filename']}", f["file_id"],
+        path = package.add_gridfs(f"{prefix}{n:02d}-{safe_name(label, max_bytes=60)}-{f['filename']}", f["file_id"],
                                   doc["length"], f["sha256"], dossier_id=str(dossier.id), section=label,
                                   source="attachment", **({"gridfs": {k: doc.get(k) for k in GRIDFS_FIELDS}}
                                                           if gridfs_info else {}))

@@ -1,16 +1,23 @@
-"""The generated forms a bundle or an archive carries (申报表, 材料目录) and the plain catalogue used when
-they cannot be made.
+"""The generated forms a bundle or an archive carries (申报表, 材料目录), the plain catalogue used when
+they cannot be made, and one form of many dossiers as a ZIP (批量下载表格).
 
 The forms come from app.render.service.form_pdf through the warm LibreOffice pool (with its own
 timeouts). A bundle must not fail because of them: when the module or the converter is missing, the
 dossier gets a CSV catalogue instead and the manifest says why. Once the converter is found missing,
 unavailable or too slow the export stops asking, so a 500-dossier bundle does not wait 500 timeouts."""
 
+import asyncio
 import csv
 import io
 
+from beanie import PydanticObjectId
+
+from app.accounts.models import User
 from app.clock import local_text
+from app.dossiers import service as dossiers
 from app.dossiers.models import Dossier
+from app.errors import AppError, NotFound
+from app.exports.zipfeed import Package
 
 FORMS = (("application", "申报表"), ("catalogue", "材料目录"))
 CATALOGUE_HEADER = ["序号", "分节", "包内文件", "原文件名", "页数", "大小（字节）", "SHA-256", "上传时间"]
@@ -42,6 +49,47 @@ class FormMaker:
                 return made, f"{label}生成失败：{getattr(exc, 'message', exc)}"
             made.append((f"{label}.pdf", pdf))
         return made, None
+
+
+async def readable(user: User, ids: list[PydanticObjectId]) -> list[Dossier]:
+    """The dossiers asked for that the user may read, in the order asked; 404 when none is."""
+    ids = list(dict.fromkeys(ids))
+    scope = await dossiers.readable_query(user)
+    query = {"_id": {"$in": ids}} if scope is None else {"$and": [{"_id": {"$in": ids}}, scope]}
+    found = {d.id: d for d in await Dossier.find(query).to_list()}
+    if not found:
+        raise NotFound("所选申报均不存在或无权查看", field="ids", code="dossier_not_found")
+    return [found[i] for i in ids if i in found]
+
+
+async def forms_zip(dossiers: list[Dossier], form: str, fmt: str) -> Package:
+    """One form of many dossiers as one ZIP (批量下载表格), made a few at a time and spooled to disk, so the
+    download has an exact length. A dossier whose form cannot be made is named, with the reason, in 说明.txt
+    at the end instead of failing the lot."""
+    from app.config import get_settings
+    from app.render import docx, service as render     # imported late, as in FormMaker: bundles work without it
+
+    found = await render.lookups(dossiers, form)
+    width = get_settings().converter_workers if fmt == "pdf" else docx.THREADS
+    package, problems = Package(), []
+
+    async def make(dossier: Dossier) -> "render.Form | AppError":
+        try:
+            return await render.make_form(dossier, form, fmt, lookup=found[dossier.id])
+        except AppError as exc:
+            return exc
+
+    for start in range(0, len(dossiers), width):
+        group = dossiers[start:start + width]
+        for dossier, result in zip(group, await asyncio.gather(*map(make, group))):
+            if isinstance(result, AppError):
+                problems.append(f"{dossier.applicant_name}（{dossier.id}）：{result.message}")
+            else:
+                package.add_bytes(result.filename, result.content, dossier_id=str(dossier.id))
+    if problems:
+        package.add_bytes("说明.txt", ("以下申报未能生成表格：\n" + "\n".join(problems) + "\n").encode("utf-8"))
+    return package
+
 
 def catalogue_csv(rows: list[dict]) -> bytes:
     """材料目录 as CSV (UTF-8 with BOM so Excel opens the Chinese correctly)."""

@@ -1,4 +1,4 @@
-"""/api for exports: Excel tables, attachment bundles and archive packages.
+"""/api for exports: Excel tables, attachment bundles, archive packages and many dossiers' forms as one ZIP.
 
 Every download is cut to the caller's read scope (a unit: its own and its subordinates'; a committee
 office: its committee's); outside it a single dossier is a 404 and a selection is empty (also 404).
@@ -11,21 +11,23 @@ from anyio import to_thread
 from beanie import PydanticObjectId
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 
 from app.accounts.deps import Client, CurrentUser
-from app.accounts.enums import Role
+from app.accounts.enums import ARCHIVE_ROLES, Role
 from app.accounts.models import User
 from app.catalog import batches
 from app.clock import CHINA, utcnow
 from app.dossiers.deps import Readable
 from app.dossiers.models import Dossier
 from app.errors import Forbidden, NotFound
-from app.exports import archives, bundles, tables
+from app.exports import archives, bundles, forms as form_zips, tables
 from app.exports.forms import FormMaker
 from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selected, selection_query
 from app.exports.zipfeed import Package
 from app.files.names import download_headers
 from app.committee import meetings
+from app.render import contexts as render_contexts, service as render, templates as render_templates
 
 router = APIRouter(prefix="/api", tags=["exports"])
 
@@ -52,6 +54,25 @@ def _zip(package: Package, filename: str) -> StreamingResponse:
 
 def _stamp() -> str:
     return utcnow().astimezone(CHINA).strftime("%Y%m%d-%H%M")
+
+
+class BatchFormsIn(BaseModel):
+    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
+    form: str = Field(description="application | brief | catalogue | entrustment | certificate")
+    format: str = Field(default="pdf", description="docx | pdf")
+
+
+@router.post("/forms/batch", tags=["forms"], summary="批量下载多份申报的表格（ZIP）",
+             description="只打包当前用户可查看的申报；未能生成的列在 ZIP 内的“说明.txt”中。")
+async def forms_batch(data: BatchFormsIn, user: CurrentUser) -> StreamingResponse:
+    render_templates.require_form(data.form)
+    render.require_format(data.format)
+    chosen = await form_zips.readable(user, data.ids)
+    await render.record_downloads(actor=user, dossiers=chosen, detail=f"forms:{data.form}.{data.format}")
+    package = await form_zips.forms_zip(chosen, data.form, data.format)
+    name = f"{render_contexts.FORMS[data.form]}-{len(chosen)}份.zip"
+    return StreamingResponse(package.stream(), media_type="application/zip", headers={
+        **_headers(name, len(package)), "X-Forms-Missing": str(len(set(data.ids)) - len(chosen))})
 
 
 @router.get("/exports/{table}/columns", summary="表格可选的列（键与中文表头）：overview 一览表、roster 花名册、results 评审结果花名册")
@@ -107,7 +128,7 @@ async def selection_bundle(user: CurrentUser, client: Client, f: Selection,
 
 
 async def _archivist(user: CurrentUser) -> User:
-    if not (user.has_role(Role.archivist) or user.has_role(Role.sysadmin)):
+    if not any(user.has_role(role) for role in ARCHIVE_ROLES):
         raise Forbidden("仅档案管理员可导出归档包", code="not_archivist")
     return user
 

@@ -4,12 +4,10 @@ record each export leaves behind."""
 from typing import Any
 
 from beanie import PydanticObjectId
-from pydantic import BaseModel, Field
 
 from app.accounts.audit import ClientInfo
-from app.accounts.enums import Role
+from app.accounts.enums import ARCHIVE_ROLES
 from app.accounts.models import User
-from app.bounds import Year
 from app.dossiers import service as dossiers
 from app.dossiers.enums import DossierStatus
 from app.dossiers.models import Dossier, DossierAccess
@@ -22,18 +20,9 @@ MAX_SELECTION = 2000
 COMPLETED = (DossierStatus.certified, DossierStatus.not_approved, DossierStatus.voided)
 
 
-class ExportFilter(BaseModel):
+class ExportFilter(queues.DossierFilter):
     """The review queue's filters; without `view` the whole read scope is filtered (archivists and
     administrators hold no queue of their own)."""
-    view: queues.View | None = Field(default=None, description="队列视图：pending/passed/turned_down/reported/committee/all")
-    unit_id: PydanticObjectId | None = Field(default=None, description="以哪个单位的身份查看（身兼多单位时）")
-    batch_id: PydanticObjectId | None = None
-    year: Year | None = None
-    level: str | None = None
-    series: str | None = None
-    title: str | None = None
-    employer_unit_id: PydanticObjectId | None = Field(default=None, description="用人单位")
-    status: DossierStatus | None = None
 
     def described(self) -> dict[str, Any]:
         return {k: str(v) for k, v in self.model_dump(exclude_none=True).items()}
@@ -44,10 +33,7 @@ async def selection_query(user: User, f: ExportFilter, *, extra: dict | None = N
     if f.view is not None:
         query = await queues.build_query(user, queues.QueueFilter(**f.model_dump(exclude_none=True)))
     else:
-        query = {field: value for field, value in (
-            ("batch_id", f.batch_id), ("year", f.year), ("declaration.level", f.level),
-            ("declaration.series", f.series), ("declaration.title", f.title),
-            ("declaration.employer_unit_id", f.employer_unit_id), ("status", f.status)) if value is not None}
+        query = {**f.narrowing(), **({"status": f.status} if f.status is not None else {})}
     clauses = [query, *([extra] if extra else [])]
     scope = await dossiers.readable_query(user)
     if scope is not None:
@@ -56,7 +42,7 @@ async def selection_query(user: User, f: ExportFilter, *, extra: dict | None = N
 
 
 def may_see_id_numbers(user: User) -> bool:
-    return user.has_role(Role.sysadmin) or user.has_role(Role.archivist)
+    return any(user.has_role(role) for role in ARCHIVE_ROLES)
 
 
 async def record(kind: str, *, user: User | None, client: ClientInfo | None, selection: dict[str, Any],

@@ -213,8 +213,3 @@ class Package:
             if self._tmp is not None:
                 self._tmp.cleanup()
 
-
-def safe_part(text: str | None, fallback: str = "未命名", limit: int = 80) -> str:
-    """A path component readable in Chinese and harmless on Windows, macOS and Linux."""
-    cleaned = "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in (text or "")).strip(" .")
-    return cleaned.encode()[:limit * 3].decode(errors="ignore")[:limit].strip(" .") or fallback

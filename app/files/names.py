@@ -22,19 +22,28 @@ def safe_filename(name: str | None, kind: FileKind) -> str:
 
     A claimed extension that contradicts the content is replaced: `报告.exe` holding a PDF becomes `报告.pdf`.
     """
-    text = unicodedata.normalize("NFC", name or "")
-    text = re.split(r"[/\\]", text)[-1]                      # browsers on Windows may send C:\fakepath\x.pdf
-    text = "".join(ch for ch in text if not unicodedata.category(ch).startswith("C"))  # NUL, CR, bidi overrides
-    text = _SPACES.sub(" ", _RESERVED.sub("_", text)).strip(" .")
+    text = _clean(re.split(r"[/\\]", name or "")[-1])         # browsers on Windows may send C:\fakepath\x.pdf
     stem, extension = text, ""
     if match := _EXTENSION.search(text):
         stem, extension = text[: match.start()], match.group(0).lower()
     if extension not in _ALIASES.get(kind, {kind.extension}):
         extension = kind.extension
-    stem = _truncate(stem.strip(" ."), MAX_NAME_BYTES - len(extension)).strip(" .") or UNNAMED
-    if stem.split(".")[0].upper() in _WINDOWS_DEVICES:
-        stem = f"_{stem}"
-    return stem + extension
+    return safe_name(stem, max_bytes=MAX_NAME_BYTES - len(extension)) + extension
+
+
+def safe_name(text: str | None, *, max_bytes: int = MAX_NAME_BYTES, fallback: str = UNNAMED) -> str:
+    """The one sanitiser of a name (an upload, a ZIP entry or folder, a generated form): no control or reserved
+    characters, no leading or trailing dots or spaces, no Windows device name, at most max_bytes of UTF-8."""
+    text = _truncate(_clean(text or ""), max_bytes).strip(" .") or fallback
+    if text.split(".")[0].upper() in _WINDOWS_DEVICES:
+        text = f"_{text}"
+    return text
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if not unicodedata.category(ch).startswith("C"))  # NUL, CR, bidi overrides
+    return _SPACES.sub(" ", _RESERVED.sub("_", text)).strip(" .")
 
 
 def _truncate(text: str, max_bytes: int) -> str:

@@ -1,18 +1,14 @@
-"""Forms over HTTP: one dossier's form as .docx or PDF, many dossiers' forms as one ZIP, and the
-per-batch replacement templates (system administrators)."""
+"""Forms over HTTP: one dossier's form as .docx or PDF and the per-batch replacement templates (system
+administrators). Many dossiers' forms as one ZIP are an export (app.exports.router)."""
 
 from typing import Annotated
 
 from beanie import PydanticObjectId
 from fastapi import APIRouter, Depends, File, Response, UploadFile, status
-from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
 
 from app.accounts.deps import CurrentUser, SysAdmin
-from app.dossiers import service as dossiers_service
 from app.dossiers.deps import Readable
 from app.dossiers.models import Dossier
-from app.errors import NotFound
 from app.files.names import download_headers
 from app.render import contexts, service, templates
 
@@ -36,28 +32,6 @@ async def _known_form(form: str, fmt: str) -> None:
 async def download(form: str, fmt: str, user: CurrentUser, _: Annotated[None, Depends(_known_form)],
                    dossier: Annotated[Dossier, Depends(Readable("form:{form}.{fmt}", action="download"))]) -> Response:
     return _download(await service.make_form(dossier, form, fmt))
-
-
-class BatchFormsIn(BaseModel):
-    ids: list[PydanticObjectId] = Field(min_length=1, max_length=500)
-    form: str = Field(description="application | brief | catalogue | entrustment | certificate")
-    format: str = Field(default="pdf", description="docx | pdf")
-
-
-@router.post("/api/forms/batch", summary="批量下载多份申报的表格（ZIP）",
-             description="只打包当前用户可查看的申报；未能生成的列在 ZIP 内的“说明.txt”中。")
-async def download_many(data: BatchFormsIn, user: CurrentUser) -> StreamingResponse:
-    templates.require_form(data.form)
-    service.require_format(data.format)
-    ids = list(dict.fromkeys(data.ids))
-    dossiers = await dossiers_service.readable_many(user, ids)
-    if not dossiers:
-        raise NotFound("所选申报均不存在或无权查看", field="ids", code="dossier_not_found")
-    await service.record_downloads(actor=user, dossiers=dossiers, detail=f"forms:{data.form}.{data.format}")
-    name = f"{contexts.FORMS[data.form]}-{len(dossiers)}份.zip"
-    return StreamingResponse(service.zipped(dossiers, data.form, data.format), media_type="application/zip",
-                             headers={**download_headers(name, inline=False),
-                                      "X-Forms-Missing": str(len(ids) - len(dossiers))})
 
 
 @router.get("/api/batches/{batch_id}/templates", summary="批次的表格模板（默认或已替换）")

@@ -1,5 +1,5 @@
 """Forms of dossiers: the template for the dossier's batch, the data, preview or official, .docx or
-PDF, for one dossier or zipped for many.
+PDF, for one dossier (app.exports.forms zips them for many).
 
 Before the committee office's qualification check passes (受理) every form is a preview and carries
 the 预览版 watermark; from then on it is the official version, without one. Names of dictionary codes,
@@ -8,23 +8,19 @@ builders and the renderer run in worker threads, and PDFs go through the warm Li
 """
 
 import asyncio
-import re
-import zipfile
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from beanie import PydanticObjectId
 
 from app.accounts.models import User
 from app.catalog.models import Batch, DictionaryEntry
-from app.clock import CHINA
 from app.config import get_settings
 from app.dossiers.enums import DossierStatus
 from app.dossiers.models import Dossier, DossierAccess
 from app.errors import AppError, Conflict, NotFound
 from app.files import service as files_service
+from app.files.names import MAX_NAME_BYTES, safe_name
 from app.render import contexts, convert, templates, watermark
 from app.render import docx as docx_render
 from app.render.contexts import FormSource, Lookups
@@ -33,7 +29,6 @@ from app.catalog.models import Committee
 MEDIA_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                "pdf": "application/pdf"}
 PHOTO_FORMS = frozenset({"application", "brief", "certificate"})
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 
 
 @dataclass
@@ -61,7 +56,9 @@ def require_available(dossier: Dossier, form: str) -> None:
 
 def filename(dossier: Dossier, form: str, fmt: str) -> str:
     edition = "" if watermark.is_official(dossier.status) else "（预览版）"
-    return _UNSAFE.sub("_", f"{dossier.applicant_name}-{contexts.FORMS[form]}{edition}.{fmt}")
+    extension = f".{fmt}"
+    return safe_name(f"{dossier.applicant_name}-{contexts.FORMS[form]}{edition}",
+                     max_bytes=MAX_NAME_BYTES - len(extension)) + extension
 
 
 async def _photo(source: FormSource) -> bytes | None:
@@ -158,80 +155,9 @@ async def make_form(dossier: Dossier, form_name: str, fmt: str, *, lookup: Looku
     return await (form_pdf if fmt == "pdf" else form_docx)(dossier, form_name, lookup=lookup)
 
 
-class _Sink:
-    """A write-only file for zipfile that hands out what was written since the last drain."""
-
-    def __init__(self):
-        self.parts: list[bytes] = []
-        self.position = 0
-
-    def write(self, data: bytes) -> int:
-        self.parts.append(bytes(data))
-        self.position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.position
-
-    def flush(self) -> None:
-        """Nothing is buffered."""
-
-    def drain(self) -> bytes:
-        data, self.parts = b"".join(self.parts), []
-        return data
-
-
 async def record_downloads(*, actor: User, dossiers: list[Dossier], detail: str) -> None:
     """Who downloaded whose forms (the applicant's own downloads are not recorded, as for reads)."""
     others = [d for d in dossiers if d.applicant_id != actor.id]
     if others:
         await DossierAccess.insert_many([DossierAccess(dossier_id=d.id, user_id=actor.id, user_name=actor.name,
                                                        action="download", detail=detail) for d in others])
-
-
-async def zipped(dossiers: list[Dossier], form_name: str, fmt: str) -> AsyncIterator[bytes]:
-    """The forms one after another into a ZIP stream, a few in flight at once and written in the
-    order asked. PDFs and .docx files are already compressed: stored, not deflated. A dossier whose
-    form cannot be made is named, with the reason, in 说明.txt at the end instead of failing the lot."""
-    found = await lookups(dossiers, form_name)
-    width = get_settings().converter_workers if fmt == "pdf" else docx_render.THREADS
-    sink = _Sink()
-    archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED)
-    stamp = datetime.now(CHINA).timetuple()[:6]
-    problems: list[str] = []
-    names: set[str] = set()
-    pending: list[tuple[Dossier, asyncio.Future]] = []
-
-    async def make(dossier: Dossier) -> Form | AppError:
-        try:
-            return await make_form(dossier, form_name, fmt, lookup=found[dossier.id])
-        except AppError as exc:
-            return exc
-
-    def add(dossier: Dossier, result: Form | AppError) -> None:
-        if isinstance(result, AppError):
-            problems.append(f"{dossier.applicant_name}（{dossier.id}）：{result.message}")
-            return
-        name, number = result.filename, 1
-        while name in names:                  # two applicants of the same name
-            number += 1
-            stem, dot, ext = result.filename.rpartition(".")
-            name = f"{stem}-{number}{dot}{ext}"
-        names.add(name)
-        archive.writestr(zipfile.ZipInfo(name, date_time=stamp), result.content)
-
-    try:
-        for index, dossier in enumerate(dossiers):
-            pending.append((dossier, asyncio.ensure_future(make(dossier))))
-            while pending and (len(pending) >= width or index == len(dossiers) - 1):
-                done, task = pending.pop(0)
-                add(done, await task)
-                yield sink.drain()
-        if problems:
-            archive.writestr(zipfile.ZipInfo("说明.txt", date_time=stamp),
-                             ("以下申报未能生成表格：\n" + "\n".join(problems) + "\n").encode("utf-8"))
-        archive.close()
-        yield sink.drain()
-    finally:                                  # the download was abandoned: stop making forms for it
-        for _, task in pending:
-            task.cancel()

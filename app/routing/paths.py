@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from beanie import PydanticObjectId
 from pydantic import Field
 
-from app.accounts.enums import Role
+from app.accounts.enums import NODE_ROLES, Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
@@ -21,7 +21,6 @@ from app.units import service as units_service
 from app.units.enums import UnitStatus
 from app.units.models import Unit
 
-UNIT_ACTOR_ROLES = (Role.unit_admin, Role.unit_handler, Role.dept_handler, Role.hr_handler)
 MAX_ROUTE = 12      # a path chain longer than this is a loop
 
 
@@ -48,7 +47,7 @@ class Hop:
 
 
 def acts_for_unit(user: User, unit_id: PydanticObjectId) -> bool:
-    return any(user.has_role(role, unit_id) for role in UNIT_ACTOR_ROLES)
+    return any(user.has_role(role, unit_id) for role in NODE_ROLES)
 
 
 async def committee_office(code: str) -> Committee:
@@ -124,7 +123,7 @@ async def listing(*, actor: User, unit_id: PydanticObjectId | None, incoming: bo
     query: dict = {}
     if incoming:
         if not actor.has_role(Role.sysadmin):
-            units = [g.unit_id for g in actor.roles if g.role in UNIT_ACTOR_ROLES and g.unit_id]
+            units = [g.unit_id for g in actor.roles if g.role in NODE_ROLES and g.unit_id]
             query["$or"] = [{"target_unit_id": {"$in": units}},
                             {"committee_code": {"$in": await committee_codes(actor)}}]
     else:

@@ -10,7 +10,7 @@ from typing import Literal
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 
-from app.accounts.enums import Role
+from app.accounts.enums import NODE_ROLES, Role
 from app.accounts.models import User
 from app.bounds import PageNumber, Year
 from app.catalog.committees import committee_codes
@@ -18,17 +18,15 @@ from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Certificate, Declaration, Dossier
 from app.errors import ValidationFailed
 from app.routing import paths
-from app.routing.service import NODE_ROLES
 
 View = Literal["pending", "passed", "turned_down", "reported", "committee", "all"]
-VIEW_LABELS = {"pending": "待审核", "passed": "通过未上报", "turned_down": "审核不通过", "reported": "已上报",
-               "committee": "评委会", "all": "全部"}
 SORTS = {"submitted_at": "submitted_at", "name": "applicant_name", "level": "declaration.level",
          "title": "declaration.title", "unit": "declaration.employer_unit_name", "updated_at": "updated_at"}
 
 
-class QueueFilter(BaseModel):
-    view: View = "pending"
+class DossierFilter(BaseModel):
+    """The filters a review queue and an export (app.exports.selection) share, on indexed dossier fields."""
+    view: View | None = Field(default=None, description="队列视图：pending/passed/turned_down/reported/committee/all")
     unit_id: PydanticObjectId | None = Field(default=None, description="以哪个单位的身份查看（身兼多单位时）")
     year: Year | None = None
     batch_id: PydanticObjectId | None = None
@@ -36,9 +34,20 @@ class QueueFilter(BaseModel):
     series: str | None = None
     title: str | None = None
     status: S | None = None
+    employer_unit_id: PydanticObjectId | None = Field(default=None, description="用人单位")
+
+    def narrowing(self) -> dict:
+        """The Mongo clauses of the declaration filters (unit_id and status depend on the view)."""
+        return {field: value for field, value in (
+            ("year", self.year), ("batch_id", self.batch_id), ("declaration.level", self.level),
+            ("declaration.series", self.series), ("declaration.title", self.title),
+            ("declaration.employer_unit_id", self.employer_unit_id)) if value is not None}
+
+
+class QueueFilter(DossierFilter):
+    view: View = "pending"
     name: str | None = Field(default=None, max_length=30, description="姓名（前缀匹配）")
     id_number: str | None = Field(default=None, max_length=20)
-    employer_unit_id: PydanticObjectId | None = None
     sort: str = "submitted_at"
     descending: bool = True
     page: PageNumber = 1
@@ -65,12 +74,7 @@ async def build_query(user: User, f: QueueFilter) -> dict:
         "all": {"$or": [{"current_unit_id": {"$in": units}, "status": {"$in": [S.submitted, S.passed]}},
                         {"reported_by": {"$in": units}}, {"returned_by": {"$in": units}}]},
     }
-    query: dict = dict(views[f.view])
-    for field, value in (("year", f.year), ("batch_id", f.batch_id), ("declaration.level", f.level),
-                         ("declaration.series", f.series), ("declaration.title", f.title),
-                         ("declaration.employer_unit_id", f.employer_unit_id)):
-        if value is not None:
-            query[field] = value
+    query: dict = {**views[f.view], **f.narrowing()}
     if f.status is not None:
         if "status" in query and query["status"] != f.status:
             query["_id"] = {"$in": []}

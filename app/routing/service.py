@@ -14,7 +14,7 @@ from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 
 from app.accounts.audit import ClientInfo
-from app.accounts.enums import ROLE_LABELS, TIER_ROLE, Role
+from app.accounts.enums import NODE_ROLES, ROLE_LABELS, TIER_ROLE, Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
@@ -25,11 +25,10 @@ from app.dossiers import writes
 from app.dossiers.enums import ACTION_LABELS
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier, RouteNode, TrailEntry
-from app.errors import AppError, Conflict, Forbidden, ValidationFailed
+from app.errors import AppError, Conflict, Forbidden, Moved, ValidationFailed
 from app.routing import machine, paths
 from app.routing.machine import Action, Actor, Move
 
-NODE_ROLES = (Role.unit_handler, Role.dept_handler, Role.hr_handler, Role.unit_admin)
 
 
 class IllegalAction(AppError):
@@ -150,7 +149,7 @@ async def apply(*, dossier: Dossier, acting: Acting, actor: User, action: Action
         updated = await writes.write(dossier.id, {"$set": sets, **ops}, expected_version=dossier.version,
                                      trail_entry=entry)
     except writes.VersionMoved:
-        raise Conflict("该申报已被他人处理，请刷新后查看", code="conflict") from None
+        raise Moved("该申报已被他人处理，请刷新后查看") from None
     await _notify(updated, entry)
     return updated
 

@@ -15,7 +15,7 @@ from app.clock import utcnow
 from app.dossiers import writes
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier, TrailEntry
-from app.errors import Conflict, Forbidden, ValidationFailed
+from app.errors import Conflict, Forbidden, Moved, ValidationFailed
 from app.routing import machine
 from app.routing.models import Path, PathStatus
 from app.units import service as units_service
@@ -52,7 +52,7 @@ async def change_supervisor(*, actor: User, unit_id: PydanticObjectId, data: Sup
         {"_id": unit.id, "version": unit.version},
         {"$set": {"parent_id": parent.id, "ancestors": new_ancestors}, "$inc": {"version": 1}})
     if moved.matched_count != 1:
-        raise Conflict("单位信息已被他人修改，请刷新后重试", code="stale_version")
+        raise Moved("单位信息已被他人修改，请刷新后重试")
     async for child in Unit.find({"ancestors": unit.id}):      # subordinates keep their branch below the unit
         below = child.ancestors[child.ancestors.index(unit.id):]
         await Unit.get_pymongo_collection().update_one({"_id": child.id},

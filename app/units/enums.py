@@ -63,7 +63,7 @@ def handler_role_for(category: UnitCategory) -> Role:
 # (any unit may host a committee), expert and archivist.
 def grantable_roles(category: UnitCategory) -> frozenset[Role]:
     return frozenset({handler_role_for(category), Role.unit_handler, Role.applicant, Role.expert,
-                      Role.archivist}) | COMMITTEE_ROLES
+                      Role.archivist, *COMMITTEE_ROLES})
 
 
 class UnitStatus(StrEnum):

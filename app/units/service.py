@@ -9,13 +9,13 @@ from app import db
 from app.accounts import audit
 from app.accounts import service as accounts_service
 from app.accounts.audit import ClientInfo
-from app.accounts.enums import COMMITTEE_ROLES, AccountKind, AuditKind, Role
+from app.accounts.enums import COMMITTEE_ROLES, UNIT_READER_ROLES, AccountKind, AuditKind, Role
 from app.accounts.models import RoleGrant, User
 from app.accounts.secrets import hash_password, new_initial_password
 from app.catalog import service as catalog
 from app.files import service as files
 from app.clock import utcnow
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, Moved, NotFound, ValidationFailed
 from app.units.enums import (CREATABLE_CHILDREN, HR_BUREAU_CATEGORIES, SELF_REGISTRABLE, UNIT_CATEGORY_LABELS,
                              UNIT_STATUS_LABELS, ApplicationStatus, UnitStatus, handler_role_for)
 from app.units.models import AutoCheck, PermissionApplication, Unit
@@ -23,10 +23,6 @@ from app.units.schemas import (ChildUnitCreation, Credentials, PermissionDecisio
                                UnitTreeNode, UnitUpdate)
 from app.accounts import validators
 
-ADMIN_ROLES = (Role.unit_admin,)
-# Roles whose holders read their unit and everything below it. A committee office is not among them: it
-# sees its own office unit only, and reads the dossiers reported to its committee (dossiers.readable_query).
-UNIT_ROLES = (Role.unit_admin, Role.unit_handler, Role.dept_handler, Role.hr_handler, Role.archivist)
 
 
 def region_prefix(code: str) -> str:
@@ -41,7 +37,7 @@ async def readable_units_query(user: User, *, offices: bool = True) -> dict | No
     out the committee offices' own units (their dossiers are the committee's, not the unit's)."""
     if user.has_role(Role.sysadmin):
         return None
-    own = user.unit_ids_for(*UNIT_ROLES)
+    own = user.unit_ids_for(*UNIT_READER_ROLES)
     clauses: list[dict] = []
     if own:
         clauses += [{"_id": {"$in": own}}, {"ancestors": {"$in": own}}]
@@ -214,7 +210,7 @@ async def update_unit(*, actor: User, unit: Unit, data: UnitUpdate, client: Clie
     result = await Unit.get_pymongo_collection().update_one(
         {"_id": unit.id, "version": unit.version}, {"$set": changes, "$inc": {"version": 1}})
     if result.matched_count != 1:
-        raise Conflict("单位信息已被他人修改，请刷新后重试", code="stale_version")
+        raise Moved("单位信息已被他人修改，请刷新后重试")
     await audit.record(AuditKind.unit_updated, client=client, actor=actor, unit_id=unit.id)
     return await Unit.get(unit.id)
 
@@ -347,7 +343,7 @@ async def attach_document(*, actor: User, unit: Unit, kind: str, upload, client:
         {"$set": {kind: stored.model_dump()}, "$inc": {"version": 1}})
     if result.matched_count != 1:
         await files.delete_file(stored.file_id)
-        raise Conflict("单位信息已被他人修改，请刷新后重试", code="stale_version")
+        raise Moved("单位信息已被他人修改，请刷新后重试")
     if previous:
         await files.delete_file(previous.file_id)
     await audit.record(AuditKind.unit_updated, client=client, actor=actor, unit_id=unit.id, document=kind)

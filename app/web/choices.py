@@ -7,7 +7,7 @@ from bson.errors import InvalidId
 
 from app.accounts.models import User
 from app.catalog import service as catalog
-from app.routing.paths import UNIT_ACTOR_ROLES
+from app.accounts.enums import NODE_ROLES
 from app.units import service as units_service
 
 
@@ -28,7 +28,7 @@ class ActingUnit:
 
 async def acting_unit(user: User, wanted: str | None) -> ActingUnit:
     """The unit asked for if the user acts for it, else the first one the user acts for."""
-    mine = list(dict.fromkeys(user.unit_ids_for(*UNIT_ACTOR_ROLES)))
+    mine = list(dict.fromkeys(user.unit_ids_for(*NODE_ROLES)))
     try:
         asked = PydanticObjectId(wanted) if wanted else None
     except (InvalidId, TypeError):

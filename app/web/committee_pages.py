@@ -10,13 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.accounts.enums import COMMITTEE_ROLES
 from app.accounts.models import User
 from app.committee import committees
 from app.committee.calendar import china_today
 from app.units import service as units_service
 from app.web import queue_view as qv
 from app.web.deps import PageUser
-from app.web.pages import OFFICE_ROLES, render, require_role
+from app.web.pages import render, require_role
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,7 +43,7 @@ CERTIFICATE_TABS = (
 
 
 async def office_user(user: PageUser) -> User:
-    require_role(user, OFFICE_ROLES, NOT_AN_OFFICE)
+    require_role(user, COMMITTEE_ROLES, NOT_AN_OFFICE)
     return user
 
 

@@ -7,20 +7,16 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.accounts.enums import COMMITTEE_ROLES, ROLE_LABELS, Role
+from app.accounts.enums import ARCHIVE_ROLES, COMMITTEE_ROLES, NODE_ROLES, ROLE_LABELS, Role
 from app.accounts.models import User
 from app.clock import CHINA, local_text
 from app.errors import Forbidden
 from app.render.watermark import is_official
-from app.routing.service import NODE_ROLES
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
-# Who reviews along a path (数据审核, 数据上报, 路径, 公示: the roles the state machine acts for) and who
-# runs a committee's office.
-OFFICE_ROLES = tuple(sorted(COMMITTEE_ROLES))
 
 # (path, label, roles that see it; empty = every signed-in user)
 NAV = (
@@ -29,12 +25,12 @@ NAV = (
     ("/dossiers", "我的申报", (Role.applicant,)),
     ("/review", "数据审核", NODE_ROLES),
     ("/report", "数据上报", NODE_ROLES),
-    ("/paths", "路径管理", NODE_ROLES + OFFICE_ROLES),
-    ("/publicity", "公示", NODE_ROLES + OFFICE_ROLES),
-    ("/committee", "资格审查", OFFICE_ROLES),
-    ("/committee/meetings", "评审会", OFFICE_ROLES),
-    ("/committee/results", "评审结果", OFFICE_ROLES),
-    ("/committee/certificates", "证书", OFFICE_ROLES),
+    ("/paths", "路径管理", NODE_ROLES + COMMITTEE_ROLES),
+    ("/publicity", "公示", NODE_ROLES + COMMITTEE_ROLES),
+    ("/committee", "资格审查", COMMITTEE_ROLES),
+    ("/committee/meetings", "评审会", COMMITTEE_ROLES),
+    ("/committee/results", "评审结果", COMMITTEE_ROLES),
+    ("/committee/certificates", "证书", COMMITTEE_ROLES),
     ("/expert", "评审表决", (Role.expert,)),
     ("/unit", "单位管理", (Role.unit_admin,)),
     ("/review/permissions", "权限申请审核", (Role.hr_handler, Role.sysadmin)),
@@ -42,7 +38,7 @@ NAV = (
     ("/admin/batches", "批次管理", (Role.sysadmin,)),
     ("/admin/dictionaries", "字典管理", (Role.sysadmin,)),
     ("/admin/announcements", "公告管理", (Role.sysadmin,)),
-    ("/archives", "档案导出", (Role.archivist, Role.sysadmin)),
+    ("/archives", "档案导出", ARCHIVE_ROLES),
     ("/inbox", "消息", ()),
     ("/announcements", "公告", ()),
     ("/account", "我的账号", ()),

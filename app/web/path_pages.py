@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.accounts.enums import COMMITTEE_ROLES, NODE_ROLES
 from app.routing import paths
 from app.catalog.models import Committee
 from app.routing.models import PathStatus
 from app.web import choices
 from app.web.deps import PageUser
-from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role
+from app.web.pages import render, require_role
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,7 +46,7 @@ def nest(graph: dict) -> list[GraphNode]:
 @router.get("/paths", response_class=HTMLResponse)
 async def paths_page(request: Request, user: PageUser, unit_id: str | None = None, series: str | None = None,
                      level: str | None = None) -> Response:
-    require_role(user, NODE_ROLES + OFFICE_ROLES, "路径管理仅供单位经办人和评委会办事机构使用")
+    require_role(user, NODE_ROLES + COMMITTEE_ROLES, "路径管理仅供单位经办人和评委会办事机构使用")
     acting = await choices.acting_unit(user, unit_id)
     unit = acting.unit
     own = await paths.listing(actor=user, unit_id=unit, incoming=False, status=None) if unit else []

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from app.accounts.enums import COMMITTEE_ROLES, NODE_ROLES
 from app.accounts.models import User
 from app.committee import committees, publicity, schemas
 from app.committee.calendar import china_today
 from app.web import choices
 from app.web.deps import PageUser
-from app.web.pages import NODE_ROLES, OFFICE_ROLES, render, require_role
+from app.web.pages import render, require_role
 from app.web.queue_view import query_params
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +60,7 @@ async def committee_rows(user: User, f: schemas.PublicityFilter) -> list[dict]:
 
 @router.get("/publicity", response_class=HTMLResponse)
 async def publicity_page(request: Request, user: PageUser, unit_id: str | None = None) -> Response:
-    require_role(user, NODE_ROLES + OFFICE_ROLES, "公示意见仅供单位经办人和评委会办事机构使用")
+    require_role(user, NODE_ROLES + COMMITTEE_ROLES, "公示意见仅供单位经办人和评委会办事机构使用")
     acting = await choices.acting_unit(user, unit_id)
     unit = acting.unit
     f = _filter(request)
@@ -67,7 +68,7 @@ async def publicity_page(request: Request, user: PageUser, unit_id: str | None =
     if unit:
         groups = sort_unit_rows(await publicity.listing(actor=user, unit_id=unit, committee_code=None, f=f),
                                 acting.name or "")
-    offices = await committee_rows(user, f) if any(user.has_role(r) for r in OFFICE_ROLES) else []
+    offices = await committee_rows(user, f) if any(user.has_role(r) for r in COMMITTEE_ROLES) else []
     return render(request, "publicity.html", unit=unit, unit_name=acting.name, my_units=acting.options,
                   groups=groups, offices=offices,
                   titles=dict(await choices.options("titles")), levels=await choices.options("levels"), filter=f,

@@ -15,16 +15,13 @@ from app.accounts.models import User
 from app.catalog import batches
 from app.dossiers.schemas import DossierSummary
 from app.errors import ValidationFailed
+from app.exports.selection import ExportFilter
 from app.routing import queues
 from app.units import service as units_service
 from app.web import choices
 
 FILTER_FIELDS = ("year", "batch_id", "level", "series", "title", "name", "id_number", "employer_unit_id", "unit_id")
 SIZES = (20, 50, 100)
-# The queue filters /api/exports takes (ExportFilter); 姓名 and 证件号码 narrow only the page.
-EXPORT_FIELDS = ("view", "status", "unit_id", "batch_id", "year", "level", "series", "title", "employer_unit_id")
-# Sortable columns: (sort key of the queue service, header)
-SORTABLE = {"name": "姓名", "level": "申报级别", "title": "申报职称", "unit": "工作单位", "submitted_at": "申报时间"}
 
 
 @dataclass(frozen=True)
@@ -90,8 +87,8 @@ class Queue:
 
     def export_url(self, table: str) -> str:
         """/api/exports/{table}.xlsx with this page's filters (view, status and the filter bar), so the
-        table holds what the page lists, across all its pages."""
-        params = {k: v for k, v in self.filter_json().items() if k in EXPORT_FIELDS}
+        table holds what the page lists, across all its pages. 姓名 and 证件号码 narrow only the page."""
+        params = {k: v for k, v in self.filter_json().items() if k in ExportFilter.model_fields}
         return f"/api/exports/{table}.xlsx" + ("?" + urlencode(params) if params else "")
 
     def page_numbers(self) -> list[int | None]:

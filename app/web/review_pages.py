@@ -29,7 +29,8 @@ from app.web import snapshot_view as sv
 from app.web.deps import PageReadableDossier, PageUser
 from app.web.dossier_pages import (DECLARATION_DICTIONARIES, _names, declaration_facts, readable_changes,
                                   status_view)
-from app.web.pages import NODE_ROLES, render, require_role
+from app.accounts.enums import NODE_ROLES
+from app.web.pages import render, require_role
 from app.web.section_forms import size_text
 
 router = APIRouter(include_in_schema=False)

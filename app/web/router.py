@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth
-from app.accounts.enums import COMMITTEE_ROLES, ID_TYPE_LABELS, Role
+from app.accounts.enums import ARCHIVE_ROLES, COMMITTEE_ROLES, ID_TYPE_LABELS, NODE_ROLES, Role
 from app.accounts.schemas import UserOut
 from app.notifications import service as notifications
 from app.units import invitations
@@ -14,7 +14,7 @@ from app.units.schemas import InvitationOut
 from app.web import (admin_pages, archive_pages, choices, committee_pages, dossier_pages, meeting_pages,
                      notice_pages, path_pages, publicity_pages, review_pages, track_pages, unit_pages)
 from app.web.deps import OptionalPageUser, PageUser
-from app.web.pages import NODE_ROLES, render, safe_next
+from app.web.pages import render, safe_next
 
 
 async def inbox_badge(request: Request, auth: OptionalAuth) -> None:
@@ -37,7 +37,6 @@ router.include_router(notice_pages.router)
 router.include_router(archive_pages.router)
 
 # What each role finds on the home page: (roles, path, title, description).
-OFFICE = tuple(sorted(COMMITTEE_ROLES))
 TILES = (
     (Role.applicant, "/batches", "申报批次", "查看申报通知，阅读承诺书后填写申报"),
     (Role.applicant, "/dossiers", "我的申报", "填写申报材料、确认申报、撤回，跟踪审核状态"),
@@ -45,17 +44,17 @@ TILES = (
     (NODE_ROLES, "/report", "数据上报", "将审核通过的申报按路径上报"),
     (NODE_ROLES, "/paths", "路径管理", "申请和审核各系列、级别的上报路径"),
     (NODE_ROLES, "/publicity", "公示", "填写、审核并汇总提交公示意见"),
-    (OFFICE, "/committee", "资格审查", "受理、退回或拒绝上报至评委会的申报"),
-    (OFFICE, "/committee/meetings", "评审会", "邀请专家、安排上会、组织表决与计票"),
-    (OFFICE, "/committee/results", "评审结果", "发布评审结果进入公示"),
-    (OFFICE, "/publicity", "公示", "查看各单位公示意见，期满后结束公示"),
-    (OFFICE, "/committee/certificates", "证书", "为公示结束的申报发证"),
+    (COMMITTEE_ROLES, "/committee", "资格审查", "受理、退回或拒绝上报至评委会的申报"),
+    (COMMITTEE_ROLES, "/committee/meetings", "评审会", "邀请专家、安排上会、组织表决与计票"),
+    (COMMITTEE_ROLES, "/committee/results", "评审结果", "发布评审结果进入公示"),
+    (COMMITTEE_ROLES, "/publicity", "公示", "查看各单位公示意见，期满后结束公示"),
+    (COMMITTEE_ROLES, "/committee/certificates", "证书", "为公示结束的申报发证"),
     (Role.expert, "/expert", "评审表决", "查阅上会申报材料并表决"),
     (Role.sysadmin, "/admin/announcements", "公告管理", "发布、修改和撤回公告通知与政策规范"),
     (None, "/inbox", "消息", "审核进度等站内通知"),
     (None, "/announcements", "公告", "公告通知与政策规范"),
     (Role.sysadmin, "/admin/batches", "批次管理", "新建和修改申报批次、通知与填报规则"),
-    ((Role.archivist, Role.sysadmin), "/archives", "档案导出", "按申报批次导出已办结申报的归档包"),
+    (ARCHIVE_ROLES, "/archives", "档案导出", "按申报批次导出已办结申报的归档包"),
     (Role.sysadmin, "/admin/dictionaries", "字典管理", "维护字典条目，导出与导入字典"),
     (None, "/account", "我的账号", "查看个人信息，修改联系方式与密码"),
     (Role.unit_admin, "/unit", "单位管理", "单位信息、权限申请、工作人员与子账号、下级单位"),

@@ -5,7 +5,7 @@ from urllib.parse import unquote
 import pytest
 
 from app.files.models import FileKind
-from app.files.names import MAX_NAME_BYTES, content_disposition, safe_filename
+from app.files.names import MAX_NAME_BYTES, content_disposition, safe_filename, safe_name
 
 PDF, JPEG = FileKind.pdf, FileKind.jpeg
 
@@ -32,6 +32,23 @@ PDF, JPEG = FileKind.pdf, FileKind.jpeg
 ])
 def test_safe_filename(name, kind, expected):
     assert safe_filename(name, kind) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("单位/姓名:1234", "单位_姓名_1234"),          # a ZIP folder name cannot open a folder of its own
+    ("..\\王小明", "_王小明"),
+    ("王小明\x00\x1f-申报表 ", "王小明-申报表"),
+    ("aux", "_aux"),
+    (" . ", "未命名"),
+    (None, "未命名"),
+])
+def test_safe_name_is_the_rule_for_every_generated_name(text, expected):
+    assert safe_name(text) == expected
+
+
+def test_safe_name_keeps_within_its_bytes_on_a_character_boundary():
+    assert safe_name("学历证书" * 10, max_bytes=60) == "学历证书" * 5
+    assert safe_name("x", max_bytes=60, fallback="?") == "x" and safe_name("", fallback="?") == "?"
 
 
 @pytest.mark.parametrize("name", ["长" * 300 + ".pdf", "a" * 1000 + ".pdf", "长" * 300])

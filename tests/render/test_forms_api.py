@@ -106,6 +106,7 @@ class TestManyForms:
         r = await client.post("/api/forms/batch", json=body, headers=world["as_employer"])
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == "application/zip" and r.headers["x-forms-missing"] == "1"
+        assert int(r.headers["content-length"]) == len(r.content)       # planned on the export writer: sized
         archive = zipfile.ZipFile(io.BytesIO(r.content))
         assert archive.namelist() == ["王小明-简介表（预览版）.docx"]
         assert archive.getinfo("王小明-简介表（预览版）.docx").compress_type == zipfile.ZIP_STORED

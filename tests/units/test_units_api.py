@@ -325,3 +325,27 @@ class TestUnitDocuments:
         assert await bucket_files.count_documents({}) == 1
         other = await login(client, (await create_unit())[1])
         assert (await client.get(f"/api/units/{unit_id}/documents/licence", headers=other)).status_code == 404
+
+
+async def test_an_edit_overtaken_between_its_read_and_its_write_is_refused(client, monkeypatch):
+    """Two edits of one unit, the second landing while the first checks its input: the first named no
+    version (no If-Match), so it answers 409 conflict, not 412 stale_version, and the second edit stands."""
+    from app.units import service as units_service
+
+    payload, headers, unit_id = await registered_unit(client)
+    edit = {k: v for k, v in payload.items() if k not in ("login", "password", "category")}
+    check, overtaking = units_service._check_unit_info, []
+
+    async def overtaken(data, **kwargs):
+        if not overtaking:
+            overtaking.append(client.put(f"/api/units/{unit_id}", json={**edit, "legal_representative": "后读先写"},
+                                         headers=headers))
+            overtaking[0] = await overtaking[0]
+        return await check(data, **kwargs)
+
+    monkeypatch.setattr(units_service, "_check_unit_info", overtaken)
+    first = await client.put(f"/api/units/{unit_id}", json={**edit, "legal_representative": "先读后写"},
+                             headers=headers)
+    assert overtaking[0].status_code == 200, overtaking[0].text
+    assert first.status_code == 409 and first.json()["code"] == "conflict"
+    assert (await Unit.get(unit_id)).legal_representative == "后读先写"
