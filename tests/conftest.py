@@ -4,6 +4,7 @@ through client, world, ...); the other tests (the state machine, rules, validato
 
 import inspect
 import os
+import shutil
 import sys
 import tempfile
 import uuid
@@ -168,6 +169,24 @@ async def _assert_rows_in_step():
     async for dossier in Dossier.get_pymongo_collection().find({}):
         assert held.pop(dossier["_id"], None) == row_of(dossier), f"dossier {dossier['_id']}: its row is stale"
     assert not held, f"rows without a dossier: {list(held)}"
+
+
+@pytest.fixture(scope="session")
+async def converter_pool(app):
+    """ONE warm LibreOffice pool (two workers) for every test of the session that wants real forms:
+    LibreOffice takes seconds to start, so each test reuses it. Skipped where LibreOffice is absent."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    from app.render import convert
+
+    await convert.stop()                      # the unstarted one the app made at start-up
+    pool = convert.LocalPool(get_settings().model_copy(update={"converter_workers": 2}))
+    convert.install(pool)
+    pool.start()
+    assert await pool.wait_ready(180), [w.error for w in pool.workers]
+    yield pool
+    await pool.stop()
+    convert.install(None)
 
 
 @pytest.fixture

@@ -199,10 +199,9 @@ async def bearer(user) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def submitted_dossier(applicant, batch, unit) -> str:
-    """The dossier `fill_complete` and the submit leave, for tests that are not about filling it: written
-    complete in one insert (the sections parsed as a save stores them, the photo and proofs stored as an
-    upload stores them), then submitted through the service, so snapshot, route, trail and row are real."""
+async def complete_draft(applicant, batch, unit) -> str:
+    """The draft `fill_complete` leaves, for tests that are not about filling it, written in one insert:
+    the sections parsed as a save stores them, the photo and proofs stored as an upload stores them."""
     import secrets
 
     from beanie import PydanticObjectId
@@ -210,7 +209,6 @@ async def submitted_dossier(applicant, batch, unit) -> str:
 
     from app.catalog import batches
     from app.clock import utcnow
-    from app.dossiers import service as dossiers
     from app.dossiers import writes
     from app.dossiers.models import AttachmentRef, Commitment, Declaration, Dossier
     from app.dossiers.sections import parse_section
@@ -235,8 +233,18 @@ async def submitted_dossier(applicant, batch, unit) -> str:
         id=dossier_id, applicant_id=applicant.id, applicant_name=applicant.name, id_number=applicant.id_number,
         batch_id=batch.id, year=batch.year, declaration=declaration, sections=sections, attachments=refs,
         commitment=Commitment(agreed_at=utcnow(), text_sha256=batches.commitment_digest(batch.commitment_text))))
-    await dossiers.submit(actor=applicant, dossier_id=dossier_id)
     return str(dossier_id)
+
+
+async def submitted_dossier(applicant, batch, unit) -> str:
+    """A complete draft submitted through the service: snapshot, route, trail and row are the real ones."""
+    from bson import ObjectId
+
+    from app.dossiers import service as dossiers
+
+    dossier_id = await complete_draft(applicant, batch, unit)
+    await dossiers.submit(actor=applicant, dossier_id=ObjectId(dossier_id))
+    return dossier_id
 
 
 async def create_committee(*, office_unit, code: str = "370100-qzwh-intermediate", **overrides):
