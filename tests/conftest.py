@@ -1,6 +1,10 @@
-"""One real database server per test session (SecantusDB, or MONGODB_URI), emptied before each test."""
+"""One real database server and one app per test session (SecantusDB, or MONGODB_URI), emptied before
+each test that uses them. A test uses the database when it is a coroutine or asks for the app (directly or
+through client, world, ...); the other tests (the state machine, rules, validators) touch no database."""
 
+import inspect
 import os
+import shutil
 import sys
 import tempfile
 import uuid
@@ -56,8 +60,43 @@ class _StrayDossierWrites(monitoring.CommandListener):
         pass
 
 
+class _WrittenCollections(monitoring.CommandListener):
+    """The collections written since the last clean-up, so that emptying the database costs a command per
+    collection a test wrote rather than one per collection there is. A command that is neither a known
+    read nor a plain write (an aggregation with $out, a drop, a bulkWrite...) marks every collection."""
+    EVERY = None
+    WRITES = ("insert", "update", "delete", "findAndModify")
+    READS = frozenset({"find", "getMore", "count", "distinct", "listCollections", "listIndexes", "createIndexes",
+                       "killCursors", "endSessions", "hello", "isMaster", "ismaster", "ping", "buildInfo",
+                       "commitTransaction", "abortTransaction", "dbStats", "collStats", "saslStart",
+                       "saslContinue"})
+
+    def __init__(self):
+        self.written: set[str] | None = self.EVERY      # the app's start-up writes before any test runs
+
+    def started(self, event):
+        name = event.command_name
+        if self.written is self.EVERY or event.database_name != os.environ["ZC_DATABASE"]:
+            return
+        if name in self.WRITES:
+            self.written.add(event.command[name])
+        elif name == "aggregate" and not any("$out" in stage or "$merge" in stage
+                                             for stage in event.command.get("pipeline", [])):
+            return
+        elif name not in self.READS:
+            self.written = self.EVERY
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
 _stray_writes = _StrayDossierWrites()
+_written = _WrittenCollections()
 monitoring.register(_stray_writes)
+monitoring.register(_written)
 
 import httpx  # noqa: E402
 from asgi_lifespan import LifespanManager  # noqa: E402
@@ -95,14 +134,25 @@ KEEP = {"dictionaries"}
 
 
 @pytest.fixture(autouse=True)
+def _database_when_used(request):
+    """Empties the database before a test that uses it (and checks it after); a pure test pays nothing.
+    Autouse, so the clean-up runs before any other fixture of the test writes."""
+    if inspect.iscoroutinefunction(request.function) or "app" in request.fixturenames:
+        request.getfixturevalue("clean_database")
+
+
+@pytest.fixture
 async def clean_database(app):
     """Every test starts from the dictionaries alone, on the real clock, and ends with every dossier's
     row in step with it and every dossier written through the one write path (a writer that bypassed
     app.dossiers.writes fails the test that made it)."""
     database = db.current().db
-    for name in await database.list_collection_names():
+    written = _written.written
+    names = await database.list_collection_names() if written is _written.EVERY else sorted(written)
+    for name in names:
         if name not in KEEP and not name.startswith("system."):
             await database[name].delete_many({})
+    _written.written = set()
     clock.reset()
     _stray_writes.strays.clear()
     yield
@@ -121,8 +171,30 @@ async def _assert_rows_in_step():
     assert not held, f"rows without a dossier: {list(held)}"
 
 
+@pytest.fixture(scope="session")
+async def converter_pool(app):
+    """ONE warm LibreOffice pool (two workers) for every test of the session that wants real forms:
+    LibreOffice takes seconds to start, so each test reuses it. Skipped where LibreOffice is absent."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    from app.render import convert
+
+    await convert.stop()                      # the unstarted one the app made at start-up
+    pool = convert.LocalPool(get_settings().model_copy(update={"converter_workers": 2}))
+    convert.install(pool)
+    pool.start()
+    assert await pool.wait_ready(180), [w.error for w in pool.workers]
+    yield pool
+    await pool.stop()
+    convert.install(None)
+
+
 @pytest.fixture
 async def client(app):
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "http_world: the routing `world` built over HTTP, as a user builds it")

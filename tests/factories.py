@@ -1,5 +1,6 @@
 """Plain async factories that build real records through the services or the models."""
 
+import io
 import itertools
 
 from app.accounts import captcha
@@ -186,6 +187,64 @@ async def fill_complete(client, headers: dict, dossier_id: str, id_number: str) 
         assert r.status_code == 201, (section, r.text)
         etag = r.headers["ETag"]      # an upload moves the dossier's version too
     return etag
+
+
+async def bearer(user) -> dict:
+    """Bearer headers of a session opened straight in the service (what a login leaves, minus the HTTP
+    round trip and the password check)."""
+    from app.accounts import service as accounts_service
+    from app.accounts.audit import ClientInfo
+
+    _, token = await accounts_service.open_session(user=user, client=ClientInfo(ip="203.0.113.7", user_agent="tests"))
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def complete_draft(applicant, batch, unit) -> str:
+    """The draft `fill_complete` leaves, for tests that are not about filling it, written in one insert:
+    the sections parsed as a save stores them, the photo and proofs stored as an upload stores them."""
+    import secrets
+
+    from beanie import PydanticObjectId
+    from starlette.datastructures import UploadFile
+
+    from app.catalog import batches
+    from app.clock import utcnow
+    from app.dossiers import writes
+    from app.dossiers.models import AttachmentRef, Commitment, Declaration, Dossier
+    from app.dossiers.sections import parse_section
+    from app.files import service as files
+
+    dossier_id = PydanticObjectId()
+    refs = []
+    for section, row_id, filename, data in (("basic", "photo", "照片.jpg", jpeg_bytes()),
+                                            ("education", "edu0000001", "学历证书.pdf", pdf_bytes(2)),
+                                            ("current_title", None, "资格证书.pdf", pdf_bytes(1))):
+        photo = section == "basic"
+        stored = await files.store_upload(UploadFile(io.BytesIO(data), filename=filename), max_bytes=1 << 22,
+                                          allowed=["jpeg"] if photo else ["pdf"], field="file", photo=photo,
+                                          metadata={"owner": "dossier", "dossier_id": dossier_id, "section": section})
+        refs.append(AttachmentRef(id=secrets.token_hex(6), section=section, row_id=row_id, file=stored,
+                                  uploaded_by=applicant.id))
+    declaration = Declaration(level="3", series="qzwh", title="qzwh-3", specialty="qzwh-s01", mode="normal",
+                              employer_unit_id=unit.id, employer_unit_name=unit.name)
+    sections = {name: parse_section(name, body).model_dump(mode="json")
+                for name, body in complete_sections(applicant.id_number).items()}
+    await writes.insert(Dossier(
+        id=dossier_id, applicant_id=applicant.id, applicant_name=applicant.name, id_number=applicant.id_number,
+        batch_id=batch.id, year=batch.year, declaration=declaration, sections=sections, attachments=refs,
+        commitment=Commitment(agreed_at=utcnow(), text_sha256=batches.commitment_digest(batch.commitment_text))))
+    return str(dossier_id)
+
+
+async def submitted_dossier(applicant, batch, unit) -> str:
+    """A complete draft submitted through the service: snapshot, route, trail and row are the real ones."""
+    from bson import ObjectId
+
+    from app.dossiers import service as dossiers
+
+    dossier_id = await complete_draft(applicant, batch, unit)
+    await dossiers.submit(actor=applicant, dossier_id=ObjectId(dossier_id))
+    return dossier_id
 
 
 async def create_committee(*, office_unit, code: str = "370100-qzwh-intermediate", **overrides):

@@ -3,6 +3,8 @@ opinions up the route → closed → certificate → public verification."""
 
 from datetime import date
 
+import pytest
+
 from app.dossiers.models import Dossier
 from app.units.enums import UnitCategory
 from tests.factories import create_unit
@@ -11,6 +13,7 @@ from tests.committee.committee_kit import (make_experts, new_meeting, present_an
 from tests.routing.conftest import act
 
 
+@pytest.mark.http_world      # end to end: the dossier is filled and submitted over HTTP, as a user does
 async def test_from_submission_to_verified_certificate(client, world):
     dossier_id = world["dossier_id"]
     for node in ("as_employer", "as_department", "as_hr"):

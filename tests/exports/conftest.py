@@ -2,7 +2,6 @@
 office) and helpers to open what the exports return."""
 
 import io
-import shutil
 import zipfile
 from datetime import date
 
@@ -10,8 +9,6 @@ import openpyxl
 import pytest
 from bson import ObjectId
 
-from app.config import get_settings
-from app.render import convert
 from app.dossiers.models import Certificate, VoteSummary
 from app.dossiers.writes import to_bson
 from tests.factories import create_person, force_dossier, grant, login
@@ -51,20 +48,6 @@ async def finish(world, status: str = "certified") -> None:
                               holder_name="王小明", title_name="馆员", specialty_name="舞蹈", issued_by=ObjectId())
     await force_dossier(world["dossier_id"], status=status, meeting_id=meeting_id, votes=to_bson(votes),
                         certificate=to_bson(certificate) if status == "certified" else None)
-
-
-@pytest.fixture(scope="session")
-async def converter_pool(app):
-    """One warm LibreOffice pool for the tests that want real forms; skipped where LibreOffice is absent."""
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice is not installed")
-    pool = convert.LocalPool(get_settings().model_copy(update={"converter_workers": 1}))
-    convert.install(pool)
-    pool.start()
-    assert await pool.wait_ready(180), [w.error for w in pool.workers]
-    yield pool
-    await pool.stop()
-    convert.install(None)
 
 
 @pytest.fixture

@@ -1,33 +1,15 @@
 """The forms' fixtures: the routing tests' `world` (a dossier submitted to the first of three nodes),
-a dossier moved along the nodes with opinions and signatures, and ONE warm converter pool for the
-whole session (LibreOffice takes seconds to start; each test reuses it)."""
+and a dossier moved along the nodes with opinions and signatures (the warm converter pool is the
+session's, in tests/conftest.py)."""
 
 import pytest
 from bson import ObjectId
 
-from app.config import get_settings
 from app.dossiers.models import Dossier
-from app.render import convert
 from tests.routing.conftest import act, world  # noqa: F401 - the fixture is shared with the routing tests
 
 OPINIONS = {"as_employer": ("经审核，材料真实，同意推荐。", "张馆长"), "as_department": ("同意上报。", "李处长"),
             "as_hr": ("符合申报条件，同意。", "王科长")}
-
-
-@pytest.fixture(scope="session")
-async def converter_pool(app):
-    running = convert.current()
-    if isinstance(running, convert.LocalPool) and running.started:   # another package's tests started one
-        yield running
-        return
-    await convert.stop()                      # the unstarted one the app made at start-up
-    pool = convert.LocalPool(get_settings().model_copy(update={"converter_workers": 2}))
-    convert.install(pool)
-    pool.start()
-    assert await pool.wait_ready(180), [w.error for w in pool.workers]
-    yield pool
-    await pool.stop()
-    convert.install(None)
 
 
 async def move_along(client, world, *, accept: bool) -> Dossier:

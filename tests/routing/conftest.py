@@ -1,14 +1,18 @@
 import pytest
 
 from app.units.enums import UnitCategory
-from tests.factories import (create_batch, create_committee, create_path, create_person, create_unit,
-                             declaration_payload, fill_complete, grant, login)
+from tests.factories import (bearer, create_batch, create_committee, create_path, create_person, create_unit,
+                             declaration_payload, fill_complete, grant, login, submitted_dossier)
 
 
 @pytest.fixture
-async def world(client):
+async def world(request, client):
     """HR bureau (hosting the committee office) ← department ← employer, paths all active, and an
-    applicant whose complete dossier has just been submitted to the employer."""
+    applicant whose complete dossier has just been submitted to the employer.
+
+    Built through the services and written straight into the database, every party holding a session
+    made here (a tenth of the time of the HTTP flow); a test marked `http_world` gets the same world
+    built the way a user builds it: logins, sections and uploads over HTTP, then the submit."""
     hr, hr_account = await create_unit(name="济南市人力资源和社会保障局", category=UnitCategory.city_hr_bureau,
                                        region_code="370100", nature="01")
     department, dept_account = await create_unit(name="济南市文化和旅游局", parent=hr,
@@ -23,17 +27,22 @@ async def world(client):
     await create_path(unit=hr, committee=committee)
     applicant = await create_person(name="王小明")
     batch = await create_batch()
-    headers = await login(client, applicant)
-    r = await client.post("/api/dossiers", json=declaration_payload(batch, employer), headers=headers)
-    dossier_id = r.json()["id"]
-    await fill_complete(client, headers, dossier_id, applicant.id_number)
-    assert (await client.post(f"/api/dossiers/{dossier_id}/submit", headers=headers)).status_code == 200
+    parties = {"as_applicant": applicant, "as_employer": employer_account, "as_department": dept_account,
+               "as_hr": hr_account, "as_office": office_handler}
+    if request.node.get_closest_marker("http_world"):
+        headers = await login(client, applicant)
+        r = await client.post("/api/dossiers", json=declaration_payload(batch, employer), headers=headers)
+        dossier_id = r.json()["id"]
+        await fill_complete(client, headers, dossier_id, applicant.id_number)
+        assert (await client.post(f"/api/dossiers/{dossier_id}/submit", headers=headers)).status_code == 200
+        sessions = {"as_applicant": headers} | {who: await login(client, user) for who, user in parties.items()
+                                                if who != "as_applicant"}
+    else:
+        dossier_id = await submitted_dossier(applicant, batch, employer)
+        sessions = {who: await bearer(user) for who, user in parties.items()}
     return {
         "hr": hr, "department": department, "employer": employer, "committee": committee, "batch": batch,
-        "applicant": applicant, "dossier_id": dossier_id,
-        "as_applicant": headers, "as_employer": await login(client, employer_account),
-        "as_department": await login(client, dept_account), "as_hr": await login(client, hr_account),
-        "as_office": await login(client, office_handler),
+        "applicant": applicant, "dossier_id": dossier_id, **sessions,
     }
 
 
