@@ -172,7 +172,7 @@ async def _assert_rows_in_step():
 
 
 @pytest.fixture(scope="session")
-async def converter_pool(app):
+async def _warm_pool(app):
     """ONE warm LibreOffice pool (two workers) for every test of the session that wants real forms:
     LibreOffice takes seconds to start, so each test reuses it. Skipped where LibreOffice is absent."""
     if shutil.which("soffice") is None:
@@ -187,6 +187,16 @@ async def converter_pool(app):
     yield pool
     await pool.stop()
     convert.install(None)
+
+
+@pytest.fixture
+def converter_pool(_warm_pool):
+    """The session's warm pool, made the service's converter again for this test: another app started
+    meanwhile (a live server, the faults' app) installs its own at start-up and none at shutdown."""
+    from app.render import convert
+
+    convert.install(_warm_pool)
+    return _warm_pool
 
 
 @pytest.fixture
