@@ -240,10 +240,10 @@ async def submitted_dossier(applicant, batch, unit) -> str:
     """A complete draft submitted through the service: snapshot, route, trail and row are the real ones."""
     from bson import ObjectId
 
-    from app.dossiers import service as dossiers
+    from app.routing import applicant as applicant_steps
 
     dossier_id = await complete_draft(applicant, batch, unit)
-    await dossiers.submit(actor=applicant, dossier_id=ObjectId(dossier_id))
+    await applicant_steps.submit(actor=applicant, dossier_id=ObjectId(dossier_id))
     return dossier_id
 
 
