@@ -4,14 +4,15 @@ public verification. Errors: anonymous 401, outside scope 404, wrong state 409, 
 from typing import Annotated
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Form, Query, status
+from fastapi import APIRouter, Depends, Form, Query, status
 
 from app.accounts.deps import Client, CurrentUser, SysAdmin
 from app.catalog.models import Committee
 from app.committee import certificates, committees, meetings, publicity, schemas, votes
 from app.committee.deps import OfficeMeeting, VisibleMeeting
 from app.committee.models import MEETING_STATUS_LABELS, VOTE_LABELS, Meeting, Vote
-from app.dossiers import service as dossiers
+from app.dossiers.deps import Readable
+from app.dossiers.models import Dossier
 from app.dossiers.enums import STATUS_LABELS
 from app.errors import NotFound
 from app.routing.service import BatchResult
@@ -147,9 +148,8 @@ async def batch_no_objection(data: schemas.IdsIn, user: CurrentUser) -> BatchRes
 
 @router.post("/publicity/{dossier_id}/review", response_model=schemas.PublicityRow,
              summary="审核下级单位的公示意见：审核通过，或审核不通过（须填原因，退回重新填写）")
-async def review_opinion(dossier_id: PydanticObjectId, data: schemas.ReviewIn, user: CurrentUser,
-                         client: Client) -> schemas.PublicityRow:
-    dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="publicity_review")
+async def review_opinion(data: schemas.ReviewIn, user: CurrentUser,
+                         dossier: Annotated[Dossier, Depends(Readable("publicity_review"))]) -> schemas.PublicityRow:
     return publicity.row(await publicity.review(actor=user, dossier=dossier, data=data), user)
 
 
@@ -169,8 +169,8 @@ async def batch_close(data: schemas.IdsIn, user: CurrentUser) -> BatchResult:
 
 
 @router.post("/publicity/{dossier_id}/close", summary="结束公示（公示期满且意见已汇总至评委会）")
-async def close_publicity(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> dict:
-    dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="close_publicity")
+async def close_publicity(user: CurrentUser,
+                          dossier: Annotated[Dossier, Depends(Readable("close_publicity"))]) -> dict:
     dossier = await publicity.close(actor=user, dossier=dossier)
     return {"id": str(dossier.id), "status": dossier.status, "status_label": STATUS_LABELS[dossier.status]}
 
@@ -196,8 +196,7 @@ async def verify_certificate(client: Client, number: str = Query(min_length=1, m
 
 
 @router.get("/dossiers/{dossier_id}/certificate", summary="本申报的证书信息（含验证码）")
-async def dossier_certificate(dossier_id: PydanticObjectId, user: CurrentUser, client: Client) -> dict:
-    dossier = await dossiers.get_readable(user, dossier_id, client=client, detail="certificate")
+async def dossier_certificate(dossier: Annotated[Dossier, Depends(Readable("certificate"))]) -> dict:
     if dossier.certificate is None:
         raise NotFound("该申报尚未发证", field="dossier_id", code="certificate_not_found")
     return dossier.certificate.model_dump(mode="json", exclude={"issued_by"})
