@@ -8,7 +8,8 @@ import sys
 
 
 def _serve(args: argparse.Namespace) -> None:
-    """Starts the embedded database once (unless MONGODB_URI is set) and hands its address to the app."""
+    """Starts the embedded database once (unless MONGODB_URI is set) and hands its address to the app: with
+    --workers N, every worker process inherits the address and none starts a database of its own."""
     import os
 
     import uvicorn
@@ -25,10 +26,23 @@ def _serve(args: argparse.Namespace) -> None:
     try:
         if not args.no_seed:
             _load_fixtures(f"http://{args.host}:{args.port}")
-        uvicorn.run("app.main:app", host=args.host, port=args.port, reload=False, log_level="info")
+        else:
+            asyncio.run(_with_database(_dictionaries_once))
+        uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers, reload=False,
+                    log_level="info")
     finally:
         if embedded:
             embedded.stop()
+
+
+async def _dictionaries_once() -> None:
+    """Before the workers start: each would otherwise find an empty database at once and load the
+    dictionaries over the others' loading."""
+    from app.catalog import service as catalog
+    from app.catalog.models import DictionaryEntry
+
+    if await DictionaryEntry.find_one({}) is None:
+        await catalog.load_dictionaries()
 
 
 async def _with_database(work, *args, **kwargs):
@@ -81,6 +95,13 @@ def _sweep_orphans(_: argparse.Namespace) -> None:
     print(f"已清理 {asyncio.run(_with_database(sweep_orphans))} 个无引用的文件")
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("至少为 1")
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app", description="职称申报评审服务")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +109,8 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-seed", action="store_true", help="不加载演示数据")
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="工作进程数（共用同一数据库；会话、验证码、限流都在数据库中）")
     serve.set_defaults(func=_serve)
     commands.add_parser("seed", help="加载字典，开发环境另加演示数据（可重复执行）").set_defaults(func=_seed)
     admin = commands.add_parser("create-admin", help="创建或重置系统管理员")

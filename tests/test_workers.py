@@ -146,3 +146,54 @@ async def test_a_template_replaced_at_one_is_used_by_the_other(pair, http, clien
     assert "济南市职称评审人员简介表（测试批次" in text_of(replaced[0].content) and replaced[1].content == good
     assert (await http.delete(f"{one}{templates_at}", headers=admin)).status_code == 204
     assert default_title in text_of((await http.get(form, headers=world["as_employer"])).content)
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of the processes whose parent is `pid`, from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if parent == pid:
+            found.append((int(entry), command))
+    return found
+
+
+def test_serve_with_two_workers_starts_the_embedded_database_once(tmp_path):
+    """`python -m app serve --workers 2` on the embedded default: one database process, two app workers
+    that answer on the one port, and all of them gone after SIGTERM."""
+    from app.embedded import EmbeddedServer, answers
+
+    db_port, http_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "ZC_DATABASE")}
+    env.update(ZC_ENV="dev", ZC_VAR_DIR=str(tmp_path), ZC_EMBEDDED_PORT=str(db_port), ZC_DATABASE="zc_workers",
+               ZC_CONVERTER_AUTOSTART="false")
+    serve = subprocess.Popen([sys.executable, "-m", "app", "serve", "--no-seed", "--workers", "2",
+                              "--port", str(http_port)], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    database = EmbeddedServer(tmp_path / "secantus", db_port)
+    try:
+        deadline = time.monotonic() + 120
+        databases, workers = [], []
+        while not (len(workers) == 2 and _healthy(f"http://127.0.0.1:{http_port}")):
+            assert serve.poll() is None and time.monotonic() < deadline, "serve --workers 2 did not come up"
+            time.sleep(0.3)
+            children = _children(serve.pid)
+            databases = [pid for pid, command in children if "secantusd" in command]
+            workers = [pid for pid, command in children if "multiprocessing.spawn" in command]
+        assert len(databases) == 1 and answers(database.uri)
+        assert not [c for pid in workers for c in _children(pid) if "secantusd" in c[1]], "a worker started a database"
+        serve.terminate()
+        serve.wait(timeout=60)
+        assert not answers(database.uri)
+        assert not [pid for pid in (*databases, *workers) if os.path.exists(f"/proc/{pid}")]
+    finally:
+        serve.kill()
+        database.stop()
