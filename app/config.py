@@ -57,7 +57,7 @@ class Settings(BaseSettings):
 
     # Forms: the address certificates' QR codes point at, and the LibreOffice PDF converter.
     public_base_url: str = "http://127.0.0.1:8000"
-    converter_url: str | None = Field(default=None, description="unoserver XML-RPC address; unset: local workers")
+    converter_url: str | None = Field(default=None, description="unoserver XML-RPC address(es), comma-separated; unset: local workers")
     converter_workers: int = Field(default=2, ge=1, le=16)
     converter_autostart: bool | None = Field(default=None, description="unset: start with the service, not in tests")
     converter_soffice: str = "soffice"

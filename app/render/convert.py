@@ -320,14 +320,17 @@ class _Transport(xmlrpc.client.Transport):
 
 
 class RemoteConverter:
-    """The unoserver of docker-compose's converter container (XML-RPC, documents sent as bytes)."""
+    """The unoservers of docker-compose's converter containers (XML-RPC, documents sent as bytes). Each
+    unoserver converts one document at a time, so ZC_CONVERTER_URL may name several, comma-separated:
+    documents take them in turn, and one that cannot be reached hands its document to the next."""
 
     def __init__(self, settings: Settings):
-        self.url = settings.converter_url
+        self.urls = [url.strip() for url in settings.converter_url.split(",") if url.strip()]
         self.timeout = settings.converter_timeout_seconds
+        self._turns = itertools.count()
 
     def start(self) -> None:
-        """The container runs on its own; nothing to start here."""
+        """The containers run on their own; nothing to start here."""
 
     async def stop(self) -> None:
         """Nothing of ours to stop."""
@@ -336,7 +339,17 @@ class RemoteConverter:
         return await anyio.to_thread.run_sync(self._call, docx, timeout or self.timeout)
 
     def _call(self, docx: bytes, timeout: float) -> bytes:
-        proxy = xmlrpc.client.ServerProxy(self.url, allow_none=True, transport=_Transport(timeout))
+        first = next(self._turns)
+        for step in range(len(self.urls)):
+            try:
+                return self._call_one(self.urls[(first + step) % len(self.urls)], docx, timeout)
+            except ConverterUnavailable as exc:
+                unreachable = exc
+        raise unreachable
+
+    @staticmethod
+    def _call_one(url: str, docx: bytes, timeout: float) -> bytes:
+        proxy = xmlrpc.client.ServerProxy(url, allow_none=True, transport=_Transport(timeout))
         try:
             result = proxy.convert(None, xmlrpc.client.Binary(docx), None, "pdf", None, [], False, None)
         except (TimeoutError, socket.timeout):
@@ -344,7 +357,7 @@ class RemoteConverter:
         except xmlrpc.client.Fault as fault:
             raise ConversionFailed(detail=fault.faultString[:500]) from None
         except OSError as exc:
-            raise ConverterUnavailable(f"PDF 转换服务不可用：无法连接 {self.url}（{exc.strerror or exc}）") from None
+            raise ConverterUnavailable(f"PDF 转换服务不可用：无法连接 {url}（{exc.strerror or exc}）") from None
         return result.data
 
 

@@ -12,10 +12,7 @@ from app.config import get_settings
 from app.render import convert
 
 
-@pytest.fixture
-def unoserver():
-    calls = []
-
+def start_unoserver(calls: list) -> SimpleXMLRPCServer:
     def convert_call(inpath, indata, outpath, convert_to, filtername, filter_options, update_index, infiltername):
         calls.append((inpath, outpath, convert_to, indata.data))
         if indata.data == b"slow":
@@ -25,9 +22,22 @@ def unoserver():
     server = SimpleXMLRPCServer(("127.0.0.1", 0), allow_none=True, logRequests=False)
     server.register_function(convert_call, "convert")
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", calls
-    server.shutdown()
-    server.server_close()
+    return server
+
+
+@pytest.fixture
+def unoservers():
+    """Two of them, as docker-compose's scale profile runs: (address, calls) each."""
+    started = [(start_unoserver(calls := []), calls) for _ in range(2)]
+    yield [(f"http://127.0.0.1:{server.server_address[1]}", calls) for server, calls in started]
+    for server, _ in started:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def unoserver(unoservers):
+    return unoservers[0]
 
 
 def remote(url: str, timeout: float = 5) -> convert.RemoteConverter:
@@ -53,3 +63,21 @@ async def test_an_unreachable_server_is_unavailable():
     with pytest.raises(convert.ConverterUnavailable) as error:
         await remote("http://127.0.0.1:9").convert(b"docx")
     assert "127.0.0.1:9" in error.value.message
+
+
+async def test_documents_take_several_converters_in_turn(unoservers):
+    (first, first_calls), (second, second_calls) = unoservers
+    converter = remote(f"{first}, {second}")
+    answers = [await converter.convert(f"doc {n}".encode()) for n in range(4)]
+    assert answers == [f"%PDF-1.7 converted doc {n}".encode() for n in range(4)]
+    assert [c[3] for c in first_calls] == [b"doc 0", b"doc 2"] and [c[3] for c in second_calls] == [b"doc 1", b"doc 3"]
+
+
+async def test_an_unreachable_converter_hands_its_document_to_the_next(unoserver):
+    url, calls = unoserver
+    converter = remote(f"http://127.0.0.1:9,{url}")
+    assert [await converter.convert(b"docx") for _ in range(3)] == [b"%PDF-1.7 converted docx"] * 3
+    assert len(calls) == 3
+    with pytest.raises(convert.ConverterUnavailable) as error:
+        await remote("http://127.0.0.1:9,http://127.0.0.1:7").convert(b"docx")
+    assert "127.0.0.1:" in error.value.message
