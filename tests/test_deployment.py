@@ -27,9 +27,10 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 SECRET = "deployment-test-secret-4f1c-long-enough-for-prod"
 
 
-def compose_config(tmp_path: Path, **env_overrides: str | None) -> subprocess.CompletedProcess:
-    """`docker-compose -f docker-compose.yml config` with a controlled environment and an empty env file
-    (so neither the caller's shell nor a local .env decides the outcome)."""
+def compose_config(tmp_path: Path, *arguments: str, **env_overrides: str | None) -> subprocess.CompletedProcess:
+    """`docker-compose -f docker-compose.yml config` (or the arguments given instead of `config`) with a
+    controlled environment and an empty env file (so neither the caller's shell nor a local .env decides
+    the outcome)."""
     executable = shutil.which("docker-compose")
     if executable is None:
         pytest.fail("docker-compose 未安装 / not installed: run scripts/bootstrap.sh (it installs the Debian "
@@ -43,7 +44,7 @@ def compose_config(tmp_path: Path, **env_overrides: str | None) -> subprocess.Co
     empty_env_file = tmp_path / "empty.env"
     empty_env_file.write_text("")
     return subprocess.run(
-        [executable, "--env-file", str(empty_env_file), "-f", str(COMPOSE_FILE), "config"],
+        [executable, "--env-file", str(empty_env_file), "-f", str(COMPOSE_FILE), *(arguments or ("config",))],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
 
@@ -162,6 +163,73 @@ class TestComposeFile:
         for needed in (".venv", "var", ".git", "test-artifacts", ".env"):
             assert needed in patterns, f".dockerignore lacks {needed}"
         assert patterns & {"__pycache__", "**/__pycache__"}, ".dockerignore lacks __pycache__"
+
+
+@pytest.mark.parametrize("profile", [(), ("--profile", "scale")], ids=["default", "scale"])
+def test_compose_config_is_valid_with_each_profile(tmp_path, profile):
+    result = compose_config(tmp_path, *profile, "config", "-q", ZC_SECRET_KEY=SECRET)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def scale(tmp_path_factory) -> dict:
+    result = compose_config(tmp_path_factory.mktemp("scale"), "--profile", "scale", "config", ZC_SECRET_KEY=SECRET)
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)["services"]
+
+
+class TestScaleProfile:
+    """Profile `scale`: two app replicas behind nginx, a three-member replica set, two converters."""
+    REPLICAS, MEMBERS, CONVERTERS = ("app-1", "app-2"), ("mongo-1", "mongo-2", "mongo-3"), ("converter-1", "converter-2")
+
+    def test_every_added_service_is_in_the_profile_and_the_default_stack_is_not(self, scale):
+        added = {*self.REPLICAS, *self.MEMBERS, *self.CONVERTERS, "mongo-init", "proxy"}
+        assert added <= set(scale)
+        assert all(scale[name].get("profiles") == ["scale"] for name in added)
+        assert not any(scale[name].get("profiles") for name in ("mongo", "converter", "app"))
+
+    def test_three_members_of_one_set_each_on_its_own_volume_initiated_once(self, scale):
+        volumes = set()
+        for name in self.MEMBERS:
+            args = as_args(scale[name]["command"])
+            assert args[args.index("--replSet") + 1] == "rs-scale", args
+            volumes |= {str(v).split(":")[0] for v in scale[name]["volumes"] if str(v).split(":")[1] == "/data/db"}
+        assert len(volumes) == 3, volumes
+        init = scale["mongo-init"]
+        script = " ".join(as_args(init["command"]))
+        assert "rs.initiate" in script and "'rs-scale'" in script and "try { rs.status() }" in script
+        assert all(f"host: '{name}:27017'" in script for name in self.MEMBERS), script
+        assert {name: d["condition"] for name, d in init["depends_on"].items()} == dict.fromkeys(
+            self.MEMBERS, "service_healthy")
+        assert init["restart"] == "no"
+
+    def test_replicas_share_the_set_with_majority_journaled_writes_and_both_converters(self, scale):
+        for name in self.REPLICAS:
+            app = scale[name]
+            uri = urlsplit(app["environment"]["MONGODB_URI"])
+            assert uri.netloc == ",".join(f"{m}:27017" for m in self.MEMBERS), uri
+            assert parse_qs(uri.query) == {"replicaSet": ["rs-scale"], "w": ["majority"], "journal": ["true"]}
+            assert app["environment"]["ZC_CONVERTER_URL"].split(",") == [f"http://{c}:2003" for c in self.CONVERTERS]
+            assert app["environment"]["ZC_ENV"] == "prod" and app["environment"]["ZC_SECRET_KEY"] == SECRET
+            assert app["depends_on"]["mongo-init"]["condition"] == "service_completed_successfully"
+            assert not app.get("ports"), "only the proxy is published"
+        for name in self.CONVERTERS:
+            assert Path(scale[name]["build"]["context"]) == ROOT / "docker" / "converter"
+
+    def test_the_proxy_balances_both_replicas_and_lets_the_apps_upload_limit_through(self, scale):
+        from app.request_size import MAX_REQUEST_BYTES
+
+        proxy = scale["proxy"]
+        mount = next(v for v in proxy["volumes"] if str(v).endswith(":/etc/nginx/conf.d/default.conf:ro"))
+        conf = Path(str(mount).split(":")[0]).read_text()
+        upstream = re.search(r"upstream \w+ \{(.*?)\}", conf, re.S).group(1)
+        assert re.findall(r"server ([\w-]+):8000", upstream) == list(self.REPLICAS)
+        assert "ip_hash" not in upstream and "sticky" not in upstream, "state is in the database: no stickiness"
+        body_limit = int(re.search(r"client_max_body_size (\d+)m;", conf).group(1)) * 1024 * 1024
+        assert body_limit >= MAX_REQUEST_BYTES
+        assert [p["target"] for p in proxy["ports"]] == [80]
+        assert {name: d["condition"] for name, d in proxy["depends_on"].items()} == dict.fromkeys(
+            self.REPLICAS, "service_healthy")
 
 
 @pytest.mark.parametrize("secret", [None, ""], ids=["unset", "empty"])
