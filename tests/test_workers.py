@@ -42,8 +42,7 @@ def _healthy(address: str) -> bool:
 def pair(app):
     """Two app processes as `serve --workers 2` runs them, each on its own port so a test can choose, on the
     environment of this session (its database server and database, ZC_ENV=test: no LibreOffice pool)."""
-    from tests.conftest import _written
-
+    written = sys.modules["tests.conftest"]._written       # the session's conftest, not a second copy of it
     processes, addresses = [], []
     for _ in range(2):
         port = free_port()
@@ -57,14 +56,14 @@ def pair(app):
             assert all(p.poll() is None for p in processes), "an app process exited at start-up"
             assert time.monotonic() < deadline, "the app processes did not come up"
             time.sleep(0.3)
-        # Their start-up wrote to the database behind the session's back: the next clean-up empties all.
-        _written.written = _written.EVERY
         yield addresses
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(timeout=30)
+        # They wrote to the database behind the session's back: the next test's clean-up empties it all.
+        written.written = written.EVERY
 
 
 @pytest.fixture
