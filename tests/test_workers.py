@@ -7,12 +7,15 @@ session's fixtures, written to the same database the pair reads.
 """
 
 import asyncio
+import contextlib
 import hmac
 import itertools
 import os
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -178,9 +181,9 @@ def test_serve_with_two_workers_starts_the_embedded_database_once(tmp_path):
                               "--port", str(http_port)], env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     database = EmbeddedServer(tmp_path / "secantus", db_port)
+    databases, workers = [], []
     try:
         deadline = time.monotonic() + 120
-        databases, workers = [], []
         while not (len(workers) == 2 and _healthy(f"http://127.0.0.1:{http_port}")):
             assert serve.poll() is None and time.monotonic() < deadline, "serve --workers 2 did not come up"
             time.sleep(0.3)
@@ -194,5 +197,13 @@ def test_serve_with_two_workers_starts_the_embedded_database_once(tmp_path):
         assert not answers(database.uri)
         assert not [pid for pid in (*databases, *workers) if os.path.exists(f"/proc/{pid}")]
     finally:
-        serve.kill()
-        database.stop()
+        if serve.poll() is None:           # a failed assertion: stop it the graceful way, its database with it
+            serve.terminate()
+            try:
+                serve.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                serve.kill()
+        for pid in databases:                 # still this test's database (its folder), if serve left it behind
+            with contextlib.suppress(OSError):
+                if str(tmp_path) in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                    os.kill(pid, signal.SIGKILL)
