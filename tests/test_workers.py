@@ -95,9 +95,7 @@ async def test_a_captcha_issued_by_one_is_answered_at_the_other(pair, http):
     r = await http.post(f"{other}/api/auth/login", json={"login": user.login, "password": PASSWORD,
                                                          "captcha_id": issued, "captcha_answer": answer})
     assert r.status_code == 200, r.text
-    r = await http.post(f"{one}/api/auth/login", json={"login": user.login, "password": "Wrong1!xx",
-                                                       "captcha_id": issued, "captcha_answer": answer})
-    assert r.status_code in (401, 422) and await Captcha.get(ObjectId(issued)) is None   # used up at the other
+    assert await Captcha.get(ObjectId(issued)) is None           # used up by the other: good for one try only
 
 
 async def test_a_session_made_at_one_works_at_the_other_until_logout_at_either(pair, http):
