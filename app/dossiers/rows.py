@@ -6,9 +6,9 @@ filter and sort on under the dossier's own paths (so the same filter runs on eit
 holds the facts the tables show, computed once per write.
 
 The one write path (app.dossiers.writes) stores the row of every document it writes. A row is written
-only over a row of the same or an older version, so a slow store never undoes a newer one; `reconcile` (run at
-start-up, and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS
-produced."""
+only over a row of the same or an older version, so a slow store never undoes a newer one; `reconcile` (run
+step by step in the background when SCHEMA changes and nightly, see app/migrations.py and app/scheduler.py,
+and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS produced."""
 
 import logging
 from collections.abc import Callable
@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from beanie import Document, PydanticObjectId
+from bson import ObjectId
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
@@ -29,7 +30,8 @@ from app.dossiers.enums import OPINION_LABELS
 
 log = logging.getLogger(__name__)
 
-# Bump when what row_of writes changes: start-up then recomputes every row.
+# Bump when what row_of writes changes: the app then recomputes every row once, in the background
+# (the migration named after it in app/migrations.py).
 SCHEMA = 2
 
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
@@ -203,17 +205,41 @@ async def refresh(*dossier_ids: PydanticObjectId) -> None:
             await store(doc)
 
 
-async def reconcile(everything: bool = False) -> int:
-    """Refreshes the rows that are missing, stale, of an older SCHEMA or orphaned; returns how many."""
-    held = {r["_id"]: (r.get("version"), r.get("schema_version"))
-            async for r in DossierRow.get_pymongo_collection().find({}, {"version": 1, "schema_version": 1})}
+# Dossiers looked at per step of a reconcile: its memory is one step's ids and versions, whatever the total.
+STEP = 500
+
+
+async def reconcile_step(after: ObjectId | None, *, everything: bool = False,
+                         limit: int | None = None) -> tuple[ObjectId | None, int]:
+    """One step of `reconcile`: the next `limit` dossiers after `after` in _id order and the rows in the same
+    _id range. Returns where the next step starts (None: the end was reached) and how many rows it refreshed."""
+    limit = limit or STEP
+    above = {"$gt": after} if after is not None else {}
+    versions = {d["_id"]: d["version"] async for d in Dossier.get_pymongo_collection().find(
+        {"_id": above} if above else {}, {"version": 1}, sort=[("_id", ASCENDING)], limit=limit)}
+    last = max(versions) if len(versions) == limit else None
+    span = {**above, "$lte": last} if last is not None else above
+    held = {r["_id"]: (r.get("version"), r.get("schema_version")) async for r in
+            DossierRow.get_pymongo_collection().find({"_id": span} if span else {}, {"version": 1, "schema_version": 1})}
     wrong = []
-    async for doc in Dossier.get_pymongo_collection().find({}, {"version": 1}):
-        if held.pop(doc["_id"], None) != (doc["version"], SCHEMA) or everything:
-            wrong.append(doc["_id"])
+    for dossier_id, version in versions.items():
+        if held.pop(dossier_id, None) != (version, SCHEMA) or everything:
+            wrong.append(dossier_id)
     wrong.extend(held)          # rows whose dossier is gone
     for start in range(0, len(wrong), 200):
         await refresh(*wrong[start:start + 200])
-    if wrong:
-        log.info("refreshed %d dossier rows", len(wrong))
-    return len(wrong)
+    return last, len(wrong)
+
+
+async def reconcile(everything: bool = False) -> int:
+    """Refreshes the rows that are missing, stale, of an older SCHEMA or orphaned (all of them when
+    `everything`), step by step in _id order; returns how many."""
+    after, done = None, 0
+    while True:
+        after, refreshed = await reconcile_step(after, everything=everything)
+        done += refreshed
+        if after is None:
+            break
+    if done:
+        log.info("refreshed %d dossier rows", done)
+    return done
