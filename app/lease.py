@@ -74,9 +74,10 @@ class Tenure:
 
 @asynccontextmanager
 async def held(name: str, *, ttl: timedelta = timedelta(minutes=2),
-               holder: str = HOLDER) -> AsyncIterator[Tenure | None]:
-    """Yields a Tenure while this process holds the lease, renewed every third of its ttl and released
-    at the end; yields None (and runs nothing on its behalf) when another process holds it."""
+               holder: str | None = None) -> AsyncIterator[Tenure | None]:
+    """Yields a Tenure while this process (or `holder`) holds the lease, renewed every third of its ttl and
+    released at the end; yields None (and runs nothing on its behalf) when another holds it."""
+    holder = holder or HOLDER
     if not await acquire(name, ttl=ttl, holder=holder):
         yield None
         return

@@ -97,15 +97,16 @@ async def pending(migrations: list[Migration]) -> list[Migration]:
     return [m for m in migrations if m.name not in done]
 
 
-async def run_pending(migrations: list[Migration] | None = None) -> list[str]:
-    """Runs the migrations not yet recorded as done, if this process gets the lease; returns the names it
-    completed. A migration that fails stops the ones after it (they may build on it) until the next try."""
+async def run_pending(migrations: list[Migration] | None = None, *, holder: str | None = None) -> list[str]:
+    """Runs the migrations not yet recorded as done, if this process (or `holder`) gets the lease; returns
+    the names it completed. A migration that fails stops the ones after it (they may build on it) until
+    the next try."""
     migrations = MIGRATIONS if migrations is None else migrations
     if not await pending(migrations):
         return []
     collection = MigrationRecord.get_pymongo_collection()
     completed = []
-    async with lease.held(LEASE, ttl=LEASE_TTL) as tenure:
+    async with lease.held(LEASE, ttl=LEASE_TTL, holder=holder) as tenure:
         if tenure is None:
             return []           # another process runs them
         for migration in await pending(migrations):     # again: one may have finished before we got the lease

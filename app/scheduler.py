@@ -63,16 +63,17 @@ def _due(record: dict | None, job: Job, now: datetime) -> bool:
     return record is None or record["finished_at"] + job.every <= now
 
 
-async def run_due(jobs: list[Job] | None = None) -> list[str]:
-    """Runs each due job this process gets the lease of; returns the names it ran. A job that fails is
-    recorded with its error and tried again after its interval, like one that succeeded."""
+async def run_due(jobs: list[Job] | None = None, *, holder: str | None = None) -> list[str]:
+    """Runs each due job this process (or `holder`) gets the lease of; returns the names it ran. A job that
+    fails is recorded with its error and tried again after its interval, like one that succeeded."""
+    holder = holder or lease.HOLDER
     jobs = JOBS if jobs is None else jobs
     collection = JobRun.get_pymongo_collection()
     ran = []
     for job in jobs:
         if not _due(await collection.find_one({"_id": job.name}, {"finished_at": 1}), job, utcnow()):
             continue
-        async with lease.held(f"job:{job.name}", ttl=JOB_LEASE_TTL) as tenure:
+        async with lease.held(f"job:{job.name}", ttl=JOB_LEASE_TTL, holder=holder) as tenure:
             if tenure is None or not _due(await collection.find_one({"_id": job.name}, {"finished_at": 1}),
                                           job, utcnow()):
                 continue
@@ -85,7 +86,7 @@ async def run_due(jobs: list[Job] | None = None) -> list[str]:
                 error = f"{type(exc).__name__}: {exc}"
             await collection.update_one({"_id": job.name}, {"$set": {
                 "started_at": started, "finished_at": utcnow(), "seconds": round(time.perf_counter() - clock, 3),
-                "result": result, "error": error, "holder": lease.HOLDER}}, upsert=True)
+                "result": result, "error": error, "holder": holder}}, upsert=True)
             ran.append(job.name)
     return ran
 
