@@ -64,14 +64,15 @@ async def _reported_to(_: Checkpoint) -> int:
 
 
 async def _rows(checkpoint: Checkpoint) -> int:
-    """Recomputes the rows of an older SCHEMA (and any missing or stale), a step of dossiers at a time."""
-    refreshed = 0
+    """Recomputes the rows of an older SCHEMA (and any missing or stale), a window of dossiers at a time;
+    the checkpoint is the next window's lower bound."""
+    refreshed, span = 0, 1.0
     while not checkpoint.lost:
-        after, count = await rows.reconcile_step(checkpoint.after)
+        lower, span, count = await rows.reconcile_step(checkpoint.after, span)
         refreshed += count
-        if after is None:
+        if lower is None:
             return refreshed
-        await checkpoint.save(after)
+        await checkpoint.save(lower)
     raise LeaseLost(checkpoint.name)
 
 

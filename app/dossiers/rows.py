@@ -11,8 +11,9 @@ step by step in the background when SCHEMA changes and nightly, see app/migratio
 and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS produced."""
 
 import logging
+import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from beanie import Document, PydanticObjectId
@@ -22,7 +23,8 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from app.accounts.enums import COMMITTEE_ROLES
-from app.clock import CHINA
+from app.catalog.models import Batch
+from app.clock import CHINA, utcnow
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import SELECTION_INDEXES, Dossier
 from app.dossiers.enums import ACTION_LABELS
@@ -205,22 +207,42 @@ async def refresh(*dossier_ids: PydanticObjectId) -> None:
             await store(doc)
 
 
-# Dossiers looked at per step of a reconcile: its memory is one step's ids and versions, whatever the total.
+# Dossiers aimed at per step of a reconcile: its memory is about one step's ids and versions, whatever the
+# total. Windows start at a second and grow at most fourfold a step while they find fewer, up to an hour
+# (a window is read before its size is known, so a quiet spell must not widen it over a busy one; an
+# empty hour costs two small indexed reads, about 9,000 of them per year of the service's life).
 STEP = 500
+MAX_SPAN = 3600.0
+FIRST, LAST = ObjectId("0" * 24), ObjectId("f" * 24)
 
 
-async def reconcile_step(after: ObjectId | None, *, everything: bool = False,
-                         limit: int | None = None) -> tuple[ObjectId | None, int]:
-    """One step of `reconcile`: the next `limit` dossiers after `after` in _id order and the rows in the same
-    _id range. Returns where the next step starts (None: the end was reached) and how many rows it refreshed."""
-    limit = limit or STEP
-    above = {"$gt": after} if after is not None else {}
+async def _floor() -> ObjectId:
+    """Where the time windows start: a dossier refers to its batch, so none was created before the oldest
+    batch (the window below this one is looked at once, in case)."""
+    oldest = await Batch.get_pymongo_collection().find_one({}, {"_id": 1}, sort=[("_id", ASCENDING)])
+    return ObjectId.from_datetime(oldest["_id"].generation_time if oldest else utcnow())
+
+
+async def reconcile_step(lower: ObjectId | None, span: float = 1.0, *,
+                         everything: bool = False) -> tuple[ObjectId | None, float, int]:
+    """One step of `reconcile`: the dossiers and rows whose _id (its creation second) falls in one window of
+    time, [lower, lower + span seconds). Windows, not "the next N after _id X": SecantusDB reads a bounded
+    _id range alone (with the _id index hinted) but materialises everything above X before a limit.
+    Returns the next window's lower bound (None: the end was reached), a span aimed at STEP dossiers
+    judging by this window's density (at most 4 times this one and MAX_SPAN), and how many rows it refreshed."""
+    if lower is None:
+        bounds = {"$gte": FIRST, "$lt": await _floor()}
+        following = bounds["$lt"]
+    else:
+        end = lower.generation_time + timedelta(seconds=math.ceil(span))
+        last = end > utcnow() + timedelta(minutes=1)
+        bounds = {"$gte": lower, "$lte": LAST} if last else {"$gte": lower, "$lt": ObjectId.from_datetime(end)}
+        following = None if last else bounds["$lt"]
+    by_id = [("_id", ASCENDING)]
     versions = {d["_id"]: d["version"] async for d in Dossier.get_pymongo_collection().find(
-        {"_id": above} if above else {}, {"version": 1}, sort=[("_id", ASCENDING)], limit=limit)}
-    last = max(versions) if len(versions) == limit else None
-    span = {**above, "$lte": last} if last is not None else above
+        {"_id": bounds}, {"version": 1}, hint=by_id)}
     held = {r["_id"]: (r.get("version"), r.get("schema_version")) async for r in
-            DossierRow.get_pymongo_collection().find({"_id": span} if span else {}, {"version": 1, "schema_version": 1})}
+            DossierRow.get_pymongo_collection().find({"_id": bounds}, {"version": 1, "schema_version": 1}, hint=by_id)}
     wrong = []
     for dossier_id, version in versions.items():
         if held.pop(dossier_id, None) != (version, SCHEMA) or everything:
@@ -228,17 +250,19 @@ async def reconcile_step(after: ObjectId | None, *, everything: bool = False,
     wrong.extend(held)          # rows whose dossier is gone
     for start in range(0, len(wrong), 200):
         await refresh(*wrong[start:start + 200])
-    return last, len(wrong)
+    if lower is not None:
+        span = max(1.0, min(span * 4, MAX_SPAN, span * STEP / max(len(versions), 1)))
+    return following, span, len(wrong)
 
 
 async def reconcile(everything: bool = False) -> int:
     """Refreshes the rows that are missing, stale, of an older SCHEMA or orphaned (all of them when
-    `everything`), step by step in _id order; returns how many."""
-    after, done = None, 0
-    while True:
-        after, refreshed = await reconcile_step(after, everything=everything)
+    `everything`), a window of creation time at a time; returns how many."""
+    lower, span, done = None, 1.0, 0
+    while True:         # the first step never ends it: it covers what came before the oldest batch
+        lower, span, refreshed = await reconcile_step(lower, span, everything=everything)
         done += refreshed
-        if after is None:
+        if lower is None:
             break
     if done:
         log.info("refreshed %d dossier rows", done)
