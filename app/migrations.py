@@ -64,16 +64,12 @@ async def _reported_to(_: Checkpoint) -> int:
 
 
 async def _rows(checkpoint: Checkpoint) -> int:
-    """Recomputes the rows of an older SCHEMA (and any missing or stale), a window of dossiers at a time;
-    the checkpoint is the next window's lower bound."""
-    refreshed, span = 0, 1.0
-    while not checkpoint.lost:
-        lower, span, count = await rows.reconcile_step(checkpoint.after, span)
-        refreshed += count
-        if lower is None:
-            return refreshed
-        await checkpoint.save(lower)
-    raise LeaseLost(checkpoint.name)
+    """Recomputes the rows of an older SCHEMA (and any missing or stale) in one pass in _id order; the
+    checkpoint is the last _id passed."""
+    refreshed = await rows.reconcile(after=checkpoint.after, save=checkpoint.save, stop=lambda: checkpoint.lost)
+    if checkpoint.lost:
+        raise LeaseLost(checkpoint.name)
+    return refreshed
 
 
 class LeaseLost(Exception):

@@ -55,6 +55,8 @@ async def populate(uri: str, dossiers: int) -> None:
 
     from app import db
     from app.catalog import service as catalog
+    from app.catalog.models import Batch
+    from app.clock import utcnow
     from app.config import Settings
     from app.documents import document_models
     from app.dossiers.models import Dossier
@@ -63,7 +65,10 @@ async def populate(uri: str, dossiers: int) -> None:
     await db.open_database(Settings(mongodb_uri=uri, database=DATABASE, env="test"), document_models())
     try:
         await catalog.load_dictionaries()
-        base = template(ObjectId())
+        batch = Batch(year=2026, name="基准批次", series=["qzwh"], levels=["3"], region_code="370100",
+                      opens_at=utcnow(), closes_at=utcnow(), commitment_text="x")
+        await batch.insert()        # before its dossiers, as in the service
+        base = template(batch.id)
         base["reported_to"] = [base["committee_code"]]          # stored after the backfill shipped
         collection, rows = Dossier.get_pymongo_collection(), DossierRow.get_pymongo_collection()
         for start in range(0, dossiers, 1000):

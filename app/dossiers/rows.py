@@ -11,20 +11,18 @@ step by step in the background when SCHEMA changes and nightly, see app/migratio
 and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS produced."""
 
 import logging
-import math
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from beanie import Document, PydanticObjectId
 from bson import ObjectId
 from pydantic import Field
-from pymongo import ASCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, DeleteOne, IndexModel, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from app.accounts.enums import COMMITTEE_ROLES
-from app.catalog.models import Batch
-from app.clock import CHINA, utcnow
+from app.clock import CHINA
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import SELECTION_INDEXES, Dossier
 from app.dossiers.enums import ACTION_LABELS
@@ -197,73 +195,61 @@ async def store(doc: dict) -> None:
 
 
 async def refresh(*dossier_ids: PydanticObjectId) -> None:
-    """Writes the rows of these dossiers from their current documents; a row deleted with its dossier."""
+    """Writes the rows of these dossiers from their current documents, in one bulk write (each row only
+    over the same or an older version, as `store`); a row deleted with its dossier."""
+    if not dossier_ids:
+        return
     found = {d["_id"]: d async for d in Dossier.get_pymongo_collection().find({"_id": {"$in": list(dossier_ids)}})}
-    for dossier_id in dossier_ids:
-        doc = found.get(dossier_id)
-        if doc is None:
-            await DossierRow.get_pymongo_collection().delete_one({"_id": dossier_id})
-        else:
-            await store(doc)
+    writes = [UpdateOne({"_id": i, "version": {"$lte": found[i]["version"]}}, {"$set": row_of(found[i])}, upsert=True)
+              if i in found else DeleteOne({"_id": i}) for i in dossier_ids]
+    try:
+        await DossierRow.get_pymongo_collection().bulk_write(writes, ordered=False)
+    except BulkWriteError as exc:   # a newer version's row already there: its upsert collided on _id
+        if any(error["code"] != 11000 for error in exc.details["writeErrors"]):
+            raise
 
 
-# Dossiers aimed at per step of a reconcile: its memory is about one step's ids and versions, whatever the
-# total. Windows start at a second and grow at most fourfold a step while they find fewer, up to an hour
-# (a window is read before its size is known, so a quiet spell must not widen it over a busy one; an
-# empty hour costs two small indexed reads, about 9,000 of them per year of the service's life).
+# Rows refreshed per bulk write, and the reach of a reconcile's checkpoint: memory holds this many ids.
 STEP = 500
-MAX_SPAN = 3600.0
-FIRST, LAST = ObjectId("0" * 24), ObjectId("f" * 24)
 
 
-async def _floor() -> ObjectId:
-    """Where the time windows start: a dossier refers to its batch, so none was created before the oldest
-    batch (the window below this one is looked at once, in case)."""
-    oldest = await Batch.get_pymongo_collection().find_one({}, {"_id": 1}, sort=[("_id", ASCENDING)])
-    return ObjectId.from_datetime(oldest["_id"].generation_time if oldest else utcnow())
-
-
-async def reconcile_step(lower: ObjectId | None, span: float = 1.0, *,
-                         everything: bool = False) -> tuple[ObjectId | None, float, int]:
-    """One step of `reconcile`: the dossiers and rows whose _id (its creation second) falls in one window of
-    time, [lower, lower + span seconds). Windows, not "the next N after _id X": SecantusDB reads a bounded
-    _id range alone (with the _id index hinted) but materialises everything above X before a limit.
-    Returns the next window's lower bound (None: the end was reached), a span aimed at STEP dossiers
-    judging by this window's density (at most 4 times this one and MAX_SPAN), and how many rows it refreshed."""
-    if lower is None:
-        bounds = {"$gte": FIRST, "$lt": await _floor()}
-        following = bounds["$lt"]
-    else:
-        end = lower.generation_time + timedelta(seconds=math.ceil(span))
-        last = end > utcnow() + timedelta(minutes=1)
-        bounds = {"$gte": lower, "$lte": LAST} if last else {"$gte": lower, "$lt": ObjectId.from_datetime(end)}
-        following = None if last else bounds["$lt"]
-    by_id = [("_id", ASCENDING)]
-    versions = {d["_id"]: d["version"] async for d in Dossier.get_pymongo_collection().find(
-        {"_id": bounds}, {"version": 1}, hint=by_id)}
-    held = {r["_id"]: (r.get("version"), r.get("schema_version")) async for r in
-            DossierRow.get_pymongo_collection().find({"_id": bounds}, {"version": 1, "schema_version": 1}, hint=by_id)}
-    wrong = []
-    for dossier_id, version in versions.items():
-        if held.pop(dossier_id, None) != (version, SCHEMA) or everything:
-            wrong.append(dossier_id)
-    wrong.extend(held)          # rows whose dossier is gone
-    for start in range(0, len(wrong), 200):
-        await refresh(*wrong[start:start + 200])
-    if lower is not None:
-        span = max(1.0, min(span * 4, MAX_SPAN, span * STEP / max(len(versions), 1)))
-    return following, span, len(wrong)
-
-
-async def reconcile(everything: bool = False) -> int:
+async def reconcile(everything: bool = False, *, after: ObjectId | None = None,
+                    save: Callable[[ObjectId], Awaitable[None]] | None = None,
+                    stop: Callable[[], bool] | None = None) -> int:
     """Refreshes the rows that are missing, stale, of an older SCHEMA or orphaned (all of them when
-    `everything`), a window of creation time at a time; returns how many."""
-    lower, span, done = None, 1.0, 0
-    while True:         # the first step never ends it: it covers what came before the oldest batch
-        lower, span, refreshed = await reconcile_step(lower, span, everything=everything)
-        done += refreshed
-        if lower is None:
-            break
+    `everything`); returns how many. One pass in _id order over the dossiers' versions and the rows' (two
+    projected cursors merged like a zip), refreshing STEP rows at a time, so memory is one step's ids
+    whatever the number of dossiers. After each step `save` gets the last _id passed (start there again
+    with `after`) and `stop` may end the pass. One pass rather than "the next STEP after X" queries:
+    SecantusDB examines the whole range above X for each of those, and any _id range costs a full scan."""
+    above = {"_id": {"$gt": after}} if after is not None else {}
+    by_id = [("_id", ASCENDING)]
+    dossiers = Dossier.get_pymongo_collection().find(above, {"version": 1}, sort=by_id, batch_size=STEP)
+    held = DossierRow.get_pymongo_collection().find(above, {"version": 1, "schema_version": 1}, sort=by_id,
+                                                   batch_size=STEP)
+    dossier, row = await anext(dossiers, None), await anext(held, None)
+    wrong, passed, looked, done = [], None, 0, 0
+    while dossier is not None or row is not None:
+        if row is None or (dossier is not None and dossier["_id"] < row["_id"]):
+            wrong.append(dossier["_id"])                            # no row
+            passed, dossier = dossier["_id"], await anext(dossiers, None)
+        elif dossier is None or row["_id"] < dossier["_id"]:
+            wrong.append(row["_id"])                                # its dossier is gone
+            passed, row = row["_id"], await anext(held, None)
+        else:
+            if everything or (row.get("version"), row.get("schema_version")) != (dossier["version"], SCHEMA):
+                wrong.append(dossier["_id"])
+            passed, dossier, row = dossier["_id"], await anext(dossiers, None), await anext(held, None)
+        looked += 1
+        if len(wrong) >= STEP or looked % (10 * STEP) == 0:
+            await refresh(*wrong)
+            done, wrong = done + len(wrong), []
+            if save:
+                await save(passed)
+            if stop and stop():
+                return done
+    await refresh(*wrong)
+    done += len(wrong)
     if done:
         log.info("refreshed %d dossier rows", done)
     return done

@@ -2,13 +2,9 @@
 reconcile, and selecting exactly what the dossiers themselves would. (Every test also ends with all rows
 in step: see clean_database.)"""
 
-from datetime import timedelta
-
 from bson import ObjectId
 
 from app.accounts.models import User
-from app.catalog.models import Batch
-from app.clock import utcnow
 from app.dossiers import rows
 from app.dossiers.models import Dossier
 from app.dossiers.rows import DossierRow
@@ -62,29 +58,26 @@ class TestRefresh:
         assert await rows.reconcile(everything=True) == 3
 
 
-class TestReconcileWindows:
-    async def test_windows_of_creation_time_cover_every_dossier_once_and_stay_small(self, client, world,
-                                                                                   monkeypatch):
-        """Dossiers created one every half hour for a day, five days ago, then thirty within one second: no
-        window reaches over more than an hour (two of them) after the quiet day before, the one second's
-        thirty cannot be split, and none is missed or written twice."""
-        monkeypatch.setattr(rows, "STEP", 5)
-        start = utcnow() - timedelta(days=5)
-        await Batch.get_pymongo_collection().insert_one({"_id": ObjectId.from_datetime(start - timedelta(days=1)),
-                                                         "year": 2026, "name": "旧批次"})
-        moments = [start + timedelta(minutes=30 * n) for n in range(48)] + [start + timedelta(days=2)] * 30
+class TestReconcilePass:
+    async def test_a_pass_stopped_after_a_step_resumes_from_its_checkpoint_writing_each_row_once(
+            self, client, world, monkeypatch):
+        monkeypatch.setattr(rows, "STEP", 2)
+        ids = sorted(ObjectId() for _ in range(7))
         await Dossier.get_pymongo_collection().insert_many([
-            {"_id": ObjectId(f"{ObjectId.from_datetime(m).binary.hex()[:8]}{n:016x}"), "applicant_id": ObjectId(),
-             "batch_id": ObjectId(), "version": 1, "applicant_name": f"旧档{n}", "status": "submitted"}
-            for n, m in enumerate(moments)])
-        lower, span, counts = None, 1.0, []
-        while True:
-            lower, span, refreshed = await rows.reconcile_step(lower, span)
-            counts.append(refreshed)
-            if lower is None:
-                break
-        assert sum(counts) == 78 and max(counts) <= 30, counts          # each row written once
-        assert sorted(counts)[-2] <= 2, counts                          # an hour holds two
+            {"_id": i, "applicant_id": ObjectId(), "batch_id": ObjectId(), "version": 1, "applicant_name": f"旧档{n}",
+             "status": "submitted"} for n, i in enumerate(ids)])
+        orphan = max(ids[-1], ObjectId())
+        await DossierRow.get_pymongo_collection().insert_one({"_id": orphan, "version": 1, "schema_version": 1})
+        saved = []
+
+        async def save(passed):
+            saved.append(passed)
+
+        first = await rows.reconcile(save=save, stop=lambda: True)
+        assert first == 2 and len(saved) == 1                       # one step of two, then stopped
+        rest = await rows.reconcile(after=saved[0])
+        assert first + rest == 8                                    # 7 rows written, the orphan removed
+        assert await DossierRow.get_pymongo_collection().find_one({"_id": orphan}) is None
         assert await rows.reconcile() == 0
 
 
