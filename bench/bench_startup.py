@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,7 +48,10 @@ def vm_hwm(pid: int) -> int:
 def settings_env(uri: str, background: bool) -> dict:
     return {**os.environ, "MONGODB_URI": uri, "ZC_DATABASE": DATABASE, "ZC_ENV": "test",
             "ZC_SECRET_KEY": "bench-secret", "ZC_BACKGROUND_WORK": "true" if background else "false",
-            "ZC_BACKGROUND_TICK_SECONDS": "0.5", "ZC_CONVERTER_AUTOSTART": "false"}
+            "ZC_BACKGROUND_TICK_SECONDS": "0.5", "ZC_CONVERTER_AUTOSTART": "false",
+            # a database busy in a long scan misses the driver's 3 s heartbeat, which then cancels every
+            # operation in flight (the old start-up failed so at 20,000 on this machine): give it 60 s
+            "ZC_DATABASE_TIMEOUT_SECONDS": "60"}
 
 
 async def populate(uri: str, dossiers: int) -> None:
@@ -159,8 +163,9 @@ def scenario(server: EmbeddedServer, mode: str, guard: float) -> dict:
     uri = server.start()
     db_pid = server._process.pid
     launched = time.perf_counter()
+    errors = tempfile.TemporaryFile("w+")
     probe = subprocess.Popen([sys.executable, "-c", PROBE, mode], cwd=ROOT, env=settings_env(uri, mode != "old"),
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                             stdout=subprocess.PIPE, stderr=errors, text=True)
     result = {"mode": mode, "db_peak": 0}
 
     def watch() -> None:        # the old path at scale can take the database past the machine's memory
@@ -184,6 +189,10 @@ def scenario(server: EmbeddedServer, mode: str, guard: float) -> dict:
             result["app_peak"] = int(line.split()[1]) * 1024
     probe.wait()
     watcher.join()
+    if "ready" not in result and "killed" not in result:
+        errors.seek(0)
+        result["failed"] = errors.read().strip().splitlines()[-1:] or [f"exit status {probe.returncode}"]
+        print(f"{mode}: {result['failed'][0]}", flush=True)
     result["db_peak"] = max(result["db_peak"], vm_hwm(db_pid))
     return result
 
@@ -200,6 +209,8 @@ def build(folder: Path, port: int, dossiers: int) -> EmbeddedServer:
 
 
 def describe(r: dict) -> str:
+    if "failed" in r:
+        return f"failed: {r['failed'][0]}"
     if "killed" in r:
         return f"not ready after {r['killed']:.0f} s (stopped: database past {r['db_peak'] / MB / 1024:.1f} GiB)"
     return f"{r['ready']:.1f} s"

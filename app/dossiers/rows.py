@@ -218,10 +218,11 @@ async def reconcile(everything: bool = False, *, after: ObjectId | None = None,
                     stop: Callable[[], bool] | None = None) -> int:
     """Refreshes the rows that are missing, stale, of an older SCHEMA or orphaned (all of them when
     `everything`); returns how many. One pass in _id order over the dossiers' versions and the rows' (two
-    projected cursors merged like a zip), refreshing STEP rows at a time, so memory is one step's ids
+    projected cursors merged like a zip), refreshing STEP rows at a time, so the app holds one step's ids
     whatever the number of dossiers. After each step `save` gets the last _id passed (start there again
     with `after`) and `stop` may end the pass. One pass rather than "the next STEP after X" queries:
-    SecantusDB examines the whole range above X for each of those, and any _id range costs a full scan."""
+    SecantusDB reads the whole collection for any _id range, even an empty one (and holds what it read
+    until the query ends: its memory grows with the collection during a pass, MongoDB's does not)."""
     above = {"_id": {"$gt": after}} if after is not None else {}
     by_id = [("_id", ASCENDING)]
     dossiers = Dossier.get_pymongo_collection().find(above, {"version": 1}, sort=by_id, batch_size=STEP)
