@@ -67,7 +67,10 @@ async def populate(uri: str, dossiers: int) -> None:
     from app.dossiers.models import Dossier
     from app.dossiers.rows import DossierRow, row_of
 
-    await db.open_database(Settings(mongodb_uri=uri, database=DATABASE, env="test"), document_models())
+    # a database busy inserting may miss the driver's heartbeat; with the default 3 s a retried insert
+    # then collides with its own first attempt
+    settings = Settings(mongodb_uri=uri, database=DATABASE, env="test", database_timeout_seconds=60)
+    await db.open_database(settings, document_models())
     try:
         await catalog.load_dictionaries()
         batch = Batch(year=2026, name="基准批次", series=["qzwh"], levels=["3"], region_code="370100",
