@@ -89,7 +89,8 @@ def _rebuild_rows(_: argparse.Namespace) -> None:
 
 def _sweep_orphans(_: argparse.Namespace) -> None:
     """Uploads whose dossier, unit or batch let go of them (replaced, removed, abandoned mid-upload) stay in
-    GridFS until swept; run it from cron, e.g. nightly (files younger than an hour are left alone)."""
+    GridFS until swept; the service sweeps daily (app/scheduler.py), this sweeps now (files younger than an
+    hour are left alone)."""
     from app.dossiers.attachments import sweep_orphans
 
     print(f"已清理 {asyncio.run(_with_database(sweep_orphans))} 个无引用的文件")

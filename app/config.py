@@ -67,10 +67,18 @@ class Settings(BaseSettings):
     converter_queue_seconds: float = 120
     converter_max_conversions: int = 200
 
+    # Migrations and periodic jobs (app/scheduler.py): each process ticks, one runs each piece of work.
+    background_work: bool | None = Field(default=None, description="unset: on, except in tests")
+    background_tick_seconds: float = Field(default=60, gt=0)
+
     @property
     def is_dev(self) -> bool:
         """Development or tests: the only places demo accounts, the embedded database and weak secrets may live."""
         return self.env in DEV_ENVS
+
+    @property
+    def runs_background_work(self) -> bool:
+        return self.background_work if self.background_work is not None else self.env != "test"
 
     @property
     def secure_cookies(self) -> bool:

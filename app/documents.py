@@ -12,9 +12,13 @@ def document_models() -> list[type]:
     from app.messaging.models import OutboxMessage
     from app.notifications.models import Announcement, InboxMessage
     from app.routing.models import Path
+    from app.lease import Lease
+    from app.migrations import MigrationRecord
+    from app.scheduler import JobRun
     from app.throttle import FailureWindow
     from app.units.models import PermissionApplication, StaffInvitation, Unit
 
     return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
             DictionaryEntry, Batch, Dossier, DossierRow, DossierAccess, OutboxMessage, Path, Committee,
-            InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation]
+            InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation,
+            Lease, MigrationRecord, JobRun]

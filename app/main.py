@@ -22,23 +22,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        """Start-up does a constant amount of work whatever the data: indexes, the dictionaries when the
+        database has none, the committees (one upsert per committee dictionary entry), the converter.
+        Migrations and the rows of a new SCHEMA run in the background (app/scheduler.py)."""
+        from app import scheduler
         from app.catalog import service as catalog
         from app.catalog.models import DictionaryEntry
-        from app.dossiers import rows
         from app.render import convert
-        from app.committee.committees import backfill_reported_to
         from app.catalog.committees import sync_committees
 
         await db.open_database(settings, document_models())
         if await DictionaryEntry.find_one({}) is None:
             await catalog.load_dictionaries()
         await sync_committees()
-        await backfill_reported_to()
-        await rows.reconcile()
         await convert.start(settings)
+        background = scheduler.start(settings)
         try:
             yield
         finally:
+            await scheduler.stop(background)
             await convert.stop()
             await db.close_database()
 

@@ -14,7 +14,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # after the things it uses.
 LAYERS: list[tuple[str, ...]] = [
     ("clock", "config", "bounds", "embedded", "errors", "preconditions", "throttle", "messaging", "db",
-     "headers", "request_size"),
+     "lease", "headers", "request_size"),
     ("files",),
     ("accounts",),
     ("catalog",),
@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("render",),
     ("exports",),
     ("web",),
-    ("faults", "health", "documents", "seed", "main", "__main__"),
+    ("faults", "health", "migrations", "scheduler", "documents", "seed", "main", "__main__"),
 ]
 ORDER = {name: rank for rank, name in enumerate(name for layer in LAYERS for name in layer)}
 

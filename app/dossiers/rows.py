@@ -6,19 +6,20 @@ filter and sort on under the dossier's own paths (so the same filter runs on eit
 holds the facts the tables show, computed once per write.
 
 The one write path (app.dossiers.writes) stores the row of every document it writes. A row is written
-only over a row of the same or an older version, so a slow store never undoes a newer one; `reconcile` (run at
-start-up, and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS
-produced."""
+only over a row of the same or an older version, so a slow store never undoes a newer one; `reconcile` (run
+step by step in the background when SCHEMA changes and nightly, see app/migrations.py and app/scheduler.py,
+and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS produced."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from beanie import Document, PydanticObjectId
+from bson import ObjectId
 from pydantic import Field
-from pymongo import ASCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, DeleteOne, IndexModel, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA
@@ -29,7 +30,8 @@ from app.dossiers.enums import OPINION_LABELS
 
 log = logging.getLogger(__name__)
 
-# Bump when what row_of writes changes: start-up then recomputes every row.
+# Bump when what row_of writes changes: the app then recomputes every row once, in the background
+# (the migration named after it in app/migrations.py).
 SCHEMA = 2
 
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
@@ -193,27 +195,62 @@ async def store(doc: dict) -> None:
 
 
 async def refresh(*dossier_ids: PydanticObjectId) -> None:
-    """Writes the rows of these dossiers from their current documents; a row deleted with its dossier."""
+    """Writes the rows of these dossiers from their current documents, in one bulk write (each row only
+    over the same or an older version, as `store`); a row deleted with its dossier."""
+    if not dossier_ids:
+        return
     found = {d["_id"]: d async for d in Dossier.get_pymongo_collection().find({"_id": {"$in": list(dossier_ids)}})}
-    for dossier_id in dossier_ids:
-        doc = found.get(dossier_id)
-        if doc is None:
-            await DossierRow.get_pymongo_collection().delete_one({"_id": dossier_id})
+    writes = [UpdateOne({"_id": i, "version": {"$lte": found[i]["version"]}}, {"$set": row_of(found[i])}, upsert=True)
+              if i in found else DeleteOne({"_id": i}) for i in dossier_ids]
+    try:
+        await DossierRow.get_pymongo_collection().bulk_write(writes, ordered=False)
+    except BulkWriteError as exc:   # a newer version's row already there: its upsert collided on _id
+        if any(error["code"] != 11000 for error in exc.details["writeErrors"]):
+            raise
+
+
+# Rows refreshed per bulk write, and the reach of a reconcile's checkpoint: memory holds this many ids.
+STEP = 500
+
+
+async def reconcile(everything: bool = False, *, after: ObjectId | None = None,
+                    save: Callable[[ObjectId], Awaitable[None]] | None = None,
+                    stop: Callable[[], bool] | None = None) -> int:
+    """Refreshes the rows that are missing, stale, of an older SCHEMA or orphaned (all of them when
+    `everything`); returns how many. One pass in _id order over the dossiers' versions and the rows' (two
+    projected cursors merged like a zip), refreshing STEP rows at a time, so the app holds one step's ids
+    whatever the number of dossiers. After each step `save` gets the last _id passed (start there again
+    with `after`) and `stop` may end the pass. One pass rather than "the next STEP after X" queries:
+    SecantusDB reads the whole collection for any _id range, even an empty one (and holds what it read
+    until the query ends: its memory grows with the collection during a pass, MongoDB's does not)."""
+    above = {"_id": {"$gt": after}} if after is not None else {}
+    by_id = [("_id", ASCENDING)]
+    dossiers = Dossier.get_pymongo_collection().find(above, {"version": 1}, sort=by_id, batch_size=STEP)
+    held = DossierRow.get_pymongo_collection().find(above, {"version": 1, "schema_version": 1}, sort=by_id,
+                                                   batch_size=STEP)
+    dossier, row = await anext(dossiers, None), await anext(held, None)
+    wrong, passed, looked, done = [], None, 0, 0
+    while dossier is not None or row is not None:
+        if row is None or (dossier is not None and dossier["_id"] < row["_id"]):
+            wrong.append(dossier["_id"])                            # no row
+            passed, dossier = dossier["_id"], await anext(dossiers, None)
+        elif dossier is None or row["_id"] < dossier["_id"]:
+            wrong.append(row["_id"])                                # its dossier is gone
+            passed, row = row["_id"], await anext(held, None)
         else:
-            await store(doc)
-
-
-async def reconcile(everything: bool = False) -> int:
-    """Refreshes the rows that are missing, stale, of an older SCHEMA or orphaned; returns how many."""
-    held = {r["_id"]: (r.get("version"), r.get("schema_version"))
-            async for r in DossierRow.get_pymongo_collection().find({}, {"version": 1, "schema_version": 1})}
-    wrong = []
-    async for doc in Dossier.get_pymongo_collection().find({}, {"version": 1}):
-        if held.pop(doc["_id"], None) != (doc["version"], SCHEMA) or everything:
-            wrong.append(doc["_id"])
-    wrong.extend(held)          # rows whose dossier is gone
-    for start in range(0, len(wrong), 200):
-        await refresh(*wrong[start:start + 200])
-    if wrong:
-        log.info("refreshed %d dossier rows", len(wrong))
-    return len(wrong)
+            if everything or (row.get("version"), row.get("schema_version")) != (dossier["version"], SCHEMA):
+                wrong.append(dossier["_id"])
+            passed, dossier, row = dossier["_id"], await anext(dossiers, None), await anext(held, None)
+        looked += 1
+        if len(wrong) >= STEP or looked % (10 * STEP) == 0:
+            await refresh(*wrong)
+            done, wrong = done + len(wrong), []
+            if save:
+                await save(passed)
+            if stop and stop():
+                return done
+    await refresh(*wrong)
+    done += len(wrong)
+    if done:
+        log.info("refreshed %d dossier rows", done)
+    return done

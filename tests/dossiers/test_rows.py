@@ -58,6 +58,29 @@ class TestRefresh:
         assert await rows.reconcile(everything=True) == 3
 
 
+class TestReconcilePass:
+    async def test_a_pass_stopped_after_a_step_resumes_from_its_checkpoint_writing_each_row_once(
+            self, client, world, monkeypatch):
+        monkeypatch.setattr(rows, "STEP", 2)
+        ids = sorted(ObjectId() for _ in range(7))
+        await Dossier.get_pymongo_collection().insert_many([
+            {"_id": i, "applicant_id": ObjectId(), "batch_id": ObjectId(), "version": 1, "applicant_name": f"旧档{n}",
+             "status": "submitted"} for n, i in enumerate(ids)])
+        orphan = max(ids[-1], ObjectId())
+        await DossierRow.get_pymongo_collection().insert_one({"_id": orphan, "version": 1, "schema_version": 1})
+        saved = []
+
+        async def save(passed):
+            saved.append(passed)
+
+        first = await rows.reconcile(save=save, stop=lambda: True)
+        assert first == 2 and len(saved) == 1                       # one step of two, then stopped
+        rest = await rows.reconcile(after=saved[0])
+        assert first + rest == 8                                    # 7 rows written, the orphan removed
+        assert await DossierRow.get_pymongo_collection().find_one({"_id": orphan}) is None
+        assert await rows.reconcile() == 0
+
+
 class TestSelection:
     async def test_every_scope_and_view_selects_the_same_dossiers_from_rows(self, client, world):
         await act(client, world, "as_employer", "pass")

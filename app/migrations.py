@@ -1,0 +1,125 @@
+"""Run-once migrations: data changes a new release needs (a backfill, the rows of a new SCHEMA), each run
+once across every process and machine, in the background, so that start-up does a constant amount of
+work whatever the number of dossiers.
+
+Each migration has a name and is recorded in the `migrations` collection when done; a process that finds
+them all recorded does nothing more (one small read). The pending ones run in list order under one lease,
+so two workers starting together do not run them twice. A long migration saves a checkpoint as it goes
+(`Checkpoint.save`) and resumes from it after a crash or a restart, and stops between steps when its
+lease was taken over. Until a migration is done the app serves as before it: a dossier still missing a
+backfilled field is missing from the reads that select on it, never shown to anyone else."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from beanie import Document
+from pymongo import ReturnDocument
+
+from app import lease
+from app.clock import utcnow
+from app.committee.committees import backfill_reported_to
+from app.dossiers import rows
+
+log = logging.getLogger(__name__)
+
+
+class MigrationRecord(Document):
+    id: str                     # the migration's name
+    started_at: datetime
+    done_at: datetime | None = None
+    after: Any = None           # a resumable migration's checkpoint
+    result: int | None = None   # how many documents it changed
+
+    class Settings:
+        name = "migrations"
+
+
+class Checkpoint:
+    """Where a resumable migration stands: `after` is what it saved last (None at its start)."""
+
+    def __init__(self, name: str, after: Any, tenure: lease.Tenure):
+        self.name, self.after, self._tenure = name, after, tenure
+
+    @property
+    def lost(self) -> bool:
+        """The lease was taken over: stop before the next step (the new holder resumes from `after`)."""
+        return self._tenure.lost
+
+    async def save(self, after: Any) -> None:
+        self.after = after
+        await MigrationRecord.get_pymongo_collection().update_one({"_id": self.name}, {"$set": {"after": after}})
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    run: Callable[[Checkpoint], Awaitable[int]]
+
+
+async def _reported_to(_: Checkpoint) -> int:
+    return await backfill_reported_to()
+
+
+async def _rows(checkpoint: Checkpoint) -> int:
+    """Recomputes the rows of an older SCHEMA (and any missing or stale) in one pass in _id order; the
+    checkpoint is the last _id passed."""
+    refreshed = await rows.reconcile(after=checkpoint.after, save=checkpoint.save, stop=lambda: checkpoint.lost)
+    if checkpoint.lost:
+        raise LeaseLost(checkpoint.name)
+    return refreshed
+
+
+class LeaseLost(Exception):
+    """A migration stopped because another process took its lease over; it is not recorded as done."""
+
+
+# In order. Append new ones; never rename one that shipped (it would run again). The rows' rebuild is named
+# after SCHEMA, so bumping SCHEMA schedules it, and comes last: backfills that write dossiers refresh the
+# rows of what they write, and the rebuild then finds those already current.
+MIGRATIONS: list[Migration] = [
+    Migration("committee-reported-to", _reported_to),
+    Migration(f"rows-schema-{rows.SCHEMA}", _rows),
+]
+
+LEASE = "migrations"
+LEASE_TTL = timedelta(minutes=2)
+
+
+async def pending(migrations: list[Migration]) -> list[Migration]:
+    done = {r["_id"] async for r in MigrationRecord.get_pymongo_collection().find(
+        {"_id": {"$in": [m.name for m in migrations]}, "done_at": {"$ne": None}}, {"_id": 1})}
+    return [m for m in migrations if m.name not in done]
+
+
+async def run_pending(migrations: list[Migration] | None = None, *, holder: str | None = None) -> list[str]:
+    """Runs the migrations not yet recorded as done, if this process (or `holder`) gets the lease; returns
+    the names it completed. A migration that fails stops the ones after it (they may build on it) until
+    the next try."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    if not await pending(migrations):
+        return []
+    collection = MigrationRecord.get_pymongo_collection()
+    completed = []
+    async with lease.held(LEASE, ttl=LEASE_TTL, holder=holder) as tenure:
+        if tenure is None:
+            return []           # another process runs them
+        for migration in await pending(migrations):     # again: one may have finished before we got the lease
+            record = await collection.find_one_and_update(
+                {"_id": migration.name}, {"$setOnInsert": {"started_at": utcnow(), "after": None}},
+                upsert=True, return_document=ReturnDocument.AFTER)
+            log.info("migration %s: starting%s", migration.name,
+                     f" from {record['after']}" if record.get("after") is not None else "")
+            try:
+                result = await migration.run(Checkpoint(migration.name, record.get("after"), tenure))
+            except LeaseLost:
+                return completed
+            except Exception:
+                log.exception("migration %s failed; it will be tried again", migration.name)
+                return completed
+            await collection.update_one({"_id": migration.name}, {"$set": {"done_at": utcnow(), "result": result}})
+            log.info("migration %s: done (%d)", migration.name, result)
+            completed.append(migration.name)
+    return completed

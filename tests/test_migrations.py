@@ -1,0 +1,95 @@
+"""Run-once migrations on the real database: two processes starting together run a migration once, a
+migration that stops half-way resumes from its checkpoint, a failure holds back the ones after it, and
+the rows of an older SCHEMA are rebuilt step by step."""
+
+import asyncio
+
+from bson import ObjectId
+
+from app import migrations
+from app.dossiers import rows
+from app.dossiers.rows import DossierRow
+from app.migrations import Migration, MigrationRecord
+from tests.committee.committee_kit import place_dossier
+from tests.routing.conftest import world  # noqa: F401  (a fixture used below)
+
+
+async def record(name: str) -> dict | None:
+    return await MigrationRecord.get_pymongo_collection().find_one({"_id": name})
+
+
+class TestRunPending:
+    async def test_two_processes_starting_together_run_each_migration_once(self):
+        calls = []
+
+        async def slow(_):
+            calls.append("slow")
+            await asyncio.sleep(0.3)            # the other process asks meanwhile
+            return 7
+
+        listed = [Migration("slow-backfill", slow)]
+        first, second = await asyncio.gather(migrations.run_pending(listed, holder="p1"),
+                                             migrations.run_pending(listed, holder="p2"))
+        assert calls == ["slow"] and sorted([first, second]) == [[], ["slow-backfill"]]
+        done = await record("slow-backfill")
+        assert done["done_at"] is not None and done["result"] == 7
+        assert await migrations.run_pending(listed, holder="p3") == [] and calls == ["slow"]
+
+    async def test_a_migration_stopped_half_way_resumes_from_its_checkpoint(self):
+        seen, crash = [], [True]
+
+        async def stepwise(checkpoint):
+            start = 0 if checkpoint.after is None else checkpoint.after + 1
+            for step in range(start, 6):
+                if step == 3 and crash[0]:
+                    crash[0] = False
+                    raise RuntimeError("the process died here")
+                seen.append(step)
+                await checkpoint.save(step)
+            return len(seen)
+
+        listed = [Migration("stepwise", stepwise)]
+        assert await migrations.run_pending(listed) == []
+        stopped = await record("stepwise")
+        assert stopped["after"] == 2 and stopped.get("done_at") is None
+        assert await migrations.run_pending(listed) == ["stepwise"]
+        assert seen == [0, 1, 2, 3, 4, 5]                   # nothing done twice
+        assert (await record("stepwise"))["result"] == 6
+
+    async def test_a_failed_migration_holds_back_the_ones_after_it(self):
+        ran = []
+
+        async def failing(_):
+            raise ValueError("bad data")
+
+        async def later(_):
+            ran.append("later")
+            return 0
+
+        listed = [Migration("failing", failing), Migration("later", later)]
+        assert await migrations.run_pending(listed) == []
+        assert ran == [] and await record("later") is None
+        assert (await record("failing")).get("done_at") is None
+
+    def test_the_rows_rebuild_is_named_after_the_schema_and_runs_last(self):
+        assert migrations.MIGRATIONS[-1].name == f"rows-schema-{rows.SCHEMA}"
+        names = [m.name for m in migrations.MIGRATIONS]
+        assert len(set(names)) == len(names)
+
+
+class TestRowsOfANewSchema:
+    async def test_rows_are_rebuilt_in_steps_and_recorded(self, client, world, monkeypatch):
+        placed = [await place_dossier(world, name=f"申报人{n}") for n in range(4)]
+        collection = DossierRow.get_pymongo_collection()
+        await collection.update_many({}, {"$set": {"schema_version": rows.SCHEMA - 1, "facts": {}}})
+        await collection.delete_one({"_id": placed[0].id})
+        orphan = (await collection.insert_one({"_id": ObjectId(), "version": 1, "schema_version": rows.SCHEMA})
+                  ).inserted_id
+        monkeypatch.setattr(rows, "STEP", 2)
+        name = f"rows-schema-{rows.SCHEMA}"
+        assert await migrations.run_pending([m for m in migrations.MIGRATIONS if m.name == name]) == [name]
+        assert (await record(name))["after"] == orphan  # checkpoints saved as it went, the last at the end
+        assert (await record(name))["result"] == 6      # 5 dossiers' rows and the orphan
+        assert await collection.count_documents({"schema_version": {"$ne": rows.SCHEMA}}) == 0
+        assert await collection.find_one({"_id": orphan}) is None
+        assert (await collection.find_one({"_id": placed[0].id}))["facts"]["name"] == "申报人0"
