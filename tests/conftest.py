@@ -199,6 +199,21 @@ def converter_pool(_warm_pool):
     return _warm_pool
 
 
+@pytest.fixture(scope="session")
+async def _live_session(app):
+    from tests.web.browser import live_session
+
+    async with live_session(app) as live:
+        yield live
+
+
+@pytest.fixture
+def live(_live_session):
+    """The session's app served by uvicorn and the session's Chromium (tests/web/browser.py); a browser
+    test asks for it and opens its pages with chromium_page / chromium_people."""
+    return _live_session
+
+
 @pytest.fixture
 async def client(app):
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
