@@ -46,3 +46,15 @@ def test_the_check_finds_a_query_and_a_scope_call():
 @pytest.mark.parametrize("path", route_files(), ids=lambda p: str(p.relative_to(APP)))
 def test_routes_do_no_database_access_of_their_own(path: Path):
     assert database_calls(path.read_text(encoding="utf-8")) == []
+
+
+MEETING_LOADERS = {"visible", "for_office", "for_member"}
+
+
+def test_api_routes_get_their_meeting_from_the_committee_deps():
+    """No /api route loads and checks a meeting itself: it asks for VisibleMeeting or OfficeMeeting
+    (app/committee/deps.py), or a service that loads it does the checking."""
+    for path in APP.glob("*/router.py"):
+        calls = {node.func.attr for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}
+        assert not calls & MEETING_LOADERS, f"{path.relative_to(APP)} loads a meeting: {calls & MEETING_LOADERS}"

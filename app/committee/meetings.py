@@ -47,6 +47,15 @@ async def for_office(actor: User, meeting_id: PydanticObjectId) -> tuple[Meeting
     return meeting, committee
 
 
+async def for_files(actor: User, meeting_id: PydanticObjectId) -> Meeting:
+    """The meeting whose dossiers' files the actor may take: its office, or the administrator (experts vote;
+    the office hands out files); anyone else gets a 404."""
+    meeting, _, office = await visible(actor, meeting_id)
+    if not (office or actor.has_role(Role.sysadmin)):
+        raise MeetingNotFound(field="meeting_id")
+    return meeting
+
+
 def require_state(meeting: Meeting, *states: str) -> None:
     if states and meeting.status not in states:
         wanted = "、".join(MEETING_STATUS_LABELS[s] for s in states)
@@ -180,6 +189,12 @@ async def unschedule(*, actor: User, meeting: Meeting, dossier_id: PydanticObjec
     await Meeting.get_pymongo_collection().update_one({"_id": meeting.id}, {"$pull": {"dossier_ids": dossier_id},
                                                                              "$inc": {"version": 1}})
     return await Meeting.get(meeting.id)
+
+
+async def view(actor: User, meeting: Meeting) -> MeetingOut:
+    """A meeting just written, as the actor sees it (its office, or an invited expert)."""
+    meeting, committee, office = await visible(actor, meeting.id)
+    return await out(meeting, committee, viewer=actor, office=office)
 
 
 async def out(meeting: Meeting, committee: Committee, *, viewer: User, office: bool) -> MeetingOut:
