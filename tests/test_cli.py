@@ -24,22 +24,25 @@ def test_seed_on_the_embedded_database_is_idempotent(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "ZC_DATABASE")}
     env.update(ZC_ENV="dev", ZC_VAR_DIR=str(tmp_path), ZC_EMBEDDED_PORT=str(port), ZC_DATABASE="zc_cli")
-    first = run_cli("seed", env=env)
+    first = run_cli("seed", env=env)                           # starts, and stops, its own embedded database
     assert first.returncode == 0, first.stderr
     assert "演示账号" in first.stdout and "zhangsan" in first.stdout
     assert (tmp_path / "secantus").is_dir()                    # data under the configured var/ folder
-    second = run_cli("seed", env=env)
-    assert second.returncode == 0, second.stderr
-    weak = run_cli("create-admin", "--login", "root2", "--password", "short", env=env)
-    assert weak.returncode == 2 and "密码" in weak.stderr
-    made = run_cli("create-admin", "--login", "root2", "--password", "Strong#2026", env=env)
-    assert made.returncode == 0, made.stderr
-    rebuilt = run_cli("rebuild-rows", env=env)
-    assert rebuilt.returncode == 0 and "已重算 0 条申报列表行" in rebuilt.stdout, rebuilt.stderr
 
+    # The other commands find the database already serving that folder, as they do next to a running `serve`:
+    # one start and stop of it (seconds each) for the test rather than one per command.
     server = EmbeddedServer(tmp_path / "secantus", port)
     server.start()
     try:
+        second = run_cli("seed", env=env)
+        assert second.returncode == 0, second.stderr
+        weak = run_cli("create-admin", "--login", "root2", "--password", "short", env=env)
+        assert weak.returncode == 2 and "密码" in weak.stderr
+        made = run_cli("create-admin", "--login", "root2", "--password", "Strong#2026", env=env)
+        assert made.returncode == 0, made.stderr
+        rebuilt = run_cli("rebuild-rows", env=env)
+        assert rebuilt.returncode == 0 and "已重算 0 条申报列表行" in rebuilt.stdout, rebuilt.stderr
+
         database = MongoClient(server.uri)["zc_cli"]
         assert database.users.count_documents({"login_key": "zhangsan"}) == 1
         assert database.units.count_documents({}) == 6
@@ -49,13 +52,9 @@ def test_seed_on_the_embedded_database_is_idempotent(tmp_path):
         assert database.batches.count_documents({}) == 2
         orphan = database["fs.files"].insert_one({"length": 0, "chunkSize": 261120, "filename": "丢弃.pdf",
                                                   "uploadDate": datetime(2020, 1, 1, tzinfo=timezone.utc)})
-    finally:
-        server.stop()
-    swept = run_cli("sweep-orphans", env=env)
-    assert swept.returncode == 0 and "已清理 1 个无引用的文件" in swept.stdout, swept.stderr
-    server.start()
-    try:
-        assert MongoClient(server.uri)["zc_cli"]["fs.files"].find_one({"_id": orphan.inserted_id}) is None
+        swept = run_cli("sweep-orphans", env=env)
+        assert swept.returncode == 0 and "已清理 1 个无引用的文件" in swept.stdout, swept.stderr
+        assert database["fs.files"].find_one({"_id": orphan.inserted_id}) is None
     finally:
         server.stop()
 

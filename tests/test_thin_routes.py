@@ -9,8 +9,6 @@ import pytest
 APP = Path(__file__).resolve().parent.parent / "app"
 SCOPE_FUNCTIONS = {"get_readable", "get_own", "readable_query"}
 MODEL_CALLS = {"find", "find_one", "find_all", "get", "get_pymongo_collection", "insert", "aggregate", "count"}
-# Still reading the committee's models directly; they go with the committee's own domain and deps.
-PENDING = {"web/meeting_pages.py", "web/path_pages.py"}
 
 
 def route_files() -> list[Path]:
@@ -47,6 +45,16 @@ def test_the_check_finds_a_query_and_a_scope_call():
 
 @pytest.mark.parametrize("path", route_files(), ids=lambda p: str(p.relative_to(APP)))
 def test_routes_do_no_database_access_of_their_own(path: Path):
-    if str(path.relative_to(APP)) in PENDING:
-        pytest.skip("committee domain: moved with app/committee")
     assert database_calls(path.read_text(encoding="utf-8")) == []
+
+
+MEETING_LOADERS = {"visible", "for_office", "for_member"}
+
+
+def test_api_routes_get_their_meeting_from_the_committee_deps():
+    """No /api route loads and checks a meeting itself: it asks for VisibleMeeting or OfficeMeeting
+    (app/committee/deps.py), or a service that loads it does the checking."""
+    for path in APP.glob("*/router.py"):
+        calls = {node.func.attr for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}
+        assert not calls & MEETING_LOADERS, f"{path.relative_to(APP)} loads a meeting: {calls & MEETING_LOADERS}"

@@ -24,6 +24,16 @@ async def committee_codes(user: User) -> list[str]:
     return [c.code for c in committees if runs_committee(user, c)]
 
 
+async def with_office() -> list[Committee]:
+    """The committees an office has been set for, by code: the ones a unit may apply a path to."""
+    return await Committee.find({"office_unit_id": {"$ne": None}}).sort("code").to_list()
+
+
+async def names(codes) -> dict[str, str]:
+    """Committee code → name for the codes given (a page naming the committees of its rows)."""
+    return {c.code: c.name for c in await Committee.find({"code": {"$in": list(set(codes))}}).to_list()}
+
+
 async def sync_committees() -> int:
     """Creates or updates a Committee per dictionary entry; office and rules already set are kept."""
     entries = await catalog.entries("committees")

@@ -24,4 +24,5 @@ async def _office_meeting(meeting_id: PydanticObjectId, user: CurrentUser) -> tu
 
 
 OfficeMeeting = Annotated[tuple[Meeting, Committee], Depends(_office_meeting)]
-"""(meeting, committee) for the office that runs its committee: 404 outside scope, 403 for an expert."""
+"""(meeting, committee) for the office that runs its committee: 404 outside scope, 403 for an expert. Every
+office-only meeting route loads its meeting this way; the service then asks for the states it works in."""

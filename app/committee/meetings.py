@@ -17,7 +17,7 @@ from app.committee.models import MEETING_STATUS_LABELS, Meeting, Vote
 from app.committee.recusal import recusals
 from app.committee.schemas import MeetingIn, MeetingOut, MembersIn, PresentIn, ScheduleIn
 from app.dossiers import service as dossiers
-from app.dossiers.enums import STATUS_LABELS
+from app.dossiers.enums import STATUS_LABELS, DossierStatus as S
 from app.dossiers.models import Dossier
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.routing import service as routing
@@ -38,13 +38,22 @@ async def visible(actor: User, meeting_id: PydanticObjectId) -> tuple[Meeting, C
     return meeting, committee, office
 
 
-async def for_office(actor: User, meeting_id: PydanticObjectId, *states: str) -> tuple[Meeting, Committee]:
-    """(meeting, committee) for its office in one of the states (any, if none given); 404, 403 or 409."""
+async def for_office(actor: User, meeting_id: PydanticObjectId) -> tuple[Meeting, Committee]:
+    """(meeting, committee) for the office that runs its committee; 404 outside scope, 403 for anyone else.
+    Each office route then asks for the states it works in (require_state)."""
     meeting, committee, office = await visible(actor, meeting_id)
     if not office:
         raise NotCommitteeOffice()
-    require_state(meeting, *states)
     return meeting, committee
+
+
+async def for_files(actor: User, meeting_id: PydanticObjectId) -> Meeting:
+    """The meeting whose dossiers' files the actor may take: its office, or the administrator (experts vote;
+    the office hands out files); anyone else gets a 404."""
+    meeting, _, office = await visible(actor, meeting_id)
+    if not (office or actor.has_role(Role.sysadmin)):
+        raise MeetingNotFound(field="meeting_id")
+    return meeting
 
 
 def require_state(meeting: Meeting, *states: str) -> None:
@@ -91,17 +100,37 @@ async def listing(*, actor: User, committee_code: str | None, status: str | None
     return await Meeting.find(query).sort("-held_on", "-created_at").limit(500).to_list()
 
 
-async def set_members(*, actor: User, meeting_id: PydanticObjectId, data: MembersIn) -> Meeting:
-    meeting, _ = await for_office(actor, meeting_id, "planned")
+async def invited(expert: User) -> list[Meeting]:
+    """The meetings an expert is invited to, the latest first."""
+    return await Meeting.find({"member_ids": expert.id}).sort("-held_on", "-created_at").limit(200).to_list()
+
+
+async def for_member(actor: User, meeting_id: PydanticObjectId) -> tuple[Meeting, Committee]:
+    """(meeting, committee) for an expert invited to it; anyone else, the office included, gets a 404."""
+    meeting, committee, _ = await visible(actor, meeting_id)
+    if actor.id not in meeting.member_ids:
+        raise MeetingNotFound(field="meeting_id")
+    return meeting, committee
+
+
+async def schedulable(committee: Committee) -> list[Dossier]:
+    """The committee's accepted dossiers, by applicant: what a planned meeting may take on."""
+    return await Dossier.find({"committee_code": committee.code, "status": S.accepted}).sort(
+        "applicant_name").limit(500).to_list()
+
+
+async def set_members(*, meeting: Meeting, data: MembersIn) -> Meeting:
+    """The meeting comes loaded for its office (committee.deps.OfficeMeeting), as for every office route."""
+    require_state(meeting, "planned")
     members = await _experts(data.member_ids, "member_ids")
     present = [i for i in meeting.present_ids if i in members]
     return await _write(meeting, ("planned",), {"$set": {"member_ids": members, "present_ids": present}},
                         "评审会已被他人修改或已开始表决，请刷新后重试")
 
 
-async def set_present(*, actor: User, meeting_id: PydanticObjectId, data: PresentIn) -> Meeting:
+async def set_present(*, meeting: Meeting, data: PresentIn) -> Meeting:
     """到会登记: before and during the vote; an expert who has voted cannot be struck off."""
-    meeting, _ = await for_office(actor, meeting_id, "planned", "voting")
+    require_state(meeting, "planned", "voting")
     present = list(dict.fromkeys(data.present_ids))
     if any(i not in meeting.member_ids for i in present):
         raise ValidationFailed("到会专家须是本次评审会邀请的专家", field="present_ids", code="not_a_member")
@@ -112,8 +141,7 @@ async def set_present(*, actor: User, meeting_id: PydanticObjectId, data: Presen
                         "评审会已被他人修改或已结束，请刷新后重试")
 
 
-async def open_voting(*, actor: User, meeting: Meeting) -> Meeting:
-    """The meeting comes loaded for its office (committee.deps.OfficeMeeting)."""
+async def open_voting(meeting: Meeting) -> Meeting:
     require_state(meeting, "planned")
     if not meeting.dossier_ids:
         raise Conflict("评审会还没有安排申报，不能开始表决", code="meeting_empty")
@@ -122,9 +150,9 @@ async def open_voting(*, actor: User, meeting: Meeting) -> Meeting:
     return await _write(meeting, ("planned",), {"$set": {"status": "voting"}}, "评审会已被他人修改，请刷新后重试")
 
 
-async def schedule(*, actor: User, meeting_id: PydanticObjectId, data: ScheduleIn) -> BatchResult:
+async def schedule(*, actor: User, meeting: Meeting, committee: Committee, data: ScheduleIn) -> BatchResult:
     """安排评审: accepted dossiers of the meeting's committee onto the meeting, each one transition."""
-    meeting, committee = await for_office(actor, meeting_id, "planned")
+    require_state(meeting, "planned")
     collection = Meeting.get_pymongo_collection()
 
     async def work(dossier: Dossier) -> None:
@@ -149,8 +177,8 @@ async def schedule(*, actor: User, meeting_id: PydanticObjectId, data: ScheduleI
                                       label="安排评审", work=work)
 
 
-async def unschedule(*, actor: User, meeting_id: PydanticObjectId, dossier_id: PydanticObjectId) -> Meeting:
-    meeting, _ = await for_office(actor, meeting_id, "planned")
+async def unschedule(*, actor: User, meeting: Meeting, dossier_id: PydanticObjectId) -> Meeting:
+    require_state(meeting, "planned")
     if dossier_id not in meeting.dossier_ids:
         raise NotFound("该申报不在本次评审会", field="dossier_id", code="not_in_meeting")
     dossier = await dossiers.get_readable(actor, dossier_id, detail="unschedule")
@@ -161,6 +189,12 @@ async def unschedule(*, actor: User, meeting_id: PydanticObjectId, dossier_id: P
     await Meeting.get_pymongo_collection().update_one({"_id": meeting.id}, {"$pull": {"dossier_ids": dossier_id},
                                                                              "$inc": {"version": 1}})
     return await Meeting.get(meeting.id)
+
+
+async def view(actor: User, meeting: Meeting) -> MeetingOut:
+    """A meeting just written, as the actor sees it (its office, or an invited expert)."""
+    meeting, committee, office = await visible(actor, meeting.id)
+    return await out(meeting, committee, viewer=actor, office=office)
 
 
 async def out(meeting: Meeting, committee: Committee, *, viewer: User, office: bool) -> MeetingOut:

@@ -44,14 +44,14 @@ async def list_experts(user: CurrentUser, q: str | None = Query(None, max_length
 
 # --- meetings and votes ----------------------------------------------------------------------------
 
-async def _meeting(user, meeting: Meeting) -> schemas.MeetingOut:
-    meeting, committee, office = await meetings.visible(user, meeting.id)
-    return await meetings.out(meeting, committee, viewer=user, office=office)
+async def _office_view(user, committee: Committee, meeting: Meeting) -> schemas.MeetingOut:
+    """The meeting just written, as its office sees it (the route loaded it through OfficeMeeting)."""
+    return await meetings.out(meeting, committee, viewer=user, office=True)
 
 
 @router.post("/meetings", status_code=status.HTTP_201_CREATED, response_model=schemas.MeetingOut, summary="新建评审会")
 async def create_meeting(data: schemas.MeetingIn, user: CurrentUser) -> schemas.MeetingOut:
-    return await _meeting(user, await meetings.create(actor=user, data=data))
+    return await meetings.view(user, await meetings.create(actor=user, data=data))
 
 
 @router.get("/meetings", summary="评审会（本办事机构的，或受邀参加的）")
@@ -72,32 +72,36 @@ async def read_meeting(visible: VisibleMeeting, user: CurrentUser) -> schemas.Me
 
 
 @router.put("/meetings/{meeting_id}/members", response_model=schemas.MeetingOut, summary="设置评审专家（筹备中）")
-async def set_members(meeting_id: PydanticObjectId, data: schemas.MembersIn, user: CurrentUser) -> schemas.MeetingOut:
-    return await _meeting(user, await meetings.set_members(actor=user, meeting_id=meeting_id, data=data))
+async def set_members(office: OfficeMeeting, data: schemas.MembersIn, user: CurrentUser) -> schemas.MeetingOut:
+    meeting, committee = office
+    return await _office_view(user, committee, await meetings.set_members(meeting=meeting, data=data))
 
 
 @router.put("/meetings/{meeting_id}/present", response_model=schemas.MeetingOut, summary="到会登记")
-async def set_present(meeting_id: PydanticObjectId, data: schemas.PresentIn, user: CurrentUser) -> schemas.MeetingOut:
-    return await _meeting(user, await meetings.set_present(actor=user, meeting_id=meeting_id, data=data))
+async def set_present(office: OfficeMeeting, data: schemas.PresentIn, user: CurrentUser) -> schemas.MeetingOut:
+    meeting, committee = office
+    return await _office_view(user, committee, await meetings.set_present(meeting=meeting, data=data))
 
 
 @router.post("/meetings/{meeting_id}/dossiers", response_model=BatchResult,
              summary="安排申报上会：confirm=false 先预览，confirm=true 执行")
-async def schedule(meeting_id: PydanticObjectId, data: schemas.ScheduleIn, user: CurrentUser) -> BatchResult:
-    return await meetings.schedule(actor=user, meeting_id=meeting_id, data=data)
+async def schedule(office: OfficeMeeting, data: schemas.ScheduleIn, user: CurrentUser) -> BatchResult:
+    meeting, committee = office
+    return await meetings.schedule(actor=user, meeting=meeting, committee=committee, data=data)
 
 
 @router.delete("/meetings/{meeting_id}/dossiers/{dossier_id}", response_model=schemas.MeetingOut,
                summary="移出评审会（筹备中）")
-async def unschedule(meeting_id: PydanticObjectId, dossier_id: PydanticObjectId,
-                     user: CurrentUser) -> schemas.MeetingOut:
-    return await _meeting(user, await meetings.unschedule(actor=user, meeting_id=meeting_id, dossier_id=dossier_id))
+async def unschedule(office: OfficeMeeting, dossier_id: PydanticObjectId, user: CurrentUser) -> schemas.MeetingOut:
+    meeting, committee = office
+    return await _office_view(user, committee,
+                              await meetings.unschedule(actor=user, meeting=meeting, dossier_id=dossier_id))
 
 
 @router.post("/meetings/{meeting_id}/open", response_model=schemas.MeetingOut, summary="开始表决")
 async def open_voting(office: OfficeMeeting, user: CurrentUser) -> schemas.MeetingOut:
-    meeting, _ = office
-    return await _meeting(user, await meetings.open_voting(actor=user, meeting=meeting))
+    meeting, committee = office
+    return await _office_view(user, committee, await meetings.open_voting(meeting))
 
 
 def _vote_out(vote: Vote) -> dict:
@@ -116,7 +120,7 @@ async def cast_vote(meeting_id: PydanticObjectId, data: schemas.VoteIn, user: Cu
              summary="结束评审会：按评委会规则计票，逐个作出评审结果")
 async def close_meeting(office: OfficeMeeting, user: CurrentUser) -> schemas.MeetingOut:
     meeting, committee = office
-    return await _meeting(user, await votes.close(actor=user, meeting=meeting, committee=committee))
+    return await _office_view(user, committee, await votes.close(actor=user, meeting=meeting, committee=committee))
 
 
 # --- publicity -------------------------------------------------------------------------------------

@@ -97,6 +97,18 @@ def tally(committee: Committee, meeting: Meeting, dossier: Dossier, members: lis
                        rule=committee.rule_text(), **choices)
 
 
+async def live_tally(meeting: Meeting, committee: Committee) -> dict[str, dict]:
+    """The tally closing would make now, per scheduled dossier (only while voting), so the office sees a
+    missing quorum before 结束评审会 refuses it."""
+    if meeting.status != "voting":
+        return {}
+    members = await User.find({"_id": {"$in": meeting.member_ids}}).to_list()
+    cast = await Vote.find({"meeting_id": meeting.id}).to_list()
+    pending = await Dossier.find({"_id": {"$in": meeting.dossier_ids}, "meeting_id": meeting.id,
+                                  "status": S.scheduled}).to_list()
+    return {str(d.id): tally(committee, meeting, d, members, cast).model_dump() for d in pending}
+
+
 async def close(*, actor: User, meeting: Meeting, committee: Committee) -> Meeting:
     """Tallies every dossier and applies its decision. Without a quorum for any dossier nothing changes
     (409 naming the numbers); a close interrupted half-way is resumed by closing again. The meeting

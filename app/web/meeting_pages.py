@@ -1,9 +1,9 @@
 """Review meetings (评审会): the office's list and one meeting's page (experts, 到会, dossiers with preview and
 confirm, 开始表决, paper ballots, 结束 with the tally and the rule), and the experts' 评审表决 pages.
 
-The meeting and what each viewer may see of it come from the meetings service (`visible`, `out`); while the
-vote runs the office page also shows the tally the close would make now (votes.tally is pure), so a missing
-quorum is seen before 结束评审会 refuses it.
+The meeting and what each viewer may see of it come from the meetings service (`visible`, `for_member`,
+`out`); while the vote runs the office page also shows the tally the close would make now (votes.live_tally),
+so a missing quorum is seen before 结束评审会 refuses it.
 """
 
 from beanie import PydanticObjectId
@@ -12,14 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.enums import Role
-from app.accounts.models import User
-from app.dossiers.enums import DossierStatus as S
-from app.dossiers.models import Dossier
 from app.errors import NotFound
 from app.committee import committees, meetings, votes
 from app.committee.calendar import china_today
-from app.committee.models import MEETING_STATUS_LABELS, VOTE_LABELS, Meeting, Vote
-from app.catalog.models import Committee
+from app.committee.models import MEETING_STATUS_LABELS, VOTE_LABELS
+from app.catalog import committees as catalog_committees
 from app.web import choices
 from app.web.committee_pages import OfficeUser
 from app.web.deps import PageUser
@@ -45,28 +42,14 @@ async def meetings_page(request: Request, user: OfficeUser) -> Response:
                   status_labels=MEETING_STATUS_LABELS, today=china_today().isoformat())
 
 
-async def live_tally(meeting: Meeting, committee) -> dict[str, dict]:
-    """The tally closing would make now, per scheduled dossier (only while voting)."""
-    if meeting.status != "voting":
-        return {}
-    members = await User.find({"_id": {"$in": meeting.member_ids}}).to_list()
-    cast = await Vote.find({"meeting_id": meeting.id}).to_list()
-    pending = await Dossier.find({"_id": {"$in": meeting.dossier_ids}, "meeting_id": meeting.id,
-                                  "status": S.scheduled}).to_list()
-    return {str(d.id): votes.tally(committee, meeting, d, members, cast).model_dump() for d in pending}
-
-
 @router.get("/committee/meetings/{meeting_id}", response_class=HTMLResponse)
 async def meeting_page(request: Request, meeting_id: str, user: PageUser) -> Response:
     meeting, committee, office = await meetings.visible(user, _meeting_id(meeting_id))
     if not office and not user.has_role(Role.sysadmin):
         return RedirectResponse(f"/expert/meetings/{meeting.id}", status_code=303)
     view = await meetings.out(meeting, committee, viewer=user, office=True)
-    accepted = []
-    if meeting.status == "planned":
-        accepted = await Dossier.find({"committee_code": committee.code, "status": S.accepted}).sort(
-            "applicant_name").limit(500).to_list()
-    tally = await live_tally(meeting, committee)
+    accepted = await meetings.schedulable(committee) if meeting.status == "planned" else []
+    tally = await votes.live_tally(meeting, committee)
     short = [(row, tally[row["id"]]) for row in view.dossiers
              if row["id"] in tally and tally[row["id"]]["present"] < tally[row["id"]]["quorum_required"]]
     return render(request, "meeting.html", meeting=meeting, committee=committee, view=view, accepted=accepted,
@@ -77,18 +60,15 @@ async def meeting_page(request: Request, meeting_id: str, user: PageUser) -> Res
 @router.get("/expert", response_class=HTMLResponse)
 async def expert_page(request: Request, user: PageUser) -> Response:
     require_role(user, (Role.expert,), "评审表决仅供评审专家使用")
-    found = await Meeting.find({"member_ids": user.id}).sort("-held_on", "-created_at").limit(200).to_list()
-    names = {c.code: c.name for c in await Committee.find(
-        {"code": {"$in": list({m.committee_code for m in found})}}).to_list()}
+    found = await meetings.invited(user)
+    names = await catalog_committees.names(m.committee_code for m in found)
     return render(request, "expert.html", meetings=found, names=names, status_labels=MEETING_STATUS_LABELS,
                   me=user.id)
 
 
 @router.get("/expert/meetings/{meeting_id}", response_class=HTMLResponse)
 async def expert_meeting_page(request: Request, meeting_id: str, user: PageUser) -> Response:
-    meeting, committee, _ = await meetings.visible(user, _meeting_id(meeting_id))
-    if user.id not in meeting.member_ids:
-        raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found")
+    meeting, committee = await meetings.for_member(user, _meeting_id(meeting_id))
     view = await meetings.out(meeting, committee, viewer=user, office=False)
     return render(request, "expert_meeting.html", meeting=meeting, committee=committee, view=view,
                   present=user.id in meeting.present_ids, vote_labels=VOTE_LABELS,

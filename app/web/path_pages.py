@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.enums import COMMITTEE_ROLES, NODE_ROLES
 from app.routing import paths
-from app.catalog.models import Committee
+from app.catalog import committees as catalog_committees
 from app.routing.models import PathStatus
 from app.web import choices
 from app.web.deps import PageUser
@@ -56,7 +56,7 @@ async def paths_page(request: Request, user: PageUser, unit_id: str | None = Non
     series = series or (own[0].series if own else (series_options[0][0] if series_options else ""))
     level = level or (own[0].level if own else "3")
     graph = await paths.graph(series=series, level=level) if series and level else {"nodes": [], "edges": []}
-    committees = await Committee.find({"office_unit_id": {"$ne": None}}).sort("code").to_list()
+    committees = await catalog_committees.with_office()
     return render(
         request, "paths.html", unit=unit, unit_name=acting.name, my_units=acting.options, own=own,
         pending=[p for p in incoming if p.status == PathStatus.pending],

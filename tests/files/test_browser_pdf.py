@@ -3,16 +3,16 @@
 
 from tests.files import samples
 from tests.files.test_hostile import dossier, upload  # noqa: F401 - the fixture is shared
-from tests.web.browser import BROWSER, chromium_page, live_server, shot, sign_in
+from tests.web.browser import BROWSER, chromium_page, shot, sign_in
 
 pytestmark = BROWSER
 
 
-async def test_inline_pdf_opens_in_the_viewer_under_the_sandbox(client, dossier):  # noqa: F811
+async def test_inline_pdf_opens_in_the_viewer_under_the_sandbox(client, dossier, live):  # noqa: F811
     uploaded = await upload(client, dossier, samples.pdf(2), name="学历证书.pdf")
     assert uploaded.status_code == 201, uploaded.text
     url = f"{dossier['url']}/attachments/{uploaded.json()['id']}?inline=true"
-    async with live_server() as base_url, chromium_page(base_url, "failure-inline-pdf") as page:
+    async with chromium_page(live, "failure-inline-pdf") as page:
         await sign_in(page, dossier["login"])
         response = await page.goto(url)
         assert response.status == 200

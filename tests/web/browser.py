@@ -1,17 +1,16 @@
-"""Shared by the browser tests: the app served by uvicorn in a thread, and pages in Debian's Chromium."""
+"""Shared by the browser tests: the session's app served by uvicorn, and pages in Debian's Chromium (the
+`live` fixture of tests/conftest.py holds both for the whole session)."""
 
 import asyncio
-import threading
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
-from app import db
-from app.config import PROJECT_ROOT, get_settings
-from app.documents import document_models
+from app.config import PROJECT_ROOT
 from app.embedded import free_port
 from tests.factories import PASSWORD
 
@@ -24,35 +23,44 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic", "--lang=zh-CN"]
 
 
+class _InLoopServer(uvicorn.Server):
+    """uvicorn on the test session's own event loop; Ctrl-C stays pytest's."""
+
+    def capture_signals(self):
+        return nullcontext()
+
+
+@dataclass
+class Live:
+    """The session's app served for real, and the session's Chromium: what a browser test drives."""
+    base_url: str
+    browser: Browser
+
+
 @asynccontextmanager
-async def live_server():
-    """The app served for real by uvicorn in a thread, on the test database.
-
-    Its lifespan binds the document models to its own client and closes it on exit, so afterwards they
-    are bound again to a client of the test's event loop.
-    """
-    from app.main import create_app
-
-    settings = get_settings()
+async def live_session(app):
+    """ONE uvicorn and ONE Chromium for every browser test of the session (starting them, and Chromium's
+    first page, cost seconds per test). uvicorn serves the session's app on the session's event loop, so
+    the pages use the database client, clean-up and converter of every other test and nothing is bound
+    again; each test opens its own browser contexts (its own cookies)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, lifespan="on",
-                                           log_level="warning"))
-    previous = db.current()
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
+    server = _InLoopServer(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve())
     try:
-        for _ in range(300):
-            if server.started:
-                break
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            await asyncio.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        while not server.started:
+            if serving.done():
+                raise RuntimeError("uvicorn did not start") from serving.exception()
+            await asyncio.sleep(0.05)
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                                       args=CHROMIUM_ARGS)
+            try:
+                yield Live(f"http://127.0.0.1:{port}", browser)
+            finally:
+                await browser.close()
     finally:
         server.should_exit = True
-        await asyncio.to_thread(thread.join, 30)
-        await previous.close()
-        await db.open_database(settings, document_models())
+        await serving
 
 
 async def shot(page: Page, name: str) -> None:
@@ -88,50 +96,42 @@ def watch_for_errors(page: Page, errors: list[str]) -> None:
             if "Refused to" in message.text else None)
 
 
-@asynccontextmanager
-async def chromium_page(base_url: str, failure_shot: str):
-    """A page in headless Debian Chromium; a script error or a CSP refusal on any page fails the test."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = await browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 1280, "height": 900})
-        await context.add_init_script(CSP_WATCH)
-        page = await context.new_page()
-        script_errors: list[str] = []
-        watch_for_errors(page, script_errors)
-        try:
-            yield page
-        except Exception:
-            await shot(page, failure_shot)
-            raise
-        finally:
-            await browser.close()
-        assert script_errors == []
+async def new_page(live: Live, errors: list[str]) -> Page:
+    """A page in a fresh browser context of the session's Chromium (a person at their own computer)."""
+    context = await live.browser.new_context(base_url=live.base_url, locale="zh-CN",
+                                             viewport={"width": 1280, "height": 900})
+    await context.add_init_script(CSP_WATCH)
+    page = await context.new_page()
+    watch_for_errors(page, errors)
+    return page
 
 
 @asynccontextmanager
-async def chromium_people(base_url: str, failure_shot: str):
-    """Like chromium_page, but yields `open_page()`, which opens a page in a fresh browser context: each person
-    of a test gets their own cookies, as two people at two computers would."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        pages: list[Page] = []
-        script_errors: list[str] = []
+async def chromium_people(live: Live, failure_shot: str):
+    """Yields `open_page()`, which opens a page in a fresh browser context: each person of a test gets their
+    own cookies, as two people at two computers would. A script error or a CSP refusal on any page fails
+    the test; the contexts are closed at the end, the browser stays for the next test."""
+    pages: list[Page] = []
+    script_errors: list[str] = []
 
-        async def open_page() -> Page:
-            context = await browser.new_context(base_url=base_url, locale="zh-CN",
-                                                viewport={"width": 1280, "height": 900})
-            await context.add_init_script(CSP_WATCH)
-            page = await context.new_page()
-            watch_for_errors(page, script_errors)
-            pages.append(page)
-            return page
+    async def open_page() -> Page:
+        pages.append(await new_page(live, script_errors))
+        return pages[-1]
 
-        try:
-            yield open_page
-        except Exception:
-            for number, page in enumerate(pages, 1):
-                await shot(page, f"{failure_shot}-{number}")
-            raise
-        finally:
-            await browser.close()
-        assert script_errors == []
+    try:
+        yield open_page
+    except Exception:
+        for number, page in enumerate(pages, 1):
+            await shot(page, f"{failure_shot}-{number}")
+        raise
+    finally:
+        for page in pages:
+            await page.context.close()
+    assert script_errors == []
+
+
+@asynccontextmanager
+async def chromium_page(live: Live, failure_shot: str):
+    """One person's page (chromium_people with a single person)."""
+    async with chromium_people(live, failure_shot) as open_page:
+        yield await open_page()

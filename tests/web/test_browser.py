@@ -5,7 +5,7 @@ import re
 from playwright.async_api import Page, expect
 
 from tests.factories import PASSWORD, create_hr_bureau, create_unit, credit_code, resident_id
-from tests.web.browser import BROWSER, chromium_page, live_server, shot, sign_in, sign_out
+from tests.web.browser import BROWSER, chromium_page, shot, sign_in, sign_out
 
 pytestmark = BROWSER
 
@@ -47,11 +47,11 @@ async def register_unit(page: Page, unit_name: str) -> None:
     await page.wait_for_url("**/login?registered=unit")
 
 
-async def test_register_approve_and_sign_in(app):
+async def test_register_approve_and_sign_in(app, live):
     _, hr_account = await create_hr_bureau(region_code="370102")
     applicant_id = resident_id()
     unit_name = "济南浏览器测试科技有限公司"
-    async with live_server() as base_url, chromium_page(base_url, "failure-register") as page:
+    async with chromium_page(live, "failure-register") as page:
         await register_applicant(page, applicant_id)
         await register_unit(page, unit_name)
 
@@ -90,9 +90,9 @@ async def test_register_approve_and_sign_in(app):
         await shot(page, "07-applicant-home")
 
 
-async def test_unit_creates_sub_accounts_in_a_batch(app):
+async def test_unit_creates_sub_accounts_in_a_batch(app, live):
     _, account = await create_unit(name="济南批量子账号测试单位")
-    async with live_server() as base_url, chromium_page(base_url, "failure-sub-accounts") as page:
+    async with chromium_page(live, "failure-sub-accounts") as page:
         await sign_in(page, account.login)
         await page.goto("/unit")
         await page.get_by_role("button", name="添加一行").click()
@@ -125,7 +125,7 @@ async def test_unit_creates_sub_accounts_in_a_batch(app):
         await expect(page.locator("h1")).to_have_text("欢迎，赵子一")
 
 
-async def test_staff_invitation_accepted_on_the_account_page(app):
+async def test_staff_invitation_accepted_on_the_account_page(app, live):
     """The unit invites by ID number on its page, sees only the masked number pending; the person accepts
     under 我的账号 and only then appears in the unit's staff list."""
     from tests.factories import create_person
@@ -136,7 +136,7 @@ async def test_staff_invitation_accepted_on_the_account_page(app):
     async def confirm(dialog) -> None:
         await dialog.accept()
 
-    async with live_server() as base_url, chromium_page(base_url, "failure-invitation") as page:
+    async with chromium_page(live, "failure-invitation") as page:
         page.on("dialog", confirm)
         await sign_in(page, account.login)
         await page.goto("/unit")

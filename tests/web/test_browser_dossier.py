@@ -11,7 +11,7 @@ from app.catalog.models import DictionaryEntry
 from app.clock import CHINA
 from tests.factories import (complete_sections, create_batch, create_person, create_sysadmin, create_unit,
                              declaration_payload, jpeg_bytes, login, pdf_bytes)
-from tests.web.browser import BROWSER, chromium_page, live_server, shot, sign_in
+from tests.web.browser import BROWSER, chromium_page, shot, sign_in
 
 pytestmark = BROWSER
 PHOTO_SHOWN = "() => { const img = document.querySelector('[data-photo-preview]'); return img.naturalWidth > 0; }"
@@ -177,14 +177,14 @@ async def fill_current_title(page: Page, url: str, values: dict) -> None:
     await expect(uploader.locator(".files li")).to_contain_text("3页")
 
 
-async def test_applicant_fills_a_whole_dossier_and_submits(app):
+async def test_applicant_fills_a_whole_dossier_and_submits(app, live):
     person = await create_person(name="张申报")
     await create_unit(name="济南市群众艺术馆", region_code="370100")
     batch = await create_batch(name="2026年度济南市群众文化系列职称评审", series=["gc", "qzwh"],
                                notice="申报人须于截止日前完成网上申报，并确认申报。")
     sections = complete_sections(person.id_number)
 
-    async with live_server() as base_url, chromium_page(base_url, "failure-dossier") as page:
+    async with chromium_page(live, "failure-dossier") as page:
         await sign_in(page, person.login)
         url = await declare(page, str(batch.id))
         await expect(page.locator("#completeness [data-incomplete]")).to_be_visible()
@@ -248,13 +248,13 @@ async def accept(dialog) -> None:
     await dialog.accept()
 
 
-async def test_incomplete_submission_lists_what_is_missing(app, client):
+async def test_incomplete_submission_lists_what_is_missing(app, client, live):
     person = await create_person()
     unit, _ = await create_unit()
     batch = await create_batch()
     r = await client.post("/api/dossiers", json=declaration_payload(batch, unit), headers=await login(client, person))
     url = f"/dossiers/{r.json()['id']}"
-    async with live_server() as base_url, chromium_page(base_url, "failure-incomplete") as page:
+    async with chromium_page(live, "failure-incomplete") as page:
         await sign_in(page, person.login)
         await page.goto(url)
         # Entrusted review needs a proof: choose it in the declaration, then upload the proof.
@@ -290,7 +290,7 @@ async def test_incomplete_submission_lists_what_is_missing(app, client):
         await expect(page.locator("dialog#confirm-submit")).to_be_hidden()
 
 
-async def test_declaring_twice_links_the_existing_dossier(app):
+async def test_declaring_twice_links_the_existing_dossier(app, live):
     person = await create_person()
     await create_unit(name="济南市历下区文化馆", region_code="370102")
     batch = await create_batch()
@@ -304,7 +304,7 @@ async def test_declaring_twice_links_the_existing_dossier(app):
         await tab.fill("#f-employer_unit_id-q", "历下区文化")
         await tab.locator(".suggestions li", has_text="济南市历下区文化馆").click()
 
-    async with live_server() as base_url, chromium_page(base_url, "failure-declare-twice") as page:
+    async with chromium_page(live, "failure-declare-twice") as page:
         await sign_in(page, person.login)
         await fill_declaration(page)
         other_tab = await page.context.new_page()
@@ -320,13 +320,13 @@ async def test_declaring_twice_links_the_existing_dossier(app):
         await expect(alert.get_by_role("link", name="打开已有的申报")).to_have_attribute("href", f"/dossiers/{existing}")
 
 
-async def test_a_stale_save_keeps_what_was_typed(app, client):
+async def test_a_stale_save_keeps_what_was_typed(app, client, live):
     person = await create_person()
     unit, _ = await create_unit()
     batch = await create_batch()
     r = await client.post("/api/dossiers", json=declaration_payload(batch, unit), headers=await login(client, person))
     url = f"/dossiers/{r.json()['id']}/sections/summary"
-    async with live_server() as base_url, chromium_page(base_url, "failure-stale") as page:
+    async with chromium_page(live, "failure-stale") as page:
         await sign_in(page, person.login)
         await page.goto(url)
         other_tab = await page.context.new_page()
@@ -346,11 +346,11 @@ async def test_a_stale_save_keeps_what_was_typed(app, client):
         await other_tab.close()
 
 
-async def test_administrator_keeps_batches_and_dictionaries(app):
+async def test_administrator_keeps_batches_and_dictionaries(app, live):
     admin = await create_sysadmin()
     closes = (datetime.now(CHINA) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
     try:
-        async with live_server() as base_url, chromium_page(base_url, "failure-admin") as page:
+        async with chromium_page(live, "failure-admin") as page:
             await sign_in(page, admin.login)
             await page.goto("/admin/batches")
             await page.get_by_role("link", name="新建批次").first.click()

@@ -18,7 +18,7 @@ from app.units.enums import UnitCategory
 from tests.factories import create_unit, pdf_bytes
 from tests.committee.committee_kit import make_expert, place_dossier
 from tests.routing.conftest import world  # noqa: F401  (the fixture: units, paths, committee, a submitted dossier)
-from tests.web.browser import BROWSER, chromium_people, live_server, shot, sign_in, sign_out
+from tests.web.browser import BROWSER, chromium_people, shot, sign_in, sign_out
 
 pytestmark = BROWSER
 
@@ -53,11 +53,11 @@ async def downloaded_sheet(page: Page, button) -> SimpleNamespace:
     return SimpleNamespace(title=download.suggested_filename.split("-")[0], header=header, first=first)
 
 
-async def test_review_report_track_and_return(app, world):
+async def test_review_report_track_and_return(app, world, live):
     dossier_id = world["dossier_id"]
     employer, department = await unit_login(world["employer"]), await unit_login(world["department"])
     applicant = world["applicant"].login
-    async with live_server() as base_url, chromium_people(base_url, "failure-review") as open_page:
+    async with chromium_people(live, "failure-review") as open_page:
         unit = await open_page()
         await sign_in(unit, employer)
         await expect(unit.locator(".tiles")).to_contain_text("数据审核")
@@ -140,7 +140,7 @@ async def confirm_batch(page: Page, button: str, preview: str, done: str) -> Non
     await dialog.get_by_role("button", name="关闭并刷新").click()
 
 
-async def test_committee_meeting_publicity_and_certificate(app, world):
+async def test_committee_meeting_publicity_and_certificate(app, world, live):
     library, _ = await create_unit(name="济南市图书馆", parent=world["department"], region_code="370100",
                                    category=UnitCategory.city_affiliated)
     experts = [await make_expert(library, name=f"评审专家{n}") for n in "甲乙丙"]
@@ -149,7 +149,7 @@ async def test_committee_meeting_publicity_and_certificate(app, world):
     holder = (await User.get(certified.applicant_id)).login
     office = (await User.find_one({"roles.role": "committee_intermediate"})).login
     employer = await unit_login(world["employer"])
-    async with live_server() as base_url, chromium_people(base_url, "failure-committee") as open_page:
+    async with chromium_people(live, "failure-committee") as open_page:
         desk = await accept_dialogs(await open_page())
         await sign_in(desk, office)
         await go(desk, "资格审查")
