@@ -182,6 +182,7 @@ class Dossier(Document):
     returned_by: list[PydanticObjectId] = Field(default_factory=list)      # units that returned or rejected it
     correction_deadline: datetime | None = None            # a return's deadline for resubmission
     meeting_id: PydanticObjectId | None = None             # the review meeting it is scheduled in
+    reader_ids: list[PydanticObjectId | str] = Field(default_factory=list)  # who reads it (app.dossiers.scope)
     votes: VoteSummary | None = None                       # the meeting's tally, written with the decision
     publicity: Publicity | None = None                     # 公示: dates and the opinions up the route
     certificate: Certificate | None = None                 # written with the certify transition

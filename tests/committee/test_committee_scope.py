@@ -7,7 +7,7 @@ import zipfile
 
 from bson import ObjectId
 
-from app.dossiers import rows
+from app.dossiers import rows, writes
 from app.dossiers.models import Commitment, Declaration, Dossier, RouteNode
 from app.dossiers.rows import DossierRow
 from app.clock import utcnow
@@ -34,7 +34,7 @@ async def unreported(world) -> Dossier:
                       route=[RouteNode(unit_id=employer.id, unit_name=employer.name)], route_unit_ids=[employer.id],
                       submitted_at=utcnow())
     await dossier.insert()
-    await rows.refresh(dossier.id)
+    await writes.refresh(dossier.id)
     return dossier
 
 
