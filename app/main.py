@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         from app.catalog import service as catalog
         from app.catalog.models import DictionaryEntry
-        from app.dossiers import rows
+        from app.dossiers import rows, scope
         from app.render import convert
         from app.committee.committees import backfill_reported_to
         from app.catalog.committees import sync_committees
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await catalog.load_dictionaries()
         await sync_committees()
         await backfill_reported_to()
+        await scope.backfill()
         await rows.reconcile()
         await convert.start(settings)
         try:

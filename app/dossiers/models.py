@@ -199,6 +199,7 @@ class Dossier(Document):
             IndexModel([("applicant_id", ASCENDING), ("batch_id", ASCENDING)], unique=True),
             IndexModel([("applicant_id", ASCENDING), ("created_at", DESCENDING)]),
             *SELECTION_INDEXES,
+            IndexModel([("reader_ids", ASCENDING)]),            # the keys' backfill probe (scope.backfill)
             IndexModel([("attachments.file.file_id", ASCENDING)]),
             IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
             IndexModel([("certificate.number", ASCENDING)], unique=True,
