@@ -26,10 +26,10 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 
 @dataclass
 class QueueWorld:
-    hr: Unit
+    bureaus: list[Unit]
     departments: list[Unit]
     employers: list[Unit]
-    committees: list[str]
+    committees: dict[str, Unit]           # code → the bureau whose dossiers it reviews (and whose office runs it)
     meeting_id: PydanticObjectId
     batches: list[PydanticObjectId]
     users: dict[str, User] = field(default_factory=dict)
@@ -51,7 +51,8 @@ def _unit(name: str, category: str, region: str, parent: Unit | None) -> Unit:
 def _state(rng: random.Random, world: QueueWorld, employer: Unit) -> dict:
     """Where one dossier is on its way up: holder, route, status and who reported or returned it."""
     department = next(d for d in world.departments if d.id == employer.parent_id)
-    chain = [employer, department, world.hr]
+    bureau = next(b for b in world.bureaus if b.id == department.parent_id)
+    chain = [employer, department, bureau]
     roll = rng.random()
     if roll < 0.05:
         return {"status": "draft", "current_unit_id": None, "route": []}
@@ -64,11 +65,11 @@ def _state(rng: random.Random, world: QueueWorld, employer: Unit) -> dict:
         returned = [chain[depth].id] if depth < 3 and rng.random() < 0.1 else []
         return {"status": status, "current_unit_id": chain[depth - 1].id, "route": chain[:depth],
                 "reached": chain[:depth], "reported_by": [u.id for u in chain[:depth - 1]], "returned_by": returned}
-    code = world.committees[0] if rng.random() < 0.6 else world.committees[1]
+    code = rng.choice([c for c, b in world.committees.items() if b.id == bureau.id])
     status = rng.choice(("at_committee", "accepted", "accepted", "scheduled", "approved", "publicity", "certified"))
-    state = {"status": status, "current_unit_id": world.hr.id, "route": chain, "reached": chain,
+    state = {"status": status, "current_unit_id": bureau.id, "route": chain, "reached": chain,
              "reported_by": [u.id for u in chain], "committee_code": code, "reported_to": [code]}
-    if status == "scheduled" and code == world.committees[0]:
+    if status == "scheduled" and code == next(iter(world.committees)):
         state["meeting_id"] = world.meeting_id
     return state
 
@@ -98,33 +99,36 @@ def dossier(rng: random.Random, world: QueueWorld, n: int, units: dict, padding:
     return doc
 
 
-async def build(count: int, *, departments: int = 3, employers: int = 12, seed: int = 11,
-                padding: str = "") -> QueueWorld:
-    """The units, committees, meeting and `count` dossiers with their rows, inserted in bulk."""
+async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers: int = 12, committees: int = 2,
+                seed: int = 11, padding: str = "") -> QueueWorld:
+    """`bureaus` city HR bureaus with `departments` departments each, `employers` units spread over the
+    departments, `committees` committees spread over the bureaus (each run by its bureau's office), a
+    meeting of the first committee with its expert, and `count` dossiers with their rows, in bulk."""
     rng = random.Random(seed)
     random.seed(seed)
-    hr = _unit("济南市人力资源和社会保障局", "city_hr_bureau", "370100", None)
-    depts = [_unit(f"济南市第{i}局", "city_department", "370100", hr) for i in range(departments)]
-    emps = [_unit(f"济南市第{i}馆", "city_affiliated", f"3701{i % 20 + 1:02d}", depts[i % departments])
-            for i in range(employers)]
-    await Unit.get_pymongo_collection().insert_many([u.model_dump(by_alias=True) for u in [hr, *depts, *emps]])
-    codes = ["370100-qzwh-intermediate", "370100-gc-intermediate"]
+    hrs = [_unit(f"第{b}市人力资源和社会保障局", "city_hr_bureau", f"37{b + 1:02d}00", None) for b in range(bureaus)]
+    depts = [_unit(f"第{b}市第{i}局", "city_department", hr.region_code, hr)
+             for b, hr in enumerate(hrs) for i in range(departments)]
+    emps = [_unit(f"第{i}馆", "city_affiliated", depts[i % len(depts)].region_code[:4] + f"{i % 20 + 1:02d}",
+                  depts[i % len(depts)]) for i in range(employers)]
+    await Unit.get_pymongo_collection().insert_many([u.model_dump(by_alias=True) for u in [*hrs, *depts, *emps]])
+    codes = {f"{hrs[c % bureaus].region_code}-c{c}-intermediate": hrs[c % bureaus] for c in range(committees)}
     await Committee.get_pymongo_collection().insert_many([
-        Committee(code=code, name=code, series=[code.split("-")[1]], levels=["3"], region_code="370100",
-                  tier="intermediate", office_unit_id=hr.id).model_dump(exclude={"id", "revision_id"})
-        for code in codes])
-    expert = _user("专家", ("expert", hr.id))
-    meeting = Meeting(id=PydanticObjectId(), committee_code=codes[0], name="评审会", held_on=utcnow().date(),
+        Committee(code=code, name=code, series=["qzwh"], levels=["3"], region_code=bureau.region_code,
+                  tier="intermediate", office_unit_id=bureau.id).model_dump(exclude={"id", "revision_id"})
+        for code, bureau in codes.items()])
+    expert = _user("专家", ("expert", hrs[0].id))
+    meeting = Meeting(id=PydanticObjectId(), committee_code=next(iter(codes)), name="评审会", held_on=utcnow().date(),
                       location="三楼", member_ids=[expert.id], status="voting", created_by=PydanticObjectId())
     await meeting.insert()
-    world = QueueWorld(hr=hr, departments=depts, employers=emps, committees=codes, meeting_id=meeting.id,
+    world = QueueWorld(bureaus=hrs, departments=depts, employers=emps, committees=codes, meeting_id=meeting.id,
                        batches=[PydanticObjectId(), PydanticObjectId()])
     world.users = {"unit": _user("单位经办", ("unit_handler", emps[0].id)),
                    "department": _user("主管部门经办", ("dept_handler", depts[0].id)),
-                   "hr": _user("人社局经办", ("hr_handler", hr.id)),
-                   "office": _user("评办经办", ("committee_intermediate", hr.id)),
+                   "hr": _user("人社局经办", ("hr_handler", hrs[0].id)),
+                   "office": _user("评办经办", ("committee_intermediate", hrs[0].id)),
                    "expert": expert}
-    units = {u.id: {"ancestors": u.ancestors, "region_code": u.region_code} for u in [hr, *depts, *emps]}
+    units = {u.id: {"ancestors": u.ancestors, "region_code": u.region_code} for u in [*hrs, *depts, *emps]}
     docs: list[dict] = []
     for n in range(count):
         docs.append(dossier(rng, world, n, units, padding))

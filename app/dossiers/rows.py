@@ -35,8 +35,7 @@ SCHEMA = 3
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
 COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "current_unit_id",
           "committee_code", "reported_to", "route_unit_ids", "reported_by", "returned_by", "meeting_id", "version",
-          "reader_ids", "submitted_at", "updated_at")
-DECLARATION = ("level", "series", "title", "employer_unit_id", "employer_unit_name")
+          "reader_ids", "submitted_at", "updated_at", "certificate")
 # What a queue page sorts on (app.routing.queues.SORTS), each served by an index after the queue key.
 SORT_FIELDS = ("submitted_at", "applicant_name", "declaration.level", "declaration.title",
                "declaration.employer_unit_name", "updated_at")
@@ -191,6 +190,7 @@ class DossierRow(Document):
     queue_keys: list[str] = Field(default_factory=list)
     submitted_at: datetime | None = None
     updated_at: datetime | None = None
+    certificate: dict[str, Any] | None = None
     version: int
     schema_version: int = SCHEMA
     facts: dict[str, Any] = Field(default_factory=dict)
@@ -215,7 +215,7 @@ class DossierRow(Document):
 def row_of(doc: dict) -> dict:
     """The row of a raw dossier document (without its _id)."""
     row = {field: doc.get(field) for field in COPIED}
-    row["declaration"] = {field: (doc.get("declaration") or {}).get(field) for field in DECLARATION}
+    row["declaration"] = dict(doc.get("declaration") or {})      # whole (~300 bytes): a queue page shows it
     row["queue_keys"] = queue_keys(doc)
     row["schema_version"] = SCHEMA
     row["facts"] = {name: fact(doc) for name, fact in FACTS.items()}

@@ -17,7 +17,7 @@ from app.bounds import PageNumber, Year
 from app.catalog.committees import committee_codes
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers import rows
-from app.dossiers.models import Certificate, Declaration, Dossier
+from app.dossiers.models import Certificate, Declaration
 from app.dossiers.rows import DossierRow
 from app.errors import ValidationFailed
 from app.routing import paths
@@ -114,26 +114,19 @@ PAGE_FIELDS = {name: 1 for name in QueueRow.model_fields if name != "id"}
 
 
 async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:
-    """One page of a view: its ids from the rows (an index serves the key and the sort), then the page's
-    dossiers by id. Several keys (committees) are merged in order, each read up to the page's end."""
+    """One page of a view, from the rows alone: the view's ids in order (one indexed equality per key,
+    the sort served by the key's index; their number is the total), then the page's rows by id. One
+    read of the key's range rather than a count and a page: SecantusDB reads the whole range for either."""
     if f.sort not in SORTS:
         raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
-    filters = await build_filters(user, f)
     direction = -1 if f.descending else 1
     order = [(SORTS[f.sort], direction), ("_id", direction)]
-    skip = (f.page - 1) * f.size
-    table = DossierRow.get_pymongo_collection()
-    if len(filters) == 1:
-        ids = [r["_id"] for r in await table.find(filters[0], {"_id": 1}, sort=order, skip=skip,
-                                                  limit=f.size).to_list()]
-    else:
-        ids = [r["_id"] async for r in rows.select(filters, sort=order, projection={"_id": 1}, limit=skip + f.size)]
-        ids = ids[skip:skip + f.size]
-    total = sum([await table.count_documents(one) for one in filters])
-    if not ids:
-        return [], total
-    found = {d["_id"]: d async for d in Dossier.get_pymongo_collection().find({"_id": {"$in": ids}}, PAGE_FIELDS)}
-    return [QueueRow.model_validate(found[i]) for i in ids if i in found], total
+    ids = [r["_id"] async for r in rows.select(await build_filters(user, f), sort=order, projection={"_id": 1})]
+    wanted = ids[(f.page - 1) * f.size:f.page * f.size]
+    if not wanted:
+        return [], len(ids)
+    found = {r["_id"]: r async for r in DossierRow.get_pymongo_collection().find({"_id": {"$in": wanted}}, PAGE_FIELDS)}
+    return [QueueRow.model_validate(found[i]) for i in wanted if i in found], len(ids)
 
 
 async def matching_ids(user: User, f: QueueFilter, limit: int = 2000) -> list[PydanticObjectId]:
