@@ -29,7 +29,6 @@ PORT = 8103
 ROLES = {"unit handler": ("unit", ("pending", "passed", "turned_down", "reported", "all")),
          "department": ("department", ("pending", "passed", "turned_down", "reported", "all")),
          "committee office": ("office", ("committee",))}
-PADDING = "任现职以来，本人长期从事群众舞蹈辅导与创编工作。" * 200      # ~10 KB: a dossier's sections
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -63,7 +62,8 @@ async def main(count: int, runs: int) -> None:
             await db.open_database(Settings(mongodb_uri=uri, database="bench_queues", env="test"), document_models())
             with timed() as setup:
                 world = await queue_world.build(count, bureaus=16, departments=8, employers=max(12, count // 50),
-                                                committees=32, padding=PADDING)
+                                                committees=32,
+                                                progress=lambda n: n % 10_000 or print(f"{n:,} built", flush=True))
             print(f"built {count:,} dossiers in {setup['seconds']:.0f} s", flush=True)
             lines = []
             for label, (role, views) in ROLES.items():
@@ -80,7 +80,8 @@ async def main(count: int, runs: int) -> None:
             server.stop()
     write_section("Review queues", f"""
 `bench/bench_queues.py`: {count:,} dossiers (16 cities, each an HR bureau with 8 departments;
-{max(12, count // 50):,} employer units; 32 committees, two per city's office; ~10 KB of sections each)
+{max(12, count // 50):,} employer units; 32 committees, two per city's office; no sections: a queue page
+never reads the dossiers)
 with their read keys and rows inserted in bulk into a scratch SecantusDB (setup {setup['seconds']:.0f} s;
 `tests/queue_world.py`). For each role, view and page (20 rows, newest submission first): `queues.page`,
 the work behind `GET /api/review/queue` (the page's ids from the rows by one queue key, the count, the

@@ -100,7 +100,7 @@ def dossier(rng: random.Random, world: QueueWorld, n: int, units: dict, padding:
 
 
 async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers: int = 12, committees: int = 2,
-                seed: int = 11, padding: str = "") -> QueueWorld:
+                seed: int = 11, padding: str = "", progress=None) -> QueueWorld:
     """`bureaus` city HR bureaus with `departments` departments each, `employers` units spread over the
     departments, `committees` committees spread over the bureaus (each run by its bureau's office), a
     meeting of the first committee with its expert, and `count` dossiers with their rows, in bulk."""
@@ -136,5 +136,7 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
             await Dossier.get_pymongo_collection().insert_many(docs)
             await DossierRow.get_pymongo_collection().insert_many([{"_id": d["_id"], **rows.row_of(d)} for d in docs])
             docs = []
+            if progress:
+                progress(n + 1)
     world.dossiers = count
     return world
