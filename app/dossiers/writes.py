@@ -62,7 +62,7 @@ async def write(dossier_id: PydanticObjectId, update: dict[str, Any], *, expecte
     doc = await _collection().find_one({"_id": dossier_id})
     if doc is None:
         raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
-    if _touches(update, scope.FIELDS) or "reader_ids" not in doc:
+    if "reader_ids" not in doc or not scope.kept_by(_touched(update), doc):
         await _keep_readers(doc)
     await rows.store(doc)
     # A write that landed in between is in `doc`; the version answered stays this write's own, so the
@@ -70,8 +70,8 @@ async def write(dossier_id: PydanticObjectId, update: dict[str, Any], *, expecte
     return Dossier.model_validate({**doc, "version": expected_version + 1})
 
 
-def _touches(update: dict[str, Any], fields: set[str]) -> bool:
-    return any(path.split(".")[0] in fields for operator in update.values() for path in operator)
+def _touched(update: dict[str, Any]) -> set[str]:
+    return {path.split(".")[0] for operator in update.values() for path in operator}
 
 
 async def _keep_readers(doc: dict) -> bool:

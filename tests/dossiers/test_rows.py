@@ -89,13 +89,18 @@ async def old_scope(user: User) -> dict | None:
     return {"$or": clauses}
 
 
+async def spread(client, world) -> None:
+    """Dossiers at every kind of place: returned between units, at a unit, accepted by the committee."""
+    await act(client, world, "as_employer", "pass")
+    await act(client, world, "as_employer", "report")
+    await act(client, world, "as_department", "return", opinion="退回补充")
+    await second_dossier(client, world)
+    await place_dossier(world, status="accepted")
+
+
 class TestSelection:
     async def test_read_keys_select_what_the_per_request_scope_selected(self, client, world):
-        await act(client, world, "as_employer", "pass")
-        await act(client, world, "as_employer", "report")
-        await act(client, world, "as_department", "return", opinion="退回补充")
-        await second_dossier(client, world)
-        await place_dossier(world, status="accepted")
+        await spread(client, world)
         await force_dossier((await place_dossier(world, name="赵一鸣")).id, status="certified")
         await create_sysadmin()
         compared = 0
@@ -109,11 +114,7 @@ class TestSelection:
         assert compared >= 6
 
     async def test_every_view_selects_its_queue_within_the_scope(self, client, world):
-        await act(client, world, "as_employer", "pass")
-        await act(client, world, "as_employer", "report")
-        await act(client, world, "as_department", "return", opinion="退回补充")
-        await second_dossier(client, world)
-        await place_dossier(world, status="accepted")
+        await spread(client, world)
         compared = 0
         for user in await User.find_all().to_list():
             for view in ("pending", "passed", "turned_down", "reported", "committee", "all"):

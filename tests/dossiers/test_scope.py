@@ -89,3 +89,18 @@ class TestBackfill:
         assert "COLLSCAN" not in str(plan["queryPlanner"]["winningPlan"])
         assert plan["executionStats"]["totalDocsExamined"] == 0
 
+
+
+class TestKeptBy:
+    def test_a_section_save_keeps_the_keys(self):
+        assert scope.kept_by({"sections", "updated_at", "version", "trail"}, dossier(reader_ids=[]))
+
+    def test_a_status_step_between_reviews_keeps_them(self):
+        assert scope.kept_by({"status", "reviewer_acted"}, dossier(status="passed", reader_ids=[APPLICANT, EMPLOYER]))
+
+    def test_a_withdrawal_a_report_or_a_meeting_recomputes_them(self):
+        held = [APPLICANT, EMPLOYER]
+        assert not scope.kept_by({"status"}, dossier(status="draft", reader_ids=held))
+        assert not scope.kept_by({"status", "route_unit_ids"}, dossier(reader_ids=held))
+        assert not scope.kept_by({"status"}, dossier(route_unit_ids=[EMPLOYER, DEPARTMENT], reader_ids=held))
+        assert not scope.kept_by({"meeting_id"}, dossier(reader_ids=held))
