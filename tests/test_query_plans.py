@@ -73,18 +73,20 @@ async def test_every_queue_view_role_and_sort_reads_an_index(world):
     for role, views in VIEWS.items():
         user = world.users[role]
         for view in views:
-            for sort in SORTS:
-                for descending in (True, False):
-                    f = QueueFilter(view=view, sort=sort, descending=descending, size=PAGE)
-                    checked += await check(lambda: queues.page(user, f), f"{role} {view} {sort} {descending}")
-            for narrowed in ({"page": 2}, {"batch_id": world.batches[0]}, {"name": "王"}):
+            for sort in SORTS:          # either direction walks the same index
+                f = QueueFilter(view=view, sort=sort, size=PAGE)
+                checked += await check(lambda: queues.page(user, f), f"{role} {view} {sort}")
+            for narrowed in ({"descending": False}, {"page": 2}, {"batch_id": world.batches[0]}, {"name": "王"}):
                 f = QueueFilter(view=view, size=PAGE, **narrowed)
                 checked += await check(lambda: queues.page(user, f), f"{role} {view} {narrowed}")
+            checked += await check(lambda: queues.matching_ids(user, QueueFilter(view=view)), f"batch {role} {view}")
+        if role != "office":
+            checked += await check(lambda: queues.unreportable(user, None), f"unreportable {role}")
     for status in COMMITTEE_TABS:
         for sort in SORTS:
             f = QueueFilter(view="committee", status=status, sort=sort, size=PAGE)
             checked += await check(lambda: queues.page(world.users["office"], f), f"office {status} {sort}")
-    assert checked > 500
+    assert checked > 250
 
 
 async def test_a_page_examines_its_key_not_the_collection(world):
