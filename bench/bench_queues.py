@@ -4,8 +4,8 @@ A scratch SecantusDB gets the units of 16 cities (an HR bureau, 8 departments ea
 under them), 32 committees (two per city's office) and N dossiers (default 100,000) spread over every
 state a queue shows, with their read keys and rows, inserted in bulk (tests/queue_world.py). Then, for
 a unit handler, a department handler and a committee office, every view at pages 1 and 10:
-`queues.page` (the work behind GET /api/review/queue: the page's ids from the rows, the count, the
-page's dossiers by id) and, in the same run, the bare indexed find of that page's rows alone.
+`queues.page` (the work behind GET /api/review/queue: the view's ids in order from the rows, then the
+page's rows by id) and, in the same run, the bare indexed find of that page's rows alone.
 Run: .venv/bin/python bench/bench_queues.py [--dossiers 100000] [--runs 15]"""
 
 import argparse
@@ -87,8 +87,8 @@ never reads the dossiers)
 with their read keys and rows inserted in bulk into a scratch SecantusDB (setup {setup['seconds']:.0f} s, the
 dossiers without their secondary indexes, which no queue page reads;
 `tests/queue_world.py`). For each role, view and page (20 rows, newest submission first): `queues.page`,
-the work behind `GET /api/review/queue` (the page's ids from the rows by one queue key, the count, the
-page's dossiers by id), {runs} runs after a warm-up, and in the same run, interleaved, the bare indexed
+the work behind `GET /api/review/queue` (the view's ids in order from the rows by one queue key, which
+give the total and the page, then the page's rows by id), {runs} runs after a warm-up, and in the same run, interleaved, the bare indexed
 find of that page's rows (the key, the sort, skip and limit; ids only; one per key, so two for an
 office running two committees). Ratio = page p50 / bare p50.
 "rows" is the view's total (page 10 of a view under 181 rows is empty).
