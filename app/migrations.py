@@ -21,7 +21,7 @@ from pymongo import ReturnDocument
 from app import lease
 from app.clock import utcnow
 from app.committee.committees import backfill_reported_to
-from app.dossiers import rows
+from app.dossiers import rows, scope
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,10 @@ async def _reported_to(_: Checkpoint) -> int:
     return await backfill_reported_to()
 
 
+async def _reader_ids(_: Checkpoint) -> int:
+    return await scope.backfill()
+
+
 async def _rows(checkpoint: Checkpoint) -> int:
     """Recomputes the rows of an older SCHEMA (and any missing or stale) in one pass in _id order; the
     checkpoint is the last _id passed."""
@@ -81,6 +85,7 @@ class LeaseLost(Exception):
 # rows of what they write, and the rebuild then finds those already current.
 MIGRATIONS: list[Migration] = [
     Migration("committee-reported-to", _reported_to),
+    Migration("dossier-reader-ids", _reader_ids),
     Migration(f"rows-schema-{rows.SCHEMA}", _rows),
 ]
 

@@ -25,7 +25,7 @@ from app.clock import utcnow
 from app.dossiers.models import Dossier
 from app.dossiers.rows import DossierRow, row_of
 from app.exports import tables
-from app.exports.selection import ExportFilter, selection_query
+from app.exports.selection import ExportFilter, selection
 
 UNITS = 50
 
@@ -115,10 +115,9 @@ async def export(user: User, table: str, f: ExportFilter) -> tuple[float, int, i
 async def scan_only(user: User, table: str, f: ExportFilter) -> tuple[float, list[dict]]:
     """The database's share: the export's query, projection and order, read and nothing else."""
     _, cols = tables.resolve(table, None)
-    query = await selection_query(user, f)
-    projection = {"_id": 0, **{f"facts.{c.source}": 1 for c in cols}}
+    chosen = await selection(user, f)
     with timed() as clock:
-        docs = await DossierRow.get_pymongo_collection().find(query, projection, sort=tables.SORT).to_list()
+        docs = [d async for d in chosen.rows({f"facts.{c.source}": 1 for c in cols})]
     return clock["seconds"], [d.get("facts") or {} for d in docs]
 
 

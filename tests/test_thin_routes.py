@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parent.parent / "app"
-SCOPE_FUNCTIONS = {"get_readable", "get_own", "readable_query"}
+SCOPE_FUNCTIONS = {"get_readable", "get_own", "readable_many", "reader_keys", "may_read"}
 MODEL_CALLS = {"find", "find_one", "find_all", "get", "get_pymongo_collection", "insert", "aggregate", "count"}
 
 

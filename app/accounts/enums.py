@@ -48,7 +48,7 @@ COMMITTEE_ROLES = (Role.committee_intermediate, Role.committee_junior, Role.comm
 # holding several of them at one unit acts in the first.
 NODE_ROLES = (Role.unit_handler, Role.dept_handler, Role.hr_handler, Role.unit_admin)
 # The roles whose holders read their unit and everything below it. A committee office is not among them: it
-# sees its own office unit only, and reads the dossiers reported to its committee (dossiers.readable_query).
+# sees its own office unit only, and reads the dossiers reported to its committee (dossiers.scope).
 UNIT_READER_ROLES = NODE_ROLES + (Role.archivist,)
 # The roles that export archive packages and see ID numbers in full.
 ARCHIVE_ROLES = (Role.archivist, Role.sysadmin)

@@ -3,7 +3,7 @@
 Importing the package (the app does, and so does the database's list of documents) adds the experts
 to the dossiers' read scope: dossiers sit below this domain and may not import it."""
 
-from app.committee.scope import expert_readers
-from app.dossiers import service as _dossiers
+from app.committee.scope import EXPERTS
+from app.dossiers import scope as _scope
 
-_dossiers.add_readers(expert_readers)
+_scope.add_readers(EXPERTS)

@@ -182,6 +182,7 @@ class Dossier(Document):
     returned_by: list[PydanticObjectId] = Field(default_factory=list)      # units that returned or rejected it
     correction_deadline: datetime | None = None            # a return's deadline for resubmission
     meeting_id: PydanticObjectId | None = None             # the review meeting it is scheduled in
+    reader_ids: list[PydanticObjectId | str] = Field(default_factory=list)  # who reads it (app.dossiers.scope)
     votes: VoteSummary | None = None                       # the meeting's tally, written with the decision
     publicity: Publicity | None = None                     # 公示: dates and the opinions up the route
     certificate: Certificate | None = None                 # written with the certify transition
@@ -198,6 +199,7 @@ class Dossier(Document):
             IndexModel([("applicant_id", ASCENDING), ("batch_id", ASCENDING)], unique=True),
             IndexModel([("applicant_id", ASCENDING), ("created_at", DESCENDING)]),
             *SELECTION_INDEXES,
+            IndexModel([("reader_ids", ASCENDING)]),            # the keys' backfill probe (scope.backfill)
             IndexModel([("attachments.file.file_id", ASCENDING)]),
             IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
             IndexModel([("certificate.number", ASCENDING)], unique=True,

@@ -11,7 +11,7 @@ step by step in the background when SCHEMA changes and nightly, see app/migratio
 and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS produced."""
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA
 from app.dossiers.enums import STATUS_LABELS
-from app.dossiers.models import SELECTION_INDEXES, Dossier
+from app.dossiers.models import Dossier
 from app.dossiers.enums import ACTION_LABELS
 from app.dossiers.enums import OPINION_LABELS
 
@@ -32,12 +32,38 @@ log = logging.getLogger(__name__)
 
 # Bump when what row_of writes changes: the app then recomputes every row once, in the background
 # (the migration named after it in app/migrations.py).
-SCHEMA = 2
+SCHEMA = 3
 
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
 COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "current_unit_id",
-          "committee_code", "reported_to", "route_unit_ids", "reported_by", "returned_by", "meeting_id", "version")
-DECLARATION = ("level", "series", "title", "employer_unit_id", "employer_unit_name")
+          "committee_code", "reported_to", "route_unit_ids", "reported_by", "returned_by", "meeting_id", "version",
+          "reader_ids", "submitted_at", "updated_at", "certificate")
+# What a queue page sorts on (app.routing.queues.SORTS), each served by an index after the queue key.
+SORT_FIELDS = ("submitted_at", "applicant_name", "declaration.level", "declaration.title",
+               "declaration.employer_unit_name", "updated_at")
+# The order of tables and bundles (by unit, then name).
+FOLDER_ORDER = [("declaration.employer_unit_name", ASCENDING), ("applicant_name", ASCENDING), ("_id", ASCENDING)]
+
+
+def queue_keys(doc: dict) -> list[str]:
+    """The review queues (app.routing.queues) a dossier is in, one key per view and node:
+    "pending:<unit>", "passed:<unit>", "turned_down:<unit>", "reported:<unit>", "all:<unit>" and
+    "committee:<code>"; those of views holding several statuses also with ":<status>" after them, so a
+    view narrowed to a status is one equality too."""
+    status, holder = doc.get("status"), doc.get("current_unit_id")
+    keys: list[str] = []
+    if holder is not None and status in ("submitted", "passed"):
+        keys.append(f"all:{holder}")
+    keys += [f"turned_down:{u}" for u in doc.get("returned_by") or []]
+    keys += [f"reported:{u}" for u in doc.get("reported_by") or []]
+    keys += [f"all:{u}" for u in [*(doc.get("reported_by") or []), *(doc.get("returned_by") or [])]]
+    if doc.get("committee_code"):
+        keys.append(f"committee:{doc['committee_code']}")
+    keys = list(dict.fromkeys(keys))
+    keys += [f"{key}:{status}" for key in keys]
+    if holder is not None and status in ("submitted", "passed"):
+        keys.append(f"{'pending' if status == 'submitted' else 'passed'}:{holder}")
+    return keys
 
 
 def _get(doc: Any, path: str) -> Any:
@@ -162,27 +188,80 @@ class DossierRow(Document):
     reported_by: list[PydanticObjectId] = Field(default_factory=list)
     returned_by: list[PydanticObjectId] = Field(default_factory=list)
     meeting_id: PydanticObjectId | None = None
+    reader_ids: list[PydanticObjectId | str] = Field(default_factory=list)
+    queue_keys: list[str] = Field(default_factory=list)
+    submitted_at: datetime | None = None
+    updated_at: datetime | None = None
+    certificate: dict[str, Any] | None = None
     version: int
     schema_version: int = SCHEMA
     facts: dict[str, Any] = Field(default_factory=dict)
 
     class Settings:
         name = "dossier_rows"
+        # Every selection is one equality on a multikey key (a queue's, or a reader's) followed by the
+        # sort it is read in; the batch is the one narrowing with its own index (archives, committees).
         indexes = [
-            IndexModel([("declaration.employer_unit_name", ASCENDING), ("applicant_name", ASCENDING),
-                        ("_id", ASCENDING)]),
+            *[IndexModel([("queue_keys", ASCENDING), (field, ASCENDING), ("_id", ASCENDING)])
+              for field in SORT_FIELDS],
+            IndexModel([("queue_keys", ASCENDING), *FOLDER_ORDER]),
+            IndexModel([("queue_keys", ASCENDING), ("batch_id", ASCENDING)]),
+            IndexModel([("reader_ids", ASCENDING), *FOLDER_ORDER]),
+            IndexModel([("reader_ids", ASCENDING), ("batch_id", ASCENDING)]),
+            IndexModel(FOLDER_ORDER),
+            IndexModel([("batch_id", ASCENDING), ("status", ASCENDING)]),
             IndexModel([("applicant_id", ASCENDING)]),
-            *SELECTION_INDEXES,
         ]
 
 
 def row_of(doc: dict) -> dict:
     """The row of a raw dossier document (without its _id)."""
     row = {field: doc.get(field) for field in COPIED}
-    row["declaration"] = {field: (doc.get("declaration") or {}).get(field) for field in DECLARATION}
+    row["declaration"] = dict(doc.get("declaration") or {})      # whole (~300 bytes): a queue page shows it
+    row["queue_keys"] = queue_keys(doc)
     row["schema_version"] = SCHEMA
     row["facts"] = {name: fact(doc) for name, fact in FACTS.items()}
     return row
+
+
+class _Ordered:
+    """One sort field's value as the database orders it (missing first), in either direction."""
+    __slots__ = ("value", "descending")
+
+    def __init__(self, value: Any, descending: bool):
+        self.value, self.descending = (value is not None, value), descending
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Ordered) and self.value == other.value
+
+    def __lt__(self, other: "_Ordered") -> bool:
+        return other.value < self.value if self.descending else self.value < other.value
+
+
+def order_key(row: dict, sort: list[tuple[str, int]]) -> tuple:
+    return tuple(_Ordered(_get(row, field), direction < 0) for field, direction in sort)
+
+
+async def select(filters: list[dict], *, sort: list[tuple[str, int]], projection: dict | None = None,
+                 limit: int = 0, batch_size: int = 500) -> AsyncIterator[dict]:
+    """Rows matching any of `filters` (each one indexed equality, one per key a user holds), merged in
+    `sort` order (which ends with _id), each row once: no `$or`/`$in` the planner would scan for."""
+    fields = {field: 1 for field, _ in sort}
+    wanted = None if projection is None else {**projection, **fields}
+    cursors = [DossierRow.get_pymongo_collection().find(f, wanted, sort=sort, limit=limit, batch_size=batch_size)
+               for f in filters]
+    try:
+        heads = [await anext(c, None) for c in cursors]
+        last = None
+        while any(h is not None for h in heads):
+            i = min((i for i, h in enumerate(heads) if h is not None), key=lambda i: order_key(heads[i], sort))
+            row, heads[i] = heads[i], await anext(cursors[i], None)
+            if row["_id"] != last:
+                last = row["_id"]
+                yield row
+    finally:
+        for c in cursors:
+            await c.close()
 
 
 async def store(doc: dict) -> None:

@@ -1,6 +1,5 @@
 """Dossiers: the read scope, creation, sections under preconditions and changes."""
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -8,63 +7,28 @@ from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
 from app.accounts.audit import ClientInfo
-from app.accounts.enums import UNIT_READER_ROLES, Role
+from app.accounts.enums import Role
 from app.accounts.models import User
 from app.accounts.validators import birth_date_from_resident_id, gender_from_resident_id
 from app.catalog import batches
 from app.catalog import service as catalog
 from app.catalog.models import Batch
 from app.clock import utcnow
-from app.dossiers import rules, writes
+from app.dossiers import rules, scope, writes
 from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE, DossierStatus
 from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess
 from app.dossiers.schemas import Change, DeclarationIn, DossierCreate
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, validation_body
-from app.catalog.committees import committee_codes
-from app.units import service as units_service
 from app.units.enums import UnitStatus
 from app.units.models import Unit
 
 
-ReaderClause = Callable[[User], Awaitable[dict | None]]
-_readers_above: list[ReaderClause] = []
-
-
-def add_readers(readers: ReaderClause) -> None:
-    """Lets a domain above add who else reads a dossier (the committee: experts read the dossiers of
-    their meetings), so the one scope function stays here and dossiers import nothing above them."""
-    if readers not in _readers_above:
-        _readers_above.append(readers)
-
-
-async def readable_query(user: User) -> dict | None:
-    """The one place that says which dossiers a user may read; None means all of them.
-
-    Applicants read their own. A unit reads what has reached it or a unit in its scope (its
-    subordinates; for an HR bureau its region). A committee office reads what was reported to its
-    committee, and nothing else its office unit holds or sits above."""
-    if user.has_role(Role.sysadmin):
-        return None
-    clauses: list[dict] = [{"applicant_id": user.id}]
-    if user.unit_ids_for(*UNIT_READER_ROLES):
-        unit_scope = await units_service.readable_units_query(user, offices=False)
-        unit_ids = [u["_id"] for u in await Unit.get_pymongo_collection().find(unit_scope, {"_id": 1}).to_list()]
-        clauses.append({"route_unit_ids": {"$in": unit_ids}, "status": {"$ne": DossierStatus.draft}})
-    if codes := await committee_codes(user):
-        clauses.append({"reported_to": {"$in": codes}})
-    for readers in _readers_above:
-        if (clause := await readers(user)) is not None:
-            clauses.append(clause)
-    return {"$or": clauses}
-
-
 async def get_readable(user: User, dossier_id: PydanticObjectId, *, client: ClientInfo | None = None,
                        action: str = "read", detail: str | None = None) -> Dossier:
-    scope = await readable_query(user)
-    query = {"_id": dossier_id} if scope is None else {"$and": [{"_id": dossier_id}, scope]}
-    dossier = await Dossier.find_one(query)
-    if dossier is None:
+    """The dossier by id if it is in the user's scope (app.dossiers.scope); anything else is not there."""
+    dossier = await Dossier.find_one({"_id": dossier_id})
+    if dossier is None or not scope.may_read(await scope.reader_keys(user), dossier):
         raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
     if dossier.applicant_id != user.id:
         await DossierAccess(dossier_id=dossier.id, user_id=user.id, user_name=user.name, action=action,
@@ -74,9 +38,8 @@ async def get_readable(user: User, dossier_id: PydanticObjectId, *, client: Clie
 
 async def readable_many(user: User, ids: list[PydanticObjectId]) -> list[Dossier]:
     """The dossiers among `ids` the user may read, in the order asked; the others are left out."""
-    scope = await readable_query(user)
-    query = {"_id": {"$in": ids}} if scope is None else {"$and": [{"_id": {"$in": ids}}, scope]}
-    found = {d.id: d for d in await Dossier.find(query).to_list()}
+    keys = await scope.reader_keys(user)
+    found = {d.id: d for d in await Dossier.find({"_id": {"$in": list(ids)}}).to_list() if scope.may_read(keys, d)}
     return [found[i] for i in ids if i in found]
 
 

@@ -21,7 +21,7 @@ from beanie import PydanticObjectId
 from pydantic import BaseModel
 
 from app.clock import utcnow
-from app.dossiers import rows
+from app.dossiers import rows, scope
 from app.dossiers.models import Dossier, TrailEntry
 from app.errors import NotFound
 from app.preconditions import VersionMoved
@@ -62,10 +62,42 @@ async def write(dossier_id: PydanticObjectId, update: dict[str, Any], *, expecte
     doc = await _collection().find_one({"_id": dossier_id})
     if doc is None:
         raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
+    if "reader_ids" not in doc or not scope.kept_by(_touched(update), doc):
+        await _keep_readers(doc)
     await rows.store(doc)
     # A write that landed in between is in `doc`; the version answered stays this write's own, so the
     # writer's next conditional write (its ETag) still meets that other change with a 412.
     return Dossier.model_validate({**doc, "version": expected_version + 1})
+
+
+def _touched(update: dict[str, Any]) -> set[str]:
+    return {path.split(".")[0] for operator in update.values() for path in operator}
+
+
+async def _keep_readers(doc: dict) -> bool:
+    """Writes the dossier's read keys (app.dossiers.scope) if what it now is changed them. Conditioned on
+    the version read: when another write landed since, that write's own call keeps them. Returns
+    whether they changed; `doc` then holds the new keys."""
+    readers = await scope.readers_of(doc)
+    if readers == doc.get("reader_ids"):
+        return False
+    await _collection().update_one({"_id": doc["_id"], "version": doc["version"]}, {"$set": {"reader_ids": readers}})
+    doc["reader_ids"] = readers
+    return True
+
+
+async def refresh(*dossier_ids: PydanticObjectId) -> int:
+    """Recomputes what derives from these dossiers' stored documents, their read keys and rows, after
+    something they derive from changed outside them (a unit's place or region) or a direct write (a
+    repair, a test's set-up). Derived data like the row: the version stays. Returns how many got new keys."""
+    changed, seen = 0, set()
+    async for doc in _collection().find({"_id": {"$in": list(dossier_ids)}}):
+        seen.add(doc["_id"])
+        changed += await _keep_readers(doc)
+        await rows.store(doc)
+    if missing := set(dossier_ids) - seen:
+        await rows.refresh(*missing)
+    return changed
 
 
 async def retrying(load: Callable[[], Awaitable[Dossier]], plan: Callable[[Dossier], Awaitable[Change | None]],
@@ -90,9 +122,11 @@ async def retrying(load: Callable[[], Awaitable[Dossier]], plan: Callable[[Dossi
 async def insert(document: Dossier | dict[str, Any]) -> None:
     """Stores a new dossier (a Dossier, or a raw document restored from an archive) and its row."""
     if isinstance(document, Dossier):
+        document.reader_ids = await scope.readers_of(document.model_dump())
         await document.insert()
         raw = await _collection().find_one({"_id": document.id})
     else:
+        document["reader_ids"] = await scope.readers_of(document)     # an archive's keys are of its old home
         await _collection().insert_one(document)
         raw = document
     await rows.store(raw)

@@ -23,7 +23,7 @@ from app.dossiers.models import Dossier
 from app.errors import Forbidden, NotFound
 from app.exports import archives, bundles, forms as form_zips, tables
 from app.exports.forms import FormMaker
-from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selected, selection_query
+from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selected, selection
 from app.exports.zipfeed import Package
 from app.files.names import download_headers
 from app.committee import meetings
@@ -109,16 +109,16 @@ async def selection_bundle(user: CurrentUser, client: Client, f: Selection,
                                                                       description="选中的申报，可重复给出"),
                            forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")
                            ) -> StreamingResponse:
-    extra: dict = {}
     described = f.described()
+    chosen_ids: list[PydanticObjectId] | None = None
     if meeting_id is not None:
         meeting = await meetings.for_files(user, meeting_id)
-        extra["_id"] = {"$in": meeting.dossier_ids}
+        chosen_ids = meeting.dossier_ids
         described["meeting_id"] = str(meeting_id)
     if ids:
-        extra = {"$and": [extra, {"_id": {"$in": ids}}]} if extra else {"_id": {"$in": ids}}
+        chosen_ids = [i for i in ids if chosen_ids is None or i in set(chosen_ids)]
         described["ids"] = len(ids)
-    query = await selection_query(user, f, extra=extra or None)
+    query = await selection(user, f, ids=chosen_ids)
     package, chosen = await bundles.build_bundle(await selected(query), title="附件包", created_by=user.name,
                                                  selection=described, forms=forms)
     await record("bundle", user=user, client=client, selection=described, count=len(chosen), dossier_ids=chosen)
@@ -151,8 +151,7 @@ async def batch_archive(user: Archivist, client: Client,
     batch = await batches.stored(batch_id)
     if batch is None:
         raise NotFound("申报批次不存在", field="batch_id", code="batch_not_found")
-    query = await selection_query(user, ExportFilter(batch_id=batch_id),
-                                  extra={"status": {"$in": [str(s) for s in COMPLETED]}})
+    query = await selection(user, ExportFilter(batch_id=batch_id), statuses=tuple(str(s) for s in COMPLETED))
     package, chosen = await archives.build_batch(await selected(query), created_by=user.name,
                                                  selection={"batch_id": str(batch_id)}, forms=forms)
     await record("archive", user=user, client=client, selection={"batch_id": str(batch_id)}, count=len(chosen),

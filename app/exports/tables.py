@@ -6,6 +6,8 @@ blocks of rows from a projected cursor: a 10,000-row roster never has its rows i
 behind when the download ends or breaks."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import suppress
 import os
 import tempfile
 from dataclasses import dataclass
@@ -19,16 +21,14 @@ from app.accounts.audit import ClientInfo
 from app.accounts.models import User
 from app.catalog.models import Batch, DictionaryEntry
 from app.clock import CHINA, utcnow
-from app.dossiers.rows import DossierRow
 from app.errors import NotFound, ValidationFailed
 from app.exports import columns as C
-from app.exports.selection import ExportFilter, may_see_id_numbers, record, selection_query
+from app.exports.selection import ExportFilter, may_see_id_numbers, record, selection
 from app.committee.models import Meeting
 
 BLOCK_ROWS = 500            # rows handed to the writer thread at a time
 MAX_ROWS = 200_000          # far above any batch; keeps one request from running for ever
 FORMATS = {"date": "yyyy-mm-dd", "month": "yyyy-mm", "datetime": "yyyy-mm-dd hh:mm"}
-SORT = [("declaration.employer_unit_name", 1), ("applicant_name", 1), ("_id", 1)]
 
 
 def resolve(table: str, keys: list[str] | None) -> tuple[C.Table, list[C.Column]]:
@@ -133,31 +133,43 @@ class TableFile:
     rows: int
 
 
+async def _blocks(selected: AsyncIterator[dict]) -> AsyncIterator[list[dict]]:
+    block: list[dict] = []
+    async for row in selected:
+        block.append(row)
+        if len(block) == BLOCK_ROWS:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
 async def export(*, user: User, table: str, f: ExportFilter, keys: list[str] | None,
                  client: ClientInfo | None) -> TableFile:
     """Writes the table for the user's selection; returns the open (already unlinked) file."""
     spec, cols = resolve(table, keys)
-    query = await selection_query(user, f)
+    chosen = await selection(user, f)
     reveal = may_see_id_numbers(user)
     ctx = await _context(reveal)
     sources = {c.source for c in cols}
     workdir = tempfile.mkdtemp(prefix="zc-xlsx-")
     path = os.path.join(workdir, "table.xlsx")
-    cursor = DossierRow.get_pymongo_collection().find(query, {"_id": 0, **{f"facts.{s}": 1 for s in sources}},
-                                                      sort=SORT, batch_size=BLOCK_ROWS, limit=MAX_ROWS)
-    fetch = asyncio.ensure_future(cursor.to_list(BLOCK_ROWS))
+    blocks = _blocks(chosen.rows({f"facts.{s}": 1 for s in sources}, limit=MAX_ROWS))
+    fetch = asyncio.ensure_future(anext(blocks, None))
     try:
         sheet = await to_thread.run_sync(_Sheet, path, spec.title, cols)
         while docs := await fetch:
             # The next block is fetched while this one is written: the database and the writer overlap.
-            fetch = asyncio.ensure_future(cursor.to_list(BLOCK_ROWS))
+            fetch = asyncio.ensure_future(anext(blocks, None))
             await to_thread.run_sync(sheet.write, await _cells(ctx, [d.get("facts") or {} for d in docs], cols,
                                                                sources, sheet.rows))
         await to_thread.run_sync(sheet.close)
         handle = open(path, "rb")
     finally:
         fetch.cancel()
-        await cursor.close()
+        with suppress(asyncio.CancelledError, Exception):
+            await fetch
+        await blocks.aclose()
         for name in os.listdir(workdir):
             os.unlink(os.path.join(workdir, name))
         os.rmdir(workdir)

@@ -1,9 +1,10 @@
 """Review queues (数据审核 / 数据上报): what a node holds, has passed, has turned down or has reported.
 
-Every view is a filter on indexed fields of the dossier (current_unit_id + status, reported_by,
-returned_by, committee_code), so a queue stays fast at 100,000 dossiers."""
+Every view is one equality on the rows' multikey `queue_keys` (app.dossiers.rows.queue_keys: "pending:<unit>",
+"all:<unit>", "committee:<code>", ...; the all-views tab is a key of its own, not an `$or`), followed by
+the chosen sort, which a compound index (key, sort field, _id) serves; only the page's dossiers are
+then read, by id."""
 
-import re
 from datetime import datetime
 from typing import Literal
 
@@ -15,11 +16,14 @@ from app.accounts.models import User
 from app.bounds import PageNumber, Year
 from app.catalog.committees import committee_codes
 from app.dossiers.enums import DossierStatus as S
-from app.dossiers.models import Certificate, Declaration, Dossier
+from app.dossiers import rows
+from app.dossiers.models import Certificate, Declaration
+from app.dossiers.rows import DossierRow
 from app.errors import ValidationFailed
 from app.routing import paths
 
 View = Literal["pending", "passed", "turned_down", "reported", "committee", "all"]
+VIEW_STATUS = {"pending": S.submitted, "passed": S.passed}
 SORTS = {"submitted_at": "submitted_at", "name": "applicant_name", "level": "declaration.level",
          "title": "declaration.title", "unit": "declaration.employer_unit_name", "updated_at": "updated_at"}
 
@@ -58,32 +62,35 @@ async def node_units(user: User) -> list[PydanticObjectId]:
     return [g.unit_id for g in user.roles if g.role in NODE_ROLES and g.unit_id]
 
 
-async def build_query(user: User, f: QueueFilter) -> dict:
-    """The filter of a queue view for this user; only what the user's units hold or handled."""
+async def view_keys(user: User, f: DossierFilter) -> list[str]:
+    """The queue keys (app.dossiers.rows.queue_keys) a view reads for this user: at one node unit at a
+    time (the one asked for, else the user's first; the page switches between them), or at each
+    committee the user runs (a dossier sits at one committee at a time, so these never overlap)."""
     units = await node_units(user)
     if f.unit_id is not None:
         if f.unit_id not in units and not user.has_role(Role.sysadmin):
             raise ValidationFailed("您不是该单位的经办人", field="unit_id", code="not_unit_handler")
         units = [f.unit_id]
-    views = {
-        "pending": {"current_unit_id": {"$in": units}, "status": S.submitted},
-        "passed": {"current_unit_id": {"$in": units}, "status": S.passed},
-        "turned_down": {"returned_by": {"$in": units}},
-        "reported": {"reported_by": {"$in": units}},
-        "committee": {"committee_code": {"$in": await committee_codes(user)}},
-        "all": {"$or": [{"current_unit_id": {"$in": units}, "status": {"$in": [S.submitted, S.passed]}},
-                        {"reported_by": {"$in": units}}, {"returned_by": {"$in": units}}]},
-    }
-    query: dict = {**views[f.view], **f.narrowing()}
-    if f.status is not None:
-        if "status" in query and query["status"] != f.status:
-            query["_id"] = {"$in": []}
-        query["status"] = f.status
+    if f.view == "committee":
+        keys = [f"committee:{code}" for code in await committee_codes(user)]
+    else:
+        keys = [f"{f.view}:{units[0]}"] if units else []
+    if f.status is None:
+        return keys
+    if f.view in VIEW_STATUS:
+        return keys if f.status == VIEW_STATUS[f.view] else []
+    return [f"{key}:{f.status}" for key in keys]
+
+
+async def build_filters(user: User, f: QueueFilter) -> list[dict]:
+    """The row filters of a queue view, one per key: the key's equality, then the filter bar's fields."""
+    narrowing = f.narrowing()
     if f.name:
-        query["applicant_name"] = {"$regex": "^" + re.escape(f.name.strip())}
+        prefix = f.name.strip()         # a prefix as a range: the (key, name) index bounds it
+        narrowing["applicant_name"] = {"$gte": prefix, "$lt": prefix + "\U0010ffff"}
     if f.id_number:
-        query["id_number"] = f.id_number.strip().upper()
-    return query
+        narrowing["id_number"] = f.id_number.strip().upper()
+    return [{"queue_keys": key, **narrowing} for key in await view_keys(user, f)]
 
 
 class QueueRow(BaseModel):
@@ -103,34 +110,41 @@ class QueueRow(BaseModel):
     certificate: Certificate | None = None
 
 
+PAGE_FIELDS = {name: 1 for name in QueueRow.model_fields if name != "id"}
+
+
 async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:
+    """One page of a view, from the rows alone: the view's ids in order (one indexed equality per key,
+    the sort served by the key's index; their number is the total), then the page's rows by id. One
+    read of the key's range rather than a count and a page: SecantusDB reads the whole range for either."""
     if f.sort not in SORTS:
         raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
-    query = await build_query(user, f)
-    order = ("-" if f.descending else "+") + SORTS[f.sort]
-    total = await Dossier.find(query).count()
-    items = await (Dossier.find(query).sort(order, "-_id").skip((f.page - 1) * f.size).limit(f.size)
-                   .project(QueueRow).to_list())
-    return items, total
+    direction = -1 if f.descending else 1
+    order = [(SORTS[f.sort], direction), ("_id", direction)]
+    ids = [r["_id"] async for r in rows.select(await build_filters(user, f), sort=order, projection={"_id": 1})]
+    wanted = ids[(f.page - 1) * f.size:f.page * f.size]
+    if not wanted:
+        return [], len(ids)
+    found = {r["_id"]: r async for r in DossierRow.get_pymongo_collection().find({"_id": {"$in": wanted}}, PAGE_FIELDS)}
+    return [QueueRow.model_validate(found[i]) for i in wanted if i in found], len(ids)
 
 
 async def matching_ids(user: User, f: QueueFilter, limit: int = 2000) -> list[PydanticObjectId]:
     """The ids a batch action by filter works on: the queue's selection, at most `limit` of them."""
-    query = await build_query(user, f)
-    return [d["_id"] for d in await Dossier.get_pymongo_collection().find(query, {"_id": 1}).limit(limit).to_list()]
+    return [r["_id"] async for r in rows.select(await build_filters(user, f), sort=[("_id", 1)],
+                                                projection={"_id": 1}, limit=limit)][:limit]
 
 
 async def unreportable(user: User, unit_id: PydanticObjectId | None) -> list[dict]:
     """{unit, series, level, count} of the passed dossiers (in the unit, or the user's node units) whose unit
     has no active path for their series and level: they cannot be reported."""
-    units = [unit_id] if unit_id else await node_units(user)
-    cursor = await Dossier.get_pymongo_collection().aggregate([
-        {"$match": {"current_unit_id": {"$in": units}, "status": "passed"}},
-        {"$group": {"_id": {"unit": "$current_unit_id", "series": "$declaration.series",
-                            "level": "$declaration.level"}, "count": {"$sum": 1}}}])
     found = []
-    for group in await cursor.to_list():
-        key = group["_id"]
-        if await paths.next_hop(key["unit"], key["series"], key["level"]) is None:
-            found.append({**key, "count": group["count"]})
+    for unit in [unit_id] if unit_id else await node_units(user):
+        cursor = await DossierRow.get_pymongo_collection().aggregate([
+            {"$match": {"queue_keys": f"passed:{unit}"}},
+            {"$group": {"_id": {"series": "$declaration.series", "level": "$declaration.level"}, "count": {"$sum": 1}}}])
+        for group in await cursor.to_list():
+            key = {"unit": unit, **group["_id"]}
+            if await paths.next_hop(unit, key["series"], key["level"]) is None:
+                found.append({**key, "count": group["count"]})
     return found

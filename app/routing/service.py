@@ -201,9 +201,7 @@ async def run_batch(*, actor: User, ids: list[PydanticObjectId], confirm: bool, 
                     work: Callable[[Dossier], Awaitable[Any]]) -> BatchResult:
     """First what a batch would touch (within the user's scope), then, confirmed, each dossier on its
     own atomic write: one failing does not stop the others, and each says why."""
-    scope = await dossiers.readable_query(actor)
-    query = {"_id": {"$in": ids}} if scope is None else {"$and": [{"_id": {"$in": ids}}, scope]}
-    found = await Dossier.find(query).to_list()
+    found = await dossiers.readable_many(actor, list(dict.fromkeys(ids)))
     result = BatchResult(action=action, action_label=label, confirmed=confirm, count=len(found),
                          preview=[{"id": str(d.id), "applicant_name": d.applicant_name,
                                    "unit": d.declaration.employer_unit_name, "title": d.declaration.title,

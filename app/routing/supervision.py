@@ -53,10 +53,13 @@ async def change_supervisor(*, actor: User, unit_id: PydanticObjectId, data: Sup
         {"$set": {"parent_id": parent.id, "ancestors": new_ancestors}, "$inc": {"version": 1}})
     if moved.matched_count != 1:
         raise Moved("单位信息已被他人修改，请刷新后重试")
+    moved_units = [unit.id]
     async for child in Unit.find({"ancestors": unit.id}):      # subordinates keep their branch below the unit
         below = child.ancestors[child.ancestors.index(unit.id):]
         await Unit.get_pymongo_collection().update_one({"_id": child.id},
                                                        {"$set": {"ancestors": new_ancestors + below}})
+        moved_units.append(child.id)
+    await units_service.units_moved(moved_units)       # the units above now read their dossiers, the old ones not
     if old_parent_id is not None:
         await Path.get_pymongo_collection().update_many(
             {"unit_id": unit.id, "target_unit_id": old_parent_id, "status": {"$in": [PathStatus.active,

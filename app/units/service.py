@@ -1,7 +1,7 @@
 """Units: self-registration, top-down creation, the tree, the read scope and permission applications."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from beanie import PydanticObjectId
 
@@ -23,6 +23,21 @@ from app.units.schemas import (ChildUnitCreation, Credentials, PermissionDecisio
                                UnitTreeNode, UnitUpdate)
 from app.accounts import validators
 
+
+
+_moved_hooks: list[Callable[[list[PydanticObjectId]], Awaitable[object]]] = []
+
+
+def on_units_moved(hook: Callable[[list[PydanticObjectId]], Awaitable[object]]) -> None:
+    """Lets a domain above follow a unit's region or place in the tree (the dossiers' read keys derive
+    from them) without this package importing it."""
+    if hook not in _moved_hooks:
+        _moved_hooks.append(hook)
+
+
+async def units_moved(unit_ids: list[PydanticObjectId]) -> None:
+    for hook in _moved_hooks:
+        await hook(unit_ids)
 
 
 def region_prefix(code: str) -> str:
@@ -211,6 +226,8 @@ async def update_unit(*, actor: User, unit: Unit, data: UnitUpdate, client: Clie
         {"_id": unit.id, "version": unit.version}, {"$set": changes, "$inc": {"version": 1}})
     if result.matched_count != 1:
         raise Moved("单位信息已被他人修改，请刷新后重试")
+    if data.region_code != unit.region_code:
+        await units_moved([unit.id])
     await audit.record(AuditKind.unit_updated, client=client, actor=actor, unit_id=unit.id)
     return await Unit.get(unit.id)
 

@@ -7,7 +7,7 @@ from app import clock
 from app.accounts.enums import Role
 from app.accounts.models import RoleGrant, User
 from app.clock import CHINA, utcnow
-from app.dossiers import rows
+from app.dossiers import writes
 from app.dossiers.models import Commitment, Declaration, Dossier, RouteNode
 from tests.factories import create_person, login
 
@@ -27,7 +27,7 @@ async def place_dossier(world, *, status: str = "accepted", name: str = "李晓�
         reported_to=[world["committee"].code], route=[RouteNode(unit_id=u.id, unit_name=u.name) for u in route], route_unit_ids=[u.id for u in route],
         reviewer_acted=True, submitted_at=utcnow(), **fields)
     await dossier.insert()
-    await rows.refresh(dossier.id)
+    await writes.refresh(dossier.id)
     return dossier
 
 

@@ -7,7 +7,7 @@ import zipfile
 
 from bson import ObjectId
 
-from app.dossiers import rows
+from app.dossiers import rows, writes
 from app.dossiers.models import Commitment, Declaration, Dossier, RouteNode
 from app.dossiers.rows import DossierRow
 from app.clock import utcnow
@@ -34,7 +34,7 @@ async def unreported(world) -> Dossier:
                       route=[RouteNode(unit_id=employer.id, unit_name=employer.name)], route_unit_ids=[employer.id],
                       submitted_at=utcnow())
     await dossier.insert()
-    await rows.refresh(dossier.id)
+    await writes.refresh(dossier.id)
     return dossier
 
 
@@ -50,6 +50,7 @@ class TestReportedToIsData:
         dossier = await Dossier.get(ObjectId(world["dossier_id"]))
         row = await DossierRow.get(dossier.id)
         assert dossier.reported_to == row.reported_to == [world["committee"].code]
+        assert f"committee:{world['committee'].code}" in dossier.reader_ids == row.reader_ids
 
     async def test_a_report_between_units_records_no_committee(self, client, world):
         assert (await act(client, world, "as_employer", "pass")).status_code == 200
@@ -57,9 +58,10 @@ class TestReportedToIsData:
         assert (await Dossier.get(ObjectId(world["dossier_id"]))).reported_to == []
 
     async def test_both_collections_index_it(self, world):
-        for model in (Dossier, DossierRow):
+        """The dossiers by reported_to, the rows (where selections read) by the read key it becomes."""
+        for model, field in ((Dossier, "reported_to"), (DossierRow, "reader_ids")):
             info = await model.get_pymongo_collection().index_information()
-            assert any(spec["key"][0][0] == "reported_to" for spec in info.values()), model
+            assert any(spec["key"][0][0] == field for spec in info.values()), model
 
 
 class TestOfficeReads:

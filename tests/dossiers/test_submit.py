@@ -6,7 +6,7 @@ import pytest
 from bson import ObjectId
 
 from app import db
-from app.dossiers import rows
+from app.dossiers import writes
 from app.dossiers.models import Dossier, DossierAccess
 from tests.factories import create_batch, create_person, declaration_payload, fill_complete, force_dossier, login
 
@@ -66,7 +66,7 @@ class TestSubmit:
                                 declaration={**declaration_payload(closed, applicant["unit"]),
                                              "employer_unit_name": "x"},
                                 commitment={"agreed_at": closed.opens_at, "text_sha256": "0" * 64}).insert()
-        await rows.refresh(created.id)
+        await writes.refresh(created.id)
         await fill_complete(client, applicant["headers"], str(created.id), applicant["person"].id_number)
         r = await client.post(f"/api/dossiers/{created.id}/submit", headers=applicant["headers"])
         assert r.status_code == 409 and r.json()["code"] == "batch_closed"

@@ -7,7 +7,7 @@ import pytest
 from beanie import PydanticObjectId
 
 from app.clock import local_text, utcnow
-from app.dossiers import rows
+from app.dossiers import writes
 from app.dossiers.models import Dossier, RouteNode, TrailEntry
 from app.messaging import service as messaging
 from app.messaging.models import OutboxMessage
@@ -26,7 +26,7 @@ async def dossier():
                          batch_id=batch.id, year=batch.year, status="returned",
                          declaration={**declaration_payload(batch, unit), "employer_unit_name": unit.name},
                          commitment={"agreed_at": utcnow(), "text_sha256": "0" * 64}).insert()
-    await rows.refresh(dossier.id)
+    await writes.refresh(dossier.id)
     return dossier
 
 

@@ -6,7 +6,8 @@ from app.dossiers.models import Dossier
 from app.routing.models import Path
 from app.units.enums import UnitCategory
 from app.units.models import Unit
-from tests.factories import create_unit, login
+from app.units import service as units_service
+from tests.factories import create_hr_bureau, create_unit, login
 from tests.routing.conftest import act
 
 
@@ -56,3 +57,29 @@ async def test_bad_changes(client, world):
     _, stranger = await create_unit(region_code="370202")
     r = await client.put(url, json={"parent_id": str(world["hr"].id)}, headers=await login(client, stranger))
     assert r.status_code == 404
+
+
+async def test_the_read_keys_follow_the_new_place_in_the_tree(client, world):
+    """An unreported dossier is not recalled, but who reads it above its unit changes with the tree."""
+    dossier_url = f"/api/dossiers/{world['dossier_id']}"
+    assert (await client.get(dossier_url, headers=world["as_department"])).status_code == 200
+    other_department, other_account = await create_unit(name="济南市卫生健康委员会", parent=world["hr"],
+                                                         category=UnitCategory.city_department, region_code="370100")
+    r = await client.put(f"/api/units/{world['employer'].id}/supervisor", json={"parent_id": str(other_department.id)},
+                         headers=world["as_employer"])
+    assert r.status_code == 200 and r.json()["recalled"] == 0
+    assert (await client.get(dossier_url, headers=world["as_department"])).status_code == 404
+    assert (await client.get(dossier_url, headers=await login(client, other_account))).status_code == 200
+    assert (await client.get(dossier_url, headers=world["as_hr"])).status_code == 200
+    keys = (await Dossier.get(ObjectId(world["dossier_id"]))).reader_ids
+    assert other_department.id in keys and world["department"].id not in keys
+
+
+async def test_the_read_keys_follow_a_new_region(client, world):
+    bureau, bureau_account = await create_hr_bureau(region_code="370200")
+    dossier_url = f"/api/dossiers/{world['dossier_id']}"
+    as_bureau = await login(client, bureau_account)
+    assert (await client.get(dossier_url, headers=as_bureau)).status_code == 404
+    await Unit.get_pymongo_collection().update_one({"_id": world["employer"].id}, {"$set": {"region_code": "370202"}})
+    await units_service.units_moved([world["employer"].id])
+    assert (await client.get(dossier_url, headers=as_bureau)).status_code == 200

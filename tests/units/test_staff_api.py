@@ -7,7 +7,7 @@ from beanie import PydanticObjectId
 
 from app import clock, db
 from app.accounts.models import AuditEvent, User
-from app.dossiers import rows
+from app.dossiers import writes
 from app.units.enums import UnitCategory, UnitStatus
 from app.units.models import StaffInvitation, Unit
 from tests.factories import PASSWORD, create_person, create_unit, login, person_payload, resident_id
@@ -284,7 +284,7 @@ class TestSubAccounts:
                                      headers=headers)).json()[0]
         declared = await db.current().db["dossiers"].insert_one({"applicant_id": PydanticObjectId(created["user_id"]),
                                                                  "version": 1})
-        await rows.refresh(declared.inserted_id)
+        await writes.refresh(declared.inserted_id)
         r = await client.delete(f"/api/units/{unit.id}/staff/{created['user_id']}", headers=headers)
         assert r.status_code == 409 and r.json()["code"] == "has_declarations"
         assert await User.get(created["user_id"]) is not None

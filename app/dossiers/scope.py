@@ -1,0 +1,152 @@
+"""Who may read a dossier, as data: the one place the read scope is decided.
+
+Each dossier (and its row) carries `reader_ids`, the keys of everyone who may read it besides the
+system administrator, kept by the one write path (app.dossiers.writes) as it moves along its route.
+A user holds a short list of keys (`reader_keys`); a list reads `reader_ids: key`, one indexed
+equality per key, and a single dossier is read by _id and checked with `may_read`.
+
+Keys (plain ObjectIds where they name a document, prefixed strings otherwise):
+- the applicant's user id: the applicant reads their own dossier in every state;
+- a unit id: the readers of that unit (UNIT_READER_ROLES) read what reached it or a unit below it —
+  the dossier stores every unit of `route_unit_ids` and every unit above each of them, unless it is a
+  draft again (withdrawn), which only its applicant reads;
+- "region:<prefix>": an HR bureau's handlers read what reached a unit of their region — the dossier
+  stores every prefix of each route unit's region code, the user the prefix of the bureau's region;
+- "committee:<code>": the office of a committee reads what was reported to it (`reported_to`);
+- what a domain above adds with `add_readers` (the committee: "meeting:<id>" for a meeting's experts).
+
+A unit's place in the tree or its region feeds its dossiers' keys: `refresh_for_units` rewrites them
+when either changes."""
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from beanie import PydanticObjectId
+
+from app.accounts.enums import UNIT_READER_ROLES, Role
+from app.accounts.models import User
+from app.catalog.committees import committee_codes
+from app.dossiers.enums import DossierStatus
+from app.dossiers.models import Dossier
+from app.units import service as units_service
+from app.units.enums import HR_BUREAU_CATEGORIES
+from app.units.models import Unit
+
+Key = PydanticObjectId | str
+# The dossier fields the keys are computed from: a write touching none of them keeps its readers.
+FIELDS = {"applicant_id", "status", "route_unit_ids", "reported_to"}
+
+
+@dataclass(frozen=True)
+class Readers:
+    """Readers a domain above adds: the keys a dossier gives (from its own fields) and a user holds."""
+    fields: frozenset[str]
+    of_dossier: Callable[[dict], Iterable[Key]]
+    of_user: Callable[[User], Awaitable[list[Key]]]
+
+
+_readers_above: list[Readers] = []
+
+
+def add_readers(readers: Readers) -> None:
+    """Lets a domain above add who else reads a dossier, so the one scope rule stays here and dossiers
+    import nothing above them."""
+    if readers not in _readers_above:
+        _readers_above.append(readers)
+        FIELDS.update(readers.fields)
+
+
+def region_keys(region_code: str | None) -> list[str]:
+    """Every prefix of a region code: a bureau's region (units_service.region_prefix) is one of them."""
+    code = region_code or ""
+    return [f"region:{code[:n]}" for n in range(1, len(code) + 1)]
+
+
+def reader_ids(doc: dict, units: dict[Any, dict]) -> list[Key]:
+    """The keys of a raw dossier document; `units` holds its route units' `ancestors` and `region_code`."""
+    keys: list[Key] = [doc["applicant_id"]]
+    if doc.get("status", DossierStatus.draft) != DossierStatus.draft:
+        for unit_id in doc.get("route_unit_ids") or []:
+            unit = units.get(unit_id) or {}
+            keys += [unit_id, *(unit.get("ancestors") or []), *region_keys(unit.get("region_code"))]
+    keys += [f"committee:{code}" for code in doc.get("reported_to") or []]
+    for readers in _readers_above:
+        keys += readers.of_dossier(doc)
+    return list(dict.fromkeys(keys))
+
+
+def kept_by(touched: set[str], doc: dict) -> bool:
+    """Whether a write of these top-level fields, which left `doc`, cannot have changed its keys: it
+    touched none of what they derive from, or only the status between two states that are not drafts
+    (its route units are among its keys already). Spares most transitions the read of the units."""
+    touched = touched & FIELDS
+    if not touched:
+        return True
+    return (touched == {"status"} and doc.get("status") != DossierStatus.draft
+            and set(doc.get("route_unit_ids") or ()) <= set(doc.get("reader_ids") or ()))
+
+
+async def route_units(docs: Iterable[dict]) -> dict[Any, dict]:
+    """The route units of these dossiers, as `reader_ids` wants them (one read by _id)."""
+    wanted = list({u for doc in docs if doc.get("status") != DossierStatus.draft
+                   for u in doc.get("route_unit_ids") or []})
+    if not wanted:
+        return {}
+    found = Unit.get_pymongo_collection().find({"_id": {"$in": wanted}}, {"ancestors": 1, "region_code": 1})
+    return {u["_id"]: u async for u in found}
+
+
+async def readers_of(doc: dict) -> list[Key]:
+    return reader_ids(doc, await route_units([doc]))
+
+
+async def reader_keys(user: User) -> list[Key] | None:
+    """The keys this user reads with; None means every dossier (the system administrator)."""
+    if user.has_role(Role.sysadmin):
+        return None
+    keys: list[Key] = [user.id, *user.unit_ids_for(*UNIT_READER_ROLES)]
+    if hr_units := user.unit_ids_for(Role.hr_handler):
+        async for bureau in Unit.get_pymongo_collection().find({"_id": {"$in": hr_units}},
+                                                               {"category": 1, "region_code": 1}):
+            if bureau.get("category") in HR_BUREAU_CATEGORIES:
+                keys.append(f"region:{units_service.region_prefix(bureau['region_code'])}")
+    keys += [f"committee:{code}" for code in await committee_codes(user)]
+    for readers in _readers_above:
+        keys += await readers.of_user(user)
+    return list(dict.fromkeys(keys))
+
+
+def may_read(keys: list[Key] | None, doc: dict | Any) -> bool:
+    """Whether a dossier (raw document, row or Dossier) is within these keys: the one check of a read by id."""
+    held = doc.get("reader_ids") if isinstance(doc, dict) else doc.reader_ids
+    return keys is None or not set(keys).isdisjoint(held or ())
+
+
+async def refresh_for_units(unit_ids: list[PydanticObjectId]) -> int:
+    """Rewrites the keys of every dossier that reached these units (their place or region changed)."""
+    from app.dossiers import writes
+
+    done = 0
+    for unit_id in unit_ids:
+        cursor = Dossier.get_pymongo_collection().find({"route_unit_ids": unit_id}, {"_id": 1})
+        ids = [d["_id"] async for d in cursor]
+        for start in range(0, len(ids), 200):
+            done += await writes.refresh(*ids[start:start + 200])
+    return done
+
+
+async def backfill(batch: int = 200) -> int:
+    """Dossiers stored before `reader_ids` existed get them (and their rows), a batch at a time. When none
+    lacks them this is one indexed probe (`reader_ids: null`, limit 1), so it may run at every start."""
+    from app.dossiers import writes
+
+    done = 0
+    while ids := [d["_id"] for d in await Dossier.get_pymongo_collection().find(
+            {"reader_ids": None}, {"_id": 1}, limit=batch).to_list()]:
+        await writes.refresh(*ids)
+        done += len(ids)
+    return done
+
+
+units_service.on_units_moved(refresh_for_units)
