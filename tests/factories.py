@@ -278,8 +278,9 @@ async def force_dossier(dossier_id, **fields) -> None:
     """Puts a dossier straight into a state the workflow would take many steps to reach; its row follows."""
     from bson import ObjectId
 
-    from app.dossiers import rows
+    from app.dossiers import rows, writes
     from app.dossiers.models import Dossier
 
     await Dossier.get_pymongo_collection().update_one({"_id": ObjectId(dossier_id)}, {"$set": fields})
+    writes.forget(ObjectId(dossier_id))      # the version did not move: the app's copy would lie
     await rows.refresh(ObjectId(dossier_id))

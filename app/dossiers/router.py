@@ -24,7 +24,7 @@ def etag(dossier: Dossier) -> str:
 
 
 async def dossier_out(dossier: Dossier, *, reveal: bool) -> DossierOut:
-    batch = await batches.stored(dossier.batch_id)
+    batch = await batches.recent(dossier.batch_id)
     return DossierOut.full(dossier, batch_name=batch.name if batch else None, reveal=reveal,
                            editable=dossier.status in EDITABLE)
 
