@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         from app.catalog import service as catalog
         from app.catalog.models import DictionaryEntry
-        from app.dossiers import rows
+        from app.dossiers import access, rows
         from app.render import convert
         from app.committee.committees import backfill_reported_to
         from app.catalog.committees import sync_committees
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await convert.stop()
+            await access.stop()         # the access records noted and not yet written
             await db.close_database()
 
     app = FastAPI(title="职称申报评审服务", version="0.1.0", lifespan=lifespan, responses=ERROR_RESPONSES,

@@ -146,6 +146,8 @@ async def clean_database(app):
     """Every test starts from the dictionaries alone, on the real clock, and ends with every dossier's
     row in step with it and every dossier written through the one write path (a writer that bypassed
     app.dossiers.writes fails the test that made it)."""
+    from app.dossiers import access
+
     database = db.current().db
     written = _written.written
     names = await database.list_collection_names() if written is _written.EVERY else sorted(written)
@@ -158,6 +160,7 @@ async def clean_database(app):
     _forget_copies()
     yield
     clock.reset()
+    await access.stop()         # the test's access records land in its own database, not the next one's
     await _assert_rows_in_step()
     await _assert_copies_in_step()
     assert not _stray_writes.strays, f"dossier writes outside app.dossiers.writes: {_stray_writes.strays}"
