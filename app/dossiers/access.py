@@ -33,7 +33,7 @@ class _Pending:
     user_name: str
     first_at: datetime
     last_at: datetime
-    count: int = 0
+    times: int = 0
     actions: list[dict] = field(default_factory=list)
     ip: str | None = None
 
@@ -60,7 +60,7 @@ def record(*, dossier_id: PydanticObjectId, user_id: PydanticObjectId, user_name
                       len(_pending), dossier_id)
             return
         pending = _pending[key] = _Pending(user_name=user_name, first_at=now, last_at=now)
-    pending.last_at, pending.count, pending.user_name = now, pending.count + 1, user_name
+    pending.last_at, pending.times, pending.user_name = now, pending.times + 1, user_name
     pending.ip = ip or pending.ip
     what = {"action": action, "detail": detail}
     if what not in pending.actions:
@@ -85,7 +85,7 @@ def _upsert(key: tuple, pending: _Pending) -> UpdateOne:
     dossier_id, user_id, day = key
     return UpdateOne({"dossier_id": dossier_id, "user_id": user_id, "day": day},
                      {"$min": {"first_at": pending.first_at}, "$max": {"last_at": pending.last_at},
-                      "$inc": {"count": pending.count},
+                      "$inc": {"times": pending.times},
                       "$set": {"user_name": pending.user_name, **({"ip": pending.ip} if pending.ip else {})},
                       "$addToSet": {"actions": {"$each": pending.actions}}}, upsert=True)
 
@@ -125,7 +125,7 @@ def _merge(key: tuple, earlier: _Pending) -> None:
     if later is None:
         _pending[key] = earlier
         return
-    later.first_at, later.count = earlier.first_at, later.count + earlier.count
+    later.first_at, later.times = earlier.first_at, later.times + earlier.times
     later.actions = earlier.actions + [a for a in later.actions if a not in earlier.actions]
     later.ip = later.ip or earlier.ip
 

@@ -215,7 +215,7 @@ class AccessAction(BaseModel):
 
 class DossierAccess(Document):
     """Who read, downloaded or exported a dossier other than its applicant: ONE record per reader, dossier
-    and day (China's calendar), with the first and last time, how many times, each distinct action of the
+    and day (China's calendar), with the first and last time, how many times (`times`), each distinct action of the
     day and the last address. Written off the request's path by app.dossiers.access."""
     dossier_id: PydanticObjectId
     user_id: PydanticObjectId
@@ -223,13 +223,12 @@ class DossierAccess(Document):
     day: str                      # 2026-12-03
     first_at: datetime
     last_at: datetime
-    count: int
+    times: int                    # how many accesses that day
     actions: list[AccessAction] = Field(default_factory=list)
     ip: str | None = None
 
     class Settings:
-        name = "dossier_access"
-        # The upsert's key, and the dossier's "who read it" view (newest day first). Partial: records of
-        # the earlier one-per-read form carry no day and stay as they were.
-        indexes = [IndexModel([("dossier_id", ASCENDING), ("day", DESCENDING), ("user_id", ASCENDING)],
-                              unique=True, partialFilterExpression={"day": {"$type": "string"}})]
+        # A collection of its own: the earlier one-record-per-read form stays in `dossier_access` as it was.
+        name = "dossier_access_days"
+        # The upsert's key, and the dossier's "who read it" view (newest day first).
+        indexes = [IndexModel([("dossier_id", ASCENDING), ("day", DESCENDING), ("user_id", ASCENDING)], unique=True)]

@@ -18,7 +18,7 @@ from app.clock import utcnow
 from app.dossiers import access, rules, writes
 from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE, DossierStatus
-from app.dossiers.models import Commitment, Declaration, Dossier
+from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess
 from app.dossiers.schemas import Change, DeclarationIn, DossierCreate
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, validation_body
 from app.catalog.committees import committee_codes
@@ -70,6 +70,18 @@ async def get_readable(user: User, dossier_id: PydanticObjectId, *, client: Clie
         access.record(dossier_id=dossier.id, user_id=user.id, user_name=user.name, action=action, detail=detail,
                       ip=client.ip if client else None)
     return dossier
+
+
+# The most records the "who read it" view lists: a dossier's readers over its year, day by day.
+READERS_SHOWN = 500
+
+
+async def readers(dossier_id: PydanticObjectId) -> list[DossierAccess]:
+    """Who read, downloaded or exported a dossier, newest day first (served by the records' unique index)."""
+    if await Dossier.get_pymongo_collection().find_one({"_id": dossier_id}, {"_id": 1}) is None:
+        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
+    return await DossierAccess.find({"dossier_id": dossier_id}).sort([("day", -1), ("user_id", 1)]
+                                                                    ).limit(READERS_SHOWN).to_list()
 
 
 async def readable_many(user: User, ids: list[PydanticObjectId]) -> list[Dossier]:
