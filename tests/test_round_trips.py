@@ -147,6 +147,19 @@ class TestApplicant:
         assert r.status_code == 409 and r.json()["code"] == "not_editable"
         writes.forget(steps["id"])
 
+    async def test_a_remembered_copy_of_someone_elses_or_a_deleted_dossier_is_404(self, client, steps):
+        url, headers = steps["url"], steps["applicant"]
+        opened = await client.get(url, headers=headers)
+        stranger = await bearer(await create_person())
+        r = await client.put(f"{url}/sections/summary", json={"text": "改。"}, headers=if_match(stranger, opened))
+        assert r.status_code == 404 and r.json()["code"] == "dossier_not_found"
+        await Dossier.get_pymongo_collection().delete_one({"_id": steps["id"]})
+        await rows.refresh(steps["id"])
+        r, seen = await counted(client.put(f"{url}/sections/summary", json={"text": "改。"},
+                                           headers=if_match(headers, opened)))
+        assert r.status_code == 404 and r.json()["code"] == "dossier_not_found"
+        assert seen == [SESSION, ("update", "dossiers"), ("find", "dossiers")]
+
 
 class TestReviewer:
     async def test_open_and_pass(self, client, steps):
