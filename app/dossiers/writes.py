@@ -3,7 +3,7 @@
 Every change of a dossier (sections, declaration, attachments, submit, withdraw, every transition,
 publicity, recall, an archive import) is ONE update filtered on the version the writer read, which
 bumps that version, stamps `updated_at` and pushes the trail entry in the same write; the
-dossier's row is then written from the document that write returned. Because every change moves the
+dossier's row is then written from the document after that write. Because every change moves the
 version, a writer that checked its rules against the copy it read knows, when its write lands, that
 nothing changed in between: the version stands for the whole document.
 
