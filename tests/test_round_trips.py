@@ -10,6 +10,7 @@ import os
 import pytest
 from bson import ObjectId
 from pymongo import monitoring
+from pymongo.errors import PyMongoError
 
 from app import clock, db
 from app.dossiers import access, rows, writes
@@ -211,6 +212,18 @@ class TestAccessRecords:
         access.record(dossier_id=steps["id"], user_id=steps["person"].id, user_name="审核人", action="read")
         await access.stop()
         assert (await DossierAccess.find_one({"dossier_id": steps["id"]})).times == 1
+
+    async def test_a_record_the_database_refuses_is_kept_and_written_later(self, client, steps):
+        """A real refusal: a stored record whose count is not a number makes the upsert's $inc fail."""
+        collection = DossierAccess.get_pymongo_collection()
+        key = {"dossier_id": steps["id"], "user_id": steps["person"].id, "day": access.day_of(clock.utcnow())}
+        await collection.insert_one({**key, "times": "坏"})
+        access.record(dossier_id=steps["id"], user_id=steps["person"].id, user_name="审核人", action="read")
+        with pytest.raises(PyMongoError):
+            await access.flush()
+        await collection.delete_one(key)
+        assert await access.flush() == 1
+        assert (await DossierAccess.find_one(key)).times == 1
 
     async def test_the_administrator_sees_who_read_it_through_an_index(self, client, steps):
         url = steps["url"]
