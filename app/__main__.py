@@ -50,10 +50,13 @@ async def _with_database(work, *args, **kwargs):
     from app.config import get_settings
     from app.documents import document_models
 
+    from app.dossiers import access
+
     await db.open_database(get_settings(), document_models())
     try:
         return await work(*args, **kwargs)
     finally:
+        await access.stop()         # access records a command noted, written before the client closes
         await db.close_database()
 
 

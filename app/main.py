@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from app import scheduler
         from app.catalog import service as catalog
         from app.catalog.models import DictionaryEntry
+        from app.dossiers import access
         from app.render import convert
         from app.catalog.committees import sync_committees
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await scheduler.stop(background)
             await convert.stop()
+            await access.stop()         # the access records noted and not yet written
             await db.close_database()
 
     app = FastAPI(title="职称申报评审服务", version="0.1.0", lifespan=lifespan, responses=ERROR_RESPONSES,

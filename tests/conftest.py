@@ -160,6 +160,8 @@ async def clean_database(app):
     """Every test starts from the dictionaries alone, on the real clock, and ends with every dossier's
     row in step with it and every dossier written through the one write path (a writer that bypassed
     app.dossiers.writes fails the test that made it)."""
+    from app.dossiers import access
+
     database = db.current().db
     written = _written.written
     names = await database.list_collection_names() if written is _written.EVERY else sorted(written)
@@ -169,10 +171,41 @@ async def clean_database(app):
     _written.written = set()
     clock.reset()
     _stray_writes.strays.clear()
+    _forget_copies()
     yield
     clock.reset()
+    await access.stop()         # the test's access records land in its own database, not the next one's
     await _assert_rows_in_step()
+    await _assert_copies_in_step()
     assert not _stray_writes.strays, f"dossier writes outside app.dossiers.writes: {_stray_writes.strays}"
+
+
+def _forget_copies():
+    """The copies the app keeps per process (remembered dossiers, recent batches and dictionary codes)
+    describe the database the last test left."""
+    from app.catalog import batches
+    from app.catalog import service as catalog
+    from app.dossiers import writes
+
+    writes.forget()
+    batches.forget_recent()
+    catalog.forget_codes()
+
+
+async def _assert_copies_in_step():
+    """A dossier the app remembers at the version stored is the stored document itself: the write path
+    computes the document after a write rather than reading it back, and this holds it to the database."""
+    import bson
+
+    from app.dossiers import writes
+    from app.dossiers.models import Dossier
+
+    collection = Dossier.get_pymongo_collection()
+    for dossier_id, raw in list(writes._remembered.items()):
+        copy = bson.decode(raw, codec_options=collection.codec_options)
+        stored = await collection.find_one({"_id": dossier_id})
+        if stored is not None and stored["version"] == copy["version"]:
+            assert copy == stored, f"dossier {dossier_id}: the remembered copy differs from the stored one"
 
 
 async def _assert_rows_in_step():

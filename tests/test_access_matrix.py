@@ -204,6 +204,7 @@ MATRIX: dict[str, Route] = {
                                                      gate=frozenset({"applicant"}), json={"action": "pass"}),
     "GET /api/dossiers/{dossier_id}/available-actions": readers(),
     "GET /api/dossiers/{dossier_id}/trail": readers(),
+    "GET /api/dossiers/{dossier_id}/readers": admin_only(),
     "GET /api/dossiers/{dossier_id}/flow": readers(),
     "GET /api/review/queue": logged_in(query={"view": "all"}),
     "POST /api/review/batch": logged_in(json=lambda w: {"action": "pass", "ids": ids(w), "confirm": False}),

@@ -1,6 +1,7 @@
 """Batches (申报批次): what a round accepts, when, and the rules of its forms."""
 
 import hashlib
+import time
 from datetime import datetime
 
 from beanie import PydanticObjectId
@@ -138,6 +139,7 @@ async def update(*, actor: User, batch: Batch, data: BatchIn, expected_version: 
         result = await Batch.get_pymongo_collection().update_one(
             {"_id": batch.id, "version": expected_version},
             {"$set": data.model_dump(), "$inc": {"version": 1}})
+        forget_recent(batch.id)
     except DuplicateKeyError:
         raise Conflict(f"{data.year}年已有名为“{data.name}”的批次", field="name", code="batch_exists") from None
     if result.matched_count != 1:
@@ -156,6 +158,40 @@ async def get(batch_id: PydanticObjectId, *, actor: User | None = None) -> Batch
 async def stored(batch_id: PydanticObjectId) -> Batch | None:
     """The batch as stored, published or not: the one a dossier was declared in."""
     return await Batch.get(batch_id)
+
+
+# How long this process serves a batch from its own copy on the hot paths (the dossier page, a section
+# save, a submit). A batch changes rarely, by an administrator; this process drops its copy on every
+# change it makes, and another process's change (or a new closing time) is seen within this time.
+RECENT_SECONDS = 10.0
+_recent: dict[PydanticObjectId, tuple[float, Batch]] = {}
+
+
+async def recent(batch_id: PydanticObjectId) -> Batch | None:
+    """`stored`, read at most every RECENT_SECONDS per process: one round trip less per request."""
+    held = _recent.get(batch_id)
+    if held is not None and time.monotonic() - held[0] < RECENT_SECONDS:
+        return held[1]
+    batch = await Batch.get(batch_id)
+    if batch is not None:
+        _recent[batch_id] = (time.monotonic(), batch)
+    return batch
+
+
+async def recent_for(batch_id: PydanticObjectId, *, actor: User | None = None) -> Batch:
+    """`get` from the recent copy: a batch unpublished since is refused within RECENT_SECONDS."""
+    batch = await recent(batch_id)
+    if batch is None or (not batch.published and not (actor and actor.has_role(Role.sysadmin))):
+        raise NotFound("申报批次不存在", field="batch_id", code="batch_not_found")
+    return batch
+
+
+def forget_recent(batch_id: PydanticObjectId | None = None) -> None:
+    """Drops this process's copy of a batch (of every batch without an id) after a change."""
+    if batch_id is None:
+        _recent.clear()
+    else:
+        _recent.pop(batch_id, None)
 
 
 async def names(batch_ids: list[PydanticObjectId]) -> dict[PydanticObjectId, str]:
@@ -177,6 +213,7 @@ async def listing(*, actor: User | None, year: int | None = None, open_only: boo
 async def add_notice_attachment(batch: Batch, stored: StoredFile) -> Batch:
     await Batch.get_pymongo_collection().update_one({"_id": batch.id},
                                                     {"$push": {"notice_attachments": stored.model_dump()}})
+    forget_recent(batch.id)
     return await Batch.get(batch.id)
 
 
@@ -184,6 +221,7 @@ async def remove_notice_attachment(batch: Batch, file_id: PydanticObjectId) -> N
     """Takes the attachment off the notice (its file is the caller's to delete); an unknown one is a 404."""
     result = await Batch.get_pymongo_collection().update_one(
         {"_id": batch.id}, {"$pull": {"notice_attachments": {"file_id": file_id}}})
+    forget_recent(batch.id)
     if result.modified_count != 1:
         raise NotFound("附件不存在", field="file_id", code="attachment_not_found")
 

@@ -1,6 +1,7 @@
 """Dictionary look-ups and loading from fixtures/ JSON."""
 
 import json
+import time
 from pathlib import Path
 
 from pymongo import UpdateOne
@@ -42,6 +43,29 @@ async def put_entry(dictionary: str, code: str, entry: dict) -> dict:
 
 async def get_entry(dictionary: str, code: str) -> DictionaryEntry | None:
     return await DictionaryEntry.find_one({"dictionary": dictionary, "code": code, "enabled": True})
+
+
+# How long this process serves the codes of a dictionary from its own copy (section saves check every
+# coded field). Dictionaries change rarely, by an administrator; an import here drops the copies at once,
+# one made by another process is seen within this time.
+RECENT_SECONDS = 10.0
+_codes: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+async def is_code(dictionary: str, code: str) -> bool:
+    """Whether `code` is an enabled entry of `dictionary`, from a copy at most RECENT_SECONDS old."""
+    held = _codes.get(dictionary)
+    if held is None or time.monotonic() - held[0] >= RECENT_SECONDS:
+        found = DictionaryEntry.get_pymongo_collection().find({"dictionary": dictionary, "enabled": True},
+                                                               {"code": 1, "_id": 0})
+        held = (time.monotonic(), frozenset([doc["code"] async for doc in found]))
+        _codes[dictionary] = held
+    return code in held[1]
+
+
+def forget_codes() -> None:
+    """Drops this process's copies of the dictionaries' codes (after an import, or a test's change)."""
+    _codes.clear()
 
 
 async def require_entry(dictionary: str, code: str, *, field: str, label: str) -> DictionaryEntry:
@@ -112,4 +136,5 @@ async def import_dictionaries(data: dict[str, list[dict]]) -> int:
             operations.append(UpdateOne({"dictionary": dictionary, "code": document["code"]},
                                         {"$set": document}, upsert=True))
     await DictionaryEntry.get_pymongo_collection().bulk_write(operations, ordered=False)
+    forget_codes()
     return len(operations)

@@ -210,16 +210,27 @@ class Dossier(Document):
         return [a for a in self.attachments if a.section == section and (row_id is None or a.row_id == row_id)]
 
 
+class AccessAction(BaseModel):
+    action: str                   # read | download | export
+    detail: str | None = None     # what was read: a section, a form, the kind of export
+
+
 class DossierAccess(Document):
-    """Who read or exported a dossier other than its applicant, and when."""
+    """Who read, downloaded or exported a dossier other than its applicant: ONE record per reader, dossier
+    and day (China's calendar), with the first and last time, how many times (`times`), each distinct action of the
+    day and the last address. Written off the request's path by app.dossiers.access."""
     dossier_id: PydanticObjectId
     user_id: PydanticObjectId
     user_name: str
-    action: str                   # read | download | export
-    detail: str | None = None
-    at: datetime = Field(default_factory=utcnow)
+    day: str                      # 2026-12-03
+    first_at: datetime
+    last_at: datetime
+    times: int                    # how many accesses that day
+    actions: list[AccessAction] = Field(default_factory=list)
     ip: str | None = None
 
     class Settings:
-        name = "dossier_access"
-        indexes = [IndexModel([("dossier_id", ASCENDING), ("at", DESCENDING)])]
+        # A collection of its own: the earlier one-record-per-read form stays in `dossier_access` as it was.
+        name = "dossier_access_days"
+        # The upsert's key, and the dossier's "who read it" view (newest day first).
+        indexes = [IndexModel([("dossier_id", ASCENDING), ("day", DESCENDING), ("user_id", ASCENDING)], unique=True)]

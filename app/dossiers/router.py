@@ -3,7 +3,7 @@ from typing import Annotated, Any
 from beanie import PydanticObjectId
 from fastapi import APIRouter, Body, Depends, Form, Header, Query, Response, UploadFile, status
 
-from app.accounts.deps import Client, CurrentUser
+from app.accounts.deps import Client, CurrentUser, SysAdmin
 from app.bounds import Counter
 from app.catalog import batches
 from app.dossiers import attachments, rules, service
@@ -11,8 +11,8 @@ from app.dossiers import sections as S
 from app.dossiers.deps import Readable, ReadableDossier
 from app.dossiers.enums import EDITABLE
 from app.dossiers.models import Dossier
-from app.dossiers.schemas import (AttachmentOut, Change, DeclarationIn, DossierCreate, DossierOut, DossierSummary,
-                                  SectionOut)
+from app.dossiers.schemas import (AccessOut, AttachmentOut, Change, DeclarationIn, DossierCreate, DossierOut,
+                                  DossierSummary, SectionOut)
 from app.preconditions import parse_if_match
 from app.errors import NotFound
 
@@ -24,7 +24,7 @@ def etag(dossier: Dossier) -> str:
 
 
 async def dossier_out(dossier: Dossier, *, reveal: bool) -> DossierOut:
-    batch = await batches.stored(dossier.batch_id)
+    batch = await batches.recent(dossier.batch_id)
     return DossierOut.full(dossier, batch_name=batch.name if batch else None, reveal=reveal,
                            editable=dossier.status in EDITABLE)
 
@@ -108,6 +108,12 @@ async def changes(dossier: Annotated[Dossier, Depends(Readable("changes"))],
     if before is None:
         return []
     return service.changes(dossier, before=before, after=after)
+
+
+@router.get("/{dossier_id}/readers", response_model=list[AccessOut],
+            summary="谁查阅、下载或导出了这份申报（按日汇总，管理员审计）")
+async def readers(dossier_id: PydanticObjectId, _: SysAdmin) -> list[AccessOut]:
+    return [AccessOut.build(record) for record in await service.readers(dossier_id)]
 
 
 @router.post("/{dossier_id}/attachments", status_code=status.HTTP_201_CREATED, response_model=AttachmentOut,

@@ -35,7 +35,7 @@ async def _check_dictionary_codes(name: str, parsed: Any) -> None:
             continue
         for index, record in enumerate(records):
             value = getattr(record, field)
-            if value and await catalog.get_entry(dictionary, value) is None:
+            if value and not await catalog.is_code(dictionary, value):
                 where = f"rows.{index}.{field}" if S.SECTIONS[name].row else field
                 raise ValidationFailed("不是有效的选项", field=where, code="unknown_choice")
 

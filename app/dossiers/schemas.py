@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from app.accounts.schemas import Strict
 from app.accounts.validators import mask_id_number
 from app.dossiers.enums import STATUS_LABELS, DossierStatus
-from app.dossiers.models import AttachmentRef, Declaration, Dossier
+from app.dossiers.models import AccessAction, AttachmentRef, Declaration, Dossier, DossierAccess
 from app.dossiers.sections import Rank
 from app.files.models import StoredFile
 
@@ -129,3 +129,19 @@ class Change(BaseModel):
     field: str | None = None
     before: Any = None
     after: Any = None
+
+
+class AccessOut(BaseModel):
+    """One reader's accesses of a dossier on one day."""
+    user_id: PydanticObjectId
+    user_name: str
+    day: str
+    first_at: datetime
+    last_at: datetime
+    times: int
+    actions: list[AccessAction]
+    ip: str | None
+
+    @classmethod
+    def build(cls, record: DossierAccess) -> "AccessOut":
+        return cls.model_validate(record.model_dump(include=set(cls.model_fields)))

@@ -14,7 +14,7 @@ from app.catalog import batches
 from app.catalog import service as catalog
 from app.catalog.models import Batch
 from app.clock import utcnow
-from app.dossiers import rules, scope, writes
+from app.dossiers import access, rules, scope, writes
 from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE, DossierStatus
 from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess
@@ -27,13 +27,25 @@ from app.units.models import Unit
 async def get_readable(user: User, dossier_id: PydanticObjectId, *, client: ClientInfo | None = None,
                        action: str = "read", detail: str | None = None) -> Dossier:
     """The dossier by id if it is in the user's scope (app.dossiers.scope); anything else is not there."""
-    dossier = await Dossier.find_one({"_id": dossier_id})
+    dossier = await writes.read({"_id": dossier_id})
     if dossier is None or not scope.may_read(await scope.reader_keys(user), dossier):
         raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
-    if dossier.applicant_id != user.id:
-        await DossierAccess(dossier_id=dossier.id, user_id=user.id, user_name=user.name, action=action,
-                            detail=detail, ip=client.ip if client else None).insert()
+    if dossier.applicant_id != user.id:     # written off the request's path, one record a reader a day
+        access.record(dossier_id=dossier.id, user_id=user.id, user_name=user.name, action=action, detail=detail,
+                      ip=client.ip if client else None)
     return dossier
+
+
+# The most records the "who read it" view lists: a dossier's readers over its year, day by day.
+READERS_SHOWN = 500
+
+
+async def readers(dossier_id: PydanticObjectId) -> list[DossierAccess]:
+    """Who read, downloaded or exported a dossier, newest day first (served by the records' unique index)."""
+    if await Dossier.get_pymongo_collection().find_one({"_id": dossier_id}, {"_id": 1}) is None:
+        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
+    return await DossierAccess.find({"dossier_id": dossier_id}).sort([("day", -1), ("user_id", 1)]
+                                                                    ).limit(READERS_SHOWN).to_list()
 
 
 async def readable_many(user: User, ids: list[PydanticObjectId]) -> list[Dossier]:
@@ -44,7 +56,7 @@ async def readable_many(user: User, ids: list[PydanticObjectId]) -> list[Dossier
 
 
 async def get_own(user: User, dossier_id: PydanticObjectId) -> Dossier:
-    dossier = await Dossier.find_one({"_id": dossier_id, "applicant_id": user.id})
+    dossier = await writes.read({"_id": dossier_id, "applicant_id": user.id})
     if dossier is None:
         raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
     return dossier
@@ -159,28 +171,42 @@ async def save_section(*, actor: User, dossier_id: PydanticObjectId, name: str, 
                        expected_version: int) -> tuple[Dossier, list]:
     """Validates and stores one section; rows that disappear take their attachments with them.
     Returns the dossier and the attachment references that were dropped (their files are deleted by
-    the caller once the write has succeeded)."""
+    the caller once the write has succeeded).
+
+    The copy at the user's If-Match that this process remembers is checked and written at once (the
+    write's filter says the version, owner and status the rules were checked against); without one, or
+    when it is refused or missed, the dossier is read and the answer is the fresh copy's."""
     if name not in S.SECTIONS:
         raise NotFound("没有这个分节", field="section", code="section_not_found")
+    dropped: list = []
+
+    async def plan(dossier: Dossier) -> writes.Change:
+        nonlocal dropped
+        require_editable(dossier)
+        require_version(dossier, expected_version)
+        batch = await batches.recent_for(dossier.batch_id, actor=actor)
+        try:
+            parsed = S.parse_section(name, payload)
+        except ValidationError as exc:   # reported exactly like a request body's errors
+            body = validation_body(exc.errors())
+            raise ValidationFailed(body["message"], field=body["field"], errors=body["errors"]) from None
+        await rules.check_section(name, parsed, dossier=dossier, batch=batch, today=utcnow().date())
+        stored = parsed.model_dump(mode="json")
+        update: dict = {"$set": {f"sections.{name}": stored}}
+        dropped = []
+        if S.SECTIONS[name].row:
+            kept = {row["id"] for row in stored["rows"]}
+            dropped = [a for a in dossier.attachments_of(name) if a.row_id not in kept]
+            if dropped:
+                update["$pull"] = {"attachments": {"id": {"$in": [a.id for a in dropped]}}}
+        return writes.Change(update)
+
+    written = await writes.from_memory(writes.remembered(dossier_id, expected_version), plan, applicant_id=actor.id)
+    if written is not None:
+        return written, dropped
     dossier = await get_own(actor, dossier_id)
-    require_editable(dossier)
-    require_version(dossier, expected_version)
-    batch = await batches.get(dossier.batch_id, actor=actor)
-    try:
-        parsed = S.parse_section(name, payload)
-    except ValidationError as exc:   # reported exactly like a request body's errors
-        body = validation_body(exc.errors())
-        raise ValidationFailed(body["message"], field=body["field"], errors=body["errors"]) from None
-    await rules.check_section(name, parsed, dossier=dossier, batch=batch, today=utcnow().date())
-    stored = parsed.model_dump(mode="json")
-    update: dict = {"$set": {f"sections.{name}": stored}}
-    dropped = []
-    if S.SECTIONS[name].row:
-        kept = {row["id"] for row in stored["rows"]}
-        dropped = [a for a in dossier.attachments_of(name) if a.row_id not in kept]
-        if dropped:
-            update["$pull"] = {"attachments": {"id": {"$in": [a.id for a in dropped]}}}
-    return await writes.write(dossier.id, update, expected_version=expected_version), dropped
+    change = await plan(dossier)
+    return await writes.write(dossier.id, change.update, expected_version=expected_version), dropped
 
 
 async def update_declaration(*, actor: User, dossier_id: PydanticObjectId, data: DeclarationIn,

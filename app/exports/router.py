@@ -68,7 +68,7 @@ async def forms_batch(data: BatchFormsIn, user: CurrentUser) -> StreamingRespons
     render_templates.require_form(data.form)
     render.require_format(data.format)
     chosen = await form_zips.readable(user, data.ids)
-    await render.record_downloads(actor=user, dossiers=chosen, detail=f"forms:{data.form}.{data.format}")
+    render.record_downloads(actor=user, dossiers=chosen, detail=f"forms:{data.form}.{data.format}")
     package = await form_zips.forms_zip(chosen, data.form, data.format)
     name = f"{render_contexts.FORMS[data.form]}-{len(chosen)}份.zip"
     return StreamingResponse(package.stream(), media_type="application/zip", headers={

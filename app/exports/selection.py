@@ -12,7 +12,8 @@ from app.accounts.enums import ARCHIVE_ROLES
 from app.accounts.models import User
 from app.dossiers import rows, scope
 from app.dossiers.enums import DossierStatus
-from app.dossiers.models import Dossier, DossierAccess
+from app.dossiers import access
+from app.dossiers.models import Dossier
 from app.errors import NotFound, ValidationFailed
 from app.exports.models import ExportEvent
 from app.routing import queues
@@ -97,10 +98,9 @@ async def record(kind: str, *, user: User | None, client: ClientInfo | None, sel
     ip = client.ip if client else None
     await ExportEvent(kind=kind, user_id=user.id if user else None, user_name=user.name if user else "命令行",
                       selection=selection, columns=columns or [], rows=count, revealed_ids=revealed, ip=ip).insert()
-    if user is not None and dossier_ids:
-        await DossierAccess.get_pymongo_collection().insert_many([
-            DossierAccess(dossier_id=i, user_id=user.id, user_name=user.name, action="export", detail=kind,
-                          ip=ip).model_dump(exclude={"id", "revision_id"}) for i in dossier_ids])
+    for dossier_id in (dossier_ids or []) if user is not None else []:
+        access.record(dossier_id=dossier_id, user_id=user.id, user_name=user.name, action="export", detail=kind,
+                      ip=ip)
 
 
 async def selected(chosen: RowSelection) -> AsyncIterator[Dossier]:

@@ -17,7 +17,8 @@ from app.accounts.models import User
 from app.catalog.models import Batch, DictionaryEntry
 from app.config import get_settings
 from app.dossiers.enums import DossierStatus
-from app.dossiers.models import Dossier, DossierAccess
+from app.dossiers import access
+from app.dossiers.models import Dossier
 from app.errors import AppError, Conflict, NotFound
 from app.files import service as files_service
 from app.files.names import MAX_NAME_BYTES, safe_name
@@ -155,9 +156,9 @@ async def make_form(dossier: Dossier, form_name: str, fmt: str, *, lookup: Looku
     return await (form_pdf if fmt == "pdf" else form_docx)(dossier, form_name, lookup=lookup)
 
 
-async def record_downloads(*, actor: User, dossiers: list[Dossier], detail: str) -> None:
+def record_downloads(*, actor: User, dossiers: list[Dossier], detail: str) -> None:
     """Who downloaded whose forms (the applicant's own downloads are not recorded, as for reads)."""
-    others = [d for d in dossiers if d.applicant_id != actor.id]
-    if others:
-        await DossierAccess.insert_many([DossierAccess(dossier_id=d.id, user_id=actor.id, user_name=actor.name,
-                                                       action="download", detail=detail) for d in others])
+    for dossier in dossiers:
+        if dossier.applicant_id != actor.id:
+            access.record(dossier_id=dossier.id, user_id=actor.id, user_name=actor.name, action="download",
+                          detail=detail)

@@ -30,7 +30,8 @@ async def submit(*, actor: User, dossier_id: PydanticObjectId, expected_version:
     The snapshot is the copy the rules were checked against, and the write lands only on that version:
     an upload or delete racing the submit either lands before (and is in the snapshot) or is refused.
     With If-Match the user's version is the one submitted (412 if it moved); without, a moved version is
-    read again and checked again."""
+    read again and checked again. The copy this process remembers (at the If-Match, when given) is tried
+    first with no read; any refusal or miss is decided again from a fresh read."""
     async def load() -> Dossier:
         dossier = await get_own(actor, dossier_id)
         if expected_version is not None:
@@ -40,7 +41,7 @@ async def submit(*, actor: User, dossier_id: PydanticObjectId, expected_version:
     async def plan(dossier: Dossier) -> writes.Change:
         require_editable(dossier)
         rule = machine.decide(dossier.status, machine.Action.submit, machine.Actor.applicant)
-        batch = await batches.get(dossier.batch_id, actor=actor)
+        batch = await batches.recent_for(dossier.batch_id, actor=actor)
         if dossier.status == DossierStatus.draft:
             batches.require_open(batch, doing="确认申报")
         elif dossier.correction_deadline and dossier.correction_deadline < utcnow():
@@ -65,6 +66,9 @@ async def submit(*, actor: User, dossier_id: PydanticObjectId, expected_version:
             "$addToSet": {"route_unit_ids": unit.id},
             "$push": {"snapshots": snapshot.model_dump()}}, entry)
 
+    written = await writes.from_memory(writes.remembered(dossier_id, expected_version), plan, applicant_id=actor.id)
+    if written is not None:
+        return written
     return await writes.retrying(load, plan, attempts=1 if expected_version is not None else writes.ATTEMPTS)
 
 

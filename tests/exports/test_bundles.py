@@ -7,6 +7,7 @@ import zipfile
 
 from bson import ObjectId
 
+from app.dossiers import access
 from app.dossiers.models import DossierAccess
 from app.exports import archives
 from app.exports.models import ExportEvent
@@ -55,7 +56,8 @@ class TestDossierBundle:
         (tmp_path / "b.zip").write_bytes(r.content)
         assert archives.verify(tmp_path / "b.zip") == []
         assert "attachment" in r.headers["content-disposition"]
-        assert await DossierAccess.find_one({"action": "export", "detail": "bundle"})
+        await access.flush()
+        assert await DossierAccess.find_one({"actions": {"action": "export", "detail": "bundle"}})
 
     async def test_another_unit_gets_404(self, client, world):
         _, account = await create_unit(name="另一家单位")
@@ -101,7 +103,8 @@ class TestSelectionBundle:
         assert len([f for f in manifest["files"] if f["source"] == "attachment"]) == 6
         event = await ExportEvent.find_one({"kind": "bundle"})
         assert event.rows == 2 and event.selection["view"] == "pending"
-        assert await DossierAccess.find({"action": "export", "detail": "bundle"}).count() == 2
+        await access.flush()
+        assert await DossierAccess.find({"actions": {"action": "export", "detail": "bundle"}}).count() == 2
 
     async def test_chosen_ids_are_cut_to_the_scope(self, client, world):
         _, account = await create_unit(name="另一家单位")
