@@ -87,18 +87,20 @@ def kept_by(touched: set[str], doc: dict) -> bool:
             and set(doc.get("route_unit_ids") or ()) <= set(doc.get("reader_ids") or ()))
 
 
-async def route_units(docs: Iterable[dict]) -> dict[Any, dict]:
-    """The route units of these dossiers, as `reader_ids` wants them (one read by _id)."""
+async def route_units(docs: Iterable[dict], known: Iterable[Unit] = ()) -> dict[Any, dict]:
+    """The route units of these dossiers, as `reader_ids` wants them: those `known` (read by the writer
+    already) as they are, the others in one read by _id."""
+    units = {u.id: {"ancestors": u.ancestors, "region_code": u.region_code} for u in known}
     wanted = list({u for doc in docs if doc.get("status") != DossierStatus.draft
-                   for u in doc.get("route_unit_ids") or []})
-    if not wanted:
-        return {}
-    found = Unit.get_pymongo_collection().find({"_id": {"$in": wanted}}, {"ancestors": 1, "region_code": 1})
-    return {u["_id"]: u async for u in found}
+                   for u in doc.get("route_unit_ids") or []} - units.keys())
+    if wanted:
+        found = Unit.get_pymongo_collection().find({"_id": {"$in": wanted}}, {"ancestors": 1, "region_code": 1})
+        units.update({u["_id"]: u async for u in found})
+    return units
 
 
-async def readers_of(doc: dict) -> list[Key]:
-    return reader_ids(doc, await route_units([doc]))
+async def readers_of(doc: dict, known: Iterable[Unit] = ()) -> list[Key]:
+    return reader_ids(doc, await route_units([doc], known))
 
 
 async def reader_keys(user: User) -> list[Key] | None:

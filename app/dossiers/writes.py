@@ -18,11 +18,13 @@ conditioned on (app.dossiers.updates), not read back; and this process remembers
 dossier it read or wrote (`remembered`), so a writer whose version matches may check its rules against
 that copy and write at once (`from_memory`). A remembered copy that is out of date costs one missed
 write and a fresh read, never a wrong write: the write is conditioned on its version, and on the
-owner and status the rules were checked against."""
+owner and status the rules were checked against. That holds because every stored change of a dossier
+moves its version, its read keys (app.dossiers.scope) included: a write that changes what they derive from
+sets them in the same update, worked out from the document it leaves."""
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Any
 
@@ -51,6 +53,7 @@ class Change:
     """What a writer wants written: update operators and, for a step of the workflow, its trail entry."""
     update: dict[str, Any]
     trail_entry: TrailEntry | None = None
+    units: list[Any] = field(default_factory=list)    # route units the writer read: the read keys need no read
 
 
 def _collection():
@@ -99,7 +102,8 @@ async def read(query: dict[str, Any]) -> Dossier | None:
 
 
 async def attempt(dossier_id: PydanticObjectId, update: dict[str, Any], *, expected_version: int,
-                  trail_entry: TrailEntry | None, where: dict[str, Any] | None) -> Dossier | None:
+                  trail_entry: TrailEntry | None, where: dict[str, Any] | None, units: list[Any] = ()
+                  ) -> Dossier | None:
     """The write itself, which every change of a dossier passes: the dossier after it, or None when
     nothing matched (another write came first, the dossier is gone or no longer what `where` says)."""
     update = {operator: dict(fields) for operator, fields in update.items()}
@@ -110,7 +114,7 @@ async def attempt(dossier_id: PydanticObjectId, update: dict[str, Any], *, expec
     after = _applied(_stored(dossier_id, expected_version), update)
     if after is not None and _readers_may_move(update, after):
         # The read keys go in the same write, worked out from the document the write leaves.
-        readers = await scope.readers_of(after)
+        readers = await scope.readers_of(after, known=units)
         if readers != after.get("reader_ids"):
             update["$set"]["reader_ids"] = after["reader_ids"] = readers
     landed = await _collection().update_one({**(where or {}), "_id": dossier_id, "version": expected_version},
@@ -182,11 +186,11 @@ async def refresh(*dossier_ids: PydanticObjectId) -> int:
 
 
 async def write(dossier_id: PydanticObjectId, update: dict[str, Any], *, expected_version: int,
-                trail_entry: TrailEntry | None = None) -> Dossier:
+                trail_entry: TrailEntry | None = None, units: list[Any] = ()) -> Dossier:
     """Writes `update` if the dossier is still at `expected_version`; returns the dossier after it.
     Raises VersionMoved (412) when another write came first, NotFound when the dossier is gone."""
     written = await attempt(dossier_id, update, expected_version=expected_version, trail_entry=trail_entry,
-                            where=None)
+                            where=None, units=units)
     if written is None:
         current = await _collection().find_one({"_id": dossier_id}, {"version": 1})
         if current is None:
@@ -210,7 +214,7 @@ async def from_memory(copy: Dossier | None, plan: Callable[[Dossier], Awaitable[
     if change is None:
         return None
     return await attempt(copy.id, change.update, expected_version=copy.version, trail_entry=change.trail_entry,
-                         where={"applicant_id": applicant_id, "status": copy.status})
+                         where={"applicant_id": applicant_id, "status": copy.status}, units=change.units)
 
 
 async def retrying(load: Callable[[], Awaitable[Dossier]], plan: Callable[[Dossier], Awaitable[Change | None]],
@@ -225,9 +229,9 @@ async def retrying(load: Callable[[], Awaitable[Dossier]], plan: Callable[[Dossi
             return dossier
         if tried == attempts - 1:     # the last try says why it missed (412 or 404)
             return await write(dossier.id, change.update, expected_version=dossier.version,
-                               trail_entry=change.trail_entry)
+                               trail_entry=change.trail_entry, units=change.units)
         written = await attempt(dossier.id, change.update, expected_version=dossier.version,
-                                trail_entry=change.trail_entry, where=None)
+                                trail_entry=change.trail_entry, where=None, units=change.units)
         if written is not None:
             return written
     raise AssertionError("unreachable")

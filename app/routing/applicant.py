@@ -64,7 +64,7 @@ async def submit(*, actor: User, dossier_id: PydanticObjectId, expected_version:
                      "reviewer_acted": False, "committee_code": None, "correction_deadline": None,
                      "route": [RouteNode(unit_id=unit.id, unit_name=unit.name, entered_at=now).model_dump()]},
             "$addToSet": {"route_unit_ids": unit.id},
-            "$push": {"snapshots": snapshot.model_dump()}}, entry)
+            "$push": {"snapshots": snapshot.model_dump()}}, entry, units=[unit])
 
     written = await writes.from_memory(writes.remembered(dossier_id, expected_version), plan, applicant_id=actor.id)
     if written is not None:
