@@ -58,8 +58,9 @@ class TestReportedToIsData:
         assert (await Dossier.get(ObjectId(world["dossier_id"]))).reported_to == []
 
     async def test_both_collections_index_it(self, world):
-        """The dossiers by reported_to, the rows (where selections read) by the read key it becomes."""
-        for model, field in ((Dossier, "reported_to"), (DossierRow, "reader_ids")):
+        """The read key it becomes is indexed on the dossiers (the backfill's probe) and on the rows (where
+        selections read)."""
+        for model, field in ((Dossier, "reader_ids"), (DossierRow, "reader_ids")):
             info = await model.get_pymongo_collection().index_information()
             assert any(spec["key"][0][0] == field for spec in info.values()), model
 
