@@ -13,7 +13,6 @@ Run: .venv/bin/python bench/bench_spike.py --applicants 20,50,100 --workers 1,2 
 import argparse
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
