@@ -148,11 +148,15 @@ async def update(*, actor: User, batch: Batch, data: BatchIn, expected_version: 
     return await Batch.get(batch.id)
 
 
-async def get(batch_id: PydanticObjectId, *, actor: User | None = None) -> Batch:
-    batch = await Batch.get(batch_id)
+def _visible(batch: Batch | None, actor: User | None) -> Batch:
+    """The batch if the actor may see it: published, or the actor is an administrator."""
     if batch is None or (not batch.published and not (actor and actor.has_role(Role.sysadmin))):
         raise NotFound("申报批次不存在", field="batch_id", code="batch_not_found")
     return batch
+
+
+async def get(batch_id: PydanticObjectId, *, actor: User | None = None) -> Batch:
+    return _visible(await Batch.get(batch_id), actor)
 
 
 async def stored(batch_id: PydanticObjectId) -> Batch | None:
@@ -180,10 +184,7 @@ async def recent(batch_id: PydanticObjectId) -> Batch | None:
 
 async def recent_for(batch_id: PydanticObjectId, *, actor: User | None = None) -> Batch:
     """`get` from the recent copy: a batch unpublished since is refused within RECENT_SECONDS."""
-    batch = await recent(batch_id)
-    if batch is None or (not batch.published and not (actor and actor.has_role(Role.sysadmin))):
-        raise NotFound("申报批次不存在", field="batch_id", code="batch_not_found")
-    return batch
+    return _visible(await recent(batch_id), actor)
 
 
 def forget_recent(batch_id: PydanticObjectId | None = None) -> None:
