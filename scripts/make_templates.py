@@ -92,15 +92,13 @@ def application():
 
     page_break(doc)
     para(doc, "十四、审核意见", size=12, font=HEI, after=4)
-    boxes = grid_table(doc, [30, 144])
-    for kind in ("employer", "department", "hr_bureau", "committee"):
-        box = f"opinions.{kind}"
-        lines = [f"{{{{ {box}.opinion }}}}"]
-        if kind == "committee":
-            lines.append("{{ vote_result }}")
-        cells = row(boxes, [f"{{{{ {box}.title }}}}", ("\n".join(lines), 1, "left")], height_mm=52, valign="top")
-        for text in (f"负责人签字：{{{{ {box}.signer }}}}", f"{{{{ {box}.unit_name }}}}（盖章）", f"{{{{ {box}.signed_on }}}}"):
-            para(cells[1], text, align="right", before=6)
+    boxes = grid_table(doc, [30, 144])        # one row per node of the dossier's route, then the committee
+    row(boxes, [("{%tr for b in boxes %}", 2)])
+    cells = row(boxes, ["{{ b.title }}", ("{{ b.opinion }}\n{%p if b.vote %}\n{{ b.vote }}\n{%p endif %}", 1, "left")],
+                height_mm=52, valign="top")
+    for text in ("负责人签字：{{ b.signer }}", '{{ b.unit_name }}{{ b.seal or "（盖章）" }}', "{{ b.signed_on }}"):
+        para(cells[1], text, align="right", before=6)
+    row(boxes, [("{%tr endfor %}", 2)])
     save(doc, "application")
 
 

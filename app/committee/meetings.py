@@ -15,6 +15,7 @@ from app.committee import committees
 from app.committee.exceptions import MeetingNotFound, NotCommitteeOffice
 from app.committee.models import MEETING_STATUS_LABELS, Meeting, Vote
 from app.committee.recusal import recusals
+from app.committee.tally import vote_line
 from app.committee.schemas import MeetingIn, MeetingOut, MembersIn, PresentIn, ScheduleIn
 from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS, DossierStatus as S
@@ -228,5 +229,6 @@ async def out(meeting: Meeting, committee: Committee, *, viewer: User, office: b
                       status_label=MEETING_STATUS_LABELS[meeting.status], rule=committee.rule_text(), members=members,
                       present_count=len(meeting.present_ids), dossiers=rows,
                       vote_count=meeting.vote_count if office else sum(v.expert_id == viewer.id for v in votes),
-                      results=meeting.results if office or meeting.status == "closed" else [])
+                      results=[{**r, "line": vote_line(r)} for r in meeting.results]
+                      if office or meeting.status == "closed" else [])
 

@@ -22,6 +22,7 @@ from app.clock import utcnow
 from app.committee import committees
 from app.committee.calendar import china_today, working_period
 from app.committee.schemas import IdsIn, OpinionForm, PublicityFilter, PublicityRow, PublishIn, ReviewIn, SubmitIn
+from app.committee.tally import vote_line
 from app.dossiers import service as dossiers
 from app.dossiers import writes
 from app.dossiers.enums import OPINION_LABELS, REVIEW_LABELS, STATUS_LABELS
@@ -288,7 +289,7 @@ def row(dossier: Dossier, actor: User) -> PublicityRow:
                         my_turn=bool(dossier.status == S.publicity and with_unit and
                                      acts_for_unit(actor, with_unit.unit_id)),
                         opinion=_opinion_out(dossier.id, p.opinion) if p.opinion else None,
-                        rejected=[_opinion_out(dossier.id, o) for o in p.rejected])
+                        rejected=[_opinion_out(dossier.id, o) for o in p.rejected], vote_line=vote_line(dossier.votes))
 
 
 async def listing(*, actor: User, unit_id: PydanticObjectId | None, committee_code: str | None,

@@ -177,6 +177,7 @@ class PublicityRow(BaseModel):
     my_turn: bool
     opinion: dict | None
     rejected: list[dict]
+    vote_line: str = ""                # the meeting's tally (committee.tally.vote_line)
 
 
 # --- certificates ------------------------------------------------------------------------------------

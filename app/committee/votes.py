@@ -4,7 +4,7 @@ An expert votes once per dossier (a unique index refuses the second press); the 
 paper ballots on an expert's behalf. An expert bound to the applicant's employer or to any unit the
 dossier went up through is recused: refused a vote and left out of the counts. The meeting's
 vote_count is advanced with each vote while the meeting is voting, so closing can tell that the
-votes it counted are all there are."""
+votes it counted are all there are. The counting and its wording are committee.tally's."""
 
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
@@ -13,22 +13,19 @@ from app.accounts.enums import Role
 from app.accounts.models import User
 from app.catalog.models import Committee
 from app.clock import utcnow
+from app.committee import tally
 from app.committee.exceptions import MeetingNotFound
 from app.committee.meetings import require_state, visible
-from app.committee.models import VOTE_LABELS, Meeting, Vote
-from app.committee.recusal import conflicted_units, recusals
+from app.committee.models import Meeting, Vote
+from app.committee.recusal import conflicted_units
 from app.committee.schemas import VoteIn
 from app.dossiers.enums import DossierStatus as S
-from app.dossiers.models import Dossier, VoteSummary
+from app.dossiers.models import Dossier
 from app.dossiers.writes import to_bson
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.routing import service as routing
 from app.routing.machine import Action
 from app.units.models import Unit
-
-
-def _ceil(count: int, numerator: int, denominator: int) -> int:
-    return -(-count * numerator // denominator)
 
 
 async def cast(*, actor: User, meeting_id: PydanticObjectId, data: VoteIn) -> Vote:
@@ -80,23 +77,6 @@ async def _refuse_recused(expert: User, dossier: Dossier) -> None:
                        f"须回避，不能对该申报表决", code="recused")
 
 
-def tally(committee: Committee, meeting: Meeting, dossier: Dossier, members: list[User],
-          votes: list[Vote]) -> VoteSummary:
-    """Quorum: present eligible ≥ ceil(eligible × q); passed: yes ≥ ceil(present eligible × p)."""
-    recused = recusals(members, dossier)
-    eligible = [m.id for m in members if m.id not in recused]
-    present = [i for i in eligible if i in meeting.present_ids]
-    counted = [v for v in votes if v.dossier_id == dossier.id and v.expert_id in present]
-    choices = {c: sum(v.choice == c for v in counted) for c in VOTE_LABELS}
-    quorum_required = max(1, _ceil(len(eligible), committee.quorum_numerator, committee.quorum_denominator))
-    pass_required = max(1, _ceil(len(present), committee.pass_numerator, committee.pass_denominator))
-    return VoteSummary(meeting_id=meeting.id, members=len(members), eligible=len(eligible), present=len(present),
-                       recused=len(recused), not_voted=len(present) - len(counted),
-                       quorum_required=quorum_required, pass_required=pass_required,
-                       passed=len(present) >= quorum_required and choices["yes"] >= pass_required,
-                       rule=committee.rule_text(), **choices)
-
-
 async def live_tally(meeting: Meeting, committee: Committee) -> dict[str, dict]:
     """The tally closing would make now, per scheduled dossier (only while voting), so the office sees a
     missing quorum before 结束评审会 refuses it."""
@@ -106,7 +86,7 @@ async def live_tally(meeting: Meeting, committee: Committee) -> dict[str, dict]:
     cast = await Vote.find({"meeting_id": meeting.id}).to_list()
     pending = await Dossier.find({"_id": {"$in": meeting.dossier_ids}, "meeting_id": meeting.id,
                                   "status": S.scheduled}).to_list()
-    return {str(d.id): tally(committee, meeting, d, members, cast).model_dump() for d in pending}
+    return {str(d.id): tally.count(committee, meeting, d, members, cast).model_dump() for d in pending}
 
 
 async def close(*, actor: User, meeting: Meeting, committee: Committee) -> Meeting:
@@ -120,12 +100,11 @@ async def close(*, actor: User, meeting: Meeting, committee: Committee) -> Meeti
         raise Conflict("有选票正在提交，请稍后再结束评审会", code="votes_in_flight")
     pending = await Dossier.find({"_id": {"$in": meeting.dossier_ids}, "meeting_id": meeting.id,
                                   "status": S.scheduled}).to_list()
-    summaries = {d.id: tally(committee, meeting, d, members, votes) for d in pending}
+    summaries = {d.id: tally.count(committee, meeting, d, members, votes) for d in pending}
     short = [(d, summaries[d.id]) for d in pending if summaries[d.id].present < summaries[d.id].quorum_required]
     if short:
         d, s = short[0]
-        raise Conflict(f"{d.applicant_name}的申报应到专家（回避后）{s.eligible}人，实到{s.present}人，"
-                       f"不足{s.quorum_required}人（{s.rule}），评审会不能结束", code="no_quorum",
+        raise Conflict(f"{d.applicant_name}的申报{tally.short_line(s)}，评审会不能结束", code="no_quorum",
                        dossiers=[{"id": str(x.id), "applicant_name": x.applicant_name, "eligible": y.eligible,
                                   "present": y.present, "quorum_required": y.quorum_required} for x, y in short])
     if meeting.status == "voting":
@@ -139,7 +118,7 @@ async def close(*, actor: User, meeting: Meeting, committee: Committee) -> Meeti
         summary = summaries[dossier.id]
         try:
             await routing.apply(dossier=dossier, acting=await routing.acting_as(actor, dossier), actor=actor,
-                                action=Action.decide, opinion=_opinion(summary),
+                                action=Action.decide, opinion=tally.vote_line(summary),
                                 result_status=S.approved if summary.passed else S.not_approved,
                                 detail=summary.model_dump(mode="json"), extra_set={"votes": to_bson(summary)})
         except AppError as exc:
@@ -154,8 +133,3 @@ async def close(*, actor: User, meeting: Meeting, committee: Committee) -> Meeti
         {"$set": {"status": "closed", "results": results, "closed_at": utcnow()}, "$inc": {"version": 1}})
     return await Meeting.get(meeting.id)
 
-
-def _opinion(s: VoteSummary) -> str:
-    verdict = "评审通过" if s.passed else "评审未通过"
-    return (f"{verdict}（应到{s.eligible}人，实到{s.present}人，同意{s.yes}票，不同意{s.no}票，弃权{s.abstain}票，"
-            f"回避{s.recused}人；{s.rule}）")

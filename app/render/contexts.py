@@ -19,8 +19,11 @@ import qrcode
 
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA
+from app.committee.tally import vote_line
 from app.dossiers.enums import EDITABLE
 from app.dossiers.sections import ATTACHMENT_PLACES, SECTIONS, section_label
+from app.render.watermark import is_official
+from app.units.enums import HR_BUREAU_CATEGORIES
 
 FORMS = {"application": "申报表", "brief": "简介表", "catalogue": "材料目录", "entrustment": "评审委托函",
          "certificate": "证书"}
@@ -32,11 +35,13 @@ PHOTO_MM = (33, 48)            # 大一寸
 ROW_CAPTION = {"education": "school", "admin_posts": "post", "assessments": "year", "training": "course",
                "work_history": "unit", "achievements": "name", "papers": "title", "exams": "name", "awards": "name",
                "societies": "organization", "other": "description"}
-# Review boxes on the application form, and the actions whose entries fill them.
-BOXES = {"employer": "用人单位意见", "department": "主管部门意见", "hr_bureau": "人力资源社会保障部门意见",
-         "committee": "评审委员会意见"}
+# The actions a node or the committee office decides with, as the box prints a bare click.
 OPINION_ACTIONS = {"pass": "审核通过", "report": "同意上报", "accept": "资格审查通过", "return": "退回修改",
                    "reject": "审核不通过", "void": "流程作废"}
+# A node's verdict on the dossier; 上报 only sends on what a pass decided.
+VERDICTS = frozenset({"pass", "return", "reject", "void"})
+COMMITTEE_BOX = "评审委员会意见"
+SEAL_MM = 36                   # an official seal is 40-42 mm across; printed a little smaller in the box
 BLANK_DATE = "    年    月    日"
 
 
@@ -60,8 +65,10 @@ class FormSource:
     sections: dict[str, Any]
     attachments: list[Any]
     trail: list[Any] = field(default_factory=list)
+    route: list[Any] = field(default_factory=list)
     votes: Any = None
     certificate: Any = None
+    official: bool = False         # past 受理: seals are printed (watermark.is_official)
 
     @classmethod
     def of(cls, dossier) -> "FormSource":
@@ -70,8 +77,17 @@ class FormSource:
             state = dossier.snapshots[-1]
         return cls(applicant_name=dossier.applicant_name, id_number=dossier.id_number, year=dossier.year,
                    declaration=state.declaration, sections=state.sections, attachments=list(state.attachments),
-                   trail=list(dossier.trail), votes=getattr(dossier, "votes", None),
-                   certificate=getattr(dossier, "certificate", None))
+                   trail=list(dossier.trail), route=list(dossier.route), votes=getattr(dossier, "votes", None),
+                   certificate=getattr(dossier, "certificate", None), official=is_official(dossier.status))
+
+
+@dataclass(frozen=True)
+class NodeUnit:
+    """What a box needs to know about a unit on the route: its category and supervisors (for the box's
+    title) and its seal scan, if it uploaded an image of one."""
+    category: str | None = None
+    ancestors: tuple = ()
+    seal: bytes | None = None
 
 
 @dataclass
@@ -81,6 +97,7 @@ class Lookups:
     committee_name: str = ""
     commitment_text: str = ""
     photo: bytes | None = None
+    units: dict[Any, NodeUnit] = field(default_factory=dict)     # the employer and the route's units, by id
     public_base_url: str = "http://127.0.0.1:8000"
     today: date = field(default_factory=lambda: datetime.now(CHINA).date())
 
@@ -234,46 +251,86 @@ def _photo(lk: Lookups) -> Picture | None:
     return Picture(lk.photo, *PHOTO_MM) if lk.photo else None
 
 
-def _box(kind: str, entry, default_unit: str) -> dict[str, str]:
+def node_decision(entries: list) -> Any:
+    """A node's own decision among its entries of the current round: its latest verdict (审核通过, 退回,
+    不通过, 作废). A pass is what the reviewer typed on the review page for this box, so a later 上报
+    (often from the batch bar, with its own stock words) speaks for the node only when the pass said
+    nothing, neither opinion nor signature."""
+    verdicts = [i for i, e in enumerate(entries) if e.action in VERDICTS]
+    if not verdicts:
+        reports = [e for e in entries if e.action == "report"]
+        return reports[-1] if reports else None
+    verdict = entries[verdicts[-1]]
+    if verdict.action == "pass" and not (verdict.opinion or verdict.signer):
+        worded = [e for e in entries[verdicts[-1] + 1:] if e.action == "report" and (e.opinion or e.signer)]
+        if worded:
+            return worded[-1]
+    return verdict
+
+
+def _node_title(index: int, unit_id, entries: list, source: FormSource, lk: Lookups) -> str:
+    """用人单位 first; then the HR bureaus (人社部门); a unit above the employer in its own tree is its
+    主管部门, any other (the series' industry authority) its 行业主管部门. A unit no longer known (a
+    restored archive) is named by the role its reviewers acted in."""
+    if index == 0:
+        return "用人单位意见"
+    unit = lk.units.get(unit_id)
+    employer = lk.units.get(source.declaration.employer_unit_id)
+    if unit is None:
+        hr = any(e.role == "hr_handler" for e in entries)
+        return "人力资源社会保障部门意见" if hr else "主管部门意见"
+    if unit.category in HR_BUREAU_CATEGORIES:
+        return "人力资源社会保障部门意见"
+    if employer is not None and unit_id not in employer.ancestors:
+        return "行业主管部门意见"
+    return "主管部门意见"
+
+
+def _box(title: str, unit_name: str, entry, *, seal: bytes | None = None, vote: str = "") -> dict[str, Any]:
+    """One box: the decision's words (or what the click means), its signer and date, and the seal image
+    or the （盖章） placeholder."""
     if entry is None:
-        return {"title": BOXES[kind], "unit_name": default_unit, "opinion": "", "signer": "",
-                "signed_on": BLANK_DATE, "action": ""}
-    return {"title": BOXES[kind], "unit_name": entry.unit_name or default_unit,
+        return {"title": title, "unit_name": unit_name, "opinion": "", "signer": "", "signed_on": BLANK_DATE,
+                "action": "", "seal": None, "vote": vote}
+    return {"title": title, "unit_name": unit_name or entry.unit_name or "",
             "opinion": entry.opinion or OPINION_ACTIONS[entry.action], "signer": entry.signer or "",
             "signed_on": chinese_date(entry.detail.get("signed_on") or entry.at),
-            "action": OPINION_ACTIONS[entry.action]}
+            "action": OPINION_ACTIONS[entry.action], "seal": Picture(seal, SEAL_MM) if seal else None, "vote": vote}
 
 
-def _node_of(entry, employer_unit_id) -> str:
-    if entry.role in COMMITTEE_ROLES:
-        return "committee"
-    if entry.unit_id == employer_unit_id:
-        return "employer"
-    return "hr_bureau" if entry.role == "hr_handler" else "department"
-
-
-def opinion_boxes(source: FormSource, committee_name: str) -> dict[str, dict[str, str]]:
-    """Each node's box from its latest decision in the current submission (entries before the last
-    submission belong to a round that was sent back); an entry with words or a signature wins over
-    a bare click."""
+def opinion_boxes(source: FormSource, lk: Lookups) -> list[dict[str, Any]]:
+    """One box per node of the dossier's recorded route, in order (the employer alone before it is
+    submitted), then the committee's. Only entries after the last submission count (earlier ones
+    belong to a round that was sent back). A unit's seal is printed once it has decided, and only on
+    the official version."""
     last_submit = max((i for i, e in enumerate(source.trail) if e.action == "submit"), default=-1)
-    chosen: dict[str, Any] = {}
-    for entry in source.trail[last_submit + 1:]:
-        if entry.action not in OPINION_ACTIONS:
-            continue
-        node = _node_of(entry, source.declaration.employer_unit_id)
-        current = chosen.get(node)
-        if current is None or entry.opinion or entry.signer or not (current.opinion or current.signer):
-            chosen[node] = entry
-    defaults = {"employer": source.declaration.employer_unit_name, "committee": committee_name}
-    return {kind: _box(kind, chosen.get(kind), defaults.get(kind, "")) for kind in BOXES}
+    current = [e for e in source.trail[last_submit + 1:] if e.action in OPINION_ACTIONS]
+    d = source.declaration
+    route = [(n.unit_id, n.unit_name) for n in source.route] or [(d.employer_unit_id, d.employer_unit_name)]
+    boxes = []
+    for index, (unit_id, unit_name) in enumerate(route):
+        entries = [e for e in current if e.unit_id == unit_id and e.role not in COMMITTEE_ROLES]
+        decision = node_decision(entries)
+        unit = lk.units.get(unit_id)
+        seal = unit.seal if unit and decision is not None and source.official else None
+        boxes.append(_box(_node_title(index, unit_id, entries, source, lk), unit_name, decision, seal=seal))
+    office = [e for e in current if e.role in COMMITTEE_ROLES]
+    boxes.append(_box(COMMITTEE_BOX, lk.committee_name, office[-1] if office else None,
+                      vote=vote_line(source.votes)))
+    return boxes
 
 
-def vote_result(votes) -> str:
-    if votes is None:
-        return ""
-    return (f"应到评委{votes.members}人，实到{votes.present}人；同意{votes.yes}票，不同意{votes.no}票，"
-            f"弃权{votes.abstain}票；表决结果：{'通过' if votes.passed else '未通过'}")
+def legacy_opinions(boxes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The four fixed boxes templates uploaded before the route-long list still name (opinions.employer
+    …): the first box of each kind."""
+    kinds = {"用人单位意见": "employer", "主管部门意见": "department", "行业主管部门意见": "department",
+             "人力资源社会保障部门意见": "hr_bureau", COMMITTEE_BOX: "committee"}
+    found: dict[str, dict[str, Any]] = {}
+    for box in boxes:
+        found.setdefault(kinds[box["title"]], box)
+    return {kind: found.get(kind) or _box(title, "", None)
+            for kind, title in (("employer", "用人单位意见"), ("department", "主管部门意见"),
+                                ("hr_bureau", "人力资源社会保障部门意见"), ("committee", COMMITTEE_BOX))}
 
 
 # --- the forms ---
@@ -282,6 +339,7 @@ def application(source: FormSource, lk: Lookups) -> dict[str, Any]:
     d = source.declaration
     summary = (source.sections.get("summary") or {}).get("text", "")
     rows = _sections(source, lk)
+    boxes = opinion_boxes(source, lk)
     return {
         **_common(source, lk), **rows, "photo": _photo(lk), "basic": _basic(source, lk),
         "current_title": _current_title(source, lk), "languages": _languages(source, lk),
@@ -292,7 +350,7 @@ def application(source: FormSource, lk: Lookups) -> dict[str, Any]:
                         "civil_servant": "是" if d.is_civil_servant else "否"},
         "training_hours": sum(int(r["hours"] or 0) for r in rows["training"]),
         "summary": summary, "commitment_text": lk.commitment_text,
-        "opinions": opinion_boxes(source, lk.committee_name), "vote_result": vote_result(source.votes),
+        "boxes": boxes, "opinions": legacy_opinions(boxes), "vote_result": vote_line(source.votes),
     }
 
 

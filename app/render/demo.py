@@ -15,9 +15,9 @@ from PIL import Image, ImageDraw
 
 from app.catalog.batches import DEFAULT_COMMITMENT
 from app.config import PROJECT_ROOT
-from app.dossiers.models import AttachmentRef, Declaration, TrailEntry
+from app.dossiers.models import AttachmentRef, Declaration, RouteNode, TrailEntry
 from app.files.models import FileKind, StoredFile
-from app.render.contexts import FormSource, Lookups
+from app.render.contexts import FormSource, Lookups, NodeUnit
 from app.dossiers.models import Certificate, VoteSummary
 
 EMPLOYER, DEPARTMENT, HR = ObjectId(), ObjectId(), ObjectId()
@@ -125,9 +125,11 @@ def demo_source() -> FormSource:
                               issued_on=date(2026, 12, 30), issuing_body="济南市人力资源和社会保障局",
                               committee_code="370100-qzwh-intermediate", committee_name=COMMITTEE, holder_name="王小明",
                               title_name="馆员", specialty_name="舞蹈", issued_by=ObjectId())
+    route = [RouteNode(unit_id=unit_id, unit_name=name) for unit_id, name in (
+        (EMPLOYER, "济南市群众艺术馆"), (DEPARTMENT, "济南市文化和旅游局"), (HR, "济南市人力资源和社会保障局"))]
     return FormSource(applicant_name="王小明", id_number="370102198503150011", year=2026,
                       declaration=declaration, sections=_sections(), attachments=_attachments(), trail=_trail(),
-                      votes=votes, certificate=certificate)
+                      route=route, votes=votes, certificate=certificate, official=True)
 
 
 @cache
@@ -151,6 +153,18 @@ def demo_photo() -> bytes:
     return out.getvalue()
 
 
+@cache
+def demo_seal() -> bytes:
+    """A red ring the size of a seal scan (a template's seal placement shows on the demo form)."""
+    image = Image.new("RGB", (300, 300), (255, 255, 255))
+    ImageDraw.Draw(image).ellipse((10, 10, 290, 290), outline=(200, 30, 30), width=14)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 def demo_lookups() -> Lookups:
+    units = {EMPLOYER: NodeUnit("city_affiliated", (HR, DEPARTMENT), demo_seal()),
+             DEPARTMENT: NodeUnit("city_department", (HR,)), HR: NodeUnit("city_hr_bureau")}
     return Lookups(names=_fixture_names(), batch_name="2026年度群众文化系列中级职称评审", committee_name=COMMITTEE,
-                   commitment_text=DEFAULT_COMMITMENT, photo=demo_photo(), today=date(2026, 11, 22))
+                   commitment_text=DEFAULT_COMMITMENT, photo=demo_photo(), units=units, today=date(2026, 11, 22))

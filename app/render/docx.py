@@ -91,10 +91,16 @@ class _Rendering(DocxTemplate):
         super().__init__(io.BytesIO(compiled.source))
         self.compiled = compiled
 
-    def place_pictures(self, context: dict[str, Any]) -> dict[str, Any]:
-        return {key: InlineImage(self, io.BytesIO(value.data), width=Mm(value.width_mm),
-                                 height=Mm(value.height_mm) if value.height_mm else None)
-                if isinstance(value, Picture) else value for key, value in context.items()}
+    def place_pictures(self, value: Any) -> Any:
+        """Every Picture in the context, at any depth (a seal sits in its opinion box), as an InlineImage."""
+        if isinstance(value, Picture):
+            return InlineImage(self, io.BytesIO(value.data), width=Mm(value.width_mm),
+                               height=Mm(value.height_mm) if value.height_mm else None)
+        if isinstance(value, dict):
+            return {key: self.place_pictures(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.place_pictures(item) for item in value]
+        return value
 
     def _render_part(self, name: str, part, context: dict[str, Any]) -> str:
         self.current_rendering_part = part

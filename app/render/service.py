@@ -26,10 +26,12 @@ from app.render import contexts, convert, templates, watermark
 from app.render import docx as docx_render
 from app.render.contexts import FormSource, Lookups
 from app.catalog.models import Committee
+from app.units.models import Unit
 
 MEDIA_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                "pdf": "application/pdf"}
 PHOTO_FORMS = frozenset({"application", "brief", "certificate"})
+SEAL_KINDS = frozenset({"jpeg", "png", "gif"})
 
 
 @dataclass
@@ -64,12 +66,31 @@ def filename(dossier: Dossier, form: str, fmt: str) -> str:
 
 async def _photo(source: FormSource) -> bytes | None:
     ref = next((a for a in source.attachments if a.section == "basic" and a.row_id == "photo"), None)
-    if ref is None:
-        return None
+    return await _file(ref.file.file_id) if ref else None
+
+
+async def _file(file_id) -> bytes | None:
     try:
-        return b"".join([chunk async for chunk in await files_service.open_download(ref.file.file_id)])
-    except AppError:      # the file is gone: the form prints the empty photo box
+        return b"".join([chunk async for chunk in await files_service.open_download(file_id)])
+    except AppError:      # the file is gone: the form prints the placeholder
         return None
+
+
+async def _units(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, contexts.NodeUnit]:
+    """The employers and route units of the application forms, with the seal images of the official
+    ones' units (a seal scanned as PDF cannot be placed and keeps the （盖章） placeholder)."""
+    if form != "application":
+        return {}
+    wanted = {d.declaration.employer_unit_id for d in dossiers} | {n.unit_id for d in dossiers for n in d.route}
+    sealed = {n.unit_id for d in dossiers if watermark.is_official(d.status) for n in d.route}
+    found = {}
+    async for unit in Unit.get_pymongo_collection().find({"_id": {"$in": list(wanted)}},
+                                                         {"category": 1, "ancestors": 1, "seal": 1}):
+        seal = unit.get("seal") or {}
+        image = unit["_id"] in sealed and seal.get("kind") in SEAL_KINDS
+        found[unit["_id"]] = contexts.NodeUnit(category=unit.get("category"), ancestors=tuple(unit.get("ancestors") or ()),
+                                               seal=await _file(seal["file_id"]) if image else None)
+    return found
 
 
 async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, Lookups]:
@@ -94,6 +115,7 @@ async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, 
     async for committee in Committee.get_pymongo_collection().find({"code": {"$in": list(committee_codes)}},
                                                                   {"code": 1, "name": 1}):
         names[("committees", committee["code"])] = committee["name"]
+    units = await _units(dossiers, form)
     found = {}
     for dossier in dossiers:
         batch = batches.get(dossier.batch_id)
@@ -102,7 +124,7 @@ async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, 
             names=names, batch_name=batch.name if batch else "",
             committee_name=names.get(("committees", code), code or ""),
             commitment_text=batch.commitment_text if batch else "", public_base_url=settings.public_base_url,
-            photo=await _photo(sources[dossier.id]) if form in PHOTO_FORMS else None)
+            photo=await _photo(sources[dossier.id]) if form in PHOTO_FORMS else None, units=units)
     return found
 
 

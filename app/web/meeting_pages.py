@@ -16,6 +16,7 @@ from app.errors import NotFound
 from app.committee import committees, meetings, votes
 from app.committee.calendar import china_today
 from app.committee.models import MEETING_STATUS_LABELS, VOTE_LABELS
+from app.committee.tally import short_line
 from app.catalog import committees as catalog_committees
 from app.web import choices
 from app.web.committee_pages import OfficeUser
@@ -50,7 +51,7 @@ async def meeting_page(request: Request, meeting_id: str, user: PageUser) -> Res
     view = await meetings.out(meeting, committee, viewer=user, office=True)
     accepted = await meetings.schedulable(committee) if meeting.status == "planned" else []
     tally = await votes.live_tally(meeting, committee)
-    short = [(row, tally[row["id"]]) for row in view.dossiers
+    short = [(row, short_line(tally[row["id"]])) for row in view.dossiers
              if row["id"] in tally and tally[row["id"]]["present"] < tally[row["id"]]["quorum_required"]]
     return render(request, "meeting.html", meeting=meeting, committee=committee, view=view, accepted=accepted,
                   tally=tally, short=short, vote_labels=VOTE_LABELS, titles=dict(await choices.options("titles")),

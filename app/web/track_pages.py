@@ -13,6 +13,7 @@ from app.catalog import batches
 from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
 from app.errors import NotFound, TooManyRequests
 from app.committee import certificates
+from app.committee.tally import vote_line
 from app.routing import service as routing
 from app.dossiers.enums import ACTION_LABELS
 from app.dossiers.enums import OPINION_LABELS
@@ -37,7 +38,7 @@ async def track_page(request: Request, dossier: PageOwnDossier) -> Response:
         back_with_applicant=dossier.status in EDITABLE, editable=dossier.status in EDITABLE,
         certificate=dossier.certificate if dossier.status == DossierStatus.certified else None,
         publicity=publicity, opinion_label=OPINION_LABELS.get(publicity.opinion.opinion)
-        if publicity and publicity.opinion else None, votes=dossier.votes,
+        if publicity and publicity.opinion else None, votes=dossier.votes, vote_line=vote_line(dossier.votes),
     )
 
 

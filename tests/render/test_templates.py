@@ -3,14 +3,11 @@ and each renders the demo dossier with every section and every review node (no d
 
 import io
 import zipfile
-from datetime import datetime, timezone
 
 import pytest
-from bson import ObjectId
 from docx import Document
 from docxtpl import DocxTemplate
 
-from app.dossiers.models import TrailEntry
 from app.render import contexts, demo, templates
 from app.render import docx as docx_render
 from app.render.contexts import FormSource
@@ -71,7 +68,7 @@ def test_application_form_shows_every_section_and_every_node():
                      "符合申报条件，同意。", "王科长", "资格审查通过。", "赵主任", "同意7票"):
         assert expected in text, expected
     media = [n for n in zipfile.ZipFile(io.BytesIO(rendered)).namelist() if n.startswith("word/media/")]
-    assert len(media) == 1                                  # the photo
+    assert len(media) == 2                                  # the photo and the employer's seal
 
 
 def test_values_are_escaped():
@@ -113,24 +110,6 @@ def test_certificate_carries_its_numbers_and_a_qr_code():
         assert expected in text, expected
     media = [n for n in zipfile.ZipFile(io.BytesIO(rendered)).namelist() if n.startswith("word/media/")]
     assert len(media) == 2                                  # the photo and the QR code
-
-
-def test_opinion_boxes_come_from_the_latest_round():
-    source = demo.demo_source()
-    employer = source.declaration.employer_unit_id
-    at = datetime(2026, 11, 20, tzinfo=timezone.utc)
-    source.trail += [  # sent back by the department, resubmitted, passed again by the employer only
-        TrailEntry(action="return", actor_id=ObjectId(), actor_name="x", role="dept_handler", unit_id=demo.DEPARTMENT,
-                   unit_name="济南市文化和旅游局", from_status="submitted", to_status="submitted", opinion="材料不全", at=at),
-        TrailEntry(action="submit", actor_id=ObjectId(), actor_name="x", role="applicant", from_status="returned",
-                   to_status="submitted", at=at),
-        TrailEntry(action="pass", actor_id=ObjectId(), actor_name="x", role="unit_handler", unit_id=employer,
-                   unit_name="济南市群众艺术馆", from_status="submitted", to_status="passed", signer="张馆长",
-                   detail={"signed_on": "2026-11-21"}, at=at)]
-    boxes = contexts.opinion_boxes(source, "评委会")
-    assert boxes["employer"]["opinion"] == "审核通过" and boxes["employer"]["signed_on"] == "2026年11月21日"
-    assert boxes["department"]["opinion"] == "" and boxes["department"]["signed_on"].strip() == "年    月    日"
-    assert boxes["committee"]["unit_name"] == "评委会"
 
 
 def test_cached_render_reuses_the_compiled_template():
