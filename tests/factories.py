@@ -284,3 +284,26 @@ async def force_dossier(dossier_id, **fields) -> None:
     await Dossier.get_pymongo_collection().update_one({"_id": ObjectId(dossier_id)}, {"$set": fields})
     writes.forget(ObjectId(dossier_id))      # the version did not move: the app's copy would lie
     await writes.refresh(ObjectId(dossier_id))
+
+
+def png_bytes(size: tuple[int, int] = (300, 300), color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def attach_seal(unit, data: bytes, filename: str = "公章.png"):
+    """Stores a seal scan for a unit the way a unit's upload stores it (UNIT_DOCUMENTS["seal"])."""
+    from starlette.datastructures import UploadFile
+
+    from app.files import service as files
+    from app.units.service import UNIT_DOCUMENT_KINDS
+
+    stored = await files.store_upload(UploadFile(io.BytesIO(data), filename=filename), max_bytes=1 << 22,
+                                      allowed=UNIT_DOCUMENT_KINDS, field="file",
+                                      metadata={"owner": "unit", "unit_id": unit.id, "kind": "seal"})
+    await Unit.get_pymongo_collection().update_one({"_id": unit.id}, {"$set": {"seal": stored.model_dump()},
+                                                                     "$inc": {"version": 1}})
+    return stored
