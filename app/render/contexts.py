@@ -1,7 +1,7 @@
 """Pure context builders: what a dossier shows on each form, as the dict its .docx template renders.
 
-No database and no I/O here: names of dictionary codes, the photo and the batch's texts are looked up
-once beforehand (service.lookups) and passed in, so a builder is a plain function of its inputs that
+No database and no I/O here: names of dictionary codes, the photo, the batch's texts and the route's
+units with their seal scans are looked up once beforehand (service.lookups) and passed in, so a builder is a plain function of its inputs that
 tests call directly, and a ZIP of many forms looks names up in one query instead of one per field.
 
 Every key a builder returns is always present, with "" rather than None for what is unknown (Jinja

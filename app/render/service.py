@@ -2,9 +2,10 @@
 PDF, for one dossier (app.exports.forms zips them for many).
 
 Before the committee office's qualification check passes (受理) every form is a preview and carries
-the 预览版 watermark; from then on it is the official version, without one. Names of dictionary codes,
-batches, committees and photos are fetched once for all the dossiers of a request, then the pure
-builders and the renderer run in worker threads, and PDFs go through the warm LibreOffice pool.
+the 预览版 watermark; from then on it is the official version, without one, and the only one that
+prints the units' seals. Names of dictionary codes, batches, committees, photos, route units and seals
+are fetched once for all the dossiers of a request, then the pure builders and the renderer run in
+worker threads, and PDFs go through the warm LibreOffice pool.
 """
 
 import asyncio
@@ -88,7 +89,8 @@ async def _units(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, c
                                                          {"category": 1, "ancestors": 1, "seal": 1}):
         seal = unit.get("seal") or {}
         image = unit["_id"] in sealed and seal.get("kind") in SEAL_KINDS
-        found[unit["_id"]] = contexts.NodeUnit(category=unit.get("category"), ancestors=tuple(unit.get("ancestors") or ()),
+        found[unit["_id"]] = contexts.NodeUnit(category=unit.get("category"),
+                                               ancestors=tuple(unit.get("ancestors") or ()),
                                                seal=await _file(seal["file_id"]) if image else None)
     return found
 

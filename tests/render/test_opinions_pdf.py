@@ -1,7 +1,7 @@
 """The 申报表 PDF as units and the committee print it: a five-node route built straight into the
 database, each node passing with its own words and reporting with the batch bar's stock ones, then
 the PDF's text and images read back; and the vote line of a meeting with a recusal, the same on the
-form, the meeting page and the applicant's inbox message."""
+form, the meeting page, the applicant's inbox message and track page, and the publicity list."""
 
 import io
 from datetime import date
@@ -138,3 +138,10 @@ async def test_vote_line_is_the_same_on_the_form_the_meeting_page_and_the_inbox(
     assert message is not None and line in message.body
     applicant = await User.get(decided.applicant_id)
     assert line in await page(client, applicant, f"/dossiers/{dossier.id}/track")
+    r = await client.post("/api/publicity/publish", json={"ids": [str(dossier.id)], "confirm": True},
+                          headers=world["as_office"])
+    assert r.status_code == 200 and r.json()["done"] == 1, r.text
+    r = await client.get("/api/publicity", params={"unit_id": str(world["employer"].id)}, headers=world["as_employer"])
+    assert [row["vote_line"] for row in r.json()] == [line]
+    assert line in await page(client, await User.find_one({"unit_id": world["employer"].id, "kind": "unit"}),
+                              f"/publicity?unit_id={world['employer'].id}")
