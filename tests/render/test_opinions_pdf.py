@@ -20,7 +20,8 @@ from app.routing.machine import Action
 from app.units.enums import UnitCategory
 from tests.committee.committee_kit import make_expert, new_meeting, place_dossier, present_and_open, schedule, vote
 from tests.factories import (attach_seal, create_batch, create_committee, create_hr_bureau, create_path, create_person,
-                             create_unit, grant, login, png_bytes, submitted_dossier)
+                             create_unit, grant, login, pdf_bytes, png_bytes, submitted_dossier)
+from tests.render.conftest import move_along
 from tests.render.test_pdf import text_of
 from tests.routing.conftest import world  # noqa: F401 - the fixture
 from tests.web.test_review_pages import office_account, page
@@ -110,6 +111,20 @@ async def test_five_node_route_prints_each_nodes_own_decision_in_order_and_seals
     assert text.count("（盖章）") == 1                                      # the committee's box keeps its placeholder
     assert "预览版" not in text
     assert set(SEAL_SIZES) <= set(images_of(official.content))
+
+
+async def test_a_seal_scanned_as_pdf_or_none_at_all_keeps_the_placeholder(client, world):
+    """employer: a PDF scan (cannot be placed); department: an image; HR bureau: no scan."""
+    await attach_seal(world["employer"], pdf_bytes(), "公章.pdf")
+    await attach_seal(world["department"], png_bytes(SEAL_SIZES[0]))
+    dossier = await move_along(client, world, accept=True)
+    pdf = (await render.form_pdf(dossier, "application")).content
+    text = text_of(pdf)
+    boxes = text[text.index("十四、审核意见"):]
+    assert boxes.count("（盖章）") == 3                       # the employer, the HR bureau and the committee
+    assert f"{world['employer'].name}（盖章）" in boxes and f"{world['hr'].name}（盖章）" in boxes
+    assert f"{world['department'].name}（盖章）" not in boxes
+    assert SEAL_SIZES[0] in images_of(pdf)
 
 
 async def test_vote_line_is_the_same_on_the_form_the_meeting_page_and_the_inbox(client, world):
