@@ -4,8 +4,7 @@ the app's own interpreter cannot, so this file imports nothing from the app).
 It starts soffice with its own profile directory (two processes sharing one make the second exit
 silently) listening on a private pipe, connects over UNO and then converts the documents named on
 stdin: one JSON line per request ({"in": path, "out": path, "pdfa": bool}), one JSON line per answer.
-Going through
-UNO in a kept-warm process costs ~0.4 s a document instead of ~1.6 s for a cold `--convert-to`.
+Going through UNO in a kept-warm process costs ~0.4 s a document instead of ~1.6 s for a cold `--convert-to`.
 
 The app owns the process group: on a timeout it kills bridge and soffice together. If soffice dies on
 its own the bridge exits at once, so the app sees the worker gone (its stdout closes) and starts a
