@@ -167,12 +167,12 @@ def safe_extract(zf: zipfile.ZipFile, target: Path, result: Verification) -> Pat
         try:
             zf.extract(info, target)
         except (zipfile.BadZipFile, zlib.error) as exc:
-            (target / info.filename).write_bytes(_raw(zf, info))
+            (target / info.filename).write_bytes(raw_entry(zf, info))
             result.add("真实性", f"{info.filename.split('/', 1)[-1]}：内容已损坏或被改动（{exc}）")
     return target / tops.pop()
 
 
-def _raw(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+def raw_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """An entry's bytes without the CRC check, so the bag's own checksums judge a damaged file too."""
     zf.fp.seek(info.header_offset)
     name_length, extra_length = struct.unpack("<HH", zf.fp.read(30)[26:30])

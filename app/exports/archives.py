@@ -34,7 +34,8 @@ from app.dossiers import writes
 from app.dossiers.models import Dossier
 from app.errors import AppError, Conflict, ValidationFailed
 from app.exports import archive_meta as meta
-from app.exports.archive_checks import Verification, catalogue_entries, safe_extract, usable, validate_bag
+from app.exports.archive_checks import (Verification, catalogue_entries, raw_entry, safe_extract, usable,
+                                        validate_bag)
 from app.exports.bundles import add_files, folder_name
 from app.exports.selection import COMPLETED
 from app.exports.zipfeed import CHECKSUMS, MANIFEST, Package, dumps, gridfs_chunks, loads
@@ -283,15 +284,6 @@ def verify(path: Path) -> Verification:
     return result
 
 
-def _sha256(zf: zipfile.ZipFile, name: str) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with zf.open(name) as source:
-        while block := source.read(READ_BLOCK):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
-
-
 def _verify_batch(zf: zipfile.ZipFile, tmp: Path, result: Verification) -> None:
     """The outer manifest (each package's size, the manifest's own SHA-256), then each package's bag."""
     names = set(zf.namelist())
@@ -303,14 +295,17 @@ def _verify_batch(zf: zipfile.ZipFile, tmp: Path, result: Verification) -> None:
         if name not in names:
             result.add("完整性", f"{name}：清单中有而批量归档中缺失")
             continue
-        digest, size = _sha256(zf, name)
-        if size != entry["size"]:
-            result.add("真实性", f"{name}：大小不符（清单 {entry['size']}，实际 {size}）")
+        if zf.getinfo(name).file_size != entry["size"]:
+            result.add("真实性", f"{name}：大小不符（清单 {entry['size']}，实际 {zf.getinfo(name).file_size}）")
             continue
         inner = tmp / uuid.uuid4().hex
-        with zf.open(name) as source, inner.open("wb") as sink:
-            while block := source.read(READ_BLOCK):
-                sink.write(block)
+        try:
+            with zf.open(name) as source, inner.open("wb") as sink:
+                while block := source.read(READ_BLOCK):
+                    sink.write(block)
+        except zipfile.BadZipFile as exc:      # checked inside too, so the report names the file changed
+            result.add("真实性", f"{name}：内容已损坏或被改动（{exc}）")
+            inner.write_bytes(raw_entry(zf, zf.getinfo(name)))
         result.merge(verify(inner), f"{name}/")
         inner.unlink()
     for name in sorted(names - listed):
