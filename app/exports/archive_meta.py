@@ -20,6 +20,7 @@ MINUTES = "records/评审会纪要.json"
 PUBLICITY = "records/公示记录.json"
 DOCUMENT = "dossier.json"
 PACKAGE = "package.json"
+BATCH = "batch.json"
 # The generated forms an archive carries, as PDF/A-2b; the certificate once issued.
 FORMS = (("application", "申报表"), ("brief", "简介表"), ("catalogue", "材料目录"), ("certificate", "证书"))
 
@@ -38,10 +39,10 @@ class Item:
     sha256: str = ""
 
 
-def expected_forms(dossier: Dossier) -> list[str]:
-    """The forms a complete package of this dossier holds (file names under forms/)."""
+def expected_forms(status: str, certificate: Any) -> list[str]:
+    """The forms a complete package of a dossier in this status holds (file names under forms/)."""
     wanted = [label for form, label in FORMS if form != "certificate"]
-    if dossier.status == DossierStatus.certified and dossier.certificate is not None:
+    if status == DossierStatus.certified and certificate is not None:
         wanted.append("证书")
     return [f"{label}.pdf" for label in wanted]
 
@@ -114,6 +115,8 @@ def items_for(dossier: Dossier, files: list[dict], pages: dict[str, int], commit
             item = Item(path, "公示记录", published, committee, "记录", "JSON")
         elif path == DOCUMENT:
             item = Item(path, "申报数据（完整文档）", dossier.updated_at, committee, "数据", "JSON")
+        elif path == BATCH:
+            item = Item(path, "申报批次（规则、时间与承诺书）", made_at, committee, "数据", "JSON")
         elif path == PACKAGE:
             item = Item(path, "归档包文件清单（恢复用）", made_at, committee, "数据", "JSON")
         else:
@@ -176,7 +179,7 @@ def readme(dossier: Dossier, items: list[Item], *, committee: str, batch_name: s
         "bag-info.txt 记录申报的标识。",
         "表单（forms/）为 PDF/A-2b，字体全部嵌入；附件（attachments/）为申报人上传的原件；"
         "records/ 为审核记录、评审会纪要（到会、回避、表决）与公示记录；dossier.json 为完整申报数据，"
-        "package.json 为恢复导入所需的文件清单。",
+        "batch.json 为申报批次，package.json 为恢复导入所需的文件清单。",
         "检测：python -m app archive verify 包名.zip 依 GB/T 18894、DA/T 70 进行真实性、完整性、可用性、"
         "安全性四性检测；python -m app archive import 包名.zip 检测通过后恢复到数据库。",
         "",

@@ -92,7 +92,7 @@ class ArchiveForms:
         if not watermark.is_official(dossier.status):
             return [], "申报未经受理即办结，没有正式版表单"
         made: list[tuple[str, bytes]] = []
-        wanted = set(meta.expected_forms(dossier))
+        wanted = set(meta.expected_forms(dossier.status, dossier.certificate))
         for form, label in meta.FORMS:
             if f"{label}.pdf" not in wanted:
                 continue
@@ -184,8 +184,10 @@ async def write_bag(dossier: Dossier, root: Path, *, created_by: str, forms: Arc
     await payload.fetch()
     committee = await _committee(dossier)
     committee_name = meta.committee_name(dossier, committee.name if committee else None)
-    batch = await Batch.get(dossier.batch_id)
-    batch_name = batch.name if batch else ""
+    batch = await Batch.get_pymongo_collection().find_one({"_id": dossier.batch_id})
+    batch_name = batch["name"] if batch else ""
+    if batch is not None:           # its rules and dates: the dossier's pages need them where it is restored
+        payload.add_bytes(meta.BATCH, dumps(batch), source="batch")
     payload.add_bytes(meta.TRAIL, dumps(meta.trail_record(dossier)), source="record")
     record = await minutes(dossier, committee)
     if record is not None:
@@ -327,13 +329,12 @@ def _verify_bag(zf: zipfile.ZipFile, tmp: Path, result: Verification) -> None:
     try:
         package = loads((data / meta.PACKAGE).read_bytes())
         raw = loads((data / meta.DOCUMENT).read_bytes())
-        dossier = Dossier.model_validate(raw)
         listed = catalogue_entries(data / meta.CATALOGUE)
     except Exception as exc:  # noqa: BLE001 - a missing or unreadable record: the package cannot be checked further
         result.add("完整性", f"缺少或无法读取 {meta.PACKAGE}、{meta.DOCUMENT} 或 {meta.CATALOGUE}（{exc}）")
         return
     _authenticity(bag, package, raw, listed, result)
-    _completeness(bag, package, raw, dossier, listed, result)
+    _completeness(bag, package, raw, listed, result)
     for name in sorted(bag.payload_files()):
         relative = name.removeprefix("data/")
         usability, security = usable(root / name, relative,
@@ -365,8 +366,7 @@ def _authenticity(bag: bagit.Bag, package: dict, raw: dict, listed: list[dict], 
             result.add("真实性", f"data/{f['path']}：与申报上传时记录的 SHA-256 不符")
 
 
-def _completeness(bag: bagit.Bag, package: dict, raw: dict, dossier: Dossier, listed: list[dict],
-                  result: Verification) -> None:
+def _completeness(bag: bagit.Bag, package: dict, raw: dict, listed: list[dict], result: Verification) -> None:
     """Every document is listed in the 文件目录 and present; the records and forms this dossier must have
     are there; every file the document references came along."""
     payload = set(bag.payload_files())
@@ -384,8 +384,8 @@ def _completeness(bag: bagit.Bag, package: dict, raw: dict, dossier: Dossier, li
     forms_note = bag.info.get("Zhicheng-Forms", "")
     if forms_note.startswith("omitted"):
         result.checks["完整性"].notes.append(f"未含表单：{forms_note.removeprefix('omitted: ')}")
-    elif watermark.is_official(dossier.status):
-        required += [f"forms/{name}" for name in meta.expected_forms(dossier)]
+    elif watermark.is_official(raw.get("status")):
+        required += [f"forms/{name}" for name in meta.expected_forms(raw.get("status"), raw.get("certificate"))]
     for name in required:
         if f"data/{name}" not in payload:
             result.add("完整性", f"缺少 {name}")
@@ -426,6 +426,7 @@ async def import_package(path: Path) -> dict:
         raw = loads((data / meta.DOCUMENT).read_bytes())
         if await collection.find_one({"_id": raw["_id"]}, {"_id": 1}):
             raise Conflict(f"申报 {raw['_id']} 已存在，未导入", code="dossier_exists")
+        batch_added = await _restore_batch(data / meta.BATCH)
         try:
             for entry in package["files"]:
                 if "gridfs" not in entry:
@@ -449,5 +450,23 @@ async def import_package(path: Path) -> dict:
             with anyio.CancelScope(shield=True):
                 for file_id in restored:
                     await files.delete_file(file_id)
+                if batch_added is not None:
+                    await Batch.get_pymongo_collection().delete_one({"_id": batch_added})
             raise
     return {"dossier_id": str(raw["_id"]), "files": len(restored)}
+
+
+async def _restore_batch(path: Path) -> ObjectId | None:
+    """The dossier's batch, when the database lacks it (its pages read the batch's rules and dates); another
+    batch of the same name and year keeps its name, the restored one is named as restored. Returns the id
+    inserted, so a failed import takes it back."""
+    if not path.exists():
+        return None
+    batch = loads(path.read_bytes())
+    collection = Batch.get_pymongo_collection()
+    if await collection.find_one({"_id": batch["_id"]}, {"_id": 1}):
+        return None
+    if await collection.find_one({"name": batch["name"], "year": batch.get("year")}, {"_id": 1}):
+        batch["name"] = f"{batch['name']}（归档恢复 {str(batch['_id'])[-6:]}）"
+    await collection.insert_one(batch)
+    return batch["_id"]

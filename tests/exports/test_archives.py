@@ -341,6 +341,7 @@ class TestRoundTrip:
             copy.pop("reader_ids")
             assert {k: v for k, v in original.items() if k != "reader_ids"} == copy
             assert mongo[fresh].units.count_documents({}) == 0 and mongo[fresh].paths.count_documents({}) == 0
+            assert mongo[fresh].batches.find_one({"_id": world["batch"].id})["name"] == world["batch"].name
             bucket = GridFSBucket(mongo[fresh])
             with zipfile.ZipFile(package) as zf:
                 stem = package.name.removesuffix(".zip")
@@ -356,7 +357,7 @@ class TestRoundTrip:
             port = free_port()
             server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
                                        "--port", str(port)], env={**os.environ, "ZC_DATABASE": fresh},
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                      stdout=subprocess.DEVNULL, stderr=(tmp_path / "server.log").open("wb"))
             address = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 120
             while not await asyncio.to_thread(_healthy, address):
@@ -371,10 +372,18 @@ class TestRoundTrip:
                 assert [(n["name"], n["state"]) for n in flow.json()["nodes"]] == [
                     ("王小明", "done"), ("济南市群众艺术馆", "done"), ("济南市文化和旅游局", "done"),
                     ("济南市人力资源和社会保障局", "done"), (world["committee"].name, "current")]
-                for page in (f"/dossiers/{world['dossier_id']}", f"/review/{world['dossier_id']}",
-                             f"/dossiers/{world['dossier_id']}/track"):
-                    r = await http.get(page, headers=headers)
-                    assert r.status_code == 200 and "王小明" in r.text, (page, r.status_code, r.text[:300])
+                r = await http.get(f"/review/{world['dossier_id']}", headers=headers)
+                assert r.status_code == 200 and "王小明" in r.text and "济南市文化和旅游局" in r.text, r.text[-800:]
+                # The applicant's account came over (accounts move with people, units stay behind): their pages.
+                mongo[fresh].users.insert_one(mongo[os.environ["ZC_DATABASE"]].users.find_one(
+                    {"_id": world["applicant"].id}))
+                r = await http.post("/api/auth/login", json={"login": world["applicant"].login, "password": PASSWORD})
+                own = {"Authorization": f"Bearer {r.json()['token']}"}
+                for page in (f"/dossiers/{world['dossier_id']}", f"/dossiers/{world['dossier_id']}/track"):
+                    r = await http.get(page, headers=own)
+                    assert r.status_code == 200 and "济南市群众艺术馆" in r.text, (page, r.status_code, (tmp_path / "server.log").read_text()[-3000:])
+                r = await http.get(f"/api/dossiers/{world['dossier_id']}/flow", headers=own)
+                assert r.status_code == 200 and r.json() == flow.json()
         finally:
             if server is not None:
                 server.terminate()
