@@ -273,12 +273,12 @@ async def export_batch(batch_id: ObjectId, out: Path, *, created_by: str, forms:
 # --- verification ---
 
 def verify(path: Path) -> Verification:
-    """The four checks of a package, or of each package of a batch archive."""
+    """The four checks of a package, or of each package of a batch archive (a bundle's manifest too)."""
     result = Verification()
     try:
         with zipfile.ZipFile(path) as zf, tempfile.TemporaryDirectory(prefix="zc-verify-") as tmp:
             if MANIFEST in zf.namelist():
-                _verify_batch(zf, Path(tmp), result)
+                _verify_manifest(zf, Path(tmp), result)
             else:
                 _verify_bag(zf, Path(tmp), result)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -286,8 +286,9 @@ def verify(path: Path) -> Verification:
     return result
 
 
-def _verify_batch(zf: zipfile.ZipFile, tmp: Path, result: Verification) -> None:
-    """The outer manifest (each package's size, the manifest's own SHA-256), then each package's bag."""
+def _verify_manifest(zf: zipfile.ZipFile, tmp: Path, result: Verification) -> None:
+    """A ZIP with a manifest of our own (a batch archive, or an attachment bundle): each file's size and
+    SHA-256, the manifest's own SHA-256, and each package of a batch archive as a bag of its own."""
     names = set(zf.namelist())
     manifest = loads(zf.read(MANIFEST))
     listed = {MANIFEST, CHECKSUMS}
@@ -295,27 +296,38 @@ def _verify_batch(zf: zipfile.ZipFile, tmp: Path, result: Verification) -> None:
         name = entry["path"]
         listed.add(name)
         if name not in names:
-            result.add("完整性", f"{name}：清单中有而批量归档中缺失")
+            result.add("完整性", f"{name}：清单中有而包中缺失")
             continue
-        if zf.getinfo(name).file_size != entry["size"]:
-            result.add("真实性", f"{name}：大小不符（清单 {entry['size']}，实际 {zf.getinfo(name).file_size}）")
-            continue
-        inner = tmp / uuid.uuid4().hex
+        spooled = tmp / uuid.uuid4().hex
         try:
-            with zf.open(name) as source, inner.open("wb") as sink:
+            with zf.open(name) as source, spooled.open("wb") as sink:
                 while block := source.read(READ_BLOCK):
                     sink.write(block)
-        except zipfile.BadZipFile as exc:      # checked inside too, so the report names the file changed
+        except zipfile.BadZipFile as exc:      # judged further below, so the report names what changed
             result.add("真实性", f"{name}：内容已损坏或被改动（{exc}）")
-            inner.write_bytes(raw_entry(zf, zf.getinfo(name)))
-        result.merge(verify(inner), f"{name}/")
-        inner.unlink()
+            spooled.write_bytes(raw_entry(zf, zf.getinfo(name)))
+        size = spooled.stat().st_size
+        if size != entry["size"]:
+            result.add("真实性", f"{name}：大小不符（清单 {entry['size']}，实际 {size}）")
+        elif "sha256" in entry and _file_sha256(spooled) != entry["sha256"]:
+            result.add("真实性", f"{name}：SHA-256 不符")
+        elif manifest.get("format") == BATCH_FORMAT and name.endswith(".zip"):
+            result.merge(verify(spooled), f"{name}/")
+        spooled.unlink()
     for name in sorted(names - listed):
         result.add("完整性", f"{name}：清单中没有此文件")
     lines = dict(reversed(line.split("  ", 1)) for line in zf.read(CHECKSUMS).decode().splitlines() if line) \
         if CHECKSUMS in names else {}
     if lines.get(MANIFEST) != hashlib.sha256(zf.read(MANIFEST)).hexdigest():
         result.add("真实性", f"{MANIFEST}：与 {CHECKSUMS} 记录的 SHA-256 不符")
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while block := source.read(READ_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _verify_bag(zf: zipfile.ZipFile, tmp: Path, result: Verification) -> None:
