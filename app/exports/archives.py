@@ -211,8 +211,9 @@ async def write_bag(dossier: Dossier, root: Path, *, created_by: str, forms: Arc
     payload.add_bytes(meta.CATALOGUE, meta.catalogue_xml(dossier, items, committee=committee_name,
                                                          batch_name=batch_name, made_at=made_at,
                                                          made_by=created_by))
+    none_official = None if watermark.is_official(dossier.status) else entry.get("forms_note")
     info = meta.bag_info(dossier, committee=committee_name, batch_name=batch_name, made_by=created_by, fmt=FORMAT,
-                         forms_note=forms.omitted)
+                         forms_note=forms.omitted or none_official)
     await anyio.to_thread.run_sync(lambda: bagit.make_bag(str(root), info, processes=1, checksums=["sha256"]))
 
 

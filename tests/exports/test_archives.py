@@ -102,6 +102,18 @@ class TestDossierArchive:
         assert r.status_code == 404
 
 
+    async def test_a_dossier_voided_before_its_check_has_no_forms_and_says_so(self, client, world, archivist,
+                                                                               tmp_path):
+        await finish(world, status="voided")
+        r = await client.get(f"/api/dossiers/{world['dossier_id']}/archive.zip", headers=archivist)
+        root = unpack(r.content, tmp_path / "bag")
+        assert bagit.Bag(str(root)).info["Zhicheng-Forms"] == "omitted: 申报未经受理即办结，没有正式版表单"
+        assert not (root / "data" / "forms" / "申报表.pdf").exists()
+        assert "申报未经受理即办结" in (root / "data" / "说明文件.txt").read_text()
+        (tmp_path / "v.zip").write_bytes(r.content)
+        assert archives.verify(tmp_path / "v.zip").passed
+
+
 class TestPackageContents:
     async def test_a_bag_with_pdfa_forms_metadata_and_records(self, client, world, archivist, converter_pool,
                                                               tmp_path):
