@@ -286,6 +286,18 @@ class TestPdfa:
             assert archive_checks.pdf_dangers(pdf) == ["含外部引用或外部动作（/Launch）"]
 
 
+async def test_the_pdfa_variant_leaves_the_normal_forms_as_they_were(converter_pool):
+    """The option goes with each request: the same warm worker answers plain, PDF/A, plain."""
+    from tests.render.test_pdf import demo_docx
+
+    docx = demo_docx("brief")
+    plain, archived, again = [await converter_pool.convert(docx, pdfa=pdfa) for pdfa in (False, True, False)]
+    assert archive_checks.pdfa_problems(archived) == []
+    for pdf in (plain, again):
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            assert "/OutputIntents" not in doc.Root and doc.open_metadata().get("pdfaid:part") is None
+
+
 class TestBatchArchive:
     async def test_completed_dossiers_of_a_batch_as_packages(self, client, world, archivist, tmp_path):
         url = f"/api/archives.zip?batch_id={world['batch'].id}&forms=false"
