@@ -430,7 +430,10 @@ async def import_package(path: Path) -> dict:
     restored: list[ObjectId] = []
     with zipfile.ZipFile(path) as zf, tempfile.TemporaryDirectory(prefix="zc-import-") as tmp:
         if MANIFEST in zf.namelist():
-            raise ValidationFailed("这是批量归档，请逐个导入其中的归档包", code="package_format")
+            if loads(zf.read(MANIFEST)).get("format") == BATCH_FORMAT:
+                raise ValidationFailed("这是批量归档，请逐个导入其中的归档包", code="package_format")
+            raise ValidationFailed("这不是 BagIt 格式的单个申报归档包（旧格式的包请在原系统重新导出）",
+                                   code="package_format")
         root = safe_extract(zf, Path(tmp), Verification())
         data = root / "data"
         package = loads((data / meta.PACKAGE).read_bytes())

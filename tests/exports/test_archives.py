@@ -164,10 +164,10 @@ class TestPackageContents:
         assert (certificate.findtext("责任者"), certificate.findtext("日期"), certificate.findtext("格式")) == (
             "济南市人力资源和社会保障局", "2026-11-20", "PDF/A-2b")
         assert listed["data/attachments/02-学历信息-学历证书.pdf"].findtext("责任者") == "王小明"
-        assert len(listed) == 12           # 3 attachments, 4 forms, 3 records, dossier.json and package.json
+        assert len(listed) == 13           # 3 attachments, 4 forms, 3 records, dossier, batch and package JSON
         assert "data/records/公示记录.json" in listed
         readme = (data / "说明文件.txt").read_text()
-        assert "BagIt" in readme and "PDF/A-2b" in readme and "文件 12 个" in readme
+        assert "BagIt" in readme and "PDF/A-2b" in readme and "文件 13 个" in readme
 
         trail = archives.loads((data / "records/审核记录.json").read_bytes())
         assert [row["原始记录"]["action"] for row in trail] == [e.action for e in dossier.trail]
@@ -328,6 +328,21 @@ def _healthy(address: str) -> bool:
 
 
 class TestRoundTrip:
+    async def test_import_refuses_what_is_not_one_dossiers_bag(self, client, world, archivist, tmp_path):
+        from app.errors import ValidationFailed
+
+        await finish(world, status="not_approved")
+        bundle = await client.get(f"/api/dossiers/{world['dossier_id']}/bundle.zip?forms=false",
+                                  headers=world["as_employer"])
+        batch = await client.get(f"/api/archives.zip?batch_id={world['batch'].id}&forms=false", headers=archivist)
+        for name, response, message in (("bundle.zip", bundle, "不是 BagIt"), ("batch.zip", batch, "逐个导入")):
+            (tmp_path / name).write_bytes(response.content)
+            with pytest.raises(ValidationFailed) as refused:
+                await archives.import_package(tmp_path / name)
+            assert refused.value.code == "package_format" and message in refused.value.message
+        assert await Dossier.get_pymongo_collection().count_documents({}) == 1
+
+
     async def test_export_verify_import_into_an_empty_database_whose_pages_render(self, client, world, tmp_path):
         """The command line exports the batch; verify passes it and fails a tampered copy; import refuses the
         tampered copy, restores the package into a database that has none of its units, paths or users, and
