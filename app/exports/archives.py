@@ -87,7 +87,7 @@ class ArchiveForms:
         """[(file name, PDF/A bytes)] and, when something is missing, why (for the 说明文件)."""
         if self.omitted or self.unavailable:
             return [], self.omitted or self.unavailable
-        from app.render import convert, service as render
+        from app.render import convert, service as render     # here: verify and import need no docxtpl
 
         if not watermark.is_official(dossier.status):
             return [], "申报未经受理即办结，没有正式版表单"
