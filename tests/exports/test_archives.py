@@ -327,6 +327,36 @@ def _healthy(address: str) -> bool:
         return False
 
 
+class TestFlowWithoutUnits:
+    """A restored dossier's flow comes from its recorded route: it draws with its units, paths and committee
+    gone (it raised AttributeError in paths.route_from)."""
+
+    async def test_at_the_committee(self, client, world):
+        from app.catalog.models import Committee
+        from app.routing.models import Path as ReportingPath
+        from app.units.models import Unit
+
+        await up_to_committee(client, world)
+        for model in (Unit, ReportingPath, Committee):
+            await model.get_pymongo_collection().delete_many({})
+        r = await client.get(f"/api/dossiers/{world['dossier_id']}/flow", headers=world["as_applicant"])
+        assert r.status_code == 200, r.text
+        assert [(n["name"], n["kind"], n["state"]) for n in r.json()["nodes"]] == [
+            ("王小明", "applicant", "done"), ("济南市群众艺术馆", "unit", "done"), ("济南市文化和旅游局", "unit", "done"),
+            ("济南市人力资源和社会保障局", "unit", "done"), (world["committee"].code, "committee", "current")]
+
+    async def test_on_the_way_the_nodes_ahead_still_come_from_the_paths(self, client, world):
+        from app.units.models import Unit
+
+        await Unit.get_pymongo_collection().delete_many({})
+        r = await client.get(f"/api/dossiers/{world['dossier_id']}/flow", headers=world["as_applicant"])
+        assert r.status_code == 200, r.text
+        assert [(n["name"], n["state"]) for n in r.json()["nodes"]] == [
+            ("王小明", "done"), ("济南市群众艺术馆", "current"), ("济南市文化和旅游局", "ahead"),
+            ("济南市人力资源和社会保障局", "ahead"), (world["committee"].name, "ahead")]
+        assert r.json()["reaches_committee"] is True
+
+
 class TestRoundTrip:
     async def test_import_refuses_what_is_not_one_dossiers_bag(self, client, world, archivist, tmp_path):
         from app.errors import ValidationFailed
