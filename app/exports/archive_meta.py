@@ -25,6 +25,16 @@ BATCH = "batch.json"
 FORMS = (("application", "申报表"), ("brief", "简介表"), ("catalogue", "材料目录"), ("certificate", "证书"))
 
 
+@dataclass(frozen=True)
+class Names:
+    """What the metadata names besides the dossier's own fields: its committee, batch, title and specialty
+    (the declaration holds dictionary codes)."""
+    committee: str
+    batch: str
+    title: str
+    specialty: str
+
+
 @dataclass
 class Item:
     """One document of the package as the 文件目录 lists it."""
@@ -134,17 +144,16 @@ def _day(when: date | datetime | None) -> str:
     return when.isoformat()
 
 
-def catalogue_xml(dossier: Dossier, items: list[Item], *, committee: str, batch_name: str,
-                  made_at: datetime, made_by: str) -> bytes:
+def catalogue_xml(dossier: Dossier, items: list[Item], *, names: Names, made_at: datetime, made_by: str) -> bytes:
     """文件目录: the dossier (案卷) and each document with title, date, author body, page count and hash."""
     root = ElementTree.Element("文件目录", {"版本": "1", "生成时间": made_at.astimezone(CHINA).isoformat(),
                                           "生成人": made_by})
     volume = ElementTree.SubElement(root, "案卷")
     for tag, value in (("档号", str(dossier.id)), ("题名", f"{dossier.applicant_name}职称申报材料"),
                        ("申报人", dossier.applicant_name), ("身份证号后四位", (dossier.id_number or "")[-4:]),
-                       ("年度", str(dossier.year)), ("申报批次", batch_name),
-                       ("申报单位", dossier.declaration.employer_unit_name), ("评委会", committee),
-                       ("申报职称", dossier.declaration.title), ("专业", dossier.declaration.specialty),
+                       ("年度", str(dossier.year)), ("申报批次", names.batch),
+                       ("申报单位", dossier.declaration.employer_unit_name), ("评委会", names.committee),
+                       ("申报职称", names.title), ("专业", names.specialty),
                        ("办结状态", STATUS_LABELS.get(dossier.status, dossier.status)),
                        ("证书编号", dossier.certificate.number if dossier.certificate else ""),
                        ("文件数", str(len(items))), ("总页数", str(sum(i.pages for i in items)))):
@@ -160,16 +169,16 @@ def catalogue_xml(dossier: Dossier, items: list[Item], *, committee: str, batch_
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def readme(dossier: Dossier, items: list[Item], *, committee: str, batch_name: str, made_at: datetime,
-           made_by: str, notes: list[str]) -> bytes:
+def readme(dossier: Dossier, items: list[Item], *, names: Names, made_at: datetime, made_by: str,
+           notes: list[str]) -> bytes:
     """说明文件: what is handed over, how it is packed and how to check it."""
     lines = [
         "电子档案移交说明文件",
         "",
         f"案卷：{dossier.applicant_name}职称申报材料（档号 {dossier.id}）",
-        f"申报：{dossier.declaration.title}（{dossier.declaration.specialty}），"
-        f"申报单位 {dossier.declaration.employer_unit_name}，批次 {batch_name}，年度 {dossier.year}",
-        f"评委会：{committee}；办结状态：{STATUS_LABELS.get(dossier.status, dossier.status)}"
+        f"申报：{names.title}（{names.specialty}），"
+        f"申报单位 {dossier.declaration.employer_unit_name}，批次 {names.batch}，年度 {dossier.year}",
+        f"评委会：{names.committee}；办结状态：{STATUS_LABELS.get(dossier.status, dossier.status)}"
         + (f"；证书编号 {dossier.certificate.number}" if dossier.certificate else ""),
         f"移交内容：文件 {len(items)} 个，共 {sum(i.pages for i in items)} 页，"
         f"{sum(i.size for i in items)} 字节；逐件目录见 {CATALOGUE}。",
@@ -190,20 +199,19 @@ def readme(dossier: Dossier, items: list[Item], *, committee: str, batch_name: s
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def bag_info(dossier: Dossier, *, committee: str, batch_name: str, made_by: str, fmt: str,
-             forms_note: str | None) -> dict[str, str]:
+def bag_info(dossier: Dossier, *, names: Names, made_by: str, fmt: str, forms_note: str | None) -> dict[str, str]:
     """bag-info.txt: the dossier's identifiers (bagit adds Bagging-Date, Payload-Oxum and its agent)."""
-    info = {"Source-Organization": committee or dossier.declaration.employer_unit_name,
+    info = {"Source-Organization": names.committee or dossier.declaration.employer_unit_name,
             "Contact-Name": made_by,
             "External-Identifier": str(dossier.id),
-            "External-Description": f"{dossier.applicant_name}职称申报材料：{dossier.declaration.title}"
-                                    f"（{dossier.declaration.specialty}），{dossier.declaration.employer_unit_name}",
+            "External-Description": f"{dossier.applicant_name}职称申报材料：{names.title}"
+                                    f"（{names.specialty}），{dossier.declaration.employer_unit_name}",
             "Bag-Group-Identifier": str(dossier.batch_id),
             "Zhicheng-Format": fmt,
             "Zhicheng-Dossier-Id": str(dossier.id),
             "Zhicheng-Applicant": dossier.applicant_name,
             "Zhicheng-Id-Number-Tail": (dossier.id_number or "")[-4:],
-            "Zhicheng-Batch": batch_name,
+            "Zhicheng-Batch": names.batch,
             "Zhicheng-Year": str(dossier.year),
             "Zhicheng-Status": str(dossier.status),
             "Zhicheng-Forms": "PDF/A-2b" if forms_note is None else f"omitted: {forms_note}"}

@@ -25,6 +25,7 @@ import bagit
 from bson import ObjectId
 
 from app import db
+from app.catalog import service as catalog
 from app.catalog.models import Batch, Committee
 from app.clock import utcnow
 from app.committee import meetings, votes as committee_votes
@@ -173,6 +174,11 @@ async def _committee(dossier: Dossier) -> Committee | None:
     return await Committee.find_one(Committee.code == code) if code else None
 
 
+async def _entry_name(dictionary: str, code: str) -> str:
+    entry = await catalog.get_entry(dictionary, code)
+    return entry.name if entry else code
+
+
 async def write_bag(dossier: Dossier, root: Path, *, created_by: str, forms: ArchiveForms) -> None:
     """The dossier's bag in `root` (which must not exist): the payload, the metadata, then `bagit.make_bag`."""
     raw = await Dossier.get_pymongo_collection().find_one({"_id": dossier.id})
@@ -185,7 +191,9 @@ async def write_bag(dossier: Dossier, root: Path, *, created_by: str, forms: Arc
     committee = await _committee(dossier)
     committee_name = meta.committee_name(dossier, committee.name if committee else None)
     batch = await Batch.get_pymongo_collection().find_one({"_id": dossier.batch_id})
-    batch_name = batch["name"] if batch else ""
+    names = meta.Names(committee=committee_name, batch=batch["name"] if batch else "",
+                       title=await _entry_name("titles", dossier.declaration.title),
+                       specialty=await _entry_name("specialties", dossier.declaration.specialty))
     if batch is not None:           # its rules and dates: the dossier's pages need them where it is restored
         payload.add_bytes(meta.BATCH, dumps(batch), source="batch")
     payload.add_bytes(meta.TRAIL, dumps(meta.trail_record(dossier)), source="record")
@@ -206,13 +214,12 @@ async def write_bag(dossier: Dossier, root: Path, *, created_by: str, forms: Arc
         meta.page_counts, root, payload.files), committee_name, meeting_day, made_at)
     notes = [n for n in (entry.get("forms_note"),) if n] + [
         f"文件缺失：{m['section']} {m['filename']}（{m['file_id']}）" for m in entry.get("missing", [])]
-    payload.add_bytes(meta.README, meta.readme(dossier, items, committee=committee_name, batch_name=batch_name,
-                                               made_at=made_at, made_by=created_by, notes=notes))
-    payload.add_bytes(meta.CATALOGUE, meta.catalogue_xml(dossier, items, committee=committee_name,
-                                                         batch_name=batch_name, made_at=made_at,
+    payload.add_bytes(meta.README, meta.readme(dossier, items, names=names, made_at=made_at, made_by=created_by,
+                                               notes=notes))
+    payload.add_bytes(meta.CATALOGUE, meta.catalogue_xml(dossier, items, names=names, made_at=made_at,
                                                          made_by=created_by))
     none_official = None if watermark.is_official(dossier.status) else entry.get("forms_note")
-    info = meta.bag_info(dossier, committee=committee_name, batch_name=batch_name, made_by=created_by, fmt=FORMAT,
+    info = meta.bag_info(dossier, names=names, made_by=created_by, fmt=FORMAT,
                          forms_note=forms.omitted or none_official)
     await anyio.to_thread.run_sync(lambda: bagit.make_bag(str(root), info, processes=1, checksums=["sha256"]))
 

@@ -151,6 +151,7 @@ class TestPackageContents:
         xml = ElementTree.parse(data / "文件目录.xml").getroot()
         volume = xml.find("案卷")
         assert volume.findtext("档号") == world["dossier_id"] and volume.findtext("证书编号") == "2026ZC00001"
+        assert (volume.findtext("申报职称"), volume.findtext("评委会")) == ("馆员", world["committee"].name)
         listed = {e.findtext("路径"): e for e in xml.iter("文件")}
         payload = {f"data/{p.relative_to(data).as_posix()}" for p in data.rglob("*") if p.is_file()}
         assert set(listed) == payload - {"data/文件目录.xml", "data/说明文件.txt"}
