@@ -23,9 +23,9 @@ def add_commands(commands: argparse._SubParsersAction, with_database: Callable) 
     export = sub.add_parser("export", help="导出一个批次全部已办结申报的归档包，每份申报一个 .zip")
     export.add_argument("--batch", required=True, type=_object_id, help="申报批次编号")
     export.add_argument("--out", required=True, type=Path, help="输出目录")
-    export.add_argument("--no-forms", action="store_true", help="不生成申报表与材料目录 PDF（以 CSV 材料目录代替）")
+    export.add_argument("--no-forms", action="store_true", help="不生成 PDF/A 表单（以 CSV 材料目录代替）")
     export.set_defaults(func=lambda args: _export(args, with_database))
-    verify = sub.add_parser("verify", help="按清单逐个文件核对归档包（不一致时退出码为 1）")
+    verify = sub.add_parser("verify", help="BagIt 完整校验与真实性、完整性、可用性、安全性四性检测（未通过时退出码为 1）")
     verify.add_argument("package", type=Path)
     verify.set_defaults(func=_verify)
     restore = sub.add_parser("import", help="校验后把归档包导入当前配置的数据库（申报已存在则拒绝）")
@@ -51,12 +51,16 @@ def _export(args: argparse.Namespace, with_database: Callable) -> None:
 def _verify(args: argparse.Namespace) -> None:
     from app.exports import archives
 
-    problems = archives.verify(args.package)
-    if problems:
-        for problem in problems:
-            print(f"不一致：{problem}", file=sys.stderr)
+    result = archives.verify(args.package)
+    for check in result.checks.values():
+        print(f"{check.name}：{'通过' if check.passed else '未通过'}")
+        for note in check.notes:
+            print(f"  说明：{note}")
+        for problem in check.problems:
+            print(f"  {check.name}未通过：{problem}", file=sys.stderr)
+    if not result.passed:
         sys.exit(1)
-    print(f"{args.package.name}：全部文件与清单一致")
+    print(f"{args.package.name}：BagIt 校验与四性检测全部通过")
 
 
 def _import(args: argparse.Namespace, with_database: Callable) -> None:

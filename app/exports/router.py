@@ -22,7 +22,6 @@ from app.dossiers.deps import Readable
 from app.dossiers.models import Dossier
 from app.errors import Forbidden, NotFound
 from app.exports import archives, bundles, forms as form_zips, tables
-from app.exports.forms import FormMaker
 from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selected, selection
 from app.exports.zipfeed import Package
 from app.files.names import download_headers
@@ -137,9 +136,9 @@ Archivist = Annotated[User, Depends(_archivist)]
 @router.get("/dossiers/{dossier_id}/archive.zip", summary="导出一份已办结申报的归档包（档案管理员）")
 async def dossier_archive(user: Archivist, client: Client,
                           dossier: Annotated[Dossier, Depends(Readable("archive", action="export"))],
-                          forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
+                          forms: bool = Query(True, description="是否生成 PDF/A 表单（申报表、简介表、材料目录、证书）")) -> StreamingResponse:
     archives.require_completed(dossier)
-    package = await archives.build_package(dossier, created_by=user.name, forms=FormMaker(forms))
+    package = await archives.build_package(dossier, created_by=user.name, forms=archives.ArchiveForms(forms))
     await record("archive", user=user, client=client, selection={"dossier_id": str(dossier.id)}, count=1)
     return _zip(package, archives.package_name(dossier))
 

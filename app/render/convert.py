@@ -136,12 +136,12 @@ class Worker:
             raise ConverterUnavailable(f"PDF 转换服务不可用：{message.get('error') or 'LibreOffice 启动失败'}")
         self.soffice_pid, self.conversions = message["soffice_pid"], 0
 
-    async def convert(self, docx: bytes, timeout: float) -> bytes:
+    async def convert(self, docx: bytes, timeout: float, pdfa: bool = False) -> bytes:
         source, target = self.dir / "in.docx", self.dir / "out.pdf"
         await anyio.to_thread.run_sync(source.write_bytes, docx)
         target.unlink(missing_ok=True)
         try:
-            self.proc.stdin.write(json.dumps({"in": str(source), "out": str(target)}).encode() + b"\n")
+            self.proc.stdin.write(json.dumps({"in": str(source), "out": str(target), "pdfa": pdfa}).encode() + b"\n")
             await self.proc.stdin.drain()
             line = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
         except TimeoutError:
@@ -268,16 +268,17 @@ class LocalPool:
                 except TimeoutError:
                     pass
 
-    async def convert(self, docx: bytes, *, timeout: float | None = None) -> bytes:
+    async def convert(self, docx: bytes, *, timeout: float | None = None, pdfa: bool = False) -> bytes:
+        """The PDF of a .docx; pdfa: PDF/A-2b (archives), the same worker and the same cost."""
         worker = await self._acquire()
         # Shielded: a caller that goes away (a closed download) must not leave the worker between a
         # request and its answer, or the next document would read this one's.
         timeout = timeout or self.settings.converter_timeout_seconds
-        return await asyncio.shield(self._spawn(self._run(worker, docx, timeout)))
+        return await asyncio.shield(self._spawn(self._run(worker, docx, timeout, pdfa)))
 
-    async def _run(self, worker: Worker, docx: bytes, timeout: float) -> bytes:
+    async def _run(self, worker: Worker, docx: bytes, timeout: float, pdfa: bool) -> bytes:
         try:
-            pdf = await worker.convert(docx, timeout)
+            pdf = await worker.convert(docx, timeout, pdfa)
         except ConversionFailed:
             await self._release(worker)
             raise
@@ -335,23 +336,24 @@ class RemoteConverter:
     async def stop(self) -> None:
         """Nothing of ours to stop."""
 
-    async def convert(self, docx: bytes, *, timeout: float | None = None) -> bytes:
-        return await anyio.to_thread.run_sync(self._call, docx, timeout or self.timeout)
+    async def convert(self, docx: bytes, *, timeout: float | None = None, pdfa: bool = False) -> bytes:
+        return await anyio.to_thread.run_sync(self._call, docx, timeout or self.timeout, pdfa)
 
-    def _call(self, docx: bytes, timeout: float) -> bytes:
+    def _call(self, docx: bytes, timeout: float, pdfa: bool) -> bytes:
         first = next(self._turns)
         for step in range(len(self.urls)):
             try:
-                return self._call_one(self.urls[(first + step) % len(self.urls)], docx, timeout)
+                return self._call_one(self.urls[(first + step) % len(self.urls)], docx, timeout, pdfa)
             except ConverterUnavailable as exc:
                 unreachable = exc
         raise unreachable
 
     @staticmethod
-    def _call_one(url: str, docx: bytes, timeout: float) -> bytes:
+    def _call_one(url: str, docx: bytes, timeout: float, pdfa: bool) -> bytes:
         proxy = xmlrpc.client.ServerProxy(url, allow_none=True, transport=_Transport(timeout))
+        options = ["SelectPdfVersion=2"] if pdfa else []      # unoserver passes these as the export's FilterData
         try:
-            result = proxy.convert(None, xmlrpc.client.Binary(docx), None, "pdf", None, [], False, None)
+            result = proxy.convert(None, xmlrpc.client.Binary(docx), None, "pdf", None, options, False, None)
         except (TimeoutError, socket.timeout):
             raise ConversionTimeout(f"PDF 转换超过 {timeout:g} 秒未完成") from None
         except xmlrpc.client.Fault as fault:

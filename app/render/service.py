@@ -149,13 +149,16 @@ async def form_docx(dossier: Dossier, form: str, *, lookup: Lookups | None = Non
     return Form(content, filename(dossier, form, "docx"), MEDIA_TYPES["docx"], official)
 
 
-async def form_pdf(dossier: Dossier, form: str, *, lookup: Lookups | None = None) -> Form:
+async def form_pdf(dossier: Dossier, form: str, *, lookup: Lookups | None = None, pdfa: bool = False) -> Form:
     """The form as PDF: the .docx (without Word's watermark shape) through LibreOffice, then stamped
-    with pypdf if it is a preview."""
+    with pypdf if it is a preview. pdfa: PDF/A-2b for an archive package, which only takes official
+    forms (pypdf's stamp would rewrite the file and lose its PDF/A identification)."""
     require_available(dossier, form)
     lookup = lookup or (await lookups([dossier], form))[dossier.id]
     official = watermark.is_official(dossier.status)
-    pdf = await convert.current().convert(await _docx(dossier, form, lookup, stamped=False))
+    if pdfa and not official:
+        raise Conflict("只有正式版表格可以生成 PDF/A 归档文件", code="not_official", field="form")
+    pdf = await convert.current().convert(await _docx(dossier, form, lookup, stamped=False), pdfa=pdfa)
     if not official:
         pdf = await docx_render.in_thread(watermark.stamp_pdf, pdf, await preview_stamp())
     return Form(pdf, filename(dossier, form, "pdf"), MEDIA_TYPES["pdf"], official)

@@ -3,8 +3,8 @@ the app's own interpreter cannot, so this file imports nothing from the app).
 
 It starts soffice with its own profile directory (two processes sharing one make the second exit
 silently) listening on a private pipe, connects over UNO and then converts the documents named on
-stdin: one JSON line per request ({"in": path, "out": path}), one JSON line per answer. Going through
-UNO in a kept-warm process costs ~0.4 s a document instead of ~1.6 s for a cold `--convert-to`.
+stdin: one JSON line per request ({"in": path, "out": path, "pdfa": bool}), one JSON line per answer.
+Going through UNO in a kept-warm process costs ~0.4 s a document instead of ~1.6 s for a cold `--convert-to`.
 
 The app owns the process group: on a timeout it kills bridge and soffice together. If soffice dies on
 its own the bridge exits at once, so the app sees the worker gone (its stdout closes) and starts a
@@ -67,13 +67,19 @@ def _connect(args, soffice):
             time.sleep(0.1)
 
 
-def _convert(desktop, source, target):
+def _convert(desktop, source, target, pdfa):
+    """pdfa: PDF/A-2b for archives (SelectPdfVersion 2); LibreOffice then embeds every font and writes the
+    XMP identification and an sRGB OutputIntent itself."""
     document = desktop.loadComponentFromURL(uno.systemPathToFileUrl(source), "_blank", 0,
                                             (_prop("Hidden", True), _prop("ReadOnly", True)))
     if document is None:
         raise RuntimeError("LibreOffice 无法打开该文档")
     try:
-        document.storeToURL(uno.systemPathToFileUrl(target), (_prop("FilterName", "writer_pdf_Export"),))
+        options = (_prop("FilterName", "writer_pdf_Export"),)
+        if pdfa:
+            options += (_prop("FilterData", uno.Any("[]com.sun.star.beans.PropertyValue",
+                                                    (_prop("SelectPdfVersion", 2),))),)
+        uno.invoke(document, "storeToURL", (uno.systemPathToFileUrl(target), options))
     finally:
         document.close(True)
 
@@ -95,7 +101,7 @@ def main():
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            _convert(desktop, request["in"], request["out"])
+            _convert(desktop, request["in"], request["out"], request.get("pdfa", False))
             _say({"ok": True})
         except Exception as exc:  # noqa: BLE001 - any UNO failure is reported, the app decides
             _say({"ok": False, "error": f"{type(exc).__name__}: {exc}"})

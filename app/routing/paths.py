@@ -147,9 +147,11 @@ async def next_hop(unit_id: PydanticObjectId, series: str, level: str) -> Hop | 
                committee_code=committee.code)
 
 
-async def route_from(unit: Unit, series: str, level: str) -> tuple[list[Hop], bool]:
-    """The chain of active edges from a unit upward; the flag says whether it reaches a committee."""
-    hops = [Hop(kind="unit", unit_id=unit.id, name=unit.name)]
+async def route_from(hops: list[Hop], series: str, level: str) -> tuple[list[Hop], bool]:
+    """The chain of active edges upward from the last of `hops` (a dossier's recorded route, or its
+    employer), added to them; the flag says whether it reaches a committee. Only the paths are read, so a
+    route whose units are gone (a dossier restored from an archive) still draws."""
+    hops = list(hops)
     while len(hops) < MAX_ROUTE:
         hop = await next_hop(hops[-1].unit_id, series, level)
         if hop is None:

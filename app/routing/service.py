@@ -236,11 +236,21 @@ async def batch(*, actor: User, action: Action, ids: list[PydanticObjectId], con
 
 
 async def flow(*, dossier: Dossier) -> dict:
-    """The route as a page draws it: nodes passed, the node holding it now (highlighted), nodes ahead."""
-    from app.units.models import Unit
-
-    employer = await Unit.get(dossier.declaration.employer_unit_id)
-    chain, reaches = await paths.route_from(employer, dossier.declaration.series, dossier.declaration.level)
+    """The route as a page draws it: nodes passed, the node holding it now (highlighted), nodes ahead.
+    The nodes passed are the dossier's recorded route (and committee), so it draws without its units or
+    committee in the database (a dossier restored from an archive); only the nodes ahead come from paths."""
+    recorded = [paths.Hop(kind="unit", unit_id=node.unit_id, name=node.unit_name) for node in dossier.route] or [
+        paths.Hop(kind="unit", unit_id=dossier.declaration.employer_unit_id,
+                  name=dossier.declaration.employer_unit_name)]
+    if dossier.committee_code:
+        committee = await Committee.find_one(Committee.code == dossier.committee_code)
+        name = committee.name if committee else (dossier.certificate.committee_name if dossier.certificate
+                                                 else dossier.committee_code)
+        chain = [*recorded, paths.Hop(kind="committee", unit_id=dossier.current_unit_id, name=name,
+                                      committee_code=dossier.committee_code)]
+        reaches = True
+    else:
+        chain, reaches = await paths.route_from(recorded, dossier.declaration.series, dossier.declaration.level)
     holder = next((i for i, hop in enumerate(chain)
                    if hop.unit_id == dossier.current_unit_id and (hop.kind == "committee") == bool(dossier.committee_code)),
                   None)

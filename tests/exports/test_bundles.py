@@ -54,7 +54,7 @@ class TestDossierBundle:
         assert "学历证书.pdf" in catalogue and "SHA-256" in catalogue
         assert zf.read(f"{folder}/02-学历信息-学历证书.pdf").startswith(b"%PDF-")
         (tmp_path / "b.zip").write_bytes(r.content)
-        assert archives.verify(tmp_path / "b.zip") == []
+        assert archives.verify(tmp_path / "b.zip").problems == []
         assert "attachment" in r.headers["content-disposition"]
         await access.flush()
         assert await DossierAccess.find_one({"actions": {"action": "export", "detail": "bundle"}})

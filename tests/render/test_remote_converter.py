@@ -81,3 +81,24 @@ async def test_an_unreachable_converter_hands_its_document_to_the_next(unoserver
     with pytest.raises(convert.ConverterUnavailable) as error:
         await remote("http://127.0.0.1:9,http://127.0.0.1:7").convert(b"docx")
     assert "127.0.0.1:" in error.value.message
+
+
+async def test_pdfa_asks_unoserver_for_pdf_version_2():
+    """unoserver turns each "Name=value" filter option into the export's FilterData (numbers as integers)."""
+    options = []
+
+    def convert_call(inpath, indata, outpath, convert_to, filtername, filter_options, update_index, infiltername):
+        options.append(filter_options)
+        return xmlrpc.client.Binary(b"%PDF-1.7")
+
+    server = SimpleXMLRPCServer(("127.0.0.1", 0), allow_none=True, logRequests=False)
+    server.register_function(convert_call, "convert")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        converter = remote(f"http://127.0.0.1:{server.server_address[1]}")
+        await converter.convert(b"docx", pdfa=True)
+        await converter.convert(b"docx")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert options == [["SelectPdfVersion=2"], []]
