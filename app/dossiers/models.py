@@ -181,6 +181,21 @@ class OpinionDraft(BaseModel):
     saved_at: datetime = Field(default_factory=utcnow)
 
 
+def pending_edit_request(doc: dict) -> dict | None:
+    """Dossier.pending_edit_request on a raw document (the rows are computed from those)."""
+    request = doc.get("edit_request") or {}
+    submitted = doc.get("submitted_at")
+    if request.get("status") != "pending" or doc.get("current_unit_id") is None:
+        return None
+    if submitted is not None and _naive(request["asked_at"]) < _naive(submitted):
+        return None
+    return request
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None) if moment.tzinfo else moment
+
+
 class RouteNode(BaseModel):
     unit_id: PydanticObjectId
     unit_name: str
@@ -261,6 +276,12 @@ class Dossier(Document):
             IndexModel([("certificate.number", ASCENDING)], unique=True,
                        partialFilterExpression={"certificate.number": {"$type": "string"}}),
         ]
+
+    def pending_edit_request(self) -> EditRequest | None:
+        """The 退回编辑申请 waiting for the node holding the dossier: one asked since its latest submission,
+        while a node holds it (one left over from before a return or resubmission is moot)."""
+        return self.edit_request if pending_edit_request(self.model_dump(include={
+            "edit_request", "submitted_at", "current_unit_id"})) else None
 
     def attachments_of(self, section: str, row_id: str | None = None) -> list[AttachmentRef]:
         return [a for a in self.attachments if a.section == section and (row_id is None or a.row_id == row_id)]

@@ -24,7 +24,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA
 from app.dossiers.enums import STATUS_LABELS
-from app.dossiers.models import Dossier
+from app.dossiers.models import Dossier, pending_edit_request
 from app.dossiers.enums import ACTION_LABELS
 from app.dossiers.enums import OPINION_LABELS
 
@@ -72,8 +72,8 @@ def queue_keys(doc: dict) -> list[str]:
 def request_units(doc: dict) -> list:
     """The units an applicant's request waits for: the holder of a 退回编辑申请, the employer of a 申请修改学历."""
     units = []
-    if (doc.get("edit_request") or {}).get("status") == "pending":
-        units.append(doc["edit_request"]["unit_id"])
+    if pending_edit_request(doc):        # the node holding it answers
+        units.append(doc["current_unit_id"])
     units += [r["unit_id"] for r in doc.get("education_requests") or [] if r.get("status") == "pending"]
     return list(dict.fromkeys(units))
 

@@ -116,7 +116,7 @@ async def request_edit(*, actor: User, dossier_id: PydanticObjectId, reason: str
             raise Conflict("只有正在单位或评委会审核中的申报可以申请退回编辑", code="not_edit_requestable") from None
         if dossier.status == Status.submitted and not dossier.reviewer_acted:
             raise Conflict("单位尚未开始审核，请直接撤回后修改", code="withdraw_instead")
-        if dossier.edit_request is not None and dossier.edit_request.status == "pending":
+        if dossier.pending_edit_request() is not None:
             return None
         request = EditRequest(id=secrets.token_hex(6), reason=reason, unit_id=dossier.current_unit_id,
                               unit_name=await _holder_name(dossier))
@@ -134,8 +134,8 @@ async def answer_edit(*, actor: User, dossier_id: PydanticObjectId, data: EditAn
     one transition, so an answer racing another write of the dossier is a 409."""
     dossier = await dossiers.get_readable(actor, dossier_id, client=client, detail="edit_request")
     acting = await service.acting_as(actor, dossier)
-    request = dossier.edit_request
-    if request is None or request.status != "pending":
+    request = dossier.pending_edit_request()
+    if request is None:
         raise Conflict("没有待处理的退回编辑申请", code="no_pending_request")
     answered = request.model_copy(update={"status": "granted" if data.grant else "refused", "answer": data.answer,
                                           "answered_by": actor.id, "answered_name": actor.name,

@@ -139,8 +139,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "return_target": target, "return_to_applicant": to_applicant, "today": china_today().isoformat(),
         "size_text": size_text,
         # the applicant's requests waiting for an answer, the reviewers' step files and the saved opinion
-        "edit_request": dossier.edit_request if dossier.edit_request and dossier.edit_request.status == "pending"
-        else None,
+        "edit_request": dossier.pending_edit_request(),
         "education_requests": [r for r in dossier.education_requests if r.status == "pending"],
         "step_attachments": dossier.step_attachments, "step_kinds": STEP_ATTACHMENT_KINDS,
         "opinion_draft": dossier.opinion_drafts.get(str(acting.unit_id)) if acting else None,

@@ -152,6 +152,20 @@ class TestEditRequest:
         dossier = await stored(world)
         assert [t.action for t in dossier.trail].count("request_edit") == 1
 
+    async def test_a_request_left_pending_by_a_return_does_not_block_the_next_round(self, client, world):
+        await act(client, world, "as_employer", "pass")
+        await client.post(url(world, "/edit-request"), json={"reason": "第一次"}, headers=world["as_applicant"])
+        await act(client, world, "as_employer", "return", opinion="补充材料")       # returned without an answer
+        row = await DossierRow.get(ObjectId(world["dossier_id"]))
+        assert not any(k.startswith("requests:") for k in row.queue_keys)
+        assert (await client.post(url(world, "/submit"), headers=world["as_applicant"])).status_code == 200
+        await act(client, world, "as_employer", "pass")
+        r = await client.post(url(world, "/edit-request"), json={"reason": "第二次"}, headers=world["as_applicant"])
+        assert r.status_code == 200
+        dossier = await stored(world)
+        assert dossier.edit_request.reason == "第二次"
+        assert [t.action for t in dossier.trail].count("request_edit") == 2
+
     async def test_wrong_states_and_other_parties(self, client, world):
         r = await client.post(url(world, "/edit-request"), json={"reason": "x"}, headers=world["as_applicant"])
         assert r.status_code == 409 and r.json()["code"] == "withdraw_instead"    # not yet reviewed: withdraw
