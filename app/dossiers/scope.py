@@ -76,6 +76,8 @@ def region_keys(region_code: str | None) -> list[str]:
 
 def reader_ids(doc: dict, units: dict[Any, dict]) -> list[Key]:
     """The keys of a raw dossier document; `units` holds its route units' `ancestors` and `region_code`."""
+    if doc.get("status") == DossierStatus.abandoned:     # deleted for the year: its applicant's record alone
+        return [doc["applicant_id"]]
     keys: list[Key] = [doc["applicant_id"]]
     for unit_id in _units_reading(doc):
         unit = units.get(unit_id) or {}
