@@ -98,6 +98,7 @@ class TestEditRequest:
         r = await client.post(url(world, "/edit-request"), json={"reason": "业绩材料上传错了"},
                               headers=world["as_applicant"])
         assert r.status_code == 200, r.text
+        assert r.json()["edit_request"]["status"] == "pending" and r.json()["edit_request"]["reason"] == "业绩材料上传错了"
         dossier = await stored(world)
         assert dossier.edit_request.status == "pending"
         assert dossier.edit_request.unit_id == world["department"].id
