@@ -32,7 +32,7 @@ FORMAT = "zhicheng-archive/1"
 BATCH_FORMAT = "zhicheng-archive-batch/1"
 DOCUMENT = "dossier.json"
 READ_BLOCK = 1024 * 1024
-PLACE_LABELS = {"publicity": "公示意见证明"}
+PLACE_LABELS = {"publicity": "公示意见证明", "step_attachments": "流程附件"}
 
 
 def _stored_files(raw: dict) -> list[tuple[str, dict]]:
