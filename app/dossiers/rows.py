@@ -48,8 +48,9 @@ FOLDER_ORDER = [("declaration.employer_unit_name", ASCENDING), ("applicant_name"
 def queue_keys(doc: dict) -> list[str]:
     """The review queues (app.routing.queues) a dossier is in, one key per view and node:
     "pending:<unit>", "passed:<unit>", "turned_down:<unit>", "reported:<unit>", "all:<unit>",
-    "committee:<code>" and "requests:<unit>" (an applicant's request waits for the unit); those of views holding several statuses also with ":<status>" after them, so a
-    view narrowed to a status is one equality too."""
+    "committee:<code>" and "requests:<unit>" (an applicant's request waits for the unit); those of views
+    holding several statuses also with ":<status>" after them, so a view narrowed to a status is one
+    equality too."""
     status, holder = doc.get("status"), doc.get("current_unit_id")
     if status == "abandoned":           # deleted for the year: in no queue, kept only for the record
         return []

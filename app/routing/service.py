@@ -138,7 +138,7 @@ async def apply(*, dossier: Dossier, acting: Acting, actor: User, action: Action
         sets["status"] = result_status
     if acting.kind != Actor.applicant:
         sets["reviewer_acted"] = True
-    if str(acting.unit_id) in dossier.opinion_drafts:      # 保存意见 was the draft of this decision
+    if action != Action.read and str(acting.unit_id) in dossier.opinion_drafts:   # 保存意见 was this decision's draft
         ops["$unset"] = {f"opinion_drafts.{acting.unit_id}": ""}
     sets.update(extra_set or {})
     entry = TrailEntry(action=action, actor_id=actor.id, actor_name=actor.name, role=acting.role,

@@ -324,6 +324,8 @@ class TestSavedOpinion:
         got = (await client.get(url(world, "/opinion-draft"), headers=world["as_employer"])).json()
         assert got["opinion"] == "材料齐全，拟同意推荐" and got["signer"] == "张主任"
         assert (await client.get(url(world, "/opinion-draft"), headers=world["as_applicant"])).json() is None
+        assert (await act(client, world, "as_employer", "read")).status_code == 200       # 已阅 decides nothing
+        assert str(world["employer"].id) in (await stored(world)).opinion_drafts
         r = await act(client, world, "as_employer", "pass", opinion="同意推荐")
         assert r.status_code == 200
         assert (await stored(world)).opinion_drafts == {}
