@@ -153,6 +153,32 @@ class TestEditRequest:
         dossier = await stored(world)
         assert [t.action for t in dossier.trail].count("request_edit") == 1
 
+    async def test_two_presses_that_both_read_before_either_writes_make_one_request(self, client, world,
+                                                                                     monkeypatch):
+        """Both presses check "no pending request" on the same version; the second write misses, reads again
+        and answers with the first one's request."""
+        from app.routing import requests as steps
+
+        await act(client, world, "as_employer", "pass")
+        real, reads, both_read = steps.dossiers.get_own, [], asyncio.Event()
+
+        async def get_own(actor, dossier_id):
+            dossier = await real(actor, dossier_id)
+            reads.append(dossier.version)
+            if len(reads) == 2:
+                both_read.set()
+            if len(reads) <= 2:
+                await both_read.wait()
+            return dossier
+
+        monkeypatch.setattr(steps.dossiers, "get_own", get_own)
+        first, second = await asyncio.gather(
+            steps.request_edit(actor=world["applicant"], dossier_id=ObjectId(world["dossier_id"]), reason="一"),
+            steps.request_edit(actor=world["applicant"], dossier_id=ObjectId(world["dossier_id"]), reason="二"))
+        assert reads[0] == reads[1] and len(reads) == 3            # the loser read once more
+        assert first.edit_request.id == second.edit_request.id
+        assert [t.action for t in (await stored(world)).trail].count("request_edit") == 1
+
     async def test_a_request_left_pending_by_a_return_does_not_block_the_next_round(self, client, world):
         await act(client, world, "as_employer", "pass")
         await client.post(url(world, "/edit-request"), json={"reason": "第一次"}, headers=world["as_applicant"])
