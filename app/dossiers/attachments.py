@@ -146,9 +146,11 @@ async def replace(*, actor: User, dossier_id: PydanticObjectId, attachment_id: s
 
 async def download(*, user: User, dossier_id: PydanticObjectId, attachment_id: str, inline: bool,
                    client: ClientInfo) -> Response:
-    """Current attachments, or those of an earlier submission that reviewers saw (kept in its snapshot)."""
+    """Current attachments, those of an earlier submission that reviewers saw (kept in its snapshot), or the
+    reviewers' step attachments (流程附件)."""
     dossier = await get_readable(user, dossier_id, client=client, action="download", detail=attachment_id)
-    for refs in [dossier.attachments] + [s.attachments for s in reversed(dossier.snapshots)]:
+    for refs in [dossier.attachments] + [s.attachments for s in reversed(dossier.snapshots)] + [
+            dossier.step_attachments]:
         for ref in refs:
             if ref.id == attachment_id:
                 return await files.download_response(ref.file, inline=inline)
@@ -181,9 +183,11 @@ async def sweep_orphans(*, grace: timedelta = timedelta(hours=1)) -> int:
     from app.units.models import Unit
 
     referenced: set = set()
-    projection = {"attachments.file.file_id": 1, "snapshots.attachments.file.file_id": 1, "publicity": 1}
+    projection = {"attachments.file.file_id": 1, "snapshots.attachments.file.file_id": 1, "publicity": 1,
+                  "step_attachments.file.file_id": 1}
     async for dossier in Dossier.get_pymongo_collection().find({}, projection):
         referenced |= {a["file"]["file_id"] for a in dossier.get("attachments", [])}
+        referenced |= {a["file"]["file_id"] for a in dossier.get("step_attachments", [])}
         for snapshot in dossier.get("snapshots", []):
             referenced |= {a["file"]["file_id"] for a in snapshot.get("attachments", [])}
         referenced |= _publicity_proofs(dossier.get("publicity") or {})

@@ -16,6 +16,7 @@ class DossierStatus(StrEnum):
     publicity = "publicity"          # 公示中
     publicized = "publicized"        # 公示结束
     certified = "certified"          # 已发证
+    abandoned = "abandoned"          # 删除流程（当年不再申报）: terminal; kept for the record, in no list
 
 
 STATUS_LABELS = {
@@ -24,6 +25,7 @@ STATUS_LABELS = {
     DossierStatus.at_committee: "待受理", DossierStatus.accepted: "已受理", DossierStatus.scheduled: "评审中",
     DossierStatus.approved: "评审通过", DossierStatus.not_approved: "评审未通过", DossierStatus.publicity: "公示中",
     DossierStatus.publicized: "公示结束", DossierStatus.certified: "已发证",
+    DossierStatus.abandoned: "已删除（当年不再申报）",
 }
 
 EDITABLE = frozenset({DossierStatus.draft, DossierStatus.returned, DossierStatus.rejected})
@@ -50,6 +52,14 @@ class Action(StrEnum):
     close_publicity = "close_publicity"   # 公示结束
     certify = "certify"         # 发证
     recall = "recall"           # 收回上报：单位修改归口部门后，已上报未受理的申报回到本单位
+    abandon = "abandon"         # 删除流程：当年不再申报
+    request_edit = "request_edit"     # 申请退回编辑
+    grant_edit = "grant_edit"         # 同意退回编辑：回到申报人，如同退回修改
+    refuse_edit = "refuse_edit"       # 不同意退回编辑
+    request_education_change = "request_education_change"   # 申请修改学历（往年沿用的学历）
+    approve_education_change = "approve_education_change"
+    refuse_education_change = "refuse_education_change"
+    step_attachment = "step_attachment"     # 流程附件上传：推荐材料、公示材料、委托材料、单位意见附件
 
 
 ACTION_LABELS = {
@@ -58,4 +68,12 @@ ACTION_LABELS = {
     Action.accept: "受理", Action.schedule: "安排评审", Action.unschedule: "移出评审会", Action.decide: "评审表决",
     Action.publish: "发布结果", Action.close_publicity: "公示结束", Action.certify: "发证",
     Action.recall: "收回上报（修改归口部门）",
+    Action.abandon: "删除流程（当年不再申报）", Action.request_edit: "申请退回编辑",
+    Action.grant_edit: "同意退回编辑", Action.refuse_edit: "不同意退回编辑",
+    Action.request_education_change: "申请修改学历", Action.approve_education_change: "同意修改学历",
+    Action.refuse_education_change: "不同意修改学历", Action.step_attachment: "上传流程附件",
 }
+
+# 流程附件的种类 (001 流程附件上传; 004 单位意见附件).
+STEP_ATTACHMENT_KINDS = {"recommendation": "推荐材料", "publicity": "公示材料", "entrustment": "委托材料",
+                         "unit_opinion": "单位意见附件", "other": "其他材料"}

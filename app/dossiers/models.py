@@ -129,6 +129,73 @@ class TrailEntry(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class EditRequest(BaseModel):
+    """退回编辑申请: the applicant asks the node holding a submitted dossier to send it back for editing."""
+    id: str
+    reason: str
+    asked_at: datetime = Field(default_factory=utcnow)
+    unit_id: PydanticObjectId                 # the node (unit or committee office) that holds it and answers
+    unit_name: str
+    status: Literal["pending", "granted", "refused"] = "pending"
+    answer: str | None = None
+    answered_by: PydanticObjectId | None = None
+    answered_name: str | None = None
+    answered_at: datetime | None = None
+
+
+class EducationRequest(BaseModel):
+    """申请修改学历: a corrected version of an education row carried from an earlier year, with a reason;
+    the employer unit (or a unit above it, such as the HR bureau) approves (the row changes) or refuses."""
+    id: str
+    row_id: str
+    row: dict[str, Any]                       # the corrected row as the section stores it (carried stays)
+    before: dict[str, Any]                    # the row as it was when asked
+    reason: str
+    asked_at: datetime = Field(default_factory=utcnow)
+    unit_id: PydanticObjectId                 # the employer unit: its reviewers and those above it answer
+    status: Literal["pending", "approved", "refused"] = "pending"
+    answer: str | None = None
+    answered_by: PydanticObjectId | None = None
+    answered_name: str | None = None
+    answered_at: datetime | None = None
+
+
+class StepAttachment(BaseModel):
+    """流程附件: a file a reviewing unit adds at its step (推荐材料, 公示材料, 委托材料, 单位意见附件)."""
+    id: str
+    kind: str                                 # enums.STEP_ATTACHMENT_KINDS
+    file: StoredFile
+    unit_id: PydanticObjectId | None = None
+    unit_name: str | None = None
+    uploaded_by: PydanticObjectId
+    uploaded_name: str
+    uploaded_at: datetime = Field(default_factory=utcnow)
+
+
+class OpinionDraft(BaseModel):
+    """保存意见: a reviewer's opinion saved to finish later; not a decision and not in the trail."""
+    opinion: str | None = None
+    signer: str | None = None
+    saved_by: PydanticObjectId
+    saved_name: str
+    saved_at: datetime = Field(default_factory=utcnow)
+
+
+def pending_edit_request(doc: dict) -> dict | None:
+    """Dossier.pending_edit_request on a raw document (the rows are computed from those)."""
+    request = doc.get("edit_request") or {}
+    submitted = doc.get("submitted_at")
+    if request.get("status") != "pending" or doc.get("current_unit_id") is None:
+        return None
+    if submitted is not None and _naive(request["asked_at"]) < _naive(submitted):
+        return None
+    return request
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None) if moment.tzinfo else moment
+
+
 class RouteNode(BaseModel):
     unit_id: PydanticObjectId
     unit_name: str
@@ -188,6 +255,10 @@ class Dossier(Document):
     certificate: Certificate | None = None                 # written with the certify transition
     snapshots: list[Snapshot] = Field(default_factory=list)
     trail: list[TrailEntry] = Field(default_factory=list)
+    edit_request: EditRequest | None = None                # the latest 退回编辑申请 (earlier ones are in the trail)
+    education_requests: list[EducationRequest] = Field(default_factory=list)   # 申请修改学历
+    step_attachments: list[StepAttachment] = Field(default_factory=list)      # 流程附件
+    opinion_drafts: dict[str, OpinionDraft] = Field(default_factory=dict)     # 保存意见, by the unit's id
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     submitted_at: datetime | None = None
@@ -205,6 +276,12 @@ class Dossier(Document):
             IndexModel([("certificate.number", ASCENDING)], unique=True,
                        partialFilterExpression={"certificate.number": {"$type": "string"}}),
         ]
+
+    def pending_edit_request(self) -> EditRequest | None:
+        """The 退回编辑申请 waiting for the node holding the dossier: one asked since its latest submission,
+        while a node holds it (one left over from before a return or resubmission is moot)."""
+        return self.edit_request if pending_edit_request(self.model_dump(include={
+            "edit_request", "submitted_at", "current_unit_id"})) else None
 
     def attachments_of(self, section: str, row_id: str | None = None) -> list[AttachmentRef]:
         return [a for a in self.attachments if a.section == section and (row_id is None or a.row_id == row_id)]

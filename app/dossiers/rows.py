@@ -24,7 +24,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA
 from app.dossiers.enums import STATUS_LABELS
-from app.dossiers.models import Dossier
+from app.dossiers.models import Dossier, pending_edit_request
 from app.dossiers.enums import ACTION_LABELS
 from app.dossiers.enums import OPINION_LABELS
 
@@ -47,10 +47,13 @@ FOLDER_ORDER = [("declaration.employer_unit_name", ASCENDING), ("applicant_name"
 
 def queue_keys(doc: dict) -> list[str]:
     """The review queues (app.routing.queues) a dossier is in, one key per view and node:
-    "pending:<unit>", "passed:<unit>", "turned_down:<unit>", "reported:<unit>", "all:<unit>" and
-    "committee:<code>"; those of views holding several statuses also with ":<status>" after them, so a
-    view narrowed to a status is one equality too."""
+    "pending:<unit>", "passed:<unit>", "turned_down:<unit>", "reported:<unit>", "all:<unit>",
+    "committee:<code>" and "requests:<unit>" (an applicant's request waits for the unit); those of views
+    holding several statuses also with ":<status>" after them, so a view narrowed to a status is one
+    equality too."""
     status, holder = doc.get("status"), doc.get("current_unit_id")
+    if status == "abandoned":           # deleted for the year: in no queue, kept only for the record
+        return []
     keys: list[str] = []
     if holder is not None and status in ("submitted", "passed"):
         keys.append(f"all:{holder}")
@@ -63,7 +66,17 @@ def queue_keys(doc: dict) -> list[str]:
     keys += [f"{key}:{status}" for key in keys]
     if holder is not None and status in ("submitted", "passed"):
         keys.append(f"{'pending' if status == 'submitted' else 'passed'}:{holder}")
+    keys += [f"requests:{unit}" for unit in request_units(doc)]
     return keys
+
+
+def request_units(doc: dict) -> list:
+    """The units an applicant's request waits for: the holder of a 退回编辑申请, the employer of a 申请修改学历."""
+    units = []
+    if pending_edit_request(doc):        # the node holding it answers
+        units.append(doc["current_unit_id"])
+    units += [r["unit_id"] for r in doc.get("education_requests") or [] if r.get("status") == "pending"]
+    return list(dict.fromkeys(units))
 
 
 def _get(doc: Any, path: str) -> Any:

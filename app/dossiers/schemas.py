@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field, field_validator
 from app.accounts.schemas import Strict
 from app.accounts.validators import mask_id_number
 from app.dossiers.enums import STATUS_LABELS, DossierStatus
-from app.dossiers.models import AccessAction, AttachmentRef, Declaration, Dossier, DossierAccess
+from app.dossiers.models import (AccessAction, AttachmentRef, Declaration, Dossier, DossierAccess, EditRequest,
+                                 EducationRequest)
 from app.dossiers.sections import Rank
 from app.files.models import StoredFile
 
@@ -104,13 +105,16 @@ class DossierOut(DossierSummary):
     attachments: list[AttachmentOut]
     snapshots: int
     editable: bool
+    edit_request: EditRequest | None = None               # the latest 退回编辑申请 and its answer
+    education_requests: list[EducationRequest] = []       # 申请修改学历 and their answers
 
     @classmethod
     def full(cls, dossier: Dossier, *, batch_name: str | None, reveal: bool, editable: bool) -> "DossierOut":
         base = DossierSummary.build(dossier, batch_name=batch_name, reveal=reveal).model_dump()
         return cls(**base, declaration=dossier.declaration, commitment_agreed_at=dossier.commitment.agreed_at,
                    sections=dossier.sections, attachments=[AttachmentOut.build(a) for a in dossier.attachments],
-                   snapshots=len(dossier.snapshots), editable=editable)
+                   snapshots=len(dossier.snapshots), editable=editable, edit_request=dossier.edit_request,
+                   education_requests=dossier.education_requests)
 
 
 class SectionOut(BaseModel):

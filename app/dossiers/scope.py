@@ -9,7 +9,8 @@ Keys (plain ObjectIds where they name a document, prefixed strings otherwise):
 - the applicant's user id: the applicant reads their own dossier in every state;
 - a unit id: the readers of that unit (UNIT_READER_ROLES) read what reached it or a unit below it —
   the dossier stores every unit of `route_unit_ids` and every unit above each of them, unless it is a
-  draft again (withdrawn), which only its applicant reads;
+  draft again (withdrawn) or deleted for the year (PRIVATE), which only its applicant reads; while a
+  申请修改学历 is pending, its employer unit (and those above) read it to answer;
 - "region:<prefix>": an HR bureau's handlers read what reached a unit of their region — the dossier
   stores every prefix of each route unit's region code, the user the prefix of the bureau's region;
 - "committee:<code>": the office of a committee reads what was reported to it (`reported_to`);
@@ -35,7 +36,17 @@ from app.units.models import Unit
 
 Key = PydanticObjectId | str
 # The dossier fields the keys are computed from: a write touching none of them keeps its readers.
-FIELDS = {"applicant_id", "status", "route_unit_ids", "reported_to"}
+FIELDS = {"applicant_id", "status", "route_unit_ids", "reported_to", "education_requests"}
+# States only the applicant reads (a withdrawn draft, a dossier deleted for the year): no unit's key.
+PRIVATE = frozenset({DossierStatus.draft, DossierStatus.abandoned})
+
+
+def _units_reading(doc: dict) -> list:
+    """The units whose readers (and those above them) read this dossier: its route units unless it is private,
+    and the employer unit while a 申请修改学历 waits for it (it answers from the dossier)."""
+    units = [] if doc.get("status", DossierStatus.draft) in PRIVATE else list(doc.get("route_unit_ids") or [])
+    units += [r["unit_id"] for r in doc.get("education_requests") or [] if r.get("status") == "pending"]
+    return list(dict.fromkeys(units))
 
 
 @dataclass(frozen=True)
@@ -65,11 +76,12 @@ def region_keys(region_code: str | None) -> list[str]:
 
 def reader_ids(doc: dict, units: dict[Any, dict]) -> list[Key]:
     """The keys of a raw dossier document; `units` holds its route units' `ancestors` and `region_code`."""
+    if doc.get("status") == DossierStatus.abandoned:     # deleted for the year: its applicant's record alone
+        return [doc["applicant_id"]]
     keys: list[Key] = [doc["applicant_id"]]
-    if doc.get("status", DossierStatus.draft) != DossierStatus.draft:
-        for unit_id in doc.get("route_unit_ids") or []:
-            unit = units.get(unit_id) or {}
-            keys += [unit_id, *(unit.get("ancestors") or []), *region_keys(unit.get("region_code"))]
+    for unit_id in _units_reading(doc):
+        unit = units.get(unit_id) or {}
+        keys += [unit_id, *(unit.get("ancestors") or []), *region_keys(unit.get("region_code"))]
     keys += [f"committee:{code}" for code in doc.get("reported_to") or []]
     for readers in _readers_above:
         keys += readers.of_dossier(doc)
@@ -83,7 +95,7 @@ def kept_by(touched: set[str], doc: dict) -> bool:
     touched = touched & FIELDS
     if not touched:
         return True
-    return (touched == {"status"} and doc.get("status") != DossierStatus.draft
+    return (touched == {"status"} and doc.get("status") not in PRIVATE
             and set(doc.get("route_unit_ids") or ()) <= set(doc.get("reader_ids") or ()))
 
 
@@ -91,8 +103,7 @@ async def route_units(docs: Iterable[dict], known: Iterable[Unit] = ()) -> dict[
     """The route units of these dossiers, as `reader_ids` wants them: those `known` (read by the writer
     already) as they are, the others in one read by _id."""
     units = {u.id: {"ancestors": u.ancestors, "region_code": u.region_code} for u in known}
-    wanted = list({u for doc in docs if doc.get("status") != DossierStatus.draft
-                   for u in doc.get("route_unit_ids") or []} - units.keys())
+    wanted = list({u for doc in docs for u in _units_reading(doc)} - units.keys())
     if wanted:
         found = Unit.get_pymongo_collection().find({"_id": {"$in": wanted}}, {"ancestors": 1, "region_code": 1})
         units.update({u["_id"]: u async for u in found})

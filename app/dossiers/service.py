@@ -105,8 +105,8 @@ def _declaration(data: DeclarationIn, unit: Unit) -> Declaration:
 
 async def _carried_education(applicant_id: PydanticObjectId) -> tuple[list[dict], list]:
     """Education rows of the latest dossier that was ever submitted, with their proofs, read-only."""
-    previous = await Dossier.find({"applicant_id": applicant_id, "snapshots.0": {"$exists": True}}
-                                  ).sort("-created_at").first_or_none()
+    previous = await Dossier.find({"applicant_id": applicant_id, "snapshots.0": {"$exists": True},
+                                   "status": {"$ne": DossierStatus.abandoned}}).sort("-created_at").first_or_none()
     if previous is None:
         return [], []
     carried = [dict(row, carried=True) for row in previous.sections.get("education", {}).get("rows", [])]
@@ -152,6 +152,8 @@ async def create(*, actor: User, data: DossierCreate) -> Dossier:
 def _existing_error(existing: Dossier | None) -> Conflict:
     if existing is not None and existing.status == DossierStatus.voided:
         return Conflict("您在本批次的申报已作废，不能再次申报", code="dossier_voided", field="batch_id")
+    if existing is not None and existing.status == DossierStatus.abandoned:
+        return Conflict("您已删除本批次的申报（当年不再申报），不能再次申报", code="dossier_abandoned", field="batch_id")
     return Conflict("您在本批次已有申报，请在“我的申报”中继续填写", code="dossier_exists", field="batch_id",
                     dossier_id=str(existing.id) if existing else None)
 
@@ -226,7 +228,9 @@ async def completeness(dossier: Dossier) -> list[rules.SectionStatus]:
 
 
 async def list_own(*, actor: User) -> list[Dossier]:
-    return await Dossier.find({"applicant_id": actor.id}).sort("-created_at").to_list()
+    """The applicant's dossiers, less those deleted for the year (kept only for the record)."""
+    return await Dossier.find({"applicant_id": actor.id, "status": {"$ne": DossierStatus.abandoned}}
+                              ).sort("-created_at").to_list()
 
 
 def _state(dossier: Dossier, number: int | None) -> tuple[Any, dict, list]:

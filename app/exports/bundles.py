@@ -14,7 +14,7 @@ from bson import ObjectId
 from app import db
 from app.clock import utcnow
 from app.dossiers import sections as S
-from app.dossiers.enums import EDITABLE
+from app.dossiers.enums import EDITABLE, STEP_ATTACHMENT_KINDS
 from app.dossiers.models import AttachmentRef, Dossier
 from app.exports.forms import FormMaker, catalogue_csv
 from app.exports.zipfeed import Package
@@ -101,8 +101,30 @@ async def build_bundle(dossiers: AsyncIterable[Dossier], *, title: str, created_
         prefix = f"{folder}/"
         entries.append(await add_files(package, dossier, attachment_items(submitted_attachments(dossier)),
                                        prefix=prefix, forms_prefix=prefix, forms=maker))
+        await add_step_attachments(package, dossier, prefix=f"{prefix}{STEP_FOLDER}")
         ids.append(dossier.id)
     package.finish({"format": FORMAT, "title": title, "created_at": utcnow(), "created_by": created_by,
                     "selection": selection or {}, "dossiers": entries,
                     "notes": sorted({e["forms_note"] for e in entries if "forms_note" in e})})
     return package, ids
+
+
+# --- 流程附件: the reviewing units' own files, in a folder of their own beside the applicant's ---
+
+STEP_FOLDER = "流程附件/"
+
+
+async def add_step_attachments(package: Package, dossier: Dossier, *, prefix: str) -> None:
+    """Adds the dossier's step attachments (推荐材料, 公示材料 …) as '<n>-<kind>-<unit>-<file>' under prefix."""
+    if not dossier.step_attachments:
+        return
+    stored = await stored_files([a.file.file_id for a in dossier.step_attachments])
+    for n, attachment in enumerate(dossier.step_attachments, 1):
+        doc = stored.get(attachment.file.file_id)
+        if doc is None:
+            continue
+        label = safe_name(f"{STEP_ATTACHMENT_KINDS.get(attachment.kind, attachment.kind)}-{attachment.unit_name or ''}",
+                          max_bytes=90)
+        package.add_gridfs(f"{prefix}{n:02d}-{label}-{attachment.file.filename}", attachment.file.file_id,
+                           doc["length"], attachment.file.sha256, dossier_id=str(dossier.id), section="流程附件",
+                           source="step_attachment")

@@ -57,8 +57,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     Action.decide: ("评审结果：{result}", "您的职称评审结果为：{result}。"),
     Action.publish: ("评审结果公示", "您的职称评审结果已由{unit}发布，进入公示。"),
     Action.certify: ("职称证书已发放", "您的职称证书已由{unit}发放。"),
+    Action.grant_edit: ("退回编辑申请已同意", "{unit}同意了您的退回编辑申请，申报材料已退回，可修改后重新提交。"),
+    Action.refuse_edit: ("退回编辑申请未同意", "{unit}未同意您的退回编辑申请。"),
+    Action.approve_education_change: ("修改学历申请已同意", "{unit}同意了您的修改学历申请，学历信息已更正。"),
+    Action.refuse_education_change: ("修改学历申请未同意", "{unit}未同意您的修改学历申请。"),
 }
-_REASON_ACTIONS = frozenset({Action.return_, Action.reject, Action.void})
+_REASON_ACTIONS = frozenset({Action.return_, Action.reject, Action.void, Action.refuse_edit,
+                             Action.refuse_education_change})
 
 
 async def notify_transition(dossier: Dossier, entry: TrailEntry) -> None:

@@ -46,6 +46,7 @@ class IllegalTransition(Exception):
 
 REVIEWABLE_AT_NODE = (S.submitted, S.passed)
 AT_COMMITTEE_BEFORE_MEETING = (S.at_committee, S.accepted)
+EDIT_REQUESTABLE = REVIEWABLE_AT_NODE + AT_COMMITTEE_BEFORE_MEETING     # held by a node that can send it back
 
 TABLE: dict[tuple[S, Action, Actor], Rule] = {
     **{(status, Action.submit, Actor.applicant): Rule(S.submitted, Move.first_node)
@@ -79,6 +80,17 @@ TABLE: dict[tuple[S, Action, Actor], Rule] = {
     (S.publicized, Action.certify, Actor.committee): Rule(S.certified, Move.stay),
     **{(status, Action.recall, Actor.system): Rule(S.passed, Move.back_to_reporter)
        for status in (S.submitted, S.passed, S.at_committee)},
+
+    # 删除流程（当年不再申报）: while the dossier is with its applicant (001 §4.1.1.19: also after 驳回).
+    **{(status, Action.abandon, Actor.applicant): Rule(S.abandoned, Move.stay)
+       for status in (S.draft, S.returned, S.rejected)},
+    # 退回编辑申请: asked of the node holding it; granted, it goes back to the applicant as a return does.
+    **{(status, Action.request_edit, Actor.applicant): Rule(status, Move.stay) for status in EDIT_REQUESTABLE},
+    **{(status, action, actor): rule
+       for status, actor in ((S.submitted, Actor.node), (S.passed, Actor.node),
+                             (S.at_committee, Actor.committee), (S.accepted, Actor.committee))
+       for action, rule in ((Action.grant_edit, Rule(S.returned, Move.to_applicant)),
+                            (Action.refuse_edit, Rule(status, Move.stay, reason_required=True)))},
 }
 
 # Actions a reviewer may start from the generic actions endpoint; the others belong to their own

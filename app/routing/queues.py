@@ -22,7 +22,7 @@ from app.dossiers.rows import DossierRow
 from app.errors import ValidationFailed
 from app.routing import paths
 
-View = Literal["pending", "passed", "turned_down", "reported", "committee", "all"]
+View = Literal["pending", "passed", "turned_down", "reported", "committee", "all", "requests"]
 VIEW_STATUS = {"pending": S.submitted, "passed": S.passed}
 SORTS = {"submitted_at": "submitted_at", "name": "applicant_name", "level": "declaration.level",
          "title": "declaration.title", "unit": "declaration.employer_unit_name", "updated_at": "updated_at"}
@@ -30,7 +30,7 @@ SORTS = {"submitted_at": "submitted_at", "name": "applicant_name", "level": "dec
 
 class DossierFilter(BaseModel):
     """The filters a review queue and an export (app.exports.selection) share, on indexed dossier fields."""
-    view: View | None = Field(default=None, description="队列视图：pending/passed/turned_down/reported/committee/all")
+    view: View | None = Field(default=None, description="队列视图：pending/passed/turned_down/reported/committee/all/requests（待处理的申请）")
     unit_id: PydanticObjectId | None = Field(default=None, description="以哪个单位的身份查看（身兼多单位时）")
     year: Year | None = None
     batch_id: PydanticObjectId | None = None

@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Form, Header, Query, Response, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser
 from app.dossiers.deps import Readable
@@ -11,8 +11,9 @@ from app.dossiers.router import dossier_out, etag
 from app.dossiers.schemas import DossierOut, DossierSummary
 from app.errors import AppError, ValidationFailed
 from app.preconditions import parse_if_match
-from app.routing import applicant, machine, paths, queues, service, supervision
-from app.routing.schemas import BatchActionRequest, PathOut, QueuePage, TrailItem, trail_items
+from app.routing import applicant, machine, paths, queues, requests, service, supervision
+from app.routing.schemas import (BatchActionRequest, OpinionDraftOut, PathOut, QueuePage, StepAttachmentOut,
+                                  TrailItem, trail_items)
 
 router = APIRouter(prefix="/api", tags=["routing"])
 
@@ -33,11 +34,89 @@ async def withdraw(dossier_id: PydanticObjectId, user: CurrentUser, response: Re
     return await dossier_out(dossier, reveal=True)
 
 
+@router.delete("/dossiers/{dossier_id}", response_model=DossierOut,
+               summary="删除流程（当年不再申报）：仅填报中、退回修改或审核不通过的申报；审核记录保留")
+async def abandon(dossier_id: PydanticObjectId, user: CurrentUser, response: Response) -> DossierOut:
+    dossier = await requests.abandon(actor=user, dossier_id=dossier_id)
+    response.headers["ETag"] = etag(dossier)
+    return await dossier_out(dossier, reveal=True)
+
+
+@router.post("/dossiers/{dossier_id}/edit-request", response_model=DossierOut,
+             summary="申请退回编辑（已开始审核、不能撤回时；同一时间只有一项待处理）")
+async def request_edit(dossier_id: PydanticObjectId, data: requests.EditRequestIn, user: CurrentUser,
+                       response: Response) -> DossierOut:
+    dossier = await requests.request_edit(actor=user, dossier_id=dossier_id, reason=data.reason)
+    response.headers["ETag"] = etag(dossier)
+    return await dossier_out(dossier, reveal=True)
+
+
+@router.post("/dossiers/{dossier_id}/edit-request/decision", summary="答复退回编辑申请：同意（退回申报人）或不同意（须填原因）")
+async def answer_edit(dossier_id: PydanticObjectId, data: requests.EditAnswerIn, user: CurrentUser,
+                      client: Client) -> dict:
+    dossier = await requests.answer_edit(actor=user, dossier_id=dossier_id, data=data, client=client)
+    return _acted(dossier)
+
+
+@router.post("/dossiers/{dossier_id}/education-requests", response_model=DossierOut,
+             summary="申请修改学历（往年申报沿用的学历；同一行同一时间只有一项待处理）")
+async def request_education_change(dossier_id: PydanticObjectId, data: requests.EducationRequestIn,
+                                   user: CurrentUser, response: Response) -> DossierOut:
+    dossier = await requests.request_education_change(actor=user, dossier_id=dossier_id, data=data)
+    response.headers["ETag"] = etag(dossier)
+    return await dossier_out(dossier, reveal=True)
+
+
+@router.post("/dossiers/{dossier_id}/education-requests/{request_id}/decision",
+             summary="审批修改学历申请：同意（学历随之更正）或不同意（须填原因）")
+async def answer_education_change(dossier_id: PydanticObjectId, request_id: str, data: requests.EducationAnswerIn,
+                                  user: CurrentUser, client: Client) -> dict:
+    dossier = await requests.answer_education_change(actor=user, dossier_id=dossier_id, request_id=request_id,
+                                                     data=data, client=client)
+    return _acted(dossier)
+
+
+@router.post("/dossiers/{dossier_id}/step-attachments", status_code=status.HTTP_201_CREATED,
+             response_model=StepAttachmentOut, summary="流程附件上传：推荐材料、公示材料、委托材料、单位意见附件")
+async def add_step_attachment(dossier_id: PydanticObjectId, user: CurrentUser, client: Client, file: UploadFile,
+                              kind: str = Form(...)) -> StepAttachmentOut:
+    attachment, _ = await requests.add_step_attachment(actor=user, dossier_id=dossier_id, kind=kind, upload=file,
+                                                       client=client)
+    return StepAttachmentOut.build(attachment)
+
+
+@router.get("/dossiers/{dossier_id}/step-attachments", response_model=list[StepAttachmentOut],
+            summary="流程附件（下载：GET /api/dossiers/{id}/attachments/{attachment_id}）")
+async def step_attachments(dossier: Annotated[Dossier, Depends(Readable("step_attachments"))]
+                           ) -> list[StepAttachmentOut]:
+    return [StepAttachmentOut.build(a) for a in dossier.step_attachments]
+
+
+@router.put("/dossiers/{dossier_id}/opinion-draft", response_model=OpinionDraftOut,
+            summary="保存意见（暂不办理，稍后继续；不记入审核记录）")
+async def save_opinion(dossier_id: PydanticObjectId, data: requests.OpinionDraftIn, user: CurrentUser,
+                       client: Client) -> OpinionDraftOut:
+    draft, _ = await requests.save_opinion(actor=user, dossier_id=dossier_id, data=data, client=client)
+    return OpinionDraftOut.build(draft)
+
+
+@router.get("/dossiers/{dossier_id}/opinion-draft", response_model=OpinionDraftOut | None,
+            summary="本单位保存的审核意见（当前由本单位办理时）")
+async def opinion_draft(user: CurrentUser, dossier: Annotated[Dossier, Depends(Readable("opinion_draft"))]
+                        ) -> OpinionDraftOut | None:
+    draft = await requests.opinion_draft(actor=user, dossier=dossier)
+    return OpinionDraftOut.build(draft) if draft else None
+
+
+def _acted(dossier: Dossier) -> dict:
+    return {"id": str(dossier.id), "status": dossier.status, "status_label": STATUS_LABELS[dossier.status],
+            "version": dossier.version, "trail": trail_items(dossier.trail[-1:])[0]}
+
+
 @router.post("/dossiers/{dossier_id}/actions", summary="审核操作：通过、上报、返回修改、拒绝、作废、已阅、受理")
 async def act(dossier_id: PydanticObjectId, data: service.ActionRequest, user: CurrentUser, client: Client) -> dict:
     dossier = await service.act(actor=user, dossier_id=dossier_id, request=data, client=client)
-    return {"id": str(dossier.id), "status": dossier.status, "status_label": STATUS_LABELS[dossier.status],
-            "version": dossier.version, "trail": trail_items(dossier.trail[-1:])[0]}
+    return _acted(dossier)
 
 
 @router.get("/dossiers/{dossier_id}/available-actions", summary="当前用户可执行的审核操作")

@@ -5,7 +5,8 @@ from datetime import datetime
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 
-from app.dossiers.enums import ACTION_LABELS, STATUS_LABELS
+from app.dossiers.enums import ACTION_LABELS, STATUS_LABELS, STEP_ATTACHMENT_KINDS
+from app.dossiers.models import OpinionDraft, StepAttachment
 from app.dossiers.schemas import DossierSummary
 from app.routing.machine import Action
 from app.routing.models import PATH_STATUS_LABELS, Path
@@ -28,6 +29,33 @@ class BatchActionRequest(BaseModel):
     signer: str | None = Field(default=None, max_length=30)
 
 
+class StepAttachmentOut(BaseModel):
+    id: str
+    kind: str
+    kind_label: str
+    filename: str
+    size: int
+    unit_name: str | None
+    uploaded_name: str
+    uploaded_at: datetime
+
+    @classmethod
+    def build(cls, a: StepAttachment) -> "StepAttachmentOut":
+        return cls(id=a.id, kind=a.kind, kind_label=STEP_ATTACHMENT_KINDS.get(a.kind, a.kind), filename=a.file.filename,
+                   size=a.file.size, unit_name=a.unit_name, uploaded_name=a.uploaded_name, uploaded_at=a.uploaded_at)
+
+
+class OpinionDraftOut(BaseModel):
+    opinion: str | None
+    signer: str | None
+    saved_name: str
+    saved_at: datetime
+
+    @classmethod
+    def build(cls, d: OpinionDraft) -> "OpinionDraftOut":
+        return cls(opinion=d.opinion, signer=d.signer, saved_name=d.saved_name, saved_at=d.saved_at)
+
+
 class TrailItem(BaseModel):
     at: datetime
     action: str
@@ -41,6 +69,8 @@ class TrailItem(BaseModel):
     opinion: str | None
     signer: str | None
     signed_on: str | None
+    attachment_id: str | None = None        # 流程附件: the file this step added
+    attachment_label: str | None = None
 
 
 def trail_items(trail) -> list[TrailItem]:
@@ -53,7 +83,10 @@ def trail_items(trail) -> list[TrailItem]:
                                to_status=entry.to_status,
                                to_status_label=STATUS_LABELS.get(entry.to_status, entry.to_status),
                                opinion=entry.opinion, signer=entry.signer,
-                               signed_on=entry.detail.get("signed_on")))
+                               signed_on=entry.detail.get("signed_on"),
+                               attachment_id=entry.detail.get("attachment_id"),
+                               attachment_label=(f"{entry.detail.get('kind_label')}：{entry.detail.get('filename')}"
+                                                 if entry.detail.get("attachment_id") else None)))
     return items
 
 

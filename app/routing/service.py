@@ -138,6 +138,8 @@ async def apply(*, dossier: Dossier, acting: Acting, actor: User, action: Action
         sets["status"] = result_status
     if acting.kind != Actor.applicant:
         sets["reviewer_acted"] = True
+    if action != Action.read and str(acting.unit_id) in dossier.opinion_drafts:   # 保存意见 was this decision's draft
+        ops["$unset"] = {f"opinion_drafts.{acting.unit_id}": ""}
     sets.update(extra_set or {})
     entry = TrailEntry(action=action, actor_id=actor.id, actor_name=actor.name, role=acting.role,
                        unit_id=acting.unit_id, unit_name=acting.unit_name, from_status=dossier.status,
@@ -150,11 +152,12 @@ async def apply(*, dossier: Dossier, acting: Acting, actor: User, action: Action
                                      trail_entry=entry)
     except writes.VersionMoved:
         raise Moved("该申报已被他人处理，请刷新后查看") from None
-    await _notify(updated, entry)
+    await notify_step(updated, entry)
     return updated
 
 
-async def _notify(dossier: Dossier, entry: TrailEntry) -> None:
+async def notify_step(dossier: Dossier, entry: TrailEntry) -> None:
+    """Tells the applicant what a step did (app.notifications decides which steps say something)."""
     from app.notifications import service as notifications
 
     await notifications.notify_transition(dossier, entry)

@@ -22,6 +22,7 @@ from app.dossiers import service as dossiers
 from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
 from app.dossiers.models import Declaration, Dossier
 from app.errors import NotFound
+from app.routing import machine
 from app.web import choices
 from app.web import section_forms as forms
 from app.web.deps import PageOwnDossier, PageUser
@@ -62,6 +63,8 @@ def status_view(dossier: Dossier) -> tuple[str, str, str | None]:
         return "returned", label, None
     if dossier.status == DossierStatus.voided:
         return "voided", label, None
+    if dossier.status == DossierStatus.abandoned:
+        return "abandoned", label, None
     return "submitted", "已提交", label
 
 
@@ -231,11 +234,13 @@ async def dossier_page(request: Request, dossier: PageOwnDossier) -> Response:
     context: dict[str, Any] = {"batch": batch}
     if editable:
         context = await declaration_context(batch, dossier.declaration)
+    withdrawable = dossier.status == DossierStatus.submitted and not dossier.reviewer_acted
     return render(
         request, "dossier.html", **context, dossier=dossier, editable=editable,
         status_info=status_view(dossier), facts=declaration_facts(dossier.declaration, names),
         report=report, missing=rules.missing_items(report), changes=await readable_changes(dossier),
-        withdrawable=dossier.status == DossierStatus.submitted and not dossier.reviewer_acted,
+        withdrawable=withdrawable,
+        edit_requestable=dossier.status in machine.EDIT_REQUESTABLE and not withdrawable,
         is_open=batch.is_open(utcnow()), window=batches.window_text(batch),
         declaration_files=dossier.attachments_of("declaration"), commitment_files=dossier.attachments_of("commitment"),
         declaration_rule=attachment_rule_context(batch, "declaration"),

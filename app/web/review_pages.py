@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.accounts.models import User
 from app.accounts.validators import mask_id_number
 from app.catalog import batches
-from app.dossiers.enums import ACTION_LABELS
+from app.dossiers.enums import ACTION_LABELS, STEP_ATTACHMENT_KINDS
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier
 from app.errors import AppError
@@ -41,6 +41,7 @@ REVIEW_TABS = (
     qv.Tab("passed", "通过未上报", "passed", actions=(qv.BatchAction("report", "上报"), RETURN)),
     qv.Tab("turned_down", "审核不通过", "turned_down"),
     qv.Tab("reported", "已上报", "reported"),
+    qv.Tab("requests", "申请待处理", "requests"),     # 退回编辑申请 and 申请修改学历 waiting for this unit
 )
 REPORT_TABS = (
     qv.Tab("passed", "未上报", "passed", actions=(qv.BatchAction("report", "数据上报"),)),
@@ -137,6 +138,11 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "changes": await readable_changes(dossier), "acting": acting, "actions": actions,
         "return_target": target, "return_to_applicant": to_applicant, "today": china_today().isoformat(),
         "size_text": size_text,
+        # the applicant's requests waiting for an answer, the reviewers' step files and the saved opinion
+        "edit_request": dossier.pending_edit_request(),
+        "education_requests": [r for r in dossier.education_requests if r.status == "pending"],
+        "step_attachments": dossier.step_attachments, "step_kinds": STEP_ATTACHMENT_KINDS,
+        "opinion_draft": dossier.opinion_drafts.get(str(acting.unit_id)) if acting else None,
     }
 
 

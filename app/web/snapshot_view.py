@@ -94,6 +94,8 @@ class TrailRow:
     signed_on: str | None
     deadline: datetime | None
     turned_down: bool
+    attachment_id: str | None = None       # 流程附件 the step added
+    attachment_label: str | None = None
 
 
 def trail_rows(trail: list[TrailEntry]) -> list[TrailRow]:
@@ -109,7 +111,9 @@ def trail_rows(trail: list[TrailEntry]) -> list[TrailRow]:
             unit_name=entry.unit_name, to_status_label=STATUS_LABELS.get(entry.to_status, entry.to_status),
             opinion=entry.opinion, signer=entry.signer, signed_on=entry.detail.get("signed_on"),
             deadline=datetime.fromisoformat(deadline) if isinstance(deadline, str) else deadline,
-            turned_down=entry.action in TURN_DOWNS))
+            turned_down=entry.action in TURN_DOWNS, attachment_id=entry.detail.get("attachment_id"),
+            attachment_label=(f"{entry.detail.get('kind_label')}：{entry.detail.get('filename')}"
+                              if entry.detail.get("attachment_id") else None)))
     return rows
 
 

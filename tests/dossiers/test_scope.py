@@ -36,6 +36,17 @@ class TestReaderIds:
     def test_a_draft_again_is_its_applicants_alone(self):
         assert scope.reader_ids(dossier(status="draft"), UNITS) == [APPLICANT]
 
+    def test_a_dossier_deleted_for_the_year_is_its_applicants_record_alone(self):
+        doc = dossier(status="abandoned", reported_to=["c1"], returned_by=[EMPLOYER], meeting_id=MEETING)
+        assert scope.reader_ids(doc, UNITS) == [APPLICANT]
+
+    def test_a_pending_education_request_lets_the_employer_and_those_above_read_a_draft(self):
+        pending = {"unit_id": EMPLOYER, "status": "pending"}
+        keys = scope.reader_ids(dossier(status="draft", route_unit_ids=[], education_requests=[pending]), UNITS)
+        assert keys[:4] == [APPLICANT, EMPLOYER, BUREAU, DEPARTMENT]
+        answered = dict(pending, status="approved")
+        assert scope.reader_ids(dossier(status="draft", education_requests=[answered]), UNITS) == [APPLICANT]
+
     def test_committees_and_the_meeting_read_it_whatever_its_state(self):
         keys = scope.reader_ids(dossier(status="certified", reported_to=["c1"], meeting_id=MEETING), UNITS)
         assert keys[-2:] == ["committee:c1", f"meeting:{MEETING}"]
@@ -50,6 +61,22 @@ class TestReaderIds:
 
 
 class TestQueueKeys:
+    def test_a_dossier_deleted_for_the_year_is_in_no_queue(self):
+        assert queue_keys({"status": "abandoned", "returned_by": [EMPLOYER], "committee_code": None}) == []
+
+    def test_requests_wait_for_the_holder_and_the_employer(self):
+        from datetime import datetime, timedelta
+
+        submitted = datetime(2026, 3, 1)
+        asked = {"status": "pending", "asked_at": submitted + timedelta(days=1), "unit_id": EMPLOYER}
+        doc = {"status": "passed", "current_unit_id": DEPARTMENT, "submitted_at": submitted, "edit_request": asked,
+               "education_requests": [{"status": "pending", "unit_id": EMPLOYER}]}
+        assert [k for k in queue_keys(doc) if k.startswith("requests:")] == [f"requests:{DEPARTMENT}",
+                                                                              f"requests:{EMPLOYER}"]
+        before_resubmission = dict(doc, edit_request=dict(asked, asked_at=submitted - timedelta(days=1)),
+                                   education_requests=[])
+        assert not [k for k in queue_keys(before_resubmission) if k.startswith("requests:")]
+
     def test_pending_at_a_unit(self):
         keys = queue_keys({"status": "submitted", "current_unit_id": DEPARTMENT, "reported_by": [EMPLOYER]})
         assert set(keys) == {f"all:{DEPARTMENT}", f"reported:{EMPLOYER}", f"all:{EMPLOYER}", f"pending:{DEPARTMENT}",

@@ -41,6 +41,21 @@ EXPECTED = {
     (S.publicized, Action.certify, Actor.committee): (S.certified, Move.stay, False),
     **{(status, Action.recall, Actor.system): (S.passed, Move.back_to_reporter, False)
        for status in (S.submitted, S.passed, S.at_committee)},
+    (S.draft, Action.abandon, Actor.applicant): (S.abandoned, Move.stay, False),
+    (S.returned, Action.abandon, Actor.applicant): (S.abandoned, Move.stay, False),
+    (S.rejected, Action.abandon, Actor.applicant): (S.abandoned, Move.stay, False),
+    (S.submitted, Action.request_edit, Actor.applicant): (S.submitted, Move.stay, False),
+    (S.passed, Action.request_edit, Actor.applicant): (S.passed, Move.stay, False),
+    (S.at_committee, Action.request_edit, Actor.applicant): (S.at_committee, Move.stay, False),
+    (S.accepted, Action.request_edit, Actor.applicant): (S.accepted, Move.stay, False),
+    (S.submitted, Action.grant_edit, Actor.node): (S.returned, Move.to_applicant, False),
+    (S.passed, Action.grant_edit, Actor.node): (S.returned, Move.to_applicant, False),
+    (S.at_committee, Action.grant_edit, Actor.committee): (S.returned, Move.to_applicant, False),
+    (S.accepted, Action.grant_edit, Actor.committee): (S.returned, Move.to_applicant, False),
+    (S.submitted, Action.refuse_edit, Actor.node): (S.submitted, Move.stay, True),
+    (S.passed, Action.refuse_edit, Actor.node): (S.passed, Move.stay, True),
+    (S.at_committee, Action.refuse_edit, Actor.committee): (S.at_committee, Move.stay, True),
+    (S.accepted, Action.refuse_edit, Actor.committee): (S.accepted, Move.stay, True),
 }
 
 EVERY = list(itertools.product(S, Action, Actor))

@@ -1,7 +1,7 @@
 /* 职称申报评审服务: the committee side's pages (uses window.ZC from app.js).
  *
  * - <form data-multipart="/api/..."> is sent as multipart/form-data with an upload progress bar (公示意见 with
- *   an objection's proof file); its errors land beside the fields like any form's;
+ *   an objection's proof file; 流程附件 on the review page); its errors land beside the fields like any form's;
  * - the meeting's expert list: [data-expert-search] looks experts up by name (GET /api/experts?q=) and adds
  *   them to [data-members] as ticked member_ids checkboxes, so the plain members form PUTs the whole list;
  *   a member's 移除 takes the row away before saving.

@@ -185,6 +185,24 @@
     else delete form.dataset.confirm;
   });
 
+  /* 保存意见: keeps the opinion and signer to finish later; not a decision, nothing moves. */
+  document.addEventListener("click", async function (event) {
+    var button = event.target.closest("button[data-save-opinion]");
+    if (!button) return;
+    var form = button.form;
+    ZC.clearMessages(form);
+    var body = { opinion: form.querySelector("[name=opinion]").value.trim() || null,
+                 signer: (form.querySelector("[name=signer]") || { value: "" }).value.trim() || null };
+    button.disabled = true;
+    try {
+      var result = await ZC.api("PUT", button.dataset.saveOpinion, body);
+      if (result.ok) ZC.say(form, "意见已保存，可稍后继续办理", "success");
+      else ZC.fail(form, result);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
   /* A report without an active path: say so and offer 路径管理. */
   ZC.failureHooks.action = function (form, result) {
     if (result.data.code !== "no_active_path") return false;
