@@ -12,4 +12,4 @@ async def test_the_archive_package_keeps_the_step_attachments(client, world, arc
     await finish(world)
     names = unzip(await client.get(f"/api/dossiers/{world['dossier_id']}/archive.zip?forms=false",
                                    headers=archivist)).namelist()
-    assert [n for n in names if n.startswith("attachments/") and "流程附件" in n and n.endswith("单位意见.pdf")]
+    assert [n for n in names if "/data/attachments/" in n and "流程附件" in n and n.endswith("单位意见.pdf")], names
