@@ -19,7 +19,7 @@ def _serve(args: argparse.Namespace) -> None:
 
     uri, embedded = resolve_uri(get_settings())
     os.environ["MONGODB_URI"] = uri
-    get_settings.cache_clear()
+    use_own_address(args.host, args.port)
     # uvicorn shuts down gracefully on SIGTERM and then raises it again: as an exit, not the default
     # kill, so that `finally` below also stops the embedded database.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
@@ -33,6 +33,26 @@ def _serve(args: argparse.Namespace) -> None:
     finally:
         if embedded:
             embedded.stop()
+
+
+def public_address(host: str, port: int) -> str:
+    """The address this server answers on, as a certificate prints it: a wildcard host is this machine."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def use_own_address(host: str, port: int) -> None:
+    """Unless ZC_PUBLIC_BASE_URL is configured, certificates point at this server (through the environment,
+    so every worker process gets it too); the settings are read anew either way."""
+    import os
+
+    from app.config import get_settings
+
+    if "public_base_url" not in get_settings().model_fields_set:
+        os.environ["ZC_PUBLIC_BASE_URL"] = public_address(host, port)
+        print(f"证书二维码与核验地址指向 {os.environ['ZC_PUBLIC_BASE_URL']}；对外服务时请设置 ZC_PUBLIC_BASE_URL")
+    get_settings.cache_clear()
 
 
 async def _dictionaries_once() -> None:
