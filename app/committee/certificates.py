@@ -19,6 +19,7 @@ from app.accounts.audit import ClientInfo
 from app.accounts.models import User
 from app.catalog import service as catalog
 from app.catalog.models import Committee
+from app.committee import committees
 from app.committee.models import Counter
 from app.committee.numbers import format_number
 from app.committee.schemas import IssueIn, VerificationOut
@@ -75,16 +76,18 @@ async def issue(*, actor: User, data: IssueIn) -> BatchResult:
             raise Conflict(f"当前状态“{STATUS_LABELS[dossier.status]}”下不能发证，公示结束后方可发证",
                            code="illegal_transition")
         committee = await Committee.find_one(Committee.code == dossier.committee_code)
-        body = (data.issuing_body or "").strip() or committee.issuing_body
+        body = (data.issuing_body or "").strip() or await committees.issuing_body(committee)
         if not body:
-            raise ValidationFailed("请填写发证机关（评委会尚未设置默认发证机关）", field="issuing_body",
+            raise ValidationFailed("请填写发证机关（评委会未设置发证机关，也没有办事机构）", field="issuing_body",
                                    code="issuing_body_required")
+        issuer = await committees.issuing_unit(committee)
         certificate = Certificate(
             number=await next_number(committee, data.issued_on.year), verification_code=verification_code(),
             document_number=document_number, issued_on=data.issued_on, issuing_body=body,
             committee_code=committee.code, committee_name=committee.name, holder_name=dossier.applicant_name,
             title_name=await _name("titles", dossier.declaration.title),
-            specialty_name=await _name("specialties", dossier.declaration.specialty), issued_by=actor.id)
+            specialty_name=await _name("specialties", dossier.declaration.specialty), issued_by=actor.id,
+            issuing_unit_id=issuer.id if issuer else None)
         try:
             await routing.apply(dossier=dossier, acting=acting, actor=actor, action=Action.certify,
                                 opinion=f"证书编号{certificate.number}",

@@ -23,7 +23,8 @@ router = APIRouter(prefix="/api", tags=["committee"])
 
 async def _committee_out(items: list[Committee]) -> list[schemas.CommitteeOut]:
     names = await units_service.unit_names(c.office_unit_id for c in items)
-    return [schemas.CommitteeOut.build(c, names.get(c.office_unit_id)) for c in items]
+    return [schemas.CommitteeOut.build(c, names.get(c.office_unit_id), await committees.issuing_body(c))
+            for c in items]
 
 
 @router.get("/committees", response_model=list[schemas.CommitteeOut], summary="评委会及其评审规则（办事机构经办人、系统管理员）")

@@ -23,7 +23,9 @@ class CommitteeSettings(Strict):
     pass_denominator: int = Field(default=3, ge=1, le=100, description="同意票比例（分母）")
     publicity_working_days: int = Field(default=5, ge=1, le=30, description="公示工作日数")
     certificate_pattern: str = Field(default="{year}{committee_short}{seq:05d}", min_length=1, max_length=60)
-    issuing_body: str | None = Field(default=None, max_length=100, description="发证机关")
+    issuing_body: str | None = Field(default=None, max_length=100, description="发证机关（不设置则为发证单位名称）")
+    issuing_unit_id: PydanticObjectId | None = Field(default=None,
+                                                    description="发证单位：其公章印在证书上（不设置则为办事机构所在单位）")
 
 
 class CommitteeOut(BaseModel):
@@ -44,12 +46,16 @@ class CommitteeOut(BaseModel):
     certificate_pattern: str
     certificate_sample: str
     issuing_body: str | None
+    issuing_unit_id: str | None
+    issuing_body_used: str = Field(description="发证时不填发证机关所用的名称")
 
     @classmethod
-    def build(cls, c: Committee, office_name: str | None) -> "CommitteeOut":
-        return cls(**c.model_dump(include=set(cls.model_fields) - {"office_unit_id"}),
+    def build(cls, c: Committee, office_name: str | None, issuing_body_used: str) -> "CommitteeOut":
+        return cls(**c.model_dump(include=set(cls.model_fields) - {"office_unit_id", "issuing_unit_id"}),
                    office_unit_id=str(c.office_unit_id) if c.office_unit_id else None, office_unit_name=office_name,
-                   rule=c.rule_text(), certificate_sample=format_number(c.certificate_pattern, c, year=2026, seq=1))
+                   issuing_unit_id=str(c.issuing_unit_id) if c.issuing_unit_id else None,
+                   issuing_body_used=issuing_body_used, rule=c.rule_text(),
+                   certificate_sample=format_number(c.certificate_pattern, c, year=2026, seq=1))
 
 
 # --- meetings ----------------------------------------------------------------------------------------
