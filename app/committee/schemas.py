@@ -1,7 +1,7 @@
 """API input and output of the committee's side: settings, meetings, votes, publicity, certificates."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from beanie import PydanticObjectId
@@ -204,4 +204,28 @@ class VerificationOut(BaseModel):
     issued_on: date
     document_number: str
     issuing_body: str
+    revoked: bool = False
+    revoked_on: date | None = Field(default=None, description="撤销日期")
+    revoked_reason: str | None = None
+
+
+class RevokeIn(Strict):
+    reason: str = Field(min_length=1, max_length=200, description="撤销原因，如 经查申报材料弄虚作假")
+
+
+VERDICTS = {"valid": "证书真实有效：电子签名有效，内容与登记一致", "revoked": "该证书已被撤销",
+            "mismatch": "电子签名有效，但证书内容与登记不符", "unregistered": "电子签名有效，但登记中没有该证书编号",
+            "invalid": "电子签名无效：不能证明该文件是本系统签发的原件"}
+
+
+class FileVerificationOut(BaseModel):
+    """What the public verification says of an uploaded certificate PDF."""
+    verdict: Literal["valid", "revoked", "mismatch", "unregistered", "invalid"]
+    verdict_label: str
+    signature_valid: bool
+    problem: str | None = Field(description="签名无效或与登记不符的原因")
+    signed_by: str | None
+    signed_at: datetime | None
+    mismatches: list[str] = Field(description="与登记不符的项目：证书编号、持证人、资格名称")
+    certificate: VerificationOut | None = Field(description="登记中的证书（签名有效且编号在登记中时）")
 

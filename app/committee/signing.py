@@ -178,6 +178,19 @@ def trust_roots(settings: Settings) -> list[asn1_x509.Certificate]:
     return roots
 
 
+def _padding_untouched(contents: bytes) -> bool:
+    """The signature container is reserved larger than the DER signature and zero-padded; the padding is
+    outside what is signed, and validators ignore it. A changed byte there is still a changed file."""
+    if len(contents) < 2 or contents[0] != 0x30:
+        return False
+    if contents[1] < 0x80:
+        end = 2 + contents[1]
+    else:
+        size = contents[1] & 0x7F
+        end = 2 + size + int.from_bytes(contents[2:2 + size], "big")
+    return end <= len(contents) and not contents[end:].strip(b"\x00")
+
+
 def check(pdf: bytes, settings: Settings) -> Checked:
     """The signature of a PDF already checked to be a plain, unencrypted PDF (app.files.pdf.check_pdf)."""
     try:
@@ -189,6 +202,8 @@ def check(pdf: bytes, settings: Settings) -> Checked:
     if not ours:
         return Checked(False, "文件没有本系统的电子签名：不是本系统签发的电子证书，或签名已被去除")
     signature = ours[0]
+    if not _padding_untouched(bytes(signature.sig_object.get("/Contents", b""))):
+        return Checked(False, "电子签名已损坏：文件在签名后被改动过")
     reason = str(signature.sig_object.get("/Reason", ""))
     number = reason.removeprefix(REASON_PREFIX) if reason.startswith(REASON_PREFIX) else None
     context = ValidationContext(trust_roots=trust_roots(settings), allow_fetching=False)

@@ -58,4 +58,5 @@ ACTION_LABELS = {
     Action.accept: "受理", Action.schedule: "安排评审", Action.unschedule: "移出评审会", Action.decide: "评审表决",
     Action.publish: "发布结果", Action.close_publicity: "公示结束", Action.certify: "发证",
     Action.recall: "收回上报（修改归口部门）",
+    "revoke_certificate": "撤销证书",     # not a transition: the certificate is marked, the status stays
 }

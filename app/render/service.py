@@ -10,6 +10,7 @@ builders and the renderer run in worker threads, and PDFs go through the warm Li
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 
 from beanie import PydanticObjectId
 
@@ -26,10 +27,13 @@ from app.render import contexts, convert, templates, watermark
 from app.render import docx as docx_render
 from app.render.contexts import FormSource, Lookups
 from app.catalog.models import Committee
+from app.committee import signing
+from app.units.models import Unit
 
 MEDIA_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                "pdf": "application/pdf"}
 PHOTO_FORMS = frozenset({"application", "brief", "certificate"})
+SEAL_KINDS = frozenset({"jpeg", "png", "gif"})
 
 
 @dataclass
@@ -72,6 +76,21 @@ async def _photo(source: FormSource) -> bytes | None:
         return None
 
 
+async def _issuing_seal(dossier: Dossier) -> bytes | None:
+    """The seal image of the unit that issued the certificate, on the official version only (a PDF scan of
+    a seal cannot be placed as a picture: the certificate then prints （印章））."""
+    certificate = getattr(dossier, "certificate", None)
+    if not (certificate and certificate.issuing_unit_id and watermark.is_official(dossier.status)):
+        return None
+    unit = await Unit.get(certificate.issuing_unit_id)
+    if unit is None or unit.seal is None or unit.seal.kind not in SEAL_KINDS:
+        return None
+    try:
+        return b"".join([chunk async for chunk in await files_service.open_download(unit.seal.file_id)])
+    except AppError:
+        return None
+
+
 async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, Lookups]:
     """Everything the builders need besides the dossier, for all of them at once."""
     settings = get_settings()
@@ -102,7 +121,8 @@ async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, 
             names=names, batch_name=batch.name if batch else "",
             committee_name=names.get(("committees", code), code or ""),
             commitment_text=batch.commitment_text if batch else "", public_base_url=settings.public_base_url,
-            photo=await _photo(sources[dossier.id]) if form in PHOTO_FORMS else None)
+            photo=await _photo(sources[dossier.id]) if form in PHOTO_FORMS else None,
+            issuing_seal=await _issuing_seal(dossier) if form == "certificate" else None)
     return found
 
 
@@ -134,6 +154,10 @@ async def form_pdf(dossier: Dossier, form: str, *, lookup: Lookups | None = None
     pdf = await convert.current().convert(await _docx(dossier, form, lookup, stamped=False))
     if not official:
         pdf = await docx_render.in_thread(watermark.stamp_pdf, pdf, await preview_stamp())
+    if form == "certificate":        # its PAdES signature is what makes an edited copy detectable
+        c = dossier.certificate
+        pdf = await docx_render.in_thread(partial(signing.sign, pdf, number=c.number, issuing_body=c.issuing_body,
+                                                  settings=get_settings()))
     return Form(pdf, filename(dossier, form, "pdf"), MEDIA_TYPES["pdf"], official)
 
 
