@@ -69,5 +69,5 @@ async def verify_file_page(request: Request, file: UploadFile | None = None) -> 
             checked = await certificates.verify_file(upload=file)
         except ValidationFailed as exc:
             error = exc.message
-    return render(request, "verify.html", number="", code="", result=None, checked=checked, error=error,
-                  status=422 if error else 200)
+    return render(request, "verify.html", status=422 if error else 200, number="", code="", checked=checked,
+                  file_error=error)
