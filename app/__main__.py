@@ -1,5 +1,5 @@
-"""Command line: python -m app serve | seed | create-admin | rebuild-rows | sweep-orphans | archive
-export|verify|import."""
+"""Command line: python -m app serve | seed | create-admin | signing-key | rebuild-rows | sweep-orphans |
+archive export|verify|import."""
 
 import argparse
 import asyncio
@@ -119,6 +119,19 @@ def _sweep_orphans(_: argparse.Namespace) -> None:
     print(f"已清理 {asyncio.run(_with_database(sweep_orphans))} 个无引用的文件")
 
 
+def _signing_key(_: argparse.Namespace) -> None:
+    """Makes the development key if it is missing (dev/test), or opens the configured one; prints which
+    certificate signs e-certificates, so a wrong passphrase or an expired certificate shows before a user
+    downloads one."""
+    from app.committee import signing
+    from app.config import get_settings
+
+    signer = signing.signer(get_settings())
+    cert = signer.signing_cert
+    print(f"证书签名证书：{cert.subject.human_friendly}")
+    print(f"有效期至：{cert.not_valid_after:%Y-%m-%d}  序列号：{cert.serial_number:x}")
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -142,6 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="系统管理员")
     admin.set_defaults(func=_create_admin)
+    commands.add_parser("signing-key", help="检查证书签名密钥（开发环境缺少时生成开发密钥）").set_defaults(
+        func=_signing_key)
     commands.add_parser("rebuild-rows", help="按申报材料重算列表与花名册所用的行").set_defaults(func=_rebuild_rows)
     commands.add_parser("sweep-orphans", help="清理无申报、单位或批次引用的上传文件（一小时内的不动）").set_defaults(
         func=_sweep_orphans)

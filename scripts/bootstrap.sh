@@ -33,3 +33,10 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+
+# The development key and self-signed certificate that sign e-certificates in dev and test, made once
+# under var/signing/ (never committed; production configures its own: docs/SECURITY.md).
+if [ "${ZC_ENV:-dev}" = dev ] && [ ! -f "${ZC_VAR_DIR:-var}/signing/development.p12" ]; then
+  echo "==> development signing key"
+  .venv/bin/python -m app signing-key >/dev/null
+fi

@@ -130,10 +130,12 @@ def _load(settings: Settings) -> signers.Signer:
         raise SigningUnavailable("未配置证书签名密钥，暂不能生成电子证书")
     if not Path(path).is_file():
         raise SigningUnavailable(f"证书签名密钥文件 {path} 不存在，请检查 ZC_SIGNING_PKCS12_PATH")
-    loaded = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
-    if loaded is None:          # pyHanko logs the reason (wrong passphrase, not a PKCS#12) and answers None
-        raise SigningUnavailable(f"无法打开证书签名密钥 {path}：口令错误或文件不是 PKCS#12 格式")
-    return loaded
+    data = Path(path).read_bytes()
+    try:        # opened here first: pyHanko would log a traceback for a wrong passphrase
+        pkcs12.load_key_and_certificates(data, passphrase)
+    except ValueError:
+        raise SigningUnavailable(f"无法打开证书签名密钥 {path}：口令错误或文件不是 PKCS#12 格式") from None
+    return signers.SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=passphrase)
 
 
 def _pkcs11(settings: Settings) -> signers.Signer:
