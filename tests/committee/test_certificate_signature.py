@@ -191,6 +191,8 @@ class TestRevocation:
         dossier, pdf = signed
         c = dossier.certificate
         url = f"/api/dossiers/{dossier.id}/certificate/revocation"
+        issued = (await client.get("/committee/certificates", params={"tab": "certified"}, headers=world["as_office"])).text
+        assert f'data-api="{url}"' in issued and ">已撤销 " not in issued
         assert (await client.post(url, json={"reason": "  "}, headers=world["as_office"])).json()["field"] == "reason"
         r = await client.post(url, json={"reason": "x"}, headers=world["as_hr"])
         assert r.status_code in (404, 409)                              # not the committee office
@@ -200,6 +202,8 @@ class TestRevocation:
         stored = await Dossier.get(dossier.id)
         assert stored.status == "certified" and stored.version == dossier.version + 1
         assert (stored.trail[-1].action, stored.trail[-1].opinion) == ("revoke_certificate", "经查申报材料弄虚作假")
+        issued = (await client.get("/committee/certificates", params={"tab": "certified"}, headers=world["as_office"])).text
+        assert f'data-api="{url}"' not in issued and 'title="经查申报材料弄虚作假">已撤销' in issued
         again = await client.post(url, json={"reason": "再次"}, headers=world["as_office"])
         assert again.status_code == 409 and again.json()["code"] == "certificate_revoked"
 
