@@ -107,7 +107,7 @@ _signers: dict[tuple, signers.Signer] = {}
 def _config_key(settings: Settings) -> tuple:
     return (settings.var_dir, settings.signing_pkcs12_path, settings.signing_pkcs12_passphrase,
             settings.signing_pkcs11_module, settings.signing_pkcs11_token_label, settings.signing_pkcs11_key_label,
-            settings.signing_pkcs11_cert_label)
+            settings.signing_pkcs11_cert_label, settings.signing_pkcs11_pin)
 
 
 def signer(settings: Settings) -> signers.Signer:
@@ -146,9 +146,9 @@ def _pkcs11(settings: Settings) -> signers.Signer:
     except ImportError:
         raise SigningUnavailable("已配置 PKCS#11 签名设备，但未安装 python-pkcs11（pip install '.[pkcs11]'）") from None
     try:
-        session = pkcs11.open_pkcs11_session(str(settings.signing_pkcs11_module),
-                                             token_label=settings.signing_pkcs11_token_label,
-                                             user_pin=settings.signing_pkcs11_pin)
+        session = pkcs11.open_pkcs11_session(
+            str(settings.signing_pkcs11_module), user_pin=settings.signing_pkcs11_pin,
+            token_criteria=pkcs11.TokenCriteria(label=settings.signing_pkcs11_token_label))
         return pkcs11.PKCS11Signer(session, key_label=settings.signing_pkcs11_key_label,
                                    cert_label=settings.signing_pkcs11_cert_label or settings.signing_pkcs11_key_label)
     except Exception as exc:        # the token library's own errors: a clear 503 instead of a 500

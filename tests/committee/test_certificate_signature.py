@@ -226,3 +226,41 @@ class TestRevocation:
         assert r.status_code == 409 and r.json()["code"] == "certificate_not_issued"
         r = await client.post(f"/api/dossiers/{dossier.id}/certificate/revocation", json={"reason": "x"})
         assert r.status_code == 401
+
+
+SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"      # Debian's softhsm2 (scripts/bootstrap.sh installs it)
+
+
+def test_a_key_on_a_pkcs11_token_signs(tmp_path, monkeypatch):
+    """Production may keep the key on a token: SoftHSM stands in for one, holding the key and certificate
+    of a development PKCS#12 made for the purpose; a wrong PIN is a clear 503, not a traceback."""
+    import subprocess
+
+    import pkcs11
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, pkcs12
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+
+    conf = tmp_path / "softhsm2.conf"
+    (tmp_path / "tokens").mkdir()
+    conf.write_text(f"directories.tokendir = {tmp_path / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "zc-test", "--pin", "1234", "--so-pin", "5678"],
+                   check=True, capture_output=True)
+    source = get_settings().model_copy(update={"var_dir": tmp_path / "var"})
+    key, cert, _ = pkcs12.load_key_and_certificates(signing.ensure_development_key(source).read_bytes(),
+                                                    signing.DEVELOPMENT_PASSPHRASE)
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    subprocess.run(["softhsm2-util", "--import", str(tmp_path / "key.pem"), "--token", "zc-test", "--label", "signer",
+                    "--id", "01", "--pin", "1234"], check=True, capture_output=True)
+    with pkcs11.lib(SOFTHSM).get_token(token_label="zc-test").open(rw=True, user_pin="1234") as session:
+        session.create_object({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                               Attribute.VALUE: cert.public_bytes(Encoding.DER), Attribute.SUBJECT: cert.subject.public_bytes(),
+                               Attribute.LABEL: "signer", Attribute.ID: b"\x01", Attribute.TOKEN: True})
+    token = get_settings().model_copy(update={
+        "var_dir": tmp_path / "unused", "signing_pkcs11_module": SOFTHSM, "signing_pkcs11_token_label": "zc-test",
+        "signing_pkcs11_key_label": "signer", "signing_pkcs11_pin": "1234"})
+    signed = signing.sign(blank_pdf(), number="2026370100QZWHZ00001", issuing_body="x", settings=token)
+    assert signing.check(signed, token).valid and signing.check(signed, source).valid    # the same key, now on a token
+    assert not (tmp_path / "unused").exists()                                           # no development key made
+    with pytest.raises(signing.SigningUnavailable, match="无法打开 PKCS#11 签名设备"):
+        signing.signer(token.model_copy(update={"signing_pkcs11_pin": "0000"}))
