@@ -9,7 +9,7 @@ builders and the renderer run in worker threads, and PDFs go through the warm Li
 
 import asyncio
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from beanie import PydanticObjectId
@@ -140,6 +140,8 @@ async def form_docx(dossier: Dossier, form: str, *, lookup: Lookups | None = Non
     """The form as .docx; a preview carries Word's own watermark shape."""
     require_available(dossier, form)
     lookup = lookup or (await lookups([dossier], form))[dossier.id]
+    if lookup.issuing_seal:     # an editable certificate would be a forger's kit: the seal is on the signed PDF only
+        lookup = replace(lookup, issuing_seal=None)
     official = watermark.is_official(dossier.status)
     content = await _docx(dossier, form, lookup, stamped=not official)
     return Form(content, filename(dossier, form, "docx"), MEDIA_TYPES["docx"], official)

@@ -4,6 +4,7 @@ and the register; revocation shows on every verification."""
 
 import asyncio
 import io
+import zipfile
 from functools import partial
 
 import pytest
@@ -19,6 +20,7 @@ from app.dossiers.models import Dossier
 from tests.committee.committee_kit import place_dossier
 from tests.committee.test_certificates import issue
 from tests.factories import force_dossier
+from tests.render.test_templates import text_of as text_of_docx
 
 PUBLIC = "https://zc.example.gov.cn"
 
@@ -70,7 +72,7 @@ def reason_of(pdf: bytes) -> str:
 
 
 class TestTheDocument:
-    async def test_qr_code_seal_and_signature(self, client, signed):
+    async def test_qr_code_seal_and_signature(self, client, world, signed):
         dossier, pdf = signed
         c = dossier.certificate
         reader = PdfReader(io.BytesIO(pdf))
@@ -82,6 +84,10 @@ class TestTheDocument:
         text = "".join("".join(page.extract_text() for page in reader.pages).split())
         assert f"{PUBLIC}/verify" in text and "济南市人力资源和社会保障局" in text and "（印章）" not in text
         assert reason_of(pdf) == f"专业技术资格证书 {c.number}"
+        r = await client.get(f"/api/dossiers/{dossier.id}/forms/certificate.docx", headers=world["as_office"])
+        with zipfile.ZipFile(io.BytesIO(r.content)) as docx:       # the editable copy: QR code, no seal
+            media = [Image.open(io.BytesIO(docx.read(n))) for n in docx.namelist() if n.startswith("word/media/")]
+        assert len(media) == 1 and not is_red(media[0]) and "（印章）" in text_of_docx(r.content)
 
         r = await check_file(client, pdf)
         assert r.status_code == 200, r.text
