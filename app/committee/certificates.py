@@ -87,11 +87,11 @@ async def issue(*, actor: User, data: IssueIn) -> BatchResult:
             raise Conflict(f"当前状态“{STATUS_LABELS[dossier.status]}”下不能发证，公示结束后方可发证",
                            code="illegal_transition")
         committee = await Committee.find_one(Committee.code == dossier.committee_code)
-        body = (data.issuing_body or "").strip() or await committees.issuing_body(committee)
+        issuer = await committees.issuing_unit(committee)
+        body = (data.issuing_body or "").strip() or committees.body_name(committee, issuer)
         if not body:
             raise ValidationFailed("请填写发证机关（评委会未设置发证机关，也没有办事机构）", field="issuing_body",
                                    code="issuing_body_required")
-        issuer = await committees.issuing_unit(committee)
         certificate = Certificate(
             number=await next_number(committee, data.issued_on.year), verification_code=verification_code(),
             document_number=document_number, issued_on=data.issued_on, issuing_body=body,

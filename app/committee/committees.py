@@ -84,12 +84,13 @@ async def issuing_unit(committee: Committee) -> Unit | None:
     return await Unit.get(unit_id) if unit_id else None
 
 
-async def issuing_body(committee: Committee) -> str:
+def body_name(committee: Committee, unit: Unit | None) -> str:
     """发证机关 when 发证 names none: the committee's setting, else its issuing unit's name ("" if it has neither)."""
-    if committee.issuing_body:
-        return committee.issuing_body
-    unit = await issuing_unit(committee)
-    return unit.name if unit else ""
+    return committee.issuing_body or (unit.name if unit else "")
+
+
+async def issuing_body(committee: Committee) -> str:
+    return body_name(committee, await issuing_unit(committee))
 
 
 async def run_by(actor: User, code: str, *, field: str = "committee_code") -> Committee:
