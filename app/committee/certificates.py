@@ -44,6 +44,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I/L: read off
 CODE_LENGTH = 8
 NOT_FOUND = "证书编号或验证码不正确，未查到该证书"
 VERIFY_FAILURES, VERIFY_WINDOW = 10, timedelta(minutes=10)     # wrong guesses a client may make per window
+FILE_CHECKS = 30                         # uploaded certificates a client may have checked per window
 REVOKE_ACTION = "revoke_certificate"
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024      # a certificate PDF is a few hundred KB
 UPLOAD_CHUNK = 256 * 1024
@@ -193,9 +194,11 @@ def _mismatches(c: Certificate, text: str) -> list[str]:
     return [label for label, value in wanted.items() if "".join(value.split()) not in text]
 
 
-async def verify_file(*, upload: UploadFile) -> FileVerificationOut:
+async def verify_file(*, upload: UploadFile, client: ClientInfo) -> FileVerificationOut:
     """Public: is this PDF a certificate this service signed, and does it say what the register says?
-    Hostile files are refused by the upload checks (not a PDF, too big, encrypted, active content)."""
+    Hostile files are refused by the upload checks (not a PDF, too big, encrypted, active content); each
+    check costs a parse and a signature verification, so a client gets a bounded number per window."""
+    await throttle.take(f"certificate-file:{client.ip}", limit=FILE_CHECKS, window=VERIFY_WINDOW, doing="上传证书查验")
     data = await _read_upload(upload)
     await run_in_threadpool(check_pdf, io.BytesIO(data), field="file")
     checked = await run_in_threadpool(signing.check, data, get_settings())

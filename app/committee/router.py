@@ -202,8 +202,8 @@ async def verify_certificate(client: Client, number: str = Query(min_length=1, m
 
 @router.post("/certificates/verify-file", response_model=schemas.FileVerificationOut,
              summary="上传电子证书 PDF 查验：电子签名是否有效、内容是否与登记一致、是否已撤销（无需登录）")
-async def verify_certificate_file(file: UploadFile) -> schemas.FileVerificationOut:
-    return await certificates.verify_file(upload=file)
+async def verify_certificate_file(file: UploadFile, client: Client) -> schemas.FileVerificationOut:
+    return await certificates.verify_file(upload=file, client=client)
 
 
 @router.post("/dossiers/{dossier_id}/certificate/revocation", response_model=schemas.VerificationOut,

@@ -66,8 +66,8 @@ async def verify_file_page(request: Request, file: UploadFile | None = None) -> 
         error = "请选择要查验的电子证书 PDF 文件"
     else:
         try:
-            checked = await certificates.verify_file(upload=file)
-        except ValidationFailed as exc:
+            checked = await certificates.verify_file(upload=file, client=client_info(request))
+        except (ValidationFailed, TooManyRequests) as exc:
             error = exc.message
     return render(request, "verify.html", status=422 if error else 200, number="", code="", checked=checked,
                   file_error=error)

@@ -192,6 +192,14 @@ class TestHostileUploads:
         assert page.status_code == 422 and "请上传 PDF 格式的电子证书" in page.text
 
 
+    async def test_a_client_checks_a_bounded_number_of_files(self, client, monkeypatch):
+        from app.committee import certificates
+
+        monkeypatch.setattr(certificates, "FILE_CHECKS", 2)
+        answers = [(await check_file(client, blank_pdf())).status_code for _ in range(3)]
+        assert answers == [200, 200, 429]
+
+
 class TestRevocation:
     async def test_the_office_revokes_and_every_check_says_so(self, client, world, signed):
         dossier, pdf = signed
