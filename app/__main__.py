@@ -1,5 +1,5 @@
-"""Command line: python -m app serve | seed | create-admin | rebuild-rows | sweep-orphans | archive
-export|verify|import."""
+"""Command line: python -m app serve | seed | create-admin | signing-key | rebuild-rows | sweep-orphans |
+archive export|verify|import."""
 
 import argparse
 import asyncio
@@ -19,7 +19,7 @@ def _serve(args: argparse.Namespace) -> None:
 
     uri, embedded = resolve_uri(get_settings())
     os.environ["MONGODB_URI"] = uri
-    get_settings.cache_clear()
+    use_own_address(args.host, args.port)
     # uvicorn shuts down gracefully on SIGTERM and then raises it again: as an exit, not the default
     # kill, so that `finally` below also stops the embedded database.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
@@ -33,6 +33,26 @@ def _serve(args: argparse.Namespace) -> None:
     finally:
         if embedded:
             embedded.stop()
+
+
+def public_address(host: str, port: int) -> str:
+    """The address this server answers on, as a certificate prints it: a wildcard host is this machine."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def use_own_address(host: str, port: int) -> None:
+    """Unless ZC_PUBLIC_BASE_URL is configured, certificates point at this server (through the environment,
+    so every worker process gets it too); the settings are read anew either way."""
+    import os
+
+    from app.config import get_settings
+
+    if "public_base_url" not in get_settings().model_fields_set:
+        os.environ["ZC_PUBLIC_BASE_URL"] = public_address(host, port)
+        print(f"证书二维码与核验地址指向 {os.environ['ZC_PUBLIC_BASE_URL']}；对外服务时请设置 ZC_PUBLIC_BASE_URL")
+    get_settings.cache_clear()
 
 
 async def _dictionaries_once() -> None:
@@ -99,6 +119,19 @@ def _sweep_orphans(_: argparse.Namespace) -> None:
     print(f"已清理 {asyncio.run(_with_database(sweep_orphans))} 个无引用的文件")
 
 
+def _signing_key(_: argparse.Namespace) -> None:
+    """Makes the development key if it is missing (dev/test), or opens the configured one; prints which
+    certificate signs e-certificates, so a wrong passphrase or an expired certificate shows before a user
+    downloads one."""
+    from app.committee import signing
+    from app.config import get_settings
+
+    signer = signing.signer(get_settings())
+    cert = signer.signing_cert
+    print(f"证书签名证书：{cert.subject.human_friendly}")
+    print(f"有效期至：{cert.not_valid_after:%Y-%m-%d}  序列号：{cert.serial_number:x}")
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -122,6 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="系统管理员")
     admin.set_defaults(func=_create_admin)
+    commands.add_parser("signing-key", help="检查证书签名密钥（开发环境缺少时生成开发密钥）").set_defaults(
+        func=_signing_key)
     commands.add_parser("rebuild-rows", help="按申报材料重算列表与花名册所用的行").set_defaults(func=_rebuild_rows)
     commands.add_parser("sweep-orphans", help="清理无申报、单位或批次引用的上传文件（一小时内的不动）").set_defaults(
         func=_sweep_orphans)

@@ -3,11 +3,13 @@
 import sys
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-secret-change-me"
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 DEV_ENVS = ("dev", "test")
 MIN_SECRET_LENGTH = 32
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -55,8 +57,9 @@ class Settings(BaseSettings):
 
     message_gateway: str = Field(default="outbox", description="outbox: write to the outbox collection and the log")
 
-    # Forms: the address certificates' QR codes point at, and the LibreOffice PDF converter.
-    public_base_url: str = "http://127.0.0.1:8000"
+    # Forms: the address certificates' QR codes and printed check address point at (`serve` sets it from its
+    # --host/--port when unset; production must set it), and the LibreOffice PDF converter.
+    public_base_url: str = DEFAULT_PUBLIC_BASE_URL
     converter_url: str | None = Field(default=None, description="unoserver XML-RPC address(es), comma-separated; unset: local workers")
     converter_workers: int = Field(default=2, ge=1, le=16)
     converter_autostart: bool | None = Field(default=None, description="unset: start with the service, not in tests")
@@ -67,9 +70,30 @@ class Settings(BaseSettings):
     converter_queue_seconds: float = 120
     converter_max_conversions: int = 200
 
+    # Certificates are signed (PAdES) with the issuing key: a PKCS#12 file, or a key on a PKCS#11 token. Neither set:
+    # in dev/test a development key made once under var/signing/, elsewhere the service refuses to start.
+    signing_pkcs12_path: Path | None = None
+    signing_pkcs12_passphrase: str | None = None
+    signing_pkcs11_module: Path | None = Field(default=None, description="the token's PKCS#11 library (.so)")
+    signing_pkcs11_token_label: str | None = None
+    signing_pkcs11_key_label: str | None = None
+    signing_pkcs11_cert_label: str | None = None
+    signing_pkcs11_pin: str | None = None
+    # Certificates (PEM files, comma-separated) whose signatures verification also accepts: the signing
+    # certificates used before a key rotation, and CA roots when the signing certificate is issued by one.
+    signing_trusted_certs: str = ""
+
     # Migrations and periodic jobs (app/scheduler.py): each process ticks, one runs each piece of work.
     background_work: bool | None = Field(default=None, description="unset: on, except in tests")
     background_tick_seconds: float = Field(default=60, gt=0)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"ZC_PUBLIC_BASE_URL 应为对外公开的 http(s) 地址，如 https://zc.example.gov.cn（当前“{value}”）")
+        return value.strip().rstrip("/")
 
     @property
     def is_dev(self) -> bool:
@@ -96,6 +120,13 @@ class Settings(BaseSettings):
                              f"print(secrets.token_urlsafe(48))' 生成")
         if not self.mongodb_uri:
             raise ValueError("MONGODB_URI 未设置：内嵌数据库只用于开发与测试")
+        if self.public_base_url == DEFAULT_PUBLIC_BASE_URL:
+            raise ValueError("ZC_PUBLIC_BASE_URL 未设置：证书二维码和核验地址须指向本服务对外公开的地址")
+        if not (self.signing_pkcs12_path or self.signing_pkcs11_module):
+            raise ValueError("未配置证书签名密钥：请设置 ZC_SIGNING_PKCS12_PATH（及 ZC_SIGNING_PKCS12_PASSPHRASE）"
+                             "或 ZC_SIGNING_PKCS11_MODULE，开发密钥只用于开发与测试")
+        if self.signing_pkcs12_path and self.signing_pkcs11_module:
+            raise ValueError("ZC_SIGNING_PKCS12_PATH 与 ZC_SIGNING_PKCS11_MODULE 只能设置其一")
         return self
 
 

@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 
 # libreoffice-writer-nogui + python3-uno: the warm PDF converter (app/render/convert.py); fonts-noto-cjk
 # and fonts-liberation2 (Times New Roman/Arial metrics): what the forms' fonts map to; poppler-utils:
-# pdffonts/pdftotext for checking the PDFs.
+# pdffonts/pdftotext for checking the PDFs; softhsm2: a software PKCS#11 token the certificate-signing tests use.
 APT_PACKAGES=(chromium fonts-noto-cjk fonts-wqy-zenhei docker-compose libreoffice-writer-nogui python3-uno
-              fonts-liberation2 poppler-utils)
+              fonts-liberation2 poppler-utils softhsm2)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -32,4 +32,11 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -e ".[dev]" 2> >(grep -v "^WARNING: Location" >&2)
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+
+# The development key and self-signed certificate that sign e-certificates in dev and test, made once
+# under var/signing/ (never committed; production configures its own: docs/SECURITY.md).
+if [ "${ZC_ENV:-dev}" = dev ] && [ ! -f "${ZC_VAR_DIR:-var}/signing/development.p12" ]; then
+  echo "==> development signing key"
+  .venv/bin/python -m app signing-key >/dev/null
 fi

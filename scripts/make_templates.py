@@ -188,11 +188,12 @@ def certificate():
     lines = "\n".join(f"{label}：{{{{ {key} }}}}" for label, key in fields)
     inner = grid_table(cell, [66, 136, 60], borders=False)
     row(inner, ['{{ photo or "（照片）" }}', (lines, 1, "left"),
-                "{{ qr_code }}\n扫码核验\n验证码：{{ verification_code }}"], height_mm=100)
-    para(cell, "{{ issuing_body }}（印章）", align="right", before=4)
-    para(cell, "{{ issued_on }}", align="right")
-    para(cell, "经{{ committee_name }}评审通过，具备{{ title_name }}专业技术资格。核验地址：{{ verify_url }}",
-         size=9, align="center", before=6)
+                "{{ qr_code }}\n扫码核验\n验证码：{{ verification_code }}"], height_mm=84)
+    # Below: the statement and check address beside the issuing unit's seal (an image on the official
+    # version), its name and the date.
+    bottom = grid_table(cell, [150, 42, 70], borders=False)
+    row(bottom, [("经{{ committee_name }}评审通过，具备{{ title_name }}专业技术资格。\n核验地址：{{ verify_url }}", 1, "left"),
+                 '{{ seal or "（印章）" }}', "{{ issuing_body }}\n{{ issued_on }}"], size=10)
     save(doc, "certificate")
 
 

@@ -279,6 +279,8 @@ MATRIX: dict[str, Route] = {
     "POST /api/certificates": logged_in(json=lambda w: {"ids": ids(w), "document_number": "矩阵〔2026〕1号",
                                                         "issued_on": "2026-12-20", "confirm": False}),
     "GET /api/certificates/verify": public(query={"number": "2026X00001", "code": "ABCDEFGH"}),
+    "POST /api/certificates/verify-file": public(files=JUNK),
+    "POST /api/dossiers/{dossier_id}/certificate/revocation": readers(json={"reason": "矩阵"}),
     # exports
     "GET /api/exports/{table}/columns": logged_in(params={"table": "overview"}),
     "GET /api/exports/{table}.xlsx": logged_in(params={"table": "overview"}),

@@ -85,7 +85,8 @@ def production_env(secret: str = "p" * 40) -> dict:
     """ZC_ENV=prod against the test session's database server, under a database of its own."""
     env = {k: v for k, v in os.environ.items() if k != "ZC_DATABASE"}
     env.update(ZC_ENV="prod", ZC_SECRET_KEY=secret, ZC_DATABASE=f"zc_prod_{uuid.uuid4().hex[:8]}",
-               ZC_CONVERTER_AUTOSTART="false")
+               ZC_CONVERTER_AUTOSTART="false", ZC_PUBLIC_BASE_URL="https://zc.example.gov.cn",
+               ZC_SIGNING_PKCS12_PATH="/etc/zhicheng/signer.p12")
     return env
 
 

@@ -36,6 +36,7 @@ def compose_config(tmp_path: Path, *arguments: str, **env_overrides: str | None)
         pytest.fail("docker-compose 未安装 / not installed: run scripts/bootstrap.sh (it installs the Debian "
                     "package docker-compose)")
     env = {k: v for k, v in os.environ.items() if k != "ZC_SECRET_KEY" and not k.startswith("COMPOSE_")}
+    env.update(ZC_PUBLIC_BASE_URL="https://zc.example.gov.cn", ZC_SIGNING_PKCS12_PASSPHRASE="passphrase")
     for key, value in env_overrides.items():
         if value is None:
             env.pop(key, None)
@@ -237,3 +238,9 @@ def test_compose_refuses_to_start_without_a_secret(tmp_path, secret):
     result = compose_config(tmp_path, ZC_SECRET_KEY=secret)
     assert result.returncode != 0, "docker-compose config must fail without ZC_SECRET_KEY"
     assert "set ZC_SECRET_KEY" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("variable", ["ZC_PUBLIC_BASE_URL", "ZC_SIGNING_PKCS12_PASSPHRASE"])
+def test_compose_needs_the_public_address_and_the_signing_key(tmp_path, variable):
+    result = compose_config(tmp_path, ZC_SECRET_KEY=SECRET, **{variable: None})
+    assert result.returncode != 0 and f"set {variable}" in result.stderr, result.stderr

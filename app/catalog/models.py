@@ -115,7 +115,8 @@ class Committee(Document):
     pass_denominator: int = 3
     publicity_working_days: int = 5
     certificate_pattern: str = "{year}{committee_short}{seq:05d}"
-    issuing_body: str | None = None
+    issuing_body: str | None = None            # 发证机关 as printed; unset: the issuing unit's name
+    issuing_unit_id: PydanticObjectId | None = None    # whose seal certificates carry; unset: the office unit
     created_at: datetime = Field(default_factory=utcnow)
     version: int = 0
 

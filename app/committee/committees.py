@@ -68,11 +68,29 @@ async def update(*, code: str, data: CommitteeSettings) -> Committee:
     if changes.get("office_unit_id") is not None:
         if await Unit.find_one({"_id": changes["office_unit_id"], "status": UnitStatus.approved}) is None:
             raise ValidationFailed("办事机构所在单位不存在或未开通", field="office_unit_id", code="unit_not_approved")
+    if changes.get("issuing_unit_id") is not None:
+        if await Unit.find_one({"_id": changes["issuing_unit_id"], "status": UnitStatus.approved}) is None:
+            raise ValidationFailed("发证单位不存在或未开通", field="issuing_unit_id", code="unit_not_approved")
     result = await Committee.get_pymongo_collection().update_one(
         {"_id": committee.id, "version": committee.version}, {"$set": changes, "$inc": {"version": 1}})
     if result.matched_count != 1:
         raise Conflict("评委会设置已被他人修改，请刷新后重试", code="conflict")
     return await Committee.get(committee.id)
+
+
+async def issuing_unit(committee: Committee) -> Unit | None:
+    """The unit in whose name certificates are issued and whose seal they carry: the one set, else the office."""
+    unit_id = committee.issuing_unit_id or committee.office_unit_id
+    return await Unit.get(unit_id) if unit_id else None
+
+
+def body_name(committee: Committee, unit: Unit | None) -> str:
+    """发证机关 when 发证 names none: the committee's setting, else its issuing unit's name ("" if it has neither)."""
+    return committee.issuing_body or (unit.name if unit else "")
+
+
+async def issuing_body(committee: Committee) -> str:
+    return body_name(committee, await issuing_unit(committee))
 
 
 async def run_by(actor: User, code: str, *, field: str = "committee_code") -> Committee:

@@ -4,7 +4,7 @@ public verification. Errors: anonymous 401, outside scope 404, wrong state 409, 
 from typing import Annotated
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Depends, Form, Query, status
+from fastapi import APIRouter, Depends, Form, Query, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser, SysAdmin
 from app.catalog.models import Committee
@@ -23,7 +23,8 @@ router = APIRouter(prefix="/api", tags=["committee"])
 
 async def _committee_out(items: list[Committee]) -> list[schemas.CommitteeOut]:
     names = await units_service.unit_names(c.office_unit_id for c in items)
-    return [schemas.CommitteeOut.build(c, names.get(c.office_unit_id)) for c in items]
+    return [schemas.CommitteeOut.build(c, names.get(c.office_unit_id), await committees.issuing_body(c))
+            for c in items]
 
 
 @router.get("/committees", response_model=list[schemas.CommitteeOut], summary="评委会及其评审规则（办事机构经办人、系统管理员）")
@@ -197,6 +198,20 @@ async def verify_certificate(client: Client, number: str = Query(min_length=1, m
                              code: str = Query(min_length=1, max_length=20, description="验证码")
                              ) -> schemas.VerificationOut:
     return await certificates.verify(number=number, code=code, client=client)
+
+
+@router.post("/certificates/verify-file", response_model=schemas.FileVerificationOut,
+             summary="上传电子证书 PDF 查验：电子签名是否有效、内容是否与登记一致、是否已撤销（无需登录）")
+async def verify_certificate_file(file: UploadFile, client: Client) -> schemas.FileVerificationOut:
+    return await certificates.verify_file(upload=file, client=client)
+
+
+@router.post("/dossiers/{dossier_id}/certificate/revocation", response_model=schemas.VerificationOut,
+             summary="撤销证书（评委会办事机构，须填写原因；证书仍在登记中，查验显示已撤销）")
+async def revoke_certificate(data: schemas.RevokeIn, user: CurrentUser,
+                             dossier: Annotated[Dossier, Depends(Readable())]) -> schemas.VerificationOut:
+    revoked = await certificates.revoke(actor=user, dossier=dossier, data=data)
+    return certificates.register_entry(revoked.certificate)
 
 
 @router.get("/dossiers/{dossier_id}/certificate", summary="本申报的证书信息（含验证码）")

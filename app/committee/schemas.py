@@ -1,7 +1,7 @@
 """API input and output of the committee's side: settings, meetings, votes, publicity, certificates."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from beanie import PydanticObjectId
@@ -23,7 +23,9 @@ class CommitteeSettings(Strict):
     pass_denominator: int = Field(default=3, ge=1, le=100, description="同意票比例（分母）")
     publicity_working_days: int = Field(default=5, ge=1, le=30, description="公示工作日数")
     certificate_pattern: str = Field(default="{year}{committee_short}{seq:05d}", min_length=1, max_length=60)
-    issuing_body: str | None = Field(default=None, max_length=100, description="发证机关")
+    issuing_body: str | None = Field(default=None, max_length=100, description="发证机关（不设置则为发证单位名称）")
+    issuing_unit_id: PydanticObjectId | None = Field(default=None,
+                                                    description="发证单位：其公章印在证书上（不设置则为办事机构所在单位）")
 
 
 class CommitteeOut(BaseModel):
@@ -44,12 +46,16 @@ class CommitteeOut(BaseModel):
     certificate_pattern: str
     certificate_sample: str
     issuing_body: str | None
+    issuing_unit_id: str | None
+    issuing_body_used: str = Field(description="发证时不填发证机关所用的名称")
 
     @classmethod
-    def build(cls, c: Committee, office_name: str | None) -> "CommitteeOut":
-        return cls(**c.model_dump(include=set(cls.model_fields) - {"office_unit_id"}),
+    def build(cls, c: Committee, office_name: str | None, issuing_body_used: str) -> "CommitteeOut":
+        return cls(**c.model_dump(include=set(cls.model_fields) - {"office_unit_id", "issuing_unit_id"}),
                    office_unit_id=str(c.office_unit_id) if c.office_unit_id else None, office_unit_name=office_name,
-                   rule=c.rule_text(), certificate_sample=format_number(c.certificate_pattern, c, year=2026, seq=1))
+                   issuing_unit_id=str(c.issuing_unit_id) if c.issuing_unit_id else None,
+                   issuing_body_used=issuing_body_used, rule=c.rule_text(),
+                   certificate_sample=format_number(c.certificate_pattern, c, year=2026, seq=1))
 
 
 # --- meetings ----------------------------------------------------------------------------------------
@@ -199,4 +205,28 @@ class VerificationOut(BaseModel):
     issued_on: date
     document_number: str
     issuing_body: str
+    revoked: bool = False
+    revoked_on: date | None = Field(default=None, description="撤销日期")
+    revoked_reason: str | None = None
+
+
+class RevokeIn(Strict):
+    reason: str = Field(min_length=1, max_length=200, description="撤销原因，如 经查申报材料弄虚作假")
+
+
+VERDICTS = {"valid": "证书真实有效：电子签名有效，内容与登记一致", "revoked": "该证书已被撤销",
+            "mismatch": "电子签名有效，但证书内容与登记不符", "unregistered": "电子签名有效，但登记中没有该证书编号",
+            "invalid": "电子签名无效：不能证明该文件是本系统签发的原件"}
+
+
+class FileVerificationOut(BaseModel):
+    """What the public verification says of an uploaded certificate PDF."""
+    verdict: Literal["valid", "revoked", "mismatch", "unregistered", "invalid"]
+    verdict_label: str
+    signature_valid: bool
+    problem: str | None = Field(description="签名无效或与登记不符的原因")
+    signed_by: str | None
+    signed_at: datetime | None
+    mismatches: list[str] = Field(description="与登记不符的项目：证书编号、持证人、资格名称")
+    certificate: VerificationOut | None = Field(description="登记中的证书（签名有效且编号在登记中时）")
 

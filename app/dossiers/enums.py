@@ -72,6 +72,7 @@ ACTION_LABELS = {
     Action.grant_edit: "同意退回编辑", Action.refuse_edit: "不同意退回编辑",
     Action.request_education_change: "申请修改学历", Action.approve_education_change: "同意修改学历",
     Action.refuse_education_change: "不同意修改学历", Action.step_attachment: "上传流程附件",
+    "revoke_certificate": "撤销证书",     # not a transition: the certificate is marked, the status stays
 }
 
 # 流程附件的种类 (001 流程附件上传; 004 单位意见附件).

@@ -79,6 +79,10 @@ class Certificate(BaseModel):
     specialty_name: str
     issued_at: datetime = Field(default_factory=utcnow)
     issued_by: PydanticObjectId
+    issuing_unit_id: PydanticObjectId | None = None      # whose seal the certificate carries
+    revoked_at: datetime | None = None                   # 撤销: the certificate stays in the register, marked
+    revoked_reason: str | None = None
+    revoked_by: PydanticObjectId | None = None
 
 
 class Declaration(BaseModel):

@@ -30,6 +30,7 @@ FORMS = {"application": "申报表", "brief": "简介表", "catalogue": "材料�
 BRIEF_ROWS = 8                 # achievements and papers listed on the brief; the rest are counted
 BRIEF_SUMMARY_CHARS = 600
 PHOTO_MM = (33, 48)            # 大一寸
+SEAL_MM = 38                   # a round official seal, a little under its 42 mm on paper
 
 # The field of a row that says which row an attachment proves, for the catalogue.
 ROW_CAPTION = {"education": "school", "admin_posts": "post", "assessments": "year", "training": "course",
@@ -98,6 +99,7 @@ class Lookups:
     commitment_text: str = ""
     photo: bytes | None = None
     units: dict[Any, NodeUnit] = field(default_factory=dict)     # the employer and the route's units, by id
+    issuing_seal: bytes | None = None     # the issuing unit's seal image, for an official certificate only
     public_base_url: str = "http://127.0.0.1:8000"
     today: date = field(default_factory=lambda: datetime.now(CHINA).date())
 
@@ -409,6 +411,7 @@ def certificate(source: FormSource, lk: Lookups) -> dict[str, Any]:
         "specialty_name": c.specialty_name, "committee_name": c.committee_name, "certificate_number": c.number,
         "document_number": c.document_number, "issued_on": chinese_date(c.issued_on), "issuing_body": c.issuing_body,
         "verification_code": c.verification_code, "verify_url": url, "qr_code": Picture(qr_png(url), 28, 28),
+        "seal": Picture(lk.issuing_seal, SEAL_MM) if lk.issuing_seal else "",
     }
 
 

@@ -10,7 +10,8 @@ worker threads, and PDFs go through the warm LibreOffice pool.
 
 import asyncio
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from beanie import PydanticObjectId
 
@@ -27,6 +28,7 @@ from app.render import contexts, convert, templates, watermark
 from app.render import docx as docx_render
 from app.render.contexts import FormSource, Lookups
 from app.catalog.models import Committee
+from app.committee import signing
 from app.units.models import Unit
 
 MEDIA_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -95,6 +97,18 @@ async def _units(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, c
     return found
 
 
+async def _issuing_seal(dossier: Dossier) -> bytes | None:
+    """The seal image of the unit that issued the certificate, on the official version only (a PDF scan of
+    a seal cannot be placed as a picture: the certificate then prints （印章））."""
+    certificate = getattr(dossier, "certificate", None)
+    if not (certificate and certificate.issuing_unit_id and watermark.is_official(dossier.status)):
+        return None
+    unit = await Unit.get(certificate.issuing_unit_id)
+    if unit is None or unit.seal is None or unit.seal.kind not in SEAL_KINDS:
+        return None
+    return await _file(unit.seal.file_id)
+
+
 async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, Lookups]:
     """Everything the builders need besides the dossier, for all of them at once."""
     settings = get_settings()
@@ -126,7 +140,8 @@ async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, 
             names=names, batch_name=batch.name if batch else "",
             committee_name=names.get(("committees", code), code or ""),
             commitment_text=batch.commitment_text if batch else "", public_base_url=settings.public_base_url,
-            photo=await _photo(sources[dossier.id]) if form in PHOTO_FORMS else None, units=units)
+            photo=await _photo(sources[dossier.id]) if form in PHOTO_FORMS else None, units=units,
+            issuing_seal=await _issuing_seal(dossier) if form == "certificate" else None)
     return found
 
 
@@ -144,6 +159,8 @@ async def form_docx(dossier: Dossier, form: str, *, lookup: Lookups | None = Non
     """The form as .docx; a preview carries Word's own watermark shape."""
     require_available(dossier, form)
     lookup = lookup or (await lookups([dossier], form))[dossier.id]
+    if lookup.issuing_seal:     # an editable certificate would be a forger's kit: the seal is on the signed PDF only
+        lookup = replace(lookup, issuing_seal=None)
     official = watermark.is_official(dossier.status)
     content = await _docx(dossier, form, lookup, stamped=not official)
     return Form(content, filename(dossier, form, "docx"), MEDIA_TYPES["docx"], official)
@@ -161,6 +178,10 @@ async def form_pdf(dossier: Dossier, form: str, *, lookup: Lookups | None = None
     pdf = await convert.current().convert(await _docx(dossier, form, lookup, stamped=False), pdfa=pdfa)
     if not official:
         pdf = await docx_render.in_thread(watermark.stamp_pdf, pdf, await preview_stamp())
+    if form == "certificate":        # its PAdES signature is what makes an edited copy detectable
+        c = dossier.certificate
+        pdf = await docx_render.in_thread(partial(signing.sign, pdf, number=c.number, issuing_body=c.issuing_body,
+                                                  settings=get_settings()))
     return Form(pdf, filename(dossier, form, "pdf"), MEDIA_TYPES["pdf"], official)
 
 

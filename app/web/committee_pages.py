@@ -73,5 +73,7 @@ async def results_page(request: Request, user: OfficeUser) -> Response:
 
 @router.get("/committee/certificates", response_class=HTMLResponse)
 async def certificates_page(request: Request, user: OfficeUser) -> Response:
+    bodies = {await committees.issuing_body(c) for c in await committees.listing(user)} - {""}
     return await _page(request, user, CERTIFICATE_TABS, "/committee/certificates", heading="证书", mode="certify",
+                       issuing_body_hint=f"不填则为{bodies.pop()}" if len(bodies) == 1 else "不填则为各评委会的发证机关",
                        intro="公示结束的申报可发证：按评委会的编号规则生成证书编号和验证码，申报人可下载电子证书，任何人可凭编号和验证码查验。")

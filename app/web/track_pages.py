@@ -5,13 +5,13 @@ Tracking reads the applicant's own dossier only (another person's is a 404); ver
 answers a wrong code exactly like an unknown number, as the API does.
 """
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth, client_info
 from app.catalog import batches
 from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
-from app.errors import NotFound, TooManyRequests
+from app.errors import NotFound, TooManyRequests, ValidationFailed
 from app.committee import certificates
 from app.committee.tally import vote_line
 from app.routing import service as routing
@@ -57,3 +57,18 @@ async def verify_page(request: Request, auth: OptionalAuth, number: str = "", co
             except (NotFound, TooManyRequests) as exc:
                 error = exc.message
     return render(request, "verify.html", number=number, code=code, result=result, error=error)
+
+
+@router.post("/verify", response_class=HTMLResponse)
+async def verify_file_page(request: Request, file: UploadFile | None = None) -> HTMLResponse:
+    """The uploaded certificate PDF checked as the API checks it; a refused file is said on the page."""
+    checked, error = None, None
+    if file is None or not file.filename:
+        error = "请选择要查验的电子证书 PDF 文件"
+    else:
+        try:
+            checked = await certificates.verify_file(upload=file, client=client_info(request))
+        except (ValidationFailed, TooManyRequests) as exc:
+            error = exc.message
+    return render(request, "verify.html", status=422 if error else 200, number="", code="", checked=checked,
+                  file_error=error)

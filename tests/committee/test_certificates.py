@@ -8,7 +8,9 @@ from app import clock
 from app.dossiers.models import Dossier
 from app.committee.certificates import CODE_ALPHABET, VERIFY_FAILURES, VERIFY_WINDOW, mask_name
 from app.committee.numbers import format_number
-from tests.factories import force_dossier
+from bson import ObjectId
+
+from tests.factories import create_sysadmin, force_dossier, login
 from tests.committee.committee_kit import place_dossier
 
 ISSUE = {"document_number": "济人社职字〔2026〕88号", "issued_on": "2026-12-20"}
@@ -41,10 +43,6 @@ class TestNumbering:
     async def test_refusals_store_nothing(self, client, world):
         ready = await place_dossier(world, status="publicized")
         early = await place_dossier(world, status="publicity", name="公示中")
-        r = await issue(client, world, [ready, early])
-        assert r.json()["done"] == 0                              # no issuing body anywhere
-        assert {f["message"] for f in r.json()["failed"]} == {"请填写发证机关（评委会尚未设置默认发证机关）",
-                                                             "当前状态“公示中”下不能发证，公示结束后方可发证"}
         for bad, field in (({"document_number": ""}, "document_number"), ({"issued_on": "2026/12/20"}, "issued_on"),
                            ({"ids": []}, "ids"), ({"serial": 1}, "serial")):
             r = await issue(client, world, [ready], **bad)
@@ -54,9 +52,40 @@ class TestNumbering:
         assert r.json()["done"] == 0                              # reads it, but is not the office
         assert (await client.post("/api/certificates", json={**ISSUE, "ids": [str(ready.id)]})).status_code == 401
         assert (await Dossier.get(ready.id)).certificate is None
-        r = await issue(client, world, [ready], issuing_body="济南市人社局")
+        r = await issue(client, world, [early, ready], issuing_body="济南市人社局")
         assert r.json()["done"] == 1
+        assert [f["message"] for f in r.json()["failed"]] == ["当前状态“公示中”下不能发证，公示结束后方可发证"]
         assert (await Dossier.get(ready.id)).certificate.number == "2026370100QZWHZ00001"   # refusals drew none
+        assert (await Dossier.get(early.id)).certificate is None
+
+
+class TestIssuingBody:
+    async def test_without_one_typed_the_office_unit_issues(self, client, world):
+        """The page's hint and the API name the same body, and 发证 without typing one succeeds with it."""
+        dossier = await place_dossier(world, status="publicized")
+        listed = (await client.get("/api/committees", headers=world["as_office"])).json()
+        assert listed[0]["issuing_body"] is None and listed[0]["issuing_body_used"] == "济南市人力资源和社会保障局"
+        page = await client.get("/committee/certificates", headers=world["as_office"])
+        assert 'placeholder="不填则为济南市人力资源和社会保障局"' in page.text
+        r = await issue(client, world, [dossier])
+        assert r.json()["done"] == 1, r.text
+        certificate = (await Dossier.get(dossier.id)).certificate
+        assert certificate.issuing_body == "济南市人力资源和社会保障局" and certificate.issuing_unit_id == world["hr"].id
+
+    async def test_a_set_issuing_unit_and_name_win(self, client, world):
+        admin = await login(client, await create_sysadmin())
+        url = f"/api/committees/{world['committee'].code}"
+        r = await client.put(url, json={"issuing_unit_id": str(world["department"].id)}, headers=admin)
+        assert r.status_code == 200 and r.json()["issuing_body_used"] == "济南市文化和旅游局", r.text
+        r = await client.put(url, json={"issuing_unit_id": str(ObjectId())}, headers=admin)
+        assert r.status_code == 422 and r.json()["field"] == "issuing_unit_id"
+        r = await client.put(url, json={"issuing_body": "济南市职称改革领导小组办公室"}, headers=admin)
+        assert r.json()["issuing_body_used"] == "济南市职称改革领导小组办公室"
+        dossier = await place_dossier(world, status="publicized")
+        await issue(client, world, [dossier])
+        certificate = (await Dossier.get(dossier.id)).certificate
+        assert certificate.issuing_body == "济南市职称改革领导小组办公室"
+        assert certificate.issuing_unit_id == world["department"].id
 
 
 class TestVerification:
@@ -70,7 +99,8 @@ class TestVerification:
         assert r.json() == {"number": certificate.number, "holder_name": "王*明", "title_name": "馆员",
                             "specialty_name": "舞蹈", "committee_name": "济南市群众文化系列中级职称评审委员会",
                             "issued_on": "2026-12-20", "document_number": "济人社职字〔2026〕88号",
-                            "issuing_body": "济南市人力资源和社会保障局"}
+                            "issuing_body": "济南市人力资源和社会保障局", "revoked": False, "revoked_on": None,
+                            "revoked_reason": None}
         wrong_code = await client.get(url, params={"number": certificate.number, "code": "AAAAAAAA"})
         wrong_number = await client.get(url, params={"number": "2026370100QZWHZ99999",
                                                      "code": certificate.verification_code})
