@@ -22,7 +22,7 @@ from app.dossiers import sections as S
 from app.dossiers import writes
 from app.dossiers.models import Dossier
 from app.errors import Conflict, ValidationFailed
-from app.exports.bundles import add_files, folder_name
+from app.exports.bundles import add_files, attachment_items, folder_name
 from app.exports.forms import FormMaker
 from app.exports.selection import COMPLETED
 from app.exports.zipfeed import CHECKSUMS, MANIFEST, Package, dumps, loads
@@ -66,7 +66,8 @@ async def build_package(dossier: Dossier, *, created_by: str, forms: FormMaker,
     raw = await Dossier.get_pymongo_collection().find_one({"_id": dossier.id})
     package = Package(spool)
     package.add_bytes(DOCUMENT, dumps(raw), source="document")
-    entry = await add_files(package, dossier, _stored_files(raw), prefix="attachments/", forms_prefix="forms/",
+    entry = await add_files(package, dossier, attachment_items(dossier, _stored_files(raw)), prefix="attachments/",
+                            forms_prefix="forms/",
                             forms=forms, gridfs_info=True)
     package.finish({"format": FORMAT, "created_at": utcnow(), "created_by": created_by, "dossier": entry})
     return package
