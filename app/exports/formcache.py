@@ -14,6 +14,7 @@ those as they were when it was made, as a printed form would."""
 
 import hashlib
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -24,7 +25,7 @@ from app.clock import utcnow
 from app.dossiers.enums import EDITABLE, DossierStatus
 from app.dossiers.models import Dossier
 from app.dossiers.rows import DossierRow
-from app.render import contexts, service as render, templates
+from app.render import contexts, convert, service as render, templates
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ VARIANT = "pdf"
 FORMS = contexts.BUNDLE_FORMS
 # States whose forms a bundle is made of: the dossier has left its applicant and is not void.
 WARM = [str(s) for s in DossierStatus if s not in EDITABLE and s != DossierStatus.voided]
-WARM_BATCH = 20             # dossiers per pass of the job (≈ 60 forms, ~20 s with two converters)
+WARM_READ = 50              # dossiers read per query of a pass
+WARM_SECONDS = 90           # one pass of the job, below its lease (scheduler.JOB_LEASE_TTL)
 MARK = "warm-forms"         # the job's place in the dossiers' updated_at order, in form_cache_state
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
@@ -89,31 +91,51 @@ async def read(doc: dict[str, Any]) -> bytes:
     return await stream.read()
 
 
-async def warm(*, limit: int = WARM_BATCH) -> int:
-    """Makes the missing forms of up to `limit` dossiers changed since the last pass (in updated_at order),
-    then moves the mark past them; returns how many forms it made. A dossier that changes again later
-    comes round again with its new time. A form that cannot be made is logged and skipped (a bundle will
-    try again and say why in its manifest)."""
-    state = db.current().db["form_cache_state"]
-    mark = (await state.find_one({"_id": MARK})) or {"at": EPOCH, "id": None}
-    after = {"$or": [{"updated_at": {"$gt": mark["at"]}}, {"updated_at": mark["at"], "_id": {"$gt": mark["id"]}}]} \
-        if mark["id"] is not None else {"updated_at": {"$gte": mark["at"]}}
-    rows = await DossierRow.get_pymongo_collection().find(
-        {**after, "status": {"$in": WARM}}, {"_id": 1, "updated_at": 1}).sort(
-        [("updated_at", 1), ("_id", 1)]).limit(limit).to_list()
+async def _warm_one(dossier_id: Any) -> int | None:
+    """The missing forms of one dossier made; None when the converter is unavailable (try again later)."""
+    dossier = await Dossier.get(dossier_id)
+    if dossier is None or str(dossier.status) not in WARM:
+        return 0
+    wanted = await keys(dossier)
+    have = await cached(wanted)
     made = 0
-    for row in rows:
-        dossier = await Dossier.get(row["_id"])
-        if dossier is not None and str(dossier.status) in WARM:
-            wanted = await keys(dossier)
-            have = await cached(wanted)
-            for form in (f for f in wanted if f not in have):
-                try:
-                    await make(dossier, form, wanted[form])
-                    made += 1
-                except Exception:   # noqa: BLE001 - one dossier's form must not stop the others'
-                    log.exception("form %s of dossier %s not made ahead", form, dossier.id)
-        await state.update_one({"_id": MARK}, {"$set": {"at": row["updated_at"], "id": row["_id"]}}, upsert=True)
+    for form in (f for f in wanted if f not in have):
+        try:
+            await make(dossier, form, wanted[form])
+            made += 1
+        except (convert.ConverterUnavailable, convert.ConversionTimeout):
+            return None
+        except Exception:   # noqa: BLE001 - one dossier's form must not stop the others'
+            log.exception("form %s of dossier %s not made ahead", form, dossier.id)
+    return made
+
+
+async def warm(*, budget: float = WARM_SECONDS) -> int:
+    """Makes the missing forms of the dossiers changed since the last pass (in updated_at order, one at a
+    time, so the other converters stay free for people waiting on a form, for up to `budget` seconds),
+    moving the mark past each; returns how many forms it made. A dossier that changes again comes round
+    again with its new time. When the converter is unavailable the pass stops and the mark stays, so the
+    next pass tries that dossier again."""
+    state = db.current().db["form_cache_state"]
+    deadline = time.monotonic() + budget
+    made = 0
+    while time.monotonic() < deadline:
+        mark = (await state.find_one({"_id": MARK})) or {"at": EPOCH, "id": None}
+        after = {"updated_at": {"$gte": mark["at"]}} if mark["id"] is None else \
+            {"$or": [{"updated_at": {"$gt": mark["at"]}}, {"updated_at": mark["at"], "_id": {"$gt": mark["id"]}}]}
+        rows = await DossierRow.get_pymongo_collection().find(
+            {**after, "status": {"$in": WARM}}, {"_id": 1, "updated_at": 1}).sort(
+            [("updated_at", 1), ("_id", 1)]).limit(WARM_READ).to_list()
+        if not rows:
+            break
+        for row in rows:
+            if time.monotonic() >= deadline:
+                break
+            result = await _warm_one(row["_id"])
+            if result is None:
+                return made
+            made += result
+            await state.update_one({"_id": MARK}, {"$set": {"at": row["updated_at"], "id": row["_id"]}}, upsert=True)
     return made
 
 
