@@ -1,4 +1,5 @@
-"""One numbering after a return: the 材料目录 PDF a reviewer prints and the bundle's file names agree."""
+"""One numbering after a return: the 材料目录 PDF a reviewer prints, the bundle's file names and the review
+page agree."""
 
 import io
 import re
@@ -9,6 +10,7 @@ from pypdf import PdfReader
 from tests.exports.conftest import unzip
 from tests.factories import pdf_bytes
 from tests.routing.conftest import act
+from tests.web.test_review_pages import page, unit_account
 
 
 def catalogue_numbers(pdf: bytes) -> dict[str, int]:
@@ -41,3 +43,7 @@ async def test_after_a_return_and_a_new_upload_catalogue_and_bundle_number_alike
     assert "审核人（签字）" in text and "审核日期" in text
     assert all(form in "".join(PdfReader(io.BytesIO(r.content)).pages[0].extract_text().split())
                for form in ("申报表.pdf", "简介表.pdf", "材料目录.pdf"))
+
+    text = await page(client, await unit_account(world["employer"]), f"/review/{world['dossier_id']}")
+    on_page = {m[2]: int(m[1]) for m in re.finditer(r'class="file-number"[^>]*>(\d+)</span> <a [^>]*>([^<]+)</a>', text)}
+    assert on_page == {name: n for name, n in in_bundle.items() if name != "照片.jpg"}    # the photo shows as such
