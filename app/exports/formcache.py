@@ -62,10 +62,17 @@ def cache_key(dossier: Dossier, form: str, template_sha256: str, variant: str = 
     return f"{dossier.id}/{dossier.version}/{form}/{variant}/{template_sha256}"
 
 
-async def keys(dossier: Dossier, forms: tuple[str, ...] = FORMS, variant: str = VARIANT) -> dict[str, str]:
-    """form → its cache key for the dossier as it is now."""
-    return {form: cache_key(dossier, form, (await templates.current(dossier.batch_id, form)).sha256, variant)
-            for form in forms}
+async def keys(dossier: Dossier, forms: tuple[str, ...] = FORMS, variant: str = VARIANT, *,
+               memo: dict | None = None) -> dict[str, str]:
+    """form → its cache key for the dossier as it is now. memo: the templates already looked up by this
+    export (batch, form), so a 500-dossier bundle asks once per batch, not once per dossier."""
+    memo = {} if memo is None else memo
+    found = {}
+    for form in forms:
+        if (dossier.batch_id, form) not in memo:
+            memo[(dossier.batch_id, form)] = (await templates.current(dossier.batch_id, form)).sha256
+        found[form] = cache_key(dossier, form, memo[(dossier.batch_id, form)], variant)
+    return found
 
 
 async def cached(wanted: dict[str, str]) -> dict[str, dict[str, Any]]:

@@ -27,6 +27,7 @@ class FormMaker:
 
     def __init__(self, wanted: bool = True):
         self.unavailable: str | None = None if wanted else "本次导出未要求生成申报表与材料目录"
+        self.templates: dict = {}       # (batch, form) → template version, for the forms cache's keys
 
     def _failed(self, exc: Exception, label: str, convert) -> str:
         """The note for a form that could not be made; the converter gone or too slow stops the export asking."""
@@ -70,7 +71,7 @@ class FormMaker:
             self.unavailable = f"表单生成模块不可用（{exc}），以 CSV 材料目录代替"
             self._put(package, dossier, prefix, entry, catalogue, [], self.unavailable, ready=set())
             return
-        wanted = await formcache.keys(dossier)
+        wanted = await formcache.keys(dossier, memo=self.templates)
         have = await formcache.cached(wanted)
         for form, doc in have.items():
             package.add_gridfs(f"{prefix}{contexts.FORMS[form]}.pdf", doc["_id"], doc["length"],
