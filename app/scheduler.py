@@ -22,6 +22,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.dossiers import rows
 from app.dossiers.attachments import sweep_orphans
+from app.exports import formcache
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,10 @@ JOBS: list[Job] = [
     Job("sweep-orphans", timedelta(hours=24), sweep_orphans),
     # rows a crash left between a dossier's write and its row's (each write refreshes its own row)
     Job("reconcile-rows", timedelta(hours=24), rows.reconcile),
+    # the forms of dossiers that changed, made ahead so their bundles start with an exact length
+    Job("warm-forms", timedelta(seconds=30), formcache.warm),
+    # cached forms of versions that are no longer current
+    Job("sweep-form-cache", timedelta(hours=6), formcache.sweep),
 ]
 
 JOB_LEASE_TTL = timedelta(minutes=2)

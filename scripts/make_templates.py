@@ -140,6 +140,10 @@ def catalogue():
     para(doc, "姓名：{{ name }}　　工作单位：{{ unit_name }}　　申报资格：{{ title_name }}（{{ specialty_name }}）", after=6)
     t = grid_table(doc, [14, 76, 16, 16, 52])
     row(t, ["序号", "材料名称", "类型", "页数", "说明"], header=True, height_mm=8)
+    row(t, [("申报表格（系统生成）", 5, "left")], height_mm=7)
+    row(t, [("{%tr for form in forms %}", 5)])
+    row(t, ["{{ form.index }}", ("{{ form.name }}", 1, "left"), "PDF", "", ("系统生成", 1, "left")], height_mm=7)
+    row(t, [("{%tr endfor %}", 5)])
     row(t, [("{%tr for group in groups %}", 5)])
     row(t, [("{{ group.label }}（{{ group.files|length }}份，{{ group.pages }}页）", 5, "left")], height_mm=7)
     row(t, [("{%tr for item in group.files %}", 5)])
@@ -148,7 +152,9 @@ def catalogue():
     row(t, [("{%tr endfor %}", 5)])
     row(t, [("{%tr endfor %}", 5)])
     row(t, ["合计", ("{{ total_files }}份", 2), "{{ total_pages }}", ""], height_mm=8)
-    para(doc, "注：页数为上传文件的页数，图片按1页计。", size=9, before=6)
+    para(doc, "注：序号与附件包内文件名前的编号一致；页数为上传文件的页数，图片按1页计。", size=9, before=6)
+    para(doc, "审核人（签字）：{{ checker.name or \"＿＿＿＿＿＿＿＿\" }}　　　　审核日期：{{ checker.checked_on }}",
+         size=12, before=24)
     save(doc, "catalogue")
 
 

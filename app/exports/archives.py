@@ -37,7 +37,8 @@ from app.errors import AppError, Conflict, ValidationFailed
 from app.exports import archive_meta as meta
 from app.exports.archive_checks import (Verification, catalogue_entries, raw_entry, safe_extract, usable,
                                         validate_bag)
-from app.exports.bundles import add_files, folder_name
+from app.exports.bundles import add_files, attachment_items, folder_name
+from app.exports.forms import FormMaker
 from app.exports.selection import COMPLETED
 from app.exports.zipfeed import CHECKSUMS, MANIFEST, Package, dumps, gridfs_chunks, loads
 from app.files import service as files
@@ -76,13 +77,13 @@ def package_name(dossier: Dossier) -> str:
     return f"{folder_name(dossier)}-{dossier.id}.zip"
 
 
-class ArchiveForms:
+class ArchiveForms(FormMaker):
     """The forms of each package as PDF/A-2b (申报表, 简介表, 材料目录, and the certificate once issued), through
     the warm converter pool; once the converter is found unavailable the export stops asking."""
 
     def __init__(self, wanted: bool = True):
+        super().__init__()
         self.omitted = None if wanted else "本次导出未要求生成表单"
-        self.unavailable: str | None = None
 
     async def make(self, dossier: Dossier) -> tuple[list[tuple[str, bytes]], str | None]:
         """[(file name, PDF/A bytes)] and, when something is missing, why (for the 说明文件)."""
@@ -185,7 +186,8 @@ async def write_bag(dossier: Dossier, root: Path, *, created_by: str, forms: Arc
     root.mkdir(parents=True)
     payload = BagFiles(root)
     payload.add_bytes(meta.DOCUMENT, dumps(raw), source="document")
-    entry = await add_files(payload, dossier, _stored_files(raw), prefix="attachments/", forms_prefix="forms/",
+    entry = await add_files(payload, dossier, attachment_items(dossier, _stored_files(raw)),
+                            prefix="attachments/", forms_prefix="forms/",
                             forms=forms, gridfs_info=True)
     await payload.fetch()
     committee = await _committee(dossier)

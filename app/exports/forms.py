@@ -1,4 +1,4 @@
-"""The generated forms a bundle or an archive carries (申报表, 材料目录), the plain catalogue used when
+"""The generated forms a bundle or an archive carries (申报表, 简介表, 材料目录), the plain catalogue used when
 they cannot be made, and one form of many dossiers as a ZIP (批量下载表格).
 
 The forms come from app.render.service.form_pdf through the warm LibreOffice pool (with its own
@@ -19,7 +19,6 @@ from app.dossiers.models import Dossier
 from app.errors import AppError, NotFound
 from app.exports.zipfeed import Package
 
-FORMS = (("application", "申报表"), ("catalogue", "材料目录"))
 CATALOGUE_HEADER = ["序号", "分节", "包内文件", "原文件名", "页数", "大小（字节）", "SHA-256", "上传时间"]
 
 
@@ -28,27 +27,86 @@ class FormMaker:
 
     def __init__(self, wanted: bool = True):
         self.unavailable: str | None = None if wanted else "本次导出未要求生成申报表与材料目录"
+        self.templates: dict = {}       # (batch, form) → template version, for the forms cache's keys
+
+    def _failed(self, exc: Exception, label: str, convert) -> str:
+        """The note for a form that could not be made; the converter gone or too slow stops the export asking."""
+        if isinstance(exc, (convert.ConverterUnavailable, convert.ConversionTimeout)):
+            self.unavailable = f"{exc.message}：其余申报不再生成表单，以 CSV 材料目录代替"
+            return self.unavailable
+        return f"{label}生成失败：{getattr(exc, 'message', exc)}"
 
     async def make(self, dossier: Dossier) -> tuple[list[tuple[str, bytes]], str | None]:
         """[(file name, PDF bytes)] and, when something is missing, a note for the manifest."""
         if self.unavailable:
             return [], self.unavailable
         try:
-            from app.render import convert, service as render
+            from app.render import contexts, convert, service as render
         except ImportError as exc:
             self.unavailable = f"表单生成模块不可用（{exc}），以 CSV 材料目录代替"
             return [], self.unavailable
         made: list[tuple[str, bytes]] = []
-        for form, label in FORMS:
+        for form in contexts.BUNDLE_FORMS:
+            label = contexts.FORMS[form]
             try:
                 pdf = (await render.form_pdf(dossier, form)).content
-            except (convert.ConverterUnavailable, convert.ConversionTimeout) as exc:
-                self.unavailable = f"{exc.message}：其余申报不再生成表单，以 CSV 材料目录代替"
-                return made, self.unavailable
             except Exception as exc:    # this dossier's form failed; the bundle goes on without it
-                return made, f"{label}生成失败：{getattr(exc, 'message', exc)}"
+                return made, self._failed(exc, label, convert)
             made.append((f"{label}.pdf", pdf))
         return made, None
+
+    async def add_to(self, package: Package, dossier: Dossier, *, prefix: str, entry: dict, catalogue: list[dict],
+                     deferred: bool = False) -> None:
+        """Adds the dossier's forms (or, without the 材料目录, the CSV catalogue) and notes what is missing in
+        its manifest entry. deferred: forms made ahead are taken from the cache now (sized entries); the
+        others are made, and cached, as a job of the package's stream instead of before its first byte."""
+        if not deferred or self.unavailable:
+            made, note = await self.make(dossier)
+            self._put(package, dossier, prefix, entry, catalogue, made, note, ready=set())
+            return
+        try:
+            from app.exports import formcache
+            from app.render import contexts, convert
+        except ImportError as exc:
+            self.unavailable = f"表单生成模块不可用（{exc}），以 CSV 材料目录代替"
+            self._put(package, dossier, prefix, entry, catalogue, [], self.unavailable, ready=set())
+            return
+        wanted = await formcache.keys(dossier, memo=self.templates)
+        have = await formcache.cached(wanted)
+        for form, doc in have.items():
+            package.add_gridfs(f"{prefix}{contexts.FORMS[form]}.pdf", doc["_id"], doc["length"],
+                               doc["metadata"]["sha256"], bucket=formcache.BUCKET, dossier_id=str(dossier.id),
+                               source="form")
+        missing = [form for form in wanted if form not in have]
+        if not missing:
+            return
+
+        async def job() -> None:
+            made, note = [], None
+            for form in missing:
+                label = contexts.FORMS[form]
+                if self.unavailable:
+                    note = self.unavailable
+                    break
+                try:
+                    made.append((f"{label}.pdf", await formcache.make(dossier, form, wanted[form])))
+                except Exception as exc:    # noqa: BLE001 - this dossier's form failed; the bundle goes on
+                    note = self._failed(exc, label, convert)
+                    break
+            self._put(package, dossier, prefix, entry, catalogue, made, note, ready=set(have))
+
+        package.later(job)
+
+    @staticmethod
+    def _put(package: Package, dossier: Dossier, prefix: str, entry: dict, catalogue: list[dict],
+             made: list[tuple[str, bytes]], note: str | None, *, ready: set[str]) -> None:
+        for name, data in made:
+            package.add_bytes(f"{prefix}{name}", data, dossier_id=str(dossier.id), source="form")
+        if "catalogue" not in ready and not any(name.startswith("材料目录") for name, _ in made):
+            package.add_bytes(f"{prefix}材料目录.csv", catalogue_csv(catalogue), dossier_id=str(dossier.id),
+                              source="catalogue")
+        if note:
+            entry["forms_note"] = note
 
 
 async def readable(user: User, ids: list[PydanticObjectId]) -> list[Dossier]:
@@ -93,7 +151,7 @@ def catalogue_csv(rows: list[dict]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CATALOGUE_HEADER)
-    for n, row in enumerate(rows, 1):
-        writer.writerow([n, row["section"], row["path"], row["filename"], row["pages"], row["size"], row["sha256"],
+    for row in rows:
+        writer.writerow([row["number"], row["section"], row["path"], row["filename"], row["pages"], row["size"], row["sha256"],
                          local_text(row["uploaded_at"]) if row.get("uploaded_at") else ""])
     return out.getvalue().encode("utf-8-sig")

@@ -2,7 +2,8 @@
 
 Every download is cut to the caller's read scope (a unit: its own and its subordinates'; a committee
 office: its committee's); outside it a single dossier is a 404 and a selection is empty (also 404).
-Large downloads carry an exact Content-Length."""
+Large downloads carry an exact Content-Length, except a bundle whose forms are still being made: it starts at
+once and is sent chunked."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated, BinaryIO
@@ -18,6 +19,7 @@ from app.accounts.enums import ARCHIVE_ROLES
 from app.accounts.models import User
 from app.catalog import batches
 from app.clock import CHINA, utcnow
+from app.config import get_settings
 from app.dossiers.deps import Readable
 from app.dossiers.models import Dossier
 from app.errors import Forbidden, NotFound
@@ -48,6 +50,10 @@ async def _file_blocks(handle: BinaryIO) -> AsyncIterator[bytes]:
 
 
 def _zip(package: Package, filename: str) -> StreamingResponse:
+    """A package with forms still to make streams at once without a length (chunked); the others with theirs."""
+    if not package.sized:
+        return StreamingResponse(package.stream(width=get_settings().converter_workers), media_type="application/zip",
+                                 headers=download_headers(filename, inline=False))
     return StreamingResponse(package.stream(), media_type="application/zip", headers=_headers(filename, len(package)))
 
 

@@ -21,12 +21,14 @@ from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA
 from app.committee.tally import vote_line
 from app.dossiers.enums import EDITABLE
-from app.dossiers.sections import ATTACHMENT_PLACES, SECTIONS, section_label
 from app.render.watermark import is_official
 from app.units.enums import HR_BUREAU_CATEGORIES
+from app.dossiers.numbering import numbered
 
 FORMS = {"application": "申报表", "brief": "简介表", "catalogue": "材料目录", "entrustment": "评审委托函",
          "certificate": "证书"}
+# The forms a bundle carries for each dossier, in this order; the catalogue lists them before the files.
+BUNDLE_FORMS = ("application", "brief", "catalogue")
 BRIEF_ROWS = 8                 # achievements and papers listed on the brief; the rest are counted
 BRIEF_SUMMARY_CHARS = 600
 PHOTO_MM = (33, 48)            # 大一寸
@@ -376,21 +378,39 @@ def brief(source: FormSource, lk: Lookups) -> dict[str, Any]:
     }
 
 
+def checker(source: FormSource) -> dict[str, str]:
+    """Who checked the materials: the committee office's qualification check (受理) of this submission,
+    when it has passed; otherwise blanks to sign by hand."""
+    last_submit = max((i for i, e in enumerate(source.trail) if e.action == "submit"), default=-1)
+    accepted = [e for e in source.trail[last_submit + 1:] if e.action == "accept"]
+    if not accepted:
+        return {"name": "", "checked_on": BLANK_DATE}
+    entry = accepted[-1]
+    return {"name": entry.signer or entry.actor_name,
+            "checked_on": chinese_date(entry.detail.get("signed_on") or entry.at)}
+
+
 def catalogue(source: FormSource, lk: Lookups) -> dict[str, Any]:
-    order = [*ATTACHMENT_PLACES, *SECTIONS]
+    """The forms the bundle carries, then every file numbered as the bundle names them (by section, row and
+    position: app.dossiers.numbering), grouped by section, and the checker's line."""
     captions = {(name, r.get("id")): _text(r.get(key)) for name, key in ROW_CAPTION.items()
                 for r in _rows(source.sections, name)}
-    groups, index = [], 0
-    for name in sorted({a.section for a in source.attachments}, key=lambda n: order.index(n) if n in order else 99):
-        items = []
-        for ref in (a for a in source.attachments if a.section == name):
-            index += 1
-            note = "照片" if ref.row_id == "photo" else captions.get((name, ref.row_id), "")
-            items.append({"index": index, "name": ref.file.filename, "pages": ref.file.pages,
-                          "kind": "PDF" if str(ref.file.kind) == "pdf" else "图片", "note": note})
-        groups.append({"label": section_label(name), "files": items, "pages": sum(i["pages"] for i in items)})
-    return {**_common(source, lk), "groups": groups, "total_files": index,
-            "total_pages": sum(g["pages"] for g in groups)}
+    groups: list[dict[str, Any]] = []
+    for item in numbered(source.sections, source.attachments):
+        ref = item.ref
+        if not groups or groups[-1]["section"] != ref.section:
+            groups.append({"section": ref.section, "label": item.label, "files": [], "pages": 0})
+        note = "照片" if ref.row_id == "photo" else captions.get((ref.section, ref.row_id), "")
+        if item.row and note:
+            note = f"第{item.row}项：{note}"
+        groups[-1]["files"].append({"index": item.number, "name": ref.file.filename, "pages": ref.file.pages,
+                                    "kind": "PDF" if str(ref.file.kind) == "pdf" else "图片", "note": note})
+        groups[-1]["pages"] += ref.file.pages
+    forms = [{"index": f"表{i}", "name": f"{FORMS[form]}.pdf", "label": FORMS[form]}
+             for i, form in enumerate(BUNDLE_FORMS, 1)]
+    return {**_common(source, lk), "forms": forms, "groups": groups,
+            "total_files": sum(len(g["files"]) for g in groups), "total_pages": sum(g["pages"] for g in groups),
+            "checker": checker(source)}
 
 
 def entrustment(source: FormSource, lk: Lookups) -> dict[str, Any]:

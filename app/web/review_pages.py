@@ -18,6 +18,7 @@ from app.catalog import batches
 from app.dossiers.enums import ACTION_LABELS, STEP_ATTACHMENT_KINDS
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier
+from app.dossiers.numbering import numbers
 from app.errors import AppError
 from app.routing import machine, queues
 from app.routing import service as routing
@@ -134,6 +135,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "facts": declaration_facts(source.declaration, names), "sections": await sv.sections_of(source),
         "declaration_files": sv.place_files(source, "declaration"),
         "commitment_files": sv.place_files(source, "commitment"), "photo": sv.photo_of(source),
+        "file_numbers": numbers(source.sections, source.attachments),
         "trail": sv.trail_rows(dossier.trail), "flow": await routing.flow(dossier=dossier),
         "changes": await readable_changes(dossier), "acting": acting, "actions": actions,
         "return_target": target, "return_to_applicant": to_applicant, "today": china_today().isoformat(),

@@ -2,6 +2,7 @@
 exact Content-Length, forms falling back to a catalogue, and the read scope."""
 
 import hashlib
+import io
 import json
 import zipfile
 
@@ -70,17 +71,24 @@ class TestDossierBundle:
 
 
 class TestForms:
-    async def test_the_forms_come_as_stored_pdfs_when_the_converter_runs(self, client, world, converter_pool):
-        r = await client.get(f"/api/dossiers/{world['dossier_id']}/bundle.zip", headers=world["as_employer"])
-        zf = unzip(r)
+    async def test_forms_are_made_while_streaming_then_served_from_the_cache(self, client, world, converter_pool):
+        url = f"/api/dossiers/{world['dossier_id']}/bundle.zip"
+        first = await client.get(url, headers=world["as_employer"])
+        assert first.status_code == 200 and "content-length" not in first.headers     # made as it streamed
+        zf = zipfile.ZipFile(io.BytesIO(first.content))
         folder = folder_of(world)
-        for name in ("申报表.pdf", "材料目录.pdf"):
+        for name in ("申报表.pdf", "简介表.pdf", "材料目录.pdf"):
             info = zf.getinfo(f"{folder}/{name}")
             assert info.compress_type == zipfile.ZIP_STORED and zf.read(info).startswith(b"%PDF-")
         assert f"{folder}/材料目录.csv" not in zf.namelist()
         manifest = check_manifest(zf)
         assert manifest["notes"] == [] and "forms_note" not in manifest["dossiers"][0]
         assert {f["source"] for f in manifest["files"]} == {"attachment", "form"}
+
+        again = unzip(await client.get(url, headers=world["as_employer"]))     # every size known: exact length
+        assert {n: again.read(n) for n in again.namelist() if n.endswith(".pdf")} == \
+               {n: zf.read(n) for n in zf.namelist() if n.endswith(".pdf")}
+        check_manifest(again)
 
 
 class TestSelectionBundle:
