@@ -22,16 +22,16 @@ class Gated:
     def __init__(self, pool):
         self.pool, self.open, self.asked, self.made = pool, asyncio.Event(), 0, 0
 
-    async def convert(self, docx: bytes, *, timeout: float | None = None) -> bytes:
+    async def convert(self, docx: bytes, *, timeout: float | None = None, pdfa: bool = False) -> bytes:
         self.asked += 1
         await self.open.wait()
-        pdf = await self.pool.convert(docx, timeout=timeout)
+        pdf = await self.pool.convert(docx, timeout=timeout, pdfa=pdfa)
         self.made += 1
         return pdf
 
 
 class Gone:
-    async def convert(self, docx: bytes, *, timeout: float | None = None) -> bytes:
+    async def convert(self, docx: bytes, *, timeout: float | None = None, pdfa: bool = False) -> bytes:
         raise convert.ConverterUnavailable()
 
 

@@ -38,7 +38,7 @@ async def test_a_dossier_back_with_its_applicant_is_not_warmed(client, world, co
 
 
 class Gone:
-    async def convert(self, docx: bytes, *, timeout: float | None = None) -> bytes:
+    async def convert(self, docx: bytes, *, timeout: float | None = None, pdfa: bool = False) -> bytes:
         raise convert.ConverterUnavailable()
 
 
