@@ -36,11 +36,6 @@ os.environ.setdefault("ZC_PASSWORD_HASH_TIME_COST", "1")      # argon2 at a test
 os.environ.setdefault("ZC_PASSWORD_HASH_MEMORY_KIB", "8192")
 
 _server = None
-if not os.environ.get("MONGODB_URI"):
-    from app.embedded import EmbeddedServer, free_port
-
-    _server = EmbeddedServer(_STORAGE / "secantus", free_port(), log_path=_STORAGE / "secantusd.log")
-    os.environ["MONGODB_URI"] = _server.start()
 
 
 class _StrayDossierWrites(monitoring.CommandListener):
@@ -119,6 +114,21 @@ from app import clock, db  # noqa: E402
 from app.config import get_settings  # noqa: E402
 
 get_settings.cache_clear()
+
+
+def pytest_configure(config):
+    """Starts the session's SecantusDB (unless MONGODB_URI names a server): in each pytest-xdist worker, each
+    with its own server, database and var/, and none in the process that only hands the tests out."""
+    global _server
+    config.addinivalue_line("markers", "http_world: the routing `world` built over HTTP, as a user builds it")
+    dispatching = config.getoption("numprocesses", None) and not hasattr(config, "workerinput")
+    if os.environ.get("MONGODB_URI") or dispatching:
+        return
+    from app.embedded import EmbeddedServer, free_port
+
+    _server = EmbeddedServer(_STORAGE / "secantus", free_port(), log_path=_STORAGE / "secantusd.log")
+    os.environ["MONGODB_URI"] = _server.start()
+    get_settings.cache_clear()
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -299,6 +309,3 @@ async def client(app):
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
 
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "http_world: the routing `world` built over HTTP, as a user builds it")
