@@ -184,22 +184,13 @@ async def test_acknowledged_writes_survive_kills_and_the_service_recovers(faulty
             failures = await save_until_killed(client, writers, killable, ACKS_PER_ROUND)
             acknowledged += sum(w["acked"] for w in writers) - before
 
-            # Down: every request answers 503 in the contract, within the timeout (not the driver's 30 s). They
-            # are sent together, as the writers' saves were: each waits out the same server selection.
-            async def timed(method: str, url: str, headers: dict) -> tuple[httpx.Response, float]:
+            # Down: every request answers 503 in the contract, within the timeout (not the driver's 30 s).
+            for method, url, headers in (("GET", "/api/dossiers", writers[0]["headers"]), ("GET", "/api/batches", {}),
+                                         ("POST", "/api/auth/login", {})):
                 began = time.monotonic()
                 r = await client.request(method, url, headers=headers,
                                          json={"login": "x", "password": "y"} if method == "POST" else None)
-                return r, time.monotonic() - began
-
-            down = [("GET", "/api/dossiers", writers[0]["headers"]), ("GET", "/api/batches", {}),
-                    ("POST", "/api/auth/login", {})]
-            if round_ == 0:
-                down += [("GET", "/dossiers", {**writers[0]["headers"], "Accept": "text/html"}),
-                         ("GET", "/api/health", {})]
-            answered = await asyncio.gather(*(timed(*request) for request in down))
-            for r, seconds in answered[:3]:
-                failures.append((r.status_code, seconds, r.json()))
+                failures.append((r.status_code, time.monotonic() - began, r.json()))
                 assert r.headers.get("retry-after") == "5"
             assert len(failures) == WRITERS + 3
             for status, seconds, body in failures:
@@ -207,8 +198,9 @@ async def test_acknowledged_writes_survive_kills_and_the_service_recovers(faulty
                 assert body["code"] == "database_unavailable" and body["field"] is None and body["request_id"]
                 assert seconds < TIMEOUT + 1, f"a request took {seconds:.1f} s while the database was down"
             if round_ == 0:
-                (page, _), (health, _) = answered[3:]
+                page = await client.get("/dossiers", headers={**writers[0]["headers"], "Accept": "text/html"})
                 assert page.status_code == 503 and "出错了" in page.text and "数据库暂时不可用" in page.text
+                health = await client.get("/api/health")
                 assert health.status_code == 503 and health.json()["status"] == "unavailable"
                 assert health.json()["dependencies"]["database"] == "down"
 
