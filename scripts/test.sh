@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-exec .venv/bin/python -m pytest "$@"
+# ZC_TEST_WORKERS=2: two pytest-xdist workers (default 0: one process), each with its own database server, database and var/
+# (tests/conftest.py); a test file stays on one worker, so a module's shared fixtures are built once.
+exec .venv/bin/python -m pytest -n "${ZC_TEST_WORKERS:-0}" --dist loadfile "$@"

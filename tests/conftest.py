@@ -8,6 +8,7 @@ import shutil
 import sys
 import tempfile
 import uuid
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -35,11 +36,6 @@ os.environ.setdefault("ZC_PASSWORD_HASH_TIME_COST", "1")      # argon2 at a test
 os.environ.setdefault("ZC_PASSWORD_HASH_MEMORY_KIB", "8192")
 
 _server = None
-if not os.environ.get("MONGODB_URI"):
-    from app.embedded import EmbeddedServer, free_port
-
-    _server = EmbeddedServer(_STORAGE / "secantus", free_port(), log_path=_STORAGE / "secantusd.log")
-    os.environ["MONGODB_URI"] = _server.start()
 
 
 class _StrayDossierWrites(monitoring.CommandListener):
@@ -78,11 +74,11 @@ class _WrittenCollections(monitoring.CommandListener):
     collection a test wrote rather than one per collection there is. A command that is neither a known
     read nor a plain write (an aggregation with $out, a drop, a bulkWrite...) marks every collection."""
     EVERY = None
-    WRITES = ("insert", "update", "delete", "findAndModify")
+    WRITES = ("insert", "update", "delete", "findAndModify", "drop")
     READS = frozenset({"find", "getMore", "count", "distinct", "listCollections", "listIndexes", "createIndexes",
                        "killCursors", "endSessions", "hello", "isMaster", "ismaster", "ping", "buildInfo",
                        "commitTransaction", "abortTransaction", "dbStats", "collStats", "saslStart",
-                       "saslContinue"})
+                       "saslContinue", "explain", "profile"})
 
     def __init__(self):
         self.written: set[str] | None = self.EVERY      # the app's start-up writes before any test runs
@@ -120,6 +116,21 @@ from app.config import get_settings  # noqa: E402
 get_settings.cache_clear()
 
 
+def pytest_configure(config):
+    """Starts the session's SecantusDB (unless MONGODB_URI names a server): in each pytest-xdist worker, each
+    with its own server, database and var/, and none in the process that only hands the tests out."""
+    global _server
+    config.addinivalue_line("markers", "http_world: the routing `world` built over HTTP, as a user builds it")
+    dispatching = config.getoption("numprocesses", None) and not hasattr(config, "workerinput")
+    if os.environ.get("MONGODB_URI") or dispatching:
+        return
+    from app.embedded import EmbeddedServer, free_port
+
+    _server = EmbeddedServer(_STORAGE / "secantus", free_port(), log_path=_STORAGE / "secantusd.log")
+    os.environ["MONGODB_URI"] = _server.start()
+    get_settings.cache_clear()
+
+
 def pytest_sessionfinish(session, exitstatus):
     if _server:
         _server.stop()
@@ -145,6 +156,7 @@ async def _drop_database():
 
 
 KEEP = {"dictionaries"}
+_shared: set[str] = set()       # the collections of a world that the tests of a module share (shared_world)
 
 
 @pytest.fixture(autouse=True)
@@ -162,22 +174,52 @@ async def clean_database(app):
     app.dossiers.writes fails the test that made it)."""
     from app.dossiers import access
 
-    database = db.current().db
-    written = _written.written
-    names = await database.list_collection_names() if written is _written.EVERY else sorted(written)
-    for name in names:
-        if name not in KEEP and not name.startswith("system."):
-            await database[name].delete_many({})
-    _written.written = set()
+    await _empty_written()
     clock.reset()
     _stray_writes.strays.clear()
     _forget_copies()
     yield
     clock.reset()
     await access.stop()         # the test's access records land in its own database, not the next one's
+    if _shared:
+        written = _written.written
+        assert written is not _written.EVERY and not written & _shared, \
+            f"a test of a shared world wrote to it: {'an untracked command' if written is None else written & _shared}"
     await _assert_rows_in_step()
     await _assert_copies_in_step()
     assert not _stray_writes.strays, f"dossier writes outside app.dossiers.writes: {_stray_writes.strays}"
+
+
+async def _empty_written():
+    """Empties the collections written since the last clean-up, except those of a shared world."""
+    database = db.current().db
+    written = _written.written
+    names = await database.list_collection_names() if written is _written.EVERY else sorted(written)
+    for name in names:
+        if name not in KEEP and name not in _shared and not name.startswith("system."):
+            await database[name].delete_many({})
+    _written.written = set()
+
+
+@asynccontextmanager
+async def shared_world(build):
+    """A world built once for tests that only read it (a module- or class-scoped fixture): built on an
+    emptied database, the collections it wrote are spared by each test's clean-up (a test that writes one
+    of them fails), and emptied again by the first clean-up after the last of those tests."""
+    await _empty_written()
+    clock.reset()
+    _forget_copies()
+    world = await build()
+    kept = _written.written
+    assert kept is not _written.EVERY and not kept & _shared, "a shared world is built with plain writes, alone"
+    _shared.update(kept)
+    _written.written = set()
+    try:
+        yield world
+    finally:
+        _shared.difference_update(kept)
+        if _written.written is not _written.EVERY:
+            _written.written |= kept
 
 
 def _forget_copies():
@@ -267,6 +309,3 @@ async def client(app):
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
 
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "http_world: the routing `world` built over HTTP, as a user builds it")

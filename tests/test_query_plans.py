@@ -15,6 +15,7 @@ from app.exports.selection import COMPLETED, ExportFilter, selected, selection
 from app.routing import queues
 from app.routing.queues import SORTS, QueueFilter
 from tests import queue_world
+from tests.conftest import shared_world
 
 DOSSIERS = 400
 PAGE = 20
@@ -26,9 +27,11 @@ COMMITTEE_TABS = ("at_committee", "accepted", "scheduled", "approved", "publicit
 SCOPE = ("dossiers", "dossier_rows", "units", "committees", "meetings")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 async def world(app):
-    return await queue_world.build(DOSSIERS)
+    """One world for the module: its tests only read (the explains and the profiler write nothing of it)."""
+    async with shared_world(lambda: queue_world.build(DOSSIERS)) as built:
+        yield built
 
 
 async def reads(work) -> list[dict]:

@@ -13,6 +13,11 @@ async def world(request, client):
     Built through the services and written straight into the database, every party holding a session
     made here (a tenth of the time of the HTTP flow); a test marked `http_world` gets the same world
     built the way a user builds it: logins, sections and uploads over HTTP, then the submit."""
+    return await build_world(client if request.node.get_closest_marker("http_world") else None)
+
+
+async def build_world(http=None) -> dict:
+    """The `world` above; over HTTP through the client `http` when one is given."""
     hr, hr_account = await create_unit(name="济南市人力资源和社会保障局", category=UnitCategory.city_hr_bureau,
                                        region_code="370100", nature="01")
     department, dept_account = await create_unit(name="济南市文化和旅游局", parent=hr,
@@ -29,13 +34,13 @@ async def world(request, client):
     batch = await create_batch()
     parties = {"as_applicant": applicant, "as_employer": employer_account, "as_department": dept_account,
                "as_hr": hr_account, "as_office": office_handler}
-    if request.node.get_closest_marker("http_world"):
-        headers = await login(client, applicant)
-        r = await client.post("/api/dossiers", json=declaration_payload(batch, employer), headers=headers)
+    if http is not None:
+        headers = await login(http, applicant)
+        r = await http.post("/api/dossiers", json=declaration_payload(batch, employer), headers=headers)
         dossier_id = r.json()["id"]
-        await fill_complete(client, headers, dossier_id, applicant.id_number)
-        assert (await client.post(f"/api/dossiers/{dossier_id}/submit", headers=headers)).status_code == 200
-        sessions = {"as_applicant": headers} | {who: await login(client, user) for who, user in parties.items()
+        await fill_complete(http, headers, dossier_id, applicant.id_number)
+        assert (await http.post(f"/api/dossiers/{dossier_id}/submit", headers=headers)).status_code == 200
+        sessions = {"as_applicant": headers} | {who: await login(http, user) for who, user in parties.items()
                                                 if who != "as_applicant"}
     else:
         dossier_id = await submitted_dossier(applicant, batch, employer)

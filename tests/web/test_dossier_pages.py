@@ -6,8 +6,11 @@ import pytest
 
 from app.catalog.models import DictionaryEntry
 from app.dossiers import sections as S
+from app.dossiers import service as dossiers
+from app.dossiers.schemas import DossierCreate
 from app.web import section_forms
-from tests.factories import (create_batch, create_person, create_sysadmin, create_unit, declaration_payload,
+from tests.conftest import shared_world
+from tests.factories import (bearer, create_batch, create_person, create_sysadmin, create_unit, declaration_payload,
                              fill_complete, force_dossier, login, pdf_bytes)
 from tests.web.test_pages import HTML, cookie_login
 
@@ -18,17 +21,27 @@ def main_part(page: str) -> str:
     return page.split('<main class="wrap main">')[1].split("</main>")[0]
 
 
-@pytest.fixture
-async def setup(client):
-    """An applicant with a draft dossier in an open batch, and the approved employer unit."""
+async def draft_setup() -> dict:
+    """An applicant with a draft dossier in an open batch, and the approved employer unit: the draft made by
+    the service a POST /api/dossiers calls, the applicant's session opened straight in the service."""
     person = await create_person(name="王小明")
     unit, unit_account = await create_unit(name="济南市群众艺术馆", region_code="370100")
     batch = await create_batch(notice="请于截止日前完成申报。", commitment_text="本人承诺所填信息真实准确，如有不实愿承担一切后果。")
-    headers = await login(client, person)
-    created = await client.post("/api/dossiers", json=declaration_payload(batch, unit), headers=headers)
-    assert created.status_code == 201, created.text
-    return {"person": person, "unit": unit, "unit_account": unit_account, "batch": batch, "headers": headers,
-            "id": created.json()["id"]}
+    created = await dossiers.create(actor=person, data=DossierCreate(**declaration_payload(batch, unit)))
+    return {"person": person, "unit": unit, "unit_account": unit_account, "batch": batch,
+            "headers": await bearer(person), "id": str(created.id)}
+
+
+@pytest.fixture
+async def setup(app):
+    return await draft_setup()
+
+
+@pytest.fixture(scope="class")
+async def read_setup(app):
+    """The `setup` once for a class of tests that only read it (anonymous requests write nothing)."""
+    async with shared_world(draft_setup) as built:
+        yield built
 
 
 async def submit_complete(client, setup) -> None:
@@ -37,16 +50,18 @@ async def submit_complete(client, setup) -> None:
     assert r.status_code == 200, r.text
 
 
-class TestGate:
+class TestAnonymousGate:
     @pytest.mark.parametrize("path", ["/batches", "/dossiers", "/dossiers/{id}", "/dossiers/{id}/sections/basic",
                                       "/batches/{batch}/commitment", "/batches/{batch}/declare",
                                       "/admin/batches", "/admin/batches/new", "/admin/dictionaries"])
-    async def test_anonymous_is_sent_to_login(self, client, setup, path):
-        path = path.format(id=setup["id"], batch=setup["batch"].id)
+    async def test_anonymous_is_sent_to_login(self, client, read_setup, path):
+        path = path.format(id=read_setup["id"], batch=read_setup["batch"].id)
         response = await client.get(path)
         assert response.status_code == 303
         assert response.headers["location"].startswith("/login?next=%2F")
 
+
+class TestGate:
     async def test_another_applicants_dossier_is_not_found(self, client, setup):
         await cookie_login(client, await create_person(name="李其他"))
         for path in (f"/dossiers/{setup['id']}", f"/dossiers/{setup['id']}/sections/basic"):

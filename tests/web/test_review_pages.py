@@ -10,7 +10,8 @@ from app.notifications.models import Announcement
 from app.routing.models import Path
 from tests.factories import create_person, create_sysadmin, create_unit
 from tests.committee.committee_kit import make_experts, new_meeting, place_dossier, schedule
-from tests.routing.conftest import act, world  # noqa: F401  (the fixture)
+from tests.conftest import shared_world
+from tests.routing.conftest import act, build_world, world  # noqa: F401  (the fixture)
 from tests.web.test_dossier_pages import main_part
 from tests.web.test_pages import HTML, cookie_login
 
@@ -30,15 +31,24 @@ async def page(client, user, path: str, status: int = 200) -> str:
     return response.text
 
 
-class TestGate:
+@pytest.fixture(scope="class")
+async def read_world(app):
+    """The `world` once for a class of tests that only read it (anonymous requests write nothing)."""
+    async with shared_world(build_world) as world:
+        yield world
+
+
+class TestAnonymousGate:
     @pytest.mark.parametrize("path", ["/review", "/review/{id}", "/report", "/paths", "/publicity", "/committee",
                                       "/committee/meetings", "/committee/results", "/committee/certificates",
                                       "/expert", "/inbox", "/dossiers/{id}/track", "/admin/announcements"])
-    async def test_anonymous_is_sent_to_login(self, client, world, path):
-        response = await client.get(path.format(id=world["dossier_id"]))
+    async def test_anonymous_is_sent_to_login(self, client, read_world, path):
+        response = await client.get(path.format(id=read_world["dossier_id"]))
         assert response.status_code == 303
         assert response.headers["location"].startswith("/login?next=%2F")
 
+
+class TestGate:
     @pytest.mark.parametrize("path", ["/review", "/report", "/paths", "/publicity", "/committee",
                                       "/committee/meetings", "/expert", "/admin/announcements"])
     async def test_an_applicant_gets_a_page_saying_whose_it_is(self, client, world, path):
