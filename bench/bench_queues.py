@@ -10,26 +10,52 @@ Run: .venv/bin/python bench/bench_queues.py [--dossiers 100000] [--runs 15]"""
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from support import machine, timed, write_section
+from support import MB, machine, timed, write_section
 
 from app import db
 from app.config import Settings
 from app.documents import document_models
 from app.dossiers.models import Dossier
 from app.dossiers.rows import DossierRow
-from app.embedded import EmbeddedServer
+from app.embedded import EmbeddedServer, free_port
 from app.routing import queues
 from tests import queue_world
 
-PORT = 8103
 ROLES = {"unit handler": ("unit", ("pending", "passed", "turned_down", "reported", "all")),
          "department": ("department", ("pending", "passed", "turned_down", "reported", "all")),
          "committee office": ("office", ("committee",))}
+
+
+class ServerRss:
+    """Samples a process's resident memory (the database's) every 0.5 s: the peak of each phase."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peaks, self.phase = pid, {}, "build"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def now(self) -> int:
+        with open(f"/proc/{self.pid}/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def _sample(self):
+        while not self._stop.wait(0.5):
+            try:
+                self.peaks[self.phase] = max(self.peaks.get(self.phase, 0), self.now())
+            except OSError:
+                return
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -55,18 +81,25 @@ async def measure(user, f: queues.QueueFilter, runs: int) -> tuple[list[float], 
     return pages[1:], bare[1:], total
 
 
-async def main(count: int, runs: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="zc-bench-queues-", dir="/tmp/h-scope") as folder:
-        server = EmbeddedServer(Path(folder) / "secantus", PORT)
+async def main(count: int, runs: int, scratch: str | None, port: int | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="zc-bench-queues-", dir=scratch) as folder:
+        server = EmbeddedServer(Path(folder) / "secantus", port or free_port())
         uri = server.start()
+        memory = ServerRss(server._process.pid)
         try:
             await db.open_database(Settings(mongodb_uri=uri, database="bench_queues", env="test"), document_models())
             await Dossier.get_pymongo_collection().drop_indexes()     # never read here: a quicker build
+            began = time.perf_counter()
             with timed() as setup:
                 world = await queue_world.build(count, bureaus=16, departments=8, employers=max(12, count // 50),
                                                 committees=32,
-                                                progress=lambda n: n % 2_000 or print(f"{n:,} built", flush=True))
-            print(f"built {count:,} dossiers in {setup['seconds']:.0f} s", flush=True)
+                                                progress=lambda n: n % 5_000 or print(
+                                                    f"{n:,} built, {time.perf_counter() - began:.0f} s, database "
+                                                    f"{memory.now() / MB:,.0f} MiB", flush=True))
+            built_rss = memory.now()
+            print(f"built {count:,} dossiers in {setup['seconds']:.0f} s; database peak "
+                  f"{memory.peaks.get('build', 0) / MB:,.0f} MiB, now {built_rss / MB:,.0f} MiB", flush=True)
+            memory.phase = "queues"
             lines = []
             for label, (role, views) in ROLES.items():
                 for view in views:
@@ -79,6 +112,7 @@ async def main(count: int, runs: int) -> None:
                         print(lines[-1], flush=True)
             await db.close_database()
         finally:
+            memory.stop()
             server.stop()
     write_section("Review queues", f"""
 `bench/bench_queues.py`: {count:,} dossiers (16 cities, each an HR bureau with 8 departments;
@@ -111,5 +145,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--dossiers", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--scratch", default=None, help="folder for the scratch database (default: the system's)")
+    parser.add_argument("--port", type=int, default=None)
     args = parser.parse_args()
-    asyncio.run(main(args.dossiers, args.runs))
+    asyncio.run(main(args.dossiers, args.runs, args.scratch, args.port))

@@ -65,6 +65,53 @@ def _is_worker(pid: int) -> bool:
         return False
 
 
+PY_SPY = Path(sys.executable).with_name("py-spy")
+# Frames every sample of a server thread holds: they say nothing of where the time went.
+PLUMBING = ("Thread.", "_bootstrap", "_run_code", "run_path", "<module>", "_run_module_code", "run (asyncio",
+            "BaseEventLoop.", "Runner.run", "Handle._run", "Server.serve", "main (", "run (uvicorn", "Process.")
+
+
+class Sampled:
+    """py-spy sampling each given process (the database, the app workers) while a phase runs, off the
+    processes' own path (--nonblocking); `hot` then names the functions most samples were in."""
+
+    def __init__(self, pids: dict[str, int], folder: str):
+        self.pids, self.folder, self.procs = pids, folder, {}
+
+    def __enter__(self):
+        for label, pid in self.pids.items():
+            self.procs[label] = subprocess.Popen(
+                [str(PY_SPY), "record", "--pid", str(pid), "--format", "raw", "--rate", "50", "--nonblocking",
+                 "--output", f"{self.folder}/{label}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return self
+
+    def __exit__(self, *exc):
+        for proc in self.procs.values():
+            proc.send_signal(2)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def hot(self, label: str, top: int = 10) -> str:
+        """The functions in most samples (inclusive), as shares of the process's busy samples."""
+        counts, total = Counter(), 0
+        try:
+            lines = open(f"{self.folder}/{label}.txt").read().splitlines()
+        except FileNotFoundError:
+            return "no samples"
+        for line in lines:
+            stack, _, n = line.rpartition(" ")
+            total += int(n)
+            for name in {frame.split(" (")[0] + " (" + frame.split(" (")[1].split(":")[0] + ")"
+                         for frame in stack.split(";") if " (" in frame}:
+                if not any(name.startswith(p) or p in name for p in PLUMBING):
+                    counts[name] += int(n)
+        return (f"{total:,} samples; " + ", ".join(f"`{name}` {n / total:.0%}" for name, n in counts.most_common(top))
+                if total else "no samples")
+
+
 class PeakSampler:
     """Peak RSS of the uvicorn workers (the master's children, or the master when it serves alone) and of
     the database process, sampled every 100 ms while a phase runs."""
@@ -269,8 +316,8 @@ def profile_summary(database) -> list[tuple[str, int, float]]:
     return sorted(((k, c, ms) for k, (c, ms) in totals.items()), key=lambda x: -x[2])
 
 
-def run(sizes: list[int], workers_list: list[int], port: int) -> None:
-    lines, profiles = [], []
+def run(sizes: list[int], workers_list: list[int], port: int, sample: bool, publish: bool) -> None:
+    lines, profiles, samples = [], [], []
     with tempfile.TemporaryDirectory(prefix="zc-bench-spike-") as folder:
         server_db = EmbeddedServer(Path(folder) / "secantus", free_port(), log_path=Path(folder) / "secantusd.log")
         uri = server_db.start()
@@ -290,8 +337,15 @@ def run(sizes: list[int], workers_list: list[int], port: int) -> None:
                         database.command("profile", 0)
                         database["system.profile"].drop()
                         database.command("profile", 2)
-                        with PeakSampler(app.pid, server_db._process.pid) as peaks:
+                        workers_now = [p for p in children(app.pid) if _is_worker(p)] or [app.pid]
+                        sampled = Sampled({"database": server_db._process.pid,
+                                           **{f"worker {i + 1}": pid for i, pid in enumerate(workers_now)}}
+                                          if sample else {}, folder)
+                        with PeakSampler(app.pid, server_db._process.pid) as peaks, sampled:
                             times, errors, seconds, requests = asyncio.run(drive(base, applicants, id_numbers))
+                        for label in sampled.pids:
+                            samples.append(f"- {workers} worker(s), {n} applicants, {label}: {sampled.hot(label)}")
+                            print(samples[-1], flush=True)
                         database.command("profile", 0)
                         profile = profile_summary(database)
                         row = [f"{workers}", f"{n}"]
@@ -315,7 +369,11 @@ def run(sizes: list[int], workers_list: list[int], port: int) -> None:
                     stop_server(app)
         finally:
             server_db.stop()
+    if not publish:
+        return
     header = " | ".join(f"{s} p50 / p95 (s)" for s in STEPS)
+    sampled_text = ("Where each process spent its busy time (py-spy, 50 samples/s, the functions most samples were "
+                    "in, inclusive):\n\n" + "\n".join(samples) + "\n") if samples else ""
     write_section("Deadline spike", f"""
 `bench/bench_spike.py --applicants {",".join(map(str, sizes))} --workers {",".join(map(str, workers_list))}`:
 N applicants at once, each logging in, opening their dossier, saving three sections (basic, summary,
@@ -334,6 +392,7 @@ count, total time):
 
 {chr(10).join(profiles)}
 
+{sampled_text}
 Machine: {machine()}.
 
 Aims (issue 11): save and submit p95 under 1 s at 50, login p95 under 2 s at 50, 0 errors, app worker peak
@@ -346,5 +405,8 @@ if __name__ == "__main__":
     parser.add_argument("--applicants", default="20,50,100")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--port", type=int, default=8131)
+    parser.add_argument("--py-spy", action="store_true", help="sample the database and the workers with py-spy")
+    parser.add_argument("--print-only", action="store_true", help="print the figures, leave docs/BENCHMARKS.md")
     args = parser.parse_args()
-    run([int(x) for x in args.applicants.split(",")], [int(x) for x in args.workers.split(",")], args.port)
+    run([int(x) for x in args.applicants.split(",")], [int(x) for x in args.workers.split(",")], args.port,
+        args.py_spy, not args.print_only)
