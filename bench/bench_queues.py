@@ -81,9 +81,10 @@ async def measure(user, f: queues.QueueFilter, runs: int) -> tuple[list[float], 
     return pages[1:], bare[1:], total
 
 
-async def main(count: int, runs: int, scratch: str | None, port: int | None) -> None:
+async def main(count: int, runs: int, scratch: str | None, port: int | None, bureaus: int,
+               cache_size: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="zc-bench-queues-", dir=scratch) as folder:
-        server = EmbeddedServer(Path(folder) / "secantus", port or free_port())
+        server = EmbeddedServer(Path(folder) / "secantus", port or free_port(), cache_size=cache_size)
         uri = server.start()
         memory = ServerRss(server._process.pid)
         try:
@@ -91,8 +92,8 @@ async def main(count: int, runs: int, scratch: str | None, port: int | None) -> 
             await Dossier.get_pymongo_collection().drop_indexes()     # never read here: a quicker build
             began = time.perf_counter()
             with timed() as setup:
-                world = await queue_world.build(count, bureaus=16, departments=8, employers=max(12, count // 50),
-                                                committees=32,
+                world = await queue_world.build(count, bureaus=bureaus, departments=8, employers=max(12, count // 50),
+                                                committees=2 * bureaus,
                                                 progress=lambda n: n % 5_000 or print(
                                                     f"{n:,} built, {time.perf_counter() - began:.0f} s, database "
                                                     f"{memory.now() / MB:,.0f} MiB", flush=True))
@@ -115,12 +116,13 @@ async def main(count: int, runs: int, scratch: str | None, port: int | None) -> 
             memory.stop()
             server.stop()
     write_section("Review queues", f"""
-`bench/bench_queues.py`: {count:,} dossiers (16 cities, each an HR bureau with 8 departments;
-{max(12, count // 50):,} employer units; 32 committees, two per city's office; no sections: a queue page
+`bench/bench_queues.py --dossiers {count} --bureaus {bureaus}`: {count:,} dossiers ({bureaus} cities, each an HR bureau with 8
+departments; {max(12, count // 50):,} employer units; {2 * bureaus} committees, two per city's office; no sections: a queue page
 never reads the dossiers)
-with their read keys and rows inserted in bulk into a scratch SecantusDB (setup {setup['seconds']:.0f} s, the
-dossiers without their secondary indexes, which no queue page reads;
-`tests/queue_world.py`). For each role, view and page (20 rows, newest submission first): `queues.page`,
+with their read keys and rows inserted in bulk, {queue_world.INSERT_BATCH} per insert, into a scratch SecantusDB (setup
+{setup['seconds']:.0f} s, the dossiers without their secondary indexes, which no queue page reads;
+`tests/queue_world.py`; the database's resident memory peaked at {memory.peaks.get('build', 0) / MB:,.0f} MiB
+while it was built and at {memory.peaks.get('queues', 0) / MB:,.0f} MiB over the pages below). For each role, view and page (20 rows, newest submission first): `queues.page`,
 the work behind `GET /api/review/queue` (the view's ids in order from the rows by one queue key, which
 give the total and the page, then the page's rows by id), {runs} runs after a warm-up, and in the same run, interleaved, the bare indexed
 find of that page's rows (the key, the sort, skip and limit; ids only; one per key, so two for an
@@ -130,6 +132,17 @@ office running two committees). Ratio = page p50 / bare p50.
 | role | view | page | rows | p50 | p95 | bare find p50 | ratio |
 |---|---|---:|---:|---:|---:|---:|---:|
 {chr(10).join(lines)}
+
+Why the world is inserted 200 at a time: SecantusDB writes one insert command's documents (up to 1,000) in
+one WiredTiger transaction, and a row adds ~60–140 index entries (8 indexes lead with the multikey
+`queue_keys`, 2 with `reader_ids`). Once the indexes outgrow the cache, each entry dirties a page of its own,
+and past ~9,000 rows the uncommitted pages of one 1,000-row insert fill the cache: the oplog prune that
+SecantusDB runs inside that same transaction (every 1,000 oplog entries) then waits for eviction that cannot
+happen (py-spy: `_iter_oplog_oldest` → `__wt_cache_eviction_worker`, for minutes, 1 GiB resident).
+200 per insert keeps each transaction's footprint small; the keys shared by every row (`region:37`) were not
+the cause: an index entry's key ends with the record id, so no entry is ever compared with many others.
+80 % of the database's time while building is index-entry writing (py-spy), so the build costs in
+proportion to the rows' index entries.
 
 SecantusDB reads every entry of the index range of the queue key and sorts in memory (it has no
 limit push-down), so a page costs in proportion to the rows of its view, not to the collection: the
@@ -147,5 +160,8 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--scratch", default=None, help="folder for the scratch database (default: the system's)")
     parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--bureaus", type=int, default=16,
+                        help="cities; fewer with fewer dossiers keeps each view as large as at 100,000 in 16 cities")
+    parser.add_argument("--cache-size", default=None, help="the database's WiredTiger cache, e.g. 4G")
     args = parser.parse_args()
-    asyncio.run(main(args.dossiers, args.runs, args.scratch, args.port))
+    asyncio.run(main(args.dossiers, args.runs, args.scratch, args.port, args.bureaus, args.cache_size))
