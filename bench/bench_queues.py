@@ -133,16 +133,10 @@ office running two committees). Ratio = page p50 / bare p50.
 |---|---|---:|---:|---:|---:|---:|---:|
 {chr(10).join(lines)}
 
-Why the world is inserted 200 at a time: SecantusDB writes one insert command's documents (up to 1,000) in
-one WiredTiger transaction, and a row adds ~60–140 index entries (8 indexes lead with the multikey
-`queue_keys`, 2 with `reader_ids`). Once the indexes outgrow the cache, each entry dirties a page of its own,
-and past ~9,000 rows the uncommitted pages of one 1,000-row insert fill the cache: the oplog prune that
-SecantusDB runs inside that same transaction (every 1,000 oplog entries) then waits for eviction that cannot
-happen (py-spy: `_iter_oplog_oldest` → `__wt_cache_eviction_worker`, for minutes, 1 GiB resident).
-200 per insert keeps each transaction's footprint small; the keys shared by every row (`region:37`) were not
-the cause: an index entry's key ends with the record id, so no entry is ever compared with many others.
-80 % of the database's time while building is index-entry writing (py-spy), so the build costs in
-proportion to the rows' index entries.
+Built {queue_world.INSERT_BATCH} rows per insert, on a database with a {cache_size or "1G (default)"} cache: SecantusDB
+prunes its oplog inside an insert's transaction, and once its WiredTiger cache is full that waits on eviction
+for ever (at ~9,000 rows with 1,000 per insert and a 1 GiB cache, ~25,000 with 200; see the text kept below
+the table in docs/BENCHMARKS.md when re-running).
 
 SecantusDB reads every entry of the index range of the queue key and sorts in memory (it has no
 limit push-down), so a page costs in proportion to the rows of its view, not to the collection: the
