@@ -135,8 +135,8 @@ office running two committees). Ratio = page p50 / bare p50.
 
 Built {queue_world.INSERT_BATCH} rows per insert, on a database with a {cache_size or "1G (default)"} cache: SecantusDB
 prunes its oplog inside an insert's transaction, and once its WiredTiger cache is full that waits on eviction
-for ever (at ~9,000 rows with 1,000 per insert and a 1 GiB cache, ~25,000 with 200; see the text kept below
-the table in docs/BENCHMARKS.md when re-running).
+for ever (at ~9,000 rows with 1,000 per insert and a 1 GiB cache, ~25,000 with 200, py-spy's native frames:
+`_prune_oplog_locked` → `__wt_cache_eviction_worker`). Pass a cache that holds the world (`--cache-size 6G`).
 
 SecantusDB reads every entry of the index range of the queue key and sorts in memory (it has no
 limit push-down), so a page costs in proportion to the rows of its view, not to the collection: the
