@@ -66,8 +66,9 @@ def free_port() -> int:
 class EmbeddedServer:
     """Starts `secantusd-py` on loopback, waits until it answers, stops it on close."""
 
-    def __init__(self, storage_path: Path, port: int, log_path: Path | None = None):
+    def __init__(self, storage_path: Path, port: int, log_path: Path | None = None, cache_size: str | None = None):
         self.storage_path = Path(storage_path)
+        self.cache_size = cache_size        # WiredTiger's cache ("4G"); SecantusDB's default is 1 GiB
         self.port = port
         self.log_path = log_path or self.storage_path.parent / "secantusd.log"
         self.uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
@@ -80,7 +81,7 @@ class EmbeddedServer:
         log = open(self.log_path, "ab")
         self._process = subprocess.Popen(
             _command("--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(self.storage_path),
-                     "--log-level", "WARNING"),
+                     "--log-level", "WARNING", *(("--cache-size", self.cache_size) if self.cache_size else ())),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env={**os.environ},
         )

@@ -10,26 +10,52 @@ Run: .venv/bin/python bench/bench_queues.py [--dossiers 100000] [--runs 15]"""
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from support import machine, timed, write_section
+from support import MB, machine, timed, write_section
 
 from app import db
 from app.config import Settings
 from app.documents import document_models
 from app.dossiers.models import Dossier
 from app.dossiers.rows import DossierRow
-from app.embedded import EmbeddedServer
+from app.embedded import EmbeddedServer, free_port
 from app.routing import queues
 from tests import queue_world
 
-PORT = 8103
 ROLES = {"unit handler": ("unit", ("pending", "passed", "turned_down", "reported", "all")),
          "department": ("department", ("pending", "passed", "turned_down", "reported", "all")),
          "committee office": ("office", ("committee",))}
+
+
+class ServerRss:
+    """Samples a process's resident memory (the database's) every 0.5 s: the peak of each phase."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peaks, self.phase = pid, {}, "build"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def now(self) -> int:
+        with open(f"/proc/{self.pid}/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def _sample(self):
+        while not self._stop.wait(0.5):
+            try:
+                self.peaks[self.phase] = max(self.peaks.get(self.phase, 0), self.now())
+            except OSError:
+                return
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -55,18 +81,26 @@ async def measure(user, f: queues.QueueFilter, runs: int) -> tuple[list[float], 
     return pages[1:], bare[1:], total
 
 
-async def main(count: int, runs: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="zc-bench-queues-", dir="/tmp/h-scope") as folder:
-        server = EmbeddedServer(Path(folder) / "secantus", PORT)
+async def main(count: int, runs: int, scratch: str | None, port: int | None, bureaus: int,
+               cache_size: str | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="zc-bench-queues-", dir=scratch) as folder:
+        server = EmbeddedServer(Path(folder) / "secantus", port or free_port(), cache_size=cache_size)
         uri = server.start()
+        memory = ServerRss(server._process.pid)
         try:
             await db.open_database(Settings(mongodb_uri=uri, database="bench_queues", env="test"), document_models())
             await Dossier.get_pymongo_collection().drop_indexes()     # never read here: a quicker build
+            began = time.perf_counter()
             with timed() as setup:
-                world = await queue_world.build(count, bureaus=16, departments=8, employers=max(12, count // 50),
-                                                committees=32,
-                                                progress=lambda n: n % 2_000 or print(f"{n:,} built", flush=True))
-            print(f"built {count:,} dossiers in {setup['seconds']:.0f} s", flush=True)
+                world = await queue_world.build(count, bureaus=bureaus, departments=8, employers=max(12, count // 50),
+                                                committees=2 * bureaus,
+                                                progress=lambda n: n % 5_000 or print(
+                                                    f"{n:,} built, {time.perf_counter() - began:.0f} s, database "
+                                                    f"{memory.now() / MB:,.0f} MiB", flush=True))
+            built_rss = memory.now()
+            print(f"built {count:,} dossiers in {setup['seconds']:.0f} s; database peak "
+                  f"{memory.peaks.get('build', 0) / MB:,.0f} MiB, now {built_rss / MB:,.0f} MiB", flush=True)
+            memory.phase = "queues"
             lines = []
             for label, (role, views) in ROLES.items():
                 for view in views:
@@ -79,14 +113,16 @@ async def main(count: int, runs: int) -> None:
                         print(lines[-1], flush=True)
             await db.close_database()
         finally:
+            memory.stop()
             server.stop()
     write_section("Review queues", f"""
-`bench/bench_queues.py`: {count:,} dossiers (16 cities, each an HR bureau with 8 departments;
-{max(12, count // 50):,} employer units; 32 committees, two per city's office; no sections: a queue page
+`bench/bench_queues.py --dossiers {count} --bureaus {bureaus}`: {count:,} dossiers ({bureaus} cities, each an HR bureau with 8
+departments; {max(12, count // 50):,} employer units; {2 * bureaus} committees, two per city's office; no sections: a queue page
 never reads the dossiers)
-with their read keys and rows inserted in bulk into a scratch SecantusDB (setup {setup['seconds']:.0f} s, the
-dossiers without their secondary indexes, which no queue page reads;
-`tests/queue_world.py`). For each role, view and page (20 rows, newest submission first): `queues.page`,
+with their read keys and rows inserted in bulk, {queue_world.INSERT_BATCH} per insert, into a scratch SecantusDB (setup
+{setup['seconds']:.0f} s, the dossiers without their secondary indexes, which no queue page reads;
+`tests/queue_world.py`; the database's resident memory peaked at {memory.peaks.get('build', 0) / MB:,.0f} MiB
+while it was built and at {memory.peaks.get('queues', 0) / MB:,.0f} MiB over the pages below). For each role, view and page (20 rows, newest submission first): `queues.page`,
 the work behind `GET /api/review/queue` (the view's ids in order from the rows by one queue key, which
 give the total and the page, then the page's rows by id), {runs} runs after a warm-up, and in the same run, interleaved, the bare indexed
 find of that page's rows (the key, the sort, skip and limit; ids only; one per key, so two for an
@@ -96,6 +132,11 @@ office running two committees). Ratio = page p50 / bare p50.
 | role | view | page | rows | p50 | p95 | bare find p50 | ratio |
 |---|---|---:|---:|---:|---:|---:|---:|
 {chr(10).join(lines)}
+
+Built {queue_world.INSERT_BATCH} rows per insert, on a database with a {cache_size or "1G (default)"} cache: SecantusDB
+prunes its oplog inside an insert's transaction, and once its WiredTiger cache is full that waits on eviction
+for ever (at ~9,000 rows with 1,000 per insert and a 1 GiB cache, ~25,000 with 200, py-spy's native frames:
+`_prune_oplog_locked` → `__wt_cache_eviction_worker`). Pass a cache that holds the world (`--cache-size 6G`).
 
 SecantusDB reads every entry of the index range of the queue key and sorts in memory (it has no
 limit push-down), so a page costs in proportion to the rows of its view, not to the collection: the
@@ -111,5 +152,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--dossiers", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--scratch", default=None, help="folder for the scratch database (default: the system's)")
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--bureaus", type=int, default=16,
+                        help="cities; fewer with fewer dossiers keeps each view as large as at 100,000 in 16 cities")
+    parser.add_argument("--cache-size", default=None, help="the database's WiredTiger cache, e.g. 4G")
     args = parser.parse_args()
-    asyncio.run(main(args.dossiers, args.runs))
+    asyncio.run(main(args.dossiers, args.runs, args.scratch, args.port, args.bureaus, args.cache_size))

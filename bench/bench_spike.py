@@ -65,6 +65,53 @@ def _is_worker(pid: int) -> bool:
         return False
 
 
+PY_SPY = Path(sys.executable).with_name("py-spy")
+# Frames every sample of a server thread holds: they say nothing of where the time went.
+PLUMBING = ("Thread.", "_bootstrap", "_run_code", "run_path", "<module>", "_run_module_code", "run (asyncio",
+            "BaseEventLoop.", "Runner.run", "Handle._run", "Server.serve", "main (", "run (uvicorn", "Process.")
+
+
+class Sampled:
+    """py-spy sampling each given process (the database, the app workers) while a phase runs, off the
+    processes' own path (--nonblocking); `hot` then names the functions most samples were in."""
+
+    def __init__(self, pids: dict[str, int], folder: str):
+        self.pids, self.folder, self.procs = pids, folder, {}
+
+    def __enter__(self):
+        for label, pid in self.pids.items():
+            self.procs[label] = subprocess.Popen(
+                [str(PY_SPY), "record", "--pid", str(pid), "--format", "raw", "--rate", "50", "--nonblocking",
+                 "--output", f"{self.folder}/{label}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return self
+
+    def __exit__(self, *exc):
+        for proc in self.procs.values():
+            proc.send_signal(2)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def hot(self, label: str, top: int = 10) -> str:
+        """The functions in most samples (inclusive), as shares of the process's busy samples."""
+        counts, total = Counter(), 0
+        try:
+            lines = open(f"{self.folder}/{label}.txt").read().splitlines()
+        except FileNotFoundError:
+            return "no samples"
+        for line in lines:
+            stack, _, n = line.rpartition(" ")
+            total += int(n)
+            for name in {frame.split(" (")[0] + " (" + frame.split(" (")[1].split(":")[0] + ")"
+                         for frame in stack.split(";") if " (" in frame}:
+                if not any(name.startswith(p) or p in name for p in PLUMBING):
+                    counts[name] += int(n)
+        return (f"{total:,} samples; " + ", ".join(f"`{name}` {n / total:.0%}" for name, n in counts.most_common(top))
+                if total else "no samples")
+
+
 class PeakSampler:
     """Peak RSS of the uvicorn workers (the master's children, or the master when it serves alone) and of
     the database process, sampled every 100 ms while a phase runs."""
@@ -269,8 +316,8 @@ def profile_summary(database) -> list[tuple[str, int, float]]:
     return sorted(((k, c, ms) for k, (c, ms) in totals.items()), key=lambda x: -x[2])
 
 
-def run(sizes: list[int], workers_list: list[int], port: int) -> None:
-    lines, profiles = [], []
+def run(sizes: list[int], workers_list: list[int], port: int, sample: bool, db_profile: bool, publish: bool) -> None:
+    lines, profiles, samples = [], [], []
     with tempfile.TemporaryDirectory(prefix="zc-bench-spike-") as folder:
         server_db = EmbeddedServer(Path(folder) / "secantus", free_port(), log_path=Path(folder) / "secantusd.log")
         uri = server_db.start()
@@ -287,13 +334,15 @@ def run(sizes: list[int], workers_list: list[int], port: int) -> None:
                                       database.users.find({"login": {"$in": [a[0] for a in applicants]}})}
                         base = f"http://127.0.0.1:{port}"
                         h_times, h_errors, h_seconds, h_requests = asyncio.run(drive_health(base, n))
-                        database.command("profile", 0)
-                        database["system.profile"].drop()
-                        database.command("profile", 2)
-                        with PeakSampler(app.pid, server_db._process.pid) as peaks:
+                        workers_now = [p for p in children(app.pid) if _is_worker(p)] or [app.pid]
+                        sampled = Sampled({"database": server_db._process.pid,
+                                           **{f"worker {i + 1}": pid for i, pid in enumerate(workers_now)}}
+                                          if sample else {}, folder)
+                        with PeakSampler(app.pid, server_db._process.pid) as peaks, sampled:
                             times, errors, seconds, requests = asyncio.run(drive(base, applicants, id_numbers))
-                        database.command("profile", 0)
-                        profile = profile_summary(database)
+                        for label in sampled.pids:
+                            samples.append(f"- {workers} worker(s), {n} applicants, {label}: {sampled.hot(label)}")
+                            print(samples[-1], flush=True)
                         row = [f"{workers}", f"{n}"]
                         row += [f"{percentile(times[s], .5):.2f} / {percentile(times[s], .95):.2f}" for s in STEPS]
                         health_rate = h_requests / h_seconds
@@ -306,6 +355,19 @@ def run(sizes: list[int], workers_list: list[int], port: int) -> None:
                                 worker_peaks, f"{peaks.db_peak / MB:.0f}"]
                         lines.append("| " + " | ".join(row) + " |")
                         print(lines[-1], flush=True)
+                        if not db_profile:
+                            continue
+                        # The database's profiler in a run of its own: it writes every command into a capped
+                        # collection, which took 44 % of the database's time in a timed run (py-spy).
+                        again = asyncio.run(seed(uri, f"{run_name}p", len(lines) + 500, n))
+                        id_numbers = {u["login"]: u["id_number"] for u in
+                                      database.users.find({"login": {"$in": [a[0] for a in again]}})}
+                        database.command("profile", 0)
+                        database["system.profile"].drop()
+                        database.command("profile", 2)
+                        asyncio.run(drive(base, again, id_numbers))
+                        database.command("profile", 0)
+                        profile = profile_summary(database)
                         per_request = sum(c for _, c, _ in profile) / max(1, len(applicants))
                         profiles.append(f"- {workers} worker(s), {n} applicants: {per_request:.1f} database commands "
                                         f"per applicant's run; most time in "
@@ -315,7 +377,14 @@ def run(sizes: list[int], workers_list: list[int], port: int) -> None:
                     stop_server(app)
         finally:
             server_db.stop()
+    if not publish:
+        return
     header = " | ".join(f"{s} p50 / p95 (s)" for s in STEPS)
+    profiles_text = ("Where the database time went (its profiler, level 2, in a run of its own after the timed one, "
+                     "as the profiler costs the database much of its time: command and collection, count, total "
+                     "time):\n\n" + "\n".join(profiles) + "\n") if profiles else ""
+    sampled_text = ("Where each process spent its busy time (py-spy, 50 samples/s, the functions most samples were "
+                    "in, inclusive):\n\n" + "\n".join(samples) + "\n") if samples else ""
     write_section("Deadline spike", f"""
 `bench/bench_spike.py --applicants {",".join(map(str, sizes))} --workers {",".join(map(str, workers_list))}`:
 N applicants at once, each logging in, opening their dossier, saving three sections (basic, summary,
@@ -329,11 +398,7 @@ Requests/s count every request of the applicants' run; worker peak RSS is each a
 |---:|---:|{"---|" * len(STEPS)}---:|---|---:|---|---|---:|
 {chr(10).join(lines)}
 
-Where the database time went (its profiler, level 2, over the applicants' run: command and collection,
-count, total time):
-
-{chr(10).join(profiles)}
-
+{"".join(t + chr(10) for t in (profiles_text, sampled_text) if t)}
 Machine: {machine()}.
 
 Aims (issue 11): save and submit p95 under 1 s at 50, login p95 under 2 s at 50, 0 errors, app worker peak
@@ -346,5 +411,10 @@ if __name__ == "__main__":
     parser.add_argument("--applicants", default="20,50,100")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--port", type=int, default=8131)
+    parser.add_argument("--py-spy", action="store_true", help="sample the database and the workers with py-spy")
+    parser.add_argument("--db-profile", action="store_true",
+                        help="after each timed run, one more with the database's profiler: its commands and times")
+    parser.add_argument("--print-only", action="store_true", help="print the figures, leave docs/BENCHMARKS.md")
     args = parser.parse_args()
-    run([int(x) for x in args.applicants.split(",")], [int(x) for x in args.workers.split(",")], args.port)
+    run([int(x) for x in args.applicants.split(",")], [int(x) for x in args.workers.split(",")], args.port,
+        args.py_spy, args.db_profile, not args.print_only)

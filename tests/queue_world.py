@@ -22,6 +22,7 @@ from app.units.models import Unit
 
 SERIES, LEVELS, TITLES = ("qzwh", "gc"), ("2", "3", "4"), ("qzwh-3", "qzwh-4", "gc-3")
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+INSERT_BATCH = 200
 
 
 @dataclass
@@ -132,7 +133,7 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
     docs: list[dict] = []
     for n in range(count):
         docs.append(dossier(rng, world, n, units, padding))
-        if len(docs) == 1000 or n == count - 1:
+        if len(docs) == INSERT_BATCH or n == count - 1:
             await Dossier.get_pymongo_collection().insert_many(docs)
             await DossierRow.get_pymongo_collection().insert_many([{"_id": d["_id"], **rows.row_of(d)} for d in docs])
             docs = []

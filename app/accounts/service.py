@@ -157,11 +157,15 @@ async def authenticate(*, login: str, password: str, captcha_id: str | None, cap
         raise _locked_error(user.locked_until)
     if not user.enabled:
         raise Forbidden("账号已停用，请联系所在单位", field="login", code="account_disabled")
-    updates: dict = {"locked_until": None}
+    # Only what there is to write: a login at a deadline is a round trip each, and most change nothing (no
+    # lock to lift, a hash of today's cost, no failure counted when the login began).
+    updates: dict = {"locked_until": None} if user.locked_until is not None else {}
     if needs_rehash(user.password_hash):
         updates["password_hash"] = await hash_password(password)
-    await User.get_pymongo_collection().update_one({"_id": user.id}, {"$set": updates})
-    await LoginFailure.get_pymongo_collection().delete_one({"login_key": login_key})
+    if updates:
+        await User.get_pymongo_collection().update_one({"_id": user.id}, {"$set": updates})
+    if record is not None:
+        await LoginFailure.get_pymongo_collection().delete_one({"login_key": login_key})
     user.locked_until = None
     return user
 

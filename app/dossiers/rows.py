@@ -5,7 +5,8 @@ would otherwise read them all to show a few fields of each. The row repeats the 
 filter and sort on under the dossier's own paths (so the same filter runs on either collection) and
 holds the facts the tables show, computed once per write.
 
-The one write path (app.dossiers.writes) stores the row of every document it writes. A row is written
+The one write path (app.dossiers.writes) stores the row of every document it writes (but the version and
+time alone of a dossier in no queue: `moved`). A row is written
 only over a row of the same or an older version, so a slow store never undoes a newer one; `reconcile` (run
 step by step in the background when SCHEMA changes and nightly, see app/migrations.py and app/scheduler.py,
 and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS produced."""
@@ -275,6 +276,21 @@ async def select(filters: list[dict], *, sort: list[tuple[str, int]], projection
     finally:
         for c in cursors:
             await c.close()
+
+
+# What a row copies that moves with every write: alone, they do not make a row worth writing while the
+# dossier is in no review queue (a draft being edited), where nobody reads them.
+MOVING = ("version", "updated_at")
+
+
+def moved(row: dict, after: dict) -> bool:
+    """Whether a write that left a dossier as `after` changes its `row` (row_of the document it was
+    written over): the row of a dossier in a review queue always (a queue shows and sorts by its version
+    and time); otherwise only when more than MOVING changed (a summary save of a draft changes nothing a
+    table shows). The stored row then keeps an older version, which the nightly `reconcile` brings up to
+    date; until then any newer store overwrites it."""
+    new = row_of(after)
+    return bool(new["queue_keys"]) or any(row[field] != new[field] for field in new if field not in MOVING)
 
 
 async def store(doc: dict) -> None:

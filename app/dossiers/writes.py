@@ -3,7 +3,8 @@
 Every change of a dossier (sections, declaration, attachments, submit, withdraw, every transition,
 publicity, recall, an archive import) is ONE update filtered on the version the writer read, which
 bumps that version, stamps `updated_at` and pushes the trail entry in the same write; the
-dossier's row is then written from the document after that write. Because every change moves the
+dossier's row is then written from the document after that write (unless the write changed nothing of it
+but its version and time while it is in no queue: app.dossiers.rows.moved). Because every change moves the
 version, a writer that checked its rules against the copy it read knows, when its write lands, that
 nothing changed in between: the version stands for the whole document.
 
@@ -111,7 +112,9 @@ async def attempt(dossier_id: PydanticObjectId, update: dict[str, Any], *, expec
     update.setdefault("$inc", {})["version"] = 1
     if trail_entry is not None:
         update.setdefault("$push", {})["trail"] = trail_entry.model_dump()
-    after = _applied(_stored(dossier_id, expected_version), update)
+    before = _stored(dossier_id, expected_version)
+    row = None if before is None else rows.row_of(before)        # before the update changes `before` in place
+    after = _applied(before, update)
     if after is not None and _readers_may_move(update, after):
         # The read keys go in the same write, worked out from the document the write leaves.
         readers = await scope.readers_of(after, known=units)
@@ -132,7 +135,8 @@ async def attempt(dossier_id: PydanticObjectId, update: dict[str, Any], *, expec
         if _readers_may_move(update, after) and await _keep_readers(after) and after["version"] == own_version + 1:
             own_version += 1
     remember(after)
-    await rows.store(after)
+    if row is None or rows.moved(row, after):
+        await rows.store(after)
     # A write that landed in between a write and its read back is in `after`; the version answered stays this
     # write's own, so the writer's next conditional write (its ETag) still meets that other change with a 412.
     return Dossier.model_validate({**after, "version": own_version})

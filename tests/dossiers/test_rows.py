@@ -12,7 +12,7 @@ from app.errors import AppError
 from app.dossiers import scope as dossier_scope
 from app.exports.selection import ExportFilter, selection
 from app.routing import queues
-from tests.factories import create_sysadmin, force_dossier
+from tests.factories import create_person, create_sysadmin, declaration_payload, force_dossier, login
 from tests.committee.committee_kit import place_dossier
 from tests.routing.conftest import act, world  # noqa: F401  (world is a fixture used by these tests)
 from tests.routing.test_queues_paths import second_dossier
@@ -58,6 +58,42 @@ class TestRefresh:
         assert (await row(other))["facts"]["status"] == "已作废"
         assert await rows.reconcile() == 0
         assert await rows.reconcile(everything=True) == 3
+
+    async def test_a_row_left_at_an_older_version_by_a_draft_save_is_brought_up_by_reconcile(self, client, world):
+        headers = await login(client, await create_person(name="李小红"))
+        created = await client.post("/api/dossiers", json=declaration_payload(world["batch"], world["employer"]),
+                                    headers=headers)
+        draft = created.json()["id"]
+        before = await row(draft)
+        opened = await client.get(f"/api/dossiers/{draft}", headers=headers)
+        saved = await client.put(f"/api/dossiers/{draft}/sections/summary", json={"text": "改写的总结。"},
+                                 headers={**headers, "If-Match": opened.headers["ETag"]})
+        assert saved.status_code == 200, saved.text
+        assert (await row(draft))["version"] == before["version"] < int(saved.headers["ETag"].strip('"'))
+        assert await rows.reconcile() == 1
+        assert (await row(draft))["version"] == int(saved.headers["ETag"].strip('"'))
+
+
+class TestMoved:
+    """Which writes leave a row to write (pure: no database)."""
+    DRAFT = {"applicant_id": ObjectId(), "applicant_name": "王小明", "id_number": "370102198503150011",
+             "status": "draft", "version": 3, "declaration": {"level": "3"},
+             "sections": {"basic": {"phone": "13800000001"}, "summary": {"text": "从事群众舞蹈辅导。"}}}
+
+    def test_a_draft_write_that_moves_only_version_and_time_leaves_the_row(self):
+        after = {**self.DRAFT, "version": 4, "updated_at": "later", "sections": {**self.DRAFT["sections"],
+                                                                                 "summary": {"text": "改写。"}}}
+        assert not rows.moved(rows.row_of(self.DRAFT), after)
+
+    def test_a_fact_a_table_shows_or_a_copied_field_makes_a_new_row(self):
+        phone = {**self.DRAFT, "version": 4, "sections": {**self.DRAFT["sections"], "basic": {"phone": "13900000002"}}}
+        assert rows.moved(rows.row_of(self.DRAFT), phone)
+        assert rows.moved(rows.row_of(self.DRAFT), {**self.DRAFT, "version": 4, "declaration": {"level": "2"}})
+
+    def test_a_dossier_in_a_queue_always_makes_a_new_row(self):
+        unit = ObjectId()
+        held = {**self.DRAFT, "status": "submitted", "current_unit_id": unit}
+        assert rows.queue_keys(held) and rows.moved(rows.row_of(held), {**held, "version": 4})
 
 
 class TestReconcilePass:
