@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-# ZC_TEST_WORKERS=2: two pytest-xdist workers (default 0: one process), each with its own database server, database and var/
+# Two pytest-xdist workers by default (ZC_TEST_WORKERS=0: one process), each with its own database server, database and var/
 # (tests/conftest.py); a test file stays on one worker, so a module's shared fixtures are built once.
-exec .venv/bin/python -m pytest -n "${ZC_TEST_WORKERS:-0}" --dist loadfile "$@"
+exec .venv/bin/python -m pytest -n "${ZC_TEST_WORKERS:-2}" --dist loadfile "$@"
