@@ -13,12 +13,11 @@ import secrets
 from typing import Any
 
 from beanie import PydanticObjectId
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from app.accounts.audit import ClientInfo
 from app.accounts.enums import NODE_ROLES, Role
 from app.accounts.models import User
-from app.accounts.schemas import Strict
 from app.clock import utcnow
 from app.dossiers import attachments, writes
 from app.dossiers import sections as S
@@ -30,36 +29,12 @@ from app.dossiers.models import (Dossier, EditRequest, EducationRequest, Opinion
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, validation_body
 from app.files import service as files
 from app.routing import machine, service
+from app.routing.schemas import EditAnswerIn, EducationAnswerIn, EducationRequestIn, OpinionDraftIn
 from app.units.models import Unit
 
 # 流程附件: what a reviewing unit uploads (a scan of a sealed recommendation, a publicity notice …).
 STEP_KINDS = ("pdf", "jpeg", "png")
 STEP_MAX_BYTES = 20 << 20
-
-
-class EditRequestIn(Strict):
-    reason: str = Field(min_length=1, max_length=500, description="申请退回编辑的原因")
-
-
-class EditAnswerIn(Strict):
-    grant: bool
-    answer: str | None = Field(default=None, max_length=500, description="答复；不同意时须填写原因")
-
-
-class EducationRequestIn(Strict):
-    row_id: str = Field(min_length=1, max_length=40)
-    row: dict[str, Any] = Field(description="修改后的学历（与学历分节的一行相同）")
-    reason: str = Field(min_length=1, max_length=500, description="申请修改的原因")
-
-
-class EducationAnswerIn(Strict):
-    approve: bool
-    answer: str | None = Field(default=None, max_length=500, description="答复；不同意时须填写原因")
-
-
-class OpinionDraftIn(Strict):
-    opinion: str | None = Field(default=None, max_length=2000)
-    signer: str | None = Field(default=None, max_length=30)
 
 
 def _applicant_entry(actor: User, dossier: Dossier, action: Action, to_status: Status, **extra: Any) -> TrailEntry:

@@ -12,8 +12,9 @@ from app.dossiers.schemas import DossierOut, DossierSummary
 from app.errors import AppError, ValidationFailed
 from app.preconditions import parse_if_match
 from app.routing import applicant, machine, paths, queues, requests, service, supervision
-from app.routing.schemas import (BatchActionRequest, OpinionDraftOut, PathOut, QueuePage, StepAttachmentOut,
-                                  TrailItem, trail_items)
+from app.routing.schemas import (BatchActionRequest, EditAnswerIn, EditRequestIn, EducationAnswerIn,
+                                 EducationRequestIn, OpinionDraftIn, OpinionDraftOut, PathOut, QueuePage,
+                                 StepAttachmentOut, TrailItem, trail_items)
 
 router = APIRouter(prefix="/api", tags=["routing"])
 
@@ -44,7 +45,7 @@ async def abandon(dossier_id: PydanticObjectId, user: CurrentUser, response: Res
 
 @router.post("/dossiers/{dossier_id}/edit-request", response_model=DossierOut,
              summary="申请退回编辑（已开始审核、不能撤回时；同一时间只有一项待处理）")
-async def request_edit(dossier_id: PydanticObjectId, data: requests.EditRequestIn, user: CurrentUser,
+async def request_edit(dossier_id: PydanticObjectId, data: EditRequestIn, user: CurrentUser,
                        response: Response) -> DossierOut:
     dossier = await requests.request_edit(actor=user, dossier_id=dossier_id, reason=data.reason)
     response.headers["ETag"] = etag(dossier)
@@ -52,7 +53,7 @@ async def request_edit(dossier_id: PydanticObjectId, data: requests.EditRequestI
 
 
 @router.post("/dossiers/{dossier_id}/edit-request/decision", summary="答复退回编辑申请：同意（退回申报人）或不同意（须填原因）")
-async def answer_edit(dossier_id: PydanticObjectId, data: requests.EditAnswerIn, user: CurrentUser,
+async def answer_edit(dossier_id: PydanticObjectId, data: EditAnswerIn, user: CurrentUser,
                       client: Client) -> dict:
     dossier = await requests.answer_edit(actor=user, dossier_id=dossier_id, data=data, client=client)
     return _acted(dossier)
@@ -60,7 +61,7 @@ async def answer_edit(dossier_id: PydanticObjectId, data: requests.EditAnswerIn,
 
 @router.post("/dossiers/{dossier_id}/education-requests", response_model=DossierOut,
              summary="申请修改学历（往年申报沿用的学历；同一行同一时间只有一项待处理）")
-async def request_education_change(dossier_id: PydanticObjectId, data: requests.EducationRequestIn,
+async def request_education_change(dossier_id: PydanticObjectId, data: EducationRequestIn,
                                    user: CurrentUser, response: Response) -> DossierOut:
     dossier = await requests.request_education_change(actor=user, dossier_id=dossier_id, data=data)
     response.headers["ETag"] = etag(dossier)
@@ -69,7 +70,7 @@ async def request_education_change(dossier_id: PydanticObjectId, data: requests.
 
 @router.post("/dossiers/{dossier_id}/education-requests/{request_id}/decision",
              summary="审批修改学历申请：同意（学历随之更正）或不同意（须填原因）")
-async def answer_education_change(dossier_id: PydanticObjectId, request_id: str, data: requests.EducationAnswerIn,
+async def answer_education_change(dossier_id: PydanticObjectId, request_id: str, data: EducationAnswerIn,
                                   user: CurrentUser, client: Client) -> dict:
     dossier = await requests.answer_education_change(actor=user, dossier_id=dossier_id, request_id=request_id,
                                                      data=data, client=client)
@@ -94,7 +95,7 @@ async def step_attachments(dossier: Annotated[Dossier, Depends(Readable("step_at
 
 @router.put("/dossiers/{dossier_id}/opinion-draft", response_model=OpinionDraftOut,
             summary="保存意见（暂不办理，稍后继续；不记入审核记录）")
-async def save_opinion(dossier_id: PydanticObjectId, data: requests.OpinionDraftIn, user: CurrentUser,
+async def save_opinion(dossier_id: PydanticObjectId, data: OpinionDraftIn, user: CurrentUser,
                        client: Client) -> OpinionDraftOut:
     draft, _ = await requests.save_opinion(actor=user, dossier_id=dossier_id, data=data, client=client)
     return OpinionDraftOut.build(draft)

@@ -1,10 +1,12 @@
-"""API output of routing: queue rows, trail, flow, paths."""
+"""API input and output of routing: queue rows, trail, flow, paths, the applicant's requests and the reviewers' steps."""
 
 from datetime import datetime
+from typing import Any
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field
 
+from app.accounts.schemas import Strict
 from app.dossiers.enums import ACTION_LABELS, STATUS_LABELS, STEP_ATTACHMENT_KINDS
 from app.dossiers.models import OpinionDraft, StepAttachment
 from app.dossiers.schemas import DossierSummary
@@ -114,3 +116,28 @@ class PathOut(BaseModel):
                    committee_code=path.committee_code, target_name=path.target_name, status=path.status,
                    status_label=PATH_STATUS_LABELS[path.status], applied_at=path.applied_at,
                    decided_at=path.decided_at, reason=path.reason)
+
+
+class EditRequestIn(Strict):
+    reason: str = Field(min_length=1, max_length=500, description="申请退回编辑的原因")
+
+
+class EditAnswerIn(Strict):
+    grant: bool
+    answer: str | None = Field(default=None, max_length=500, description="答复；不同意时须填写原因")
+
+
+class EducationRequestIn(Strict):
+    row_id: str = Field(min_length=1, max_length=40)
+    row: dict[str, Any] = Field(description="修改后的学历（与学历分节的一行相同）")
+    reason: str = Field(min_length=1, max_length=500, description="申请修改的原因")
+
+
+class EducationAnswerIn(Strict):
+    approve: bool
+    answer: str | None = Field(default=None, max_length=500, description="答复；不同意时须填写原因")
+
+
+class OpinionDraftIn(Strict):
+    opinion: str | None = Field(default=None, max_length=2000)
+    signer: str | None = Field(default=None, max_length=30)
