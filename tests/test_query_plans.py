@@ -10,7 +10,9 @@ import pytest
 
 from app import db
 from app.dossiers import service as dossiers
+from app.dossiers.rows import DossierRow
 from app.errors import NotFound
+from app.exports import formcache
 from app.exports.selection import COMPLETED, ExportFilter, selected, selection
 from app.routing import queues
 from app.routing.queues import SORTS, QueueFilter
@@ -146,3 +148,11 @@ async def test_reading_one_dossier_and_the_scope_read_indexes(world):
                 except NotFound:           # out of scope: the reads are what is checked
                     pass
             await check(one, f"get_readable {role}")
+
+
+async def test_the_forms_cache_warm_up_reads_the_rows_on_an_index(world):
+    rows = DossierRow.get_pymongo_collection()
+    newest = await rows.find({}, {"updated_at": 1}).sort([("updated_at", -1), ("_id", -1)]).limit(1).to_list()
+    marks = [{"at": formcache.EPOCH, "id": None}, {"at": newest[0]["updated_at"], "id": newest[0]["_id"]}]
+    for mark in marks:
+        assert await check(lambda: formcache.changed_since(mark), f"warm-up after {mark}") >= 1

@@ -225,6 +225,7 @@ class DossierRow(Document):
             IndexModel(FOLDER_ORDER),
             IndexModel([("batch_id", ASCENDING), ("status", ASCENDING)]),
             IndexModel([("applicant_id", ASCENDING)]),
+            IndexModel([("updated_at", ASCENDING), ("_id", ASCENDING)]),     # the forms cache's warm-up mark
         ]
 
 
