@@ -49,8 +49,9 @@ def _default_attachment_rules() -> dict[str, AttachmentRule]:
 
 
 # The dossier's sections a batch may require; app.dossiers.sections defines each (a test keeps them in step).
-SECTION_NAMES = ("basic", "education", "current_title", "admin_posts", "assessments", "languages", "training",
-                 "work_history", "achievements", "papers", "exams", "awards", "societies", "summary", "other")
+SECTION_NAMES = ("basic", "education", "current_title", "previous_titles", "qualifications", "admin_posts",
+                 "assessments", "languages", "training", "work_history", "achievements", "papers", "exams", "awards",
+                 "societies", "summary", "technical_summary", "other")
 DEFAULT_REQUIRED_SECTIONS = ["basic", "education", "current_title", "assessments", "work_history",
                              "achievements", "summary"]
 
@@ -63,6 +64,7 @@ class BatchRules(BaseModel):
     attachments: dict[str, AttachmentRule] = Field(default_factory=_default_attachment_rules)
     default_attachment: AttachmentRule = Field(default_factory=AttachmentRule)
     photo_required: bool = True
+    id_card_required: bool = False     # 身份证正反面扫描件 (003 §2.4.1.2.3), where the province asks for them
     commitment_upload_required: bool = False
     assessment_years: int = Field(default=0, ge=0, le=10, description="须填写的最近年度考核年数，0 为不限")
 

@@ -33,8 +33,11 @@ def _check_place(dossier: Dossier, section: str, row_id: str | None) -> None:
     if section not in S.SECTIONS and section not in S.ATTACHMENT_PLACES:
         raise ValidationFailed("没有这个分节", field="section", code="section_not_found")
     if section == "basic":
-        if row_id != PHOTO:
-            raise ValidationFailed("基本信息只上传照片", field="row_id", code="row_not_found")
+        if row_id != PHOTO and row_id not in S.ID_CARD_SIDES:
+            raise ValidationFailed("基本信息只上传照片和身份证正反面", field="row_id", code="row_not_found")
+        if row_id in S.ID_CARD_SIDES and dossier.attachments_of(section, row_id):
+            raise ValidationFailed(f"身份证{S.ID_CARD_SIDES[row_id]}已上传，请替换或删除后再上传", field="file",
+                                   code="too_many_files")
         return
     spec = S.SECTIONS.get(section)
     if spec is not None and spec.row:
@@ -45,6 +48,13 @@ def _check_place(dossier: Dossier, section: str, row_id: str | None) -> None:
             raise ValidationFailed(f"每项最多上传{MAX_PER_ROW}个附件", field="file", code="too_many_files")
     elif row_id is not None:
         raise ValidationFailed("该分节的附件不对应具体行", field="row_id", code="row_not_found")
+
+
+def _kinds(section: str, row_id: str | None, kinds: list[str]) -> list[str]:
+    """The photo is a JPEG or PNG made 大一寸; ID card scans are images or PDFs, checked by content."""
+    if section == "basic":
+        return ["jpeg", "png"] if row_id == PHOTO else ["jpeg", "png", "pdf"]
+    return kinds
 
 
 async def _referenced(stored: StoredFile, writing) -> Dossier:
@@ -75,8 +85,8 @@ async def add(*, actor: User, dossier_id: PydanticObjectId, section: str, row_id
     _check_place(dossier, section, row_id)       # refused before the upload is read when already clear
     batch = await Batch.get(dossier.batch_id)
     rule = batch.rules.attachment_rule(section)
-    photo = section == "basic"
-    stored = await files.store_upload(upload, allowed=["jpeg", "png"] if photo else rule.kinds,
+    photo = section == "basic" and row_id == PHOTO
+    stored = await files.store_upload(upload, allowed=_kinds(section, row_id, rule.kinds),
                                       max_bytes=rule.max_bytes, field="file", photo=photo,
                                       metadata={"owner": "dossier", "dossier_id": dossier.id, "section": section})
     ref = AttachmentRef(id=secrets.token_hex(6), section=section, row_id=row_id, file=stored, uploaded_by=actor.id)
@@ -126,8 +136,8 @@ async def replace(*, actor: User, dossier_id: PydanticObjectId, attachment_id: s
     _, old = _find(dossier, attachment_id, doing="替换")
     batch = await Batch.get(dossier.batch_id)
     rule = batch.rules.attachment_rule(old.section)
-    photo = old.section == "basic"
-    stored = await files.store_upload(upload, allowed=["jpeg", "png"] if photo else rule.kinds,
+    photo = old.section == "basic" and old.row_id == PHOTO
+    stored = await files.store_upload(upload, allowed=_kinds(old.section, old.row_id, rule.kinds),
                                       max_bytes=rule.max_bytes, field="file", photo=photo,
                                       metadata={"owner": "dossier", "dossier_id": dossier.id, "section": old.section})
     now = utcnow()

@@ -90,7 +90,8 @@ class Declaration(BaseModel):
     level: str
     series: str
     title: str
-    specialty: str
+    specialty: str                            # a specialties code; the name as typed when specialty_unlisted
+    specialty_unlisted: bool = False          # typed by hand, the dictionary lacking it (001 §4.1.1.2): reviewers check
     mode: str
     exceptional_basis: str | None = None
     employer_unit_id: PydanticObjectId

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.dossiers.models import AttachmentRef
-from app.dossiers.sections import ATTACHMENT_PLACES, SECTIONS, section_label
+from app.dossiers.sections import ATTACHMENT_PLACES, OWN_FILES, SECTIONS, section_label
 
 PLACES = [*ATTACHMENT_PLACES, *SECTIONS]
 
@@ -33,7 +33,7 @@ def numbered(sections: dict[str, Any], attachments: list[AttachmentRef]) -> list
     def key(pair: tuple[int, AttachmentRef]) -> tuple:
         position, ref = pair
         row = rows.get(ref.section, {}).get(ref.row_id)
-        own = ref.row_id in (None, "photo")
+        own = ref.row_id is None or ref.row_id in OWN_FILES
         return (rank.get(ref.section, len(rank)), ref.section, 0 if own else 1 if row else 2, row or 0, position)
 
     ordered = sorted(enumerate(attachments), key=key)

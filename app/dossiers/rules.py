@@ -20,7 +20,7 @@ DICTIONARY_FIELDS: dict[tuple[str, str], str] = {
     ("assessments", "grade"): "assessment_grades", ("languages", "language_level"): "language_levels",
     ("languages", "computer_level"): "computer_levels", ("training", "kind"): "training_kinds",
     ("achievements", "category"): "achievement_categories", ("achievements", "level"): "achievement_levels",
-    ("papers", "kind"): "publication_kinds",
+    ("papers", "kind"): "publication_kinds", ("previous_titles", "level"): "levels",
 }
 
 
@@ -73,8 +73,7 @@ async def check_section(name: str, parsed: Any, *, dossier: Dossier, batch: Batc
     if name == "education":
         _check_carried_education(parsed.rows, dossier.sections.get("education", {}).get("rows", []))
         for index, field, message in S.education_problems(parsed.rows):
-            raise ValidationFailed(message, field=f"rows.{index}.{field}" if index is not None else "rows",
-                                   code="education_rule")
+            raise ValidationFailed(message, field=f"rows.{index}.{field}", code="education_rule")
     elif name == "work_history":
         for index, message in S.work_history_problems(parsed.rows, today=today):
             raise ValidationFailed(message, field=f"rows.{index}.start", code="work_history_gap")
@@ -87,11 +86,22 @@ async def check_section(name: str, parsed: Any, *, dossier: Dossier, batch: Batc
         for message in S.summary_problems(parsed.text, limit=batch.rules.summary_max_chars,
                                           applicant_name=dossier.applicant_name):
             raise ValidationFailed(message, field="text", code="summary_rule")
-    elif name == "basic" and dossier.id_number and len(dossier.id_number) == 18 and dossier.id_number[:17].isdigit():
-        from app.accounts.validators import birth_date_from_resident_id
-
-        if parsed.birth_date != birth_date_from_resident_id(dossier.id_number):
-            raise ValidationFailed("出生日期与身份证号不一致", field="birth_date", code="birth_date_mismatch")
+    elif name == "basic":
+        for field, message in S.identity_problems(parsed, dossier.id_number):
+            code = "identity_required" if message.startswith("请填写") else f"{field}_mismatch"
+            raise ValidationFailed(message, field=field, code=code)
+    elif name == "current_title" and parsed.hired_years is not None:
+        if not parsed.hired or parsed.hired_on is None:
+            raise ValidationFailed("未聘任或未填聘任时间的，不填聘任年限", field="hired_years", code="hired_years_rule")
+        span = S.hired_span_years(parsed.hired_on, year=batch.year)
+        if parsed.hired_years > span:
+            raise ValidationFailed(f"聘任年限不能超过自聘任时间至{batch.year}年底的{span}年", field="hired_years",
+                                   code="hired_years_rule")
+    elif name == "previous_titles":
+        for index, row in enumerate(parsed.rows):
+            if row.hired_on and row.hired_on < row.obtained_on:
+                raise ValidationFailed("聘任时间不能早于取得资格时间", field=f"rows.{index}.hired_on",
+                                       code="hired_before_title")
 
 
 class SectionStatus(BaseModel):
@@ -135,6 +145,9 @@ def completeness(dossier: Dossier, batch: Batch, *, today: date) -> list[Section
             missing += _section_gaps(dossier, batch, name, today=today)
         if name == "basic" and rules.photo_required and not dossier.attachments_of("basic", "photo"):
             missing.append("请上传大一寸照片")
+        if name == "basic" and rules.id_card_required:
+            missing += [f"请上传身份证{side}扫描件" for row_id, side in S.ID_CARD_SIDES.items()
+                        if not dossier.attachments_of("basic", row_id)]
         report.append(SectionStatus(section=name, label=spec.label, required=required, filled=filled,
                                     missing=missing))
     return report
@@ -153,6 +166,7 @@ def _section_gaps(dossier: Dossier, batch: Batch, name: str, *, today: date) -> 
                     gaps.append(f"第{number}项缺少证明材料")
         if name == "education":
             gaps += [message for _, _, message in S.education_problems(rows)]
+            gaps += [problem for problem in [S.highest_education_problem(rows)] if problem]
         elif name == "work_history":
             gaps += [message for _, message in S.work_history_problems(rows, today=today)]
         elif name == "assessments" and batch.rules.assessment_years:

@@ -19,7 +19,9 @@ class DeclarationIn(Strict):
     level: str = Field(min_length=1, max_length=5)
     series: str = Field(min_length=1, max_length=20)
     title: str = Field(min_length=1, max_length=20)
-    specialty: str = Field(min_length=1, max_length=20)
+    specialty: str | None = Field(default=None, min_length=1, max_length=20)
+    specialty_typed: str | None = Field(default=None, min_length=1, max_length=30,
+                                        description="列表中没有本人专业时手工录入的专业名称（与 specialty 二选一）")
     mode: str = Field(min_length=1, max_length=20)
     exceptional_basis: str | None = Field(default=None, max_length=20)
     employer_unit_id: PydanticObjectId

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 
+from app.accounts.validators import birth_date_from_resident_id, gender_from_resident_id
+
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="年月，如 2015-09")]
 ShortText = Annotated[str, Field(min_length=1, max_length=100)]
@@ -55,8 +57,9 @@ class Period(Row):
 
 
 class Basic(SectionModel):
-    gender: str = Field(pattern="^(男|女)$")
-    birth_date: date
+    # Derived from a resident ID number when the section is saved (with_identity); typed only for other IDs.
+    gender: str | None = Field(default=None, pattern="^(男|女)$")
+    birth_date: date | None = None
     ethnicity: str = Field(min_length=1, max_length=10)
     politics: str | None = Field(default=None, max_length=10)
     native_place: str | None = Field(default=None, max_length=50)
@@ -64,6 +67,8 @@ class Basic(SectionModel):
     email: str | None = Field(default=None, max_length=100)
     work_start: Month = Field(description="参加工作时间")
     profession_start: Month | None = Field(default=None, description="从事专业技术工作时间")
+    # 专业工作年限: computed from the work history (profession_years); entered only where it cannot be.
+    profession_years: int | None = Field(default=None, ge=0, le=70, description="专业工作年限（无法计算时填写）")
     current_post: str | None = Field(default=None, max_length=50, description="现岗位/职务")
     address: str | None = Field(default=None, max_length=200)
 
@@ -99,6 +104,9 @@ class CurrentTitle(SectionModel):
     hired: bool = True
     hired_on: date | None = None
     hired_post: str | None = Field(default=None, max_length=50)
+    # 聘任年限: computed from hired_on (hired_years); entered only for an interrupted appointment, which
+    # the dates cannot show (002 §10: 中间有间断的填累计年限).
+    hired_years: int | None = Field(default=None, ge=0, le=70, description="聘任年限（聘任有间断时填写）")
 
     @field_validator("hired_on")
     @classmethod
@@ -138,8 +146,31 @@ class Training(Period):
 
 class WorkHistory(Period):
     unit: ShortText
-    post: ShortText
+    department: str | None = Field(default=None, max_length=100, description="部门")
+    post: ShortText                                                      # 岗位
+    technical_work: str | None = Field(default=None, max_length=100, description="从事专业技术工作")
+    position: str | None = Field(default=None, max_length=50, description="所任职务")
     duties: str | None = Field(default=None, max_length=500)
+
+
+class PreviousTitle(Row):
+    """A title held before a series change (改系列前的专业技术资格, 002 §10), with its appointment."""
+    title_name: ShortText
+    series: str | None = Field(default=None, max_length=20, description="原职称系列")
+    level: str = Field(min_length=1, max_length=5)
+    obtained_on: date
+    approving_body: ShortText
+    certificate_number: str | None = Field(default=None, max_length=50)
+    hired_on: date | None = None
+    hired_post: str | None = Field(default=None, max_length=50)
+
+
+class Qualification(Row):
+    """从业资格 (003 §2.4.1.2.4): a licence or practising qualification, with its certificate."""
+    name: ShortText
+    number: str = Field(min_length=1, max_length=50, description="证书编号")
+    obtained_on: date
+    issuer: ShortText
 
 
 class Achievement(Row):
@@ -188,6 +219,19 @@ class Summary(SectionModel):
     text: str = Field(min_length=1, max_length=10000)
 
 
+TechText = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class TechnicalSummary(SectionModel):
+    """The 简介表's own technical summary in its six parts (003 §2.4.1.2.10); the sixth, the written
+    summary itself, is this section's attachment."""
+    experience: TechText          # 主要技术工作经历
+    projects: TechText            # 参加的技术项目或其它具体技术工作
+    contribution: TechText        # 在技术项目中发挥的作用、解决的技术难题
+    results: TechText             # 取得的成果与效益
+    writings: TechText            # 发表或撰写论文（专题技术报告）的情况
+
+
 class OtherAttachment(Row):
     description: str = Field(min_length=1, max_length=200)
 
@@ -203,6 +247,8 @@ SECTIONS: dict[str, SectionSpec] = {
     "basic": SectionSpec(label="基本信息", single=Basic),
     "education": SectionSpec(label="学历信息", row=Education, max_rows=10),
     "current_title": SectionSpec(label="现专业技术资格及聘任", single=CurrentTitle),
+    "previous_titles": SectionSpec(label="改系列前专业技术资格", row=PreviousTitle, max_rows=5),
+    "qualifications": SectionSpec(label="从业资格", row=Qualification, max_rows=20),
     "admin_posts": SectionSpec(label="行政职务", row=AdminPost, max_rows=20),
     "assessments": SectionSpec(label="年度考核", row=Assessment, max_rows=20),
     "languages": SectionSpec(label="外语及计算机水平", single=Languages),
@@ -214,11 +260,16 @@ SECTIONS: dict[str, SectionSpec] = {
     "awards": SectionSpec(label="奖惩情况", row=Award, max_rows=30),
     "societies": SectionSpec(label="学术团体及社会兼职", row=Society, max_rows=20),
     "summary": SectionSpec(label="任现职以来工作总结", single=Summary),
+    "technical_summary": SectionSpec(label="简介表技术工作总结", single=TechnicalSummary),
     "other": SectionSpec(label="其他材料", row=OtherAttachment, max_rows=30),
 }
 
 # Parts of a dossier that hold attachments without being sections.
 ATTACHMENT_PLACES = {"declaration": "申报信息（委托评审证明等）", "commitment": "诚信承诺书"}
+# The basic section's own files besides the photo: the two sides of the ID card, one file each (003 §2.4.1.2.3).
+ID_CARD_SIDES = {"id_front": "正面", "id_back": "反面"}
+# Files of the basic section that are not rows' proofs, by row_id, with what the catalogue calls them.
+OWN_FILES = {"photo": "照片", **{row_id: f"身份证{side}" for row_id, side in ID_CARD_SIDES.items()}}
 
 
 def section_label(name: str) -> str:
@@ -266,15 +317,113 @@ def work_history_problems(rows: list[WorkHistory], *, today: date) -> list[tuple
     return problems
 
 
-def education_problems(rows: list[Education]) -> list[tuple[int | None, str, str]]:
-    """(row, field, message): verification codes after 2001, one highest degree."""
-    problems: list[tuple[int | None, str, str]] = []
+def education_problems(rows: list[Education]) -> list[tuple[int, str, str]]:
+    """(row, field, message) of single rows, checked when the section is saved: verification codes after 2001."""
+    problems: list[tuple[int, str, str]] = []
     for index, row in enumerate(rows):
         if row.domestic and row.end and row.end >= "2002-01" and not row.verification_code:
             problems.append((index, "verification_code", "2001年以后取得的国内学历须填写学信网在线验证码"))
-    if rows and sum(row.highest for row in rows) != 1:
-        problems.append((None, "highest", "请在学历中标记且只标记一项本专业最高学历"))
     return problems
+
+
+def highest_education_problem(rows: list[Education]) -> str | None:
+    """One row is 本专业最高学历: a rule of the section as a whole, so it is checked at completeness only
+    (someone entering 本科 before 硕士 saves the first row unticked)."""
+    if rows and sum(row.highest for row in rows) != 1:
+        return "请在学历中标记且只标记一项本专业最高学历"
+    return None
+
+
+# --- what the dossier derives instead of asking for it ---
+
+def identity_from_id(id_number: str | None) -> tuple[str, date] | None:
+    """Gender and birth date a resident ID number carries (GB 11643); None for other kinds of ID."""
+    if not id_number or not re.fullmatch(r"\d{17}[\dX]", id_number):
+        return None
+    try:
+        return gender_from_resident_id(id_number), birth_date_from_resident_id(id_number)
+    except ValueError:
+        return None
+
+
+def identity_problems(basic: Basic, id_number: str | None) -> list[tuple[str, str]]:
+    """(field, message): for a resident ID, a typed gender or birth date must be the one it carries (old
+    clients still send them); for other IDs both are typed."""
+    derived = identity_from_id(id_number)
+    if derived is None:
+        return [(f, f"请填写{label}") for f, label in (("gender", "性别"), ("birth_date", "出生日期"))
+                if getattr(basic, f) is None]
+    gender, birth = derived
+    problems = []
+    if basic.gender is not None and basic.gender != gender:
+        problems.append(("gender", "性别由身份证号自动生成，与身份证号不一致"))
+    if basic.birth_date is not None and basic.birth_date != birth:
+        problems.append(("birth_date", "出生日期与身份证号不一致（出生日期由身份证号自动生成）"))
+    return problems
+
+
+def with_identity(basic: Basic, id_number: str | None) -> Basic:
+    """The section as stored: gender and birth date from a resident ID number, as typed for other IDs."""
+    derived = identity_from_id(id_number)
+    if derived is None:
+        return basic
+    return basic.model_copy(update={"gender": derived[0], "birth_date": derived[1]})
+
+
+def _months(start: str, end: str) -> set[int]:
+    """The months of start..end inclusive, as month indexes."""
+    return set(range(month_index(start), month_index(end) + 1))
+
+
+def profession_years(basic: dict, work_rows: list[dict], *, year: int) -> tuple[int | None, str]:
+    """专业工作年限 (002 §8): full years of professional-technical work up to the end of the declaration year,
+    interruptions left out. Returns (years, how): "computed" from the work-history rows that name their
+    从事专业技术工作 (only those count, so gaps fall out); else "entered", the applicant's own figure; else
+    "computed" from 从事专业技术工作时间 as one unbroken stretch; (None, "") when nothing says."""
+    last = f"{year:04d}-12"
+    months: set[int] = set()
+    for row in work_rows:
+        if row.get("technical_work") and row.get("start") and row["start"] <= last:
+            months |= _months(row["start"], min(row.get("end") or last, last))
+    if months:
+        return len(months) // 12, "computed"
+    if basic.get("profession_years") is not None:
+        return basic["profession_years"], "entered"
+    start = basic.get("profession_start")
+    if start and start <= last:
+        return len(_months(start, last)) // 12, "computed"
+    return None, ""
+
+
+def hired_span_years(hired_on: date | str, *, year: int) -> int:
+    """Full years from the month of appointment to the end of the declaration year (002 §10: 2017年12月连续
+    聘任至今, declared in 2022: 5)."""
+    start = str(hired_on)[:7]
+    last = f"{year:04d}-12"
+    return len(_months(start, last)) // 12 if start <= last else 0
+
+
+def hired_years(title: dict, *, year: int) -> tuple[int | None, str]:
+    """聘任年限: "entered" when the applicant gave it (an interrupted appointment, which dates cannot show),
+    else "computed" from the appointment date as one unbroken stretch; (None, "") when not appointed."""
+    if title.get("hired_years") is not None:
+        return title["hired_years"], "entered"
+    if title.get("hired", True) and title.get("hired_on"):
+        return hired_span_years(title["hired_on"], year=year), "computed"
+    return None, ""
+
+
+def split_by_title(rows: list[dict], obtained_on: date | str | None) -> tuple[list[dict], list[dict]]:
+    """任职前 / 任职后 achievements (001 §4.1.1.8–9): those finished before the month the current title was
+    obtained, and those from that month on. Without a title date every row is 任职后 (任现职以来)."""
+    if not obtained_on:
+        return [], list(rows)
+    month = str(obtained_on)[:7]
+    before: list[dict] = []
+    after: list[dict] = []
+    for row in rows:
+        (before if (row.get("achieved_on") or "") < month else after).append(row)
+    return before, after
 
 
 def summary_problems(text: str, *, limit: int, applicant_name: str) -> list[str]:

@@ -76,9 +76,7 @@ async def _check_declaration(data: DeclarationIn, batch: Batch) -> tuple[Unit, d
     title = await catalog.require_entry("titles", data.title, field="title", label="申报职称")
     if title.parent != data.series or title.extra.get("level") != data.level:
         raise ValidationFailed("申报职称与所选系列、级别不符", field="title", code="title_mismatch")
-    specialty = await catalog.require_entry("specialties", data.specialty, field="specialty", label="专业")
-    if specialty.parent != data.series or (batch.specialties and data.specialty not in batch.specialties):
-        raise ValidationFailed("本批次不受理该专业", field="specialty", code="not_in_batch")
+    specialty_name = await _check_specialty(data, batch)
     mode = await catalog.require_entry("declaration_modes", data.mode, field="mode", label="申报方式")
     if data.mode == "exceptional":
         if not data.exceptional_basis:
@@ -93,11 +91,34 @@ async def _check_declaration(data: DeclarationIn, batch: Batch) -> tuple[Unit, d
     if unit is None:
         raise ValidationFailed("所选工作单位不存在或尚未开通职称申报权限", field="employer_unit_id",
                                code="unit_not_approved")
-    return unit, {"title": title.name, "specialty": specialty.name, "mode": mode.name}
+    return unit, {"title": title.name, "specialty": specialty_name, "mode": mode.name}
+
+
+async def _check_specialty(data: DeclarationIn, batch: Batch) -> str:
+    """A specialty of the series chosen from the dictionary, or one typed by hand when the dictionary lacks it
+    (001 §4.1.1.2), which reviewers see flagged; a batch that lists its specialties takes only those."""
+    if data.specialty and data.specialty_typed:
+        raise ValidationFailed("申报专业请从列表中选择，列表中没有时才手工录入，二者只填其一", field="specialty_typed",
+                               code="specialty_choice")
+    if data.specialty_typed:
+        if batch.specialties:
+            raise ValidationFailed("本批次只受理所列专业，不能手工录入", field="specialty_typed", code="not_in_batch")
+        listed = {e.name for e in await catalog.entries("specialties", parent=data.series)}
+        if data.specialty_typed in listed:
+            raise ValidationFailed("该专业已在列表中，请从列表中选择", field="specialty_typed", code="specialty_listed")
+        return data.specialty_typed
+    if not data.specialty:
+        raise ValidationFailed("请选择申报专业，列表中没有时可手工录入", field="specialty", code="specialty_required")
+    specialty = await catalog.require_entry("specialties", data.specialty, field="specialty", label="专业")
+    if specialty.parent != data.series or (batch.specialties and data.specialty not in batch.specialties):
+        raise ValidationFailed("本批次不受理该专业", field="specialty", code="not_in_batch")
+    return specialty.name
 
 
 def _declaration(data: DeclarationIn, unit: Unit) -> Declaration:
     fields = data.model_dump(include=set(Declaration.model_fields) - {"employer_unit_name"})
+    if data.specialty_typed:
+        fields.update(specialty=data.specialty_typed, specialty_unlisted=True)
     if data.is_actual_unit:
         fields["actual_unit_name"] = None
     return Declaration(**fields, employer_unit_name=unit.name)
@@ -193,6 +214,8 @@ async def save_section(*, actor: User, dossier_id: PydanticObjectId, name: str, 
             body = validation_body(exc.errors())
             raise ValidationFailed(body["message"], field=body["field"], errors=body["errors"]) from None
         await rules.check_section(name, parsed, dossier=dossier, batch=batch, today=utcnow().date())
+        if name == "basic":      # gender and birth date are the ID number's, not typed
+            parsed = S.with_identity(parsed, dossier.id_number)
         stored = parsed.model_dump(mode="json")
         update: dict = {"$set": {f"sections.{name}": stored}}
         dropped = []

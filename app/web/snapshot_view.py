@@ -47,7 +47,7 @@ async def sections_of(snapshot: Snapshot | Dossier) -> list[SectionView]:
         options = await forms.option_lists(name)
         data = snapshot.sections.get(name) or {}
         own = [r for r in refs if r.section == name]
-        view = SectionView(name=name, label=spec.label, files=[r for r in own if r.row_id in (None, "photo")])
+        view = SectionView(name=name, label=spec.label, files=[r for r in own if r.row_id is None or r.row_id in S.OWN_FILES])
         if spec.row:
             columns = [f for f in form.fields if f.column]
             others = [f for f in form.fields if not f.column]

@@ -84,11 +84,21 @@ class TestRules:
         body["rows"][0]["domestic"] = False
         assert (await put(client, dossier, "education", body)).status_code == 200
 
-    async def test_exactly_one_highest_degree(self, client, dossier):
+    async def test_highest_degree_is_a_rule_of_the_whole_section(self, client, dossier):
+        """Issue 16: the first row (本科 before 硕士) saves unticked; completeness asks for exactly one."""
         body = complete_sections(dossier["person"].id_number)["education"]
         body["rows"][0]["highest"] = False
         r = await put(client, dossier, "education", body)
-        assert r.status_code == 422 and "最高学历" in r.json()["message"]
+        assert r.status_code == 200, r.text
+        report = (await client.get(f"/api/dossiers/{dossier['id']}/completeness", headers=dossier["headers"])).json()
+        education = next(s for s in report["sections"] if s["section"] == "education")
+        assert "请在学历中标记且只标记一项本专业最高学历" in education["missing"]
+        body["rows"].append(dict(body["rows"][0], id="edu0000002", start="2008-09", end="2011-07", highest=True))
+        r = await put(client, dossier, "education", body, etag=r.headers["ETag"])
+        assert r.status_code == 200, r.text
+        report = (await client.get(f"/api/dossiers/{dossier['id']}/completeness", headers=dossier["headers"])).json()
+        education = next(s for s in report["sections"] if s["section"] == "education")
+        assert not any("最高学历" in m for m in education["missing"])
 
     async def test_work_history_gap_is_reported_with_dates(self, client, dossier):
         body = complete_sections(dossier["person"].id_number)["work_history"]
