@@ -36,10 +36,18 @@ def application():
     row(t, ["民族", "{{ basic.ethnicity }}", "政治面貌", "{{ basic.politics }}", "籍贯", "{{ basic.native_place }}", ""],
         height_mm=12.5, size=9)
     row(t, ["身份证号", ("{{ id_number }}", 3), "联系电话", "{{ basic.phone }}", ""], height_mm=12.5, size=9)
-    row(t, ["参加工作时间", "{{ basic.work_start }}", "从事专业技术工作时间", "{{ basic.profession_start }}", "现岗位职务",
-            "{{ basic.current_post }}", ""], height_mm=12.5, size=9)
+    row(t, ["参加工作时间", "{{ basic.work_start }}", "从事专业技术工作时间", "{{ basic.profession_start }}", "通讯地址",
+            "{{ basic.address }}", ""], height_mm=12.5, size=9)
     vmerge(t, 6, 0, 3)
     row(t, ["工作单位", ("{{ unit_name }}", 3), "单位推荐排序", ("{{ declaration.unit_rank }}", 2)], height_mm=9, size=9)
+    row(t, [("{%tr if declaration.units_differ %}", 7)])
+    row(t, ["申报单位", "{{ employer_unit_name }}", "实际工作单位", "{{ declaration.working_unit }}", "人事代理单位",
+            ("{{ declaration.agency_unit }}", 2)], height_mm=9, size=9)
+    row(t, [("{%tr endif %}", 7)])
+    row(t, ["单位性质", "{{ declaration.unit_nature }}", "单位所在地", "{{ declaration.unit_location }}", "是否公务员",
+            ("{{ declaration.civil_servant }}", 2)], height_mm=9, size=9)
+    row(t, ["专业工作年限", "{{ basic.profession_years }}", "聘任年限", "{{ current_title.hired_years }}", "现岗位职务",
+            ("{{ basic.current_post }}", 2)], height_mm=9, size=9)
     row(t, ["现专业技术资格", "{{ current_title.title_name }}（{{ current_title.level }}）", "取得时间",
             "{{ current_title.obtained_on }}", "审批机关", ("{{ current_title.approving_body }}", 2)], height_mm=9, size=9)
     row(t, ["资格证书编号", "{{ current_title.certificate_number }}", "是否聘任", "{{ current_title.hired }}", "聘任时间",
@@ -48,7 +56,8 @@ def application():
             ("{{ declaration.mode }}", 2)], height_mm=9, size=9)
     row(t, ["破格情况", ("{{ declaration.exceptional_basis }}", 3), "委托评审", ("{{ declaration.entrusted }}", 2)],
         height_mm=9, size=9)
-    row(t, ["外语水平", "{{ languages.language_level }}", "计算机水平", "{{ languages.computer_level }}", "免试理由",
+    row(t, ["外语水平", "{{ languages.language_level }}\n{{ languages.language_certificate }}", "计算机水平",
+            "{{ languages.computer_level }}\n{{ languages.computer_certificate }}", "免试理由",
             ("{{ languages.exempt_reason }}", 2)], height_mm=9, size=9)
 
     def listing(title, widths, heads, loop, cells, empty="无"):
@@ -57,41 +66,50 @@ def application():
         row(table, heads, header=True, height_mm=8, size=9)
         loop_rows(table, loop, cells, empty=empty, size=9)
 
-    listing("二、学历教育", [28, 34, 28, 18, 14, 22, 30], ["起止年月", "毕业院校", "所学专业", "学历", "学位", "学习形式", "学信网验证码"],
+    listing("二、学历教育", [24, 30, 24, 16, 12, 18, 26, 24],
+            ["起止年月", "毕业院校", "所学专业", "学历", "学位", "学习形式", "学信网验证码", "学历类别"],
             "e in education", ["{{ e.period }}", "{{ e.school }}", "{{ e.major }}", "{{ e.education_level }}",
-                               "{{ e.degree }}", "{{ e.study_mode }}", "{{ e.verification_code }}"])
-    listing("三、工作经历", [32, 50, 32, 60], ["起止年月", "工作单位", "岗位（职务）", "主要工作内容"], "w in work_history",
-            ["{{ w.period }}", "{{ w.unit }}", "{{ w.post }}", ("{{ w.duties }}", 1, "left")])
-    listing("四、行政职务", [40, 80, 54], ["起止年月", "任职单位", "行政职务"], "a in admin_posts",
+                               "{{ e.degree }}", "{{ e.study_mode }}", "{{ e.verification_code }}", "{{ e.flags }}"])
+    listing("三、改系列前专业技术资格", [34, 20, 16, 28, 38, 38], ["资格名称", "原系列", "级别", "取得时间", "审批机关", "聘任时间及岗位"],
+            "p in previous_titles", ["{{ p.title_name }}", "{{ p.series }}", "{{ p.level }}", "{{ p.obtained_on }}",
+                                     "{{ p.approving_body }}", "{{ p.hired_on }}　{{ p.hired_post }}"])
+    listing("四、从业资格", [56, 40, 30, 48], ["资格名称", "证书编号", "取得时间", "发证机关"], "q in qualifications",
+            ["{{ q.name }}", "{{ q.number }}", "{{ q.obtained_on }}", "{{ q.issuer }}"])
+    listing("五、工作经历", [26, 50, 34, 24, 40], ["起止年月", "单位-部门-岗位", "从事专业技术工作", "所任职务", "主要工作内容"],
+            "w in work_history", ["{{ w.period }}", ("{{ w.place }}", 1, "left"), "{{ w.technical_work }}",
+                                  "{{ w.position }}", ("{{ w.duties }}", 1, "left")])
+    listing("六、行政职务", [40, 80, 54], ["起止年月", "任职单位", "行政职务"], "a in admin_posts",
             ["{{ a.period }}", "{{ a.unit }}", "{{ a.post }}"])
-    listing("五、年度考核", [24, 30, 50, 70], ["年度", "考核等次", "岗位", "考核单位"], "a in assessments",
+    listing("七、年度考核", [24, 30, 50, 70], ["年度", "考核等次", "岗位", "考核单位"], "a in assessments",
             ["{{ a.year }}", "{{ a.grade }}", "{{ a.post }}", "{{ a.appraising_unit }}"])
-    listing("六、继续教育（合计{{ training_hours }}学时）", [32, 22, 60, 44, 16], ["起止年月", "类别", "课程（内容）", "主办单位", "学时"],
+    listing("八、继续教育（合计{{ training_hours }}学时）", [32, 22, 60, 44, 16], ["起止年月", "类别", "课程（内容）", "主办单位", "学时"],
             "c in training", ["{{ c.period }}", "{{ c.kind }}", ("{{ c.course }}", 1, "left"), "{{ c.organizer }}",
                               "{{ c.hours }}"])
-    listing("七、任现职以来专业技术工作业绩", [10, 46, 18, 18, 22, 18, 42],
-            ["序号", "项目（成果）名称", "类别", "级别", "本人作用（排名）", "时间", "获奖、专利及效益情况"], "a in achievements",
-            ["{{ a.index }}", ("{{ a.name }}", 1, "left"), "{{ a.category }}", "{{ a.level }}",
-             "{{ a.role }}（{{ a.rank }}）", "{{ a.achieved_on }}", ("{{ a.award }}", 1, "left")])
-    listing("八、论文著作", [10, 52, 14, 34, 24, 16, 24], ["序号", "题目", "类别", "刊物（出版社）", "期号/ISBN", "排名", "发表时间"],
+    for number, title, loop in (("九", "任职前主要专业技术工作业绩", "a in achievements_before"),
+                                ("十", "任现职以来（任职后）主要专业技术工作业绩", "a in achievements_after")):
+        listing(f"{number}、{title}", [10, 46, 18, 18, 22, 18, 42],
+                ["序号", "项目（成果）名称", "类别", "级别", "本人作用（排名）", "时间", "获奖、专利及效益情况"], loop,
+                ["{{ a.index }}", ("{{ a.name }}", 1, "left"), "{{ a.category }}", "{{ a.level }}",
+                 "{{ a.role }}（{{ a.rank }}）", "{{ a.achieved_on }}", ("{{ a.award }}", 1, "left")])
+    listing("十一、论文著作", [10, 52, 14, 34, 24, 16, 24], ["序号", "题目", "类别", "刊物（出版社）", "期号/ISBN", "排名", "发表时间"],
             "p in papers", ["{{ p.index }}", ("{{ p.title }}", 1, "left"), "{{ p.kind }}", "{{ p.publication }}",
                             "{{ p.issue }}", "{{ p.rank }}", "{{ p.published_on }}"])
-    listing("九、考试成绩", [80, 34, 30, 30], ["考试名称", "考试时间", "成绩", "结果"], "x in exams",
+    listing("十二、考试成绩", [80, 34, 30, 30], ["考试名称", "考试时间", "成绩", "结果"], "x in exams",
             ["{{ x.name }}", "{{ x.taken_on }}", "{{ x.score }}", "{{ x.result }}"])
-    listing("十、奖惩情况", [16, 70, 24, 44, 20], ["类别", "名称", "时间", "授予单位", "级别"], "a in awards",
+    listing("十三、奖惩情况", [16, 70, 24, 44, 20], ["类别", "名称", "时间", "授予单位", "级别"], "a in awards",
             ["{{ a.kind }}", ("{{ a.name }}", 1, "left"), "{{ a.awarded_on }}", "{{ a.issuer }}", "{{ a.level }}"])
-    listing("十一、学术团体及社会兼职", [40, 90, 44], ["起止年月", "学术团体（社会组织）", "职务"], "s in societies",
+    listing("十四、学术团体及社会兼职", [40, 90, 44], ["起止年月", "学术团体（社会组织）", "职务"], "s in societies",
             ["{{ s.period }}", "{{ s.organization }}", "{{ s.post }}"])
 
-    para(doc, "十二、任现职以来工作总结", size=12, font=HEI, before=10, after=4, keep_with_next=True)
+    para(doc, "十五、任现职以来工作总结", size=12, font=HEI, before=10, after=4, keep_with_next=True)
     summary = grid_table(doc, [TEXT_MM])
     row(summary, [("{{ summary }}", 1, "left")], height_mm=90, valign="top")
-    para(doc, "十三、诚信承诺", size=12, font=HEI, before=10, after=4, keep_with_next=True)
+    para(doc, "十六、诚信承诺", size=12, font=HEI, before=10, after=4, keep_with_next=True)
     pledge = grid_table(doc, [TEXT_MM])
     row(pledge, [("{{ commitment_text }}\n\n承诺人（签字）：　　　　　　　　　　　年　　月　　日", 1, "left")], height_mm=40)
 
     page_break(doc)
-    para(doc, "十四、审核意见", size=12, font=HEI, after=4)
+    para(doc, "十七、审核意见", size=12, font=HEI, after=4)
     boxes = grid_table(doc, [30, 144])        # one row per node of the dossier's route, then the committee
     row(boxes, [("{%tr for b in boxes %}", 2)])
     cells = row(boxes, ["{{ b.title }}", ("{{ b.opinion }}\n{%p if b.vote %}\n{{ b.vote }}\n{%p endif %}", 1, "left")],
@@ -110,12 +128,28 @@ def brief():
     t = grid_table(doc, [26, 34, 20, 32, 26, 40])
     row(t, ["姓名", "{{ name }}", "性别", "{{ gender }}", "出生年月", "{{ birth_date }}"], height_mm=8)
     row(t, ["工作单位", ("{{ unit_name }}", 3), "政治面貌", "{{ basic.politics }}"], height_mm=8)
+    row(t, [("{%tr if declaration.units_differ %}", 6)])
+    row(t, ["申报单位", "{{ employer_unit_name }}", "人事代理单位", ("{{ declaration.agency_unit }}", 3, "left")], height_mm=8)
+    row(t, [("{%tr endif %}", 6)])
+    row(t, ["单位性质", "{{ declaration.unit_nature }}", "单位所在地", "{{ declaration.unit_location }}", "是否公务员",
+            "{{ declaration.civil_servant }}"], height_mm=8)
     row(t, ["现专业技术资格", "{{ current_title.title_name }}", "取得时间", "{{ current_title.obtained_on }}",
             "参加工作时间", "{{ basic.work_start }}"], height_mm=8)
+    row(t, ["聘任时间", "{{ current_title.hired_on }}", "聘任年限", "{{ current_title.hired_years }}",
+            "专业工作年限", "{{ basic.profession_years }}"], height_mm=8)
+    row(t, [("{%tr for p in previous_titles %}", 6)])
+    row(t, ["改系列前资格", "{{ p.title_name }}（{{ p.series }}）", "取得时间", "{{ p.obtained_on }}", "聘任时间",
+            "{{ p.hired_on }}"], height_mm=8)
+    row(t, [("{%tr endfor %}", 6)])
     row(t, ["最高学历", "{{ highest_education.education_level }}　{{ highest_education.degree }}", "毕业院校",
             "{{ highest_education.school }}", "所学专业", "{{ highest_education.major }}"], height_mm=8)
+    row(t, ["评审依据学历", "{{ qualifying_education.education_level }}　{{ qualifying_education.degree }}", "毕业院校",
+            "{{ qualifying_education.school }}", "全日制", "{{ qualifying_education.full_time }}"], height_mm=8)
+    row(t, ["从业资格", ("{%p for q in qualifications %}\n{{ q.name }}（{{ q.number }}，{{ q.issuer }}，{{ q.obtained_on }}）"
+                     "\n{%p endfor %}", 5, "left")], height_mm=8)
     row(t, ["年度考核", ("{{ assessments_text }}", 5, "left")], height_mm=8)
-    row(t, ["外语、计算机", ("{{ languages.language_level }}；{{ languages.computer_level }}", 5, "left")], height_mm=8)
+    row(t, ["外语、计算机", ("{{ languages.language_level }} {{ languages.language_certificate }}；"
+                         "{{ languages.computer_level }} {{ languages.computer_certificate }}", 5, "left")], height_mm=8)
 
     def block(label, loop, line, more=None):
         cell = row(t, [label, ("", 5, "left")], height_mm=24)[1]
@@ -123,13 +157,21 @@ def brief():
         for text in (line, "{%p endfor %}") + ((more,) if more else ()):
             cell.add_paragraph().add_run(text)
 
-    block("工作经历", "w in work_history", "{{ w.period }}　{{ w.unit }}　{{ w.post }}")
+    block("工作经历", "w in work_history", "{{ w.period }}　{{ w.place }}　{{ w.technical_work }}　{{ w.position }}")
     block("主要业绩", "a in achievements", "{{ a.index }}. {{ a.name }}（{{ a.category }}，{{ a.level }}，排名{{ a.rank }}）",
           "{% if achievements_more %}另有{{ achievements_more }}项，详见申报表。{% endif %}")
     block("论文著作", "p in papers", "{{ p.index }}. {{ p.title }}，{{ p.publication }}，{{ p.issue }}（排名{{ p.rank }}）",
           "{% if papers_more %}另有{{ papers_more }}篇，详见申报表。{% endif %}")
     block("奖励情况", "a in awards", "{{ a.awarded_on }}　{{ a.name }}（{{ a.issuer }}）")
+    row(t, [("{%tr if has_technical %}", 6)])
+    parts = (("主要技术工作经历", "experience"), ("参加的技术项目或其它具体技术工作", "projects"),
+             ("在技术项目中发挥的作用、解决的技术难题", "contribution"), ("取得的成果与效益", "results"),
+             ("发表或撰写论文（专题技术报告）的情况", "writings"))     # the sixth part is the attached summary
+    row(t, ["技术工作总结", ("\n".join(f"{n}. {label}：{{{{ technical.{key} }}}}" for n, (label, key)
+                                      in enumerate(parts, 1)), 5, "left")], height_mm=60)
+    row(t, [("{%tr else %}", 6)])
     row(t, ["工作总结（摘要）", ("{{ summary }}", 5, "left")], height_mm=60)
+    row(t, [("{%tr endif %}", 6)])
     save(doc, "brief")
 
 

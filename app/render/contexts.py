@@ -20,6 +20,7 @@ import qrcode
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA
 from app.committee.tally import vote_line
+from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE
 from app.render.watermark import is_official
 from app.units.enums import HR_BUREAU_CATEGORIES
@@ -35,7 +36,7 @@ PHOTO_MM = (33, 48)            # 大一寸
 SEAL_MM = 38                   # a round official seal, a little under its 42 mm on paper
 
 # The field of a row that says which row an attachment proves, for the catalogue.
-ROW_CAPTION = {"education": "school", "admin_posts": "post", "assessments": "year", "training": "course",
+ROW_CAPTION = {"education": "school", "previous_titles": "title_name", "qualifications": "name", "admin_posts": "post", "assessments": "year", "training": "course",
                "work_history": "unit", "achievements": "name", "papers": "title", "exams": "name", "awards": "name",
                "societies": "organization", "other": "description"}
 # The actions a node or the committee office decides with, as the box prints a bare click.
@@ -91,6 +92,8 @@ class NodeUnit:
     category: str | None = None
     ancestors: tuple = ()
     seal: bytes | None = None
+    nature: str | None = None             # unit_natures code (the employer's 单位性质)
+    region_code: str | None = None        # regions code (its 所在地)
 
 
 @dataclass
@@ -120,6 +123,7 @@ def codes_in(source: FormSource) -> set[tuple[str, str]]:
     basic = s.get("basic") or {}
     wanted |= {("ethnicities", basic.get("ethnicity")), ("politics", basic.get("politics"))}
     wanted.add(("levels", (s.get("current_title") or {}).get("level")))
+    wanted |= {("levels", row.get("level")) for row in _rows(s, "previous_titles")}
     languages = s.get("languages") or {}
     wanted |= {("language_levels", languages.get("language_level")),
                ("computer_levels", languages.get("computer_level"))}
@@ -164,13 +168,23 @@ def _rows(sections: dict, name: str) -> list[dict]:
 
 # --- the parts forms share ---
 
+def identity(source: FormSource) -> tuple[str, str]:
+    """Gender and birth date (as 1985-03-15): the ID number's for a resident ID, else as typed in the basic
+    section (and as typed by a dossier saved before they were derived, where the ID number says nothing)."""
+    derived = S.identity_from_id(source.id_number)
+    if derived is not None:
+        return derived[0], derived[1].isoformat()
+    basic = source.sections.get("basic") or {}
+    return _text(basic.get("gender")), _text(basic.get("birth_date"))
+
+
 def _common(source: FormSource, lk: Lookups) -> dict[str, Any]:
     d = source.declaration
-    basic = source.sections.get("basic") or {}
+    gender, birth = identity(source)
     return {
-        "name": source.applicant_name, "gender": _text(basic.get("gender")),
-        "birth_date": month((basic.get("birth_date") or "")[:7]), "id_number": source.id_number,
-        "ethnicity": lk.name("ethnicities", basic.get("ethnicity")),
+        "name": source.applicant_name, "gender": gender,
+        "birth_date": month(birth[:7]), "id_number": source.id_number,
+        "ethnicity": lk.name("ethnicities", (source.sections.get("basic") or {}).get("ethnicity")),
         "unit_name": d.actual_unit_name or d.employer_unit_name, "employer_unit_name": d.employer_unit_name,
         "series_name": lk.name("series", d.series), "level_name": lk.name("levels", d.level),
         "title_name": lk.name("titles", d.title), "specialty_name": lk.name("specialties", d.specialty),
@@ -179,9 +193,14 @@ def _common(source: FormSource, lk: Lookups) -> dict[str, Any]:
     }
 
 
+def _years(value: int | None) -> str:
+    return "" if value is None else f"{value}年"
+
+
 def _basic(source: FormSource, lk: Lookups) -> dict[str, str]:
     b = source.sections.get("basic") or {}
-    return {"ethnicity": lk.name("ethnicities", b.get("ethnicity")), "politics": lk.name("politics", b.get("politics")),
+    years, _ = S.profession_years(b, _rows(source.sections, "work_history"), year=source.year)
+    return {"profession_years": _years(years),"ethnicity": lk.name("ethnicities", b.get("ethnicity")), "politics": lk.name("politics", b.get("politics")),
             "native_place": _text(b.get("native_place")), "phone": _text(b.get("phone")),
             "email": _text(b.get("email")), "work_start": month(b.get("work_start")),
             "profession_start": month(b.get("profession_start")), "current_post": _text(b.get("current_post")),
@@ -194,7 +213,7 @@ def _current_title(source: FormSource, lk: Lookups) -> dict[str, str]:
             "obtained_on": chinese_date(t.get("obtained_on")), "approving_body": _text(t.get("approving_body")),
             "certificate_number": _text(t.get("certificate_number")), "obtained_by": _text(t.get("obtained_by")),
             "hired": "是" if t.get("hired", True) else "否", "hired_on": chinese_date(t.get("hired_on")),
-            "hired_post": _text(t.get("hired_post"))}
+            "hired_post": _text(t.get("hired_post")), "hired_years": _years(S.hired_years(t, year=source.year)[0])}
 
 
 def _languages(source: FormSource, lk: Lookups) -> dict[str, str]:
@@ -211,8 +230,21 @@ def _education(rows: list[dict], lk: Lookups) -> list[dict]:
              "major": _text(r.get("major")), "education_level": lk.name("education_levels", r.get("education_level")),
              "degree": lk.name("degrees", r.get("degree")), "study_mode": lk.name("study_modes", r.get("study_mode")),
              "full_time": "是" if r.get("full_time") else "否", "highest": "是" if r.get("highest") else "",
-             "qualifying": "是" if r.get("qualifying") else "", "verification_code": _text(r.get("verification_code"))}
+             "qualifying": "是" if r.get("qualifying") else "", "verification_code": _text(r.get("verification_code")),
+             "flags": "、".join(label for key, label in EDUCATION_FLAGS if r.get(key))}
             for r in rows]
+
+
+EDUCATION_FLAGS = (("full_time", "全日制"), ("qualifying", "评审依据"), ("highest", "本专业最高"))
+
+
+def _achievements(rows: list[dict], lk: Lookups) -> list[dict]:
+    return [{"index": i, "name": _text(r.get("name")), "category": lk.name("achievement_categories", r.get("category")),
+             "level": lk.name("achievement_levels", r.get("level")), "role": _text(r.get("role")),
+             "rank": _text(r.get("rank")), "approving_authority": _text(r.get("approving_authority")),
+             "achieved_on": month(r.get("achieved_on")), "award": _text(r.get("award")),
+             "description": _text(r.get("description"))}
+            for i, r in enumerate(rows, 1)]
 
 
 def _sections(source: FormSource, lk: Lookups) -> dict[str, list[dict]]:
@@ -228,15 +260,21 @@ def _sections(source: FormSource, lk: Lookups) -> dict[str, list[dict]]:
                       "course": _text(r.get("course")), "organizer": _text(r.get("organizer")),
                       "hours": _text(r.get("hours"))} for r in _rows(s, "training")],
         "work_history": [{"period": period(r.get("start"), r.get("end")), "unit": _text(r.get("unit")),
-                          "post": _text(r.get("post")), "duties": _text(r.get("duties"))}
+                          "department": _text(r.get("department")), "post": _text(r.get("post")),
+                          "place": "-".join(_text(r.get(k)) for k in ("unit", "department", "post") if r.get(k)),
+                          "technical_work": _text(r.get("technical_work")), "position": _text(r.get("position")),
+                          "duties": _text(r.get("duties"))}
                          for r in sorted(_rows(s, "work_history"), key=lambda r: r.get("start") or "")],
-        "achievements": [{"index": i, "name": _text(r.get("name")),
-                          "category": lk.name("achievement_categories", r.get("category")),
-                          "level": lk.name("achievement_levels", r.get("level")), "role": _text(r.get("role")),
-                          "rank": _text(r.get("rank")), "approving_authority": _text(r.get("approving_authority")),
-                          "achieved_on": month(r.get("achieved_on")), "award": _text(r.get("award")),
-                          "description": _text(r.get("description"))}
-                         for i, r in enumerate(_rows(s, "achievements"), 1)],
+        "achievements": _achievements(_rows(s, "achievements"), lk),
+        "previous_titles": [{"title_name": _text(r.get("title_name")), "series": _text(r.get("series")),
+                             "level": lk.name("levels", r.get("level")), "obtained_on": chinese_date(r.get("obtained_on")),
+                             "approving_body": _text(r.get("approving_body")),
+                             "certificate_number": _text(r.get("certificate_number")),
+                             "hired_on": chinese_date(r.get("hired_on")), "hired_post": _text(r.get("hired_post"))}
+                            for r in _rows(s, "previous_titles")],
+        "qualifications": [{"name": _text(r.get("name")), "number": _text(r.get("number")),
+                            "obtained_on": chinese_date(r.get("obtained_on")), "issuer": _text(r.get("issuer"))}
+                           for r in _rows(s, "qualifications")],
         "papers": [{"index": i, "kind": lk.name("publication_kinds", r.get("kind")), "title": _text(r.get("title")),
                     "publication": _text(r.get("publication")), "issue": _text(r.get("issue")),
                     "published_on": month(r.get("published_on")), "rank": _text(r.get("rank")),
@@ -249,6 +287,35 @@ def _sections(source: FormSource, lk: Lookups) -> dict[str, list[dict]]:
         "societies": [{"period": period(r.get("start"), r.get("end")), "organization": _text(r.get("organization")),
                        "post": _text(r.get("post"))} for r in _rows(s, "societies")],
     }
+
+
+def _split_achievements(source: FormSource, lk: Lookups) -> dict[str, list[dict]]:
+    """任职前 / 任职后 achievements, split by the date of the current title (each list numbered from 1)."""
+    obtained = (source.sections.get("current_title") or {}).get("obtained_on")
+    before, after = S.split_by_title(_rows(source.sections, "achievements"), obtained)
+    return {"achievements_before": _achievements(before, lk), "achievements_after": _achievements(after, lk)}
+
+
+def _declaration(source: FormSource, lk: Lookups) -> dict[str, str]:
+    d = source.declaration
+    employer = lk.units.get(d.employer_unit_id)
+    actual = d.actual_unit_name if not d.is_actual_unit and d.actual_unit_name else ""
+    return {"mode": lk.name("declaration_modes", d.mode),
+            "exceptional_basis": lk.name("exceptional_bases", d.exceptional_basis),
+            "entrusted": "是" if d.entrusted_review else "否", "unit_rank": _text(d.unit_rank),
+            "actual_unit": _text(d.actual_unit_name), "agency_unit": _text(d.agency_unit_name),
+            "civil_servant": "是" if d.is_civil_servant else "否",
+            # 人事代理单位 and 实际工作单位 are printed when either differs from the unit declared through
+            "units_differ": bool(actual and actual != d.employer_unit_name or d.agency_unit_name),
+            "working_unit": actual or d.employer_unit_name,
+            "unit_nature": lk.name("unit_natures", employer.nature) if employer else "",
+            "unit_location": lk.name("regions", employer.region_code) if employer else "",
+            "specialty_unlisted": "是" if getattr(d, "specialty_unlisted", False) else ""}
+
+
+def _technical(source: FormSource) -> dict[str, str]:
+    t = source.sections.get("technical_summary") or {}
+    return {key: _text(t.get(key)) for key in S.TechnicalSummary.model_fields}
 
 
 def _photo(lk: Lookups) -> Picture | None:
@@ -340,18 +407,13 @@ def legacy_opinions(boxes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 # --- the forms ---
 
 def application(source: FormSource, lk: Lookups) -> dict[str, Any]:
-    d = source.declaration
     summary = (source.sections.get("summary") or {}).get("text", "")
     rows = _sections(source, lk)
     boxes = opinion_boxes(source, lk)
     return {
-        **_common(source, lk), **rows, "photo": _photo(lk), "basic": _basic(source, lk),
-        "current_title": _current_title(source, lk), "languages": _languages(source, lk),
-        "declaration": {"mode": lk.name("declaration_modes", d.mode),
-                        "exceptional_basis": lk.name("exceptional_bases", d.exceptional_basis),
-                        "entrusted": "是" if d.entrusted_review else "否", "unit_rank": _text(d.unit_rank),
-                        "actual_unit": _text(d.actual_unit_name), "agency_unit": _text(d.agency_unit_name),
-                        "civil_servant": "是" if d.is_civil_servant else "否"},
+        **_common(source, lk), **rows, **_split_achievements(source, lk), "photo": _photo(lk),
+        "basic": _basic(source, lk), "current_title": _current_title(source, lk), "languages": _languages(source, lk),
+        "declaration": _declaration(source, lk),
         "training_hours": sum(int(r["hours"] or 0) for r in rows["training"]),
         "summary": summary, "commitment_text": lk.commitment_text,
         "boxes": boxes, "opinions": legacy_opinions(boxes), "vote_result": vote_line(source.votes),
@@ -368,7 +430,12 @@ def brief(source: FormSource, lk: Lookups) -> dict[str, Any]:
     return {
         **_common(source, lk), "photo": _photo(lk), "basic": _basic(source, lk),
         "current_title": _current_title(source, lk), "languages": _languages(source, lk),
+        "declaration": _declaration(source, lk),
         "highest_education": highest or {key: "" for key in _education([{}], lk)[0]},
+        "qualifying_education": next((e for e in education if e["qualifying"]), None)
+        or {key: "" for key in _education([{}], lk)[0]},
+        "previous_titles": rows["previous_titles"], "qualifications": rows["qualifications"],
+        "technical": _technical(source), "has_technical": bool(source.sections.get("technical_summary")),
         "work_history": rows["work_history"], "awards": rows["awards"][:BRIEF_ROWS],
         "achievements": rows["achievements"][:BRIEF_ROWS],
         "achievements_more": max(0, len(rows["achievements"]) - BRIEF_ROWS),
@@ -400,7 +467,8 @@ def catalogue(source: FormSource, lk: Lookups) -> dict[str, Any]:
         ref = item.ref
         if not groups or groups[-1]["section"] != ref.section:
             groups.append({"section": ref.section, "label": item.label, "files": [], "pages": 0})
-        note = "照片" if ref.row_id == "photo" else captions.get((ref.section, ref.row_id), "")
+        note = S.OWN_FILES.get(ref.row_id or "") if ref.section == "basic" else None
+        note = note or captions.get((ref.section, ref.row_id), "")
         if item.row and note:
             note = f"第{item.row}项：{note}"
         groups[-1]["files"].append({"index": item.number, "name": ref.file.filename, "pages": ref.file.pages,

@@ -34,6 +34,7 @@ def _sections() -> dict:
         "basic": {"gender": "男", "birth_date": "1985-03-15", "ethnicity": "01", "politics": "01",
                   "native_place": "山东济南", "phone": "13800000001", "email": "demo@example.cn",
                   "work_start": "2008-07", "profession_start": "2008-07", "current_post": "舞蹈辅导部副主任",
+                  "profession_years": None,
                   "address": "济南市历下区泉城路1号"},
         "education": {"rows": [
             {"id": "edu0000001", "start": "2004-09", "end": "2008-07", "school": "山东艺术学院", "major": "舞蹈学",
@@ -52,10 +53,23 @@ def _sections() -> dict:
                                "kind": "professional" if i % 2 else "public", "course": f"群众文化专业能力提升培训（第{i}期）",
                                "organizer": "山东省文化馆", "hours": 24} for i in range(1, 5)]},
         "work_history": {"rows": [
-            {"id": "wrk0000001", "start": "2008-07", "end": "2015-06", "unit": "历下区文化馆", "post": "舞蹈辅导",
+            {"id": "wrk0000001", "start": "2008-07", "end": "2015-06", "unit": "历下区文化馆", "department": "辅导部",
+             "post": "舞蹈辅导", "technical_work": "群众舞蹈辅导", "position": "辅导员",
              "duties": "社区舞蹈培训与群众文艺活动组织"},
-            {"id": "wrk0000002", "start": "2015-07", "end": None, "unit": "济南市群众艺术馆", "post": "舞蹈辅导",
+            {"id": "wrk0000002", "start": "2015-07", "end": None, "unit": "济南市群众艺术馆", "department": "舞蹈辅导部",
+             "post": "舞蹈辅导", "technical_work": "群众舞蹈创编与辅导", "position": "副主任",
              "duties": "全市群众舞蹈辅导、创编与比赛组织"}]},
+        "previous_titles": {"rows": [
+            {"id": "prv0000001", "title_name": "助理讲师", "series": "中专教师", "level": "2", "obtained_on": "2011-12-01",
+             "approving_body": "山东省教育厅", "certificate_number": "LJ2011-77", "hired_on": "2012-01-01",
+             "hired_post": "助理讲师"}]},
+        "qualifications": {"rows": [
+            {"id": "qlf0000001", "name": "社会体育指导员（舞蹈）", "number": "SD-2016-0312", "obtained_on": "2016-05-20",
+             "issuer": "山东省体育局"}]},
+        "technical_summary": {"experience": "长期从事群众舞蹈辅导与创编。", "projects": "主持社区广场舞创编与推广项目。",
+                              "contribution": "负责动作设计与教学体系，解决了基层推广难题。",
+                              "results": "培训学员六千余人次，作品获群星奖铜奖。",
+                              "writings": "发表论文两篇，撰写专题技术报告一份。"},
         "achievements": {"rows": [
             {"id": f"ach000000{i}", "name": name, "category": category, "level": level, "role": "主创",
              "rank": rank, "approving_authority": "济南市文化和旅游局", "achieved_on": f"202{i}-10",
@@ -63,7 +77,9 @@ def _sections() -> dict:
             for i, (name, category, level, rank, award) in enumerate([
                 ("济南市社区广场舞创编与推广", "promotion", "municipal", "1/3", "济南市群众文化优秀项目"),
                 ("群众舞蹈《泉城春韵》", "work", "provincial", "1/5", "山东省群星奖铜奖"),
-                ("鼓子秧歌动作谱系整理", "research", "municipal", "2/4", "")], 1)]},
+                ("鼓子秧歌动作谱系整理", "research", "municipal", "2/4", "")], 1)]
+            + [{"id": "ach0000009", "name": "少儿舞蹈普及教材编写", "category": "work", "level": "municipal",
+                "role": "编写", "rank": "1/2", "achieved_on": "2012-05"}]},
         "papers": {"rows": [
             {"id": "pap0000001", "kind": "paper", "title": "新时代社区广场舞的组织与引导", "publication": "群文天地",
              "issue": "2022年第6期", "published_on": "2022-06", "rank": "1/1", "indexed_in": "省级期刊"},
@@ -117,7 +133,7 @@ def _trail() -> list[TrailEntry]:
 def demo_source() -> FormSource:
     declaration = Declaration(level="3", series="qzwh", title="qzwh-3", specialty="qzwh-s01", mode="normal",
                               employer_unit_id=EMPLOYER, employer_unit_name="济南市群众艺术馆", entrusted_review=True,
-                              unit_rank="1/3")
+                              unit_rank="1/3", agency_unit_name="济南市人才服务中心")
     votes = VoteSummary(meeting_id=ObjectId(), members=9, eligible=9, present=8, yes=7, no=1, abstain=0, recused=0,
                         not_voted=0, quorum_required=6, pass_required=6, passed=True, rule="到会≥2/3，同意≥到会2/3")
     certificate = Certificate(number="2026370100QZWHZ00001", verification_code="K7M2Q9XA",
@@ -164,7 +180,7 @@ def demo_seal() -> bytes:
 
 
 def demo_lookups() -> Lookups:
-    units = {EMPLOYER: NodeUnit("city_affiliated", (HR, DEPARTMENT), demo_seal()),
+    units = {EMPLOYER: NodeUnit("city_affiliated", (HR, DEPARTMENT), demo_seal(), nature="02", region_code="370100"),
              DEPARTMENT: NodeUnit("city_department", (HR,)), HR: NodeUnit("city_hr_bureau")}
     return Lookups(names=_fixture_names(), batch_name="2026年度群众文化系列中级职称评审", committee_name=COMMITTEE,
                    commitment_text=DEFAULT_COMMITMENT, photo=demo_photo(), units=units, today=date(2026, 11, 22))

@@ -82,18 +82,21 @@ async def _file(file_id) -> bytes | None:
 async def _units(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, contexts.NodeUnit]:
     """The employers and route units of the application forms, with the seal images of the official
     ones' units (a seal scanned as PDF cannot be placed and keeps the （盖章） placeholder)."""
-    if form != "application":
+    if form not in ("application", "brief"):     # the boxes' units and seals; the employer's nature and place
         return {}
     wanted = {d.declaration.employer_unit_id for d in dossiers} | {n.unit_id for d in dossiers for n in d.route}
-    sealed = {n.unit_id for d in dossiers if watermark.is_official(d.status) for n in d.route}
+    sealed = {n.unit_id for d in dossiers if form == "application" and watermark.is_official(d.status)
+              for n in d.route}
     found = {}
     async for unit in Unit.get_pymongo_collection().find({"_id": {"$in": list(wanted)}},
-                                                         {"category": 1, "ancestors": 1, "seal": 1}):
+                                                         {"category": 1, "ancestors": 1, "seal": 1, "nature": 1,
+                                                          "region_code": 1}):
         seal = unit.get("seal") or {}
         image = unit["_id"] in sealed and seal.get("kind") in SEAL_KINDS
         found[unit["_id"]] = contexts.NodeUnit(category=unit.get("category"),
                                                ancestors=tuple(unit.get("ancestors") or ()),
-                                               seal=await _file(seal["file_id"]) if image else None)
+                                               seal=await _file(seal["file_id"]) if image else None,
+                                               nature=unit.get("nature"), region_code=unit.get("region_code"))
     return found
 
 
@@ -117,8 +120,11 @@ async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, 
     committee_of = {d.id: d.committee_code or getattr(batches.get(d.batch_id), "committee", None)
                     for d in dossiers}
     committee_codes = {code for code in committee_of.values() if code}
+    units = await _units(dossiers, form)
     wanted = set().union(*(contexts.codes_in(s) for s in sources.values()))
     wanted |= {("committees", code) for code in committee_codes}
+    wanted |= {pair for u in units.values() for pair in (("unit_natures", u.nature), ("regions", u.region_code))
+               if pair[1]}
     by_dictionary: dict[str, list[str]] = defaultdict(list)
     for dictionary, code in wanted:
         by_dictionary[dictionary].append(code)
@@ -131,7 +137,6 @@ async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, 
     async for committee in Committee.get_pymongo_collection().find({"code": {"$in": list(committee_codes)}},
                                                                   {"code": 1, "name": 1}):
         names[("committees", committee["code"])] = committee["name"]
-    units = await _units(dossiers, form)
     found = {}
     for dossier in dossiers:
         batch = batches.get(dossier.batch_id)
