@@ -141,11 +141,15 @@ async def my_dossiers_page(request: Request, user: PageUser) -> Response:
                   names=await _names("series", "levels", "titles", "specialties"), may_declare=_applicant(user))
 
 
+UNLISTED_SPECIALTY = "手工录入，专业列表中没有，待核实"
+
+
 def declaration_facts(d: Declaration, names: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
     yes_no = {True: "是", False: "否"}
     facts = [("职称系列", names["series"].get(d.series, d.series)), ("申报级别", names["levels"].get(d.level, d.level)),
              ("申报职称", names["titles"].get(d.title, d.title)),
-             ("申报专业", names["specialties"].get(d.specialty, d.specialty)),
+             ("申报专业", f"{d.specialty}（{UNLISTED_SPECIALTY}）" if d.specialty_unlisted
+              else names["specialties"].get(d.specialty, d.specialty)),
              ("申报方式", names["declaration_modes"].get(d.mode, d.mode))]
     if d.exceptional_basis:
         facts.append(("破格情况", names["exceptional_bases"].get(d.exceptional_basis, d.exceptional_basis)))
@@ -275,4 +279,9 @@ async def section_page(request: Request, section: str, user: PageUser, dossier: 
         size_text=forms.size_text, previous=order[index - 1] if index else None,
         next=order[index + 1] if index + 1 < len(order) else None, labels={n: s.label for n, s in S.SECTIONS.items()},
         photo=(dossier.attachments_of("basic", "photo") or [None])[-1],
+        readonly=forms.readonly_values(section, dossier.id_number),
+        computed=forms.computed_notes(section, dossier.sections, year=dossier.year),
+        id_cards=[(row_id, side, dossier.attachments_of("basic", row_id)) for row_id, side in S.ID_CARD_SIDES.items()],
+        id_card_rule=attachment_rule_context(batch, "basic") | {
+            "accept": forms.accept(["jpeg", "png", "pdf"]), "kinds": forms.kinds_text(["jpeg", "png", "pdf"])},
     )

@@ -133,6 +133,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "dossier": dossier, "snapshot": snapshot, "batch": batch, "status_label": STATUS_LABELS[dossier.status],
         "status_info": status_view(dossier), "masked_id": mask_id_number(dossier.id_number),
         "facts": declaration_facts(source.declaration, names), "sections": await sv.sections_of(source),
+        "specialty_unlisted": source.declaration.specialty if source.declaration.specialty_unlisted else None,
         "declaration_files": sv.place_files(source, "declaration"),
         "commitment_files": sv.place_files(source, "commitment"), "photo": sv.photo_of(source),
         "file_numbers": numbers(source.sections, source.attachments),

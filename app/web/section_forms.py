@@ -50,8 +50,8 @@ END = Field("end", "结束年月", "month", column=True, blank="至今", hint="�
 
 FORMS: dict[str, SectionForm] = {form.name: form for form in (
     SectionForm("basic", (
-        Field("gender", "性别", "select", "gender"),
-        Field("birth_date", "出生日期", "date", hint="须与身份证号一致"),
+        Field("gender", "性别", "select", "gender", hint="身份证号码为居民身份证的，由证件号码自动生成"),
+        Field("birth_date", "出生日期", "date", hint="身份证号码为居民身份证的，由证件号码自动生成"),
         Field("ethnicity", "民族", "select", "ethnicities"),
         Field("politics", "政治面貌", "select", "politics"),
         Field("native_place", "籍贯"),
@@ -59,9 +59,12 @@ FORMS: dict[str, SectionForm] = {form.name: form for form in (
         Field("email", "电子邮箱", "email"),
         Field("work_start", "参加工作时间", "month"),
         Field("profession_start", "从事专业技术工作时间", "month"),
+        Field("profession_years", "专业工作年限", "number",
+              hint="按工作经历中填写了“从事专业技术工作”的各段自动计算（扣除间断，算至申报年度年底）；无法计算时填写"),
         Field("current_post", "现岗位/职务"),
         Field("address", "通讯地址", wide=True),
-    ), intro="姓名与证件号码取自账号信息。照片须为近期免冠大一寸证件照（JPG 或 PNG）。"),
+    ), intro="姓名与证件号码取自账号信息，性别和出生日期由身份证号码生成。照片须为近期免冠大一寸证件照（JPG 或 PNG）；"
+             "身份证正反面扫描件可为图片或 PDF。"),
     SectionForm("education", (
         Field("start", "入学年月", "month", column=True),
         Field("end", "毕业年月", "month", column=True, required=True),
@@ -72,7 +75,7 @@ FORMS: dict[str, SectionForm] = {form.name: form for form in (
         Field("study_mode", "学习形式", "select", "study_modes"),
         Field("verification_code", "学信网在线验证码", hint="2001年以后取得的国内学历必填"),
         Field("full_time", "全日制学历", "bool"),
-        Field("highest", "本专业最高学历", "bool", hint="须标记且只标记一项"),
+        Field("highest", "本专业最高学历", "bool", hint="全部学历中标记一项即可，可先保存其他学历，提交前检查"),
         Field("qualifying", "评审依据学历", "bool"),
         Field("domestic", "国内学历", "bool"),
     ), attachments_hint="每项学历须上传毕业证书、学位证书等证明材料。"),
@@ -86,7 +89,26 @@ FORMS: dict[str, SectionForm] = {form.name: form for form in (
         Field("hired", "已聘任", "bool"),
         Field("hired_on", "聘任时间", "date"),
         Field("hired_post", "聘任岗位"),
-    ), attachments_hint="请上传资格证书及聘任文件。"),
+        Field("hired_years", "聘任年限", "number",
+              hint="连续聘任的不填，按聘任时间自动计算至申报年度年底；聘任中间有间断的填写累计年限"),
+    ), attachments_hint="请上传资格证书及聘任文件。现职称通过改系列取得的，请在“改系列前专业技术资格”中填写原资格。"),
+    SectionForm("previous_titles", (
+        Field("title_name", "资格名称", column=True),
+        Field("series", "原职称系列", column=True),
+        Field("level", "资格级别", "select", "levels", column=True),
+        Field("obtained_on", "取得资格时间", "date", column=True),
+        Field("approving_body", "审批单位"),
+        Field("certificate_number", "证书编号"),
+        Field("hired_on", "聘任时间", "date"),
+        Field("hired_post", "聘任岗位"),
+    ), intro="现专业技术资格通过改系列评审取得的，填写改系列前取得的专业技术资格及聘任情况，可填写多项。",
+        attachments_hint="请上传原资格证书及聘任文件。"),
+    SectionForm("qualifications", (
+        Field("name", "从业资格名称", column=True, wide=True),
+        Field("number", "证书编号", column=True),
+        Field("obtained_on", "取得时间", "date", column=True),
+        Field("issuer", "发证机关", column=True),
+    ), intro="填写取得的执业资格、职业资格等从业资格。", attachments_hint="请上传从业资格证书。"),
     SectionForm("admin_posts", (
         START, END,
         Field("post", "行政职务", column=True),
@@ -115,7 +137,11 @@ FORMS: dict[str, SectionForm] = {form.name: form for form in (
     SectionForm("work_history", (
         START, END,
         Field("unit", "工作单位", column=True),
-        Field("post", "岗位/职务", column=True),
+        Field("department", "部门", column=True),
+        Field("post", "岗位", column=True),
+        Field("technical_work", "从事专业技术工作", column=True,
+              hint="从事专业技术工作的各段填写，用于计算专业工作年限；非专业技术工作不填"),
+        Field("position", "所任职务"),
         Field("duties", "主要工作内容", "textarea", wide=True),
     ), intro="工作经历须连续、无空档；只有最近一段经历的结束年月可以不填（表示至今）。"),
     SectionForm("achievements", (
@@ -128,7 +154,8 @@ FORMS: dict[str, SectionForm] = {form.name: form for form in (
         Field("approving_authority", "批准或鉴定单位"),
         Field("award", "获奖励、专利及效益情况", "textarea", wide=True),
         Field("description", "成果简介", "textarea", wide=True),
-    ), intro="填写任现职以来有代表性的业绩成果。"),
+    ), intro="填写有代表性的业绩成果。完成时间早于取得现专业技术资格时间的列为任职前业绩，其余列为任职后（任现职以来）业绩，"
+             "申报表分别列出。"),
     SectionForm("papers", (
         Field("title", "题目", column=True, wide=True),
         Field("kind", "类别", "select", "publication_kinds", column=True),
@@ -159,6 +186,14 @@ FORMS: dict[str, SectionForm] = {form.name: form for form in (
     SectionForm("summary", (
         Field("text", "工作总结", "textarea", wide=True),
     ), intro="概述任现职以来的主要工作和业绩。工作总结中不得出现本人姓名。"),
+    SectionForm("technical_summary", (
+        Field("experience", "一、主要技术工作经历", "textarea", wide=True),
+        Field("projects", "二、参加的技术项目或其它具体技术工作", "textarea", wide=True),
+        Field("contribution", "三、在技术项目中发挥的作用、解决的技术难题", "textarea", wide=True),
+        Field("results", "四、取得的成果与效益", "textarea", wide=True),
+        Field("writings", "五、发表或撰写论文（专题技术报告）的情况", "textarea", wide=True),
+    ), intro="简介表的技术工作总结，分六部分填写，每部分不超过1000字；第六部分为专业技术工作总结附件，在下方上传。",
+        attachments_hint="六、上传专业技术工作总结附件。"),
     SectionForm("other", (
         Field("description", "材料说明", column=True, wide=True),
     ), intro="其他需要提交的证明材料，每项写明说明后上传。"),
@@ -170,6 +205,28 @@ HIDDEN_ROW_FIELDS = {"id", "carried"}
 KIND_NAMES = {"pdf": "PDF", "jpeg": "JPG", "png": "PNG", "gif": "GIF"}
 KIND_ACCEPT = {"pdf": ".pdf,application/pdf", "jpeg": ".jpg,.jpeg,image/jpeg", "png": ".png,image/png",
                "gif": ".gif,image/gif"}
+
+
+def readonly_values(section: str, id_number: str) -> dict[str, str]:
+    """Fields the dossier derives instead of asking: gender and birth date of a resident ID holder, shown
+    read-only (the save takes them from the ID number)."""
+    derived = S.identity_from_id(id_number) if section == "basic" else None
+    return {"gender": derived[0], "birth_date": derived[1].isoformat()} if derived else {}
+
+
+def computed_notes(section: str, sections: dict, *, year: int) -> dict[str, str]:
+    """What the years fields come to from the dossier as it stands, beside the input for an entered figure."""
+    if section == "basic":
+        rows = (sections.get("work_history") or {}).get("rows", [])
+        value, how = S.profession_years(sections.get("basic") or {}, rows, year=year)
+    elif section == "current_title":
+        value, how = S.hired_years(sections.get("current_title") or {}, year=year)
+    else:
+        return {}
+    field = "profession_years" if section == "basic" else "hired_years"
+    if how == "computed":
+        return {field: f"按现有信息自动计算：{value}年"}
+    return {field: f"按填写：{value}年"} if how == "entered" else {}
 
 
 def model_of(section: str):

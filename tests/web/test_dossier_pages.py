@@ -262,8 +262,12 @@ class TestSectionPages:
         await cookie_login(client, setup["person"])
         page = (await client.get(f"/dossiers/{setup['id']}/sections/basic")).text
         id_number = setup["person"].id_number
-        assert f'value="{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"' in page
-        assert 'type="date"' in page and 'name="work_start" type="month"' in page
+        birth = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
+        # gender and birth date come from the ID number: shown read-only, never sent with the form
+        assert f'id="f-birth_date" type="text" value="{birth}" readonly' in page
+        assert 'name="birth_date"' not in page and 'name="gender"' not in page
+        assert 'name="work_start" type="month"' in page and 'name="profession_years"' in page
+        assert 'data-row-id="id_front"' in page and 'data-row-id="id_back"' in page
         assert '<option value="01">汉族</option>' in page and '<option value="01">中共党员</option>' in page
         assert 'data-section="basic" data-row-id="photo" data-photo' in page and "未上传照片" in page
         assert 'accept=".jpg,.jpeg,image/jpeg,.png,image/png"' in page
