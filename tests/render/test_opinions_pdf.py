@@ -97,7 +97,7 @@ async def test_five_node_route_prints_each_nodes_own_decision_in_order_and_seals
     official = await render.form_pdf(await Dossier.get(five_nodes["dossier_id"]), "application")
     assert official.official
     text = text_of(official.content)
-    boxes = text[text.index("十四、审核意见"):]
+    boxes = text[text.index("十七、审核意见"):]
     titles = ["用人单位意见", "主管部门意见", "行业主管部门意见", "人力资源社会保障部门意见", "人力资源社会保障部门意见",
               "评审委员会意见"]
     at = 0
@@ -120,7 +120,7 @@ async def test_a_seal_scanned_as_pdf_or_none_at_all_keeps_the_placeholder(client
     dossier = await move_along(client, world, accept=True)
     pdf = (await render.form_pdf(dossier, "application")).content
     text = text_of(pdf)
-    boxes = text[text.index("十四、审核意见"):]
+    boxes = text[text.index("十七、审核意见"):]
     assert boxes.count("（盖章）") == 3                       # the employer, the HR bureau and the committee
     assert f"{world['employer'].name}（盖章）" in boxes and f"{world['hr'].name}（盖章）" in boxes
     assert f"{world['department'].name}（盖章）" not in boxes
