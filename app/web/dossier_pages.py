@@ -32,7 +32,8 @@ from app.web.pages import render
 router = APIRouter(include_in_schema=False)
 
 DECLARATION_LABELS = {
-    "level": "申报级别", "series": "职称系列", "title": "申报职称", "specialty": "申报专业", "mode": "申报方式",
+    "level": "申报级别", "series": "职称系列", "title": "申报职称", "specialty": "申报专业",
+    "specialty_unlisted": "手工录入专业（列表中没有）", "mode": "申报方式",
     "exceptional_basis": "破格情况", "employer_unit_id": "工作单位", "employer_unit_name": "工作单位",
     "is_actual_unit": "是否实际工作单位", "actual_unit_name": "实际工作单位", "agency_unit_name": "人事代理单位",
     "entrusted_review": "委托评审", "unit_rank": "单位推荐排序", "is_civil_servant": "是否公务员（参公）",
