@@ -124,3 +124,12 @@ class TestHighestEducation:
         assert S.highest_education_problem([education(False), education(True, "2008-09")]) is None
         assert S.highest_education_problem([education(True), education(True, "2008-09")]) is not None
         assert S.highest_education_problem([]) is None
+
+
+def test_the_catalogue_names_the_id_card_scans():
+    source = demo.demo_source()
+    ref = source.attachments[0].model_copy(update={"id": "att9999999", "row_id": "id_back"})
+    source.attachments.append(ref)
+    groups = contexts.catalogue(source, demo.demo_lookups())["groups"]
+    basic = next(g for g in groups if g["section"] == "basic")
+    assert [f["note"] for f in basic["files"]] == ["照片", "身份证反面"]
