@@ -87,8 +87,7 @@ async def check_section(name: str, parsed: Any, *, dossier: Dossier, batch: Batc
                                           applicant_name=dossier.applicant_name):
             raise ValidationFailed(message, field="text", code="summary_rule")
     elif name == "basic":
-        for field, message in S.identity_problems(parsed, dossier.id_number):
-            code = "identity_required" if message.startswith("请填写") else f"{field}_mismatch"
+        for field, code, message in S.identity_problems(parsed, dossier.id_number):
             raise ValidationFailed(message, field=field, code=code)
     elif name == "current_title" and parsed.hired_years is not None:
         if not parsed.hired or parsed.hired_on is None:

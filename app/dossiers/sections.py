@@ -346,19 +346,19 @@ def identity_from_id(id_number: str | None) -> tuple[str, date] | None:
         return None
 
 
-def identity_problems(basic: Basic, id_number: str | None) -> list[tuple[str, str]]:
-    """(field, message): for a resident ID, a typed gender or birth date must be the one it carries (old
+def identity_problems(basic: Basic, id_number: str | None) -> list[tuple[str, str, str]]:
+    """(field, code, message): for a resident ID, a typed gender or birth date must be the one it carries (old
     clients still send them); for other IDs both are typed."""
     derived = identity_from_id(id_number)
     if derived is None:
-        return [(f, f"请填写{label}") for f, label in (("gender", "性别"), ("birth_date", "出生日期"))
+        return [(f, "identity_required", f"请填写{label}") for f, label in (("gender", "性别"), ("birth_date", "出生日期"))
                 if getattr(basic, f) is None]
     gender, birth = derived
     problems = []
     if basic.gender is not None and basic.gender != gender:
-        problems.append(("gender", "性别由身份证号自动生成，与身份证号不一致"))
+        problems.append(("gender", "gender_mismatch", "性别由身份证号自动生成，与身份证号不一致"))
     if basic.birth_date is not None and basic.birth_date != birth:
-        problems.append(("birth_date", "出生日期与身份证号不一致（出生日期由身份证号自动生成）"))
+        problems.append(("birth_date", "birth_date_mismatch", "出生日期与身份证号不一致（出生日期由身份证号自动生成）"))
     return problems
 
 

@@ -36,11 +36,11 @@ class TestIdentity:
     def test_a_typed_value_that_contradicts_the_id_is_named(self):
         typed = S.Basic(gender="女", birth_date=date(1985, 3, 15), ethnicity="01", phone="13800000001",
                         work_start="2008-07")
-        assert [field for field, _ in S.identity_problems(typed, MAN)] == ["gender"]
+        assert [field for field, _, _ in S.identity_problems(typed, MAN)] == ["gender"]
 
     def test_a_passport_holder_types_both(self):
         blank = S.Basic(ethnicity="01", phone="13800000001", work_start="2008-07")
-        assert [field for field, _ in S.identity_problems(blank, "E12345678")] == ["gender", "birth_date"]
+        assert [field for field, _, _ in S.identity_problems(blank, "E12345678")] == ["gender", "birth_date"]
         typed = blank.model_copy(update={"gender": "女", "birth_date": date(1990, 1, 2)})
         assert S.identity_problems(typed, "E12345678") == []
         assert S.with_identity(typed, "E12345678") == typed
