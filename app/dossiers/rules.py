@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from app.catalog import service as catalog
 from app.catalog.models import Batch
+from app.dossiers import derived
 from app.dossiers import sections as S
 from app.dossiers.models import Dossier
 from app.errors import ValidationFailed
@@ -87,12 +88,12 @@ async def check_section(name: str, parsed: Any, *, dossier: Dossier, batch: Batc
                                           applicant_name=dossier.applicant_name):
             raise ValidationFailed(message, field="text", code="summary_rule")
     elif name == "basic":
-        for field, code, message in S.identity_problems(parsed, dossier.id_number):
+        for field, code, message in derived.identity_problems(parsed, dossier.id_number):
             raise ValidationFailed(message, field=field, code=code)
     elif name == "current_title" and parsed.hired_years is not None:
         if not parsed.hired or parsed.hired_on is None:
             raise ValidationFailed("未聘任或未填聘任时间的，不填聘任年限", field="hired_years", code="hired_years_rule")
-        span = S.hired_span_years(parsed.hired_on, year=batch.year)
+        span = derived.hired_span_years(parsed.hired_on, year=batch.year)
         if parsed.hired_years > span:
             raise ValidationFailed(f"聘任年限不能超过自聘任时间至{batch.year}年底的{span}年", field="hired_years",
                                    code="hired_years_rule")

@@ -14,7 +14,7 @@ from app.catalog import batches
 from app.catalog import service as catalog
 from app.catalog.models import Batch
 from app.clock import utcnow
-from app.dossiers import access, rules, scope, writes
+from app.dossiers import access, derived, rules, scope, writes
 from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE, DossierStatus
 from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess
@@ -215,7 +215,7 @@ async def save_section(*, actor: User, dossier_id: PydanticObjectId, name: str, 
             raise ValidationFailed(body["message"], field=body["field"], errors=body["errors"]) from None
         await rules.check_section(name, parsed, dossier=dossier, batch=batch, today=utcnow().date())
         if name == "basic":      # gender and birth date are the ID number's, not typed
-            parsed = S.with_identity(parsed, dossier.id_number)
+            parsed = derived.with_identity(parsed, dossier.id_number)
         stored = parsed.model_dump(mode="json")
         update: dict = {"$set": {f"sections.{name}": stored}}
         dropped = []

@@ -20,6 +20,7 @@ import qrcode
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA
 from app.committee.tally import vote_line
+from app.dossiers import derived
 from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE
 from app.render.watermark import is_official
@@ -171,9 +172,9 @@ def _rows(sections: dict, name: str) -> list[dict]:
 def identity(source: FormSource) -> tuple[str, str]:
     """Gender and birth date (as 1985-03-15): the ID number's for a resident ID, else as typed in the basic
     section (and as typed by a dossier saved before they were derived, where the ID number says nothing)."""
-    derived = S.identity_from_id(source.id_number)
-    if derived is not None:
-        return derived[0], derived[1].isoformat()
+    identity = derived.identity_from_id(source.id_number)
+    if identity is not None:
+        return identity[0], identity[1].isoformat()
     basic = source.sections.get("basic") or {}
     return _text(basic.get("gender")), _text(basic.get("birth_date"))
 
@@ -199,7 +200,7 @@ def _years(value: int | None) -> str:
 
 def _basic(source: FormSource, lk: Lookups) -> dict[str, str]:
     b = source.sections.get("basic") or {}
-    years, _ = S.profession_years(b, _rows(source.sections, "work_history"), year=source.year)
+    years, _ = derived.profession_years(b, _rows(source.sections, "work_history"), year=source.year)
     return {"profession_years": _years(years),"ethnicity": lk.name("ethnicities", b.get("ethnicity")), "politics": lk.name("politics", b.get("politics")),
             "native_place": _text(b.get("native_place")), "phone": _text(b.get("phone")),
             "email": _text(b.get("email")), "work_start": month(b.get("work_start")),
@@ -213,7 +214,7 @@ def _current_title(source: FormSource, lk: Lookups) -> dict[str, str]:
             "obtained_on": chinese_date(t.get("obtained_on")), "approving_body": _text(t.get("approving_body")),
             "certificate_number": _text(t.get("certificate_number")), "obtained_by": _text(t.get("obtained_by")),
             "hired": "是" if t.get("hired", True) else "否", "hired_on": chinese_date(t.get("hired_on")),
-            "hired_post": _text(t.get("hired_post")), "hired_years": _years(S.hired_years(t, year=source.year)[0])}
+            "hired_post": _text(t.get("hired_post")), "hired_years": _years(derived.hired_years(t, year=source.year)[0])}
 
 
 def _languages(source: FormSource, lk: Lookups) -> dict[str, str]:
@@ -292,7 +293,7 @@ def _sections(source: FormSource, lk: Lookups) -> dict[str, list[dict]]:
 def _split_achievements(source: FormSource, lk: Lookups) -> dict[str, list[dict]]:
     """任职前 / 任职后 achievements, split by the date of the current title (each list numbered from 1)."""
     obtained = (source.sections.get("current_title") or {}).get("obtained_on")
-    before, after = S.split_by_title(_rows(source.sections, "achievements"), obtained)
+    before, after = derived.split_by_title(_rows(source.sections, "achievements"), obtained)
     return {"achievements_before": _achievements(before, lk), "achievements_after": _achievements(after, lk)}
 
 

@@ -7,6 +7,7 @@ Whether a field is required is read from the schema, so the red * cannot drift f
 from dataclasses import dataclass
 from typing import Any
 
+from app.dossiers import derived
 from app.dossiers import sections as S
 from app.dossiers.rules import DICTIONARY_FIELDS
 from app.web import choices
@@ -210,17 +211,17 @@ KIND_ACCEPT = {"pdf": ".pdf,application/pdf", "jpeg": ".jpg,.jpeg,image/jpeg", "
 def readonly_values(section: str, id_number: str) -> dict[str, str]:
     """Fields the dossier derives instead of asking: gender and birth date of a resident ID holder, shown
     read-only (the save takes them from the ID number)."""
-    derived = S.identity_from_id(id_number) if section == "basic" else None
-    return {"gender": derived[0], "birth_date": derived[1].isoformat()} if derived else {}
+    identity = derived.identity_from_id(id_number) if section == "basic" else None
+    return {"gender": identity[0], "birth_date": identity[1].isoformat()} if identity else {}
 
 
 def computed_notes(section: str, sections: dict, *, year: int) -> dict[str, str]:
     """What the years fields come to from the dossier as it stands, beside the input for an entered figure."""
     if section == "basic":
         rows = (sections.get("work_history") or {}).get("rows", [])
-        value, how = S.profession_years(sections.get("basic") or {}, rows, year=year)
+        value, how = derived.profession_years(sections.get("basic") or {}, rows, year=year)
     elif section == "current_title":
-        value, how = S.hired_years(sections.get("current_title") or {}, year=year)
+        value, how = derived.hired_years(sections.get("current_title") or {}, year=year)
     else:
         return {}
     field = "profession_years" if section == "basic" else "hired_years"

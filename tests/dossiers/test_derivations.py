@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from app.accounts.validators import resident_id_check_char
+from app.dossiers import derived
 from app.dossiers import sections as S
 from app.render import contexts, demo
 
@@ -20,30 +21,30 @@ WOMAN = resident("37010219920229002")    # even: 女, born on a leap day
 
 class TestIdentity:
     def test_gender_and_birth_come_from_a_resident_id(self):
-        assert S.identity_from_id(MAN) == ("男", date(1985, 3, 15))
-        assert S.identity_from_id(WOMAN) == ("女", date(1992, 2, 29))
+        assert derived.identity_from_id(MAN) == ("男", date(1985, 3, 15))
+        assert derived.identity_from_id(WOMAN) == ("女", date(1992, 2, 29))
 
     @pytest.mark.parametrize("other", ["E12345678", "", None, "3701021985021500X1", "370102198513450011"])
     def test_other_ids_carry_nothing(self, other):
-        assert S.identity_from_id(other) is None
+        assert derived.identity_from_id(other) is None
 
     def test_the_stored_section_takes_them_from_the_id_whatever_was_left_out(self):
         typed = S.Basic(ethnicity="01", phone="13800000001", work_start="2008-07")
-        stored = S.with_identity(typed, WOMAN)
+        stored = derived.with_identity(typed, WOMAN)
         assert (stored.gender, stored.birth_date) == ("女", date(1992, 2, 29))
-        assert S.identity_problems(typed, WOMAN) == []
+        assert derived.identity_problems(typed, WOMAN) == []
 
     def test_a_typed_value_that_contradicts_the_id_is_named(self):
         typed = S.Basic(gender="女", birth_date=date(1985, 3, 15), ethnicity="01", phone="13800000001",
                         work_start="2008-07")
-        assert [field for field, _, _ in S.identity_problems(typed, MAN)] == ["gender"]
+        assert [field for field, _, _ in derived.identity_problems(typed, MAN)] == ["gender"]
 
     def test_a_passport_holder_types_both(self):
         blank = S.Basic(ethnicity="01", phone="13800000001", work_start="2008-07")
-        assert [field for field, _, _ in S.identity_problems(blank, "E12345678")] == ["gender", "birth_date"]
+        assert [field for field, _, _ in derived.identity_problems(blank, "E12345678")] == ["gender", "birth_date"]
         typed = blank.model_copy(update={"gender": "女", "birth_date": date(1990, 1, 2)})
-        assert S.identity_problems(typed, "E12345678") == []
-        assert S.with_identity(typed, "E12345678") == typed
+        assert derived.identity_problems(typed, "E12345678") == []
+        assert derived.with_identity(typed, "E12345678") == typed
 
     def test_forms_print_the_ids_values_over_an_old_typed_one_and_the_typed_one_otherwise(self):
         source = demo.demo_source()
@@ -63,34 +64,34 @@ class TestProfessionYears:
         rows = [work("2008-07", "2012-06"),                       # 4 years
                 work("2012-07", "2014-06", technical=None),      # not professional work: left out
                 work("2014-07", None)]                           # to the end of 2026: 12.5 years
-        assert S.profession_years({}, rows, year=2026) == (16, "computed")
+        assert derived.profession_years({}, rows, year=2026) == (16, "computed")
 
     def test_months_are_counted_once_and_only_up_to_the_declaration_year(self):
         rows = [work("2010-01", "2015-12"), work("2015-06", "2016-12"), work("2030-01", None)]
-        assert S.profession_years({}, rows, year=2016) == (7, "computed")
+        assert derived.profession_years({}, rows, year=2016) == (7, "computed")
 
     def test_the_entered_figure_when_no_row_says_professional_work(self):
         rows = [work("2008-07", None, technical=None)]
         basic = {"profession_start": "2008-07", "profession_years": 9}
-        assert S.profession_years(basic, rows, year=2026) == (9, "entered")
+        assert derived.profession_years(basic, rows, year=2026) == (9, "entered")
 
     def test_from_the_start_of_professional_work_when_nothing_else_says(self):
-        assert S.profession_years({"profession_start": "2008-07"}, [], year=2026) == (18, "computed")
-        assert S.profession_years({}, [], year=2026) == (None, "")
+        assert derived.profession_years({"profession_start": "2008-07"}, [], year=2026) == (18, "computed")
+        assert derived.profession_years({}, [], year=2026) == (None, "")
 
 
 class TestHiredYears:
     def test_the_manuals_example(self):
         """002 §10: 2017年12月连续聘任至今, declared in 2022 → 5."""
-        assert S.hired_years({"hired": True, "hired_on": "2017-12-01"}, year=2022) == (5, "computed")
-        assert S.hired_span_years(date(2014, 1, 1), year=2026) == 13
+        assert derived.hired_years({"hired": True, "hired_on": "2017-12-01"}, year=2022) == (5, "computed")
+        assert derived.hired_span_years(date(2014, 1, 1), year=2026) == 13
 
     def test_an_interrupted_appointment_is_entered(self):
-        assert S.hired_years({"hired": True, "hired_on": "2017-12-01", "hired_years": 4}, year=2022) == (4, "entered")
+        assert derived.hired_years({"hired": True, "hired_on": "2017-12-01", "hired_years": 4}, year=2022) == (4, "entered")
 
     def test_not_appointed(self):
-        assert S.hired_years({"hired": False, "hired_on": "2017-12-01"}, year=2022) == (None, "")
-        assert S.hired_years({}, year=2022) == (None, "")
+        assert derived.hired_years({"hired": False, "hired_on": "2017-12-01"}, year=2022) == (None, "")
+        assert derived.hired_years({}, year=2022) == (None, "")
 
 
 class TestAchievementsSplit:
@@ -98,11 +99,11 @@ class TestAchievementsSplit:
             {"name": "丙", "achieved_on": "2020-05"}, {"name": "丁", "achieved_on": "2010-01"}]
 
     def test_split_by_the_month_of_the_current_title(self):
-        before, after = S.split_by_title(self.rows, "2013-12-20")
+        before, after = derived.split_by_title(self.rows, "2013-12-20")
         assert [r["name"] for r in before] == ["甲", "丁"] and [r["name"] for r in after] == ["乙", "丙"]
 
     def test_without_a_title_date_everything_is_since_the_current_title(self):
-        assert S.split_by_title(self.rows, None) == ([], self.rows)
+        assert derived.split_by_title(self.rows, None) == ([], self.rows)
 
     def test_the_application_form_numbers_each_list_from_one(self):
         source = demo.demo_source()
