@@ -112,7 +112,7 @@ class Commitment(BaseModel):
 class AttachmentRef(BaseModel):
     id: str
     section: str                              # a section name, or declaration / commitment
-    row_id: str | None = None                 # the row it proves, or "photo"
+    row_id: str | None = None                 # the row it proves, or "photo" / "id_front" / "id_back"
     file: StoredFile
     uploaded_at: datetime = Field(default_factory=utcnow)
     uploaded_by: PydanticObjectId
