@@ -10,7 +10,8 @@ from app.catalog import service as catalog
 from app.catalog.models import Batch
 from app.dossiers import sections as S
 from app.dossiers.models import Dossier
-from app.errors import ValidationFailed
+from app.catalog.batches import commitment_digest
+from app.errors import Conflict, NotFound, ValidationFailed
 
 # Fields whose values are dictionary codes: (section, field) → dictionary.
 DICTIONARY_FIELDS: dict[tuple[str, str], str] = {
@@ -20,7 +21,7 @@ DICTIONARY_FIELDS: dict[tuple[str, str], str] = {
     ("assessments", "grade"): "assessment_grades", ("languages", "language_level"): "language_levels",
     ("languages", "computer_level"): "computer_levels", ("training", "kind"): "training_kinds",
     ("achievements", "category"): "achievement_categories", ("achievements", "level"): "achievement_levels",
-    ("papers", "kind"): "publication_kinds",
+    ("papers", "kind"): "publication_kinds", ("original_certificate", "level"): "levels",
 }
 
 
@@ -58,6 +59,16 @@ def _check_carried_education(rows: list[S.Education], stored: list[dict]) -> Non
             raise ValidationFailed("不能自行标记沿用的学历", field=f"rows.{index}.carried", code="carried_education")
 
 
+def require_in_batch(name: str, *, dossier: Dossier, batch: Batch) -> None:
+    """A section outside the batch's kind is not there (404); with a guide to read first, nothing else is
+    saved before it is acknowledged."""
+    if name not in batch.rules.sections:
+        raise NotFound(f"本批次（{batch.name}）的申报不包含“{S.section_label(name)}”", field="section",
+                       code="section_not_found")
+    if name != "guide" and "guide" in batch.rules.sections and not dossier.sections.get("guide"):
+        raise Conflict("请先阅读并确认初定指南，再填写申报材料", field="guide", code="guide_not_read")
+
+
 async def check_section(name: str, parsed: Any, *, dossier: Dossier, batch: Batch, today: date) -> None:
     """Raises ValidationFailed naming the field (rows.N.field for list sections)."""
     spec = S.SECTIONS[name]
@@ -87,6 +98,11 @@ async def check_section(name: str, parsed: Any, *, dossier: Dossier, batch: Batc
         for message in S.summary_problems(parsed.text, limit=batch.rules.summary_max_chars,
                                           applicant_name=dossier.applicant_name):
             raise ValidationFailed(message, field="text", code="summary_rule")
+    elif name == "guide" and parsed.guide_sha256 != commitment_digest(batch.rules.guide_text):
+        raise Conflict("指南内容已更新，请重新阅读后确认", field="guide_sha256", code="guide_changed")
+    elif name in batch.rules.text_limits:
+        for message in S.text_problems(parsed.text, label=spec.label, limit=batch.rules.text_limits[name]):
+            raise ValidationFailed(message, field="text", code="text_too_long")
     elif name == "basic" and dossier.id_number and len(dossier.id_number) == 18 and dossier.id_number[:17].isdigit():
         from app.accounts.validators import birth_date_from_resident_id
 
@@ -125,7 +141,8 @@ def completeness(dossier: Dossier, batch: Batch, *, today: date) -> list[Section
     report.append(SectionStatus(section="commitment", label=S.section_label("commitment"), required=True,
                                 filled=True, missing=commitment_missing))
 
-    for name, spec in S.SECTIONS.items():
+    for name in rules.sections:          # the batch's kind decides which sections there are
+        spec = S.SECTIONS[name]
         required = name in rules.required_sections
         filled = _filled(dossier, name)
         missing: list[str] = []
@@ -165,6 +182,10 @@ def _section_gaps(dossier: Dossier, batch: Batch, name: str, *, today: date) -> 
         if name == "summary":
             gaps += S.summary_problems(value["text"], limit=batch.rules.summary_max_chars,
                                        applicant_name=dossier.applicant_name)
+        elif name in batch.rules.text_limits:
+            gaps += S.text_problems(value["text"], label=spec.label, limit=batch.rules.text_limits[name])
+        elif name == "guide" and value.get("guide_sha256") != commitment_digest(batch.rules.guide_text):
+            gaps.append("指南内容已更新，请重新阅读后确认")
     return gaps
 
 
