@@ -38,10 +38,10 @@ class DecisionIn(Strict):
 
 async def _at_acceptance_point(actor: User, dossier: Dossier) -> tuple[routing.Acting, str]:
     """The actor as the 受理点 holding a dossier of a batch without a committee, and the batch's kind."""
+    acting = await routing.acting_as(actor, dossier)
     batch = await route.without_committee(dossier)
     if batch is None:
         raise Conflict("该申报所属批次经评审委员会评审，不由受理点决定", code="not_acceptance_kind")
-    acting = await routing.acting_as(actor, dossier)
     if acting.kind != Actor.node or not await route.is_acceptance_point(acting.unit_id):
         raise Conflict("该申报尚未到达人社部门受理点", code="not_acceptance_point")
     return acting, batch.kind

@@ -26,6 +26,17 @@ async def is_acceptance_point(unit_id: PydanticObjectId | None) -> bool:
     return unit is not None and unit.get("category") in HR_BUREAU_CATEGORIES
 
 
+async def ending_at_acceptance_point(chain: list) -> tuple[list, bool]:
+    """A route drawn for such a batch: up to its first HR bureau (the 受理点), never to a committee; the flag
+    says whether it reaches one."""
+    for index, hop in enumerate(chain):
+        if hop.kind == "committee":
+            return chain[:index], False
+        if await is_acceptance_point(hop.unit_id):
+            return chain[:index + 1], True
+    return chain, False
+
+
 async def check_report(dossier: Dossier, *, to_committee: bool | None = None) -> None:
     """Refuses 上报 at the 受理点 (it decides) and any hop to a committee, for a batch without one."""
     batch = await without_committee(dossier)

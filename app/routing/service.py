@@ -256,6 +256,8 @@ async def flow(*, dossier: Dossier) -> dict:
         reaches = True
     else:
         chain, reaches = await paths.route_from(recorded, dossier.declaration.series, dossier.declaration.level)
+        if await acceptance.without_committee(dossier):      # 初定/认定 end at the 受理点
+            chain, reaches = await acceptance.ending_at_acceptance_point(chain)
     holder = next((i for i, hop in enumerate(chain)
                    if hop.unit_id == dossier.current_unit_id and (hop.kind == "committee") == bool(dossier.committee_code)),
                   None)

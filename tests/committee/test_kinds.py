@@ -14,7 +14,9 @@ from bson import ObjectId
 
 from tests.factories import (create_path, create_person, create_sysadmin, create_unit, declaration_payload,
                              jpeg_bytes, login, pdf_bytes)
+from tests.render.test_pdf import text_of as pdf_text
 from tests.routing.conftest import act
+from tests.web.test_pages import HTML, cookie_login
 
 ISSUE = {"document_number": "济人社职字〔2026〕101号", "issued_on": "2026-12-20"}
 
@@ -33,7 +35,7 @@ async def kinds_world(client):
         await create_path(unit=employer, target=department, level=level)
         await create_path(unit=department, target=hr, level=level)
     admin, applicant = await create_sysadmin(), await create_person(name="刘见习")
-    return {"hr": hr, "employer": employer, "applicant": applicant,
+    return {"hr": hr, "employer": employer, "applicant": applicant, "hr_account": hr_account,
             "as_admin": await login(client, admin), "as_applicant": await login(client, applicant),
             "as_employer": await login(client, employer_account), "as_department": await login(client, dept_account),
             "as_hr": await login(client, hr_account)}
@@ -106,7 +108,7 @@ async def up_to_hr(client, world, dossier_id) -> None:
 
 
 class TestInitial:
-    async def test_graduate_to_certificate_without_a_committee(self, client, kinds_world):
+    async def test_graduate_to_certificate_without_a_committee(self, client, kinds_world, converter_pool):
         world = kinds_world
         batch = await new_batch(client, world, "initial")
         # The kind's rules are the batch's data, its defaults unless the administrator set others.
@@ -194,6 +196,18 @@ class TestInitial:
         r = await client.get(f"/api/dossiers/{dossier_id}/forms/application.docx", headers=world["as_applicant"])
         assert (r.status_code, r.json()["code"]) == (404, "form_not_found")
 
+        # The 初定表 as PDF (real LibreOffice) prints the 初定 sections and the 受理点's decision.
+        r = await client.get(f"/api/dossiers/{dossier_id}/forms/initial.pdf", headers=world["as_hr"])
+        assert r.status_code == 200, r.text
+        text = pdf_text(r.content)
+        for expected in ("初定技术资格呈报表", "刘见习", "助理馆员", "见习期工作情况", "舞蹈辅导（见习）",
+                         "协助开展社区广场舞培训二十余期", "主要工作成绩", ACHIEVEMENTS, "技术工作小结", SUMMARY,
+                         "山东艺术学院", "受理点审核意见", "见习期满考核合格，同意初定助理馆员。", "王科长",
+                         "济南市文化和旅游局"):
+            assert "".join(expected.split()) in text, expected
+        r = await client.get(f"/api/dossiers/{dossier_id}/forms/certificate.pdf", headers=world["as_applicant"])
+        assert "经济南市人力资源和社会保障局初定，具备助理馆员专业技术资格" in pdf_text(r.content)
+
     async def test_a_denial_ends_the_route_and_certifies_nothing(self, client, kinds_world):
         from tests.factories import create_batch, submitted_dossier
 
@@ -202,7 +216,17 @@ class TestInitial:
                                    rules={"required_sections": ["basic", "education", "current_title"],
                                           "sections": ["basic", "education", "current_title"], "guide_text": ""})
         dossier_id = await submitted_dossier(world["applicant"], batch, world["employer"])
+        flow = (await client.get(f"/api/dossiers/{dossier_id}/flow", headers=world["as_applicant"])).json()
+        assert [(n["name"], n["state"]) for n in flow["nodes"]] == [
+            ("刘见习", "done"), ("济南市群众艺术馆", "current"), ("济南市文化和旅游局", "ahead"),
+            ("济南市人力资源和社会保障局", "ahead")]                       # the route ends at the 受理点
         await up_to_hr(client, world, dossier_id)
+        # The 受理点's review page offers its decision, and no 上报 (the route ends there).
+        await cookie_login(client, world["hr_account"])
+        html = (await client.get(f"/review/{dossier_id}", headers=HTML)).text
+        client.cookies.clear()
+        assert 'id="acceptance-decision"' in html and "受理点审核决定（初定，不经评审委员会）" in html
+        assert 'data-set-action="report"' not in html and 'data-set-action="pass"' in html
         r = await decide(client, world, dossier_id, approve=False, opinion="见习期未满一年")
         assert r.json()["status"] == "not_approved"
         r = await issue(client, world, dossier_id)
@@ -210,8 +234,29 @@ class TestInitial:
         assert (await Dossier.get(ObjectId(dossier_id))).certificate is None
 
 
+class TestBatchKindRules:
+    async def test_the_administrator_sets_a_kinds_rules_and_bad_ones_are_refused(self, client, kinds_world):
+        world = kinds_world
+        now = utcnow()
+        body = {"year": now.year, "name": "初定规则", "kind": "initial", "series": ["qzwh"], "levels": ["2"],
+                "region_code": "370100", "opens_at": now.isoformat(), "closes_at": (now + timedelta(days=9)).isoformat()}
+        r = await client.post("/api/batches", json={**body, "rules": {"required_sections": ["basic", "summary"]}},
+                              headers=world["as_admin"])
+        assert (r.status_code, r.json()["message"]) == (422, "必填分节不在本批次的分节中：summary")
+        r = await client.post("/api/batches", json={**body, "rules": {"committee_vote": True}},
+                              headers=world["as_admin"])
+        assert r.status_code == 422
+        assert (await client.get("/api/batches", headers=world["as_admin"])).json() == []      # nothing stored
+        r = await client.post("/api/batches", json={**body, "rules": {"text_limits": {"main_achievements": 300,
+                                                                                      "work_summary": 600}}},
+                              headers=world["as_admin"])
+        assert r.status_code == 201 and r.json()["rules"]["text_limits"]["main_achievements"] == 300
+        assert r.json()["rules"]["sections"] == KIND_DEFAULTS["initial"]["sections"]
+
+
 class TestRecognition:
-    async def test_title_from_another_province_recognised_with_its_certificate(self, client, kinds_world):
+    async def test_title_from_another_province_recognised_with_its_certificate(self, client, kinds_world,
+                                                                               converter_pool):
         world = kinds_world
         batch = await new_batch(client, world, "recognition")
         assert batch["rules"]["sections"] == KIND_DEFAULTS["recognition"]["sections"]
@@ -247,8 +292,14 @@ class TestRecognition:
         c = (await Dossier.get(ObjectId(dossier_id))).certificate
         assert (c.number, c.kind, c.issuing_body, c.title_name) == (
             "2026RD37010000001", "recognition", "济南市职称改革领导小组办公室", "馆员")
-        r = await client.get(f"/api/dossiers/{dossier_id}/forms/recognition.docx", headers=world["as_hr"])
-        assert r.status_code == 200
+        r = await client.get(f"/api/dossiers/{dossier_id}/forms/recognition.pdf", headers=world["as_hr"])
+        assert r.status_code == 200, r.text
+        text = pdf_text(r.content)
+        for expected in ("专业技术资格认定表", "原专业技术资格", "外省（市）取得", "河北省", "河北省人力资源和社会保障厅",
+                         "HB2019-00871", "2019年12月20日", "馆员", "中级", "原证书真实有效，予以认定。"):
+            assert expected in text, expected
+        r = await client.get(f"/api/dossiers/{dossier_id}/forms/certificate.pdf", headers=world["as_hr"])
+        assert "济南市人力资源和社会保障局认定，具备馆员专业技术资格" in pdf_text(r.content)
 
 
 class TestReviewBatchUnchanged:
