@@ -82,7 +82,8 @@ async def _form_context(batch: Batch | None, kind: str = "review") -> dict[str, 
         "opens_at": local_input(batch.opens_at if batch else now),
         "closes_at": local_input(batch.closes_at) if batch else "",
         "sections": [(name, S.section_label(name)) for name in rules.sections],     # the kind's own
-        "places": [(name, label, rules.attachment_rule(name)) for name, label in ATTACHMENT_PLACES],
+        "places": [(name, label, rules.attachment_rule(name)) for name, label in ATTACHMENT_PLACES
+                   if name not in S.SECTIONS or name in rules.sections],
         "attachment_kinds": ATTACHMENT_KINDS, "megabytes": megabytes, "limited_lists": LIMITED_LISTS,
         "list_labels": {name: S.SECTIONS[name].label for name in LIMITED_LISTS},
         "default_commitment": batches.DEFAULT_COMMITMENT, "size_text": forms.size_text,
