@@ -229,6 +229,8 @@ class TestInitial:
         assert 'data-set-action="report"' not in html and 'data-set-action="pass"' in html
         r = await decide(client, world, dossier_id, approve=False, opinion="见习期未满一年")
         assert r.json()["status"] == "not_approved"
+        inbox = (await client.get("/api/inbox", headers=world["as_applicant"])).json()
+        assert any(m["title"] == "受理点审核不通过" and "原因：见习期未满一年。" in m["body"] for m in inbox["items"]), inbox
         r = await issue(client, world, dossier_id)
         assert r.json()["done"] == 0
         assert (await Dossier.get(ObjectId(dossier_id))).certificate is None
