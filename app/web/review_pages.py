@@ -140,7 +140,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "acceptance_decides": decides, "kind_label": batches.BATCH_KINDS.get(batch.kind, batch.kind),
         "dossier": dossier, "snapshot": snapshot, "batch": batch, "status_label": STATUS_LABELS[dossier.status],
         "status_info": status_view(dossier), "masked_id": mask_id_number(dossier.id_number),
-        "facts": declaration_facts(source.declaration, names), "sections": await sv.sections_of(source),
+        "facts": declaration_facts(source.declaration, names), "sections": await sv.sections_of(source, batch.rules.sections),
         "declaration_files": sv.place_files(source, "declaration"),
         "commitment_files": sv.place_files(source, "commitment"), "photo": sv.photo_of(source),
         "file_numbers": numbers(source.sections, source.attachments),

@@ -227,6 +227,7 @@ class TestInitial:
         client.cookies.clear()
         assert 'id="acceptance-decision"' in html and "受理点审核决定（初定，不经评审委员会）" in html
         assert 'data-set-action="report"' not in html and 'data-set-action="pass"' in html
+        assert "现专业技术资格及聘任" in html and "年度考核" not in html      # the batch's sections only
         r = await decide(client, world, dossier_id, approve=False, opinion="见习期未满一年")
         assert r.json()["status"] == "not_approved"
         inbox = (await client.get("/api/inbox", headers=world["as_applicant"])).json()
