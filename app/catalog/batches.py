@@ -13,7 +13,7 @@ from app.accounts.enums import Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
-from app.catalog.kinds import KIND_LABELS, rule_problems, with_kind_defaults
+from app.catalog.kinds import KIND_DEFAULTS, KIND_LABELS, rule_problems, with_kind_defaults
 from app.catalog.models import SECTION_NAMES, Batch, BatchRules
 from app.clock import local_text, utcnow
 from app.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
@@ -237,6 +237,26 @@ async def remove_notice_attachment(batch: Batch, file_id: PydanticObjectId) -> N
     forget_recent(batch.id)
     if result.modified_count != 1:
         raise NotFound("附件不存在", field="file_id", code="attachment_not_found")
+
+
+async def store_kind_rules() -> int:
+    """Writes each kind's rules into the batches stored before kinds had them (run once by app.migrations). An
+    初定 or 认定 batch then required the 评审 sections by default: its kind's replace them; a 评审 batch keeps its
+    own. Returns how many batches were written."""
+    changed = 0
+    collection = Batch.get_pymongo_collection()
+    async for raw in collection.find({"rules.sections": {"$exists": False}}, {"kind": 1}):
+        kind = raw.get("kind", "review")
+        defaults = KIND_DEFAULTS.get(kind)
+        if defaults is None:
+            continue
+        sets = {f"rules.{key}": value for key, value in defaults.items()
+                if key != "required_sections" or kind != "review"}
+        result = await collection.update_one({"_id": raw["_id"], "rules.sections": {"$exists": False}},
+                                             {"$set": sets, "$inc": {"version": 1}})
+        forget_recent(raw["_id"])
+        changed += result.modified_count
+    return changed
 
 
 def require_open(batch: Batch, *, doing: str) -> None:
