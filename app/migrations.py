@@ -20,6 +20,7 @@ from pymongo import ReturnDocument
 
 from app import lease
 from app.clock import utcnow
+from app.catalog import batches
 from app.committee.committees import backfill_reported_to
 from app.dossiers import rows, scope
 
@@ -67,6 +68,10 @@ async def _reader_ids(_: Checkpoint) -> int:
     return await scope.backfill()
 
 
+async def _batch_kind_rules(_: Checkpoint) -> int:
+    return await batches.store_kind_rules()
+
+
 async def _rows(checkpoint: Checkpoint) -> int:
     """Recomputes the rows of an older SCHEMA (and any missing or stale) in one pass in _id order; the
     checkpoint is the last _id passed."""
@@ -86,6 +91,7 @@ class LeaseLost(Exception):
 MIGRATIONS: list[Migration] = [
     Migration("committee-reported-to", _reported_to),
     Migration("dossier-reader-ids", _reader_ids),
+    Migration("batch-kind-rules", _batch_kind_rules),
     Migration(f"rows-schema-{rows.SCHEMA}", _rows),
 ]
 

@@ -240,9 +240,84 @@ def certificate():
     # Below: the statement and check address beside the issuing unit's seal (an image on the official
     # version), its name and the date.
     bottom = grid_table(cell, [150, 42, 70], borders=False)
-    row(bottom, [("经{{ committee_name }}评审通过，具备{{ title_name }}专业技术资格。\n核验地址：{{ verify_url }}", 1, "left"),
+    row(bottom, [("经{{ committee_name }}{{ basis }}，具备{{ title_name }}专业技术资格。\n核验地址：{{ verify_url }}", 1, "left"),
                  '{{ seal or "（印章）" }}', "{{ issuing_body }}\n{{ issued_on }}"], size=10)
     save(doc, "certificate")
+
+
+def _kind_head(doc, title: str) -> None:
+    """The top of the 初定 and 认定 forms: title, the declared title and the applicant's basic data."""
+    header_footer(doc, "{{ name }}　" + title)
+    para(doc, "{{ batch_name }}", size=10.5, align="right", after=6)
+    para(doc, title, size=20, font=HEI, bold=True, align="center", after=6)
+    para(doc, "系列：{{ series_name }}　　拟{{ kind_name }}资格：{{ title_name }}　　专业：{{ specialty_name }}",
+         align="center", after=8)
+    t = grid_table(doc, [22, 30, 18, 26, 22, 24, 32])
+    row(t, ["姓名", "{{ name }}", "性别", "{{ gender }}", "出生年月", "{{ birth_date }}", '{{ photo or "（照片）" }}'],
+        height_mm=11, size=9)
+    row(t, ["民族", "{{ basic.ethnicity }}", "政治面貌", "{{ basic.politics }}", "联系电话", "{{ basic.phone }}", ""],
+        height_mm=11, size=9)
+    row(t, ["身份证号", ("{{ id_number }}", 3), "参加工作时间", "{{ basic.work_start }}", ""], height_mm=11, size=9)
+    row(t, ["工作单位", ("{{ unit_name }}", 5), ""], height_mm=11, size=9)
+    vmerge(t, 6, 0, 3)
+    row(t, ["最高学历", "{{ highest_education.education_level }}", "毕业院校", ("{{ highest_education.school }}", 2),
+            "所学专业", "{{ highest_education.major }}"], height_mm=9, size=9)
+    row(t, ["毕业时间", ("{{ highest_education.period }}", 2), "学位", "{{ highest_education.degree }}", "学习形式",
+            "{{ highest_education.study_mode }}"], height_mm=9, size=9)
+
+
+def _kind_boxes(doc, heading: str) -> None:
+    """The route's units' opinions, then the 受理点's decision (no committee)."""
+    para(doc, heading, size=12, font=HEI, before=10, after=4, keep_with_next=True)
+    boxes = grid_table(doc, [30, 144])
+    row(boxes, [("{%tr for b in boxes %}", 2)])
+    cells = row(boxes, ["{{ b.title }}", ("{{ b.opinion }}", 1, "left")], height_mm=30, valign="top")
+    for text in ("负责人签字：{{ b.signer }}", '{{ b.unit_name }}{{ b.seal or "（盖章）" }}', "{{ b.signed_on }}"):
+        para(cells[1], text, align="right", before=4)
+    row(boxes, [("{%tr endfor %}", 2)])
+    cells = row(boxes, ["受理点审核意见", ("{{ decision.result }}　{{ decision.opinion }}", 1, "left")],
+                height_mm=36, valign="top")
+    for text in ("负责人签字：{{ decision.signer }}", "{{ decision.unit_name }}（盖章）", "{{ decision.signed_on }}"):
+        para(cells[1], text, align="right", before=4)
+
+
+def initial():
+    """初定技术资格呈报表 (003 §2.4.1.1, 004 初定表): 见习期工作情况, 主要工作成绩, 技术工作小结."""
+    doc = new_document(title="初定技术资格呈报表")
+    _kind_head(doc, "初定技术资格呈报表")
+    para(doc, "一、见习期工作情况", size=12, font=HEI, before=10, after=4, keep_with_next=True)
+    t = grid_table(doc, [30, 42, 30, 52, 20])
+    row(t, ["起止年月", "见习单位", "岗位", "见习工作内容", "考核结果"], header=True, height_mm=8, size=9)
+    loop_rows(t, "p in probation", ["{{ p.period }}", "{{ p.unit }}", "{{ p.post }}", ("{{ p.work }}", 1, "left"),
+                                    "{{ p.appraisal }}"], empty="无", size=9)
+    para(doc, "二、主要工作成绩（400字以内）", size=12, font=HEI, before=10, after=4, keep_with_next=True)
+    achievements = grid_table(doc, [TEXT_MM])
+    row(achievements, [("{{ main_achievements }}", 1, "left")], height_mm=45, valign="top")
+    para(doc, "三、技术工作小结（800字以内）", size=12, font=HEI, before=10, after=4, keep_with_next=True)
+    summary = grid_table(doc, [TEXT_MM])
+    row(summary, [("{{ work_summary }}", 1, "left")], height_mm=80, valign="top")
+    _kind_boxes(doc, "四、审核意见")
+    save(doc, "initial")
+
+
+def recognition():
+    """认定表 (004): the title obtained elsewhere, as its certificate says, and the 受理点's decision."""
+    doc = new_document(title="专业技术资格认定表")
+    _kind_head(doc, "专业技术资格认定表")
+    para(doc, "一、原专业技术资格", size=12, font=HEI, before=10, after=4, keep_with_next=True)
+    t = grid_table(doc, [30, 57, 30, 57])
+    for cells in (["取得方式", "{{ original.origin }}", "原发证地区", "{{ original.origin_place }}"],
+                  ["系列", "{{ original.series_name }}", "级别", "{{ original.level }}"],
+                  ["资格名称", "{{ original.title_name }}", "发证机关", "{{ original.issuing_body }}"],
+                  ["证书编号", "{{ original.certificate_number }}", "发证日期", "{{ original.issued_on }}"]):
+        row(t, cells, height_mm=10, size=9)
+    para(doc, "二、工作经历", size=12, font=HEI, before=10, after=4, keep_with_next=True)
+    work = grid_table(doc, [32, 50, 32, 60])
+    row(work, ["起止年月", "工作单位", "岗位（职务）", "主要工作内容"], header=True, height_mm=8, size=9)
+    loop_rows(work, "w in work_history", ["{{ w.period }}", "{{ w.unit }}", "{{ w.post }}",
+                                          ("{{ w.duties }}", 1, "left")], empty="无", size=9)
+    _kind_boxes(doc, "三、审核意见")
+    save(doc, "recognition")
 
 
 def watermark():
@@ -270,6 +345,6 @@ def save(doc, name: str) -> None:
 
 if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
-    for make in (application, brief, catalogue, entrustment, certificate, watermark):
+    for make in (application, brief, catalogue, entrustment, certificate, watermark, initial, recognition):
         make()
         print("wrote", OUT / f"{make.__name__}.docx")

@@ -278,6 +278,11 @@ MATRIX: dict[str, Route] = {
     "GET /api/publicity/{dossier_id}/proofs/{file_id}": readers(),
     "POST /api/certificates": logged_in(json=lambda w: {"ids": ids(w), "document_number": "矩阵〔2026〕1号",
                                                         "issued_on": "2026-12-20", "confirm": False}),
+    # 初定 / 认定: the 受理点's decision and certificates (app.committee.acceptance_router)
+    "POST /api/dossiers/{dossier_id}/acceptance-decision": Route(allowed=DOSSIER_READERS - {"applicant"},
+                                                                 gate=frozenset({"applicant"}), json={"approve": True}),
+    "POST /api/acceptance/certificates": logged_in(json=lambda w: {"ids": ids(w), "document_number": "矩阵〔2026〕2号",
+                                                                   "issued_on": "2026-12-20", "confirm": False}),
     "GET /api/certificates/verify": public(query={"number": "2026X00001", "code": "ABCDEFGH"}),
     "POST /api/certificates/verify-file": public(files=JUNK),
     "POST /api/dossiers/{dossier_id}/certificate/revocation": readers(json={"reason": "矩阵"}),

@@ -156,3 +156,11 @@ async def test_the_forms_cache_warm_up_reads_the_rows_on_an_index(world):
     marks = [{"at": formcache.EPOCH, "id": None}, {"at": newest[0]["updated_at"], "id": newest[0]["_id"]}]
     for mark in marks:
         assert await check(lambda: formcache.changed_since(mark), f"warm-up after {mark}") >= 1
+
+
+async def test_the_acceptance_point_check_reads_the_unit_by_its_id(world):
+    """初定/认定: whether the unit holding a dossier is the 受理点 where its route ends (one read by _id)."""
+    from app.routing import acceptance
+
+    for unit in world.employers[:2]:
+        assert await check(lambda: acceptance.is_acceptance_point(unit.id), f"受理点 {unit.name}") == 1

@@ -3,6 +3,7 @@
 import hashlib
 import time
 from datetime import datetime
+from typing import Any
 
 from beanie import PydanticObjectId
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -12,6 +13,7 @@ from app.accounts.enums import Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
 from app.catalog import service as catalog
+from app.catalog.kinds import KIND_DEFAULTS, KIND_LABELS, rule_problems, with_kind_defaults
 from app.catalog.models import SECTION_NAMES, Batch, BatchRules
 from app.clock import local_text, utcnow
 from app.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
@@ -22,7 +24,7 @@ DEFAULT_COMMITMENT = (
     "无弄虚作假、抄袭剽窃等行为。如有不实，本人愿意承担取消申报资格、撤销已取得职称等一切后果，"
     "并接受相关部门依法依规作出的处理。")
 
-BATCH_KINDS = {"review": "评审", "initial": "初定", "recognition": "认定"}
+BATCH_KINDS = KIND_LABELS
 
 
 class BatchIn(Strict):
@@ -41,6 +43,14 @@ class BatchIn(Strict):
     rules: BatchRules = Field(default_factory=BatchRules)
     published: bool = True
 
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_rules(cls, data: Any) -> Any:
+        """Rules the administrator leaves unset take the kind's defaults (app.catalog.kinds)."""
+        if isinstance(data, dict):
+            data = {**data, "rules": with_kind_defaults(data.get("kind", "review"), data.get("rules"))}
+        return data
+
     @field_validator("opens_at", "closes_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
@@ -55,6 +65,8 @@ class BatchIn(Strict):
         unknown = [s for s in self.rules.required_sections if s not in SECTION_NAMES]
         if unknown:
             raise ValueError(f"未知的必填分节：{'、'.join(unknown)}")
+        for _, message in rule_problems(self.rules, section_names=SECTION_NAMES):
+            raise ValueError(message)
         return self
 
 
@@ -225,6 +237,26 @@ async def remove_notice_attachment(batch: Batch, file_id: PydanticObjectId) -> N
     forget_recent(batch.id)
     if result.modified_count != 1:
         raise NotFound("附件不存在", field="file_id", code="attachment_not_found")
+
+
+async def store_kind_rules() -> int:
+    """Writes each kind's rules into the batches stored before kinds had them (run once by app.migrations). An
+    初定 or 认定 batch then required the 评审 sections by default: its kind's replace them; a 评审 batch keeps its
+    own. Returns how many batches were written."""
+    changed = 0
+    collection = Batch.get_pymongo_collection()
+    async for raw in collection.find({"rules.sections": {"$exists": False}}, {"kind": 1}):
+        kind = raw.get("kind", "review")
+        defaults = KIND_DEFAULTS.get(kind)
+        if defaults is None:
+            continue
+        sets = {f"rules.{key}": value for key, value in defaults.items()
+                if key != "required_sections" or kind != "review"}
+        result = await collection.update_one({"_id": raw["_id"], "rules.sections": {"$exists": False}},
+                                             {"$set": sets, "$inc": {"version": 1}})
+        forget_recent(raw["_id"])
+        changed += result.modified_count
+    return changed
 
 
 def require_open(batch: Batch, *, doing: str) -> None:

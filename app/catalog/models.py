@@ -2,9 +2,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from beanie import Document, PydanticObjectId
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from app.catalog.kinds import KIND_DEFAULTS, with_kind_defaults
 from app.clock import utcnow
 from app.files.models import StoredFile
 
@@ -45,13 +46,16 @@ def _default_attachment_rules() -> dict[str, AttachmentRule]:
         "current_title": AttachmentRule(required=True),
         "declaration": AttachmentRule(),
         "commitment": AttachmentRule(),
+        "original_certificate": AttachmentRule(required=True),     # 认定: the original certificate's scan
     }
 
 
 # The dossier's sections a batch may require; app.dossiers.sections defines each (a test keeps them in step).
 SECTION_NAMES = ("basic", "education", "current_title", "previous_titles", "qualifications", "admin_posts",
                  "assessments", "languages", "training", "work_history", "achievements", "papers", "exams", "awards",
-                 "societies", "summary", "technical_summary", "other")
+                 "societies", "summary", "technical_summary", "other",
+                 # 初定 and 认定 (app.catalog.kinds)
+                 "guide", "probation", "main_achievements", "work_summary", "original_certificate")
 DEFAULT_REQUIRED_SECTIONS = ["basic", "education", "current_title", "assessments", "work_history",
                              "achievements", "summary"]
 
@@ -67,6 +71,15 @@ class BatchRules(BaseModel):
     id_card_required: bool = False     # 身份证正反面扫描件 (003 §2.4.1.2.3), where the province asks for them
     commitment_upload_required: bool = False
     assessment_years: int = Field(default=0, ge=0, le=10, description="须填写的最近年度考核年数，0 为不限")
+    # What the batch's kind decides (defaults per kind: app.catalog.kinds), kept per batch.
+    sections: list[str] = Field(default_factory=lambda: list(KIND_DEFAULTS["review"]["sections"]),
+                                description="申报人填写的分节（按此顺序）")
+    forms: list[str] = Field(default_factory=lambda: list(KIND_DEFAULTS["review"]["forms"]), description="生成的表格")
+    committee_vote: bool = Field(default=True, description="是否经评审委员会评审表决")
+    route_end: Literal["committee", "acceptance_point"] = "committee"
+    guide_text: str = Field(default="", max_length=5000, description="须先阅读确认的指南（如初定指南）")
+    text_limits: dict[str, int] = Field(default_factory=lambda: {"main_achievements": 400, "work_summary": 800},
+                                        description="文字分节的字数上限")
 
     def attachment_rule(self, section: str) -> AttachmentRule:
         return self.attachments.get(section, self.default_attachment)
@@ -97,6 +110,15 @@ class Batch(Document):
         name = "batches"
         indexes = [IndexModel([("year", DESCENDING), ("opens_at", DESCENDING)]),
                    IndexModel([("name", ASCENDING), ("year", ASCENDING)], unique=True)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_rules(cls, data: Any) -> Any:
+        """What the stored or given rules leave unset is the kind's default (a batch stored before a rule
+        existed reads with its kind's)."""
+        if isinstance(data, dict):
+            data = {**data, "rules": with_kind_defaults(data.get("kind", "review"), data.get("rules"))}
+        return data
 
     def is_open(self, moment: datetime) -> bool:
         return self.opens_at <= moment <= self.closes_at

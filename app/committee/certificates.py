@@ -55,16 +55,21 @@ def verification_code() -> str:
 
 
 async def next_number(committee: Committee, year: int) -> str:
-    """The next number of the committee's year. The counter is created by a separate $setOnInsert upsert:
+    """The next number of the committee's year."""
+    seq = await next_seq(f"certificate:{committee.code}:{year}")
+    return format_number(committee.certificate_pattern, committee, year=year, seq=seq)
+
+
+async def next_seq(key: str) -> int:
+    """The next value of a counter. The counter is created by a separate $setOnInsert upsert:
     SecantusDB (0.7.0b3) answers some concurrent upserting find_one_and_update calls with None after
     applying their $inc, which would lose those numbers; without upsert, None means nothing happened."""
     collection = Counter.get_pymongo_collection()
-    key = f"certificate:{committee.code}:{year}"
     while True:
         counter = await collection.find_one_and_update({"_id": key}, {"$inc": {"seq": 1}},
                                                        return_document=ReturnDocument.AFTER)
         if counter is not None:
-            return format_number(committee.certificate_pattern, committee, year=year, seq=counter["seq"])
+            return counter["seq"]
         try:
             await collection.update_one({"_id": key}, {"$setOnInsert": {"seq": 0}}, upsert=True)
         except DuplicateKeyError:        # another issuance created it at the same moment

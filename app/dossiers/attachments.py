@@ -84,6 +84,8 @@ async def add(*, actor: User, dossier_id: PydanticObjectId, section: str, row_id
     dossier = await load()
     _check_place(dossier, section, row_id)       # refused before the upload is read when already clear
     batch = await Batch.get(dossier.batch_id)
+    if section in S.SECTIONS and section not in batch.rules.sections:     # not a section of the batch's kind
+        raise ValidationFailed("本批次的申报不包含该分节", field="section", code="section_not_found")
     rule = batch.rules.attachment_rule(section)
     photo = section == "basic" and row_id == PHOTO
     stored = await files.store_upload(upload, allowed=_kinds(section, row_id, rule.kinds),

@@ -60,6 +60,8 @@ class Action(StrEnum):
     approve_education_change = "approve_education_change"
     refuse_education_change = "refuse_education_change"
     step_attachment = "step_attachment"     # 流程附件上传：推荐材料、公示材料、委托材料、单位意见附件
+    grant_title = "grant_title"     # 受理点同意初定/认定（不经评委会的批次）
+    deny_title = "deny_title"       # 受理点不同意初定/认定
 
 
 ACTION_LABELS = {
@@ -72,6 +74,7 @@ ACTION_LABELS = {
     Action.grant_edit: "同意退回编辑", Action.refuse_edit: "不同意退回编辑",
     Action.request_education_change: "申请修改学历", Action.approve_education_change: "同意修改学历",
     Action.refuse_education_change: "不同意修改学历", Action.step_attachment: "上传流程附件",
+    Action.grant_title: "受理点审核通过", Action.deny_title: "受理点审核不通过",
     "revoke_certificate": "撤销证书",     # not a transition: the certificate is marked, the status stays
 }
 

@@ -80,6 +80,7 @@ class Certificate(BaseModel):
     issued_at: datetime = Field(default_factory=utcnow)
     issued_by: PydanticObjectId
     issuing_unit_id: PydanticObjectId | None = None      # whose seal the certificate carries
+    kind: str = "review"                                 # the batch's kind: 初定/认定 are issued by a 受理点
     revoked_at: datetime | None = None                   # 撤销: the certificate stays in the register, marked
     revoked_reason: str | None = None
     revoked_by: PydanticObjectId | None = None

@@ -11,7 +11,8 @@ from app.catalog.models import Batch
 from app.dossiers import derived
 from app.dossiers import sections as S
 from app.dossiers.models import Dossier
-from app.errors import ValidationFailed
+from app.catalog.batches import commitment_digest
+from app.errors import Conflict, NotFound, ValidationFailed
 
 # Fields whose values are dictionary codes: (section, field) → dictionary.
 DICTIONARY_FIELDS: dict[tuple[str, str], str] = {
@@ -22,6 +23,7 @@ DICTIONARY_FIELDS: dict[tuple[str, str], str] = {
     ("languages", "computer_level"): "computer_levels", ("training", "kind"): "training_kinds",
     ("achievements", "category"): "achievement_categories", ("achievements", "level"): "achievement_levels",
     ("papers", "kind"): "publication_kinds", ("previous_titles", "level"): "levels",
+    ("original_certificate", "level"): "levels",
 }
 
 
@@ -57,6 +59,16 @@ def _check_carried_education(rows: list[S.Education], stored: list[dict]) -> Non
     for index, row in enumerate(rows):
         if row.carried and row.id not in stored_ids:
             raise ValidationFailed("不能自行标记沿用的学历", field=f"rows.{index}.carried", code="carried_education")
+
+
+def require_in_batch(name: str, *, dossier: Dossier, batch: Batch) -> None:
+    """A section outside the batch's kind is not there (404); with a guide to read first, nothing else is
+    saved before it is acknowledged."""
+    if name not in batch.rules.sections:
+        raise NotFound(f"本批次（{batch.name}）的申报不包含“{S.section_label(name)}”", field="section",
+                       code="section_not_found")
+    if name != "guide" and "guide" in batch.rules.sections and not dossier.sections.get("guide"):
+        raise Conflict("请先阅读并确认初定指南，再填写申报材料", field="guide", code="guide_not_read")
 
 
 async def check_section(name: str, parsed: Any, *, dossier: Dossier, batch: Batch, today: date) -> None:
@@ -102,6 +114,11 @@ async def check_section(name: str, parsed: Any, *, dossier: Dossier, batch: Batc
             if row.hired_on and row.hired_on < row.obtained_on:
                 raise ValidationFailed("聘任时间不能早于取得资格时间", field=f"rows.{index}.hired_on",
                                        code="hired_before_title")
+    elif name == "guide" and parsed.guide_sha256 != commitment_digest(batch.rules.guide_text):
+        raise Conflict("指南内容已更新，请重新阅读后确认", field="guide_sha256", code="guide_changed")
+    elif name in batch.rules.text_limits:
+        for message in S.text_problems(parsed.text, label=spec.label, limit=batch.rules.text_limits[name]):
+            raise ValidationFailed(message, field="text", code="text_too_long")
 
 
 class SectionStatus(BaseModel):
@@ -135,7 +152,8 @@ def completeness(dossier: Dossier, batch: Batch, *, today: date) -> list[Section
     report.append(SectionStatus(section="commitment", label=S.section_label("commitment"), required=True,
                                 filled=True, missing=commitment_missing))
 
-    for name, spec in S.SECTIONS.items():
+    for name in rules.sections:          # the batch's kind decides which sections there are
+        spec = S.SECTIONS[name]
         required = name in rules.required_sections
         filled = _filled(dossier, name)
         missing: list[str] = []
@@ -179,6 +197,10 @@ def _section_gaps(dossier: Dossier, batch: Batch, name: str, *, today: date) -> 
         if name == "summary":
             gaps += S.summary_problems(value["text"], limit=batch.rules.summary_max_chars,
                                        applicant_name=dossier.applicant_name)
+        elif name in batch.rules.text_limits:
+            gaps += S.text_problems(value["text"], label=spec.label, limit=batch.rules.text_limits[name])
+        elif name == "guide" and value.get("guide_sha256") != commitment_digest(batch.rules.guide_text):
+            gaps.append("指南内容已更新，请重新阅读后确认")
     return gaps
 
 

@@ -8,7 +8,7 @@ import re
 import secrets
 from datetime import date
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 
@@ -234,6 +234,41 @@ class OtherAttachment(Row):
     description: str = Field(min_length=1, max_length=200)
 
 
+# --- the sections of 初定 and 认定 (app.catalog.kinds decides which kind shows which) ---
+
+class GuideRead(SectionModel):
+    """初定指南 read and acknowledged, before anything else is filled: the digest names the wording read."""
+    guide_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class Probation(Period):
+    """见习期工作情况 (003 §2.4.1.1.5): one row per post of the probation period."""
+    unit: ShortText
+    post: ShortText
+    work: str = Field(min_length=1, max_length=500, description="见习工作内容")
+    appraisal: str | None = Field(default=None, max_length=20, description="见习期考核结果")
+
+
+class Text(SectionModel):
+    """A text section whose limit is the batch's (rules.text_limits): 主要工作成绩, 技术工作小结."""
+    text: str = Field(min_length=1, max_length=5000)
+
+
+ORIGIN_LABELS = {"other_province": "外省（市）取得", "other_system": "从其他系统调入", "overseas": "境外取得"}
+
+
+class OriginalCertificate(SectionModel):
+    """认定: the title obtained elsewhere, as its certificate says (the scan is this section's attachment)."""
+    origin: Literal["other_province", "other_system", "overseas"]
+    series_name: ShortText
+    level: str = Field(min_length=1, max_length=5, description="级别，字典 levels")
+    title_name: ShortText
+    issuing_body: ShortText
+    certificate_number: str = Field(min_length=1, max_length=50)
+    issued_on: date
+    origin_place: str | None = Field(default=None, max_length=100, description="原发证地区或国家")
+
+
 class SectionSpec(BaseModel):
     label: str
     row: type[SectionModel] | None = None      # list sections
@@ -260,6 +295,11 @@ SECTIONS: dict[str, SectionSpec] = {
     "summary": SectionSpec(label="任现职以来工作总结", single=Summary),
     "technical_summary": SectionSpec(label="简介表技术工作总结", single=TechnicalSummary),
     "other": SectionSpec(label="其他材料", row=OtherAttachment, max_rows=30),
+    "guide": SectionSpec(label="初定指南", single=GuideRead),
+    "probation": SectionSpec(label="见习期工作情况", row=Probation, max_rows=10),
+    "main_achievements": SectionSpec(label="主要工作成绩", single=Text),
+    "work_summary": SectionSpec(label="技术工作小结", single=Text),
+    "original_certificate": SectionSpec(label="原专业技术资格证书", single=OriginalCertificate),
 }
 
 # Parts of a dossier that hold attachments without being sections.
@@ -340,3 +380,9 @@ def summary_problems(text: str, *, limit: int, applicant_name: str) -> list[str]
     if applicant_name and applicant_name in text:
         problems.append("工作总结中不得出现申报人姓名")
     return problems
+
+
+def text_problems(text: str, *, label: str, limit: int) -> list[str]:
+    """A text section over its limit, counted as the summary is (whitespace aside)."""
+    length = len(re.sub(r"\s", "", text))
+    return [f"{label}限{limit}字，当前{length}字"] if length > limit else []

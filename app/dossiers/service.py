@@ -208,6 +208,7 @@ async def save_section(*, actor: User, dossier_id: PydanticObjectId, name: str, 
         require_editable(dossier)
         require_version(dossier, expected_version)
         batch = await batches.recent_for(dossier.batch_id, actor=actor)
+        rules.require_in_batch(name, dossier=dossier, batch=batch)
         try:
             parsed = S.parse_section(name, payload)
         except ValidationError as exc:   # reported exactly like a request body's errors

@@ -61,9 +61,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     Action.refuse_edit: ("退回编辑申请未同意", "{unit}未同意您的退回编辑申请。"),
     Action.approve_education_change: ("修改学历申请已同意", "{unit}同意了您的修改学历申请，学历信息已更正。"),
     Action.refuse_education_change: ("修改学历申请未同意", "{unit}未同意您的修改学历申请。"),
+    Action.grant_title: ("受理点审核通过", "您的职称申报已由受理点{unit}审核通过，待发证。"),          # 初定 / 认定
+    Action.deny_title: ("受理点审核不通过", "您的职称申报未通过受理点{unit}的审核。"),
 }
 _REASON_ACTIONS = frozenset({Action.return_, Action.reject, Action.void, Action.refuse_edit,
-                             Action.refuse_education_change})
+                             Action.refuse_education_change, Action.deny_title})
 
 
 async def notify_transition(dossier: Dossier, entry: TrailEntry) -> None:

@@ -48,6 +48,7 @@ VERDICTS = frozenset({"pass", "return", "reject", "void"})
 COMMITTEE_BOX = "评审委员会意见"
 SEAL_MM = 36                   # an official seal is 40-42 mm across; printed a little smaller in the box
 BLANK_DATE = "    年    月    日"
+CERTIFICATE_BASIS = {"review": "评审通过", "initial": "初定", "recognition": "认定"}    # 经…{basis}，具备…资格
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def codes_in(source: FormSource) -> set[tuple[str, str]]:
     wanted |= {("ethnicities", basic.get("ethnicity")), ("politics", basic.get("politics"))}
     wanted.add(("levels", (s.get("current_title") or {}).get("level")))
     wanted |= {("levels", row.get("level")) for row in _rows(s, "previous_titles")}
+    wanted.add(("levels", (s.get("original_certificate") or {}).get("level")))      # 认定
     languages = s.get("languages") or {}
     wanted |= {("language_levels", languages.get("language_level")),
                ("computer_levels", languages.get("computer_level"))}
@@ -498,6 +500,7 @@ def certificate(source: FormSource, lk: Lookups) -> dict[str, Any]:
         "id_number": source.id_number, "photo": _photo(lk), "unit_name": common["unit_name"],
         "series_name": common["series_name"], "level_name": common["level_name"], "title_name": c.title_name,
         "specialty_name": c.specialty_name, "committee_name": c.committee_name, "certificate_number": c.number,
+        "basis": CERTIFICATE_BASIS.get(getattr(c, "kind", "review"), CERTIFICATE_BASIS["review"]),
         "document_number": c.document_number, "issued_on": chinese_date(c.issued_on), "issuing_body": c.issuing_body,
         "verification_code": c.verification_code, "verify_url": url, "qr_code": Picture(qr_png(url), 28, 28),
         "seal": Picture(lk.issuing_seal, SEAL_MM) if lk.issuing_seal else "",
@@ -518,3 +521,6 @@ BUILDERS = {"application": application, "brief": brief, "catalogue": catalogue, 
 
 def build(form: str, source: FormSource, lookups: Lookups) -> dict[str, Any]:
     return BUILDERS[form](source, lookups)
+
+
+from app.render import kind_contexts  # noqa: E402,F401  registers the 初定 and 认定 forms in FORMS and BUILDERS

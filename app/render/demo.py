@@ -18,6 +18,7 @@ from app.config import PROJECT_ROOT
 from app.dossiers.models import AttachmentRef, Declaration, RouteNode, TrailEntry
 from app.files.models import FileKind, StoredFile
 from app.render.contexts import FormSource, Lookups, NodeUnit
+from app.render.kind_contexts import DEMO_SECTIONS
 from app.dossiers.models import Certificate, VoteSummary
 
 EMPLOYER, DEPARTMENT, HR = ObjectId(), ObjectId(), ObjectId()
@@ -92,6 +93,7 @@ def _sections() -> dict:
         "societies": {"rows": [{"id": "soc0000001", "start": "2018-05", "end": None, "organization": "济南市舞蹈家协会",
                                 "post": "理事"}]},
         "summary": {"text": summary},
+        **DEMO_SECTIONS,       # 初定 and 认定
     }
 
 

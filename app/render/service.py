@@ -16,6 +16,7 @@ from functools import partial
 from beanie import PydanticObjectId
 
 from app.accounts.models import User
+from app.catalog import batches as catalog_batches
 from app.catalog.models import Batch, DictionaryEntry
 from app.config import get_settings
 from app.dossiers.enums import DossierStatus
@@ -205,7 +206,15 @@ async def preview_stamp() -> bytes:
     return _stamp[1]
 
 
+async def require_in_batch(dossier: Dossier, form: str) -> None:
+    """A form the dossier's batch does not list (its kind's: app.catalog.kinds) is not there."""
+    batch = await catalog_batches.recent(dossier.batch_id)
+    if batch is not None and form not in batch.rules.forms:
+        raise NotFound(f"本批次（{batch.name}）的申报没有{contexts.FORMS[form]}", field="form", code="form_not_found")
+
+
 async def make_form(dossier: Dossier, form_name: str, fmt: str, *, lookup: Lookups | None = None) -> Form:
+    await require_in_batch(dossier, form_name)
     return await (form_pdf if fmt == "pdf" else form_docx)(dossier, form_name, lookup=lookup)
 
 

@@ -78,6 +78,12 @@ TABLE: dict[tuple[S, Action, Actor], Rule] = {
     (S.approved, Action.publish, Actor.committee): Rule(S.publicity, Move.stay),
     (S.publicity, Action.close_publicity, Actor.committee): Rule(S.publicized, Move.stay),
     (S.publicized, Action.certify, Actor.committee): Rule(S.certified, Move.stay),
+    # 初定 and 认定 (no committee): the HR bureau's 受理点 holding the dossier decides, then issues the
+    # certificate; the service lets only a 受理点 of such a batch take these (app.committee.acceptance).
+    **{(status, Action.grant_title, Actor.node): Rule(S.approved, Move.stay) for status in REVIEWABLE_AT_NODE},
+    **{(status, Action.deny_title, Actor.node): Rule(S.not_approved, Move.stay, reason_required=True)
+       for status in REVIEWABLE_AT_NODE},
+    (S.approved, Action.certify, Actor.node): Rule(S.certified, Move.stay),
     **{(status, Action.recall, Actor.system): Rule(S.passed, Move.back_to_reporter)
        for status in (S.submitted, S.passed, S.at_committee)},
 

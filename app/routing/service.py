@@ -26,7 +26,7 @@ from app.dossiers.enums import ACTION_LABELS
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier, RouteNode, TrailEntry
 from app.errors import AppError, Conflict, Forbidden, Moved, ValidationFailed
-from app.routing import machine, paths
+from app.routing import acceptance, machine, paths
 from app.routing.machine import Action, Actor, Move
 
 
@@ -99,6 +99,7 @@ async def _destination(dossier: Dossier, acting: Acting, rule: machine.Rule) -> 
             to = S.returned
             sets.update(current_unit_id=None, route=[])
     elif rule.move == Move.up:
+        await acceptance.check_report(dossier)             # 初定/认定 end at the 受理点
         hop = await paths.next_hop(dossier.current_unit_id, dossier.declaration.series, dossier.declaration.level)
         if hop is None:
             series = await catalog.get_entry("series", dossier.declaration.series)
@@ -106,6 +107,7 @@ async def _destination(dossier: Dossier, acting: Acting, rule: machine.Rule) -> 
             raise Conflict(f"本单位尚未开通“{series.name if series else dossier.declaration.series}"
                            f"{level.name if level else dossier.declaration.level}”的上报路径，请先申请路径",
                            code="no_active_path")
+        await acceptance.check_report(dossier, to_committee=hop.kind == "committee")
         ops["$addToSet"] = {"reported_by": acting.unit_id, "route_unit_ids": hop.unit_id}
         if hop.kind == "committee":         # the committee's office may read it from now on
             to = S.at_committee
@@ -254,6 +256,8 @@ async def flow(*, dossier: Dossier) -> dict:
         reaches = True
     else:
         chain, reaches = await paths.route_from(recorded, dossier.declaration.series, dossier.declaration.level)
+        if await acceptance.without_committee(dossier):      # 初定/认定 end at the 受理点
+            chain, reaches = await acceptance.ending_at_acceptance_point(chain)
     holder = next((i for i, hop in enumerate(chain)
                    if hop.unit_id == dossier.current_unit_id and (hop.kind == "committee") == bool(dossier.committee_code)),
                   None)

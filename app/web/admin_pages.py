@@ -13,7 +13,9 @@ from app.catalog import service as catalog
 from app.catalog.models import MB, Batch, BatchRules
 from app.clock import CHINA, utcnow
 from app.dossiers import sections as S
-from app.errors import Forbidden
+from app.catalog.kinds import ROUTE_ENDS, with_kind_defaults
+from app.errors import Forbidden, NotFound
+from app.render.contexts import FORMS
 from app.web import choices
 from app.web import section_forms as forms
 from app.web.deps import PageUser
@@ -62,22 +64,26 @@ async def batches_page(request: Request, user: AdminUser) -> Response:
                   names={d: dict(await choices.options(d)) for d in ("series", "levels")})
 
 
-async def _form_context(batch: Batch | None) -> dict[str, Any]:
+async def _form_context(batch: Batch | None, kind: str = "review") -> dict[str, Any]:
     by_series: dict[str, list[tuple[str, str]]] = {}
     for entry in await catalog.entries("specialties"):
         by_series.setdefault(entry.parent or "", []).append((entry.code, entry.name))
-    rules = batch.rules if batch else BatchRules()
+    kind = batch.kind if batch else kind
+    rules = batch.rules if batch else BatchRules.model_validate(with_kind_defaults(kind, None))
     now = utcnow()
     return {
-        "batch": batch, "rules": rules, "kinds": list(batches.BATCH_KINDS.items()),
+        "batch": batch, "rules": rules, "kinds": list(batches.BATCH_KINDS.items()), "kind": kind,
+        "kind_sections": [(name, S.section_label(name)) for name in rules.sections],
+        "form_labels": FORMS, "route_ends": ROUTE_ENDS,
         "series": await choices.options("series"), "levels": await choices.options("levels"),
         "specialties_by_series": by_series,
         "committees": await choices.options("committees"),
         "regions": await choices.region_levels(batch.region_code if batch else None),
         "opens_at": local_input(batch.opens_at if batch else now),
         "closes_at": local_input(batch.closes_at) if batch else "",
-        "sections": [(name, spec.label) for name, spec in S.SECTIONS.items()],
-        "places": [(name, label, rules.attachment_rule(name)) for name, label in ATTACHMENT_PLACES],
+        "sections": [(name, S.section_label(name)) for name in rules.sections],     # the kind's own
+        "places": [(name, label, rules.attachment_rule(name)) for name, label in ATTACHMENT_PLACES
+                   if name not in S.SECTIONS or name in rules.sections],
         "attachment_kinds": ATTACHMENT_KINDS, "megabytes": megabytes, "limited_lists": LIMITED_LISTS,
         "list_labels": {name: S.SECTIONS[name].label for name in LIMITED_LISTS},
         "default_commitment": batches.DEFAULT_COMMITMENT, "size_text": forms.size_text,
@@ -85,8 +91,11 @@ async def _form_context(batch: Batch | None) -> dict[str, Any]:
 
 
 @router.get("/admin/batches/new", response_class=HTMLResponse)
-async def new_batch_page(request: Request, user: AdminUser) -> Response:
-    return render(request, "admin_batch.html", **await _form_context(None))
+async def new_batch_page(request: Request, user: AdminUser, kind: str = "review") -> Response:
+    """A new batch of a kind (评审 unless ?kind= says 初定 or 认定), its rules the kind's defaults."""
+    if kind not in batches.BATCH_KINDS:
+        raise NotFound("没有这种申报类别", field="kind", code="kind_not_found")
+    return render(request, "admin_batch.html", **await _form_context(None, kind))
 
 
 @router.get("/admin/batches/{batch_id}", response_class=HTMLResponse)

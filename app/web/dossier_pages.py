@@ -256,14 +256,14 @@ async def dossier_page(request: Request, dossier: PageOwnDossier) -> Response:
 
 @router.get("/dossiers/{dossier_id}/sections/{section}", response_class=HTMLResponse)
 async def section_page(request: Request, section: str, user: PageUser, dossier: PageOwnDossier) -> Response:
-    if section not in S.SECTIONS:
-        raise NotFound("没有这个分节", field="section", code="section_not_found")
     batch = await batches.stored(dossier.batch_id)
+    if section not in S.SECTIONS or section not in batch.rules.sections:     # the batch's kind decides
+        raise NotFound("没有这个分节", field="section", code="section_not_found")
     spec = S.SECTIONS[section]
     report = await dossiers.completeness(dossier)
     status = next(s for s in report if s.section == section)
     data = dossiers.prefill(dossier, user) if section == "basic" else dossier.sections.get(section)
-    order = list(S.SECTIONS)
+    order = list(batch.rules.sections)
     index = order.index(section)
     files_by_row: dict[str | None, list] = {}
     for ref in dossier.attachments_of(section):
@@ -276,7 +276,8 @@ async def section_page(request: Request, section: str, user: PageUser, dossier: 
         editable=dossier.status in EDITABLE, section_status=status,
         report=[s for s in report if s.section in S.SECTIONS],
         rule=attachment_rule_context(batch, section), row_limit=limit, defaults=forms.bool_defaults(section),
-        summary_limit=batch.rules.summary_max_chars, is_required=forms.is_required, shown=forms.shown,
+        summary_limit=batch.rules.text_limits.get(section, batch.rules.summary_max_chars),
+        guide_sha256=batches.commitment_digest(batch.rules.guide_text), is_required=forms.is_required, shown=forms.shown,
         size_text=forms.size_text, previous=order[index - 1] if index else None,
         next=order[index + 1] if index + 1 < len(order) else None, labels={n: s.label for n, s in S.SECTIONS.items()},
         photo=(dossier.attachments_of("basic", "photo") or [None])[-1],

@@ -16,10 +16,11 @@ from app.accounts.models import User
 from app.accounts.validators import mask_id_number
 from app.catalog import batches
 from app.dossiers.enums import ACTION_LABELS, STEP_ATTACHMENT_KINDS
-from app.dossiers.enums import STATUS_LABELS
+from app.dossiers.enums import STATUS_LABELS, DossierStatus
 from app.dossiers.models import Dossier
 from app.dossiers.numbering import numbers
 from app.errors import AppError
+from app.routing import acceptance as acceptance_route
 from app.routing import machine, queues
 from app.routing import service as routing
 from app.committee.calendar import china_today
@@ -129,10 +130,18 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         target, to_applicant = return_target(dossier, acting)
     names = await _names(*DECLARATION_DICTIONARIES)
     batch = await batches.stored(dossier.batch_id)
+    # 初定/认定: the 受理点 decides in place of reporting (app.committee.acceptance)
+    decides = (acting is not None and acting.kind == Actor.node and batch.rules.route_end == "acceptance_point"
+               and dossier.status in (DossierStatus.submitted, DossierStatus.passed)
+               and await acceptance_route.is_acceptance_point(acting.unit_id))
+    if decides:
+        actions = [a for a in actions if a["action"] != str(Action.report)]
     return {
+        "acceptance_decides": decides, "kind_label": batches.BATCH_KINDS.get(batch.kind, batch.kind),
         "dossier": dossier, "snapshot": snapshot, "batch": batch, "status_label": STATUS_LABELS[dossier.status],
         "status_info": status_view(dossier), "masked_id": mask_id_number(dossier.id_number),
-        "facts": declaration_facts(source.declaration, names), "sections": await sv.sections_of(source),
+        "facts": declaration_facts(source.declaration, names),
+        "sections": await sv.sections_of(source, batch.rules.sections),
         "specialty_unlisted": source.declaration.specialty if source.declaration.specialty_unlisted else None,
         "declaration_files": sv.place_files(source, "declaration"),
         "commitment_files": sv.place_files(source, "commitment"), "photo": sv.photo_of(source),

@@ -17,6 +17,7 @@ FIXED_OPTIONS: dict[str, list[tuple[str, str]]] = {
     "gender": [("男", "男"), ("女", "女")],
     "obtained_by": [("评审", "评审"), ("考试", "考试"), ("认定", "认定"), ("初定", "初定")],
     "exam_result": [("合格", "合格"), ("不合格", "不合格"), ("通过", "通过"), ("未通过", "未通过")],
+    "origin": list(S.ORIGIN_LABELS.items()),
 }
 
 
@@ -198,6 +199,32 @@ FORMS: dict[str, SectionForm] = {form.name: form for form in (
     SectionForm("other", (
         Field("description", "材料说明", column=True, wide=True),
     ), intro="其他需要提交的证明材料，每项写明说明后上传。"),
+    # 初定 and 认定 (app.catalog.kinds)
+    SectionForm("guide", (), intro="请认真阅读初定指南，确认后方可填写申报材料。"),
+    SectionForm("probation", (
+        START, END,
+        Field("unit", "见习单位", column=True),
+        Field("post", "见习岗位", column=True),
+        Field("appraisal", "见习期考核结果", column=True),
+        Field("work", "见习工作内容", "textarea", wide=True),
+    ), intro="逐项填写见习期的工作情况。"),
+    SectionForm("main_achievements", (
+        Field("text", "主要工作成绩", "textarea", wide=True),
+    ), intro="概述见习期（或现岗位）的主要工作成绩，400字以内。"),
+    SectionForm("work_summary", (
+        Field("text", "技术工作小结", "textarea", wide=True),
+    ), intro="包括思想政治表现、业务工作能力、业绩成果等，800字以内。"),
+    SectionForm("original_certificate", (
+        Field("origin", "取得方式", "select", "origin"),
+        Field("origin_place", "原发证地区或国家"),
+        Field("series_name", "系列"),
+        Field("level", "级别", "select", "levels"),
+        Field("title_name", "资格名称"),
+        Field("issuing_body", "发证机关"),
+        Field("certificate_number", "证书编号"),
+        Field("issued_on", "发证日期", "date"),
+    ), intro="外省（市）取得、从其他系统调入或境外取得的专业技术资格，按原证书如实填写。",
+        attachments_hint="请上传原专业技术资格证书的扫描件。"),
 )}
 
 # Row fields the applicant never types.

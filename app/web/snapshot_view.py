@@ -38,11 +38,13 @@ class SectionView:
     filled: bool = False
 
 
-async def sections_of(snapshot: Snapshot | Dossier) -> list[SectionView]:
-    """Every section of a snapshot (or, before any submission, the working copy) in the form's order."""
+async def sections_of(snapshot: Snapshot | Dossier, names: list[str] | None = None) -> list[SectionView]:
+    """Every section of a snapshot (or, before any submission, the working copy) in the form's order; `names`:
+    those of the batch's kind, in its order."""
     refs = snapshot.attachments
     shown = []
-    for name, spec in S.SECTIONS.items():
+    for name in names or S.SECTIONS:
+        spec = S.SECTIONS[name]
         form = forms.FORMS[name]
         options = await forms.option_lists(name)
         data = snapshot.sections.get(name) or {}
@@ -59,7 +61,7 @@ async def sections_of(snapshot: Snapshot | Dossier) -> list[SectionView]:
                                                                 for f in columns],
                                          details=details, files=[r for r in own if r.row_id == row.get("id")]))
             view.filled = bool(view.rows)
-        elif name == "summary":
+        elif name in ("summary", "main_achievements", "work_summary"):
             view.text = data.get("text") or None
             view.filled = bool(view.text)
         else:

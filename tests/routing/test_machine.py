@@ -56,6 +56,12 @@ EXPECTED = {
     (S.passed, Action.refuse_edit, Actor.node): (S.passed, Move.stay, True),
     (S.at_committee, Action.refuse_edit, Actor.committee): (S.at_committee, Move.stay, True),
     (S.accepted, Action.refuse_edit, Actor.committee): (S.accepted, Move.stay, True),
+    # 初定 / 认定: the 受理点 (a node) decides and certifies, no committee
+    (S.submitted, Action.grant_title, Actor.node): (S.approved, Move.stay, False),
+    (S.passed, Action.grant_title, Actor.node): (S.approved, Move.stay, False),
+    (S.submitted, Action.deny_title, Actor.node): (S.not_approved, Move.stay, True),
+    (S.passed, Action.deny_title, Actor.node): (S.not_approved, Move.stay, True),
+    (S.approved, Action.certify, Actor.node): (S.certified, Move.stay, False),
 }
 
 EVERY = list(itertools.product(S, Action, Actor))
