@@ -61,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.notifications.router import router as notifications_router
     from app.render.router import router as forms_router
     from app.committee.router import router as committee_router
+    from app.committee.draw_router import router as draw_router
+    from app.experts.router import router as experts_router
     from app.routing.router import router as routing_router
     from app.units.router import router as units_router
     from app.web.deps import install_page_redirects
@@ -71,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(notifications_router)
     app.include_router(committee_router)
+    app.include_router(draw_router)
+    app.include_router(experts_router)
     app.include_router(exports_router)
     app.include_router(forms_router)
     install_page_redirects(app)

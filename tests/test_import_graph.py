@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("dossiers",),
     ("notifications",),
     ("routing",),
+    ("experts",),
     ("committee",),
     ("render",),
     ("exports",),
