@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from beanie import PydanticObjectId
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from app.accounts.validators import normalize_resident_id
 from app.experts.models import EXPERT_STATUS_LABELS, TERM_YEARS, Expert, FormerUnit, Relative
@@ -57,13 +57,15 @@ class ExpertIn(BaseModel):
             raise ValueError("合作者姓名不超过30个字")
         return list(dict.fromkeys(names))
 
-    @model_validator(mode="after")
-    def _term(self):
-        if self.term_end <= self.term_start:
+    @field_validator("term_end")
+    @classmethod
+    def _term(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("term_start")
+        if start is not None and value <= start:
             raise ValueError("聘期结束日期应晚于开始日期")
-        if self.term_end > term_end_limit(self.term_start):
+        if start is not None and value > term_end_limit(start):
             raise ValueError(f"聘期不超过{TERM_YEARS}年")
-        return self
+        return value
 
 
 class ExpertOut(BaseModel):
