@@ -5,6 +5,7 @@ and column. openpyxl runs off the event loop."""
 import io
 from datetime import date, datetime
 
+from beanie import PydanticObjectId
 from openpyxl import Workbook, load_workbook
 from pydantic import ValidationError
 from pymongo.errors import BulkWriteError
@@ -136,12 +137,12 @@ async def import_file(*, actor: User, content: bytes, keeper_unit_id, client: Cl
         first = errors[0]
         raise ValidationFailed(f"共{len(errors)}处错误，未导入任何专家；第{first['row']}行{first['column']}：{first['message']}",
                                field="file", code="import_invalid", errors=errors)
-    experts = [Expert(keeper_unit_id=keeper, **service.fields_of(d), user_id=await service.linked_user(d.id_number))
+    experts = [Expert(id=PydanticObjectId(), keeper_unit_id=keeper, **service.fields_of(d), user_id=await service.linked_user(d.id_number))
                for d in good]
     try:
         await Expert.insert_many(experts)
     except BulkWriteError:            # another import or edit took an ID number meanwhile: undo this one whole
-        await Expert.get_pymongo_collection().delete_many({"_id": {"$in": [e.id for e in experts if e.id]}})
+        await Expert.get_pymongo_collection().delete_many({"_id": {"$in": [e.id for e in experts]}})
         raise Conflict("导入期间专家库已有相同身份证号的专家，未导入任何专家，请重试", field="file", code="expert_exists") from None
     await audit.record(AuditKind.expert_changed, client=client, actor=actor, unit_id=keeper, change="imported",
                        count=len(experts))

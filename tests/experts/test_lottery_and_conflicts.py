@@ -97,3 +97,39 @@ def test_each_conflict_rule(facts, kind):
 def test_roster_size_rule(size, tier, problem):
     found = size_problem(size, tier, {"senior": 25, "intermediate": 11})
     assert (found is None) if problem is None else problem in found
+
+
+def _world(rng: random.Random) -> tuple[list[ExpertFacts], list[DossierFacts]]:
+    """A generated library and meeting: units u0..u9, names from a small pool so names and units collide."""
+    names = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴婷"]
+    dossiers = [DossierFacts(id=f"d{i}", applicant_name=rng.choice(names), id_number=f"id-d{i}",
+                             batch_id=rng.choice(["b1", "b2"]),
+                             unit_ids=frozenset(rng.sample([f"u{k}" for k in range(10)], 3)), unit_names=frozenset(),
+                             works=(" ".join(rng.sample(names, 2)),)) for i in range(rng.randint(1, 4))]
+    experts = [ExpertFacts(id=f"e{i:03d}", name=rng.choice(names), id_number=f"id-e{i}", unit_id=f"u{rng.randrange(10)}",
+                           unit_name="", former_units=((f"u{rng.randrange(10)}", "", date(rng.randint(2020, 2026), 6, 30)),),
+                           relatives=((rng.choice(names), None),) if rng.random() < 0.3 else (),
+                           coauthors=(rng.choice(names),) if rng.random() < 0.3 else (),
+                           applied_batches=frozenset({"b1"}) if rng.random() < 0.1 else frozenset())
+               for i in range(rng.randint(20, 60))]
+    return experts, dossiers
+
+
+@pytest.mark.parametrize("case", range(30))
+def test_over_generated_libraries_and_dossiers_a_draw_never_picks_a_conflicted_expert(case):
+    """Conflicts judged by the rules, then the draw: no member or reserve conflicts with any dossier, and
+    every expert without a conflict could have been drawn (nobody is excluded without a reason)."""
+    rng = random.Random(1000 + case)
+    experts, dossiers = _world(rng)
+    conflicted = {e.id for e in experts for d in dossiers if find(e, d, today=TODAY)}
+    pool = [Candidate(id=e.id, name=e.name, series="qzwh", specialties=("s1",), level="5",
+                      excluded="回避" if e.id in conflicted else None) for e in experts]
+    rules = Rules(series="qzwh", members=3, reserves=2)
+    if len(experts) - len(conflicted) < 3:
+        with pytest.raises(TooFewCandidates):
+            draw(pool, rules, seed=case)
+        return
+    result = draw(pool, rules, seed=case)
+    assert not conflicted & {*result.members, *result.reserves}
+    assert result.pool == len(experts) - len(conflicted)
+    assert draw(list(reversed(pool)), rules, seed=case) == result
