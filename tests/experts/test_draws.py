@@ -116,3 +116,18 @@ async def test_a_conflicted_member_is_recused_and_left_out_of_the_tally(client, 
     assert closed.status_code == 200, closed.text
     line = closed.json()["results"][0]["line"]
     assert line.startswith("评委3人，回避1人，应到2人，实到2人；同意2票") and line.endswith("通过")
+
+
+async def test_a_member_whose_term_ended_cannot_vote(client, world):
+    meeting, dossier = await _planned(client, world)
+    experts = await library_experts(client, world, 3)
+    r = await client.post(f"/api/meetings/{meeting['id']}/draw", headers=world["as_office"],
+                          json={**RULES, "members": 3, "reserves": 0, "confirm": True})
+    assert r.status_code == 200, r.text
+    await present_and_open(client, world, meeting["id"], [user for _, user, _ in experts])
+    lapsed = experts[0]
+    await Expert.get_pymongo_collection().update_one({"_id": ObjectId(lapsed[0]["id"])},
+                                                     {"$set": {"status": "suspended"}})
+    refused = await vote(client, lapsed[2], meeting["id"], dossier.id, "yes")
+    assert refused.status_code == 409 and refused.json()["code"] == "expert_not_drawable"
+    assert (await vote(client, experts[1][2], meeting["id"], dossier.id, "yes")).status_code == 201

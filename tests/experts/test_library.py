@@ -91,3 +91,16 @@ async def test_roster_size_is_checked_when_saved(client, world):
     assert r.status_code == 200 and r.json()["minimums"]["intermediate"] == 9
     nine = await client.put(f"/api/expert-rosters/{code}", json={"expert_ids": ids[:9]}, headers=world["as_office"])
     assert nine.status_code == 200 and len(nine.json()["experts"]) == 9
+
+
+async def test_two_imports_of_the_same_file_at_once_store_it_once(client, world):
+    """The two requests interleave (each awaits a read per row): when both pass their checks before either
+    stores, the unique index lets one in and the other is undone whole (409); when one stores first, the
+    other's check names the rows (422). Either way the library holds each expert once."""
+    import asyncio
+
+    content = xlsx([sheet_row(i) for i in range(30)])
+    first, second = await asyncio.gather(import_xlsx(client, world["as_office"], content),
+                                         import_xlsx(client, world["as_office"], content))
+    assert sorted([first.status_code, second.status_code]) in ([200, 409], [200, 422]), (first.text, second.text)
+    assert await Expert.count() == 30
