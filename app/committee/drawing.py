@@ -36,8 +36,7 @@ async def preview(*, meeting: Meeting, committee: Committee, data: DrawIn) -> di
 
 
 def _candidate(c: dict, rules: lottery.Rules) -> dict:
-    candidate = lottery.Candidate(**{**c, "specialties": tuple(c["specialties"])})
-    return {**c, "matches": lottery.matches(candidate, rules)}
+    return {**c, "matches": lottery.matches(draws.recorded_candidate(c), rules)}
 
 
 async def run(*, actor: User, meeting: Meeting, committee: Committee, data: DrawIn) -> dict:
@@ -68,8 +67,7 @@ async def view(meeting: Meeting) -> dict:
                 "id_number": mask_id(e.id_number) if e else "", "level": e.level if e else ""}
 
     current = draws.current_members(record)
-    rules = lottery.Rules(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.rules.items()
-                             if k in ("series", "specialties", "levels", "members", "reserves")})
+    rules = draws.recorded_rules(record)
     return {"id": str(record.id), "meeting_id": str(meeting.id), "seed": str(record.seed), "rules": record.rules,
             "drawn_at": record.drawn_at, "drawn_by": str(record.drawn_by),
             "candidates": [_candidate(c, rules) for c in record.candidates], "conflicts": record.conflicts,

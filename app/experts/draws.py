@@ -142,12 +142,18 @@ async def latest(meeting_id: PydanticObjectId) -> ExpertDraw | None:
     return await ExpertDraw.find({"meeting_id": meeting_id}).sort("-drawn_at").first_or_none()
 
 
+def recorded_rules(record: ExpertDraw) -> lottery.Rules:
+    fields = {"series", "specialties", "levels", "members", "reserves"}
+    return lottery.Rules(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.rules.items() if k in fields})
+
+
+def recorded_candidate(c: dict) -> lottery.Candidate:
+    return lottery.Candidate(**{**c, "specialties": tuple(c["specialties"])})
+
+
 def replay(record: ExpertDraw) -> lottery.Result:
     """Pure: the draw redone from what was recorded."""
-    fields = {"series", "specialties", "levels", "members", "reserves"}
-    rules = lottery.Rules(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.rules.items() if k in fields})
-    listed = [lottery.Candidate(**{**c, "specialties": tuple(c["specialties"])}) for c in record.candidates]
-    return lottery.draw(listed, rules, record.seed)
+    return lottery.draw([recorded_candidate(c) for c in record.candidates], recorded_rules(record), record.seed)
 
 
 def current_members(record: ExpertDraw) -> list[PydanticObjectId]:

@@ -5,7 +5,9 @@ from app.accounts.models import User
 from app.catalog.committees import runs_committee
 from app.catalog.models import Committee
 from app.clock import utcnow
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.accounts.enums import Role
+from app.errors import Conflict, ValidationFailed
+from app.experts.exceptions import CommitteeNotRun
 from app.experts import service
 from app.experts.models import DEFAULT_MINIMUMS, Expert, ExpertRoster, RosterRules
 from app.experts.schemas import RosterIn, RulesIn
@@ -13,14 +15,9 @@ from app.experts.schemas import RosterIn, RulesIn
 TIER_LABELS = {"senior": "高级", "intermediate": "中级", "junior": "初级"}
 
 
-class CommitteeNotRun(NotFound):
-    code = "committee_not_found"
-    message = "评委会不存在"
-
-
 async def committee_run_by(actor: User, code: str) -> Committee:
     committee = await Committee.find_one(Committee.code == code)
-    if committee is None or not (runs_committee(actor, committee) or actor.has_role("sysadmin")):
+    if committee is None or not (runs_committee(actor, committee) or actor.has_role(Role.sysadmin)):
         raise CommitteeNotRun(field="code")
     return committee
 

@@ -14,6 +14,7 @@ from app.files.names import download_headers
 
 router = APIRouter(prefix="/api", tags=["experts"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_FILE = {200: {"content": {XLSX: {}}, "description": "Excel 文件"}}
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
@@ -32,13 +33,14 @@ async def create_expert(data: ExpertIn, user: CurrentUser, client: Client) -> Ex
     return _out(await service.create(actor=user, data=data, client=client), masked=False)
 
 
-@router.get("/expert-library/template.xlsx", summary="专家导入模板")
+@router.get("/expert-library/template.xlsx", summary="专家导入模板", response_class=Response, responses=XLSX_FILE)
 async def template(user: CurrentUser) -> Response:
     service.keeper_units(user)
     return Response(await excel.template(), media_type=XLSX, headers=download_headers("专家导入模板.xlsx", inline=False))
 
 
-@router.get("/expert-library/export.xlsx", summary="导出专家库（身份证号脱敏）")
+@router.get("/expert-library/export.xlsx", summary="导出专家库（身份证号脱敏）", response_class=Response,
+            responses=XLSX_FILE)
 async def export(user: CurrentUser) -> Response:
     return Response(await excel.export(user), media_type=XLSX, headers=download_headers("专家库.xlsx", inline=False))
 
