@@ -5,19 +5,24 @@ from app.accounts.models import User
 from app.committee import drawing
 from app.committee.models import Meeting
 from app.experts import draws, excel, rosters, service
-from app.experts.schemas import DrawIn
+from app.accounts.audit import ClientInfo
+from app.errors import AppError
+from app.experts.schemas import DrawIn, RosterIn
 from tests.committee.committee_kit import new_meeting, place_dossier, schedule
-from tests.experts.kit import library_experts
+from tests.experts.kit import library_experts, sheet_row, xlsx
 
 COLLECTIONS = ("experts", "expert_rosters", "expert_draws", "expert_rules", "dossiers", "units", "meetings")
 
 
-async def check(work, what: str) -> int:
+async def check(work, what: str, refused: bool = False) -> int:
+    """Runs `work` (which may be refused after its reads, when `refused`) and explains each read it made."""
     database = db.current().db
     await database["system.profile"].drop()
     await database.command("profile", 2)
     try:
         await work()
+    except AppError:
+        assert refused, what
     finally:
         await database.command("profile", 0)
     names = {f"{database.name}.{c}" for c in COLLECTIONS}
@@ -57,5 +62,9 @@ async def test_library_roster_and_draw_reads_use_indexes(client, world):
     checked += await check(lambda: drawing.run(actor=office, meeting=m, committee=committee, data=rules), "draw")
     checked += await check(lambda: drawing.view(m), "draw record")
     checked += await check(lambda: service.require_may_vote(experts[0][1]), "may vote")
+    checked += await check(lambda: rosters.save(actor=office, committee=committee, data=RosterIn(
+        expert_ids=[e["id"] for e, _, _ in experts[:1]])), "roster save", refused=True)
+    checked += await check(lambda: excel.import_file(actor=office, content=xlsx([sheet_row(i) for i in range(3)]),
+                                                     keeper_unit_id=None, client=ClientInfo()), "import")
     checked += await check(lambda: draws.recused_accounts([u.id for _, u, _ in experts], [dossier]), "recusals")
-    assert checked >= 10
+    assert checked >= 12
