@@ -7,6 +7,7 @@ def document_models() -> list[type]:
     from app.catalog.models import Batch, Committee, DictionaryEntry
     from app.committee.models import Counter, Meeting, Vote
     from app.dossiers.models import Dossier, DossierAccess
+    from app.experts.models import Expert, ExpertDraw, ExpertRoster, RosterRules
     from app.dossiers.rows import DossierRow
     from app.exports.models import ExportEvent
     from app.messaging.models import OutboxMessage
@@ -21,4 +22,4 @@ def document_models() -> list[type]:
     return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
             DictionaryEntry, Batch, Dossier, DossierRow, DossierAccess, OutboxMessage, Path, Committee,
             InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation,
-            Lease, MigrationRecord, JobRun]
+            Lease, MigrationRecord, JobRun, Expert, ExpertRoster, RosterRules, ExpertDraw]

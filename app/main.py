@@ -62,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.render.router import router as forms_router
     from app.committee.router import router as committee_router
     from app.committee.acceptance_router import router as acceptance_router
+    from app.committee.draw_router import router as draw_router
+    from app.experts.router import router as experts_router
     from app.routing.router import router as routing_router
     from app.units.router import router as units_router
     from app.web.deps import install_page_redirects
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications_router)
     app.include_router(committee_router)
     app.include_router(acceptance_router)
+    app.include_router(draw_router)
+    app.include_router(experts_router)
     app.include_router(exports_router)
     app.include_router(forms_router)
     install_page_redirects(app)

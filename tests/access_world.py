@@ -21,6 +21,7 @@ from app.dossiers.models import AttachmentRef, Commitment, Declaration, Dossier,
 from app.files import service as files
 from app.notifications.models import Announcement, InboxMessage
 from app.committee.models import Meeting
+from app.experts.models import Expert
 from app.units.enums import ApplicationStatus, UnitCategory
 from app.units import invitations
 from app.units.models import AutoCheck, PermissionApplication, StaffInvitation
@@ -37,6 +38,7 @@ SNAPSHOT_FIELDS = {"name", "credit_code", "region_code", "category", "nature", "
 
 # Names and numbers that must never reach a party outside the dossier's scope.
 NAME_A, NAME_B = "欧阳申甲", "司马申乙"
+NAME_X = "慕容库专"          # an expert library record of C1's office: its office and the administrator only
 
 
 @dataclass
@@ -122,6 +124,10 @@ async def build() -> World:
     await writes.refresh(dossier_a.id, dossier_b.id)
     await Meeting(id=meeting_id, committee_code=c1.code, name="矩阵评审会", held_on=utcnow().date(), location="三楼",
                   member_ids=[expert.id], dossier_ids=[dossier_a.id], status="voting", created_by=office.id).insert()
+    library_expert = Expert(keeper_unit_id=h.id, name=NAME_X, id_number=resident_id("19600101"), unit_name="矩阵艺术学院",
+                            region_code="370100", series="qzwh", specialties=["qzwh-s01"], title="研究馆员", level="5",
+                            phone="13800000000", term_start=utcnow().date(), term_end=utcnow().date().replace(year=utcnow().year + 2))
+    await library_expert.insert()
     message = InboxMessage(user_id=applicant_a.id, title="申报已上报", body=f"{NAME_A}的申报已上报评委会",
                            dossier_id=dossier_a.id)
     await message.insert()
@@ -150,14 +156,16 @@ async def build() -> World:
            "unit_id": str(e.id), "parent_id": str(d.id), "user_id": str(staff[0].id), "spare_user_id": str(staff[1].id),
            "batch_id": str(batch.id), "message_id": str(message.id), "announcement_id": str(announcement.id),
            "application_id": str(application.id), "path_id": str((await _path_of(e.id)).id),
-           "committee_code": c1.code, "expert_id": str(expert.id), "file_id": str(PydanticObjectId()),
+           "committee_code": c1.code, "expert_id": str(expert.id), "expert_record_id": str(library_expert.id), "file_id": str(PydanticObjectId()),
            "applicant_id_number": applicant_a.id_number, "accept_invitation_id": invited[x.id, Role.unit_handler],
            "decline_invitation_id": invited[x.id, Role.archivist],
            "cancel_invitation_id": next(v for (unit_id, _), v in invited.items() if unit_id == e.id)}
     secrets = {"A": [NAME_A, applicant_a.id_number, str(dossier_a.id)],
-               "B": [NAME_B, applicant_b.id_number, str(dossier_b.id)]}
+               "B": [NAME_B, applicant_b.id_number, str(dossier_b.id)],
+               "X": [NAME_X, library_expert.id_number]}
     readers = {"A": frozenset({"applicant", "employer", "department", "hr_bureau", "office", "expert", "admin"}),
-               "B": frozenset({"other_applicant", "unrelated_unit", "hr_bureau", "admin"})}
+               "B": frozenset({"other_applicant", "unrelated_unit", "hr_bureau", "admin"}),
+               "X": frozenset({"office", "admin"})}
     return World(tokens=tokens, ids=ids, secrets=secrets, readers=readers, users=users)
 
 

@@ -38,7 +38,7 @@ UNIT_READERS = frozenset({"employer", "department", "hr_bureau", "admin"})      
 OFFICE = frozenset({"office"})
 # A 404 with one of these codes is a scope refusal; an allowed party must never get one. (staff_not_found
 # is not among them: the second allowed caller of DELETE .../staff/{user_id} finds the member gone.)
-SCOPE_CODES = {"dossier_not_found", "unit_not_found", "meeting_not_found", "committee_not_found", "path_not_found",
+SCOPE_CODES = {"expert_not_found", "dossier_not_found", "unit_not_found", "meeting_not_found", "committee_not_found", "path_not_found",
                "application_not_found", "not_found"}
 
 
@@ -90,6 +90,10 @@ UNIT_INFO = {"name": "济南市群艺馆（矩阵）", "credit_code": "91370102M
              "region_code": "370100", "legal_representative": "赵法人", "contact_name": "钱联系",
              "contact_phone": "13600000001"}
 GATE_COMMITTEE = USERS - {"office", "other_office", "admin"}
+KEEPERS = frozenset({"office", "other_office", "admin"})
+EXPERT_RECORD = {"name": "矩阵新专家", "id_number": resident_id("19620202"), "unit_name": "矩阵大学", "region_code": "370100",
+                 "series": "qzwh", "specialties": ["qzwh-s01"], "title": "研究馆员", "level": "5", "phone": "13800000000",
+                 "term_start": "2026-01-01", "term_end": "2028-12-31"}
 
 # route key "METHOD /path" → who may pass its scope. Values that depend on the world are lambdas of its ids.
 MATRIX: dict[str, Route] = {
@@ -262,6 +266,30 @@ MATRIX: dict[str, Route] = {
     "POST /api/meetings/{meeting_id}/votes": Route(allowed=frozenset({"office", "expert"}),
                                                    json=lambda w: {"dossier_id": w["dossier_id"], "choice": "yes"}),
     "POST /api/meetings/{meeting_id}/close": Route(allowed=OFFICE, gate=frozenset({"expert", "admin"})),
+    # the expert library and draws (the library's records: its office and the administrator; nobody else sees them)
+    "GET /api/expert-library": Route(allowed=KEEPERS, gate=GATE_COMMITTEE),
+    "POST /api/expert-library": Route(allowed=KEEPERS, gate=GATE_COMMITTEE, json=lambda w: EXPERT_RECORD),
+    "GET /api/expert-library/template.xlsx": Route(allowed=KEEPERS, gate=GATE_COMMITTEE),
+    "GET /api/expert-library/export.xlsx": Route(allowed=KEEPERS, gate=GATE_COMMITTEE),
+    "POST /api/expert-library/import": Route(allowed=KEEPERS, gate=GATE_COMMITTEE, files=JUNK),
+    "GET /api/expert-library/{expert_id}": Route(allowed=frozenset({"office", "admin"}), gate=GATE_COMMITTEE,
+                                                 params={"expert_id": "expert_record_id"}),
+    "PUT /api/expert-library/{expert_id}": Route(allowed=frozenset({"office", "admin"}), gate=GATE_COMMITTEE,
+                                                 params={"expert_id": "expert_record_id"}, query={"version": 0},
+                                                 json=lambda w: EXPERT_RECORD),
+    "POST /api/expert-library/{expert_id}/commitment": Route(allowed=frozenset({"office", "admin"}),
+                                                             params={"expert_id": "expert_record_id"}),
+    "GET /api/expert-rules": Route(allowed=KEEPERS, gate=GATE_COMMITTEE),
+    "PUT /api/expert-rules": admin_only(json={"minimums": {"senior": 25}}),
+    "GET /api/expert-rosters/{code}": Route(allowed=frozenset({"office", "admin"}), params={"code": "committee_code"}),
+    "PUT /api/expert-rosters/{code}": Route(allowed=frozenset({"office", "admin"}), params={"code": "committee_code"},
+                                            json={"expert_ids": []}),
+    "POST /api/meetings/{meeting_id}/draw": Route(allowed=OFFICE, gate=frozenset({"expert", "admin"}),
+                                                  json={"series": "qzwh", "members": 3}),
+    "GET /api/meetings/{meeting_id}/draw": Route(allowed=OFFICE, gate=frozenset({"expert", "admin"})),
+    "POST /api/meetings/{meeting_id}/draw/replay": Route(allowed=OFFICE, gate=frozenset({"expert", "admin"})),
+    "POST /api/meetings/{meeting_id}/draw/swap": Route(allowed=OFFICE, gate=frozenset({"expert", "admin"}),
+                                                       json=lambda w: {"out_id": w["expert_record_id"], "reason": "矩阵"}),
     # publicity and certificates
     "POST /api/publicity/publish": logged_in(json=lambda w: {"ids": ids(w), "confirm": False}),
     "GET /api/publicity": Route(allowed=OFFICE, query=lambda w: {"committee_code": w["committee_code"]}),

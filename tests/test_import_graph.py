@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("dossiers",),
     ("notifications",),
     ("routing",),
+    ("experts",),              # the expert library: below committee, which applies its draws
     ("committee",),
     ("render",),
     ("exports",),

@@ -85,3 +85,5 @@ class AuditKind(StrEnum):
     permission_applied = "permission_applied"
     permission_decided = "permission_decided"
     unit_updated = "unit_updated"
+    expert_viewed = "expert_viewed"            # an expert library record opened (app.experts)
+    expert_changed = "expert_changed"          # created, edited, imported or its commitment recorded

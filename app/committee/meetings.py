@@ -21,6 +21,7 @@ from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS, DossierStatus as S
 from app.dossiers.models import Dossier
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.experts import draws as expert_draws
 from app.routing import service as routing
 from app.routing.machine import Action
 from app.routing.service import BatchResult, run_batch
@@ -148,7 +149,10 @@ async def open_voting(meeting: Meeting) -> Meeting:
         raise Conflict("评审会还没有安排申报，不能开始表决", code="meeting_empty")
     if not meeting.member_ids:
         raise Conflict("评审会还没有邀请专家，不能开始表决", code="meeting_without_members")
-    return await _write(meeting, ("planned",), {"$set": {"status": "voting"}}, "评审会已被他人修改，请刷新后重试")
+    on_meeting = await Dossier.find({"meeting_id": meeting.id}).to_list()
+    recused = await expert_draws.recused_accounts(meeting.member_ids, on_meeting)
+    return await _write(meeting, ("planned",), {"$set": {"status": "voting", "recused": recused}},
+                        "评审会已被他人修改，请刷新后重试")
 
 
 async def schedule(*, actor: User, meeting: Meeting, committee: Committee, data: ScheduleIn) -> BatchResult:
@@ -210,7 +214,7 @@ async def out(meeting: Meeting, committee: Committee, *, viewer: User, office: b
     votes = await Vote.find({"meeting_id": meeting.id}).to_list()
     rows = []
     for d in found:
-        recused = recusals(list(people.values()), d)
+        recused = recusals(list(people.values()), d, meeting.recused.get(str(d.id), ()))
         mine = [v for v in votes if v.dossier_id == d.id]
         row = {"id": str(d.id), "applicant_name": d.applicant_name,
                "employer_unit_name": d.declaration.employer_unit_name,

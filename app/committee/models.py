@@ -27,6 +27,8 @@ class Meeting(Document):
     status: Literal["planned", "voting", "closing", "closed"] = "planned"
     vote_count: int = 0            # votes accepted; closing checks it against what it tallied
     results: list[dict[str, Any]] = Field(default_factory=list)
+    # dossier id → members recused by the expert library's conflict rules, frozen when voting opens
+    recused: dict[str, list[PydanticObjectId]] = Field(default_factory=dict)
     created_by: PydanticObjectId
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None

@@ -13,5 +13,7 @@ def conflicted_units(expert: User, dossier: Dossier) -> list[PydanticObjectId]:
     return [u for u in expert.unit_ids_for(Role.expert) if u in route]
 
 
-def recusals(members: list[User], dossier: Dossier) -> set[PydanticObjectId]:
-    return {m.id for m in members if m.id == dossier.applicant_id or conflicted_units(m, dossier)}
+def recusals(members: list[User], dossier: Dossier, declared=()) -> set[PydanticObjectId]:
+    """The applicant, experts bound to a unit on the route, and `declared`: the members the expert library's
+    conflict rules found for this dossier (Meeting.recused)."""
+    return {m.id for m in members if m.id == dossier.applicant_id or conflicted_units(m, dossier) or m.id in declared}

@@ -18,7 +18,7 @@ def _ceil(count: int, numerator: int, denominator: int) -> int:
 def count(committee: Committee, meeting: Meeting, dossier: Dossier, members: list[User],
           votes: list[Vote]) -> VoteSummary:
     """Quorum: present eligible ≥ ceil(eligible × q); passed: yes ≥ ceil(present eligible × p)."""
-    recused = recusals(members, dossier)
+    recused = recusals(members, dossier, meeting.recused.get(str(dossier.id), ()))
     eligible = [m.id for m in members if m.id not in recused]
     present = [i for i in eligible if i in meeting.present_ids]
     counted = [v for v in votes if v.dossier_id == dossier.id and v.expert_id in present]

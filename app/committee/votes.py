@@ -22,6 +22,7 @@ from app.committee.schemas import VoteIn
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier
 from app.dossiers.writes import to_bson
+from app.experts import service as expert_library
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.routing import service as routing
 from app.routing.machine import Action
@@ -51,7 +52,8 @@ async def cast(*, actor: User, meeting_id: PydanticObjectId, data: VoteIn) -> Vo
         raise NotFound("该申报不在本次评审会", field="dossier_id", code="not_in_meeting")
     if dossier.status != S.scheduled or dossier.meeting_id != meeting.id:
         raise Conflict("该申报已不在本次评审会的表决中", code="not_scheduled")
-    await _refuse_recused(expert, dossier)
+    await _refuse_recused(expert, dossier, meeting)
+    await expert_library.require_may_vote(expert)
     vote = Vote(meeting_id=meeting.id, dossier_id=dossier.id, expert_id=expert.id, expert_name=expert.name,
                 choice=data.choice, recorded_by=actor.id, on_behalf=on_behalf)
     try:
@@ -67,9 +69,12 @@ async def cast(*, actor: User, meeting_id: PydanticObjectId, data: VoteIn) -> Vo
     return vote
 
 
-async def _refuse_recused(expert: User, dossier: Dossier) -> None:
+async def _refuse_recused(expert: User, dossier: Dossier, meeting: Meeting) -> None:
     if expert.id == dossier.applicant_id:
         raise Conflict("专家本人为申报人，须回避，不能表决", code="recused")
+    if expert.id in meeting.recused.get(str(dossier.id), ()):
+        raise Conflict(f"专家{expert.name}与该申报人有利害关系（见专家库回避情形），须回避，不能对该申报表决",
+                       code="recused")
     units = conflicted_units(expert, dossier)
     if units:
         unit = await Unit.get(units[0])
