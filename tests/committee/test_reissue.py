@@ -3,9 +3,11 @@ committee approves (a new number replaces the old, which verifies as replaced) o
 per certificate, under real interleavings too; out of scope is a 404 and a bad proof stores nothing."""
 
 import asyncio
+import io
 
 import pytest
 from bson import ObjectId
+from pypdf import PdfReader
 
 from app.accounts.models import User
 from app.committee import reissue
@@ -13,6 +15,7 @@ from app.dossiers.models import Dossier
 from app.dossiers.rows import DossierRow, queue_keys
 from app.notifications.models import InboxMessage
 from tests.committee.committee_kit import place_dossier
+from tests.committee.test_certificate_signature import check_file, reason_of
 from tests.committee.test_certificates import issue
 from tests.dossiers.test_races import Gate, gridfs_ids
 from tests.factories import create_person, jpeg_bytes, login, pdf_bytes
@@ -226,3 +229,37 @@ def test_queue_keys_of_requests():
     assert queue_keys(doc) == ["reissue:c1"]
     doc["reissue_requests"][1]["status"] = "approved"
     assert queue_keys(doc) == []
+
+
+class TestTheReissuedDocument:
+    async def test_the_pdf_says_reissued_and_each_copy_verifies_as_what_it_is(self, client, world, held,
+                                                                             converter_pool):
+        """Real LibreOffice and pyHanko: the old PDF, downloaded before, now verifies as replaced; the new one
+        is signed for its new number, says 补发 with the date and the number it replaces, and verifies valid."""
+        url = f"/api/dossiers/{held['dossier'].id}/forms/certificate.pdf"
+        before = await client.get(url, headers=held["as_holder"])
+        assert before.status_code == 200, before.text
+        assert "补发" not in text_of(before.content)
+        asked = (await apply(client, held)).json()
+        new_number = (await decide(client, world, held, asked["id"])).json()["new_number"]
+        after = await client.get(url, headers=held["as_holder"])
+        assert after.status_code == 200, after.text
+        text, old = text_of(after.content), held["dossier"].certificate
+        reissued_on = (await Dossier.get(held["dossier"].id)).certificate.reissued_on
+        assert "专业技术资格证书（补发）" in text and new_number in text
+        assert f"本证书于{reissued_on.year}年{reissued_on.month}月{reissued_on.day}日补发" in text
+        assert f"原证书（编号{old.number}）作废" in text
+        assert reason_of(after.content) == f"专业技术资格证书 {new_number}"
+
+        body = (await check_file(client, after.content)).json()
+        assert (body["verdict"], body["certificate"]["number"], body["certificate"]["replaces"]) == (
+            "valid", new_number, old.number)
+        body = (await check_file(client, before.content)).json()
+        assert (body["verdict"], body["signature_valid"]) == ("replaced", True)
+        assert body["verdict_label"].endswith(f"补发新证（新证书编号{new_number}），原证书作废")
+        page = await client.post("/verify", files={"file": ("证书.pdf", before.content, "application/pdf")})
+        assert 'data-verdict="replaced"' in page.text and new_number in page.text
+
+
+def text_of(pdf: bytes) -> str:
+    return "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
