@@ -263,3 +263,39 @@ class TestTheReissuedDocument:
 
 def text_of(pdf: bytes) -> str:
     return "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+class TestPages:
+    async def test_the_holder_applies_from_the_list_and_the_office_decides_on_its_page(self, client, world, held):
+        number = held["dossier"].certificate.number
+        listed = await client.get("/certificates", headers=held["as_holder"])
+        assert listed.status_code == 200 and f'data-certificate="{number}"' in listed.text
+        link = f'/certificates/{held["dossier"].id}/reissue'
+        assert f'href="{link}" data-reissue-link>申请补证' in listed.text
+        page = await client.get(link, headers=held["as_holder"])
+        assert page.status_code == 200 and "补证申请表" in page.text and "遗失声明" in page.text
+        assert f'data-multipart="{held["url"]}"' in page.text and number in page.text
+        stranger = await login(client, await create_person(name="陌生人"))
+        assert (await client.get(link, headers=stranger)).status_code == 404
+        assert (await client.get(link, headers=world["as_office"])).status_code == 404    # not their certificate
+
+        asked = (await apply(client, held)).json()
+        page = await client.get(link, headers=held["as_holder"])
+        assert 'id="reissue-pending"' in page.text and "补证申请表" not in page.text
+        assert "补证审批中" in (await client.get("/certificates", headers=held["as_holder"])).text
+
+        queue = await client.get("/committee/reissue", headers=world["as_office"])
+        assert queue.status_code == 200 and f'data-request="{asked["id"]}"' in queue.text
+        assert (await client.get("/committee/reissue", headers=world["as_employer"])).status_code == 403
+        decision = f"/committee/reissue/{held['dossier'].id}"
+        page = await client.get(decision, headers=world["as_office"])
+        assert page.status_code == 200 and asked["proof_url"] in page.text
+        assert f'data-api="{held["url"]}/{asked["id"]}/decision"' in page.text
+        assert (await client.get(decision, headers=stranger)).status_code in (403, 404)
+
+        new_number = (await decide(client, world, held, asked["id"])).json()["new_number"]
+        listed = (await client.get("/certificates", headers=held["as_holder"])).text
+        assert f'data-certificate="{new_number}"' in listed and f'data-replaced="{number}"' in listed
+        assert "已补发（作废）" in listed
+        track = (await client.get(f"/dossiers/{held['dossier'].id}/track", headers=held["as_holder"])).text
+        assert new_number in track and f"原证书 <span class=\"mono\">{number}</span> 作废" in track
