@@ -299,3 +299,16 @@ class TestPages:
         assert "已补发（作废）" in listed
         track = (await client.get(f"/dossiers/{held['dossier'].id}/track", headers=held["as_holder"])).text
         assert new_number in track and f"原证书 <span class=\"mono\">{number}</span> 作废" in track
+
+
+async def test_the_orphan_sweep_keeps_a_request_proof(client, held):
+    """The proof is referenced from the dossier's request: the nightly sweep of unreferenced files leaves it."""
+    from datetime import timedelta
+
+    from app.dossiers.attachments import sweep_orphans
+
+    asked = (await apply(client, held)).json()
+    file_id = (await Dossier.get(held["dossier"].id)).reissue_requests[0].proof.file_id
+    await sweep_orphans(grace=timedelta(0))
+    assert file_id in await gridfs_ids()
+    assert (await client.get(asked["proof_url"], headers=held["as_holder"])).status_code == 200
