@@ -138,14 +138,20 @@ async def verify(*, number: str, code: str, client: ClientInfo) -> VerificationO
 
 async def registered(number: str) -> Certificate | None:
     """The certificate of this number in the register: a dossier's current one, or one a reissue (补发)
-    replaced, which stays registered so that its old copy verifies as replaced rather than unknown."""
+    replaced, which stays registered so that its old copy verifies as replaced rather than unknown. Each read
+    names its index: SecantusDB never plans a partial index by itself (it scanned every dossier), and an
+    equality on a string is always inside the index's partial filter, so the hint is exact on MongoDB too."""
     if not number:
         return None
-    dossier = await Dossier.find_one({"certificate.number": number, "status": S.certified})
-    if dossier is not None and dossier.certificate is not None:
-        return dossier.certificate
-    dossier = await Dossier.find_one({"replaced_certificates.number": number, "status": S.certified})
-    return next((c for c in dossier.replaced_certificates if c.number == number), None) if dossier else None
+    collection = Dossier.get_pymongo_collection()
+    found = await collection.find_one({"certificate.number": number, "status": S.certified}, {"certificate": 1},
+                                      hint=[("certificate.number", 1)])
+    if found is not None and found.get("certificate"):
+        return Certificate.model_validate(found["certificate"])
+    found = await collection.find_one({"replaced_certificates.number": number, "status": S.certified},
+                                      {"replaced_certificates": 1}, hint=[("replaced_certificates.number", 1)])
+    replaced = [Certificate.model_validate(c) for c in (found or {}).get("replaced_certificates") or []]
+    return next((c for c in replaced if c.number == number), None)
 
 
 def register_entry(c: Certificate) -> VerificationOut:

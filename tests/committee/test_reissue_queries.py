@@ -1,11 +1,12 @@
 """The 补证 reads, explained on the real database: the office's queue reads its committee's queue key on the
-rows' index and then the few dossiers by _id; the holder's 我的证书 reads their dossiers on the applicant index.
+rows' index and then the few dossiers by _id; the holder's 我的证书 reads their dossiers on the applicant index;
+verifying a replaced number reads the replaced certificates' index.
 No collection scan, and no more documents examined than the answer needs."""
 
 from app import db
 from app.accounts.models import User
 from app.clock import utcnow
-from app.committee import reissue
+from app.committee import certificates, reissue
 from app.dossiers.models import Certificate, ReissueRequest
 from app.dossiers.writes import to_bson
 from app.files.models import FileKind, StoredFile
@@ -37,12 +38,13 @@ async def explained(work, what: str, collections=("dossiers", "dossier_rows")) -
     commands = [c for c in await reads(work) if {"find", "count", "aggregate"} & c.keys()]
     checked = 0
     for command in commands:
-        find = as_find(command)
+        find = {**as_find(command), **({"hint": command["hint"]} if "hint" in command else {})}
         if f"{database.name}.{find['find']}" not in names:
             continue
         plan = await database.command("explain", find, verbosity="executionStats")
         assert "COLLSCAN" not in str(plan["queryPlanner"]["winningPlan"]), (what, find)
-        matching = await database[find["find"]].count_documents(find.get("filter") or {})
+        hinted = {"hint": find["hint"]} if "hint" in find else {}
+        matching = await database[find["find"]].count_documents(find.get("filter") or {}, **hinted)
         assert plan["executionStats"]["totalDocsExamined"] <= max(matching, PENDING), (what, find)
         checked += 1
     return checked
@@ -56,6 +58,9 @@ async def test_the_queue_and_my_certificates_read_indexes(world):
         fields = {"certificate": to_bson(certificate(n, committee))}
         if n < PENDING:
             fields["reissue_requests"] = [to_bson(request(n, committee))]
+        if n % 3 == 0:
+            fields["replaced_certificates"] = [to_bson(certificate(1000 + n, committee).model_copy(
+                update={"replaced_by": f"Q{n:05d}", "replaced_at": utcnow()}))]
         await force_dossier(dossier.id, **fields)
         placed.append(dossier)
     office = await User.find_one({"roles.role": "committee_intermediate"})
@@ -71,3 +76,9 @@ async def test_the_queue_and_my_certificates_read_indexes(world):
         assert [h["certificate"].number for h in await reissue.holdings(actor=holder)] == ["Q00000"]
 
     assert await explained(mine, "holdings") == 1
+
+    async def verify_replaced():
+        found = await certificates.registered("Q01003")
+        assert (found.number, found.replaced_by) == ("Q01003", "Q00003")
+
+    assert await explained(verify_replaced, "a replaced number") == 2     # not current, then among the replaced
