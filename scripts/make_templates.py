@@ -229,7 +229,7 @@ def certificate():
     frame = grid_table(doc, [267], borders=False)
     double_border(frame)
     cell = row(frame, [""], height_mm=178, exact=True)[0]
-    para(cell, "专业技术资格证书", size=36, font=HEI, bold=True, align="center", before=10, after=12)
+    para(cell, "专业技术资格证书{{ reissue_mark }}", size=36, font=HEI, bold=True, align="center", before=10, after=12)
     fields = [("姓　　名", "name"), ("性　　别", "gender"), ("出生年月", "birth_date"), ("工作单位", "unit_name"),
               ("专　　业", "specialty_name"), ("资格名称", "title_name"), ("评审委员会", "committee_name"),
               ("证书编号", "certificate_number"), ("发文字号", "document_number"), ("发证日期", "issued_on")]
@@ -240,7 +240,8 @@ def certificate():
     # Below: the statement and check address beside the issuing unit's seal (an image on the official
     # version), its name and the date.
     bottom = grid_table(cell, [150, 42, 70], borders=False)
-    row(bottom, [("经{{ committee_name }}{{ basis }}，具备{{ title_name }}专业技术资格。\n核验地址：{{ verify_url }}", 1, "left"),
+    row(bottom, [("经{{ committee_name }}{{ basis }}，具备{{ title_name }}专业技术资格。{{ reissue_note }}\n"
+                  "核验地址：{{ verify_url }}", 1, "left"),
                  '{{ seal or "（印章）" }}', "{{ issuing_body }}\n{{ issued_on }}"], size=10)
     save(doc, "certificate")
 

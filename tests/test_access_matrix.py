@@ -314,6 +314,16 @@ MATRIX: dict[str, Route] = {
     "GET /api/certificates/verify": public(query={"number": "2026X00001", "code": "ABCDEFGH"}),
     "POST /api/certificates/verify-file": public(files=JUNK),
     "POST /api/dossiers/{dossier_id}/certificate/revocation": readers(json={"reason": "矩阵"}),
+    # 补证: the holder applies from their own dossier; the office of the certificate's committee answers
+    "GET /api/certificates/mine": logged_in(),
+    "POST /api/dossiers/{dossier_id}/reissue-requests": owner(data={"reason": "lost", "statement": "矩阵"},
+                                                               files={"proof": PDF["file"]}),
+    "GET /api/dossiers/{dossier_id}/reissue-requests": readers(),
+    "GET /api/reissue-requests": Route(allowed=frozenset({"office", "other_office", "admin"}), gate=GATE_COMMITTEE),
+    "POST /api/dossiers/{dossier_id}/reissue-requests/{request_id}/decision": Route(
+        allowed=DOSSIER_READERS - {"applicant"}, gate=frozenset({"applicant"}), params={"request_id": "req000000001"},
+        json={"approve": True}),
+    "GET /api/dossiers/{dossier_id}/reissue-requests/{request_id}/proof": readers(params={"request_id": "req000000001"}),
     # exports
     "GET /api/exports/{table}/columns": logged_in(params={"table": "overview"}),
     "GET /api/exports/{table}.xlsx": logged_in(params={"table": "overview"}),

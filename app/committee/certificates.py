@@ -133,22 +133,44 @@ async def verify(*, number: str, code: str, client: ClientInfo) -> VerificationO
     a client that keeps guessing is held off for a while."""
     key = f"certificate-verify:{client.ip}"
     await throttle.refuse_when_exhausted(key, limit=VERIFY_FAILURES, window=VERIFY_WINDOW, doing="证书查验")
-    dossier = await Dossier.find_one({"certificate.number": number.strip(), "status": S.certified})
-    expected = dossier.certificate.verification_code if dossier and dossier.certificate else ""
+    certificate = await registered(number.strip())
+    expected = certificate.verification_code if certificate else ""
     if not (expected and hmac.compare_digest(expected.encode(), code.strip().upper().encode())):
         await throttle.note_failure(key, window=VERIFY_WINDOW)
         raise NotFound(NOT_FOUND, code="certificate_not_found")
-    return register_entry(dossier.certificate)
+    return register_entry(certificate)
+
+
+async def registered(number: str) -> Certificate | None:
+    """The certificate of this number in the register: a dossier's current one, or one a reissue (补发)
+    replaced, which stays registered so that its old copy verifies as replaced rather than unknown. Each read
+    names its index: SecantusDB never plans a partial index by itself (it scanned every dossier), and an
+    equality on a string is always inside the index's partial filter, so the hint is exact on MongoDB too."""
+    if not number:
+        return None
+    collection = Dossier.get_pymongo_collection()
+    found = await collection.find_one({"certificate.number": number, "status": S.certified}, {"certificate": 1},
+                                      hint=[("certificate.number", 1)])
+    if found is not None and found.get("certificate"):
+        return Certificate.model_validate(found["certificate"])
+    found = await collection.find_one({"replaced_certificates.number": number, "status": S.certified},
+                                      {"replaced_certificates": 1}, hint=[("replaced_certificates.number", 1)])
+    replaced = [Certificate.model_validate(c) for c in (found or {}).get("replaced_certificates") or []]
+    return next((c for c in replaced if c.number == number), None)
 
 
 def register_entry(c: Certificate) -> VerificationOut:
-    """The certificate as the public sees it: the holder's name masked, a revocation with its date and reason."""
+    """The certificate as the public sees it: the holder's name masked, a revocation with its date and reason,
+    a replacement (补发) with the new number."""
     return VerificationOut(number=c.number, holder_name=mask_name(c.holder_name), title_name=c.title_name,
                            specialty_name=c.specialty_name, committee_name=c.committee_name, issued_on=c.issued_on,
                            document_number=c.document_number, issuing_body=c.issuing_body,
                            revoked=c.revoked_at is not None,
                            revoked_on=c.revoked_at.astimezone(CHINA).date() if c.revoked_at else None,
-                           revoked_reason=c.revoked_reason)
+                           revoked_reason=c.revoked_reason, replaced=c.replaced_by is not None,
+                           replaced_by=c.replaced_by,
+                           replaced_on=c.replaced_at.astimezone(CHINA).date() if c.replaced_at else None,
+                           replaces=c.replaces, reissued_on=c.reissued_on)
 
 
 async def revoke(*, actor: User, dossier: Dossier, data: RevokeIn) -> Dossier:
@@ -213,20 +235,23 @@ async def verify_file(*, upload: UploadFile, client: ClientInfo) -> FileVerifica
         label = VERDICTS[verdict]
         if verdict == "revoked":
             label = f"该证书已于{certificate.revoked_on}撤销，撤销原因：{certificate.revoked_reason}"
+        if verdict == "replaced":
+            label = f"该证书已于{certificate.replaced_on}补发新证（新证书编号{certificate.replaced_by}），原证书作废"
         return FileVerificationOut(verdict=verdict, verdict_label=label, signature_valid=checked.valid,
                                    problem=problem, signed_by=checked.signer, signed_at=checked.signed_at,
                                    mismatches=list(mismatches), certificate=certificate)
 
     if not checked.valid:
         return answer("invalid", problem=checked.problem)
-    dossier = await Dossier.find_one({"certificate.number": checked.number, "status": S.certified}) \
-        if checked.number else None
-    if dossier is None or dossier.certificate is None:
+    certificate = await registered(checked.number or "")
+    if certificate is None:
         return answer("unregistered", problem=f"证书编号“{checked.number or ''}”不在登记中")
-    entry = register_entry(dossier.certificate)
+    entry = register_entry(certificate)
     if entry.revoked:
         return answer("revoked", certificate=entry)
-    if missing := _mismatches(dossier.certificate, checked.text):
+    if entry.replaced:
+        return answer("replaced", certificate=entry)
+    if missing := _mismatches(certificate, checked.text):
         return answer("mismatch", problem=f"证书上的{'、'.join(missing)}与登记不符", mismatches=missing,
                       certificate=entry)
     return answer("valid", certificate=entry)

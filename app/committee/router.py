@@ -4,11 +4,11 @@ public verification. Errors: anonymous 401, outside scope 404, wrong state 409, 
 from typing import Annotated
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Depends, Form, Query, UploadFile, status
+from fastapi import APIRouter, Depends, Form, Query, Response, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser, SysAdmin
 from app.catalog.models import Committee
-from app.committee import certificates, committees, meetings, publicity, schemas, votes
+from app.committee import certificates, committees, meetings, publicity, reissue, schemas, votes
 from app.committee.deps import OfficeMeeting, VisibleMeeting
 from app.committee.models import MEETING_STATUS_LABELS, VOTE_LABELS, Meeting, Vote
 from app.dossiers.deps import Readable
@@ -219,3 +219,55 @@ async def dossier_certificate(dossier: Annotated[Dossier, Depends(Readable("cert
     if dossier.certificate is None:
         raise NotFound("该申报尚未发证", field="dossier_id", code="certificate_not_found")
     return dossier.certificate.model_dump(mode="json", exclude={"issued_by"})
+
+
+# --- 补证 (reissue) ---------------------------------------------------------------------------------
+
+@router.get("/certificates/mine", summary="我的证书：本人的现行证书与已被补发替换的证书，及补证申请")
+async def my_certificates(user: CurrentUser) -> list[dict]:
+    return [{"dossier_id": h["dossier_id"],
+             "certificate": h["certificate"].model_dump(mode="json", exclude={"issued_by", "revoked_by"}),
+             "replaced": [c.model_dump(mode="json", exclude={"issued_by", "revoked_by"}) for c in h["replaced"]],
+             "pending_request_id": h["pending"].id if h["pending"] else None}
+            for h in await reissue.holdings(actor=user)]
+
+
+@router.post("/dossiers/{dossier_id}/reissue-requests", response_model=schemas.ReissueRequestOut,
+             status_code=status.HTTP_201_CREATED,
+             summary="补证申请：本人证书遗失或损毁，上传遗失声明或损毁证书扫描件（multipart/form-data；"
+                     "已有待审批的申请时返回该申请，200）")
+async def apply_reissue(dossier_id: PydanticObjectId, data: Annotated[schemas.ReissueForm, Form()], user: CurrentUser,
+                        response: Response) -> schemas.ReissueRequestOut:
+    request, dossier, created = await reissue.apply(actor=user, dossier_id=dossier_id, data=data)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return reissue.request_out(dossier, request)
+
+
+@router.get("/dossiers/{dossier_id}/reissue-requests", response_model=list[schemas.ReissueRequestOut],
+            summary="本申报证书的补证申请（申报人与评委会办事机构）")
+async def list_reissue(dossier: Annotated[Dossier, Depends(Readable("reissue_requests"))]
+                       ) -> list[schemas.ReissueRequestOut]:
+    return [reissue.request_out(dossier, r) for r in dossier.reissue_requests]
+
+
+@router.get("/reissue-requests", response_model=list[schemas.ReissueRequestOut],
+            summary="待审批的补证申请（发证的评委会办事机构）")
+async def reissue_queue(user: CurrentUser) -> list[schemas.ReissueRequestOut]:
+    return await reissue.queue(actor=user)
+
+
+@router.post("/dossiers/{dossier_id}/reissue-requests/{request_id}/decision",
+             response_model=schemas.ReissueRequestOut,
+             summary="审批补证申请：同意（生成新证书编号补发，原证书显示已补发）或不同意（须填原因）")
+async def decide_reissue(request_id: str, data: schemas.ReissueAnswerIn, user: CurrentUser,
+                         dossier: Annotated[Dossier, Depends(Readable("reissue_decision"))]
+                         ) -> schemas.ReissueRequestOut:
+    written = await reissue.decide(actor=user, dossier=dossier, request_id=request_id, data=data)
+    return reissue.request_out(written, reissue.find_request(written, request_id))
+
+
+@router.get("/dossiers/{dossier_id}/reissue-requests/{request_id}/proof", summary="补证申请的证明材料")
+async def reissue_proof(request_id: str,
+                        dossier: Annotated[Dossier, Depends(Readable("reissue_proof", action="download"))]):
+    return await reissue.proof(dossier=dossier, request_id=request_id)

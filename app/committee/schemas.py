@@ -208,6 +208,11 @@ class VerificationOut(BaseModel):
     revoked: bool = False
     revoked_on: date | None = Field(default=None, description="撤销日期")
     revoked_reason: str | None = None
+    replaced: bool = Field(default=False, description="已补发：本证书已由补发的新证书替换，原证书作废")
+    replaced_by: str | None = Field(default=None, description="替换本证书的新证书编号")
+    replaced_on: date | None = Field(default=None, description="补发日期")
+    replaces: str | None = Field(default=None, description="本证书为补发，替换的原证书编号")
+    reissued_on: date | None = Field(default=None, description="本证书的补发日期")
 
 
 class RevokeIn(Strict):
@@ -216,12 +221,12 @@ class RevokeIn(Strict):
 
 VERDICTS = {"valid": "证书真实有效：电子签名有效，内容与登记一致", "revoked": "该证书已被撤销",
             "mismatch": "电子签名有效，但证书内容与登记不符", "unregistered": "电子签名有效，但登记中没有该证书编号",
-            "invalid": "电子签名无效：不能证明该文件是本系统签发的原件"}
+            "invalid": "电子签名无效：不能证明该文件是本系统签发的原件", "replaced": "该证书已补发新证，原证书作废"}
 
 
 class FileVerificationOut(BaseModel):
     """What the public verification says of an uploaded certificate PDF."""
-    verdict: Literal["valid", "revoked", "mismatch", "unregistered", "invalid"]
+    verdict: Literal["valid", "revoked", "mismatch", "unregistered", "invalid", "replaced"]
     verdict_label: str
     signature_valid: bool
     problem: str | None = Field(description="签名无效或与登记不符的原因")
@@ -230,3 +235,40 @@ class FileVerificationOut(BaseModel):
     mismatches: list[str] = Field(description="与登记不符的项目：证书编号、持证人、资格名称")
     certificate: VerificationOut | None = Field(description="登记中的证书（签名有效且编号在登记中时）")
 
+
+
+# --- 补证 (reissue) ------------------------------------------------------------------------------------
+
+REISSUE_REASONS = {"lost": "遗失", "damaged": "损毁"}
+
+
+class ReissueForm(Strict):
+    """multipart/form-data: the reason, the holder's account and the proof (遗失声明, or the damaged original's scan)."""
+    reason: Literal["lost", "damaged"] = Field(description="补证原因：遗失 / 损毁")
+    statement: str = Field(min_length=1, max_length=500, description="情况说明：何时何地遗失，或损毁情况")
+    proof: UploadFile = Field(description="证明材料：遗失声明，或损毁证书原件的扫描件（PDF、JPG、PNG，≤10MB）")
+
+
+class ReissueAnswerIn(Strict):
+    approve: bool = Field(description="同意补发 / 不同意")
+    answer: str | None = Field(default=None, max_length=300, description="意见；不同意须填原因")
+
+
+class ReissueRequestOut(BaseModel):
+    id: str
+    dossier_id: str
+    holder_name: str
+    number: str
+    title_name: str
+    reason: str
+    reason_label: str
+    statement: str
+    proof_url: str
+    proof_name: str
+    asked_at: datetime
+    status: Literal["pending", "approved", "refused"]
+    status_label: str
+    answer: str | None = None
+    answered_name: str | None = None
+    answered_at: datetime | None = None
+    new_number: str | None = None

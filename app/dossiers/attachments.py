@@ -196,10 +196,11 @@ async def sweep_orphans(*, grace: timedelta = timedelta(hours=1)) -> int:
 
     referenced: set = set()
     projection = {"attachments.file.file_id": 1, "snapshots.attachments.file.file_id": 1, "publicity": 1,
-                  "step_attachments.file.file_id": 1}
+                  "step_attachments.file.file_id": 1, "reissue_requests.proof.file_id": 1}
     async for dossier in Dossier.get_pymongo_collection().find({}, projection):
         referenced |= {a["file"]["file_id"] for a in dossier.get("attachments", [])}
         referenced |= {a["file"]["file_id"] for a in dossier.get("step_attachments", [])}
+        referenced |= {r["proof"]["file_id"] for r in dossier.get("reissue_requests", [])}
         for snapshot in dossier.get("snapshots", []):
             referenced |= {a["file"]["file_id"] for a in snapshot.get("attachments", [])}
         referenced |= _publicity_proofs(dossier.get("publicity") or {})

@@ -76,6 +76,8 @@ ACTION_LABELS = {
     Action.refuse_education_change: "不同意修改学历", Action.step_attachment: "上传流程附件",
     Action.grant_title: "受理点审核通过", Action.deny_title: "受理点审核不通过",
     "revoke_certificate": "撤销证书",     # not a transition: the certificate is marked, the status stays
+    "request_reissue": "申请补证", "approve_reissue": "同意补证（补发新证书）",     # 补证: app.committee.reissue
+    "refuse_reissue": "不同意补证",
 }
 
 # 流程附件的种类 (001 流程附件上传; 004 单位意见附件).

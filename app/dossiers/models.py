@@ -84,6 +84,29 @@ class Certificate(BaseModel):
     revoked_at: datetime | None = None                   # 撤销: the certificate stays in the register, marked
     revoked_reason: str | None = None
     revoked_by: PydanticObjectId | None = None
+    replaces: str | None = None                          # 补发: the number of the certificate it replaces
+    reissued_on: date | None = None                      # 补发日期 (issued_on stays the qualification's date)
+    replaced_by: str | None = None                       # replaced by a reissue: the new certificate's number
+    replaced_at: datetime | None = None
+
+
+class ReissueRequest(BaseModel):
+    """补证申请: the holder asks the office of the certificate's committee for a replacement of a lost or
+    damaged certificate, with proof; approved, a new certificate with a new number replaces it."""
+    id: str
+    number: str                               # the certificate asked to be replaced
+    reason: Literal["lost", "damaged"]
+    statement: str                            # the holder's account of the loss or damage
+    proof: StoredFile                         # 遗失声明 or the damaged original's scan
+    committee_code: str                       # whose office answers
+    asked_by: PydanticObjectId
+    asked_at: datetime = Field(default_factory=utcnow)
+    status: Literal["pending", "approved", "refused"] = "pending"
+    answer: str | None = None
+    answered_by: PydanticObjectId | None = None
+    answered_name: str | None = None
+    answered_at: datetime | None = None
+    new_number: str | None = None             # approved: the reissued certificate's number
 
 
 class Declaration(BaseModel):
@@ -259,6 +282,8 @@ class Dossier(Document):
     votes: VoteSummary | None = None                       # the meeting's tally, written with the decision
     publicity: Publicity | None = None                     # 公示: dates and the opinions up the route
     certificate: Certificate | None = None                 # written with the certify transition
+    replaced_certificates: list[Certificate] = Field(default_factory=list)    # 补发 replaced these, kept registered
+    reissue_requests: list[ReissueRequest] = Field(default_factory=list)      # 补证申请, at most one pending
     snapshots: list[Snapshot] = Field(default_factory=list)
     trail: list[TrailEntry] = Field(default_factory=list)
     edit_request: EditRequest | None = None                # the latest 退回编辑申请 (earlier ones are in the trail)
@@ -281,6 +306,8 @@ class Dossier(Document):
             IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
             IndexModel([("certificate.number", ASCENDING)], unique=True,
                        partialFilterExpression={"certificate.number": {"$type": "string"}}),
+            IndexModel([("replaced_certificates.number", ASCENDING)],      # verifying a replaced certificate
+                       partialFilterExpression={"replaced_certificates.number": {"$type": "string"}}),
         ]
 
     def pending_edit_request(self) -> EditRequest | None:

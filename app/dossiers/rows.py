@@ -49,7 +49,8 @@ FOLDER_ORDER = [("declaration.employer_unit_name", ASCENDING), ("applicant_name"
 def queue_keys(doc: dict) -> list[str]:
     """The review queues (app.routing.queues) a dossier is in, one key per view and node:
     "pending:<unit>", "passed:<unit>", "turned_down:<unit>", "reported:<unit>", "all:<unit>",
-    "committee:<code>" and "requests:<unit>" (an applicant's request waits for the unit); those of views
+    "committee:<code>", "requests:<unit>" (an applicant's request waits for the unit) and "reissue:<code>" (a
+    补证申请 waits for the committee's office, app.committee.reissue); those of views
     holding several statuses also with ":<status>" after them, so a view narrowed to a status is one
     equality too."""
     status, holder = doc.get("status"), doc.get("current_unit_id")
@@ -68,6 +69,7 @@ def queue_keys(doc: dict) -> list[str]:
     if holder is not None and status in ("submitted", "passed"):
         keys.append(f"{'pending' if status == 'submitted' else 'passed'}:{holder}")
     keys += [f"requests:{unit}" for unit in request_units(doc)]
+    keys += [f"reissue:{r['committee_code']}" for r in doc.get("reissue_requests") or [] if r.get("status") == "pending"]
     return keys
 
 

@@ -47,7 +47,7 @@ from app.render import watermark
 FORMAT = "zhicheng-archive/2"
 BATCH_FORMAT = "zhicheng-archive-batch/2"
 READ_BLOCK = 1024 * 1024
-PLACE_LABELS = {"publicity": "公示意见证明", "step_attachments": "流程附件"}
+PLACE_LABELS = {"publicity": "公示意见证明", "step_attachments": "流程附件", "reissue_requests": "补证证明材料"}
 TAG_ORDER = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt")
 
 

@@ -504,6 +504,10 @@ def certificate(source: FormSource, lk: Lookups) -> dict[str, Any]:
         "document_number": c.document_number, "issued_on": chinese_date(c.issued_on), "issuing_body": c.issuing_body,
         "verification_code": c.verification_code, "verify_url": url, "qr_code": Picture(qr_png(url), 28, 28),
         "seal": Picture(lk.issuing_seal, SEAL_MM) if lk.issuing_seal else "",
+        # 补发: a reissued certificate says so beside its title, with the date and the number it replaces.
+        "reissue_mark": "（补发）" if c.reissued_on else "",
+        "reissue_note": f"本证书于{chinese_date(c.reissued_on)}补发，原证书（编号{c.replaces}）作废。"
+        if c.reissued_on else "",
     }
 
 

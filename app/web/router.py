@@ -12,7 +12,8 @@ from app.units import service as units_service
 from app.units.enums import SELF_REGISTRABLE, UNIT_CATEGORY_LABELS
 from app.units.schemas import InvitationOut
 from app.web import (admin_pages, archive_pages, choices, committee_pages, dossier_pages, expert_pages, meeting_pages,
-                     notice_pages, path_pages, publicity_pages, review_pages, track_pages, unit_pages)
+                     notice_pages, path_pages, publicity_pages, reissue_pages, review_pages, track_pages,
+                     unit_pages)
 from app.web.deps import OptionalPageUser, PageUser
 from app.web.pages import render, safe_next
 
@@ -36,6 +37,7 @@ router.include_router(expert_pages.router)
 router.include_router(track_pages.router)
 router.include_router(notice_pages.router)
 router.include_router(archive_pages.router)
+router.include_router(reissue_pages.router)
 
 # What each role finds on the home page: (roles, path, title, description).
 TILES = (
@@ -50,6 +52,8 @@ TILES = (
     (COMMITTEE_ROLES, "/committee/results", "评审结果", "发布评审结果进入公示"),
     (COMMITTEE_ROLES, "/publicity", "公示", "查看各单位公示意见，期满后结束公示"),
     (COMMITTEE_ROLES, "/committee/certificates", "证书", "为公示结束的申报发证"),
+    (COMMITTEE_ROLES, "/committee/reissue", "补证审批", "审批持证人因证书遗失、损毁提出的补证申请"),
+    (Role.applicant, "/certificates", "我的证书", "查看本人证书，证书遗失或损毁时申请补证"),
     (Role.expert, "/expert", "评审表决", "查阅上会申报材料并表决"),
     (Role.sysadmin, "/admin/announcements", "公告管理", "发布、修改和撤回公告通知与政策规范"),
     (None, "/inbox", "消息", "审核进度等站内通知"),

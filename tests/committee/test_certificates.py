@@ -100,7 +100,8 @@ class TestVerification:
                             "specialty_name": "舞蹈", "committee_name": "济南市群众文化系列中级职称评审委员会",
                             "issued_on": "2026-12-20", "document_number": "济人社职字〔2026〕88号",
                             "issuing_body": "济南市人力资源和社会保障局", "revoked": False, "revoked_on": None,
-                            "revoked_reason": None}
+                            "revoked_reason": None, "replaced": False, "replaced_by": None, "replaced_on": None,
+                            "replaces": None, "reissued_on": None}
         wrong_code = await client.get(url, params={"number": certificate.number, "code": "AAAAAAAA"})
         wrong_number = await client.get(url, params={"number": "2026370100QZWHZ99999",
                                                      "code": certificate.verification_code})
