@@ -7,7 +7,7 @@ def document_models() -> list[type]:
     from app.catalog.models import Batch, Committee, DictionaryEntry
     from app.committee.models import Counter, Meeting, Vote
     from app.dossiers.models import Dossier, DossierAccess
-    from app.dossiers.rows import DossierRow
+    from app.dossiers.rows import DossierRow, QueueEntry
     from app.exports.models import ExportEvent
     from app.messaging.models import OutboxMessage
     from app.notifications.models import Announcement, InboxMessage
@@ -19,6 +19,6 @@ def document_models() -> list[type]:
     from app.units.models import PermissionApplication, StaffInvitation, Unit
 
     return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
-            DictionaryEntry, Batch, Dossier, DossierRow, DossierAccess, OutboxMessage, Path, Committee,
+            DictionaryEntry, Batch, Dossier, DossierRow, QueueEntry, DossierAccess, OutboxMessage, Path, Committee,
             InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation,
             Lease, MigrationRecord, JobRun]

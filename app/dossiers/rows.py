@@ -11,6 +11,7 @@ only over a row of the same or an older version, so a slow store never undoes a 
 step by step in the background when SCHEMA changes and nightly, see app/migrations.py and app/scheduler.py,
 and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS produced."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -33,15 +34,12 @@ log = logging.getLogger(__name__)
 
 # Bump when what row_of writes changes: the app then recomputes every row once, in the background
 # (the migration named after it in app/migrations.py).
-SCHEMA = 3
+SCHEMA = 4
 
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
 COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "current_unit_id",
           "committee_code", "reported_to", "route_unit_ids", "reported_by", "returned_by", "meeting_id", "version",
           "reader_ids", "submitted_at", "updated_at", "certificate")
-# What a queue page sorts on (app.routing.queues.SORTS), each served by an index after the queue key.
-SORT_FIELDS = ("submitted_at", "applicant_name", "declaration.level", "declaration.title",
-               "declaration.employer_unit_name", "updated_at")
 # The order of tables and bundles (by unit, then name).
 FOLDER_ORDER = [("declaration.employer_unit_name", ASCENDING), ("applicant_name", ASCENDING), ("_id", ASCENDING)]
 
@@ -215,9 +213,8 @@ class DossierRow(Document):
         name = "dossier_rows"
         # Every selection is one equality on a multikey key (a queue's, or a reader's) followed by the
         # sort it is read in; the batch is the one narrowing with its own index (archives, committees).
+        # Queue pages read QueueEntry, not these.
         indexes = [
-            *[IndexModel([("queue_keys", ASCENDING), (field, ASCENDING), ("_id", ASCENDING)])
-              for field in SORT_FIELDS],
             IndexModel([("queue_keys", ASCENDING), *FOLDER_ORDER]),
             IndexModel([("queue_keys", ASCENDING), ("batch_id", ASCENDING)]),
             IndexModel([("reader_ids", ASCENDING), *FOLDER_ORDER]),
@@ -227,6 +224,44 @@ class DossierRow(Document):
             IndexModel([("applicant_id", ASCENDING)]),
             IndexModel([("updated_at", ASCENDING), ("_id", ASCENDING)]),     # the forms cache's warm-up mark
         ]
+
+
+# What a queue page narrows on besides its key and sorts on (app.routing.queues: DossierFilter, SORTS).
+ENTRY_FIELDS = ("applicant_name", "id_number", "year", "batch_id", "submitted_at", "updated_at", "version")
+ENTRY_DECLARATION = ("level", "series", "title", "employer_unit_id", "employer_unit_name")
+
+
+class QueueEntry(Document):
+    """A dossier's place in the review queues: its queue keys and what a page narrows and sorts on, nothing
+    else (~0.4 KB against the row's ~1.9 KB; only dossiers in some queue have one). A queue page reads every
+    entry of its view, unsorted, and orders them itself: SecantusDB decodes each document it reads and
+    sorts in Python, which at 2,500 rows made ~90 % of a page (docs/BENCHMARKS.md, Review queues)."""
+    queue_keys: list[str]
+    applicant_name: str
+    id_number: str
+    year: int
+    batch_id: PydanticObjectId
+    declaration: dict[str, Any]
+    submitted_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int
+
+    class Settings:
+        name = "dossier_queue"
+        # The key, then the one narrowing read as a range (a name prefix); the batch, an equality.
+        indexes = [
+            IndexModel([("queue_keys", ASCENDING), ("applicant_name", ASCENDING), ("_id", ASCENDING)]),
+            IndexModel([("queue_keys", ASCENDING), ("batch_id", ASCENDING)]),
+        ]
+
+
+def entry_of(row: dict) -> dict | None:
+    """The queue entry of a row (row_of's output), or None when the dossier is in no queue."""
+    if not row["queue_keys"]:
+        return None
+    declaration = row["declaration"]
+    return {"queue_keys": row["queue_keys"], **{field: row[field] for field in ENTRY_FIELDS},
+            "declaration": {field: declaration.get(field) for field in ENTRY_DECLARATION}}
 
 
 def row_of(doc: dict) -> dict:
@@ -255,6 +290,18 @@ class _Ordered:
 
 def order_key(row: dict, sort: list[tuple[str, int]]) -> tuple:
     return tuple(_Ordered(_get(row, field), direction < 0) for field, direction in sort)
+
+
+async def queue_ids(filters: list[dict], field: str, *, descending: bool) -> list:
+    """The ids of the queue entries matching any of `filters` (one indexed equality each), in (field, _id)
+    order, missing values first as MongoDB orders them (last when descending). The database is not asked
+    to sort: SecantusDB has no limit push-down and sorts in Python, far slower than sorting here the few
+    thousand entries a view holds; MongoDB reads the same index range either way."""
+    found: dict = {}
+    for f in filters:
+        async for entry in QueueEntry.get_pymongo_collection().find(f, batch_size=1000):
+            found[entry["_id"]] = _get(entry, field)
+    return [i for *_, i in sorted(((value is not None, value, i) for i, value in found.items()), reverse=descending)]
 
 
 async def select(filters: list[dict], *, sort: list[tuple[str, int]], projection: dict | None = None,
@@ -294,26 +341,56 @@ def moved(row: dict, after: dict) -> bool:
     return bool(new["queue_keys"]) or any(row[field] != new[field] for field in new if field not in MOVING)
 
 
-async def store(doc: dict) -> None:
-    """Writes the row of this raw dossier document, unless a newer version's row is already there."""
-    same_or_older = {"_id": doc["_id"], "version": {"$lte": doc["version"]}}
+async def _upsert(collection, same_or_older: dict, fields: dict) -> None:
     try:    # a newer version already written by a faster store wins; the upsert then collides on _id
-        await DossierRow.get_pymongo_collection().update_one(same_or_older, {"$set": row_of(doc)}, upsert=True)
+        await collection.update_one(same_or_older, {"$set": fields}, upsert=True)
     except DuplicateKeyError:
         pass
 
 
+async def store(doc: dict, *, queued_before: bool = True) -> None:
+    """Writes the row and the queue entry of this raw dossier document, unless a newer version's are already
+    there; the entry of a dossier that left every queue is deleted (not looked for when `queued_before` says
+    the writer's copy was in none). The two writes go out together."""
+    same_or_older = {"_id": doc["_id"], "version": {"$lte": doc["version"]}}
+    row = row_of(doc)
+    entry = entry_of(row)
+    queue = QueueEntry.get_pymongo_collection()
+    beside = (asyncio.ensure_future(_upsert(queue, same_or_older, entry)) if entry is not None
+              else asyncio.ensure_future(queue.delete_one(same_or_older)) if queued_before else None)
+    try:
+        await _upsert(DossierRow.get_pymongo_collection(), same_or_older, row)
+    finally:
+        if beside is not None:
+            await beside
+
+
 async def refresh(*dossier_ids: PydanticObjectId) -> None:
-    """Writes the rows of these dossiers from their current documents, in one bulk write (each row only
-    over the same or an older version, as `store`); a row deleted with its dossier."""
+    """Writes the rows and queue entries of these dossiers from their current documents, a bulk write each
+    (each only over the same or an older version, as `store`); both deleted with their dossier."""
     if not dossier_ids:
         return
     found = {d["_id"]: d async for d in Dossier.get_pymongo_collection().find({"_id": {"$in": list(dossier_ids)}})}
-    writes = [UpdateOne({"_id": i, "version": {"$lte": found[i]["version"]}}, {"$set": row_of(found[i])}, upsert=True)
-              if i in found else DeleteOne({"_id": i}) for i in dossier_ids]
+    row_writes, entry_writes = [], []
+    for i in dossier_ids:
+        if i not in found:
+            row_writes.append(DeleteOne({"_id": i}))
+            entry_writes.append(DeleteOne({"_id": i}))
+            continue
+        same_or_older = {"_id": i, "version": {"$lte": found[i]["version"]}}
+        row = row_of(found[i])
+        entry = entry_of(row)
+        row_writes.append(UpdateOne(same_or_older, {"$set": row}, upsert=True))
+        entry_writes.append(UpdateOne(same_or_older, {"$set": entry}, upsert=True) if entry is not None
+                            else DeleteOne(same_or_older))
+    await _bulk(DossierRow, row_writes)      # one after the other: a rebuild's steps are not waited for
+    await _bulk(QueueEntry, entry_writes)
+
+
+async def _bulk(model: type[Document], writes: list) -> None:
     try:
-        await DossierRow.get_pymongo_collection().bulk_write(writes, ordered=False)
-    except BulkWriteError as exc:   # a newer version's row already there: its upsert collided on _id
+        await model.get_pymongo_collection().bulk_write(writes, ordered=False)
+    except BulkWriteError as exc:   # a newer version's already there: its upsert collided on _id
         if any(error["code"] != 11000 for error in exc.details["writeErrors"]):
             raise
 
