@@ -252,7 +252,7 @@ async def insert(document: Dossier | dict[str, Any]) -> None:
         await _collection().insert_one(document)
         raw = document
     remember(raw)
-    await rows.store(raw)
+    await rows.store(raw, queued_before=False)      # a new dossier has no queue entry to delete
 
 
 def to_bson(model: BaseModel) -> dict[str, Any]:
