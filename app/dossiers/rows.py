@@ -3,7 +3,8 @@
 A dossier is one large document (sections, snapshots, trail: ~14 KB and growing); a 10,000-row roster
 would otherwise read them all to show a few fields of each. The row repeats the fields selections
 filter and sort on under the dossier's own paths (so the same filter runs on either collection) and
-holds the facts the tables show, computed once per write.
+holds the facts the tables show, computed once per write. A dossier in some review queue also has a smaller
+queue entry (QueueEntry: its queue keys and what a page narrows and sorts on), written beside the row.
 
 The one write path (app.dossiers.writes) stores the row of every document it writes (but the version and
 time alone of a dossier in no queue: `moved`). A row is written
