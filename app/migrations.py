@@ -23,6 +23,7 @@ from app.clock import utcnow
 from app.catalog import batches
 from app.committee.committees import backfill_reported_to
 from app.dossiers import rows, scope
+from app.dossiers.models import Dossier
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,28 @@ async def _rows(checkpoint: Checkpoint) -> int:
     return refreshed
 
 
+# Indexes an older release made that no read uses any more; each was rewritten on every write of its
+# collection. The dossiers' reader_ids (lists read the rows by it) and the rows' (queue key, sort, _id)
+# indexes (queue pages read app.dossiers.rows.QueueEntry).
+UNREAD_INDEXES = {
+    Dossier: [(("reader_ids", 1),)],
+    rows.DossierRow: [(("queue_keys", 1), (field, 1), ("_id", 1)) for field in (
+        "submitted_at", "applicant_name", "declaration.level", "declaration.title",
+        "declaration.employer_unit_name", "updated_at")],
+}
+
+
+async def _drop_unread_indexes(_: Checkpoint) -> int:
+    dropped = 0
+    for model, unread in UNREAD_INDEXES.items():
+        collection = model.get_pymongo_collection()
+        for name, index in (await collection.index_information()).items():
+            if tuple((field, int(direction)) for field, direction in index["key"]) in unread:
+                await collection.drop_index(name)
+                dropped += 1
+    return dropped
+
+
 class LeaseLost(Exception):
     """A migration stopped because another process took its lease over; it is not recorded as done."""
 
@@ -92,6 +115,7 @@ MIGRATIONS: list[Migration] = [
     Migration("committee-reported-to", _reported_to),
     Migration("dossier-reader-ids", _reader_ids),
     Migration("batch-kind-rules", _batch_kind_rules),
+    Migration("drop-unread-indexes", _drop_unread_indexes),
     Migration(f"rows-schema-{rows.SCHEMA}", _rows),
 ]
 

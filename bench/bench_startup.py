@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from bson import ObjectId
@@ -65,7 +66,7 @@ async def populate(uri: str, dossiers: int) -> None:
     from app.config import Settings
     from app.documents import document_models
     from app.dossiers.models import Dossier
-    from app.dossiers.rows import DossierRow, row_of
+    from app.dossiers.rows import DossierRow, QueueEntry, entry_of, row_of
 
     # a database busy inserting may miss the driver's heartbeat; with the default 3 s a retried insert
     # then collides with its own first attempt
@@ -79,15 +80,23 @@ async def populate(uri: str, dossiers: int) -> None:
         base = template(batch.id)
         base["reported_to"] = [base["committee_code"]]          # stored after the backfill shipped
         collection, rows = Dossier.get_pymongo_collection(), DossierRow.get_pymongo_collection()
+        # Applicants registered over the two years before now, as a service's are (their ids carry the time:
+        # the rows' rebuild reads them in windows of applicant_id), each id its own.
+        first, every = utcnow() - timedelta(days=730), timedelta(days=730) / max(1, dossiers)
         for start in range(0, dossiers, 1000):
             docs = []
             for n in range(start, min(start + 1000, dossiers)):
                 doc = copy.deepcopy(base)
-                doc.update(_id=ObjectId(), applicant_id=ObjectId(), applicant_name=f"申报人{n:06d}",
+                registered = int.from_bytes(ObjectId.from_datetime(first + n * every).binary, "big") + n
+                doc.update(_id=ObjectId(), applicant_id=ObjectId(registered.to_bytes(12, "big")),
+                           applicant_name=f"申报人{n:06d}",
                            id_number=f"37010219860512{n % 10000:04d}")
                 docs.append(doc)
             await collection.insert_many(docs)
-            await rows.insert_many([{"_id": d["_id"], **row_of(d)} for d in docs])
+            held = [{"_id": d["_id"], **row_of(d)} for d in docs]
+            await rows.insert_many(held)
+            await QueueEntry.get_pymongo_collection().insert_many(
+                [{"_id": r["_id"], **entry} for r in held if (entry := entry_of(r)) is not None])
             if start % 10_000 == 0:
                 print(f"  {start + len(docs):,} dossiers", flush=True)
     finally:

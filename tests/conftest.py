@@ -252,16 +252,19 @@ async def _assert_copies_in_step():
 
 async def _assert_rows_in_step():
     from app.dossiers.models import Dossier
-    from app.dossiers.rows import MOVING, DossierRow, row_of
+    from app.dossiers.rows import MOVING, DossierRow, QueueEntry, entry_of, row_of
 
     held = {r.pop("_id"): r async for r in DossierRow.get_pymongo_collection().find({})}
+    entries = {e.pop("_id"): e async for e in QueueEntry.get_pymongo_collection().find({})}
     async for dossier in Dossier.get_pymongo_collection().find({}):
         row, expected = held.pop(dossier["_id"], None), row_of(dossier)
+        assert entries.pop(dossier["_id"], None) == entry_of(expected), f"dossier {dossier['_id']}: its queue entry is stale"
         if row is not None and not expected["queue_keys"]:    # in no queue: its version and time may lag (rows.moved)
             assert row["version"] <= dossier["version"], f"dossier {dossier['_id']}: its row is newer"
             row, expected = ({k: v for k, v in r.items() if k not in MOVING} for r in (row, expected))
         assert row == expected, f"dossier {dossier['_id']}: its row is stale"
     assert not held, f"rows without a dossier: {list(held)}"
+    assert not entries, f"queue entries without a dossier: {list(entries)}"
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from app.clock import utcnow
 from app.committee.models import Meeting
 from app.dossiers import rows, scope
 from app.dossiers.models import Dossier
-from app.dossiers.rows import DossierRow
+from app.dossiers.rows import DossierRow, QueueEntry
 from app.units.models import Unit
 
 SERIES, LEVELS, TITLES = ("qzwh", "gc"), ("2", "3", "4"), ("qzwh-3", "qzwh-4", "gc-3")
@@ -135,7 +135,10 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
         docs.append(dossier(rng, world, n, units, padding))
         if len(docs) == INSERT_BATCH or n == count - 1:
             await Dossier.get_pymongo_collection().insert_many(docs)
-            await DossierRow.get_pymongo_collection().insert_many([{"_id": d["_id"], **rows.row_of(d)} for d in docs])
+            held = [{"_id": d["_id"], **rows.row_of(d)} for d in docs]
+            await DossierRow.get_pymongo_collection().insert_many(held)
+            await QueueEntry.get_pymongo_collection().insert_many(
+                [{"_id": r["_id"], **entry} for r in held if (entry := rows.entry_of(r)) is not None])
             docs = []
             if progress:
                 progress(n + 1)

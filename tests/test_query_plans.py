@@ -26,7 +26,7 @@ VIEWS = {"unit": ("pending", "passed", "turned_down", "reported", "all"),
          "hr": ("pending", "passed", "reported", "all"),
          "office": ("committee",)}
 COMMITTEE_TABS = ("at_committee", "accepted", "scheduled", "approved", "publicity", "certified")
-SCOPE = ("dossiers", "dossier_rows", "units", "committees", "meetings")
+SCOPE = ("dossiers", "dossier_rows", "dossier_queue", "units", "committees", "meetings")
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +100,9 @@ async def test_a_page_examines_its_key_not_the_collection(world):
     user = world.users["unit"]
     (command,) = [c for c in await reads(lambda: queues.page(user, QueueFilter(view="pending", size=PAGE)))
                   if "queue_keys" in c.get("filter", {})]
+    assert command["find"] == "dossier_queue"
     plan = await database.command("explain", as_find(command), verbosity="executionStats")
-    held = await database["dossier_rows"].count_documents({"queue_keys": f"pending:{world.employers[0].id}"})
+    held = await database["dossier_queue"].count_documents({"queue_keys": f"pending:{world.employers[0].id}"})
     assert 0 < plan["executionStats"]["totalDocsExamined"] <= max(held, PAGE) < DOSSIERS // 10
 
 

@@ -301,7 +301,8 @@ class Dossier(Document):
             IndexModel([("applicant_id", ASCENDING), ("batch_id", ASCENDING)], unique=True),
             IndexModel([("applicant_id", ASCENDING), ("created_at", DESCENDING)]),
             *SELECTION_INDEXES,
-            IndexModel([("reader_ids", ASCENDING)]),            # the keys' backfill probe (scope.backfill)
+            # No reader_ids index: lists read the rows by it; a dossier is read by _id and its keys checked
+            # (scope.may_read). Its ~10 multikey entries were rewritten on every save (docs/BENCHMARKS.md).
             IndexModel([("attachments.file.file_id", ASCENDING)]),
             IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
             IndexModel([("certificate.number", ASCENDING)], unique=True,

@@ -3,7 +3,8 @@
 A dossier is one large document (sections, snapshots, trail: ~14 KB and growing); a 10,000-row roster
 would otherwise read them all to show a few fields of each. The row repeats the fields selections
 filter and sort on under the dossier's own paths (so the same filter runs on either collection) and
-holds the facts the tables show, computed once per write.
+holds the facts the tables show, computed once per write. A dossier in some review queue also has a smaller
+queue entry (QueueEntry: its queue keys and what a page narrows and sorts on), written beside the row.
 
 The one write path (app.dossiers.writes) stores the row of every document it writes (but the version and
 time alone of a dossier in no queue: `moved`). A row is written
@@ -11,9 +12,10 @@ only over a row of the same or an older version, so a slow store never undoes a 
 step by step in the background when SCHEMA changes and nightly, see app/migrations.py and app/scheduler.py,
 and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS produced."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from beanie import Document, PydanticObjectId
@@ -23,7 +25,7 @@ from pymongo import ASCENDING, DeleteOne, IndexModel, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from app.accounts.enums import COMMITTEE_ROLES
-from app.clock import CHINA
+from app.clock import CHINA, utcnow
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier, pending_edit_request
 from app.dossiers.enums import ACTION_LABELS
@@ -33,15 +35,12 @@ log = logging.getLogger(__name__)
 
 # Bump when what row_of writes changes: the app then recomputes every row once, in the background
 # (the migration named after it in app/migrations.py).
-SCHEMA = 3
+SCHEMA = 4
 
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
 COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "current_unit_id",
           "committee_code", "reported_to", "route_unit_ids", "reported_by", "returned_by", "meeting_id", "version",
           "reader_ids", "submitted_at", "updated_at", "certificate")
-# What a queue page sorts on (app.routing.queues.SORTS), each served by an index after the queue key.
-SORT_FIELDS = ("submitted_at", "applicant_name", "declaration.level", "declaration.title",
-               "declaration.employer_unit_name", "updated_at")
 # The order of tables and bundles (by unit, then name).
 FOLDER_ORDER = [("declaration.employer_unit_name", ASCENDING), ("applicant_name", ASCENDING), ("_id", ASCENDING)]
 
@@ -217,9 +216,8 @@ class DossierRow(Document):
         name = "dossier_rows"
         # Every selection is one equality on a multikey key (a queue's, or a reader's) followed by the
         # sort it is read in; the batch is the one narrowing with its own index (archives, committees).
+        # Queue pages read QueueEntry, not these.
         indexes = [
-            *[IndexModel([("queue_keys", ASCENDING), (field, ASCENDING), ("_id", ASCENDING)])
-              for field in SORT_FIELDS],
             IndexModel([("queue_keys", ASCENDING), *FOLDER_ORDER]),
             IndexModel([("queue_keys", ASCENDING), ("batch_id", ASCENDING)]),
             IndexModel([("reader_ids", ASCENDING), *FOLDER_ORDER]),
@@ -229,6 +227,44 @@ class DossierRow(Document):
             IndexModel([("applicant_id", ASCENDING)]),
             IndexModel([("updated_at", ASCENDING), ("_id", ASCENDING)]),     # the forms cache's warm-up mark
         ]
+
+
+# What a queue page narrows on besides its key and sorts on (app.routing.queues: DossierFilter, SORTS).
+ENTRY_FIELDS = ("applicant_name", "id_number", "year", "batch_id", "submitted_at", "updated_at", "version")
+ENTRY_DECLARATION = ("level", "series", "title", "employer_unit_id", "employer_unit_name")
+
+
+class QueueEntry(Document):
+    """A dossier's place in the review queues: its queue keys and what a page narrows and sorts on, nothing
+    else (~0.4 KB against the row's ~1.9 KB; only dossiers in some queue have one). A queue page reads every
+    entry of its view, unsorted, and orders them itself: SecantusDB decodes each document it reads and
+    sorts in Python, which at 2,500 rows made ~90 % of a page (docs/BENCHMARKS.md, Review queues)."""
+    queue_keys: list[str]
+    applicant_name: str
+    id_number: str
+    year: int
+    batch_id: PydanticObjectId
+    declaration: dict[str, Any]
+    submitted_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int
+
+    class Settings:
+        name = "dossier_queue"
+        # The key, then the one narrowing read as a range (a name prefix); the batch, an equality.
+        indexes = [
+            IndexModel([("queue_keys", ASCENDING), ("applicant_name", ASCENDING), ("_id", ASCENDING)]),
+            IndexModel([("queue_keys", ASCENDING), ("batch_id", ASCENDING)]),
+        ]
+
+
+def entry_of(row: dict) -> dict | None:
+    """The queue entry of a row (row_of's output), or None when the dossier is in no queue."""
+    if not row["queue_keys"]:
+        return None
+    declaration = row["declaration"]
+    return {"queue_keys": row["queue_keys"], **{field: row[field] for field in ENTRY_FIELDS},
+            "declaration": {field: declaration.get(field) for field in ENTRY_DECLARATION}}
 
 
 def row_of(doc: dict) -> dict:
@@ -257,6 +293,18 @@ class _Ordered:
 
 def order_key(row: dict, sort: list[tuple[str, int]]) -> tuple:
     return tuple(_Ordered(_get(row, field), direction < 0) for field, direction in sort)
+
+
+async def queue_ids(filters: list[dict], field: str, *, descending: bool) -> list:
+    """The ids of the queue entries matching any of `filters` (one indexed equality each), in (field, _id)
+    order, missing values first as MongoDB orders them (last when descending). The database is not asked
+    to sort: SecantusDB has no limit push-down and sorts in Python, far slower than sorting here the few
+    thousand entries a view holds; MongoDB reads the same index range either way."""
+    found: dict = {}
+    for f in filters:
+        async for entry in QueueEntry.get_pymongo_collection().find(f, batch_size=1000):
+            found[entry["_id"]] = _get(entry, field)
+    return [i for *_, i in sorted(((value is not None, value, i) for i, value in found.items()), reverse=descending)]
 
 
 async def select(filters: list[dict], *, sort: list[tuple[str, int]], projection: dict | None = None,
@@ -296,72 +344,138 @@ def moved(row: dict, after: dict) -> bool:
     return bool(new["queue_keys"]) or any(row[field] != new[field] for field in new if field not in MOVING)
 
 
-async def store(doc: dict) -> None:
-    """Writes the row of this raw dossier document, unless a newer version's row is already there."""
-    same_or_older = {"_id": doc["_id"], "version": {"$lte": doc["version"]}}
+async def _upsert(collection, same_or_older: dict, fields: dict) -> None:
     try:    # a newer version already written by a faster store wins; the upsert then collides on _id
-        await DossierRow.get_pymongo_collection().update_one(same_or_older, {"$set": row_of(doc)}, upsert=True)
+        await collection.update_one(same_or_older, {"$set": fields}, upsert=True)
     except DuplicateKeyError:
         pass
 
 
+async def store(doc: dict, *, queued_before: bool = True) -> None:
+    """Writes the row and the queue entry of this raw dossier document, unless a newer version's are already
+    there; the entry of a dossier that left every queue is deleted (not looked for when `queued_before` says
+    the writer's copy was in none). The two writes go out together."""
+    same_or_older = {"_id": doc["_id"], "version": {"$lte": doc["version"]}}
+    row = row_of(doc)
+    entry = entry_of(row)
+    queue = QueueEntry.get_pymongo_collection()
+    beside = (asyncio.ensure_future(_upsert(queue, same_or_older, entry)) if entry is not None
+              else asyncio.ensure_future(queue.delete_one(same_or_older)) if queued_before else None)
+    try:
+        await _upsert(DossierRow.get_pymongo_collection(), same_or_older, row)
+    finally:
+        if beside is not None:
+            await beside
+
+
 async def refresh(*dossier_ids: PydanticObjectId) -> None:
-    """Writes the rows of these dossiers from their current documents, in one bulk write (each row only
-    over the same or an older version, as `store`); a row deleted with its dossier."""
+    """Writes the rows and queue entries of these dossiers from their current documents, a bulk write each
+    (each only over the same or an older version, as `store`); both deleted with their dossier."""
     if not dossier_ids:
         return
     found = {d["_id"]: d async for d in Dossier.get_pymongo_collection().find({"_id": {"$in": list(dossier_ids)}})}
-    writes = [UpdateOne({"_id": i, "version": {"$lte": found[i]["version"]}}, {"$set": row_of(found[i])}, upsert=True)
-              if i in found else DeleteOne({"_id": i}) for i in dossier_ids]
+    row_writes, entry_writes = [], []
+    for i in dossier_ids:
+        if i not in found:
+            row_writes.append(DeleteOne({"_id": i}))
+            entry_writes.append(DeleteOne({"_id": i}))
+            continue
+        same_or_older = {"_id": i, "version": {"$lte": found[i]["version"]}}
+        row = row_of(found[i])
+        entry = entry_of(row)
+        row_writes.append(UpdateOne(same_or_older, {"$set": row}, upsert=True))
+        entry_writes.append(UpdateOne(same_or_older, {"$set": entry}, upsert=True) if entry is not None
+                            else DeleteOne(same_or_older))
+    await _bulk(DossierRow, row_writes)      # one after the other: a rebuild's steps are not waited for
+    await _bulk(QueueEntry, entry_writes)
+
+
+async def _bulk(model: type[Document], writes: list) -> None:
     try:
-        await DossierRow.get_pymongo_collection().bulk_write(writes, ordered=False)
-    except BulkWriteError as exc:   # a newer version's row already there: its upsert collided on _id
+        await model.get_pymongo_collection().bulk_write(writes, ordered=False)
+    except BulkWriteError as exc:   # a newer version's already there: its upsert collided on _id
         if any(error["code"] != 11000 for error in exc.details["writeErrors"]):
             raise
 
 
-# Rows refreshed per bulk write, and the reach of a reconcile's checkpoint: memory holds this many ids.
+# Rows refreshed per bulk write.
 STEP = 500
+
+# A reconcile reads the dossiers in windows of applicant_id (indexed on the dossiers and the rows; an
+# ObjectId, so ordered by registration time): a two-sided range on a secondary index is the one read whose
+# cost and memory SecantusDB bounds by what it holds (an _id range, a count or a sort reads the whole
+# collection: docs/BENCHMARKS.md, Start-up). A window aims at WINDOW dossiers: its span (in ObjectId values,
+# 2**64 a second) doubles after a window with less than half of that, up to a week, and shrinks in
+# proportion after one with more; it starts at an hour from FLOOR, before which no applicant of this
+# service registered (an older id is read in one window of its own, expected empty, as is what lies past
+# tomorrow).
+WINDOW = 1000
+_SECOND = 1 << 64
+_TOP = 1 << 96
+_FIRST_SPAN, _LONGEST_SPAN = 3600 * _SECOND, 7 * 86400 * _SECOND
+FLOOR = int.from_bytes(ObjectId.from_datetime(datetime(2024, 1, 1)).binary, "big")
+
+
+def _oid(value: int) -> ObjectId:
+    return ObjectId(value.to_bytes(12, "big"))
+
+
+def _windows(after: ObjectId | None) -> tuple[int, int]:
+    """Where a pass starts (the applicant id after which a stopped pass left off) and the span it starts with."""
+    lo = 0 if after is None else int.from_bytes(after.binary, "big")
+    return lo, (FLOOR - lo if lo < FLOOR else _FIRST_SPAN)
+
+
+async def _window_wrong(where: dict, everything: bool) -> tuple[list, int]:
+    """The dossiers of a window whose row or queue entry is missing, stale or of an older SCHEMA (all of them
+    when `everything`) and the rows in it whose dossier is gone; and how many dossiers the window holds."""
+    dossiers = {d["_id"]: d["version"] async for d in Dossier.get_pymongo_collection().find(where, {"version": 1})}
+    held = {r["_id"]: r async for r in DossierRow.get_pymongo_collection().find(
+        where, {"version": 1, "schema_version": 1, "queue_keys": 1})}
+    entries = {e["_id"]: e.get("version") async for e in QueueEntry.get_pymongo_collection().find(
+        {"_id": {"$in": list(dossiers)}}, {"version": 1})} if dossiers else {}
+    wrong = []
+    for i, version in dossiers.items():
+        row = held.pop(i, None)
+        if everything or row is None or (row.get("version"), row.get("schema_version")) != (version, SCHEMA) \
+                or entries.get(i) != (version if row.get("queue_keys") else None):
+            wrong.append(i)
+    return wrong + list(held), len(dossiers)
 
 
 async def reconcile(everything: bool = False, *, after: ObjectId | None = None,
                     save: Callable[[ObjectId], Awaitable[None]] | None = None,
                     stop: Callable[[], bool] | None = None) -> int:
-    """Refreshes the rows that are missing, stale, of an older SCHEMA or orphaned (all of them when
-    `everything`); returns how many. One pass in _id order over the dossiers' versions and the rows' (two
-    projected cursors merged like a zip), refreshing STEP rows at a time, so the app holds one step's ids
-    whatever the number of dossiers. After each step `save` gets the last _id passed (start there again
-    with `after`) and `stop` may end the pass. One pass rather than "the next STEP after X" queries:
-    SecantusDB reads the whole collection for any _id range, even an empty one (and holds what it read
-    until the query ends: its memory grows with the collection during a pass, MongoDB's does not)."""
-    above = {"_id": {"$gt": after}} if after is not None else {}
-    by_id = [("_id", ASCENDING)]
-    dossiers = Dossier.get_pymongo_collection().find(above, {"version": 1}, sort=by_id, batch_size=STEP)
-    held = DossierRow.get_pymongo_collection().find(above, {"version": 1, "schema_version": 1}, sort=by_id,
-                                                   batch_size=STEP)
-    dossier, row = await anext(dossiers, None), await anext(held, None)
-    wrong, passed, looked, done = [], None, 0, 0
-    while dossier is not None or row is not None:
-        if row is None or (dossier is not None and dossier["_id"] < row["_id"]):
-            wrong.append(dossier["_id"])                            # no row
-            passed, dossier = dossier["_id"], await anext(dossiers, None)
-        elif dossier is None or row["_id"] < dossier["_id"]:
-            wrong.append(row["_id"])                                # its dossier is gone
-            passed, row = row["_id"], await anext(held, None)
+    """Refreshes the rows (and queue entries) that are missing, stale, of an older SCHEMA or orphaned (all
+    of them when `everything`); returns how many. One pass over windows of applicant_id (see WINDOW), so
+    the app and the database hold one window's worth whatever the number of dossiers. After each window
+    that refreshed something `save` gets the applicant id the next window starts at (start there again with
+    `after`) and `stop` may end the pass. Rows without an applicant id (never written by this code) are
+    looked up last, by that null."""
+    lo, span = _windows(after)
+    horizon = int.from_bytes(ObjectId.from_datetime(utcnow() + timedelta(days=1)).binary, "big")
+    done = 0
+    while lo < _TOP:
+        hi = min(lo + span, _TOP) if lo < horizon else _TOP        # no applicant registers tomorrow
+        where = {"applicant_id": {"$gte": _oid(lo), **({"$lt": _oid(hi)} if hi < _TOP else {})}}
+        wrong, held = await _window_wrong(where, everything)
+        for start in range(0, len(wrong), STEP):
+            await refresh(*wrong[start:start + STEP])
+        done += len(wrong)
+        if lo >= FLOOR:
+            span = span * 2 if held < WINDOW // 2 else span * WINDOW // held if held > WINDOW else span
+            span = max(1, min(span, _LONGEST_SPAN))
         else:
-            if everything or (row.get("version"), row.get("schema_version")) != (dossier["version"], SCHEMA):
-                wrong.append(dossier["_id"])
-            passed, dossier, row = dossier["_id"], await anext(dossiers, None), await anext(held, None)
-        looked += 1
-        if len(wrong) >= STEP or looked % (10 * STEP) == 0:
-            await refresh(*wrong)
-            done, wrong = done + len(wrong), []
+            span = _FIRST_SPAN
+        lo = hi
+        if wrong and lo < _TOP:
             if save:
-                await save(passed)
+                await save(_oid(lo))
             if stop and stop():
                 return done
-    await refresh(*wrong)
-    done += len(wrong)
+    orphans = [r["_id"] async for r in DossierRow.get_pymongo_collection().find({"applicant_id": None}, {"_id": 1})]
+    await refresh(*orphans)
+    done += len(orphans)
     if done:
         log.info("refreshed %d dossier rows", done)
     return done

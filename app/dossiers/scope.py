@@ -150,16 +150,15 @@ async def refresh_for_units(unit_ids: list[PydanticObjectId]) -> int:
 
 
 async def backfill(batch: int = 200) -> int:
-    """Dossiers stored before `reader_ids` existed get them (and their rows), a batch at a time. When none
-    lacks them this is one indexed probe (`reader_ids: null`, limit 1), so it may run at every start."""
+    """Dossiers stored before `reader_ids` existed get them (and their rows), a batch at a time. Their ids
+    come from one pass over the dossiers (no index on reader_ids: nothing else reads the dossiers by it), so
+    this runs once, as a migration (app.migrations)."""
     from app.dossiers import writes
 
-    done = 0
-    while ids := [d["_id"] for d in await Dossier.get_pymongo_collection().find(
-            {"reader_ids": None}, {"_id": 1}, limit=batch).to_list()]:
-        await writes.refresh(*ids)
-        done += len(ids)
-    return done
+    ids = [d["_id"] async for d in Dossier.get_pymongo_collection().find({"reader_ids": None}, {"_id": 1})]
+    for start in range(0, len(ids), batch):
+        await writes.refresh(*ids[start:start + batch])
+    return len(ids)
 
 
 units_service.on_units_moved(refresh_for_units)

@@ -1,9 +1,9 @@
 """Review queues (数据审核 / 数据上报): what a node holds, has passed, has turned down or has reported.
 
 Every view is one equality on the rows' multikey `queue_keys` (app.dossiers.rows.queue_keys: "pending:<unit>",
-"all:<unit>", "committee:<code>", ...; the all-views tab is a key of its own, not an `$or`), followed by
-the chosen sort, which a compound index (key, sort field, _id) serves; only the page's dossiers are
-then read, by id."""
+"all:<unit>", "committee:<code>", ...; the all-views tab is a key of its own, not an `$or`) on the small
+queue entries (app.dossiers.rows.QueueEntry), which are ordered here; only the page's rows are then read,
+by id."""
 
 from datetime import datetime
 from typing import Literal
@@ -114,14 +114,12 @@ PAGE_FIELDS = {name: 1 for name in QueueRow.model_fields if name != "id"}
 
 
 async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:
-    """One page of a view, from the rows alone: the view's ids in order (one indexed equality per key,
-    the sort served by the key's index; their number is the total), then the page's rows by id. One
-    read of the key's range rather than a count and a page: SecantusDB reads the whole range for either."""
+    """One page of a view: the view's ids in order from its queue entries (one indexed equality per key;
+    their number is the total), then the page's rows by id. One read of the key's range rather than a
+    count and a page: SecantusDB reads the whole range for either (it has no index-only count)."""
     if f.sort not in SORTS:
         raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
-    direction = -1 if f.descending else 1
-    order = [(SORTS[f.sort], direction), ("_id", direction)]
-    ids = [r["_id"] async for r in rows.select(await build_filters(user, f), sort=order, projection={"_id": 1})]
+    ids = await rows.queue_ids(await build_filters(user, f), SORTS[f.sort], descending=f.descending)
     wanted = ids[(f.page - 1) * f.size:f.page * f.size]
     if not wanted:
         return [], len(ids)

@@ -2,6 +2,8 @@
 reconcile, and selecting exactly what the dossiers themselves would. (Every test also ends with all rows
 in step: see clean_database.)"""
 
+from datetime import datetime, timedelta, timezone
+
 from bson import ObjectId
 
 from app.accounts.models import User
@@ -97,14 +99,16 @@ class TestMoved:
 
 
 class TestReconcilePass:
-    async def test_a_pass_stopped_after_a_step_resumes_from_its_checkpoint_writing_each_row_once(
+    async def test_a_pass_stopped_after_a_window_resumes_from_its_checkpoint_writing_each_row_once(
             self, client, world, monkeypatch):
+        """Applicants a month apart fall in windows of their own (a window spans a week at most)."""
         monkeypatch.setattr(rows, "STEP", 2)
-        ids = sorted(ObjectId() for _ in range(7))
+        applicants = [ObjectId.from_datetime(datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(days=30 * n))
+                      for n in range(7)]
         await Dossier.get_pymongo_collection().insert_many([
-            {"_id": i, "applicant_id": ObjectId(), "batch_id": ObjectId(), "version": 1, "applicant_name": f"旧档{n}",
-             "status": "submitted"} for n, i in enumerate(ids)])
-        orphan = max(ids[-1], ObjectId())
+            {"_id": ObjectId(), "applicant_id": a, "batch_id": ObjectId(), "version": 1, "applicant_name": f"旧档{n}",
+             "status": "submitted"} for n, a in enumerate(applicants)])
+        orphan = ObjectId()
         await DossierRow.get_pymongo_collection().insert_one({"_id": orphan, "version": 1, "schema_version": 1})
         saved = []
 
@@ -112,11 +116,25 @@ class TestReconcilePass:
             saved.append(passed)
 
         first = await rows.reconcile(save=save, stop=lambda: True)
-        assert first == 2 and len(saved) == 1                       # one step of two, then stopped
+        assert first == 1 and applicants[0] < saved[0] <= applicants[1]     # one window, then stopped
         rest = await rows.reconcile(after=saved[0])
         assert first + rest == 8                                    # 7 rows written, the orphan removed
         assert await DossierRow.get_pymongo_collection().find_one({"_id": orphan}) is None
         assert await rows.reconcile() == 0
+
+    async def test_a_window_reads_its_own_dossiers_not_the_collection(self, client, world):
+        """What bounds the pass's memory: a window's read of the dossiers examines the window alone."""
+        ids = [ObjectId.from_datetime(datetime(2025, 3, 1, tzinfo=timezone.utc) + timedelta(hours=n)) for n in range(6)]
+        await Dossier.get_pymongo_collection().insert_many([
+            {"_id": ObjectId(), "applicant_id": a, "batch_id": ObjectId(), "version": 1, "applicant_name": "旧档",
+             "status": "submitted"} for a in ids])
+        collection = Dossier.get_pymongo_collection()
+        window = {"applicant_id": {"$gte": ids[1], "$lt": ids[3]}}
+        plan = await collection.database.command("explain", {"find": collection.name, "filter": window},
+                                                 verbosity="executionStats")
+        assert "COLLSCAN" not in str(plan["queryPlanner"]["winningPlan"])
+        assert plan["executionStats"]["totalDocsExamined"] == 2
+        await rows.reconcile()
 
 
 async def old_scope(user: User) -> dict | None:
