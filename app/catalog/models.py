@@ -65,6 +65,8 @@ class BatchRules(BaseModel):
     photo_required: bool = True
     commitment_upload_required: bool = False
     assessment_years: int = Field(default=0, ge=0, le=10, description="须填写的最近年度考核年数，0 为不限")
+    sealed_form_required: bool = Field(default=False, description="单位须上传签字盖章的评审表（PDF，≤4MB）后方可上报")
+    report_contact_required: bool = Field(default=False, description="上报时须填写单位经办人姓名和电话")
 
     def attachment_rule(self, section: str) -> AttachmentRule:
         return self.attachments.get(section, self.default_attachment)

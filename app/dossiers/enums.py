@@ -60,6 +60,7 @@ class Action(StrEnum):
     approve_education_change = "approve_education_change"
     refuse_education_change = "refuse_education_change"
     step_attachment = "step_attachment"     # 流程附件上传：推荐材料、公示材料、委托材料、单位意见附件
+    enter = "enter"             # 单位代为录入：经办人为本单位人员新建、填写、上传
 
 
 ACTION_LABELS = {
@@ -72,9 +73,13 @@ ACTION_LABELS = {
     Action.grant_edit: "同意退回编辑", Action.refuse_edit: "不同意退回编辑",
     Action.request_education_change: "申请修改学历", Action.approve_education_change: "同意修改学历",
     Action.refuse_education_change: "不同意修改学历", Action.step_attachment: "上传流程附件",
+    Action.enter: "单位代为录入",
     "revoke_certificate": "撤销证书",     # not a transition: the certificate is marked, the status stays
 }
 
 # 流程附件的种类 (001 流程附件上传; 004 单位意见附件).
 STEP_ATTACHMENT_KINDS = {"recommendation": "推荐材料", "publicity": "公示材料", "entrustment": "委托材料",
-                         "unit_opinion": "单位意见附件", "other": "其他材料"}
+                         "unit_opinion": "单位意见附件", "other": "其他材料",
+                         "sealed_form": "签字盖章的评审表"}
+# The step attachment a batch may require before its dossiers are reported (BatchRules.sealed_form_required).
+SEALED_FORM = "sealed_form"

@@ -200,6 +200,15 @@ def _naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
 
 
+class Entry(BaseModel):
+    """录入申报: the unit that entered this dossier for a member of its staff; its handlers edit it for them."""
+    unit_id: PydanticObjectId
+    unit_name: str
+    by: PydanticObjectId
+    by_name: str
+    at: datetime = Field(default_factory=utcnow)
+
+
 class RouteNode(BaseModel):
     unit_id: PydanticObjectId
     unit_name: str
@@ -263,6 +272,7 @@ class Dossier(Document):
     education_requests: list[EducationRequest] = Field(default_factory=list)   # 申请修改学历
     step_attachments: list[StepAttachment] = Field(default_factory=list)      # 流程附件
     opinion_drafts: dict[str, OpinionDraft] = Field(default_factory=dict)     # 保存意见, by the unit's id
+    entered_by: Entry | None = None                        # 录入申报: entered by a unit for its staff member
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     submitted_at: datetime | None = None
@@ -275,6 +285,7 @@ class Dossier(Document):
             IndexModel([("applicant_id", ASCENDING), ("created_at", DESCENDING)]),
             *SELECTION_INDEXES,
             IndexModel([("reader_ids", ASCENDING)]),            # the keys' backfill probe (scope.backfill)
+            IndexModel([("entered_by.unit_id", ASCENDING), ("created_at", DESCENDING)]),   # a unit's 录入申报 list
             IndexModel([("attachments.file.file_id", ASCENDING)]),
             IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
             IndexModel([("certificate.number", ASCENDING)], unique=True,
