@@ -156,3 +156,14 @@ async def test_the_forms_cache_warm_up_reads_the_rows_on_an_index(world):
     marks = [{"at": formcache.EPOCH, "id": None}, {"at": newest[0]["updated_at"], "id": newest[0]["_id"]}]
     for mark in marks:
         assert await check(lambda: formcache.changed_since(mark), f"warm-up after {mark}") >= 1
+
+
+async def test_a_units_entered_dossiers_read_an_index(world):
+    """录入申报: the unit's list of the dossiers it entered reads the entered_by index."""
+    from app.dossiers import entry
+
+    for user in world.users.values():
+        for unit_id in entry.scope.entry_units(user)[:1]:
+            await check(lambda: entry.listing(actor=user, unit_id=unit_id), "entered dossiers")
+            return
+    raise AssertionError("the world has no unit handler")
