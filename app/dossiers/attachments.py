@@ -86,7 +86,7 @@ async def add(*, actor: User, dossier_id: PydanticObjectId, section: str, row_id
         _check_place(fresh, section, row_id)
         replaced[:] = fresh.attachments_of("basic", PHOTO) if photo else []
         entry = behalf.entered(actor, fresh, f"上传附件“{stored.filename}”（{S.section_label(section)}）",
-                               section=section, attachment_id=ref.id)
+                               section=section, attachment=ref.id)
         if replaced:    # one photo: the new one takes the old one's place
             kept = [a.model_dump() for a in fresh.attachments if a not in replaced]
             return writes.Change({"$set": {"attachments": [*kept, ref.model_dump()]}}, entry)

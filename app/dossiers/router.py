@@ -48,7 +48,7 @@ async def my_dossiers(user: CurrentUser) -> list[DossierSummary]:
 async def enter(data: EntryCreate, user: CurrentUser, client: Client, response: Response) -> EntryOut:
     dossier, account = await entry.create(actor=user, data=data, client=client)
     response.headers["ETag"] = etag(dossier)
-    return EntryOut(dossier=await dossier_out(dossier, reveal=False), account=account)
+    return EntryOut(**(await dossier_out(dossier, reveal=False)).model_dump(), account=account)
 
 
 @router.get("/entries", response_model=list[DossierSummary], summary="本单位录入的申报")

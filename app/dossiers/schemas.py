@@ -146,9 +146,9 @@ class EntryAccount(BaseModel):
     initial_password: str
 
 
-class EntryOut(BaseModel):
-    dossier: "DossierOut"
-    account: EntryAccount | None = None      # None: the person's existing account was linked
+class EntryOut(DossierOut):
+    """The dossier entered, and the account made for the person (None: their existing account was linked)."""
+    account: EntryAccount | None = None
 
 
 class SectionOut(BaseModel):

@@ -52,8 +52,8 @@ async def test_a_unit_enters_and_submits_for_an_employee_who_sees_it_in_their_li
                           headers=world["headers"])
     assert r.status_code == 201, r.text
     assert r.json()["account"] is None                       # the existing account is linked
-    dossier_id = r.json()["dossier"]["id"]
-    assert r.json()["dossier"]["entered_by"]["by_name"] == "李经办"
+    dossier_id = r.json()["id"]
+    assert r.json()["entered_by"]["by_name"] == "李经办"
     # The employee sees the draft in their own list and edits it while it is a draft.
     own = await bearer(employee)
     mine = (await client.get("/api/dossiers", headers=own)).json()
@@ -119,7 +119,7 @@ async def test_a_new_person_by_id_number_gets_one_account_entered_twice(client):
                                 json={"old_password": account["initial_password"], "new_password": PASSWORD})
     assert changed.status_code in (200, 204), changed.text
     listed = (await client.get("/api/dossiers", headers=own)).json()
-    assert {d["id"] for d in listed} == {r.json()["dossier"]["id"], r2.json()["dossier"]["id"]}
+    assert {d["id"] for d in listed} == {r.json()["id"], r2.json()["id"]}
 
 
 async def test_two_entries_racing_for_one_new_id_number_make_one_account(client, monkeypatch):
@@ -185,7 +185,7 @@ async def test_another_units_handler_finds_nothing(client):
     batch = await create_batch()
     r = await client.post(ENTRIES, json=entry_payload(batch, world["unit"], user_id=str(employee.id)),
                           headers=world["headers"])
-    dossier_id = r.json()["dossier"]["id"]
+    dossier_id = r.json()["id"]
     url = f"/api/dossiers/{dossier_id}"
     etag = r.headers["ETag"]
     outsider = other["headers"]
@@ -217,7 +217,7 @@ async def test_the_unit_deletes_a_draft_it_entered_through_the_abandon_route(cli
     batch = await create_batch()
     r = await client.post(ENTRIES, json=entry_payload(batch, world["unit"], user_id=str(employee.id)),
                           headers=world["headers"])
-    dossier_id = r.json()["dossier"]["id"]
+    dossier_id = r.json()["id"]
     r = await client.delete(f"/api/dossiers/{dossier_id}", headers=world["headers"])
     assert r.status_code == 200 and r.json()["status"] == "abandoned"
     own = await bearer(employee)
@@ -235,7 +235,7 @@ async def test_the_unit_does_not_delete_what_was_submitted(client):
     batch = await create_batch()
     r = await client.post(ENTRIES, json=entry_payload(batch, world["unit"], user_id=str(employee.id)),
                           headers=world["headers"])
-    dossier_id = r.json()["dossier"]["id"]
+    dossier_id = r.json()["id"]
     await fill_complete(client, world["headers"], dossier_id, employee.id_number)
     assert (await client.post(f"/api/dossiers/{dossier_id}/submit", headers=world["headers"])).status_code == 200
     own = await bearer(employee)
