@@ -186,6 +186,13 @@ def prefill(dossier: Dossier, applicant: User) -> dict[str, Any]:
     return dossier.sections.get("basic") or _prefilled_basic(applicant)
 
 
+async def basic_for_editor(dossier: Dossier, editor: User) -> dict[str, Any] | None:
+    """The basic section as its editor sees it: prefilled from the applicant's account, also when the unit's
+    handler edits it for them (录入申报), never from the handler's own."""
+    applicant = editor if dossier.applicant_id == editor.id else await User.get(dossier.applicant_id)
+    return prefill(dossier, applicant) if applicant else dossier.sections.get("basic")
+
+
 def require_version(dossier: Dossier, expected_version: int) -> None:
     """The user's If-Match against the copy just read: the rules are checked against that copy only."""
     if dossier.version != expected_version:

@@ -259,8 +259,7 @@ async def section_page(request: Request, section: str, user: PageUser, dossier: 
     spec = S.SECTIONS[section]
     report = await dossiers.completeness(dossier)
     status = next(s for s in report if s.section == section)
-    applicant = user if dossier.applicant_id == user.id else await User.get(dossier.applicant_id)
-    data = dossiers.prefill(dossier, applicant) if section == "basic" else dossier.sections.get(section)
+    data = await dossiers.basic_for_editor(dossier, user) if section == "basic" else dossier.sections.get(section)
     order = list(S.SECTIONS)
     index = order.index(section)
     files_by_row: dict[str | None, list] = {}
