@@ -8,6 +8,7 @@ from bson import ObjectId
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
+from app.accounts.secrets import hash_password
 from app.dossiers.models import Dossier
 from app.units.enums import UnitCategory
 from tests.factories import (PASSWORD, bearer, complete_sections, create_batch, create_person, create_unit,
@@ -30,7 +31,8 @@ async def an_employee(client, world: dict, name: str = "张员工") -> User:
                           json={"accounts": [{"name": name, "id_number": resident_id("19880808")}]})
     assert r.status_code == 201, r.text
     user_id = ObjectId(r.json()[0]["user_id"])
-    await User.get_pymongo_collection().update_one({"_id": user_id}, {"$set": {"must_change_password": False}})
+    await User.get_pymongo_collection().update_one({"_id": user_id}, {"$set": {    # as after their first login
+        "must_change_password": False, "password_hash": await hash_password(PASSWORD)}})
     return await User.get(user_id)
 
 
