@@ -248,3 +248,34 @@ async def test_the_unit_does_not_delete_what_was_submitted(client):
     assert r.status_code == 409 and r.json()["code"] == "not_abandonable"
     assert (await client.get(f"/api/dossiers/{dossier_id}", headers=own)).json()["status"] == "returned"
 
+
+
+async def test_the_handler_changes_the_declaration_within_the_unit_only(client):
+    world = await a_unit()
+    employee = await an_employee(client, world)
+    batch = await create_batch()
+    r = await client.post(ENTRIES, json=entry_payload(batch, world["unit"], user_id=str(employee.id)),
+                          headers=world["headers"])
+    dossier_id, etag = r.json()["id"], r.headers["ETag"]
+    other, _ = await create_unit(name="济南市第三单位", region_code="370100")
+    moved = {k: v for k, v in declaration_payload(batch, other).items() if k not in ("batch_id", "commitment_agreed")}
+    r = await client.put(f"/api/dossiers/{dossier_id}/declaration", json=moved, headers={**world["headers"],
+                                                                                        "If-Match": etag})
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (422, "not_entry_unit", "employer_unit_id")
+    kept = {**moved, "employer_unit_id": str(world["unit"].id), "unit_rank": "1/3"}
+    r = await client.put(f"/api/dossiers/{dossier_id}/declaration", json=kept, headers={**world["headers"],
+                                                                                       "If-Match": etag})
+    assert r.status_code == 200 and r.json()["declaration"]["unit_rank"] == "1/3"
+    last = (await trail(client, world["headers"], dossier_id))[-1]
+    assert (last["action"], last["note"], last["actor_name"]) == ("enter", "修改申报信息", "李经办")
+
+
+async def test_a_staff_member_without_the_applicant_role_is_refused(client):
+    world = await a_unit()
+    batch = await create_batch()
+    clerk = await create_person(name="周文员", roles=[])
+    await grant(clerk, "unit_handler", world["unit"])
+    r = await client.post(ENTRIES, json=entry_payload(batch, world["unit"], user_id=str(clerk.id)),
+                          headers=world["headers"])
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (409, "not_applicant", "user_id")
+    assert await Dossier.find({"applicant_id": clerk.id}).count() == 0
