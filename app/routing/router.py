@@ -78,7 +78,7 @@ async def answer_education_change(dossier_id: PydanticObjectId, request_id: str,
 
 
 @router.post("/dossiers/{dossier_id}/step-attachments", status_code=status.HTTP_201_CREATED,
-             response_model=StepAttachmentOut, summary="流程附件上传：推荐材料、公示材料、委托材料、单位意见附件")
+             response_model=StepAttachmentOut, summary="流程附件上传：推荐材料、公示材料、委托材料、单位意见附件；批次要求时上传签字盖章的评审表（sealed_form，PDF ≤4MB）")
 async def add_step_attachment(dossier_id: PydanticObjectId, user: CurrentUser, client: Client, file: UploadFile,
                               kind: str = Form(...)) -> StepAttachmentOut:
     attachment, _ = await requests.add_step_attachment(actor=user, dossier_id=dossier_id, kind=kind, upload=file,
