@@ -185,6 +185,10 @@ MATRIX: dict[str, Route] = {
                                 gate=USERS - {"applicant", "other_applicant", "expert", "other_expert"},
                                 json=lambda w: {**DECLARATION(w), "batch_id": w["batch_id"],
                                                 "commitment_agreed": True}),
+    "POST /api/dossiers/entries": Route(allowed=frozenset({"employer"}),       # 录入申报: the unit's own handlers
+                                        json=lambda w: {**DECLARATION(w), "batch_id": w["batch_id"],
+                                                        "commitment_agreed": True, "user_id": w["user_id"]}),
+    "GET /api/dossiers/entries": Route(allowed=frozenset({"employer"}), query=lambda w: {"unit_id": w["unit_id"]}),
     "GET /api/dossiers/{dossier_id}": readers(),
     "PUT /api/dossiers/{dossier_id}/declaration": owner(json=DECLARATION, headers={"If-Match": '"1"'}),
     "GET /api/dossiers/{dossier_id}/sections/{section}": readers(params={"section": "basic"}),

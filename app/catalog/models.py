@@ -80,6 +80,8 @@ class BatchRules(BaseModel):
     guide_text: str = Field(default="", max_length=5000, description="须先阅读确认的指南（如初定指南）")
     text_limits: dict[str, int] = Field(default_factory=lambda: {"main_achievements": 400, "work_summary": 800},
                                         description="文字分节的字数上限")
+    sealed_form_required: bool = Field(default=False, description="单位须上传签字盖章的评审表（PDF，≤4MB）后方可上报")
+    report_contact_required: bool = Field(default=False, description="上报时须填写单位经办人姓名和电话")
 
     def attachment_rule(self, section: str) -> AttachmentRule:
         return self.attachments.get(section, self.default_attachment)

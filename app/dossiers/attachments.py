@@ -18,9 +18,9 @@ from app.accounts.models import User
 from app.catalog.models import Batch
 from app.clock import utcnow
 from app.dossiers import sections as S
-from app.dossiers import writes
+from app.dossiers import behalf, writes
 from app.dossiers.models import AttachmentRef, Dossier
-from app.dossiers.service import get_own, get_readable, require_editable
+from app.dossiers.service import get_editable, get_readable, require_editable
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.files import service as files
 from app.files.models import StoredFile
@@ -70,7 +70,7 @@ async def _referenced(stored: StoredFile, writing) -> Dossier:
 
 def _loader(actor: User, dossier_id: PydanticObjectId):
     async def load() -> Dossier:
-        dossier = await get_own(actor, dossier_id)
+        dossier = await get_editable(actor, dossier_id)
         require_editable(dossier)
         return dossier
     return load
@@ -97,10 +97,12 @@ async def add(*, actor: User, dossier_id: PydanticObjectId, section: str, row_id
     async def plan(fresh: Dossier) -> writes.Change:
         _check_place(fresh, section, row_id)
         replaced[:] = fresh.attachments_of("basic", PHOTO) if photo else []
+        entry = behalf.entered(actor, fresh, f"上传附件“{stored.filename}”（{S.section_label(section)}）",
+                               section=section, attachment=ref.id)
         if replaced:    # one photo: the new one takes the old one's place
             kept = [a.model_dump() for a in fresh.attachments if a not in replaced]
-            return writes.Change({"$set": {"attachments": [*kept, ref.model_dump()]}})
-        return writes.Change({"$push": {"attachments": ref.model_dump()}})
+            return writes.Change({"$set": {"attachments": [*kept, ref.model_dump()]}}, entry)
+        return writes.Change({"$push": {"attachments": ref.model_dump()}}, entry)
 
     written = await _referenced(stored, writes.retrying(load, plan))
     await release(replaced)
@@ -123,7 +125,8 @@ async def delete(*, actor: User, dossier_id: PydanticObjectId, attachment_id: st
     async def plan(fresh: Dossier) -> writes.Change:
         _, ref = _find(fresh, attachment_id, doing="删除")
         removed[:] = [ref]
-        return writes.Change({"$pull": {"attachments": {"id": ref.id}}})
+        return writes.Change({"$pull": {"attachments": {"id": ref.id}}},
+                             behalf.entered(actor, fresh, f"删除附件“{ref.file.filename}”", section=ref.section))
 
     written = await writes.retrying(_loader(actor, dossier_id), plan)
     await release(removed)
@@ -149,7 +152,9 @@ async def replace(*, actor: User, dossier_id: PydanticObjectId, attachment_id: s
         index, current = _find(fresh, attachment_id, doing="替换")
         replaced[:] = [current]
         return writes.Change({"$set": {f"attachments.{index}.file": stored.model_dump(),
-                                       f"attachments.{index}.uploaded_at": now}})
+                                       f"attachments.{index}.uploaded_at": now}},
+                             behalf.entered(actor, fresh, f"替换附件“{current.file.filename}”为“{stored.filename}”",
+                                            section=current.section))
 
     written = await _referenced(stored, writes.retrying(load, plan))
     await release(replaced)

@@ -62,6 +62,7 @@ class Action(StrEnum):
     step_attachment = "step_attachment"     # 流程附件上传：推荐材料、公示材料、委托材料、单位意见附件
     grant_title = "grant_title"     # 受理点同意初定/认定（不经评委会的批次）
     deny_title = "deny_title"       # 受理点不同意初定/认定
+    enter = "enter"             # 单位代为录入：经办人为本单位人员新建、填写、上传
 
 
 ACTION_LABELS = {
@@ -75,6 +76,7 @@ ACTION_LABELS = {
     Action.request_education_change: "申请修改学历", Action.approve_education_change: "同意修改学历",
     Action.refuse_education_change: "不同意修改学历", Action.step_attachment: "上传流程附件",
     Action.grant_title: "受理点审核通过", Action.deny_title: "受理点审核不通过",
+    Action.enter: "单位代为录入",
     "revoke_certificate": "撤销证书",     # not a transition: the certificate is marked, the status stays
     "request_reissue": "申请补证", "approve_reissue": "同意补证（补发新证书）",     # 补证: app.committee.reissue
     "refuse_reissue": "不同意补证",
@@ -82,4 +84,7 @@ ACTION_LABELS = {
 
 # 流程附件的种类 (001 流程附件上传; 004 单位意见附件).
 STEP_ATTACHMENT_KINDS = {"recommendation": "推荐材料", "publicity": "公示材料", "entrustment": "委托材料",
-                         "unit_opinion": "单位意见附件", "other": "其他材料"}
+                         "unit_opinion": "单位意见附件", "other": "其他材料",
+                         "sealed_form": "签字盖章的评审表"}
+# The step attachment a batch may require before its dossiers are reported (BatchRules.sealed_form_required).
+SEALED_FORM = "sealed_form"

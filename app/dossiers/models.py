@@ -225,6 +225,15 @@ def _naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
 
 
+class Entry(BaseModel):
+    """录入申报: the unit that entered this dossier for a member of its staff; its handlers edit it for them."""
+    unit_id: PydanticObjectId
+    unit_name: str
+    by: PydanticObjectId
+    by_name: str
+    at: datetime = Field(default_factory=utcnow)
+
+
 class RouteNode(BaseModel):
     unit_id: PydanticObjectId
     unit_name: str
@@ -290,6 +299,7 @@ class Dossier(Document):
     education_requests: list[EducationRequest] = Field(default_factory=list)   # 申请修改学历
     step_attachments: list[StepAttachment] = Field(default_factory=list)      # 流程附件
     opinion_drafts: dict[str, OpinionDraft] = Field(default_factory=dict)     # 保存意见, by the unit's id
+    entered_by: Entry | None = None                        # 录入申报: entered by a unit for its staff member
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     submitted_at: datetime | None = None
@@ -303,6 +313,7 @@ class Dossier(Document):
             *SELECTION_INDEXES,
             # No reader_ids index: lists read the rows by it; a dossier is read by _id and its keys checked
             # (scope.may_read). Its ~10 multikey entries were rewritten on every save (docs/BENCHMARKS.md).
+            IndexModel([("entered_by.unit_id", ASCENDING), ("created_at", DESCENDING)]),   # a unit's 录入申报 list
             IndexModel([("attachments.file.file_id", ASCENDING)]),
             IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
             IndexModel([("certificate.number", ASCENDING)], unique=True,

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Body, Depends, Form, Header, Query, Response, Upl
 from app.accounts.deps import Client, CurrentUser, SysAdmin
 from app.bounds import Counter
 from app.catalog import batches
-from app.dossiers import attachments, rules, service
+from app.dossiers import attachments, entry, rules, service
 from app.dossiers import sections as S
 from app.dossiers.deps import Readable, ReadableDossier
 from app.dossiers.enums import EDITABLE
 from app.dossiers.models import Dossier
 from app.dossiers.schemas import (AccessOut, AttachmentOut, Change, DeclarationIn, DossierCreate, DossierOut,
-                                  DossierSummary, SectionOut)
+                                  DossierSummary, EntryCreate, EntryOut, SectionOut)
 from app.preconditions import parse_if_match
 from app.errors import NotFound
 
@@ -43,6 +43,21 @@ async def my_dossiers(user: CurrentUser) -> list[DossierSummary]:
     return [DossierSummary.build(d, batch_name=names.get(d.batch_id), reveal=True) for d in dossiers]
 
 
+@router.post("/entries", status_code=status.HTTP_201_CREATED, response_model=EntryOut,
+             summary="录入申报：单位经办人为本单位人员新建申报（选择人员，或按证件号码和姓名，无账号时新建子账号）")
+async def enter(data: EntryCreate, user: CurrentUser, client: Client, response: Response) -> EntryOut:
+    dossier, account = await entry.create(actor=user, data=data, client=client)
+    response.headers["ETag"] = etag(dossier)
+    return EntryOut(**(await dossier_out(dossier, reveal=False)).model_dump(), account=account)
+
+
+@router.get("/entries", response_model=list[DossierSummary], summary="本单位录入的申报")
+async def entered(unit_id: PydanticObjectId, user: CurrentUser) -> list[DossierSummary]:
+    dossiers = await entry.listing(actor=user, unit_id=unit_id)
+    names = await batches.names([d.batch_id for d in dossiers])
+    return [DossierSummary.build(d, batch_name=names.get(d.batch_id)) for d in dossiers]
+
+
 @router.get("/{dossier_id}", response_model=DossierOut, summary="申报材料")
 async def read(user: CurrentUser, dossier: ReadableDossier, response: Response) -> DossierOut:
     response.headers["ETag"] = etag(dossier)
@@ -55,7 +70,7 @@ async def update_declaration(dossier_id: PydanticObjectId, data: DeclarationIn, 
     dossier = await service.update_declaration(actor=user, dossier_id=dossier_id, data=data,
                                                expected_version=parse_if_match(if_match))
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
+    return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
 
 
 def section_out(dossier: Dossier, name: str, data: Any) -> SectionOut:

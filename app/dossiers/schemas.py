@@ -4,13 +4,14 @@ from datetime import datetime
 from typing import Any
 
 from beanie import PydanticObjectId
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from app.accounts.schemas import Strict
+from app.accounts import validators
+from app.accounts.schemas import PersonIdentity, Strict
 from app.accounts.validators import mask_id_number
 from app.dossiers.enums import STATUS_LABELS, DossierStatus
 from app.dossiers.models import (AccessAction, AttachmentRef, Declaration, Dossier, DossierAccess, EditRequest,
-                                 EducationRequest)
+                                 EducationRequest, Entry)
 from app.dossiers.sections import Rank
 from app.files.models import StoredFile
 
@@ -109,6 +110,7 @@ class DossierOut(DossierSummary):
     editable: bool
     edit_request: EditRequest | None = None               # the latest 退回编辑申请 and its answer
     education_requests: list[EducationRequest] = []       # 申请修改学历 and their answers
+    entered_by: Entry | None = None                       # 录入申报: the unit that entered it, and who
 
     @classmethod
     def full(cls, dossier: Dossier, *, batch_name: str | None, reveal: bool, editable: bool) -> "DossierOut":
@@ -116,7 +118,39 @@ class DossierOut(DossierSummary):
         return cls(**base, declaration=dossier.declaration, commitment_agreed_at=dossier.commitment.agreed_at,
                    sections=dossier.sections, attachments=[AttachmentOut.build(a) for a in dossier.attachments],
                    snapshots=len(dossier.snapshots), editable=editable, edit_request=dossier.edit_request,
-                   education_requests=dossier.education_requests)
+                   education_requests=dossier.education_requests, entered_by=dossier.entered_by)
+
+
+class NewStaffMember(PersonIdentity):
+    """录入申报 by ID number: the person's account is this one if it exists, else it is created."""
+    phone: str | None = None
+
+    _phone = field_validator("phone")(lambda v: validators.normalize_phone(v) if v else v)
+
+
+class EntryCreate(DossierCreate):
+    """录入申报: what a unit's handler enters for a member of the unit's staff (the employer unit is the unit)."""
+    user_id: PydanticObjectId | None = Field(default=None, description="本单位工作人员（已有账号）")
+    person: NewStaffMember | None = Field(default=None, description="按证件号码和姓名录入：没有账号时新建子账号")
+
+    @model_validator(mode="after")
+    def _one_person(self) -> "EntryCreate":
+        if (self.user_id is None) == (self.person is None):
+            raise ValueError("请选择本单位人员，或填写证件号码和姓名（二选一）")
+        return self
+
+
+class EntryAccount(BaseModel):
+    """The account created for the person (shown once: its initial password is for them)."""
+    user_id: str
+    login: str
+    name: str
+    initial_password: str
+
+
+class EntryOut(DossierOut):
+    """The dossier entered, and the account made for the person (None: their existing account was linked)."""
+    account: EntryAccount | None = None
 
 
 class SectionOut(BaseModel):

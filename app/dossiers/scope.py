@@ -14,6 +14,9 @@ Keys (plain ObjectIds where they name a document, prefixed strings otherwise):
 - "region:<prefix>": an HR bureau's handlers read what reached a unit of their region — the dossier
   stores every prefix of each route unit's region code, the user the prefix of the bureau's region;
 - "committee:<code>": the office of a committee reads what was reported to it (`reported_to`);
+- "entry:<unit id>": the handlers of the unit that entered a dossier for its staff member (录入申报, `entered_by`)
+  read it in every state but deleted, draft included, and edit it for the applicant where the applicant may
+  (`may_edit`);
 - what a domain above adds with `add_readers` (the committee: "meeting:<id>" for a meeting's experts).
 
 A unit's place in the tree or its region feeds its dossiers' keys: `refresh_for_units` rewrites them
@@ -25,7 +28,7 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
-from app.accounts.enums import UNIT_READER_ROLES, Role
+from app.accounts.enums import NODE_ROLES, UNIT_READER_ROLES, Role
 from app.accounts.models import User
 from app.catalog.committees import committee_codes
 from app.dossiers.enums import DossierStatus
@@ -36,7 +39,7 @@ from app.units.models import Unit
 
 Key = PydanticObjectId | str
 # The dossier fields the keys are computed from: a write touching none of them keeps its readers.
-FIELDS = {"applicant_id", "status", "route_unit_ids", "reported_to", "education_requests"}
+FIELDS = {"applicant_id", "status", "route_unit_ids", "reported_to", "education_requests", "entered_by"}
 # States only the applicant reads (a withdrawn draft, a dossier deleted for the year): no unit's key.
 PRIVATE = frozenset({DossierStatus.draft, DossierStatus.abandoned})
 
@@ -83,6 +86,8 @@ def reader_ids(doc: dict, units: dict[Any, dict]) -> list[Key]:
         unit = units.get(unit_id) or {}
         keys += [unit_id, *(unit.get("ancestors") or []), *region_keys(unit.get("region_code"))]
     keys += [f"committee:{code}" for code in doc.get("reported_to") or []]
+    if entered := doc.get("entered_by"):
+        keys.append(f"entry:{entered['unit_id']}")
     for readers in _readers_above:
         keys += readers.of_dossier(doc)
     return list(dict.fromkeys(keys))
@@ -119,6 +124,7 @@ async def reader_keys(user: User) -> list[Key] | None:
     if user.has_role(Role.sysadmin):
         return None
     keys: list[Key] = [user.id, *user.unit_ids_for(*UNIT_READER_ROLES)]
+    keys += [f"entry:{unit_id}" for unit_id in entry_units(user)]
     if hr_units := user.unit_ids_for(Role.hr_handler):
         async for bureau in Unit.get_pymongo_collection().find({"_id": {"$in": hr_units}},
                                                                {"category": 1, "region_code": 1}):
@@ -128,6 +134,19 @@ async def reader_keys(user: User) -> list[Key] | None:
     for readers in _readers_above:
         keys += await readers.of_user(user)
     return list(dict.fromkeys(keys))
+
+
+def entry_units(user: User) -> list[PydanticObjectId]:
+    """The units whose staff this user enters dossiers for (录入申报): those where they hold a handler role."""
+    return user.unit_ids_for(*NODE_ROLES)
+
+
+def may_edit(user: User, dossier: Dossier) -> bool:
+    """Who writes a dossier's content (declaration, sections, attachments, submit, delete): its applicant, and
+    the handlers of the unit that entered it for them. Whether its state allows it is the writer's rule."""
+    if dossier.applicant_id == user.id:
+        return True
+    return dossier.entered_by is not None and dossier.entered_by.unit_id in entry_units(user)
 
 
 def may_read(keys: list[Key] | None, doc: dict | Any) -> bool:

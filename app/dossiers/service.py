@@ -14,10 +14,10 @@ from app.catalog import batches
 from app.catalog import service as catalog
 from app.catalog.models import Batch
 from app.clock import utcnow
-from app.dossiers import access, derived, rules, scope, writes
+from app.dossiers import access, behalf, derived, rules, scope, writes
 from app.dossiers import sections as S
 from app.dossiers.enums import EDITABLE, DossierStatus
-from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess
+from app.dossiers.models import Commitment, Declaration, Dossier, DossierAccess, Entry
 from app.dossiers.schemas import Change, DeclarationIn, DossierCreate
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, validation_body
 from app.units.enums import UnitStatus
@@ -58,6 +58,15 @@ async def readable_many(user: User, ids: list[PydanticObjectId]) -> list[Dossier
 async def get_own(user: User, dossier_id: PydanticObjectId) -> Dossier:
     dossier = await writes.read({"_id": dossier_id, "applicant_id": user.id})
     if dossier is None:
+        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
+    return dossier
+
+
+async def get_editable(user: User, dossier_id: PydanticObjectId) -> Dossier:
+    """The dossier whose content this user writes: their own, or one their unit entered for its staff member
+    (scope.may_edit); any other is not there, as for a read."""
+    dossier = await writes.read({"_id": dossier_id})
+    if dossier is None or not scope.may_edit(user, dossier):
         raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found")
     return dossier
 
@@ -146,27 +155,41 @@ def _prefilled_basic(applicant: User) -> dict[str, Any]:
     return {k: v for k, v in basic.items() if v}
 
 
-async def create(*, actor: User, data: DossierCreate) -> Dossier:
-    if not actor.has_role(Role.applicant):
+async def check_new(*, actor: User, data: DossierCreate) -> None:
+    """What a new dossier is checked against before anything is stored: an open batch that accepts the
+    declaration (录入申报 checks it before it makes an account)."""
+    batch = await batches.get(data.batch_id, actor=actor)
+    batches.require_open(batch, doing="新建申报")
+    await _check_declaration(data, batch)
+
+
+async def create(*, actor: User, data: DossierCreate, applicant: User | None = None,
+                 entered_by: Entry | None = None) -> Dossier:
+    """A new dossier of `applicant` (the actor themselves, or a staff member their unit enters it for with
+    `entered_by`: app.dossiers.entry)."""
+    applicant = applicant or actor
+    if not applicant.has_role(Role.applicant):
         raise Forbidden("仅申报人账号可以申报，单位账号请使用个人账号申报", code="not_applicant")
     batch = await batches.get(data.batch_id, actor=actor)
     batches.require_open(batch, doing="新建申报")
-    existing = await Dossier.find_one({"applicant_id": actor.id, "batch_id": batch.id})
+    existing = await Dossier.find_one({"applicant_id": applicant.id, "batch_id": batch.id})
     if existing:
         raise _existing_error(existing)
     unit, _ = await _check_declaration(data, batch)
-    education, carried_refs = await _carried_education(actor.id)
-    dossier = Dossier(applicant_id=actor.id, applicant_name=actor.name, id_number=actor.id_number or "",
+    education, carried_refs = await _carried_education(applicant.id)
+    dossier = Dossier(applicant_id=applicant.id, applicant_name=applicant.name, id_number=applicant.id_number or "",
                       batch_id=batch.id, year=batch.year, declaration=_declaration(data, unit),
                       commitment=Commitment(agreed_at=utcnow(),
                                             text_sha256=batches.commitment_digest(batch.commitment_text)),
-                      attachments=carried_refs)
+                      attachments=carried_refs, entered_by=entered_by)
     if education:
         dossier.sections["education"] = {"rows": education}
+    if created := behalf.entered(actor, dossier, "新建申报", batch_name=batch.name):
+        dossier.trail.append(created)
     try:
         await writes.insert(dossier)
     except DuplicateKeyError:
-        raise _existing_error(await Dossier.find_one({"applicant_id": actor.id, "batch_id": batch.id})) from None
+        raise _existing_error(await Dossier.find_one({"applicant_id": applicant.id, "batch_id": batch.id})) from None
     return dossier
 
 
@@ -182,6 +205,13 @@ def _existing_error(existing: Dossier | None) -> Conflict:
 def prefill(dossier: Dossier, applicant: User) -> dict[str, Any]:
     """The basic section as stored, or what the account knows when it has not been saved yet."""
     return dossier.sections.get("basic") or _prefilled_basic(applicant)
+
+
+async def basic_for_editor(dossier: Dossier, editor: User) -> dict[str, Any] | None:
+    """The basic section as its editor sees it: prefilled from the applicant's account, also when the unit's
+    handler edits it for them (录入申报), never from the handler's own."""
+    applicant = editor if dossier.applicant_id == editor.id else await User.get(dossier.applicant_id)
+    return prefill(dossier, applicant) if applicant else dossier.sections.get("basic")
 
 
 def require_version(dossier: Dossier, expected_version: int) -> None:
@@ -225,25 +255,29 @@ async def save_section(*, actor: User, dossier_id: PydanticObjectId, name: str, 
             dropped = [a for a in dossier.attachments_of(name) if a.row_id not in kept]
             if dropped:
                 update["$pull"] = {"attachments": {"id": {"$in": [a.id for a in dropped]}}}
-        return writes.Change(update)
+        return writes.Change(update, behalf.entered(actor, dossier, f"填写“{S.section_label(name)}”", section=name))
 
     written = await writes.from_memory(writes.remembered(dossier_id, expected_version), plan, applicant_id=actor.id)
     if written is not None:
         return written, dropped
-    dossier = await get_own(actor, dossier_id)
+    dossier = await get_editable(actor, dossier_id)
     change = await plan(dossier)
-    return await writes.write(dossier.id, change.update, expected_version=expected_version), dropped
+    return await writes.write(dossier.id, change.update, expected_version=expected_version,
+                              trail_entry=change.trail_entry), dropped
 
 
 async def update_declaration(*, actor: User, dossier_id: PydanticObjectId, data: DeclarationIn,
                              expected_version: int) -> Dossier:
-    dossier = await get_own(actor, dossier_id)
+    dossier = await get_editable(actor, dossier_id)
     require_editable(dossier)
     require_version(dossier, expected_version)
     batch = await batches.get(dossier.batch_id, actor=actor)
+    if behalf.for_applicant(actor, dossier) and data.employer_unit_id != dossier.entered_by.unit_id:
+        raise ValidationFailed("单位代为录入的申报，工作单位须为本单位", field="employer_unit_id", code="not_entry_unit")
     unit, _ = await _check_declaration(data, batch)
     return await writes.write(dossier.id, {"$set": {"declaration": _declaration(data, unit).model_dump()}},
-                              expected_version=expected_version)
+                              expected_version=expected_version,
+                              trail_entry=behalf.entered(actor, dossier, "修改申报信息"))
 
 
 async def completeness(dossier: Dossier) -> list[rules.SectionStatus]:

@@ -8,10 +8,10 @@ from app.accounts.enums import Role
 from app.accounts.models import User
 from app.catalog import batches
 from app.clock import local_text, utcnow
-from app.dossiers import rules, writes
+from app.dossiers import behalf, rules, writes
 from app.dossiers.enums import DossierStatus
 from app.dossiers.models import Dossier, RouteNode, Snapshot, TrailEntry
-from app.dossiers.service import get_own, require_editable, require_version
+from app.dossiers.service import get_editable, get_own, require_editable, require_version
 from app.errors import Conflict, ValidationFailed
 from app.routing import machine
 from app.units.models import Unit
@@ -33,7 +33,7 @@ async def submit(*, actor: User, dossier_id: PydanticObjectId, expected_version:
     read again and checked again. The copy this process remembers (at the If-Match, when given) is tried
     first with no read; any refusal or miss is decided again from a fresh read."""
     async def load() -> Dossier:
-        dossier = await get_own(actor, dossier_id)
+        dossier = await get_editable(actor, dossier_id)
         if expected_version is not None:
             require_version(dossier, expected_version)
         return dossier
@@ -57,8 +57,9 @@ async def submit(*, actor: User, dossier_id: PydanticObjectId, expected_version:
                             declaration=dossier.declaration, sections=dossier.sections,
                             attachments=dossier.attachments)
         unit = await Unit.get(dossier.declaration.employer_unit_id)
-        entry = _trail_entry(actor=actor, action="submit", dossier=dossier, to_status=rule.to,
-                             unit_id=unit.id, unit_name=unit.name, detail={"snapshot": snapshot.number})
+        entry = behalf.stamp(actor, dossier, _trail_entry(actor=actor, action="submit", dossier=dossier,
+                                                          to_status=rule.to, unit_id=unit.id, unit_name=unit.name,
+                                                          detail={"snapshot": snapshot.number}))
         return writes.Change({
             "$set": {"status": rule.to, "current_unit_id": unit.id, "submitted_at": now,
                      "reviewer_acted": False, "committee_code": None, "correction_deadline": None,

@@ -18,11 +18,12 @@ from pydantic import ValidationError
 from app.accounts.audit import ClientInfo
 from app.accounts.enums import NODE_ROLES, Role
 from app.accounts.models import User
+from app.catalog import batches
 from app.clock import utcnow
-from app.dossiers import attachments, writes
+from app.dossiers import attachments, behalf, writes
 from app.dossiers import sections as S
 from app.dossiers import service as dossiers
-from app.dossiers.enums import STEP_ATTACHMENT_KINDS, Action
+from app.dossiers.enums import SEALED_FORM, STEP_ATTACHMENT_KINDS, Action
 from app.dossiers.enums import DossierStatus as Status
 from app.dossiers.models import (Dossier, EditRequest, EducationRequest, OpinionDraft, StepAttachment,
                                  TrailEntry)
@@ -35,6 +36,9 @@ from app.units.models import Unit
 # 流程附件: what a reviewing unit uploads (a scan of a sealed recommendation, a publicity notice …).
 STEP_KINDS = ("pdf", "jpeg", "png")
 STEP_MAX_BYTES = 20 << 20
+# 签字盖章的评审表 (004 单位版: 评审表PDF文件大小不超过4M), where the batch asks for it before 上报.
+SEALED_FORM_KINDS = ("pdf",)
+SEALED_FORM_MAX_BYTES = 4 << 20
 
 
 def _applicant_entry(actor: User, dossier: Dossier, action: Action, to_status: Status, **extra: Any) -> TrailEntry:
@@ -51,8 +55,8 @@ def _reviewer_entry(actor: User, dossier: Dossier, action: Action, role: str, un
 
 async def abandon(*, actor: User, dossier_id: PydanticObjectId) -> Dossier:
     """Ends the dossier for the year: its status says so, the trail stays, every attachment reference (its
-    snapshots' too) goes and the files no other dossier uses are deleted. Only its applicant, only while it
-    is with them."""
+    snapshots' too) goes and the files no other dossier uses are deleted. Only its applicant (or the unit that
+    entered it for them: scope.may_edit), only while it is with them."""
     released: list = []
 
     async def plan(dossier: Dossier) -> writes.Change:
@@ -60,14 +64,16 @@ async def abandon(*, actor: User, dossier_id: PydanticObjectId) -> Dossier:
             rule = machine.decide(dossier.status, Action.abandon, machine.Actor.applicant)
         except machine.IllegalTransition:
             raise Conflict("只有填报中、退回修改或审核不通过的申报可以删除", code="not_abandonable") from None
+        if behalf.for_applicant(actor, dossier) and dossier.status != Status.draft:
+            raise Conflict("单位只能删除尚未提交的代录申报", code="not_abandonable")
         released[:] = [*dossier.attachments, *(a for s in dossier.snapshots for a in s.attachments)]
         snapshots = [dict(writes.to_bson(s), attachments=[]) for s in dossier.snapshots]
-        entry = _applicant_entry(actor, dossier, Action.abandon, rule.to,
-                                 detail={"released_files": len({a.file.file_id for a in released})})
+        entry = behalf.stamp(actor, dossier, _applicant_entry(
+            actor, dossier, Action.abandon, rule.to, detail={"released_files": len({a.file.file_id for a in released})}))
         return writes.Change({"$set": {"status": rule.to, "attachments": [], "snapshots": snapshots,
                                        "current_unit_id": None, "route": [], "correction_deadline": None}}, entry)
 
-    written = await writes.retrying(lambda: dossiers.get_own(actor, dossier_id), plan)
+    written = await writes.retrying(lambda: dossiers.get_editable(actor, dossier_id), plan)
     await attachments.release(released)
     return written
 
@@ -224,7 +230,13 @@ async def add_step_attachment(*, actor: User, dossier_id: PydanticObjectId, kind
         raise ValidationFailed("请选择流程附件的种类", field="kind", code="unknown_kind")
     dossier = await dossiers.get_readable(actor, dossier_id, client=client, detail="step_attachment")
     acting = await service.acting_as(actor, dossier)     # refused before the upload is read
-    stored = await files.store_upload(upload, allowed=STEP_KINDS, max_bytes=STEP_MAX_BYTES, field="file",
+    allowed, max_bytes = STEP_KINDS, STEP_MAX_BYTES
+    if kind == SEALED_FORM:
+        batch = await batches.recent(dossier.batch_id)
+        if batch is None or not batch.rules.sealed_form_required:
+            raise ValidationFailed("本批次无需上传签字盖章的评审表", field="kind", code="sealed_form_not_required")
+        allowed, max_bytes = SEALED_FORM_KINDS, SEALED_FORM_MAX_BYTES
+    stored = await files.store_upload(upload, allowed=allowed, max_bytes=max_bytes, field="file",
                                       metadata={"owner": "dossier", "dossier_id": dossier.id, "section": "step"})
     attachment = StepAttachment(id=secrets.token_hex(6), kind=kind, file=stored, unit_id=acting.unit_id,
                                 unit_name=acting.unit_name, uploaded_by=actor.id, uploaded_name=actor.name)

@@ -25,7 +25,7 @@ async def submit(dossier_id: PydanticObjectId, user: CurrentUser, response: Resp
     expected = parse_if_match(if_match) if if_match else None
     dossier = await applicant.submit(actor=user, dossier_id=dossier_id, expected_version=expected)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
+    return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
 
 
 @router.post("/dossiers/{dossier_id}/withdraw", response_model=DossierOut, summary="撤回（首个审核节点处理前）")
@@ -40,7 +40,7 @@ async def withdraw(dossier_id: PydanticObjectId, user: CurrentUser, response: Re
 async def abandon(dossier_id: PydanticObjectId, user: CurrentUser, response: Response) -> DossierOut:
     dossier = await requests.abandon(actor=user, dossier_id=dossier_id)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
+    return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
 
 
 @router.post("/dossiers/{dossier_id}/edit-request", response_model=DossierOut,
@@ -78,7 +78,7 @@ async def answer_education_change(dossier_id: PydanticObjectId, request_id: str,
 
 
 @router.post("/dossiers/{dossier_id}/step-attachments", status_code=status.HTTP_201_CREATED,
-             response_model=StepAttachmentOut, summary="流程附件上传：推荐材料、公示材料、委托材料、单位意见附件")
+             response_model=StepAttachmentOut, summary="流程附件上传：推荐材料、公示材料、委托材料、单位意见附件；批次要求时上传签字盖章的评审表（sealed_form，PDF ≤4MB）")
 async def add_step_attachment(dossier_id: PydanticObjectId, user: CurrentUser, client: Client, file: UploadFile,
                               kind: str = Form(...)) -> StepAttachmentOut:
     attachment, _ = await requests.add_step_attachment(actor=user, dossier_id=dossier_id, kind=kind, upload=file,
@@ -154,7 +154,8 @@ async def batch(data: BatchActionRequest, user: CurrentUser) -> service.BatchRes
         raise ValidationFailed("请选择申报或给出筛选条件之一", field="ids", code="selection_required")
     ids = data.ids if data.ids is not None else await queues.matching_ids(user, data.filter)
     return await service.batch(actor=user, action=data.action, ids=ids, confirm=data.confirm,
-                               opinion=data.opinion, signer=data.signer)
+                               opinion=data.opinion, signer=data.signer, handler_name=data.handler_name,
+                               handler_phone=data.handler_phone)
 
 
 @router.post("/paths", status_code=status.HTTP_201_CREATED, response_model=PathOut, summary="申请上报路径")

@@ -1,10 +1,11 @@
 """API input and output of routing: queue rows, trail, flow, paths, the applicant's requests and the reviewers' steps."""
 
+import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from beanie import PydanticObjectId
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from app.accounts.schemas import Strict
 from app.dossiers.enums import ACTION_LABELS, STATUS_LABELS, STEP_ATTACHMENT_KINDS
@@ -22,6 +23,17 @@ class QueuePage(BaseModel):
     size: int
 
 
+def _contact_phone(value: str) -> str:
+    """A unit handler's phone: a mobile number or a landline with its area code."""
+    value = value.strip().replace(" ", "")
+    if not re.fullmatch(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?", value):
+        raise ValueError("请填写有效的手机号码或带区号的座机号码")
+    return value
+
+
+ContactPhone = Annotated[str, AfterValidator(_contact_phone)]
+
+
 class BatchActionRequest(BaseModel):
     action: Action
     ids: list[PydanticObjectId] | None = Field(default=None, max_length=2000)
@@ -29,6 +41,8 @@ class BatchActionRequest(BaseModel):
     confirm: bool = False
     opinion: str | None = Field(default=None, max_length=2000)
     signer: str | None = Field(default=None, max_length=30)
+    handler_name: str | None = Field(default=None, max_length=30, description="上报时：单位经办人姓名")
+    handler_phone: ContactPhone | None = Field(default=None, description="上报时：单位经办人电话")
 
 
 class StepAttachmentOut(BaseModel):
@@ -73,6 +87,10 @@ class TrailItem(BaseModel):
     signed_on: str | None
     attachment_id: str | None = None        # 流程附件: the file this step added
     attachment_label: str | None = None
+    handler_name: str | None = None         # 上报: the unit handler's name and phone
+    handler_phone: str | None = None
+    on_behalf_of: str | None = None         # 录入申报: the applicant a unit handler acted for
+    note: str | None = None                 # 录入申报: what the handler entered
 
 
 def trail_items(trail) -> list[TrailItem]:
@@ -88,7 +106,10 @@ def trail_items(trail) -> list[TrailItem]:
                                signed_on=entry.detail.get("signed_on"),
                                attachment_id=entry.detail.get("attachment_id"),
                                attachment_label=(f"{entry.detail.get('kind_label')}：{entry.detail.get('filename')}"
-                                                 if entry.detail.get("attachment_id") else None)))
+                                                 if entry.detail.get("attachment_id") else None),
+                               handler_name=entry.detail.get("handler_name"),
+                               handler_phone=entry.detail.get("handler_phone"),
+                               on_behalf_of=entry.detail.get("on_behalf_of"), note=entry.detail.get("note")))
     return items
 
 

@@ -17,16 +17,18 @@ from app.accounts.audit import ClientInfo
 from app.accounts.enums import NODE_ROLES, ROLE_LABELS, TIER_ROLE, Role
 from app.accounts.models import User
 from app.accounts.schemas import Strict
+from app.catalog import batches
 from app.catalog import service as catalog
 from app.catalog.models import Committee
 from app.clock import utcnow
 from app.dossiers import service as dossiers
 from app.dossiers import writes
-from app.dossiers.enums import ACTION_LABELS
+from app.dossiers.enums import ACTION_LABELS, SEALED_FORM
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier, RouteNode, TrailEntry
 from app.errors import AppError, Conflict, Forbidden, Moved, ValidationFailed
 from app.routing import acceptance, machine, paths
+from app.routing.schemas import ContactPhone
 from app.routing.machine import Action, Actor, Move
 
 
@@ -43,6 +45,8 @@ class ActionRequest(Strict):
     signed_on: date | None = Field(default=None, description="审批日期，默认今天")
     role: Role | None = Field(default=None, description="身兼多职时以哪个角色办理")
     correction_deadline: datetime | None = Field(default=None, description="退回修改的截止时间（退回申请人时）")
+    handler_name: str | None = Field(default=None, max_length=30, description="上报时：单位经办人姓名")
+    handler_phone: ContactPhone | None = Field(default=None, description="上报时：单位经办人电话（手机或座机）")
 
 
 @dataclass(frozen=True)
@@ -184,8 +188,31 @@ async def act(*, actor: User, dossier_id: PydanticObjectId, request: ActionReque
             raise ValidationFailed("修改截止时间须晚于现在", field="correction_deadline", code="deadline_past")
         detail["correction_deadline"] = request.correction_deadline.isoformat()
         extra_set["correction_deadline"] = request.correction_deadline
+    detail |= await report_detail(dossier, request.action, handler_name=request.handler_name,
+                                  handler_phone=request.handler_phone)
     return await apply(dossier=dossier, acting=acting, actor=actor, action=request.action, opinion=request.opinion,
                        signer=request.signer, signed_on=request.signed_on, detail=detail, extra_set=extra_set)
+
+
+async def report_detail(dossier: Dossier, action: Action, *, handler_name: str | None,
+                        handler_phone: str | None) -> dict:
+    """What a 上报 records and needs by its batch's rules: the unit handler's name and phone (required where
+    `report_contact_required`) and a signed and sealed 评审表 among the step attachments (where
+    `sealed_form_required`). Other actions record neither."""
+    if action != Action.report:
+        return {}
+    name = (handler_name or "").strip() or None
+    batch = await batches.recent(dossier.batch_id)
+    rules = batch.rules if batch else None
+    if rules and rules.report_contact_required:
+        if not name:
+            raise ValidationFailed("上报须填写单位经办人姓名", field="handler_name", code="handler_required")
+        if not handler_phone:
+            raise ValidationFailed("上报须填写单位经办人电话", field="handler_phone", code="handler_required")
+    if rules and rules.sealed_form_required and not any(a.kind == SEALED_FORM for a in dossier.step_attachments):
+        raise ValidationFailed("本批次须先上传签字盖章的评审表（PDF）再上报", field="sealed_form",
+                               code="sealed_form_required")
+    return {k: v for k, v in (("handler_name", name), ("handler_phone", handler_phone)) if v}
 
 
 PREVIEW_ROWS = 50
@@ -227,14 +254,16 @@ async def run_batch(*, actor: User, ids: list[PydanticObjectId], confirm: bool, 
 
 
 async def batch(*, actor: User, action: Action, ids: list[PydanticObjectId], confirm: bool, opinion: str | None,
-                signer: str | None) -> BatchResult:
+                signer: str | None, handler_name: str | None = None, handler_phone: str | None = None) -> BatchResult:
     """A batch review action (e.g. 上报 of every passed dossier), previewed before it is done."""
     if action not in machine.REVIEW_ACTIONS or action == Action.read:
         raise ValidationFailed("该操作不能批量办理", field="action", code="not_a_batch_action")
 
     async def work(dossier: Dossier) -> None:
         acting = await acting_as(actor, dossier)
-        await apply(dossier=dossier, acting=acting, actor=actor, action=action, opinion=opinion, signer=signer)
+        detail = await report_detail(dossier, action, handler_name=handler_name, handler_phone=handler_phone)
+        await apply(dossier=dossier, acting=acting, actor=actor, action=action, opinion=opinion, signer=signer,
+                    detail=detail)
 
     return await run_batch(actor=actor, ids=ids, confirm=confirm, action=action,
                            label=ACTION_LABELS[action], work=work)

@@ -57,7 +57,8 @@ def _dossier_id(value: str) -> PydanticObjectId:
 
 
 async def own_page_dossier(dossier_id: str, user: PageUser) -> Dossier:
-    return await dossiers.get_own(user, _dossier_id(dossier_id))
+    """The applicant's dossier, or one the user's unit entered for them (the editor pages serve both)."""
+    return await dossiers.get_editable(user, _dossier_id(dossier_id))
 
 
 async def readable_page_dossier(dossier_id: str, user: PageUser, client: Client) -> Dossier:

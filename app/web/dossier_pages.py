@@ -231,21 +231,23 @@ def attachment_rule_context(batch: Batch, section: str) -> dict[str, Any]:
 
 
 @router.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
-async def dossier_page(request: Request, dossier: PageOwnDossier) -> Response:
+async def dossier_page(request: Request, user: PageUser, dossier: PageOwnDossier) -> Response:
     batch = await batches.stored(dossier.batch_id)
+    on_behalf = dossier.applicant_id != user.id         # 录入申报: the unit's handler, for the applicant
     report = await dossiers.completeness(dossier)
     editable = dossier.status in EDITABLE
     names = await _names(*DECLARATION_DICTIONARIES)
     context: dict[str, Any] = {"batch": batch}
     if editable:
         context = await declaration_context(batch, dossier.declaration)
-    withdrawable = dossier.status == DossierStatus.submitted and not dossier.reviewer_acted
+    withdrawable = dossier.status == DossierStatus.submitted and not dossier.reviewer_acted and not on_behalf
     return render(
         request, "dossier.html", **context, dossier=dossier, editable=editable,
         status_info=status_view(dossier), facts=declaration_facts(dossier.declaration, names),
         report=report, missing=rules.missing_items(report), changes=await readable_changes(dossier),
         withdrawable=withdrawable,
-        edit_requestable=dossier.status in machine.EDIT_REQUESTABLE and not withdrawable,
+        edit_requestable=dossier.status in machine.EDIT_REQUESTABLE and not withdrawable and not on_behalf,
+        on_behalf=on_behalf,
         is_open=batch.is_open(utcnow()), window=batches.window_text(batch),
         declaration_files=dossier.attachments_of("declaration"), commitment_files=dossier.attachments_of("commitment"),
         declaration_rule=attachment_rule_context(batch, "declaration"),
@@ -262,7 +264,7 @@ async def section_page(request: Request, section: str, user: PageUser, dossier: 
     spec = S.SECTIONS[section]
     report = await dossiers.completeness(dossier)
     status = next(s for s in report if s.section == section)
-    data = dossiers.prefill(dossier, user) if section == "basic" else dossier.sections.get(section)
+    data = await dossiers.basic_for_editor(dossier, user) if section == "basic" else dossier.sections.get(section)
     order = list(batch.rules.sections)
     index = order.index(section)
     files_by_row: dict[str | None, list] = {}

@@ -11,8 +11,8 @@ from app.units import invitations
 from app.units import service as units_service
 from app.units.enums import SELF_REGISTRABLE, UNIT_CATEGORY_LABELS
 from app.units.schemas import InvitationOut
-from app.web import (admin_pages, archive_pages, choices, committee_pages, dossier_pages, expert_pages, meeting_pages,
-                     notice_pages, path_pages, publicity_pages, reissue_pages, review_pages, track_pages,
+from app.web import (admin_pages, archive_pages, choices, committee_pages, dossier_pages, entry_pages, expert_pages,
+                     meeting_pages, notice_pages, path_pages, publicity_pages, reissue_pages, review_pages, track_pages,
                      unit_pages)
 from app.web.deps import OptionalPageUser, PageUser
 from app.web.pages import render, safe_next
@@ -38,6 +38,7 @@ router.include_router(track_pages.router)
 router.include_router(notice_pages.router)
 router.include_router(archive_pages.router)
 router.include_router(reissue_pages.router)
+router.include_router(entry_pages.router)
 
 # What each role finds on the home page: (roles, path, title, description).
 TILES = (
@@ -45,6 +46,7 @@ TILES = (
     (Role.applicant, "/dossiers", "我的申报", "填写申报材料、确认申报、撤回，跟踪审核状态"),
     (NODE_ROLES, "/review", "数据审核", "审核下一级单位或申报人提交的申报材料"),
     (NODE_ROLES, "/report", "数据上报", "将审核通过的申报按路径上报"),
+    (NODE_ROLES, "/unit/entries", "录入申报", "为本单位人员新建申报，代为填写、上传并确认申报"),
     (NODE_ROLES, "/paths", "路径管理", "申请和审核各系列、级别的上报路径"),
     (NODE_ROLES, "/publicity", "公示", "填写、审核并汇总提交公示意见"),
     (COMMITTEE_ROLES, "/committee", "资格审查", "受理、退回或拒绝上报至评委会的申报"),

@@ -98,6 +98,9 @@ class TrailRow:
     turned_down: bool
     attachment_id: str | None = None       # 流程附件 the step added
     attachment_label: str | None = None
+    handler: str | None = None             # 上报: the unit handler's name and phone
+    on_behalf_of: str | None = None        # 录入申报: the applicant the unit's handler acted for, and what they did
+    note: str | None = None
 
 
 def trail_rows(trail: list[TrailEntry]) -> list[TrailRow]:
@@ -115,7 +118,9 @@ def trail_rows(trail: list[TrailEntry]) -> list[TrailRow]:
             deadline=datetime.fromisoformat(deadline) if isinstance(deadline, str) else deadline,
             turned_down=entry.action in TURN_DOWNS, attachment_id=entry.detail.get("attachment_id"),
             attachment_label=(f"{entry.detail.get('kind_label')}：{entry.detail.get('filename')}"
-                              if entry.detail.get("attachment_id") else None)))
+                              if entry.detail.get("attachment_id") else None),
+            handler=" ".join(filter(None, (entry.detail.get("handler_name"), entry.detail.get("handler_phone")))) or None,
+            on_behalf_of=entry.detail.get("on_behalf_of"), note=entry.detail.get("note")))
     return rows
 
 

@@ -256,6 +256,19 @@
     login: function (form, data) {
       location.assign(data.must_change_password ? "/account/password" : form.dataset.next || "/");
       return true;
+    },
+    /* 录入申报: straight on to the dossier, unless an account was made: its password is shown first. */
+    entry: function (form, data) {
+      if (!data.account) { location.assign("/dossiers/" + data.id); return true; }
+      var target = document.querySelector(form.dataset.renderTarget);
+      renderCredentials(target, data);
+      var link = document.createElement("a");
+      link.className = "btn btn-primary";
+      link.href = "/dossiers/" + data.id;
+      link.textContent = "继续填写申报材料";
+      target.appendChild(link);
+      form.hidden = true;
+      return true;
     }
   };
 
