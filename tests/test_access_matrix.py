@@ -313,6 +313,7 @@ MATRIX: dict[str, Route] = {
                                                                    "issued_on": "2026-12-20", "confirm": False}),
     "GET /api/certificates/verify": public(query={"number": "2026X00001", "code": "ABCDEFGH"}),
     "POST /api/certificates/verify-file": public(files=JUNK),
+    "GET /api/public/results": public(),
     "POST /api/dossiers/{dossier_id}/certificate/revocation": readers(json={"reason": "矩阵"}),
     # exports
     "GET /api/exports/{table}/columns": logged_in(params={"table": "overview"}),
