@@ -314,6 +314,7 @@ MATRIX: dict[str, Route] = {
     "GET /api/certificates/verify": public(query={"number": "2026X00001", "code": "ABCDEFGH"}),
     "POST /api/certificates/verify-file": public(files=JUNK),
     "GET /api/public/results": public(),
+    "GET /api/dossiers/{dossier_id}/panel": readers(),
     "POST /api/dossiers/{dossier_id}/certificate/revocation": readers(json={"reason": "矩阵"}),
     # exports
     "GET /api/exports/{table}/columns": logged_in(params={"table": "overview"}),

@@ -12,13 +12,16 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from app import throttle
+from app.accounts.models import User
 from app.accounts.audit import ClientInfo
 from app.catalog import batches
 from app.catalog import service as catalog
 from app.catalog.models import Committee
 from app.committee.calendar import china_today
+from app.committee.models import Meeting
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier
+from app.errors import Conflict
 from app.units.models import Unit
 
 LISTED = [S.publicity, S.publicized, S.certified]
@@ -121,3 +124,26 @@ async def listing(*, client: ClientInfo, q: str | None = None, page: int = 1) ->
             working_days=p["working_days"],
             in_publicity=d["status"] == S.publicity and p["ends_on"].date() >= today, objection=contact))
     return PublicResultsPage(items=items, page=page, has_more=has_more)
+
+
+PUBLISHED = (S.publicity, S.publicized, S.certified)
+
+
+class PanelOut(BaseModel):
+    meeting: str
+    held_on: str
+    members: list[str]             # the meeting's experts, by name
+    recused: list[str]             # those of them who recused themselves from this dossier
+
+
+async def panel(dossier: Dossier) -> PanelOut:
+    """评审专家: hidden from every reader of the dossier until its result is published (公示), then the
+    members of the meeting that decided it, by name only; the office sees its meetings on their own pages."""
+    meeting = await Meeting.get(dossier.votes.meeting_id) if dossier.votes else None
+    if dossier.status not in PUBLISHED or meeting is None:
+        raise Conflict("评审结果公布（公示）前不公开评审专家名单", code="experts_hidden")
+    people = {u.id: u.name for u in await User.find({"_id": {"$in": meeting.member_ids}}).to_list()}
+    recused = meeting.recused.get(str(dossier.id), [])
+    return PanelOut(meeting=meeting.name, held_on=meeting.held_on.isoformat(),
+                    members=[people[i] for i in meeting.member_ids if i in people],
+                    recused=[people[i] for i in recused if i in people])
