@@ -317,6 +317,8 @@ MATRIX: dict[str, Route] = {
                                                                    "issued_on": "2026-12-20", "confirm": False}),
     "GET /api/certificates/verify": public(query={"number": "2026X00001", "code": "ABCDEFGH"}),
     "POST /api/certificates/verify-file": public(files=JUNK),
+    "GET /api/public/results": public(),
+    "GET /api/dossiers/{dossier_id}/panel": readers(),
     "POST /api/dossiers/{dossier_id}/certificate/revocation": readers(json={"reason": "矩阵"}),
     # 补证: the holder applies from their own dossier; the office of the certificate's committee answers
     "GET /api/certificates/mine": logged_in(),

@@ -263,6 +263,7 @@ SELECTION_INDEXES = [
     IndexModel([("meeting_id", ASCENDING)]),
     IndexModel([("applicant_name", ASCENDING)]),
     IndexModel([("id_number", ASCENDING)]),
+    IndexModel([("status", ASCENDING), ("publicity.starts_on", DESCENDING)]),    # the public 公示名单
 ]
 
 

@@ -50,7 +50,7 @@ NAV = (
 def nav_for(user: User | None) -> list[tuple[str, str]]:
     if user is None:
         return [("/login", "登录"), ("/register", "个人注册"), ("/register/unit", "单位注册"),
-                ("/announcements", "公告"), ("/verify", "证书查验")]
+                ("/announcements", "公告"), ("/results", "公示名单"), ("/verify", "证书查验")]
     return [(path, label) for path, label, roles in NAV if not roles or any(user.has_role(r) for r in roles)]
 
 
