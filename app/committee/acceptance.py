@@ -8,19 +8,16 @@ same update as the certify step; numbers come from the certificates' counter (ap
 per kind, region and year, so they never repeat and never meet a committee's."""
 
 from pydantic import Field
-from pymongo.errors import DuplicateKeyError
 
 from app.accounts.models import User
 from app.accounts.schemas import Strict
-from app.catalog import service as catalog
 from app.catalog.kinds import CERTIFICATE_LETTERS
-from app.committee.certificates import next_seq, verification_code
+from app.committee.certificates import certify, document_number_of, holder_fields, next_seq, verification_code
 from app.committee.schemas import IssueIn
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Certificate, Dossier
-from app.dossiers.writes import to_bson
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict
 from app.routing import acceptance as route
 from app.routing import service as routing
 from app.routing.machine import Action, Actor
@@ -55,16 +52,9 @@ async def decide(*, actor: User, dossier: Dossier, data: DecisionIn) -> Dossier:
                                opinion=data.opinion, signer=data.signer)
 
 
-async def _name(dictionary: str, code: str) -> str:
-    entry = await catalog.get_entry(dictionary, code)
-    return entry.name if entry else code
-
-
 async def issue(*, actor: User, data: IssueIn) -> BatchResult:
     """发证 on granted dossiers, singly or in batch (preview first), each its own certify transition."""
-    document_number = data.document_number.strip()
-    if not document_number:
-        raise ValidationFailed("请填写发文字号", field="document_number", code="document_number_required")
+    document_number = document_number_of(data)
 
     async def work(dossier: Dossier) -> None:
         acting, kind = await _at_acceptance_point(actor, dossier)
@@ -77,18 +67,9 @@ async def issue(*, actor: User, data: IssueIn) -> BatchResult:
         certificate = Certificate(
             number=f"{data.issued_on.year}{CERTIFICATE_LETTERS.get(kind, 'XX')}{unit.region_code}{seq:05d}",
             verification_code=verification_code(), document_number=document_number, issued_on=data.issued_on,
-            issuing_body=body, committee_code="", committee_name=unit.name, holder_name=dossier.applicant_name,
-            title_name=await _name("titles", dossier.declaration.title),
-            specialty_name=await _name("specialties", dossier.declaration.specialty), issued_by=actor.id,
-            issuing_unit_id=unit.id, kind=kind)
-        try:
-            await routing.apply(dossier=dossier, acting=acting, actor=actor, action=Action.certify,
-                                opinion=f"证书编号{certificate.number}",
-                                detail={"certificate_number": certificate.number, "document_number": document_number,
-                                        "issued_on": data.issued_on.isoformat(), "issuing_body": body},
-                                extra_set={"certificate": to_bson(certificate)})
-        except DuplicateKeyError:
-            raise Conflict(f"证书编号{certificate.number}已被占用", code="number_taken") from None
+            issuing_body=body, committee_code="", committee_name=unit.name, **await holder_fields(dossier),
+            issued_by=actor.id, issuing_unit_id=unit.id, kind=kind)
+        await certify(dossier=dossier, acting=acting, actor=actor, certificate=certificate, data=data, taken="")
 
     return await run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.certify, label="发证",
                            work=work)

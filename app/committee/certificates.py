@@ -81,11 +81,38 @@ async def _name(dictionary: str, code: str) -> str:
     return entry.name if entry else code
 
 
-async def issue(*, actor: User, data: IssueIn) -> BatchResult:
-    """发证, singly or in batch: each dossier its own certify transition carrying its certificate."""
+def document_number_of(data: IssueIn) -> str:
+    """The 发文字号 every issuance needs, checked before any number is drawn."""
     document_number = data.document_number.strip()
     if not document_number:
         raise ValidationFailed("请填写发文字号", field="document_number", code="document_number_required")
+    return document_number
+
+
+async def holder_fields(dossier: Dossier) -> dict:
+    """What a certificate says of its holder and title, from the dossier's declaration."""
+    return {"holder_name": dossier.applicant_name, "title_name": await _name("titles", dossier.declaration.title),
+            "specialty_name": await _name("specialties", dossier.declaration.specialty)}
+
+
+async def certify(*, dossier: Dossier, acting, actor: User, certificate: Certificate, data: IssueIn,
+                  taken: str) -> None:
+    """The certify transition carrying its certificate in the same write; a number already used is a 409
+    saying `taken` (the unique index on certificate numbers decides)."""
+    try:
+        await routing.apply(dossier=dossier, acting=acting, actor=actor, action=Action.certify,
+                            opinion=f"证书编号{certificate.number}",
+                            detail={"certificate_number": certificate.number,
+                                    "document_number": certificate.document_number,
+                                    "issued_on": data.issued_on.isoformat(), "issuing_body": certificate.issuing_body},
+                            extra_set={"certificate": to_bson(certificate)})
+    except DuplicateKeyError:
+        raise Conflict(f"证书编号{certificate.number}已被占用{taken}", code="number_taken") from None
+
+
+async def issue(*, actor: User, data: IssueIn) -> BatchResult:
+    """发证, singly or in batch: each dossier its own certify transition carrying its certificate."""
+    document_number = document_number_of(data)
 
     async def work(dossier: Dossier) -> None:
         acting = await routing.acting_as(actor, dossier)
@@ -101,19 +128,10 @@ async def issue(*, actor: User, data: IssueIn) -> BatchResult:
         certificate = Certificate(
             number=await next_number(committee, data.issued_on.year), verification_code=verification_code(),
             document_number=document_number, issued_on=data.issued_on, issuing_body=body,
-            committee_code=committee.code, committee_name=committee.name, holder_name=dossier.applicant_name,
-            title_name=await _name("titles", dossier.declaration.title),
-            specialty_name=await _name("specialties", dossier.declaration.specialty), issued_by=actor.id,
-            issuing_unit_id=issuer.id if issuer else None)
-        try:
-            await routing.apply(dossier=dossier, acting=acting, actor=actor, action=Action.certify,
-                                opinion=f"证书编号{certificate.number}",
-                                detail={"certificate_number": certificate.number, "document_number": document_number,
-                                        "issued_on": data.issued_on.isoformat(), "issuing_body": body},
-                                extra_set={"certificate": to_bson(certificate)})
-        except DuplicateKeyError:
-            raise Conflict(f"证书编号{certificate.number}已被占用，请检查评委会的证书编号规则",
-                           code="number_taken") from None
+            committee_code=committee.code, committee_name=committee.name, **await holder_fields(dossier),
+            issued_by=actor.id, issuing_unit_id=issuer.id if issuer else None)
+        await certify(dossier=dossier, acting=acting, actor=actor, certificate=certificate, data=data,
+                      taken="，请检查评委会的证书编号规则")
 
     return await run_batch(actor=actor, ids=data.ids, confirm=data.confirm, action=Action.certify,
                                       label="发证", work=work)
