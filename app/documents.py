@@ -11,6 +11,7 @@ def document_models() -> list[type]:
     from app.exports.models import ExportEvent
     from app.messaging.models import OutboxMessage
     from app.notifications.models import Announcement, InboxMessage
+    from app.personnel.models import PersonnelRecord, PostLedger, PostQuota
     from app.routing.models import Path
     from app.lease import Lease
     from app.migrations import MigrationRecord
@@ -21,4 +22,4 @@ def document_models() -> list[type]:
     return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
             DictionaryEntry, Batch, Dossier, DossierRow, DossierAccess, OutboxMessage, Path, Committee,
             InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation,
-            Lease, MigrationRecord, JobRun]
+            Lease, MigrationRecord, JobRun, PersonnelRecord, PostQuota, PostLedger]

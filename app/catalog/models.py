@@ -67,6 +67,7 @@ class BatchRules(BaseModel):
     id_card_required: bool = False     # 身份证正反面扫描件 (003 §2.4.1.2.3), where the province asks for them
     commitment_upload_required: bool = False
     assessment_years: int = Field(default=0, ge=0, le=10, description="须填写的最近年度考核年数，0 为不限")
+    vacant_post_required: bool = Field(default=False, description="事业单位申报人须有所申报级别的空缺岗位")
 
     def attachment_rule(self, section: str) -> AttachmentRule:
         return self.attachments.get(section, self.default_attachment)

@@ -36,6 +36,7 @@ from app.dossiers.models import Certificate, Dossier, TrailEntry
 from app.dossiers.writes import to_bson
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.files.pdf import check_pdf
+from app.personnel import service as personnel
 from app.routing import service as routing
 from app.routing.machine import Action
 from app.routing.service import BatchResult, run_batch
@@ -106,6 +107,7 @@ async def issue(*, actor: User, data: IssueIn) -> BatchResult:
                                 detail={"certificate_number": certificate.number, "document_number": document_number,
                                         "issued_on": data.issued_on.isoformat(), "issuing_body": body},
                                 extra_set={"certificate": to_bson(certificate)})
+            await personnel.title_certified(dossier, certificate)
         except DuplicateKeyError:
             raise Conflict(f"证书编号{certificate.number}已被占用，请检查评委会的证书编号规则",
                            code="number_taken") from None
