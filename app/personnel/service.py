@@ -72,6 +72,15 @@ async def supervised_unit(user: User, unit_id: PydanticObjectId) -> Unit:
     return unit
 
 
+async def may_set_quota(user: User, unit: Unit) -> bool:
+    """Whether the ratio page offers this user the quota editor."""
+    try:
+        await supervised_unit(user, unit.id)
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
 # ---- records -----------------------------------------------------------------------------------------
 
 def _title_level(titles: list[TitleHeld]) -> PostLevel | None:

@@ -14,6 +14,7 @@ from app.units.schemas import InvitationOut
 from app.web import (admin_pages, archive_pages, choices, committee_pages, dossier_pages, meeting_pages,
                      notice_pages, path_pages, publicity_pages, review_pages, track_pages, unit_pages)
 from app.web.deps import OptionalPageUser, PageUser
+from app.web import personnel_pages
 from app.web.pages import render, safe_next
 
 
@@ -35,6 +36,7 @@ router.include_router(meeting_pages.router)
 router.include_router(track_pages.router)
 router.include_router(notice_pages.router)
 router.include_router(archive_pages.router)
+router.include_router(personnel_pages.router)
 
 # What each role finds on the home page: (roles, path, title, description).
 TILES = (

@@ -294,3 +294,24 @@ class TestVacantPostRule:
                         set_by=unit.id).insert()
         check = await service.vacancy_check(Dossier(batch.id))
         assert check["ok"] is True and "空缺2个" in check["text"]
+
+
+class TestPages:
+    async def test_people_person_and_ratio_pages(self, client, world):
+        HTML = {"Accept": "text/html"}
+        unit, headers = world["unit"]
+        await import_file(client, unit, headers, workbook(staff_rows(12)))
+        await set_counts(client, unit, world["dept"][1], deputy_senior=3, intermediate=2)
+        person = await by_name(client, unit, headers, "员工00")
+        await client.post(f"/api/personnel/{person['id']}/appointments", headers=headers,
+                          json=appointment("deputy_senior"))
+        page = await client.get(f"/personnel?unit={unit.id}", headers={**headers, **HTML})
+        assert page.status_code == 200 and "共12人" in page.text and "员工11" in page.text
+        one = await client.get(f"/personnel/{person['id']}", headers={**headers, **HTML})
+        assert one.status_code == 200 and "馆人〔2026〕1号" in one.text and "副高级" in one.text
+        ratios = await client.get(f"/post-ratios?unit={unit.id}&year={YEAR}", headers={**headers, **HTML})
+        assert ratios.status_code == 200 and "副高级" in ratios.text and "核定岗位数" not in ratios.text
+        above = await client.get(f"/post-ratios?unit={unit.id}&year={YEAR}", headers={**world["dept"][1], **HTML})
+        assert above.status_code == 200 and "核定岗位数" in above.text and "所辖单位" in above.text
+        hidden = await client.get(f"/personnel?unit={unit.id}", headers={**world["dept"][1], **HTML})
+        assert hidden.status_code == 404
