@@ -315,3 +315,26 @@ class TestPages:
         assert above.status_code == 200 and "核定岗位数" in above.text and "所辖单位" in above.text
         hidden = await client.get(f"/personnel?unit={unit.id}", headers={**world["dept"][1], **HTML})
         assert hidden.status_code == 404
+
+
+async def test_a_certificate_issued_here_fills_the_holders_record(world):
+    """What certificates.issue calls after the certify transition: a new record at the declaring unit, and
+    the same certificate twice is written once."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from app.dossiers.models import Declaration
+
+    unit, _ = world["unit"]
+    person = await create_person(name="赵证书")
+    dossier = SimpleNamespace(id_number=person.id_number, applicant_id=person.id, applicant_name=person.name,
+                              declaration=Declaration(level="4", series="qzwh", title="qzwh-4", specialty="qzwh-s01",
+                                                      mode="normal", employer_unit_id=unit.id,
+                                                      employer_unit_name=unit.name))
+    certificate = SimpleNamespace(number="2026QZ00001", title_name="副研究馆员", issued_on=date(2026, 11, 30),
+                                  issuing_body="济南市人社局")
+    await service.title_certified(dossier, certificate)
+    await service.title_certified(dossier, certificate)
+    record = await PersonnelRecord.find_one({"unit_id": unit.id, "id_number": person.id_number})
+    assert record.user_id == person.id and record.title_level == "deputy_senior"
+    assert [(t.certificate_number, t.from_service) for t in record.titles] == [("2026QZ00001", True)]
