@@ -422,10 +422,11 @@ async def overview(*, actor: User, year: int) -> list[dict]:
 
 # ---- what other domains call --------------------------------------------------------------------------
 
-async def vacancy_check(dossier) -> dict | None:
+async def vacancy_check(dossier, *, batch=None) -> dict | None:
     """Where the batch asks for it and the employer is a 事业单位: whether the unit has a vacant post at
-    the level declared, with the figures. None where the rule does not apply."""
-    batch = await batches.recent(dossier.batch_id)
+    the level declared, with the figures. None where the rule does not apply (no read when the caller
+    passes the batch it holds and the rule is off)."""
+    batch = batch or await batches.recent(dossier.batch_id)
     if batch is None or not batch.rules.vacant_post_required:
         return None
     unit = await Unit.get(dossier.declaration.employer_unit_id)
