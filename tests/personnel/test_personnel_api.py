@@ -338,3 +338,30 @@ async def test_a_certificate_issued_here_fills_the_holders_record(world):
     record = await PersonnelRecord.find_one({"unit_id": unit.id, "id_number": person.id_number})
     assert record.user_id == person.id and record.title_level == "deputy_senior"
     assert [(t.certificate_number, t.from_service) for t in record.titles] == [("2026QZ00001", True)]
+
+
+async def test_a_batch_needing_vacant_posts_shows_the_check_to_applicant_and_unit(client, world):
+    """The 事业单位 applicant's declaration page and the unit's review page say whether a 中级 post is
+    vacant; a batch without the rule shows nothing."""
+    from app.catalog.models import BatchRules
+    from tests.factories import create_committee, create_path, submitted_dossier
+
+    unit, headers = world["unit"]
+    html = {"Accept": "text/html"}
+    await create_committee(office_unit=world["hr"][0])
+    await create_path(unit=unit, target=world["dept"][0])
+    await set_counts(client, unit, world["dept"][1], intermediate=1)
+    await import_file(client, unit, headers, workbook(staff_rows(12)))
+    person = await by_name(client, unit, headers, "员工10")          # holds 中级: takes the one post
+    assert (await client.post(f"/api/personnel/{person['id']}/appointments", headers=headers,
+                              json=appointment("intermediate"))).status_code == 200
+    applicant = await create_person(name="钱申报")
+    ruled = await submitted_dossier(applicant, await create_batch(year=YEAR, rules=BatchRules(vacant_post_required=True)),
+                                    unit)
+    own = await client.get(f"/dossiers/{ruled}", headers={**await bearer(applicant), **html})
+    assert own.status_code == 200 and 'id="vacant-post"' in own.text
+    assert "中级岗位核定1个，已聘1个，空缺0个" in own.text
+    review = await client.get(f"/review/{ruled}", headers={**headers, **html})
+    assert review.status_code == 200 and "空缺0个" in review.text
+    plain = await submitted_dossier(await create_person(name="孙无规"), await create_batch(year=YEAR), unit)
+    assert 'id="vacant-post"' not in (await client.get(f"/review/{plain}", headers={**headers, **html})).text
