@@ -364,7 +364,7 @@ async def set_status(*, actor: User, record: PersonnelRecord, data: StatusIn) ->
 async def set_quota(*, actor: User, unit: Unit, year: int, data: QuotaIn) -> PostQuota:
     if not 2000 <= year <= 2100:
         raise ValidationFailed("年度不正确", field="year", code="bad_year")
-    keys = [unit.id, *unit.ancestors, *dossier_scope.region_keys(unit.region_code)]
+    keys = _quota_keys(unit)
     fields = {"mode": "ratio" if data.ratio else "counts",
               "counts": {k.value: v for k, v in (data.counts or {}).items()}, "ratio": data.ratio or [],
               "total": data.total if data.ratio else sum((data.counts or {}).values()),
@@ -376,6 +376,22 @@ async def set_quota(*, actor: User, unit: Unit, year: int, data: QuotaIn) -> Pos
     except DuplicateKeyError:      # two first settings at once: the other's upsert made it; set over it
         await collection.update_one({"unit_id": unit.id, "year": year}, {"$set": fields, "$inc": {"version": 1}})
     return await PostQuota.find_one({"unit_id": unit.id, "year": year})
+
+
+def _quota_keys(unit: Unit) -> list:
+    return [unit.id, *unit.ancestors, *dossier_scope.region_keys(unit.region_code)]
+
+
+async def refresh_quota_keys(unit_ids: list[PydanticObjectId]) -> None:
+    """A unit's new region or place in the tree moves who reads its approved posts."""
+    for unit_id in unit_ids:
+        unit = await Unit.get(unit_id)
+        if unit is not None:
+            await PostQuota.get_pymongo_collection().update_many({"unit_id": unit_id},
+                                                                {"$set": {"reader_keys": _quota_keys(unit)}})
+
+
+units.on_units_moved(refresh_quota_keys)
 
 
 def quota_text(stored: PostQuota | None) -> str | None:

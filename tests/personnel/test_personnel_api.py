@@ -365,3 +365,17 @@ async def test_a_batch_needing_vacant_posts_shows_the_check_to_applicant_and_uni
     assert review.status_code == 200 and "空缺0个" in review.text
     plain = await submitted_dossier(await create_person(name="孙无规"), await create_batch(year=YEAR), unit)
     assert 'id="vacant-post"' not in (await client.get(f"/review/{plain}", headers={**headers, **html})).text
+
+
+async def test_a_units_new_region_moves_who_reads_its_quota(client, world):
+    from app.personnel.models import PostQuota
+    from app.units import service as units_service
+    from app.units.models import Unit
+
+    unit, _ = world["unit"]
+    await set_counts(client, unit, world["hr"][1], junior=2)
+    assert "region:370100" in (await PostQuota.find_one({"unit_id": unit.id})).reader_keys
+    await Unit.get_pymongo_collection().update_one({"_id": unit.id}, {"$set": {"region_code": "370200"}})
+    await units_service.units_moved([unit.id])
+    keys = (await PostQuota.find_one({"unit_id": unit.id})).reader_keys
+    assert "region:370200" in keys and "region:370100" not in keys
