@@ -119,7 +119,7 @@ def parse(content: bytes, *, levels: dict[str, str], series: dict[str, str]) -> 
 
 def _row(number: int, values: dict, *, levels: dict[str, str], series: dict[str, str]) -> tuple[dict, list[Problem]]:
     problems: list[Problem] = []
-    row: dict = {name: _text(values[name]) for _, name in COLUMNS if name not in DATES}
+    row: dict = {name: _text(values[name]) for _, name in COLUMNS if name not in DATES} | {"row": number}
 
     def bad(name: str, message: str) -> None:
         problems.append(Problem(number, name, message))

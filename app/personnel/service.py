@@ -158,8 +158,8 @@ async def import_records(*, actor: User, unit: Unit, content: bytes) -> int:
         taken = await PersonnelRecord.find({"unit_id": unit.id,
                                             "id_number": {"$in": [r["id_number"] for r in parsed.rows]}}).to_list()
         held = {r.id_number for r in taken}
-        problems = [excel.Problem(n, "id_number", "该人员已在本单位人员信息中")
-                    for n, row in enumerate(parsed.rows, start=2) if row["id_number"] in held]
+        problems = [excel.Problem(row["row"], "id_number", "该人员已在本单位人员信息中")
+                    for row in parsed.rows if row["id_number"] in held]
     if problems:
         raise ValidationFailed(f"导入文件有{len(problems)}处错误，未导入任何人员，请修改后重新导入",
                                field="file", code="import_invalid",
@@ -254,10 +254,11 @@ async def _ledger(unit_id: PydanticObjectId) -> dict:
 
 
 async def move_posts(unit_id: PydanticObjectId, *, take: PostLevel | None, release: PostLevel | None,
-                     year: int) -> None:
+                     year: int, checked: bool = True) -> None:
     """Occupies a post at `take` and frees one at `release`, checked against the year's approved posts in
-    the same conditional write; a write that lost the race reads again and checks again."""
-    approved = await quota(unit_id, year) if take else None
+    the same conditional write; a write that lost the race reads again and checks again. checked=False
+    undoes a move of our own whose record write then missed (it gives back, never takes a new post)."""
+    approved = await quota(unit_id, year) if take and checked else None
     for _ in range(LEDGER_TRIES):
         ledger = await _ledger(unit_id)
         occupied = {PostLevel(k): v for k, v in (ledger.get("occupied") or {}).items()}
@@ -314,7 +315,7 @@ async def appoint(*, actor: User, record: PersonnelRecord, data: AppointIn) -> P
         return await _write_record(record, {"appointments": appointments, "appointed_level": data.level})
     except Moved:
         await move_posts(record.unit_id, take=current.level if current else None, release=data.level,
-                         year=data.starts_on.year)
+                         year=data.starts_on.year, checked=False)
         raise
 
 
@@ -333,16 +334,8 @@ async def _end(*, actor: User, record: PersonnelRecord, ends_on: date, document_
     try:
         return await _write_record(record, {"appointments": appointments, "appointed_level": None, **(extra or {})})
     except Moved:
-        await _retake(record.unit_id, current.level)     # takes back the post it freed, over any quota
+        await move_posts(record.unit_id, take=current.level, release=None, year=ends_on.year, checked=False)
         raise
-
-
-async def _retake(unit_id: PydanticObjectId, level: PostLevel) -> None:
-    for _ in range(LEDGER_TRIES):
-        ledger = await _ledger(unit_id)
-        if await _write_ledger({"_id": unit_id, "version": ledger["version"]},
-                               {"$inc": {f"occupied.{level.value}": 1, "version": 1}}):
-            return
 
 
 async def end_appointment(*, actor: User, record: PersonnelRecord, data: EndIn) -> PersonnelRecord:

@@ -379,3 +379,25 @@ async def test_a_units_new_region_moves_who_reads_its_quota(client, world):
     await units_service.units_moved([unit.id])
     keys = (await PostQuota.find_one({"unit_id": unit.id})).reader_keys
     assert "region:370200" in keys and "region:370100" not in keys
+
+
+async def test_a_missed_record_write_gives_the_post_back(client, world, monkeypatch):
+    """The ledger moved, then the record changed under the appointment: 409 and the post is free again."""
+    unit, headers = world["unit"]
+    await import_file(client, unit, headers, workbook(staff_rows(12)))
+    await set_counts(client, unit, world["hr"][1], intermediate=1)
+    person = await by_name(client, unit, headers, "员工10")
+    real = service._write_record
+
+    async def changed_meanwhile(record, fields):
+        await PersonnelRecord.get_pymongo_collection().update_one({"_id": record.id}, {"$inc": {"version": 1}})
+        return await real(record, fields)
+
+    monkeypatch.setattr(service, "_write_record", changed_meanwhile)
+    missed = await client.post(f"/api/personnel/{person['id']}/appointments", headers=headers,
+                               json=appointment("intermediate"))
+    assert missed.status_code == 409
+    assert (await PostLedger.get(unit.id)).occupied == {"intermediate": 0}
+    monkeypatch.setattr(service, "_write_record", real)
+    assert (await client.post(f"/api/personnel/{person['id']}/appointments", headers=headers,
+                              json=appointment("intermediate"))).status_code == 200
