@@ -401,3 +401,17 @@ async def test_a_missed_record_write_gives_the_post_back(client, world, monkeypa
     monkeypatch.setattr(service, "_write_record", real)
     assert (await client.post(f"/api/personnel/{person['id']}/appointments", headers=headers,
                               json=appointment("intermediate"))).status_code == 200
+
+
+async def test_demo_data_fills_the_demo_unit_once():
+    from app import seed
+    from app.clock import CHINA, utcnow
+    from app.units.models import Unit
+
+    await seed.seed(demo=True)
+    await seed.seed(demo=True)
+    unit = await Unit.find_one({"name": "济南市群众艺术馆"})
+    assert await PersonnelRecord.find({"unit_id": unit.id}).count() == 14
+    lines = {f.label: f for f in await service.unit_figures(unit.id, utcnow().astimezone(CHINA).year)}
+    assert (lines["高级"].approved, lines["高级"].appointed, lines["高级"].titled_not_appointed) == (3, 3, 1)
+    assert sum(f.appointed for f in lines.values()) == 11
