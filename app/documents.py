@@ -12,6 +12,7 @@ def document_models() -> list[type]:
     from app.exports.models import ExportEvent
     from app.messaging.models import OutboxMessage
     from app.notifications.models import Announcement, InboxMessage
+    from app.personnel.models import PersonnelRecord, PostLedger, PostQuota
     from app.routing.models import Path
     from app.lease import Lease
     from app.migrations import MigrationRecord
@@ -22,4 +23,5 @@ def document_models() -> list[type]:
     return [User, Session, Captcha, LoginFailure, RecoveryCode, AuditEvent, Unit, PermissionApplication,
             DictionaryEntry, Batch, Dossier, DossierRow, QueueEntry, DossierAccess, OutboxMessage, Path, Committee,
             InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation,
-            Lease, MigrationRecord, JobRun, Expert, ExpertRoster, RosterRules, ExpertDraw]
+            Lease, MigrationRecord, JobRun, Expert, ExpertRoster, RosterRules, ExpertDraw,
+            PersonnelRecord, PostQuota, PostLedger]

@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.experts.router import router as experts_router
     from app.routing.router import router as routing_router
     from app.units.router import router as units_router
+    from app.personnel.router import router as personnel_router
     from app.web.deps import install_page_redirects
     from app.web.pages import STATIC_DIR
     from app.web.router import router as web_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(experts_router)
     app.include_router(exports_router)
     app.include_router(forms_router)
+    app.include_router(personnel_router)
     install_page_redirects(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

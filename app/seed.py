@@ -17,6 +17,7 @@ from app.catalog.models import Committee
 from app.units.enums import ApplicationStatus, UnitCategory, UnitStatus, handler_role_for
 from app.units import service as units_service
 from app.units.models import AutoCheck, PermissionApplication, Unit
+from app.personnel import demo as personnel_demo
 
 DEMO = PROJECT_ROOT / "fixtures" / "demo.json"
 
@@ -137,6 +138,7 @@ async def seed(*, demo: bool) -> None:
     await _seed_committee_offices(data.get("committee_offices", []), units)
     await _seed_paths(data.get("paths", []), units)
     await _seed_batches(data["batches"])
+    await personnel_demo.seed(unit_login="jnqyg", supervisor_login="jnwlj")
 
 
 def print_demo_logins(address: str = "http://127.0.0.1:8000") -> None:

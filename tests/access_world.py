@@ -20,6 +20,7 @@ from app.dossiers import writes
 from app.dossiers.models import AttachmentRef, Commitment, Declaration, Dossier, RouteNode, Snapshot
 from app.files import service as files
 from app.notifications.models import Announcement, InboxMessage
+from app.personnel.models import PersonnelRecord, TitleHeld
 from app.committee.models import Meeting
 from app.experts.models import Expert
 from app.units.enums import ApplicationStatus, UnitCategory
@@ -166,6 +167,10 @@ async def build() -> World:
     readers = {"A": frozenset({"applicant", "employer", "department", "hr_bureau", "office", "expert", "admin"}),
                "B": frozenset({"other_applicant", "unrelated_unit", "hr_bureau", "admin"}),
                "X": frozenset({"office", "admin"})}
+    record = PersonnelRecord(unit_id=e.id, name="矩阵员工", id_number=resident_id("19800101"),
+                             titles=[TitleHeld(level="3", title_name="馆员")], title_level="intermediate")
+    await record.insert()
+    ids["record_id"] = str(record.id)
     return World(tokens=tokens, ids=ids, secrets=secrets, readers=readers, users=users)
 
 

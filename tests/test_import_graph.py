@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("catalog",),
     ("units",),
     ("dossiers",),
+    ("personnel",),
     ("notifications",),
     ("routing",),
     ("experts",),              # the expert library: below committee, which applies its draws

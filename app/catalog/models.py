@@ -82,6 +82,7 @@ class BatchRules(BaseModel):
                                         description="文字分节的字数上限")
     sealed_form_required: bool = Field(default=False, description="单位须上传签字盖章的评审表（PDF，≤4MB）后方可上报")
     report_contact_required: bool = Field(default=False, description="上报时须填写单位经办人姓名和电话")
+    vacant_post_required: bool = Field(default=False, description="事业单位申报人须有所申报级别的空缺岗位")
 
     def attachment_rule(self, section: str) -> AttachmentRule:
         return self.attachments.get(section, self.default_attachment)

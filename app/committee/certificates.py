@@ -36,6 +36,7 @@ from app.dossiers.models import Certificate, Dossier, TrailEntry
 from app.dossiers.writes import to_bson
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.files.pdf import check_pdf
+from app.personnel import service as personnel
 from app.routing import service as routing
 from app.routing.machine import Action
 from app.routing.service import BatchResult, run_batch
@@ -108,6 +109,7 @@ async def certify(*, dossier: Dossier, acting, actor: User, certificate: Certifi
                             extra_set={"certificate": to_bson(certificate)})
     except DuplicateKeyError:
         raise Conflict(f"证书编号{certificate.number}已被占用{taken}", code="number_taken") from None
+    await personnel.title_certified(dossier, certificate)
 
 
 async def issue(*, actor: User, data: IssueIn) -> BatchResult:

@@ -22,6 +22,7 @@ from app.dossiers import service as dossiers
 from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
 from app.dossiers.models import Declaration, Dossier
 from app.errors import NotFound
+from app.personnel import service as personnel
 from app.routing import machine
 from app.web import choices
 from app.web import section_forms as forms
@@ -253,6 +254,7 @@ async def dossier_page(request: Request, user: PageUser, dossier: PageOwnDossier
         declaration_rule=attachment_rule_context(batch, "declaration"),
         commitment_rule=attachment_rule_context(batch, "commitment"), size_text=forms.size_text,
         section_names=set(S.SECTIONS), turned_down=latest_turn_down(dossier),
+        vacancy=await personnel.vacancy_check(dossier, batch=batch),
     )
 
 

@@ -21,6 +21,7 @@ from app.dossiers.models import Dossier
 from app.dossiers.numbering import numbers
 from app.errors import AppError
 from app.routing import acceptance as acceptance_route
+from app.personnel import service as personnel
 from app.routing import machine, queues
 from app.routing import service as routing
 from app.committee.calendar import china_today
@@ -155,6 +156,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "education_requests": [r for r in dossier.education_requests if r.status == "pending"],
         "step_attachments": dossier.step_attachments, "step_kinds": STEP_ATTACHMENT_KINDS,
         "opinion_draft": dossier.opinion_drafts.get(str(acting.unit_id)) if acting else None,
+        "vacancy": await personnel.vacancy_check(dossier, batch=batch),
     }
 
 

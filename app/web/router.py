@@ -12,8 +12,8 @@ from app.units import service as units_service
 from app.units.enums import SELF_REGISTRABLE, UNIT_CATEGORY_LABELS
 from app.units.schemas import InvitationOut
 from app.web import (admin_pages, archive_pages, choices, committee_pages, dossier_pages, entry_pages, expert_pages,
-                     meeting_pages, notice_pages, path_pages, publicity_pages, reissue_pages, results_pages, review_pages,
-                     track_pages, unit_pages)
+                     meeting_pages, notice_pages, path_pages, personnel_pages, publicity_pages, reissue_pages, results_pages,
+                     review_pages, track_pages, unit_pages)
 from app.web.deps import OptionalPageUser, PageUser
 from app.web.pages import render, safe_next
 
@@ -40,6 +40,7 @@ router.include_router(archive_pages.router)
 router.include_router(reissue_pages.router)
 router.include_router(entry_pages.router)
 router.include_router(results_pages.router)
+router.include_router(personnel_pages.router)
 
 # What each role finds on the home page: (roles, path, title, description).
 TILES = (
