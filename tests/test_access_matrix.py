@@ -90,6 +90,10 @@ UNIT_INFO = {"name": "济南市群艺馆（矩阵）", "credit_code": "91370102M
              "region_code": "370100", "legal_representative": "赵法人", "contact_name": "钱联系",
              "contact_phone": "13600000001"}
 GATE_COMMITTEE = USERS - {"office", "other_office", "admin"}
+# Statistics: every holder of a unit, region or committee read key. The applicant is among them by the time
+# these routes run: it accepted unit X's 经办人 invitation earlier in the matrix (and counts X's dossiers only).
+STATS = frozenset({"applicant", "employer", "unrelated_unit", "department", "hr_bureau", "office", "other_office",
+                   "admin"})
 
 # route key "METHOD /path" → who may pass its scope. Values that depend on the world are lambdas of its ids.
 MATRIX: dict[str, Route] = {
@@ -292,6 +296,11 @@ MATRIX: dict[str, Route] = {
     "GET /api/bundles.zip": logged_in(query={"forms": "false"}),
     "GET /api/archives.zip": admin_only(query=lambda w: {"batch_id": w["batch_id"], "forms": "false"}),
     "GET /api/health": public(),
+    # statistics: applicants without a unit role and experts are gated
+    "GET /api/statistics/scopes": Route(allowed=STATS, gate=USERS - STATS),
+    "GET /api/statistics/figures": Route(allowed=STATS, gate=USERS - STATS, query={"by": "unit"}),
+    "GET /api/statistics/nodes": Route(allowed=STATS, gate=USERS - STATS),
+    "GET /api/statistics.xlsx": Route(allowed=STATS, gate=USERS - STATS),
 }
 
 

@@ -82,27 +82,31 @@ async def chosen_scope(user: User, wanted: str | None) -> Scope:
     return found[0]
 
 
-async def match(user: User, f: StatsFilter) -> tuple[Scope, dict]:
-    """The opening `$match`: the scope's one key equality, then the filter bar's fields."""
+async def match(user: User, f: StatsFilter) -> tuple[Scope, list[dict]]:
+    """The opening `$match` stages: the scope's one key equality with the batch (the rows' (reader_ids,
+    batch_id) index), then the filter bar's other fields in a stage of their own (SecantusDB's planner
+    scans the collection for a match naming a field outside the index it would use)."""
     where = await chosen_scope(user, f.scope)
     clause: dict = {} if where.key is None else {"reader_ids": where.key}
-    clause.update(f.narrowing())
+    rest = f.narrowing()
+    if "batch_id" in rest:
+        clause["batch_id"] = rest.pop("batch_id")
     if f.kind is not None:
         of_kind = [b["_id"] async for b in Batch.get_pymongo_collection().find({"kind": f.kind}, {"_id": 1})]
         if f.batch_id is not None:
             of_kind = [b for b in of_kind if b == f.batch_id]
         clause["batch_id"] = {"$in": of_kind}
-    return where, clause
+    return where, [{"$match": clause}, *([{"$match": rest}] if rest else [])]
 
 
-def pipeline(clause: dict, by: str) -> list[dict]:
+def pipeline(stages: list[dict], by: str) -> list[dict]:
     """Counts per group: declarations (every row in scope), passes and not passed."""
     group: dict = {"_id": GROUP_FIELD[by], "declarations": {"$sum": 1},
                    "passed": {"$sum": {"$cond": [{"$in": ["$status", list(PASSED)]}, 1, 0]}},
                    "not_passed": {"$sum": {"$cond": [{"$in": ["$status", list(NOT_PASSED)]}, 1, 0]}}}
     if by == "unit":
         group["name"] = {"$first": "$declaration.employer_unit_name"}
-    return [{"$match": clause}, {"$group": group}]
+    return [*stages, {"$group": group}]
 
 
 def rate(passed: int, declarations: int) -> float:
@@ -156,8 +160,8 @@ async def _labelled(groups: list[dict], by: str) -> list[dict]:
 
 async def figures(user: User, f: StatsFilter, by: Dimension) -> dict:
     """Declarations, passes and pass rates per group of `by`, with the total, within the user's scope."""
-    where, clause = await match(user, f)
-    groups = await (await DossierRow.get_pymongo_collection().aggregate(pipeline(clause, by))).to_list()
+    where, stages = await match(user, f)
+    groups = await (await DossierRow.get_pymongo_collection().aggregate(pipeline(stages, by))).to_list()
     rows = await _labelled(groups, by)
     total = {field: sum(r[field] for r in rows) for field in ("declarations", "passed", "not_passed")}
     total["rate"] = rate(total["passed"], total["declarations"])
@@ -165,9 +169,9 @@ async def figures(user: User, f: StatsFilter, by: Dimension) -> dict:
             "scope_label": where.label, "rows": rows, "total": total}
 
 
-def node_pipeline(clause: dict) -> list[dict]:
+def node_pipeline(stages: list[dict]) -> list[dict]:
     """Every row's seconds at each node, gathered per node (rows that never reached a node add nothing)."""
-    return [{"$match": {**clause, "node_seconds": {"$ne": {}}}},
+    return [*stages,
             {"$group": {"_id": None, **{node: {"$push": f"$node_seconds.{node}"} for node in NODES}}}]
 
 
@@ -184,8 +188,8 @@ def durations(spent: dict[str, list[int]]) -> list[dict]:
 
 
 async def node_times(user: User, f: StatsFilter) -> dict:
-    where, clause = await match(user, f)
-    found = await (await DossierRow.get_pymongo_collection().aggregate(node_pipeline(clause))).to_list()
+    where, stages = await match(user, f)
+    found = await (await DossierRow.get_pymongo_collection().aggregate(node_pipeline(stages))).to_list()
     return {"scope": str(where.key) if where.key is not None else None, "scope_label": where.label,
             "nodes": durations(found[0] if found else {})}
 
