@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.health import router as health_router
     from app.dossiers.router import router as dossiers_router
     from app.exports.router import router as exports_router
+    from app.exports.statistics_router import router as statistics_router
     from app.notifications.router import router as notifications_router
     from app.render.router import router as forms_router
     from app.committee.router import router as committee_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(results_router)
     app.include_router(experts_router)
     app.include_router(exports_router)
+    app.include_router(statistics_router)
     app.include_router(forms_router)
     app.include_router(personnel_router)
     install_page_redirects(app)

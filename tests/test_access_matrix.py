@@ -94,6 +94,10 @@ KEEPERS = frozenset({"office", "other_office", "admin"})
 EXPERT_RECORD = {"name": "矩阵新专家", "id_number": resident_id("19620202"), "unit_name": "矩阵大学", "region_code": "370100",
                  "series": "qzwh", "specialties": ["qzwh-s01"], "title": "研究馆员", "level": "5", "phone": "13800000000",
                  "term_start": "2026-01-01", "term_end": "2028-12-31"}
+# Statistics: every holder of a unit, region or committee read key. The applicant is among them by the time
+# these routes run: it accepted unit X's 经办人 invitation earlier in the matrix (and counts X's dossiers only).
+STATS = frozenset({"applicant", "employer", "unrelated_unit", "department", "hr_bureau", "office", "other_office",
+                   "admin"})
 
 # route key "METHOD /path" → who may pass its scope. Values that depend on the world are lambdas of its ids.
 MATRIX: dict[str, Route] = {
@@ -356,6 +360,11 @@ MATRIX: dict[str, Route] = {
     "GET /api/bundles.zip": logged_in(query={"forms": "false"}),
     "GET /api/archives.zip": admin_only(query=lambda w: {"batch_id": w["batch_id"], "forms": "false"}),
     "GET /api/health": public(),
+    # statistics: applicants without a unit role and experts are gated
+    "GET /api/statistics/scopes": Route(allowed=STATS, gate=USERS - STATS),
+    "GET /api/statistics/figures": Route(allowed=STATS, gate=USERS - STATS, query={"by": "unit"}),
+    "GET /api/statistics/nodes": Route(allowed=STATS, gate=USERS - STATS),
+    "GET /api/statistics.xlsx": Route(allowed=STATS, gate=USERS - STATS),
 }
 
 

@@ -174,3 +174,27 @@ async def test_a_units_entered_dossiers_read_an_index(world):
             await check(lambda: entry.listing(actor=user, unit_id=unit_id), "entered dossiers")
             return
     raise AssertionError("the world has no unit handler")
+
+
+async def test_statistics_open_with_the_scope_key_on_an_index(world):
+    """Every statistics aggregation opens with `$match` on one read key, and the plan of that match walks a
+    (reader_ids, ...) index over that key's rows alone."""
+    from app.exports import statistics
+
+    database = db.current().db
+    checked = 0
+    for role in ("unit", "department", "hr", "office"):
+        user = world.users[role]
+        for narrowed in ({}, {"batch_id": world.batches[0]}, {"level": "3"}):
+            f = statistics.StatsFilter(**narrowed)
+            for by in statistics.DIMENSIONS:
+                checked += await check(lambda: statistics.figures(user, f, by), f"statistics {role} {by} {narrowed}")
+            checked += await check(lambda: statistics.node_times(user, f), f"node times {role} {narrowed}")
+        narrowed = statistics.StatsFilter(level="3")
+        commands = [c for c in await reads(lambda: statistics.figures(user, narrowed, "level")) if "aggregate" in c]
+        assert len(commands) == 1 and "reader_ids" in commands[0]["pipeline"][0]["$match"]
+        plan = await database.command("explain", as_find(commands[0]), verbosity="executionStats")
+        assert "reader_ids" in str(plan["queryPlanner"]["winningPlan"]), role
+        whole = await database.command("explain", {k: commands[0][k] for k in ("aggregate", "pipeline", "cursor")})
+        assert "COLLSCAN" not in str(whole) and "IXSCAN" in str(whole), (role, whole)
+    assert checked > 80

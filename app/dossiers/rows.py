@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 # Bump when what row_of writes changes: the app then recomputes every row once, in the background
 # (the migration named after it in app/migrations.py).
-SCHEMA = 4
+SCHEMA = 5
 
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
 COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "current_unit_id",
@@ -128,6 +128,24 @@ def _opinions(stage: str) -> Callable[[dict], str | None]:
     return opinions
 
 
+# The review node a trail entry's role acts at, for the time a dossier spent there (app.exports.statistics).
+NODE_OF_ROLE = {"unit_handler": "unit", "unit_admin": "unit", "dept_handler": "department", "hr_handler": "hr",
+                **{str(role): "committee" for role in COMMITTEE_ROLES}}
+
+
+def node_seconds(doc: dict) -> dict[str, int]:
+    """Seconds the dossier waited at each kind of review node, summed over its visits: each reviewer's entry
+    counts from the trail entry before it (the dossier reaching the node, or the node's own previous step)."""
+    spent: dict[str, int] = {}
+    before = None
+    for entry in doc.get("trail") or []:
+        at, node = entry.get("at"), NODE_OF_ROLE.get(entry.get("role"))
+        if node and isinstance(before, datetime) and isinstance(at, datetime):
+            spent[node] = spent.get(node, 0) + max(0, int((at - before).total_seconds()))
+        before = at
+    return spent
+
+
 def _result(doc: dict) -> str | None:
     passed = _get(doc, "votes.passed")
     return None if passed is None else ("通过" if passed else "未通过")
@@ -208,6 +226,7 @@ class DossierRow(Document):
     submitted_at: datetime | None = None
     updated_at: datetime | None = None
     certificate: dict[str, Any] | None = None
+    node_seconds: dict[str, int] = Field(default_factory=dict)
     version: int
     schema_version: int = SCHEMA
     facts: dict[str, Any] = Field(default_factory=dict)
@@ -272,6 +291,7 @@ def row_of(doc: dict) -> dict:
     row = {field: doc.get(field) for field in COPIED}
     row["declaration"] = dict(doc.get("declaration") or {})      # whole (~300 bytes): a queue page shows it
     row["queue_keys"] = queue_keys(doc)
+    row["node_seconds"] = node_seconds(doc)
     row["schema_version"] = SCHEMA
     row["facts"] = {name: fact(doc) for name, fact in FACTS.items()}
     return row

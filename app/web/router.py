@@ -12,8 +12,8 @@ from app.units import service as units_service
 from app.units.enums import SELF_REGISTRABLE, UNIT_CATEGORY_LABELS
 from app.units.schemas import InvitationOut
 from app.web import (admin_pages, archive_pages, choices, committee_pages, dossier_pages, entry_pages, expert_pages,
-                     meeting_pages, notice_pages, path_pages, personnel_pages, publicity_pages, reissue_pages, results_pages,
-                     review_pages, track_pages, unit_pages)
+                     meeting_pages, notice_pages, path_pages, personnel_pages, publicity_pages, reissue_pages,
+                     results_pages, review_pages, statistics_pages, track_pages, unit_pages)
 from app.web.deps import OptionalPageUser, PageUser
 from app.web.pages import render, safe_next
 
@@ -41,6 +41,7 @@ router.include_router(reissue_pages.router)
 router.include_router(entry_pages.router)
 router.include_router(results_pages.router)
 router.include_router(personnel_pages.router)
+router.include_router(statistics_pages.router)
 
 # What each role finds on the home page: (roles, path, title, description).
 TILES = (
@@ -63,6 +64,7 @@ TILES = (
     (None, "/inbox", "消息", "审核进度等站内通知"),
     (None, "/announcements", "公告", "公告通知与政策规范"),
     (Role.sysadmin, "/admin/batches", "批次管理", "新建和修改申报批次、通知与填报规则"),
+    ((*NODE_ROLES, *COMMITTEE_ROLES), "/statistics", "统计", "申报数、通过率与各审核环节用时（图表与 Excel）"),
     (ARCHIVE_ROLES, "/archives", "档案导出", "按申报批次导出已办结申报的归档包"),
     (Role.sysadmin, "/admin/dictionaries", "字典管理", "维护字典条目，导出与导入字典"),
     (None, "/account", "我的账号", "查看个人信息，修改联系方式与密码"),

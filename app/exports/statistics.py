@@ -1,0 +1,232 @@
+"""Statistics for HR bureaus, supervising departments, committee offices and units: declarations, passes and
+pass rates by one dimension, and the time dossiers spent at each kind of review node.
+
+Every figure is one aggregation on the dossiers' rows (app.dossiers.rows) that opens with `$match` on ONE
+read key (`reader_ids: key`, the same equality the queues and tables use, served by the rows'
+(reader_ids, ...) indexes) and the filter bar's fields. A user holding several keys (a handler of two
+units) picks one (`scope`), so a figure never counts a dossier twice and never needs an `$in` the planner
+would scan for. Region and kind are not on the rows: they are folded in here from the employer units'
+region codes and the batches' kinds, one small read each."""
+
+from dataclasses import dataclass
+from statistics import median
+from typing import Any, Literal
+
+from pydantic import Field
+
+from app.accounts.enums import COMMITTEE_ROLES, UNIT_READER_ROLES, Role
+from app.accounts.models import User
+from app.catalog.models import Batch, DictionaryEntry
+from app.dossiers import scope
+from app.dossiers.rows import DossierRow
+from app.errors import Forbidden, NotFound
+from app.routing.queues import DossierFilter
+from app.units.models import Unit
+
+Dimension = Literal["batch", "series", "level", "unit", "region", "kind"]
+DIMENSIONS: dict[str, str] = {"batch": "申报批次", "series": "系列", "level": "级别", "unit": "用人单位",
+                              "region": "地区", "kind": "批次类型"}
+# The row field each dimension groups on; region folds the units' groups, kind the batches'.
+GROUP_FIELD = {"batch": "$batch_id", "series": "$declaration.series", "level": "$declaration.level",
+               "unit": "$declaration.employer_unit_id", "region": "$declaration.employer_unit_id",
+               "kind": "$batch_id"}
+KIND_LABELS = {"review": "评审", "initial": "初定", "recognition": "认定"}
+# A pass: the committee (or the 受理点 of an 初定/认定) approved it; not passed: the committee did not.
+PASSED = ("approved", "publicity", "publicized", "certified")
+NOT_PASSED = ("not_approved",)
+NODES = {"unit": "用人单位审核", "department": "主管部门审核", "hr": "人社局审核", "committee": "评委会办公室"}
+STATS_ROLES = (*UNIT_READER_ROLES, *COMMITTEE_ROLES, Role.sysadmin)
+
+
+class StatsFilter(DossierFilter):
+    """The queues' filter bar, plus the batch kind and which of the user's read keys to count in."""
+    kind: Literal["review", "initial", "recognition"] | None = Field(default=None, description="批次类型")
+    scope: str | None = Field(default=None, max_length=80, description="统计范围（身兼多单位时）；不给则为第一个")
+
+
+@dataclass
+class Scope:
+    key: Any            # the read key counted in; None: everything (the system administrator)
+    label: str
+
+
+def _is_scope_key(user: User, key: Any) -> bool:
+    """A user's read keys that stand for a unit, a region or a committee (not the user's own, not a meeting's)."""
+    return key != user.id and not (isinstance(key, str) and key.startswith("meeting:"))
+
+
+async def _label(key: Any) -> str:
+    if isinstance(key, str) and key.startswith("committee:"):
+        return f"评委会 {key.removeprefix('committee:')}"
+    if isinstance(key, str) and key.startswith("region:"):
+        return f"地区 {key.removeprefix('region:')}"
+    unit = await Unit.get_pymongo_collection().find_one({"_id": key}, {"name": 1})
+    return unit["name"] if unit else str(key)
+
+
+async def scopes(user: User) -> list[Scope]:
+    """What this user may count in, widest first as the read keys come; refuses roles without statistics."""
+    if not any(user.has_role(role) for role in STATS_ROLES):
+        raise Forbidden("仅单位、主管部门、人社局、评委会办公室可查看统计", code="statistics_forbidden")
+    keys = await scope.reader_keys(user)
+    if keys is None:
+        return [Scope(None, "全部")]
+    return [Scope(key, await _label(key)) for key in keys if _is_scope_key(user, key)]
+
+
+async def chosen_scope(user: User, wanted: str | None) -> Scope:
+    held = await scopes(user)
+    found = [s for s in held if wanted is None or str(s.key) == wanted]
+    if not found:
+        raise NotFound("没有这个统计范围", field="scope", code="scope_not_found")
+    return found[0]
+
+
+async def match(user: User, f: StatsFilter) -> tuple[Scope, list[dict]]:
+    """The opening `$match` stages: the scope's one key equality with the batch (the rows' (reader_ids,
+    batch_id) index), then the filter bar's other fields in a stage of their own (SecantusDB's planner
+    scans the collection for a match naming a field outside the index it would use)."""
+    where = await chosen_scope(user, f.scope)
+    clause: dict = {} if where.key is None else {"reader_ids": where.key}
+    rest = f.narrowing()
+    if "batch_id" in rest:
+        clause["batch_id"] = rest.pop("batch_id")
+    if f.kind is not None:
+        of_kind = [b["_id"] async for b in Batch.get_pymongo_collection().find({"kind": f.kind}, {"_id": 1})]
+        if f.batch_id is not None:
+            of_kind = [b for b in of_kind if b == f.batch_id]
+        clause["batch_id"] = {"$in": of_kind}
+    return where, [{"$match": clause}, *([{"$match": rest}] if rest else [])]
+
+
+def pipeline(stages: list[dict], by: str) -> list[dict]:
+    """Counts per group: declarations (every row in scope), passes and not passed."""
+    group: dict = {"_id": GROUP_FIELD[by], "declarations": {"$sum": 1},
+                   "passed": {"$sum": {"$cond": [{"$in": ["$status", list(PASSED)]}, 1, 0]}},
+                   "not_passed": {"$sum": {"$cond": [{"$in": ["$status", list(NOT_PASSED)]}, 1, 0]}}}
+    if by == "unit":
+        group["name"] = {"$first": "$declaration.employer_unit_name"}
+    return [*stages, {"$group": group}]
+
+
+def rate(passed: int, declarations: int) -> float:
+    """通过率: passes over declarations, in percent to one decimal."""
+    return round(100 * passed / declarations, 1) if declarations else 0.0
+
+
+def fold(groups: list[dict], key_of: dict) -> list[dict]:
+    """Adds up groups whose keys map to the same key (units to their region, batches to their kind)."""
+    out: dict = {}
+    for g in groups:
+        key = key_of.get(g["_id"])
+        held = out.setdefault(key, {"_id": key, "declarations": 0, "passed": 0, "not_passed": 0})
+        for field in ("declarations", "passed", "not_passed"):
+            held[field] += g[field]
+    return list(out.values())
+
+
+async def _names(dictionary: str) -> dict[str, str]:
+    return {e["code"]: e["name"] async for e in DictionaryEntry.get_pymongo_collection().find(
+        {"dictionary": dictionary}, {"code": 1, "name": 1})}
+
+
+async def _labelled(groups: list[dict], by: str) -> list[dict]:
+    """Each group with its label (a dictionary, batch or unit name), its region or kind folded in first."""
+    if by in ("region", "unit"):
+        units = {u["_id"]: u async for u in Unit.get_pymongo_collection().find(
+            {"_id": {"$in": [g["_id"] for g in groups]}}, {"region_code": 1, "name": 1})}
+        if by == "region":
+            groups = fold(groups, {i: u.get("region_code") for i, u in units.items()})
+            names = await _names("regions")
+            labels = {g["_id"]: names.get(g["_id"], g["_id"] or "未知") for g in groups}
+        else:
+            labels = {g["_id"]: g.get("name") or (units.get(g["_id"]) or {}).get("name") or "未知" for g in groups}
+    elif by in ("batch", "kind"):
+        batches = {b["_id"]: b async for b in Batch.get_pymongo_collection().find(
+            {"_id": {"$in": [g["_id"] for g in groups]}}, {"name": 1, "kind": 1})}
+        if by == "kind":
+            groups = fold(groups, {i: b.get("kind", "review") for i, b in batches.items()})
+            labels = {g["_id"]: KIND_LABELS.get(g["_id"], "未知") for g in groups}
+        else:
+            labels = {g["_id"]: (batches.get(g["_id"]) or {}).get("name") or "未知" for g in groups}
+    else:
+        names = await _names("series" if by == "series" else "levels")
+        labels = {g["_id"]: names.get(g["_id"], g["_id"] or "未知") for g in groups}
+    rows = [{"key": None if g["_id"] is None else str(g["_id"]), "label": labels[g["_id"]],
+             "declarations": g["declarations"], "passed": g["passed"], "not_passed": g["not_passed"],
+             "rate": rate(g["passed"], g["declarations"])} for g in groups]
+    return sorted(rows, key=lambda r: (-r["declarations"], r["label"]))
+
+
+async def figures(user: User, f: StatsFilter, by: Dimension) -> dict:
+    """Declarations, passes and pass rates per group of `by`, with the total, within the user's scope."""
+    where, stages = await match(user, f)
+    groups = await (await DossierRow.get_pymongo_collection().aggregate(pipeline(stages, by))).to_list()
+    rows = await _labelled(groups, by)
+    total = {field: sum(r[field] for r in rows) for field in ("declarations", "passed", "not_passed")}
+    total["rate"] = rate(total["passed"], total["declarations"])
+    return {"by": by, "by_label": DIMENSIONS[by], "scope": str(where.key) if where.key is not None else None,
+            "scope_label": where.label, "rows": rows, "total": total}
+
+
+def node_pipeline(stages: list[dict]) -> list[dict]:
+    """Every row's seconds at each node, gathered per node (rows that never reached a node add nothing)."""
+    return [*stages,
+            {"$group": {"_id": None, **{node: {"$push": f"$node_seconds.{node}"} for node in NODES}}}]
+
+
+def durations(spent: dict[str, list[int]]) -> list[dict]:
+    """Per node: how many dossiers waited there, the median and the slowest wait, in seconds and days."""
+    out = []
+    for node, label in NODES.items():
+        values = [v for v in spent.get(node) or [] if isinstance(v, int | float)]
+        middle, slowest = (median(values), max(values)) if values else (0, 0)
+        out.append({"node": node, "label": label, "count": len(values), "median_seconds": int(middle),
+                    "slowest_seconds": int(slowest), "median_days": round(middle / 86400, 1),
+                    "slowest_days": round(slowest / 86400, 1)})
+    return out
+
+
+async def node_times(user: User, f: StatsFilter) -> dict:
+    where, stages = await match(user, f)
+    found = await (await DossierRow.get_pymongo_collection().aggregate(node_pipeline(stages))).to_list()
+    return {"scope": str(where.key) if where.key is not None else None, "scope_label": where.label,
+            "nodes": durations(found[0] if found else {})}
+
+
+async def scope_list(user: User) -> list[dict]:
+    return [{"key": None if s.key is None else str(s.key), "label": s.label} for s in await scopes(user)]
+
+
+def _sheet(book, title: str, header: list[str], rows: list[list]) -> None:
+    sheet = book.add_worksheet(title)
+    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    sheet.write_row(0, 0, header, bold)
+    for n, values in enumerate(rows, 1):
+        sheet.write_row(n, 0, values)
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, len(header) - 1, 12)
+
+
+async def workbook(user: User, f: StatsFilter) -> bytes:
+    """The same figures as the API, one sheet per dimension and one of the node times (a few hundred rows:
+    written in memory)."""
+    import io
+
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    header = ["{}", "申报数", "通过数", "未通过数", "通过率(%)"]
+    for by, title in DIMENSIONS.items():
+        made = await figures(user, f, by)
+        rows = [[r["label"], r["declarations"], r["passed"], r["not_passed"], r["rate"]] for r in made["rows"]]
+        total = made["total"]
+        rows.append(["合计", total["declarations"], total["passed"], total["not_passed"], total["rate"]])
+        _sheet(book, f"按{title}", [header[0].format(title), *header[1:]], rows)
+    nodes = (await node_times(user, f))["nodes"]
+    _sheet(book, "各环节用时", ["审核环节", "份数", "中位用时(天)", "最长用时(天)", "中位用时(秒)", "最长用时(秒)"],
+           [[n["label"], n["count"], n["median_days"], n["slowest_days"], n["median_seconds"], n["slowest_seconds"]]
+            for n in nodes])
+    book.close()
+    return out.getvalue()

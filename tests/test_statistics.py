@@ -1,0 +1,125 @@
+"""Statistics (app.exports.statistics) against the hand-counted world of tests/stats_world.py: pass rates,
+the figures by level and kind, the review nodes' median and slowest times, the scope of each role, and the
+Excel workbook's numbers against the API's."""
+
+import io
+
+import openpyxl
+import pytest
+
+from app.exports import statistics
+from tests import stats_world
+from tests.factories import bearer
+
+HOUR = 3600
+
+
+@pytest.fixture
+async def world(clean_database):
+    return await stats_world.build()
+
+
+async def get(client, user, path, **params):
+    response = await client.get(path, params=params, headers=await bearer(user))
+    return response
+
+
+def by_key(body: dict) -> dict:
+    return {r["key"]: (r["declarations"], r["passed"], r["not_passed"], r["rate"]) for r in body["rows"]}
+
+
+async def test_hr_bureau_counts_its_region_by_level_and_kind(client, world):
+    hr = world.users["hr"]
+    for scope in (None, "region:3701"):
+        params = {"scope": scope} if scope else {}
+        r = await get(client, hr, "/api/statistics/figures", by="level", **params)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        # d1..d5: 5 declared, d1 d3 d4 passed, d2 not: 3/5 = 60 %; f1 (another city) is not counted
+        assert body["total"] == {"declarations": 5, "passed": 3, "not_passed": 1, "rate": 60.0}
+        assert by_key(body) == {"3": (2, 1, 1, 50.0), "2": (2, 2, 0, 100.0), "4": (1, 0, 0, 0.0)}
+    kinds = (await get(client, hr, "/api/statistics/figures", by="kind")).json()
+    assert by_key(kinds) == {"review": (3, 2, 1, 66.7), "initial": (2, 1, 0, 50.0)}
+    units = (await get(client, hr, "/api/statistics/figures", by="unit")).json()
+    assert by_key(units) == {str(world.units["E1"].id): (3, 1, 1, 33.3), str(world.units["E2"].id): (2, 2, 0, 100.0)}
+    regions = (await get(client, hr, "/api/statistics/figures", by="region")).json()
+    assert by_key(regions) == {"370102": (3, 1, 1, 33.3), "370103": (2, 2, 0, 100.0)}
+    batches = (await get(client, hr, "/api/statistics/figures", by="batch")).json()
+    assert by_key(batches) == {str(world.batches["review"]): (3, 2, 1, 66.7),
+                               str(world.batches["initial"]): (2, 1, 0, 50.0)}
+
+
+async def test_filters_narrow_the_figures(client, world):
+    hr = world.users["hr"]
+    narrowed = (await get(client, hr, "/api/statistics/figures", by="level", kind="initial")).json()
+    assert by_key(narrowed) == {"2": (1, 1, 0, 100.0), "4": (1, 0, 0, 0.0)}
+    one = (await get(client, hr, "/api/statistics/figures", by="kind", level="3",
+                     batch_id=str(world.batches["review"]))).json()
+    assert by_key(one) == {"review": (2, 1, 1, 50.0)}
+    none = (await get(client, hr, "/api/statistics/figures", by="level", kind="recognition")).json()
+    assert none["rows"] == [] and none["total"]["declarations"] == 0
+
+
+async def test_node_times_median_and_slowest(client, world):
+    r = await get(client, world.users["hr"], "/api/statistics/nodes")
+    assert r.status_code == 200, r.text
+    nodes = {n["node"]: (n["count"], n["median_seconds"], n["slowest_seconds"]) for n in r.json()["nodes"]}
+    # unit: 24 48 12 6 72 h; department: 48 12 24; hr: 24 48; committee: 24 2 (f1's 1000 h is another city's)
+    assert nodes == {"unit": (5, 24 * HOUR, 72 * HOUR), "department": (3, 24 * HOUR, 48 * HOUR),
+                     "hr": (2, 36 * HOUR, 48 * HOUR), "committee": (2, 13 * HOUR, 24 * HOUR)}
+
+
+async def test_each_role_counts_its_own_scope_and_no_other(client, world):
+    total = lambda body: body["total"]["declarations"]  # noqa: E731
+    unit = (await get(client, world.users["unit"], "/api/statistics/figures", by="level")).json()
+    assert total(unit) == 3 and by_key(unit)["3"] == (2, 1, 1, 50.0)           # E1: d1 d2 d5
+    department = (await get(client, world.users["department"], "/api/statistics/figures", by="unit")).json()
+    assert total(department) == 5
+    office = (await get(client, world.users["office"], "/api/statistics/figures", by="level")).json()
+    assert office["scope"] == f"committee:{stats_world.CODE}" and by_key(office) == {"3": (2, 1, 1, 50.0)}
+    foreign = world.users["foreign"]
+    mine = (await get(client, foreign, "/api/statistics/figures", by="unit")).json()
+    assert by_key(mine) == {str(world.units["F"].id): (1, 1, 0, 100.0)}
+    nodes = (await get(client, foreign, "/api/statistics/nodes")).json()["nodes"]
+    assert [(n["count"], n["slowest_seconds"]) for n in nodes if n["node"] == "unit"] == [(1, 1000 * HOUR)]
+    for path in ("/api/statistics/figures", "/api/statistics/nodes", "/api/statistics.xlsx"):
+        refused = await get(client, foreign, path, scope=str(world.units["E1"].id))
+        assert refused.status_code == 404 and refused.json()["code"] == "scope_not_found"
+    scopes = (await get(client, foreign, "/api/statistics/scopes")).json()
+    assert [s["key"] for s in scopes] == [str(world.units["F"].id)]
+
+
+async def test_applicants_have_no_statistics(client, world):
+    r = await get(client, world.users["applicant"], "/api/statistics/figures")
+    assert r.status_code == 403 and r.json()["code"] == "statistics_forbidden"
+
+
+async def test_a_bad_dimension_is_a_clear_422(client, world):
+    r = await get(client, world.users["hr"], "/api/statistics/figures", by="colour")
+    assert r.status_code == 422 and r.json()["field"] == "by"
+
+
+async def test_the_workbook_carries_the_api_numbers(client, world):
+    hr = world.users["hr"]
+    r = await get(client, hr, "/api/statistics.xlsx")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxml")
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    for by, title in statistics.DIMENSIONS.items():
+        api = (await get(client, hr, "/api/statistics/figures", by=by)).json()
+        sheet = list(book[f"按{title}"].iter_rows(min_row=2, values_only=True))
+        expected = [(row["label"], row["declarations"], row["passed"], row["not_passed"], row["rate"])
+                    for row in api["rows"]]
+        total = api["total"]
+        assert sheet == [*expected, ("合计", total["declarations"], total["passed"], total["not_passed"], total["rate"])]
+    nodes = (await get(client, hr, "/api/statistics/nodes")).json()["nodes"]
+    sheet = list(book["各环节用时"].iter_rows(min_row=2, values_only=True))
+    assert [(s[0], s[1], s[4], s[5]) for s in sheet] == [
+        (n["label"], n["count"], n["median_seconds"], n["slowest_seconds"]) for n in nodes]
+    assert sheet[0][1:4] == (5, 1.0, 3.0)                 # 用人单位审核: 5 dossiers, median 1 day, slowest 3
+
+
+def test_durations_are_pure():
+    got = statistics.durations({"unit": [10, 30, 20, 40], "hr": []})
+    assert [(n["node"], n["count"], n["median_seconds"], n["slowest_seconds"]) for n in got] == [
+        ("unit", 4, 25, 40), ("department", 0, 0, 0), ("hr", 0, 0, 0), ("committee", 0, 0, 0)]
+    assert statistics.rate(2, 3) == 66.7 and statistics.rate(0, 0) == 0.0
