@@ -25,7 +25,7 @@ from app.catalog.models import Committee
 from app.clock import utcnow
 from app.dossiers import rows, scope
 from app.dossiers.models import Dossier
-from app.dossiers.rows import DossierRow
+from app.dossiers.rows import DossierRow, QueueEntry
 from app.units.enums import UnitCategory
 from app.units.models import Unit
 from tests.factories import create_batch, create_person, create_unit
@@ -98,7 +98,11 @@ async def build() -> StatsWorld:
         doc["reader_ids"] = scope.reader_ids(doc, known)
         docs.append(doc)
     await Dossier.get_pymongo_collection().insert_many(docs)
-    await DossierRow.get_pymongo_collection().insert_many([{"_id": d["_id"], **rows.row_of(d)} for d in docs])
+    built = [{"_id": d["_id"], **rows.row_of(d)} for d in docs]
+    await DossierRow.get_pymongo_collection().insert_many(built)
+    entries = [{"_id": r["_id"], **entry} for r in built if (entry := rows.entry_of(r)) is not None]
+    if entries:
+        await QueueEntry.get_pymongo_collection().insert_many(entries)
 
     async def person(login: str, role: str, unit: Unit) -> User:
         return await create_person(login=login, roles=[RoleGrant(role=Role(role), unit_id=unit.id)])

@@ -51,8 +51,9 @@ class Scope:
 
 
 def _is_scope_key(user: User, key: Any) -> bool:
-    """A user's read keys that stand for a unit, a region or a committee (not the user's own, not a meeting's)."""
-    return key != user.id and not (isinstance(key, str) and key.startswith("meeting:"))
+    """A user's read keys that stand for a unit, a region or a committee: not the user's own, not a meeting's,
+    not the drafts a unit entered for its staff (a part of the unit's own key)."""
+    return key != user.id and not (isinstance(key, str) and key.startswith(("meeting:", "entry:")))
 
 
 async def _label(key: Any) -> str:
