@@ -230,6 +230,11 @@ class TestInitial:
         assert "现专业技术资格及聘任" in html and "年度考核" not in html      # the batch's sections only
         r = await decide(client, world, dossier_id, approve=False, opinion="见习期未满一年")
         assert r.json()["status"] == "not_approved"
+        # Its status reads as its kind's decision, not a committee's 评审未通过, on the 受理点's review page.
+        await cookie_login(client, world["hr_account"])
+        html = (await client.get(f"/review/{dossier_id}", headers=HTML)).text
+        client.cookies.clear()
+        assert "初定不通过" in html and "评审未通过" not in html
         inbox = (await client.get("/api/inbox", headers=world["as_applicant"])).json()
         assert any(m["title"] == "受理点审核不通过" and "原因：见习期未满一年。" in m["body"] for m in inbox["items"]), inbox
         r = await issue(client, world, dossier_id)
