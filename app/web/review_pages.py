@@ -132,13 +132,16 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
     names = await _names(*DECLARATION_DICTIONARIES)
     batch = await batches.stored(dossier.batch_id)
     # 初定/认定: the 受理点 decides in place of reporting (app.committee.acceptance)
-    decides = (acting is not None and acting.kind == Actor.node and batch.rules.route_end == "acceptance_point"
-               and dossier.status in (DossierStatus.submitted, DossierStatus.passed)
-               and await acceptance_route.is_acceptance_point(acting.unit_id))
+    at_point = (acting is not None and acting.kind == Actor.node and batch.rules.route_end == "acceptance_point"
+                and dossier.status in (DossierStatus.submitted, DossierStatus.passed, DossierStatus.approved)
+                and await acceptance_route.is_acceptance_point(acting.unit_id))
+    decides = at_point and dossier.status != DossierStatus.approved
+    # ...and, once it granted, issues the certificate here (POST /api/acceptance/certificates, preview first)
+    issues = at_point and dossier.status == DossierStatus.approved
     if decides:
         actions = [a for a in actions if a["action"] != str(Action.report)]
     return {
-        "acceptance_decides": decides, "kind_label": batches.BATCH_KINDS.get(batch.kind, batch.kind),
+        "acceptance_decides": decides, "acceptance_issues": issues, "kind_label": batches.BATCH_KINDS.get(batch.kind, batch.kind),
         "dossier": dossier, "snapshot": snapshot, "batch": batch,
         "status_label": status_label(dossier.status, batch.kind),
         "status_info": status_view(dossier), "masked_id": mask_id_number(dossier.id_number),

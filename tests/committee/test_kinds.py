@@ -242,6 +242,36 @@ class TestInitial:
         assert (await Dossier.get(ObjectId(dossier_id))).certificate is None
 
 
+    async def test_the_acceptance_points_review_page_issues_the_certificate(self, client, kinds_world):
+        from tests.factories import create_batch, submitted_dossier
+
+        world = kinds_world
+        batch = await create_batch(kind="initial", committee=None,
+                                   rules={"required_sections": ["basic", "education", "current_title"],
+                                          "sections": ["basic", "education", "current_title"], "guide_text": ""})
+        dossier_id = await submitted_dossier(world["applicant"], batch, world["employer"])
+        await up_to_hr(client, world, dossier_id)
+        await cookie_login(client, world["hr_account"])
+        html = (await client.get(f"/review/{dossier_id}", headers=HTML)).text
+        assert 'id="acceptance-decision"' in html and 'id="acceptance-issue"' not in html     # not granted yet
+        assert (await decide(client, world, dossier_id, approve=True)).status_code == 200
+        html = (await client.get(f"/review/{dossier_id}", headers=HTML)).text
+        assert 'id="acceptance-decision"' not in html and "初定通过" in html
+        # The 发证 form: the batch bar posting to the 受理点's API for this one dossier, preview then confirm.
+        assert 'data-batch-api="/api/acceptance/certificates"' in html
+        assert f'data-pick value="{dossier_id}" checked' in html and 'name="document_number"' in html
+        client.cookies.clear()
+        body = {**ISSUE, "ids": [dossier_id], "confirm": False}
+        r = await client.post("/api/acceptance/certificates", json=body, headers=world["as_hr"])
+        assert r.json()["count"] == 1 and (await Dossier.get(ObjectId(dossier_id))).certificate is None   # a preview
+        r = await client.post("/api/acceptance/certificates", json={**body, "confirm": True}, headers=world["as_hr"])
+        assert r.json()["done"] == 1, r.text
+        await cookie_login(client, world["hr_account"])
+        html = (await client.get(f"/review/{dossier_id}", headers=HTML)).text
+        client.cookies.clear()
+        assert 'id="acceptance-issue"' not in html and "已发证" in html
+
+
 class TestBatchKindRules:
     async def test_the_administrator_sets_a_kinds_rules_and_bad_ones_are_refused(self, client, kinds_world):
         world = kinds_world
