@@ -229,7 +229,11 @@ class TestInitial:
         assert 'data-set-action="report"' not in html and 'data-set-action="pass"' in html
         assert "现专业技术资格及聘任" in html and "年度考核" not in html      # the batch's sections only
         r = await decide(client, world, dossier_id, approve=False, opinion="见习期未满一年")
-        assert r.json()["status"] == "not_approved"
+        assert (r.json()["status"], r.json()["status_label"]) == ("not_approved", "初定不通过")
+        r = await client.get(f"/api/dossiers/{dossier_id}", headers=world["as_applicant"])
+        assert r.json()["status_label"] == "初定不通过"
+        r = await client.get("/api/dossiers", headers=world["as_applicant"])
+        assert [d["status_label"] for d in r.json()] == ["初定不通过"], r.text
         # Its status reads as its kind's decision, not a committee's 评审未通过, on the 受理点's review page.
         await cookie_login(client, world["hr_account"])
         html = (await client.get(f"/review/{dossier_id}", headers=HTML)).text
