@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from beanie import PydanticObjectId
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 from pymongo.errors import DuplicateKeyError
 
 from app.accounts.enums import Role
@@ -42,14 +42,22 @@ class BatchIn(Strict):
     commitment_text: str = Field(default=DEFAULT_COMMITMENT, min_length=20, max_length=5000)
     rules: BatchRules = Field(default_factory=BatchRules)
     published: bool = True
+    # The rule names the caller gave: an update keeps the stored value of a kind rule left out (see update).
+    _rules_given: frozenset[str] = PrivateAttr(default=frozenset())
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _kind_rules(cls, data: Any) -> Any:
+    def _kind_rules(cls, data: Any, handler: Any) -> "BatchIn":
         """Rules the administrator leaves unset take the kind's defaults (app.catalog.kinds)."""
+        given = data.get("rules") if isinstance(data, dict) else None
         if isinstance(data, dict):
-            data = {**data, "rules": with_kind_defaults(data.get("kind", "review"), data.get("rules"))}
-        return data
+            data = {**data, "rules": with_kind_defaults(data.get("kind", "review"), given)}
+        model = handler(data)
+        if isinstance(given, dict):
+            model._rules_given = frozenset(given)
+        elif isinstance(given, BaseModel):
+            model._rules_given = frozenset(given.model_fields_set)
+        return model
 
     @field_validator("opens_at", "closes_at")
     @classmethod
@@ -144,9 +152,23 @@ async def create(*, actor: User, data: BatchIn) -> Batch:
     return batch
 
 
+def _kept_kind_rules(batch: Batch, data: BatchIn) -> BatchRules:
+    """The new rules, where the kind is unchanged, keeping the stored sections, forms, committee, route end
+    and guide the caller left out (the batch page sends none of them): a save must not reset a batch's
+    custom sections or forms to its kind's defaults. A changed kind takes the new kind's defaults."""
+    if data.kind != batch.kind:
+        return data.rules
+    kept = {name: getattr(batch.rules, name) for name in KIND_DEFAULTS[data.kind] if name not in data._rules_given}
+    rules = data.rules.model_copy(update=kept)
+    for field, message in rule_problems(rules, section_names=SECTION_NAMES):
+        raise ValidationFailed(message, field=field, code="invalid_rules")
+    return rules
+
+
 async def update(*, actor: User, batch: Batch, data: BatchIn, expected_version: int) -> Batch:
     require_admin(actor)
     await _check_codes(data)
+    data = data.model_copy(update={"rules": _kept_kind_rules(batch, data)})
     try:
         result = await Batch.get_pymongo_collection().update_one(
             {"_id": batch.id, "version": expected_version},

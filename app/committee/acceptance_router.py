@@ -6,10 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from app.accounts.deps import CurrentUser
+from app.catalog import batches
 from app.committee import acceptance
 from app.committee.schemas import IssueIn
 from app.dossiers.deps import Readable
-from app.dossiers.enums import STATUS_LABELS
+from app.dossiers.enums import status_label
 from app.dossiers.models import Dossier
 from app.routing.schemas import trail_items
 from app.routing.service import BatchResult
@@ -21,7 +22,9 @@ router = APIRouter(prefix="/api", tags=["acceptance"])
 async def decide(data: acceptance.DecisionIn, user: CurrentUser,
                  dossier: Annotated[Dossier, Depends(Readable("acceptance-decision"))]) -> dict:
     dossier = await acceptance.decide(actor=user, dossier=dossier, data=data)
-    return {"id": str(dossier.id), "status": dossier.status, "status_label": STATUS_LABELS[dossier.status],
+    batch = await batches.recent(dossier.batch_id)
+    return {"id": str(dossier.id), "status": dossier.status,
+            "status_label": status_label(dossier.status, batch.kind if batch else None),
             "version": dossier.version, "trail": trail_items(dossier.trail[-1:])[0]}
 
 

@@ -28,6 +28,18 @@ STATUS_LABELS = {
     DossierStatus.abandoned: "已删除（当年不再申报）",
 }
 
+# An 初定/认定 dossier is decided by the 受理点, not a committee's review: its decision reads as the kind's.
+KIND_DECISION_LABELS = {
+    ("initial", DossierStatus.approved): "初定通过", ("initial", DossierStatus.not_approved): "初定不通过",
+    ("recognition", DossierStatus.approved): "认定通过", ("recognition", DossierStatus.not_approved): "认定不通过",
+}
+
+
+def status_label(status: str, kind: str | None = "review") -> str:
+    """What a dossier's status reads as, given its batch's kind (评审通过 on a 评审 dossier, 初定通过 on 初定)."""
+    return KIND_DECISION_LABELS.get((kind or "review", status)) or STATUS_LABELS.get(status, str(status))
+
+
 EDITABLE = frozenset({DossierStatus.draft, DossierStatus.returned, DossierStatus.rejected})
 OPINION_LABELS = {"no_objection": "无异议", "objection": "有异议"}
 REVIEW_LABELS = {"pass": "审核通过", "reject": "审核不通过"}

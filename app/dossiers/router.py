@@ -23,10 +23,18 @@ def etag(dossier: Dossier) -> str:
     return f'"{dossier.version}"'
 
 
+async def summaries(dossiers: list[Dossier], *, reveal: bool) -> list[DossierSummary]:
+    """The list rows, each with its batch's name and kind (an 初定 decision reads 初定通过)."""
+    names = await batches.names([d.batch_id for d in dossiers])
+    kinds = {i: getattr(await batches.recent(i), "kind", None) for i in {d.batch_id for d in dossiers}}
+    return [DossierSummary.build(d, batch_name=names.get(d.batch_id), kind=kinds[d.batch_id], reveal=reveal)
+            for d in dossiers]
+
+
 async def dossier_out(dossier: Dossier, *, reveal: bool) -> DossierOut:
     batch = await batches.recent(dossier.batch_id)
     return DossierOut.full(dossier, batch_name=batch.name if batch else None, reveal=reveal,
-                           editable=dossier.status in EDITABLE)
+                           editable=dossier.status in EDITABLE, kind=batch.kind if batch else None)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DossierOut, summary="新建申报（同意承诺书并填写申报信息）")
@@ -38,9 +46,7 @@ async def create(data: DossierCreate, user: CurrentUser, response: Response) -> 
 
 @router.get("", response_model=list[DossierSummary], summary="我的申报")
 async def my_dossiers(user: CurrentUser) -> list[DossierSummary]:
-    dossiers = await service.list_own(actor=user)
-    names = await batches.names([d.batch_id for d in dossiers])
-    return [DossierSummary.build(d, batch_name=names.get(d.batch_id), reveal=True) for d in dossiers]
+    return await summaries(await service.list_own(actor=user), reveal=True)
 
 
 @router.post("/entries", status_code=status.HTTP_201_CREATED, response_model=EntryOut,
@@ -53,9 +59,7 @@ async def enter(data: EntryCreate, user: CurrentUser, client: Client, response: 
 
 @router.get("/entries", response_model=list[DossierSummary], summary="本单位录入的申报")
 async def entered(unit_id: PydanticObjectId, user: CurrentUser) -> list[DossierSummary]:
-    dossiers = await entry.listing(actor=user, unit_id=unit_id)
-    names = await batches.names([d.batch_id for d in dossiers])
-    return [DossierSummary.build(d, batch_name=names.get(d.batch_id)) for d in dossiers]
+    return await summaries(await entry.listing(actor=user, unit_id=unit_id), reveal=False)
 
 
 @router.get("/{dossier_id}", response_model=DossierOut, summary="申报材料")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from app.accounts import validators
 from app.accounts.schemas import PersonIdentity, Strict
 from app.accounts.validators import mask_id_number
-from app.dossiers.enums import STATUS_LABELS, DossierStatus
+from app.dossiers.enums import DossierStatus, status_label
 from app.dossiers.models import (AccessAction, AttachmentRef, Declaration, Dossier, DossierAccess, EditRequest,
                                  EducationRequest, Entry)
 from app.dossiers.sections import Rank
@@ -87,16 +87,17 @@ class DossierSummary(BaseModel):
     certificate_number: str | None = None      # issued: the list offers 下载证书
 
     @classmethod
-    def build(cls, dossier: "Dossier | Any", *, batch_name: str | None = None,
+    def build(cls, dossier: "Dossier | Any", *, batch_name: str | None = None, kind: str | None = None,
               reveal: bool = False) -> "DossierSummary":
-        """From a Dossier or a queue projection of one (both carry these fields)."""
+        """From a Dossier or a queue projection of one (both carry these fields); kind: its batch's, which
+        names an 初定/认定 decision (app.dossiers.enums.status_label)."""
         d: Declaration = dossier.declaration
         return cls(id=str(dossier.id), batch_id=str(dossier.batch_id), batch_name=batch_name, year=dossier.year,
                    applicant_name=dossier.applicant_name,
                    id_number=dossier.id_number if reveal else mask_id_number(dossier.id_number),
                    series=d.series, level=d.level, title=d.title, specialty=d.specialty,
                    employer_unit_name=d.employer_unit_name, status=dossier.status,
-                   status_label=STATUS_LABELS[dossier.status], submitted_at=dossier.submitted_at,
+                   status_label=status_label(dossier.status, kind), submitted_at=dossier.submitted_at,
                    updated_at=dossier.updated_at, version=dossier.version,
                    certificate_number=dossier.certificate.number if dossier.certificate else None)
 
@@ -113,8 +114,9 @@ class DossierOut(DossierSummary):
     entered_by: Entry | None = None                       # 录入申报: the unit that entered it, and who
 
     @classmethod
-    def full(cls, dossier: Dossier, *, batch_name: str | None, reveal: bool, editable: bool) -> "DossierOut":
-        base = DossierSummary.build(dossier, batch_name=batch_name, reveal=reveal).model_dump()
+    def full(cls, dossier: Dossier, *, batch_name: str | None, reveal: bool, editable: bool,
+             kind: str | None = None) -> "DossierOut":
+        base = DossierSummary.build(dossier, batch_name=batch_name, kind=kind, reveal=reveal).model_dump()
         return cls(**base, declaration=dossier.declaration, commitment_agreed_at=dossier.commitment.agreed_at,
                    sections=dossier.sections, attachments=[AttachmentOut.build(a) for a in dossier.attachments],
                    snapshots=len(dossier.snapshots), editable=editable, edit_request=dossier.edit_request,

@@ -21,8 +21,11 @@ PUBLICITY = "records/公示记录.json"
 DOCUMENT = "dossier.json"
 PACKAGE = "package.json"
 BATCH = "batch.json"
-# The generated forms an archive carries, as PDF/A-2b; the certificate once issued.
-FORMS = (("application", "申报表"), ("brief", "简介表"), ("catalogue", "材料目录"), ("certificate", "证书"))
+# The generated forms an archive may carry, as PDF/A-2b: its batch's (app.render.contexts.bundle_forms), the
+# certificate once issued. The labels are app.render.contexts.FORMS's (verify and import need no renderer).
+FORMS = (("application", "申报表"), ("brief", "简介表"), ("initial", "初定技术资格呈报表"), ("recognition", "认定表"),
+         ("catalogue", "材料目录"), ("certificate", "证书"))
+REVIEW_FORMS = ("application", "brief", "catalogue")        # a batch unknown (an archive made without one)
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,11 @@ class Item:
     sha256: str = ""
 
 
-def expected_forms(status: str, certificate: Any) -> list[str]:
-    """The forms a complete package of a dossier in this status holds (file names under forms/)."""
-    wanted = [label for form, label in FORMS if form != "certificate"]
+def expected_forms(status: str, certificate: Any, forms: tuple[str, ...] = REVIEW_FORMS) -> list[str]:
+    """The forms a complete package of a dossier in this status holds (file names under forms/): its
+    batch's bundle forms, and the certificate once issued."""
+    labels = dict(FORMS)
+    wanted = [labels[form] for form in forms]
     if status == DossierStatus.certified and certificate is not None:
         wanted.append("证书")
     return [f"{label}.pdf" for label in wanted]

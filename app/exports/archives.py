@@ -43,6 +43,7 @@ from app.exports.selection import COMPLETED
 from app.exports.zipfeed import CHECKSUMS, MANIFEST, Package, dumps, gridfs_chunks, loads
 from app.files import service as files
 from app.render import watermark
+from app.render.contexts import bundle_forms
 
 FORMAT = "zhicheng-archive/2"
 BATCH_FORMAT = "zhicheng-archive-batch/2"
@@ -93,8 +94,11 @@ class ArchiveForms(FormMaker):
 
         if not watermark.is_official(dossier.status):
             return [], "申报未经受理即办结，没有正式版表单"
+        from app.exports import formcache
+
         made: list[tuple[str, bytes]] = []
-        wanted = set(meta.expected_forms(dossier.status, dossier.certificate))
+        forms = await formcache.forms_of(dossier, self.templates)
+        wanted = set(meta.expected_forms(dossier.status, dossier.certificate, forms))
         for form, label in meta.FORMS:
             if f"{label}.pdf" not in wanted:
                 continue
@@ -388,6 +392,14 @@ def _authenticity(bag: bagit.Bag, package: dict, raw: dict, listed: list[dict], 
             result.add("真实性", f"data/{f['path']}：与申报上传时记录的 SHA-256 不符")
 
 
+def _bag_forms(bag: bagit.Bag) -> tuple[str, ...]:
+    """The forms the bag's batch (its batch.json) names for its dossiers; a bag without one, 评审's."""
+    path = Path(bag.path) / "data" / meta.BATCH
+    if not path.exists():
+        return meta.REVIEW_FORMS
+    return bundle_forms(((loads(path.read_bytes()) or {}).get("rules") or {}).get("forms"))
+
+
 def _completeness(bag: bagit.Bag, package: dict, raw: dict, listed: list[dict], result: Verification) -> None:
     """Every document is listed in the 文件目录 and present; the records and forms this dossier must have
     are there; every file the document references came along."""
@@ -407,7 +419,8 @@ def _completeness(bag: bagit.Bag, package: dict, raw: dict, listed: list[dict], 
     if forms_note.startswith("omitted"):
         result.checks["完整性"].notes.append(f"未含表单：{forms_note.removeprefix('omitted: ')}")
     elif watermark.is_official(raw.get("status")):
-        required += [f"forms/{name}" for name in meta.expected_forms(raw.get("status"), raw.get("certificate"))]
+        required += [f"forms/{name}" for name in meta.expected_forms(raw.get("status"), raw.get("certificate"),
+                                                                     _bag_forms(bag))]
     for name in required:
         if f"data/{name}" not in payload:
             result.add("完整性", f"缺少 {name}")

@@ -21,6 +21,7 @@ from typing import Any
 from gridfs import AsyncGridFSBucket
 
 from app import db
+from app.catalog import batches
 from app.clock import utcnow
 from app.dossiers.enums import EDITABLE, DossierStatus
 from app.dossiers.models import Dossier
@@ -62,11 +63,23 @@ def cache_key(dossier: Dossier, form: str, template_sha256: str, variant: str = 
     return f"{dossier.id}/{dossier.version}/{form}/{variant}/{template_sha256}"
 
 
-async def keys(dossier: Dossier, forms: tuple[str, ...] = FORMS, variant: str = VARIANT, *,
-               memo: dict | None = None) -> dict[str, str]:
-    """form → its cache key for the dossier as it is now. memo: the templates already looked up by this
-    export (batch, form), so a 500-dossier bundle asks once per batch, not once per dossier."""
+async def forms_of(dossier: Dossier, memo: dict | None = None) -> tuple[str, ...]:
+    """The forms a bundle carries for the dossier: its batch's (an 初定 dossier's 初定表, not the 申报表).
+    memo: as for keys, under ("forms", batch)."""
     memo = {} if memo is None else memo
+    if ("forms", dossier.batch_id) not in memo:
+        batch = await batches.recent(dossier.batch_id)
+        memo[("forms", dossier.batch_id)] = contexts.bundle_forms(batch.rules.forms if batch else None)
+    return memo[("forms", dossier.batch_id)]
+
+
+async def keys(dossier: Dossier, forms: tuple[str, ...] | None = None, variant: str = VARIANT, *,
+               memo: dict | None = None) -> dict[str, str]:
+    """form → its cache key for the dossier as it is now (forms: its batch's unless given). memo: the
+    templates already looked up by this export (batch, form), so a 500-dossier bundle asks once per batch,
+    not once per dossier."""
+    memo = {} if memo is None else memo
+    forms = forms if forms is not None else await forms_of(dossier, memo)
     found = {}
     for form in forms:
         if (dossier.batch_id, form) not in memo:

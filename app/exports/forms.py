@@ -45,8 +45,10 @@ class FormMaker:
         except ImportError as exc:
             self.unavailable = f"表单生成模块不可用（{exc}），以 CSV 材料目录代替"
             return [], self.unavailable
+        from app.exports import formcache
+
         made: list[tuple[str, bytes]] = []
-        for form in contexts.BUNDLE_FORMS:
+        for form in await formcache.forms_of(dossier, self.templates):
             label = contexts.FORMS[form]
             try:
                 pdf = (await render.form_pdf(dossier, form)).content

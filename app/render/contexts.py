@@ -31,6 +31,15 @@ FORMS = {"application": "申报表", "brief": "简介表", "catalogue": "材料�
          "certificate": "证书"}
 # The forms a bundle carries for each dossier, in this order; the catalogue lists them before the files.
 BUNDLE_FORMS = ("application", "brief", "catalogue")
+NOT_BUNDLED = ("entrustment", "certificate", "catalogue")      # not the declaration's; the catalogue goes last
+
+
+def bundle_forms(batch_forms: list[str] | None) -> tuple[str, ...]:
+    """The forms a bundle or an archive carries for a batch's forms (its rules.forms): its own, in its order,
+    then the 材料目录 that lists them (an 初定 batch: 初定表, 材料目录); a batch unknown carries BUNDLE_FORMS."""
+    if batch_forms is None:
+        return BUNDLE_FORMS
+    return (*(form for form in batch_forms if form not in NOT_BUNDLED), "catalogue")
 BRIEF_ROWS = 8                 # achievements and papers listed on the brief; the rest are counted
 BRIEF_SUMMARY_CHARS = 600
 PHOTO_MM = (33, 48)            # 大一寸
@@ -108,6 +117,7 @@ class Lookups:
     units: dict[Any, NodeUnit] = field(default_factory=dict)     # the employer and the route's units, by id
     issuing_seal: bytes | None = None     # the issuing unit's seal image, for an official certificate only
     public_base_url: str = "http://127.0.0.1:8000"
+    bundle_forms: tuple[str, ...] = BUNDLE_FORMS     # what the 材料目录 lists first: the batch's forms
     today: date = field(default_factory=lambda: datetime.now(CHINA).date())
 
     def name(self, dictionary: str, code: Any) -> str:
@@ -478,7 +488,7 @@ def catalogue(source: FormSource, lk: Lookups) -> dict[str, Any]:
                                     "kind": "PDF" if str(ref.file.kind) == "pdf" else "图片", "note": note})
         groups[-1]["pages"] += ref.file.pages
     forms = [{"index": f"表{i}", "name": f"{FORMS[form]}.pdf", "label": FORMS[form]}
-             for i, form in enumerate(BUNDLE_FORMS, 1)]
+             for i, form in enumerate(lk.bundle_forms, 1)]
     return {**_common(source, lk), "forms": forms, "groups": groups,
             "total_files": sum(len(g["files"]) for g in groups), "total_pages": sum(g["pages"] for g in groups),
             "checker": checker(source)}

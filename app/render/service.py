@@ -146,6 +146,7 @@ async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, 
             names=names, batch_name=batch.name if batch else "",
             committee_name=names.get(("committees", code), code or ""),
             commitment_text=batch.commitment_text if batch else "", public_base_url=settings.public_base_url,
+            bundle_forms=contexts.bundle_forms(batch.rules.forms if batch else None),
             photo=await _photo(sources[dossier.id]) if form in PHOTO_FORMS else None, units=units,
             issuing_seal=await _issuing_seal(dossier) if form == "certificate" else None)
     return found

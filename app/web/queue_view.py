@@ -131,7 +131,8 @@ async def load(user: User, raw: dict[str, str], tabs: tuple[Tab, ...], base: str
     if f.sort not in queues.SORTS:
         raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
     items, total = await queues.page(user, f)
-    return Queue(tab=tab, rows=[DossierSummary.build(i) for i in items], total=total, filter=f, params=params,
+    kinds = {i: getattr(await batches.recent(i), "kind", None) for i in {item.batch_id for item in items}}
+    return Queue(tab=tab, rows=[DossierSummary.build(i, kind=kinds[i.batch_id]) for i in items], total=total, filter=f, params=params,
                  base=base, names=await dictionaries(), items=items)
 
 

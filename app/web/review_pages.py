@@ -16,7 +16,7 @@ from app.accounts.models import User
 from app.accounts.validators import mask_id_number
 from app.catalog import batches
 from app.dossiers.enums import ACTION_LABELS, STEP_ATTACHMENT_KINDS
-from app.dossiers.enums import STATUS_LABELS, DossierStatus
+from app.dossiers.enums import DossierStatus, status_label
 from app.dossiers.models import Dossier
 from app.dossiers.numbering import numbers
 from app.errors import AppError
@@ -132,14 +132,18 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
     names = await _names(*DECLARATION_DICTIONARIES)
     batch = await batches.stored(dossier.batch_id)
     # 初定/认定: the 受理点 decides in place of reporting (app.committee.acceptance)
-    decides = (acting is not None and acting.kind == Actor.node and batch.rules.route_end == "acceptance_point"
-               and dossier.status in (DossierStatus.submitted, DossierStatus.passed)
-               and await acceptance_route.is_acceptance_point(acting.unit_id))
+    at_point = (acting is not None and acting.kind == Actor.node and batch.rules.route_end == "acceptance_point"
+                and dossier.status in (DossierStatus.submitted, DossierStatus.passed, DossierStatus.approved)
+                and await acceptance_route.is_acceptance_point(acting.unit_id))
+    decides = at_point and dossier.status != DossierStatus.approved
+    # ...and, once it granted, issues the certificate here (POST /api/acceptance/certificates, preview first)
+    issues = at_point and dossier.status == DossierStatus.approved
     if decides:
         actions = [a for a in actions if a["action"] != str(Action.report)]
     return {
-        "acceptance_decides": decides, "kind_label": batches.BATCH_KINDS.get(batch.kind, batch.kind),
-        "dossier": dossier, "snapshot": snapshot, "batch": batch, "status_label": STATUS_LABELS[dossier.status],
+        "acceptance_decides": decides, "acceptance_issues": issues, "kind_label": batches.BATCH_KINDS.get(batch.kind, batch.kind),
+        "dossier": dossier, "snapshot": snapshot, "batch": batch,
+        "status_label": status_label(dossier.status, batch.kind),
         "status_info": status_view(dossier), "masked_id": mask_id_number(dossier.id_number),
         "facts": declaration_facts(source.declaration, names),
         "sections": await sv.sections_of(source, batch.rules.sections),
@@ -147,7 +151,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "declaration_files": sv.place_files(source, "declaration"),
         "commitment_files": sv.place_files(source, "commitment"), "photo": sv.photo_of(source),
         "file_numbers": numbers(source.sections, source.attachments),
-        "trail": sv.trail_rows(dossier.trail), "flow": await routing.flow(dossier=dossier),
+        "trail": sv.trail_rows(dossier.trail, batch.kind), "flow": await routing.flow(dossier=dossier),
         "changes": await readable_changes(dossier), "acting": acting, "actions": actions,
         "return_target": target, "return_to_applicant": to_applicant, "today": china_today().isoformat(),
         "size_text": size_text,

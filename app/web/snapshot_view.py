@@ -10,7 +10,7 @@ from datetime import datetime
 from app.accounts.enums import ROLE_LABELS
 from app.dossiers import sections as S
 from app.dossiers.models import AttachmentRef, Dossier, Snapshot, TrailEntry
-from app.dossiers.enums import STATUS_LABELS
+from app.dossiers.enums import status_label
 from app.dossiers.enums import ACTION_LABELS
 from app.routing.machine import Action
 from app.web import section_forms as forms
@@ -103,8 +103,9 @@ class TrailRow:
     note: str | None = None
 
 
-def trail_rows(trail: list[TrailEntry]) -> list[TrailRow]:
-    """The trail newest last, with the labels people read (who, unit, when, what, opinion)."""
+def trail_rows(trail: list[TrailEntry], kind: str | None = None) -> list[TrailRow]:
+    """The trail newest last, with the labels people read (who, unit, when, what, opinion); `kind` is the
+    batch's, so an 初定/认定 decision reads as the kind's."""
     rows = []
     for entry in trail:
         deadline = entry.detail.get("correction_deadline")
@@ -113,7 +114,7 @@ def trail_rows(trail: list[TrailEntry]) -> list[TrailRow]:
             actor_name=entry.actor_name,
             role_label=entry.detail.get("role_label") or ROLE_LABELS.get(entry.role, "系统" if entry.role == "system"
                                                                          else entry.role),
-            unit_name=entry.unit_name, to_status_label=STATUS_LABELS.get(entry.to_status, entry.to_status),
+            unit_name=entry.unit_name, to_status_label=status_label(entry.to_status, kind),
             opinion=entry.opinion, signer=entry.signer, signed_on=entry.detail.get("signed_on"),
             deadline=datetime.fromisoformat(deadline) if isinstance(deadline, str) else deadline,
             turned_down=entry.action in TURN_DOWNS, attachment_id=entry.detail.get("attachment_id"),

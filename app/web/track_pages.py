@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth, client_info
 from app.catalog import batches
-from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
+from app.dossiers.enums import EDITABLE, DossierStatus, status_label
 from app.errors import NotFound, TooManyRequests, ValidationFailed
 from app.committee import certificates
 from app.committee.tally import vote_line
@@ -32,7 +32,7 @@ async def track_page(request: Request, dossier: PageOwnDossier) -> Response:
     publicity = dossier.publicity
     return render(
         request, "track.html", dossier=dossier, batch=batch, status_info=status_view(dossier),
-        status_label=STATUS_LABELS[dossier.status], trail=sv.trail_rows(dossier.trail),
+        status_label=status_label(dossier.status, batch.kind if batch else None), trail=sv.trail_rows(dossier.trail, batch.kind if batch else None),
         flow=await routing.flow(dossier=dossier) if dossier.status != DossierStatus.draft else None,
         turned_down=turned_down, turned_down_label=ACTION_LABELS.get(turned_down.action) if turned_down else None,
         back_with_applicant=dossier.status in EDITABLE, editable=dossier.status in EDITABLE,

@@ -229,12 +229,51 @@ class TestInitial:
         assert 'data-set-action="report"' not in html and 'data-set-action="pass"' in html
         assert "现专业技术资格及聘任" in html and "年度考核" not in html      # the batch's sections only
         r = await decide(client, world, dossier_id, approve=False, opinion="见习期未满一年")
-        assert r.json()["status"] == "not_approved"
+        assert (r.json()["status"], r.json()["status_label"]) == ("not_approved", "初定不通过")
+        r = await client.get(f"/api/dossiers/{dossier_id}", headers=world["as_applicant"])
+        assert r.json()["status_label"] == "初定不通过"
+        r = await client.get("/api/dossiers", headers=world["as_applicant"])
+        assert [d["status_label"] for d in r.json()] == ["初定不通过"], r.text
+        # Its status reads as its kind's decision, not a committee's 评审未通过, on the 受理点's review page.
+        await cookie_login(client, world["hr_account"])
+        html = (await client.get(f"/review/{dossier_id}", headers=HTML)).text
+        client.cookies.clear()
+        assert "初定不通过" in html and "评审未通过" not in html
         inbox = (await client.get("/api/inbox", headers=world["as_applicant"])).json()
         assert any(m["title"] == "受理点审核不通过" and "原因：见习期未满一年。" in m["body"] for m in inbox["items"]), inbox
         r = await issue(client, world, dossier_id)
         assert r.json()["done"] == 0
         assert (await Dossier.get(ObjectId(dossier_id))).certificate is None
+
+
+    async def test_the_acceptance_points_review_page_issues_the_certificate(self, client, kinds_world):
+        from tests.factories import create_batch, submitted_dossier
+
+        world = kinds_world
+        batch = await create_batch(kind="initial", committee=None,
+                                   rules={"required_sections": ["basic", "education", "current_title"],
+                                          "sections": ["basic", "education", "current_title"], "guide_text": ""})
+        dossier_id = await submitted_dossier(world["applicant"], batch, world["employer"])
+        await up_to_hr(client, world, dossier_id)
+        await cookie_login(client, world["hr_account"])
+        html = (await client.get(f"/review/{dossier_id}", headers=HTML)).text
+        assert 'id="acceptance-decision"' in html and 'id="acceptance-issue"' not in html     # not granted yet
+        assert (await decide(client, world, dossier_id, approve=True)).status_code == 200
+        html = (await client.get(f"/review/{dossier_id}", headers=HTML)).text
+        assert 'id="acceptance-decision"' not in html and "初定通过" in html
+        # The 发证 form: the batch bar posting to the 受理点's API for this one dossier, preview then confirm.
+        assert 'data-batch-api="/api/acceptance/certificates"' in html
+        assert f'data-pick value="{dossier_id}" checked' in html and 'name="document_number"' in html
+        client.cookies.clear()
+        body = {**ISSUE, "ids": [dossier_id], "confirm": False}
+        r = await client.post("/api/acceptance/certificates", json=body, headers=world["as_hr"])
+        assert r.json()["count"] == 1 and (await Dossier.get(ObjectId(dossier_id))).certificate is None   # a preview
+        r = await client.post("/api/acceptance/certificates", json={**body, "confirm": True}, headers=world["as_hr"])
+        assert r.json()["done"] == 1, r.text
+        await cookie_login(client, world["hr_account"])
+        html = (await client.get(f"/review/{dossier_id}", headers=HTML)).text
+        client.cookies.clear()
+        assert 'id="acceptance-issue"' not in html and "已发证" in html
 
 
 class TestBatchKindRules:
