@@ -10,11 +10,9 @@ from app.errors import Conflict, ValidationFailed
 from app.experts import excel, rosters, service
 from app.experts.deps import KeptExpert
 from app.experts.schemas import ExpertIn, ExpertOut, RosterIn, RulesIn
-from app.files.names import download_headers
+from app.files.names import XLSX, XLSX_FILE, download_headers
 
 router = APIRouter(prefix="/api", tags=["experts"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-XLSX_FILE = {200: {"content": {XLSX: {}}, "description": "Excel 文件"}}
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 

@@ -26,14 +26,13 @@ from app.errors import Forbidden, NotFound
 from app.exports import archives, bundles, forms as form_zips, tables
 from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selected, selection
 from app.exports.zipfeed import Package
-from app.files.names import download_headers
+from app.files.names import XLSX, download_headers
 from app.committee import meetings
 from app.render import contexts as render_contexts, service as render, templates as render_templates
 
 router = APIRouter(prefix="/api", tags=["exports"])
 
 Selection = Annotated[ExportFilter, Query()]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILE_BLOCK = 256 * 1024
 
 

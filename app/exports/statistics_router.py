@@ -10,12 +10,11 @@ from fastapi.responses import Response
 from app.accounts.deps import CurrentUser
 from app.clock import CHINA, utcnow
 from app.exports import statistics
-from app.files.names import download_headers
+from app.files.names import XLSX, XLSX_FILE, download_headers
 
 router = APIRouter(prefix="/api", tags=["statistics"])
 
 Filter = Annotated[statistics.StatsFilter, Query()]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/statistics/scopes", summary="当前用户可统计的范围（单位、地区或评委会）")
@@ -35,7 +34,8 @@ async def nodes(user: CurrentUser, f: Filter) -> dict:
     return await statistics.node_times(user, f)
 
 
-@router.get("/statistics.xlsx", summary="导出统计（Excel，与统计页的数字相同）")
+@router.get("/statistics.xlsx", summary="导出统计（Excel，与统计页的数字相同）",
+            response_class=Response, responses=XLSX_FILE)
 async def workbook(user: CurrentUser, f: Filter) -> Response:
     content = await statistics.workbook(user, f)
     name = f"统计-{utcnow().astimezone(CHINA).strftime('%Y%m%d-%H%M')}.xlsx"

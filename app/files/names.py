@@ -69,6 +69,10 @@ def _ascii(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_FILE = {200: {"content": {XLSX: {}}, "description": "Excel 文件"}}     # a route's documented answer
+
+
 # A file we send is a document, never a page of ours: even opened in a tab it runs no script, reaches
 # nothing of the site, can be framed only by our own pages, and its type is not second-guessed.
 SANDBOX_CSP = "sandbox; default-src 'none'; frame-ancestors 'self'"

@@ -1,11 +1,11 @@
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, UploadFile, status
 
 from app.accounts.deps import CurrentUser
 from app.clock import CHINA, utcnow
 from app.errors import ValidationFailed
+from app.files.names import XLSX, XLSX_FILE, download_headers
 from app.personnel import service
 from app.personnel.deps import KeptRecord, KeptUnit, OwnUnit, RatioUnit, Record, SupervisedUnit
 from app.personnel.enums import RecordStatus
@@ -13,13 +13,11 @@ from app.personnel.schemas import (AppointIn, EndIn, FigureOut, ImportResult, Qu
                                    RecordOut, StatusIn)
 
 router = APIRouter(prefix="/api", tags=["personnel"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
 def _xlsx(content: bytes, name: str) -> Response:
-    return Response(content, media_type=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return Response(content, media_type=XLSX, headers=download_headers(name, inline=False))
 
 
 @router.get("/units/{unit_id}/personnel", summary="本单位人员信息")
@@ -36,12 +34,14 @@ async def create_personnel(unit: KeptUnit, data: RecordIn, user: CurrentUser) ->
     return RecordOut.build(await service.create_record(actor=user, unit=unit, data=data))
 
 
-@router.get("/units/{unit_id}/personnel/template.xlsx", summary="人员信息导入模板")
+@router.get("/units/{unit_id}/personnel/template.xlsx", summary="人员信息导入模板",
+            response_class=Response, responses=XLSX_FILE)
 async def personnel_template(unit: OwnUnit) -> Response:
     return _xlsx(await service.template(), "人员信息导入模板.xlsx")
 
 
-@router.get("/units/{unit_id}/personnel/export.xlsx", summary="导出人员信息")
+@router.get("/units/{unit_id}/personnel/export.xlsx", summary="导出人员信息",
+            response_class=Response, responses=XLSX_FILE)
 async def export_personnel(unit: OwnUnit) -> Response:
     return _xlsx(await service.export(unit=unit), f"{unit.name}人员信息.xlsx")
 
