@@ -141,6 +141,9 @@ class Committee(Document):
     pass_numerator: int = 2                    # yes votes ≥ 2/3 of those present
     pass_denominator: int = 3
     publicity_working_days: int = 5
+    # cases (app.committee.cases): no national figure exists for either; provinces set them
+    review_request_days: int = 15              # 复查 may be asked within this many days of a 未通过 result
+    case_answer_days: int = 30                 # an objection, 复查 or 投诉 is answered within this many days
     certificate_pattern: str = "{year}{committee_short}{seq:05d}"
     issuing_body: str | None = None            # 发证机关 as printed; unset: the issuing unit's name
     issuing_unit_id: PydanticObjectId | None = None    # whose seal certificates carry; unset: the office unit

@@ -13,8 +13,9 @@ from app.catalog.committees import committee_codes, runs_committee
 from app.catalog.models import Committee
 from app.committee import committees
 from app.committee.exceptions import MeetingNotFound, NotCommitteeOffice
-from app.committee.models import MEETING_STATUS_LABELS, Meeting, Vote
+from app.committee.models import MEETING_STATUS_LABELS, SIGNER_ROLE_LABELS, Meeting, Vote
 from app.committee.recusal import recusals
+from app.committee import tally
 from app.committee.tally import vote_line
 from app.committee.schemas import MeetingIn, MeetingOut, MembersIn, PresentIn, ScheduleIn
 from app.dossiers import service as dossiers
@@ -143,7 +144,22 @@ async def set_present(*, meeting: Meeting, data: PresentIn) -> Meeting:
                         "评审会已被他人修改或已结束，请刷新后重试")
 
 
-async def open_voting(meeting: Meeting) -> Meeting:
+def _refuse_without_quorum(committee: Committee, meeting: Meeting, on_meeting: list[Dossier],
+                           members: list[User]) -> None:
+    """开始表决 needs the quorum for every dossier on the meeting, counted as the close counts it (tally.count:
+    members less those recused for that dossier, against the committee's rule); refused with the figures."""
+    short = [(d, s) for d in on_meeting if (s := tally.count(committee, meeting, d, members, [])).present
+             < s.quorum_required]
+    if short:
+        d, s = short[0]
+        raise Conflict(f"到会专家不足，不能开始表决：{d.applicant_name}的申报{tally.short_line(s)}", code="no_quorum",
+                       dossiers=[{"id": str(x.id), "applicant_name": x.applicant_name, "eligible": y.eligible,
+                                  "present": y.present, "recused": y.recused, "quorum_required": y.quorum_required}
+                                 for x, y in short])
+
+
+async def open_voting(meeting: Meeting, committee: Committee) -> Meeting:
+    """开始表决: refused when the meeting is empty or too few of the members eligible for a dossier are present."""
     require_state(meeting, "planned")
     if not meeting.dossier_ids:
         raise Conflict("评审会还没有安排申报，不能开始表决", code="meeting_empty")
@@ -151,6 +167,8 @@ async def open_voting(meeting: Meeting) -> Meeting:
         raise Conflict("评审会还没有邀请专家，不能开始表决", code="meeting_without_members")
     on_meeting = await Dossier.find({"meeting_id": meeting.id}).to_list()
     recused = await expert_draws.recused_accounts(meeting.member_ids, on_meeting)
+    _refuse_without_quorum(committee, meeting.model_copy(update={"recused": recused}), on_meeting,
+                           await User.find({"_id": {"$in": meeting.member_ids}}).to_list())
     return await _write(meeting, ("planned",), {"$set": {"status": "voting", "recused": recused}},
                         "评审会已被他人修改，请刷新后重试")
 
@@ -234,5 +252,13 @@ async def out(meeting: Meeting, committee: Committee, *, viewer: User, office: b
                       present_count=len(meeting.present_ids), dossiers=rows,
                       vote_count=meeting.vote_count if office else sum(v.expert_id == viewer.id for v in votes),
                       results=[{**r, "line": vote_line(r)} for r in meeting.results]
-                      if office or meeting.status == "closed" else [])
+                      if office or meeting.status == "closed" else [], signer=signer_of(meeting))
+
+
+def signer_of(meeting: Meeting) -> dict | None:
+    """纪要签署: who signed the frozen minutes, in what role, and when."""
+    if meeting.signed_at is None:
+        return None
+    return {"name": meeting.signer_name, "role": meeting.signer_role,
+            "role_label": SIGNER_ROLE_LABELS[meeting.signer_role], "signed_at": meeting.signed_at}
 

@@ -11,6 +11,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from app.clock import utcnow
 
+SIGNER_ROLE_LABELS = {"chair": "主任委员（主持评审会）", "office": "评委会办事机构经办人"}
 MEETING_STATUS_LABELS = {"planned": "筹备中", "voting": "表决中", "closing": "正在结束", "closed": "已结束"}
 VOTE_LABELS = {"yes": "同意", "no": "不同意", "abstain": "弃权"}
 
@@ -32,6 +33,11 @@ class Meeting(Document):
     created_by: PydanticObjectId
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
+    # who signs the minutes frozen at close (会议纪要签署): a chair from the members present, or the office user
+    signer_id: PydanticObjectId | None = None
+    signer_name: str | None = None
+    signer_role: Literal["chair", "office"] | None = None
+    signed_at: datetime | None = None
     version: int = 0
 
     class Settings:

@@ -102,7 +102,7 @@ async def unschedule(office: OfficeMeeting, dossier_id: PydanticObjectId, user: 
 @router.post("/meetings/{meeting_id}/open", response_model=schemas.MeetingOut, summary="开始表决")
 async def open_voting(office: OfficeMeeting, user: CurrentUser) -> schemas.MeetingOut:
     meeting, committee = office
-    return await _office_view(user, committee, await meetings.open_voting(meeting))
+    return await _office_view(user, committee, await meetings.open_voting(meeting, committee))
 
 
 def _vote_out(vote: Vote) -> dict:
@@ -119,9 +119,11 @@ async def cast_vote(meeting_id: PydanticObjectId, data: schemas.VoteIn, user: Cu
 
 @router.post("/meetings/{meeting_id}/close", response_model=schemas.MeetingOut,
              summary="结束评审会：按评委会规则计票，逐个作出评审结果")
-async def close_meeting(office: OfficeMeeting, user: CurrentUser) -> schemas.MeetingOut:
+async def close_meeting(office: OfficeMeeting, user: CurrentUser,
+                        data: schemas.CloseIn | None = None) -> schemas.MeetingOut:
     meeting, committee = office
-    return await _office_view(user, committee, await votes.close(actor=user, meeting=meeting, committee=committee))
+    return await _office_view(user, committee, await votes.close(
+        actor=user, meeting=meeting, committee=committee, chair_id=data.chair_id if data else None))
 
 
 # --- publicity -------------------------------------------------------------------------------------

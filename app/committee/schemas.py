@@ -22,6 +22,8 @@ class CommitteeSettings(Strict):
     pass_numerator: int = Field(default=2, ge=1, le=100, description="同意票比例（分子）")
     pass_denominator: int = Field(default=3, ge=1, le=100, description="同意票比例（分母）")
     publicity_working_days: int = Field(default=5, ge=1, le=30, description="公示工作日数")
+    review_request_days: int = Field(default=15, ge=1, le=365, description="评审未通过后可申请复查的天数")
+    case_answer_days: int = Field(default=30, ge=1, le=365, description="异议、复查、投诉的答复期限（天）")
     certificate_pattern: str = Field(default="{year}{committee_short}{seq:05d}", min_length=1, max_length=60)
     issuing_body: str | None = Field(default=None, max_length=100, description="发证机关（不设置则为发证单位名称）")
     issuing_unit_id: PydanticObjectId | None = Field(default=None,
@@ -43,6 +45,8 @@ class CommitteeOut(BaseModel):
     pass_denominator: int
     rule: str
     publicity_working_days: int
+    review_request_days: int
+    case_answer_days: int
     certificate_pattern: str
     certificate_sample: str
     issuing_body: str | None
@@ -99,6 +103,12 @@ class MeetingOut(BaseModel):
     dossiers: list[dict]
     vote_count: int
     results: list[dict]
+    signer: dict | None = None         # the minutes' signer once closed: {name, role, role_label, signed_at}
+
+
+class CloseIn(Strict):
+    chair_id: PydanticObjectId | None = Field(
+        default=None, description="签署会议纪要的主任委员（须为到会专家）；不填则由结束评审会的经办人签署")
 
 
 # --- votes -------------------------------------------------------------------------------------------

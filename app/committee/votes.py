@@ -94,11 +94,24 @@ async def live_tally(meeting: Meeting, committee: Committee) -> dict[str, dict]:
     return {str(d.id): tally.count(committee, meeting, d, members, cast).model_dump() for d in pending}
 
 
-async def close(*, actor: User, meeting: Meeting, committee: Committee) -> Meeting:
+async def _signer(actor: User, meeting: Meeting, chair_id: PydanticObjectId | None) -> dict:
+    """Who signs the minutes: the chair named (an expert present at the meeting), else the office user closing."""
+    if chair_id is None:
+        return {"signer_id": actor.id, "signer_name": actor.name, "signer_role": "office"}
+    chair = await User.get(chair_id) if chair_id in meeting.present_ids else None
+    if chair is None:
+        raise ValidationFailed("签署纪要的主任委员须是本次评审会到会的专家", field="chair_id", code="chair_not_present")
+    return {"signer_id": chair.id, "signer_name": chair.name, "signer_role": "chair"}
+
+
+async def close(*, actor: User, meeting: Meeting, committee: Committee,
+                chair_id: PydanticObjectId | None = None) -> Meeting:
     """Tallies every dossier and applies its decision. Without a quorum for any dossier nothing changes
-    (409 naming the numbers); a close interrupted half-way is resumed by closing again. The meeting
-    comes loaded for its office (committee.deps.OfficeMeeting)."""
+    (409 naming the numbers); a close interrupted half-way is resumed by closing again. The minutes are
+    frozen with their signer (`chair_id`, else the actor) and the signing time. The meeting comes loaded
+    for its office (committee.deps.OfficeMeeting)."""
     require_state(meeting, "voting", "closing")
+    signer = await _signer(actor, meeting, chair_id)
     members = await User.find({"_id": {"$in": meeting.member_ids}}).to_list()
     votes = await Vote.find({"meeting_id": meeting.id}).to_list()
     if meeting.status == "voting" and len(votes) != meeting.vote_count:
@@ -135,6 +148,7 @@ async def close(*, actor: User, meeting: Meeting, committee: Committee) -> Meeti
                 **d.votes.model_dump(mode="json")} for d in decided]
     await Meeting.get_pymongo_collection().update_one(
         {"_id": meeting.id, "status": "closing"},
-        {"$set": {"status": "closed", "results": results, "closed_at": utcnow()}, "$inc": {"version": 1}})
+        {"$set": {"status": "closed", "results": results, "closed_at": (now := utcnow()), **signer, "signed_at": now},
+         "$inc": {"version": 1}})
     return await Meeting.get(meeting.id)
 

@@ -164,6 +164,9 @@ async def minutes(dossier: Dossier, committee: Committee | None) -> dict | None:
                          "状态": seen.status_label, "规则": seen.rule}
         record["到会"] = [{"专家": m["name"], "到会": m["present"], "单位": m["units"]} for m in seen.members]
         record["回避"] = row.get("recused", [])
+        if seen.signer:
+            record["签署"] = {"签署人": seen.signer["name"], "身份": seen.signer["role_label"],
+                            "签署时间": seen.signer["signed_at"].isoformat()}
     else:
         record["说明"] = "评审会记录已不在数据库中，本纪要仅含申报上保存的表决结果"
     if dossier.votes is not None:

@@ -123,7 +123,8 @@ class TestMeetings:
         assert moved.status == "accepted" and moved.meeting_id is None and moved.trail[-1].action == "unschedule"
         assert (await client.delete(url, headers=world["as_office"])).status_code == 404
         await schedule(client, world, meeting["id"], [dossier.id])
-        await client.put(f"/api/meetings/{meeting['id']}/present", json={"present_ids": []}, headers=world["as_office"])
+        await client.put(f"/api/meetings/{meeting['id']}/present", json={"present_ids": [str(e.id) for e, _ in experts]},
+                         headers=world["as_office"])
         assert (await client.post(f"/api/meetings/{meeting['id']}/open", headers=world["as_office"])).status_code == 200
         r = await client.delete(url, headers=world["as_office"])
         assert r.status_code == 409 and r.json()["code"] == "meeting_state"
