@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.committee.acceptance_router import router as acceptance_router
     from app.committee.draw_router import router as draw_router
     from app.committee.results_router import router as results_router
+    from app.committee.cases_router import router as cases_router
     from app.experts.router import router as experts_router
     from app.routing.router import router as routing_router
     from app.units.router import router as units_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(acceptance_router)
     app.include_router(draw_router)
     app.include_router(results_router)
+    app.include_router(cases_router)
     app.include_router(experts_router)
     app.include_router(exports_router)
     app.include_router(statistics_router)

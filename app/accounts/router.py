@@ -47,7 +47,7 @@ async def register(data: PersonRegistration, client: Client) -> UserOut:
 
 
 @router.get("/auth/captcha", response_model=CaptchaOut, summary="图片验证码")
-async def new_captcha(purpose: Literal["login", "recovery"] = "login") -> CaptchaOut:
+async def new_captcha(purpose: Literal["login", "recovery", "objection"] = "login") -> CaptchaOut:
     captcha_id, _answer, png = await captcha.issue(purpose)
     return CaptchaOut(captcha_id=str(captcha_id), image="data:image/png;base64," + base64.b64encode(png).decode())
 

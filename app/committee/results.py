@@ -7,8 +7,11 @@ address (app.throttle) so the list cannot be scraped at speed. The read is the i
 publicity.starts_on) by status only: SecantusDB plans a date range on it as a collection scan, so a
 period set to start later is dropped after the read (a page may then hold fewer rows, none is skipped)."""
 
+import hashlib
 from datetime import timedelta
 
+from bson import ObjectId
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from pydantic import BaseModel
 
 from app import throttle
@@ -19,6 +22,7 @@ from app.catalog import service as catalog
 from app.catalog.models import Committee
 from app.committee.calendar import china_today
 from app.committee.models import Meeting
+from app.config import get_settings
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier
 from app.errors import Conflict
@@ -56,12 +60,38 @@ class PublicResult(BaseModel):
     working_days: int
     in_publicity: bool            # 公示中; false: 公示已结束
     objection: ObjectionContact
+    objection_ref: str | None = None   # while in publicity: what an objection (app.committee.cases) names
 
 
 class PublicResultsPage(BaseModel):
     items: list[PublicResult]
     page: int
     has_more: bool
+
+
+def _cipher() -> Cipher:
+    key = hashlib.sha256(f"objection-ref:{get_settings().secret_key}".encode()).digest()[:16]
+    return Cipher(algorithms.AES(key), modes.ECB())
+
+
+def objection_ref(dossier_id: ObjectId) -> str:
+    """What the public list names a person by: the dossier's id in one AES block keyed by the service's
+    secret, so the list never shows a dossier id (the API's key to the dossier) yet an objection can name it."""
+    encryptor = _cipher().encryptor()
+    return (encryptor.update(ObjectId(dossier_id).binary + bytes(4)) + encryptor.finalize()).hex()
+
+
+def dossier_of_ref(ref: str) -> ObjectId | None:
+    """The dossier id an objection_ref stands for, or None for anything the service did not make."""
+    try:
+        block = bytes.fromhex(ref)
+    except ValueError:
+        return None
+    if len(block) != 16:
+        return None
+    decryptor = _cipher().decryptor()
+    plain = decryptor.update(block) + decryptor.finalize()
+    return ObjectId(plain[:12]) if plain[12:] == bytes(4) else None
 
 
 def public_query(*, q: str | None) -> dict:
@@ -122,7 +152,8 @@ async def listing(*, client: ClientInfo, q: str | None = None, page: int = 1) ->
             batch=batch_names.get(d["batch_id"], ""), committee=committee_name,
             starts_on=p["starts_on"].date().isoformat(), ends_on=p["ends_on"].date().isoformat(),
             working_days=p["working_days"],
-            in_publicity=d["status"] == S.publicity and p["ends_on"].date() >= today, objection=contact))
+            in_publicity=(open_ := d["status"] == S.publicity and p["ends_on"].date() >= today), objection=contact,
+            objection_ref=objection_ref(d["_id"]) if open_ else None))
     return PublicResultsPage(items=items, page=page, has_more=has_more)
 
 

@@ -196,7 +196,7 @@ def _publicity_proofs(publicity: dict) -> set:
 
 
 async def sweep_orphans(*, grace: timedelta = timedelta(hours=1)) -> int:
-    """Removes GridFS files that no dossier, unit or batch refers to any more."""
+    """Removes GridFS files that no dossier, unit, batch or case refers to any more."""
     from app.units.models import Unit
 
     referenced: set = set()
@@ -213,4 +213,8 @@ async def sweep_orphans(*, grace: timedelta = timedelta(hours=1)) -> int:
         referenced |= {unit[k]["file_id"] for k in ("licence", "seal") if unit.get(k)}
     async for batch in Batch.get_pymongo_collection().find({}, {"notice_attachments.file_id": 1}):
         referenced |= {f["file_id"] for f in batch.get("notice_attachments", [])}
+    # cases' proofs (app.committee.cases), read by collection name: that domain sits above this one
+    async for case in Dossier.get_pymongo_collection().database["cases"].find({"proof": {"$ne": None}},
+                                                                               {"proof.file_id": 1}):
+        referenced.add(case["proof"]["file_id"])
     return await files.orphan_sweep(referenced, older_than=grace)

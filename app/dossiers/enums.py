@@ -92,6 +92,9 @@ ACTION_LABELS = {
     "revoke_certificate": "撤销证书",     # not a transition: the certificate is marked, the status stays
     "request_reissue": "申请补证", "approve_reissue": "同意补证（补发新证书）",     # 补证: app.committee.reissue
     "refuse_reissue": "不同意补证",
+    # 异议、复查、投诉: app.committee.cases mirrors each step of a case here
+    "case_lodge": "收到异议/复查/投诉", "case_handle": "办理异议/复查/投诉", "case_answer": "答复异议/复查/投诉",
+    "case_close": "办结异议/复查/投诉",
 }
 
 # 流程附件的种类 (001 流程附件上传; 004 单位意见附件).

@@ -33,6 +33,7 @@ NAV = (
     ("/committee/results", "评审结果", COMMITTEE_ROLES),
     ("/committee/certificates", "证书", COMMITTEE_ROLES),
     ("/committee/reissue", "补证审批", COMMITTEE_ROLES),
+    ("/committee/cases", "异议复查投诉", COMMITTEE_ROLES),
     ("/expert", "评审表决", (Role.expert,)),
     ("/unit", "单位管理", (Role.unit_admin,)),
     ("/review/permissions", "权限申请审核", (Role.hr_handler, Role.sysadmin)),
@@ -50,7 +51,8 @@ NAV = (
 def nav_for(user: User | None) -> list[tuple[str, str]]:
     if user is None:
         return [("/login", "登录"), ("/register", "个人注册"), ("/register/unit", "单位注册"),
-                ("/announcements", "公告"), ("/results", "公示名单"), ("/verify", "证书查验")]
+                ("/announcements", "公告"), ("/results", "公示名单"), ("/cases/lookup", "异议办理查询"),
+                ("/verify", "证书查验")]
     return [(path, label) for path, label, roles in NAV if not roles or any(user.has_role(r) for r in roles)]
 
 

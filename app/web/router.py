@@ -11,7 +11,7 @@ from app.units import invitations
 from app.units import service as units_service
 from app.units.enums import SELF_REGISTRABLE, UNIT_CATEGORY_LABELS
 from app.units.schemas import InvitationOut
-from app.web import (admin_pages, archive_pages, choices, committee_pages, dossier_pages, entry_pages, expert_pages,
+from app.web import (admin_pages, archive_pages, case_pages, choices, committee_pages, dossier_pages, entry_pages, expert_pages,
                      meeting_pages, notice_pages, path_pages, personnel_pages, publicity_pages, reissue_pages,
                      results_pages, review_pages, statistics_pages, track_pages, unit_pages)
 from app.web.deps import OptionalPageUser, PageUser
@@ -40,6 +40,7 @@ router.include_router(archive_pages.router)
 router.include_router(reissue_pages.router)
 router.include_router(entry_pages.router)
 router.include_router(results_pages.router)
+router.include_router(case_pages.router)
 router.include_router(personnel_pages.router)
 router.include_router(statistics_pages.router)
 

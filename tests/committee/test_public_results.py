@@ -9,7 +9,7 @@ from app.units.models import Unit
 from tests.committee.committee_kit import place_dossier, set_china_date
 
 LISTED_KEYS = {"name", "unit", "series", "level", "title", "specialty", "batch", "committee", "starts_on", "ends_on",
-               "working_days", "in_publicity", "objection"}
+               "working_days", "in_publicity", "objection", "objection_ref"}
 
 
 async def publish(client, world, dossiers, **extra):

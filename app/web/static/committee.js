@@ -2,6 +2,7 @@
  *
  * - <form data-multipart="/api/..."> is sent as multipart/form-data with an upload progress bar (公示意见 with
  *   an objection's proof file; 流程附件 on the review page); its errors land beside the fields like any form's;
+ *   on success it reloads, or goes to data-next ("{number}" replaced by the returned case number);
  * - the meeting's expert list: [data-expert-search] looks experts up by name (GET /api/experts?q=) and adds
  *   them to [data-members] as ticked member_ids checkboxes, so the plain members form PUTs the whole list;
  *   a member's 移除 takes the row away before saving.
@@ -28,7 +29,8 @@
     if (button) button.disabled = true;
     try {
       var result = await ZC.upload("POST", form.dataset.multipart, data, form.querySelector("progress"));
-      if (result.ok) location.reload();
+      if (result.ok && form.dataset.next) location.assign(form.dataset.next.replace("{number}", result.data.number || ""));
+      else if (result.ok) location.reload();
       else ZC.fail(form, result);
     } finally {
       if (button) button.disabled = false;
