@@ -8,6 +8,7 @@ Dossier A (applicant A at E) went E → D → H and was reported to C1, which sc
 further. Every party holds a session made here, so the matrix logs nobody in."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from beanie import PydanticObjectId
 
@@ -21,6 +22,7 @@ from app.dossiers.models import AttachmentRef, Commitment, Declaration, Dossier,
 from app.files import service as files
 from app.notifications.models import Announcement, InboxMessage
 from app.personnel.models import PersonnelRecord, TitleHeld
+from app.committee.case_models import Case
 from app.committee.models import Meeting
 from app.experts.models import Expert
 from app.units.enums import ApplicationStatus, UnitCategory
@@ -167,6 +169,11 @@ async def build() -> World:
     readers = {"A": frozenset({"applicant", "employer", "department", "hr_bureau", "office", "expert", "admin"}),
                "B": frozenset({"other_applicant", "unrelated_unit", "hr_bureau", "admin"}),
                "X": frozenset({"office", "admin"})}
+    case = Case(number="TS2026999999", kind="complaint", dossier_id=dossier_a.id, committee_code=c1.code,
+                applicant_name=NAME_A, lodger_id=applicant_a.id, lodger_name=NAME_A, lodger_contact="13900001111",
+                facts="矩阵投诉：资格审查未一次性告知", due_at=utcnow() + timedelta(days=30))
+    await case.insert()
+    ids["case_id"] = str(case.id)
     record = PersonnelRecord(unit_id=e.id, name="矩阵员工", id_number=resident_id("19800101"),
                              titles=[TitleHeld(level="3", title_name="馆员")], title_level="intermediate")
     await record.insert()

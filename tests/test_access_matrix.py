@@ -38,7 +38,7 @@ UNIT_READERS = frozenset({"employer", "department", "hr_bureau", "admin"})      
 OFFICE = frozenset({"office"})
 # A 404 with one of these codes is a scope refusal; an allowed party must never get one. (staff_not_found
 # is not among them: the second allowed caller of DELETE .../staff/{user_id} finds the member gone.)
-SCOPE_CODES = {"expert_not_found", "dossier_not_found", "unit_not_found", "meeting_not_found", "committee_not_found", "path_not_found",
+SCOPE_CODES = {"case_not_found", "expert_not_found", "dossier_not_found", "unit_not_found", "meeting_not_found", "committee_not_found", "path_not_found",
                "application_not_found", "not_found"}
 
 
@@ -354,6 +354,22 @@ MATRIX: dict[str, Route] = {
         allowed=DOSSIER_READERS - {"applicant"}, gate=frozenset({"applicant"}), params={"request_id": "req000000001"},
         json={"approve": True}),
     "GET /api/dossiers/{dossier_id}/reissue-requests/{request_id}/proof": readers(params={"request_id": "req000000001"}),
+    # cases: the public's objection (a captcha first: 422 for everyone here) and lookup (no such case: a 404 that
+    # is not a scope refusal); 投诉 by any reader of the dossier; the office's list; a case the applicant lodged
+    "POST /api/public/objections": public(data={"ref": "0" * 32, "name": "矩阵", "contact": "13900001111",
+                                                "facts": "矩阵异议：事实与理由十个字以上"}),
+    "GET /api/public/cases": public(query={"number": "YY2026000001", "contact": "13900001111"}),
+    "POST /api/dossiers/{dossier_id}/cases": readers(data={"kind": "complaint", "facts": "矩阵投诉：事实与理由十个字以上"}),
+    "GET /api/cases": Route(allowed=frozenset({"office", "other_office", "admin"}), gate=GATE_COMMITTEE),
+    "GET /api/cases/mine": logged_in(),
+    "GET /api/cases/{case_id}": Route(allowed=frozenset({"office", "admin", "applicant"})),
+    "GET /api/cases/{case_id}/proof": Route(allowed=frozenset({"office", "admin", "applicant"})),
+    "POST /api/cases/{case_id}/handle": Route(allowed=frozenset({"office", "admin"}), gate=frozenset({"applicant"}),
+                                              json={"note": "矩阵办理"}),
+    "POST /api/cases/{case_id}/answer": Route(allowed=frozenset({"office", "admin"}), gate=frozenset({"applicant"}),
+                                              json={"answer": "矩阵答复"}),
+    "POST /api/cases/{case_id}/close": Route(allowed=frozenset({"office", "admin"}), gate=frozenset({"applicant"}),
+                                             json={"note": "矩阵办结"}),
     # exports
     "GET /api/exports/{table}/columns": logged_in(params={"table": "overview"}),
     "GET /api/exports/{table}.xlsx": logged_in(params={"table": "overview"}),

@@ -95,7 +95,7 @@ class TestPublicObjection:
         assert trail[-3:] == ["case_lodge", "case_handle", "case_answer"]
 
         r = await client.get("/api/public/cases", params={"number": number, "contact": "13900002222"})
-        assert r.status_code == 404 and r.json()["code"] == "case_not_found"
+        assert r.status_code == 404 and r.json()["code"] == "lookup_failed"
         r = await client.get("/api/public/cases", params={"number": number.lower(), "contact": "139 0000 1111"})
         assert r.status_code == 200 and r.json()["answer"] == answer and r.json()["status_label"] == "已答复"
         assert "已调取" not in r.text                                        # the office's notes stay inside
