@@ -119,6 +119,27 @@ async def _insert(*, kind: str, dossier: Dossier, committee: Committee, lodger: 
     return case
 
 
+async def objection_target(ref: str) -> tuple[dict, bool]:
+    """(the listed fields of the person an objection_ref names, whether their publicity still runs); a ref that
+    names nobody on the public list is a 404."""
+    dossier_id = results.dossier_of_ref(ref)
+    raw = await Dossier.get_pymongo_collection().find_one({"_id": dossier_id}, {f: 1 for f in results.FIELDS}) \
+        if dossier_id else None
+    today = china_today()
+    if raw is None or not results.listed(raw, today):
+        raise NotFound("公示名单中没有该人员", field="ref", code="not_listed")
+    return raw, raw["status"] == S.publicity and raw["publicity"]["ends_on"].date() >= today
+
+
+async def lodge_context(*, actor: User, dossier: Dossier) -> dict[str, Any]:
+    """What the 复查 / 投诉 page shows: the committee, the 复查 window when one applies, the actor's cases on it."""
+    committee = await Committee.find_one(Committee.code == dossier.committee_code) if dossier.committee_code else None
+    reviewable = committee is not None and dossier.status == S.not_approved
+    return {"committee": committee, "window": review_window(dossier, committee) if reviewable else None,
+            "may_review": reviewable and dossier.applicant_id == actor.id,
+            "mine": [c for c in await mine(actor=actor) if c.dossier_id == str(dossier.id)]}
+
+
 async def lodge_objection(*, client: ClientInfo, user: User | None, form: ObjectionForm) -> Case:
     """异议 through the public list: the dossier must be listed and inside its publicity period."""
     await captcha.verify(form.captcha_id, form.captcha_answer, purpose="objection")
@@ -130,14 +151,10 @@ async def lodge_objection(*, client: ClientInfo, user: User | None, form: Object
     if len(facts) < 10:
         raise ValidationFailed("请具体说明异议的事实与理由（不少于10个字）", field="facts", code="facts_required")
     contact = normal_contact(form.contact)
-    dossier_id = results.dossier_of_ref(form.ref)
-    raw = await Dossier.get_pymongo_collection().find_one({"_id": dossier_id}) if dossier_id else None
-    today = china_today()
-    if raw is None or not results.listed(raw, today):
-        raise NotFound("公示名单中没有该人员", field="ref", code="not_listed")
-    dossier = Dossier.model_validate(raw)
+    listed, running = await objection_target(form.ref)
+    dossier = await Dossier.get(listed["_id"])
     p = dossier.publicity
-    if dossier.status != S.publicity or p.ends_on < today:
+    if not running:
         raise Conflict(f"{dossier.applicant_name}的公示期（{p.starts_on}至{p.ends_on}）已结束，不能再提出异议",
                        field="ref", code="not_in_publicity")
     committee = await _committee(dossier.committee_code)

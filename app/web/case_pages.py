@@ -7,12 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import OptionalAuth, client_info
-from app.catalog.models import Committee
-from app.committee import cases, committees, results
-from app.committee.calendar import china_today
+from app.committee import cases, committees
 from app.committee.case_models import CASE_KIND_LABELS, CASE_STATUS_LABELS, Case
-from app.dossiers.enums import DossierStatus as S
-from app.dossiers.models import Dossier
 from app.errors import AppError, NotFound
 from app.web.committee_pages import OfficeUser
 from app.web.deps import PageReadableDossier, PageUser
@@ -33,14 +29,8 @@ async def objection_page(request: Request, ref: str, auth: OptionalAuth) -> Resp
     """The objection form for one person on the public list, while their publicity runs."""
     if auth is not None:
         request.state.user = auth.user
-    dossier_id = results.dossier_of_ref(ref)
-    raw = await Dossier.get_pymongo_collection().find_one({"_id": dossier_id}, {f: 1 for f in results.FIELDS}) \
-        if dossier_id else None
-    today = china_today()
-    if raw is None or not results.listed(raw, today):
-        raise NotFound("公示名单中没有该人员", code="not_listed")
-    open_ = raw["status"] == S.publicity and raw["publicity"]["ends_on"].date() >= today
-    return render(request, "objection.html", ref=ref, person=raw, open=open_,
+    person, running = await cases.objection_target(ref)
+    return render(request, "objection.html", ref=ref, person=person, open=running,
                   max_mb=cases.PROOF_MAX_BYTES >> 20)
 
 
@@ -60,12 +50,8 @@ async def lookup_page(request: Request, auth: OptionalAuth, number: str = "", co
 @router.get("/dossiers/{dossier_id}/cases", response_class=HTMLResponse)
 async def lodge_page(request: Request, dossier: PageReadableDossier, user: PageUser) -> Response:
     """申请复查 (the applicant, after 未通过) or 投诉, with the cases the user lodged about this dossier."""
-    committee = await Committee.find_one(Committee.code == dossier.committee_code) if dossier.committee_code else None
-    window = cases.review_window(dossier, committee) if committee and dossier.status == S.not_approved else None
-    mine = [c for c in await cases.mine(actor=user) if c.dossier_id == str(dossier.id)]
-    return render(request, "case_lodge.html", dossier=dossier, committee=committee, window=window,
-                  may_review=dossier.applicant_id == user.id and dossier.status == S.not_approved, mine=mine,
-                  max_mb=cases.PROOF_MAX_BYTES >> 20)
+    return render(request, "case_lodge.html", dossier=dossier, max_mb=cases.PROOF_MAX_BYTES >> 20,
+                  **await cases.lodge_context(actor=user, dossier=dossier))
 
 
 @router.get("/committee/cases", response_class=HTMLResponse)

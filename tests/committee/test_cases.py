@@ -152,6 +152,8 @@ class TestReviewWindow:
         url = f"/api/dossiers/{dossier.id}/cases"
         body = {"kind": "review", "facts": "评审时未考虑本人获得的省级奖项，请求复查。"}
         assert (await client.post(url, data=body, headers=world["as_employer"])).status_code == 404
+        page = await client.get(f"/dossiers/{dossier.id}/cases", headers=applicant)
+        assert page.status_code == 200 and "申请复查" in page.text and "15 日内" in page.text
         r = await client.post(url, data=body, headers=applicant)
         assert r.status_code == 201 and r.json()["number"].startswith("FC")
         r = await client.post(url, data=body, headers=applicant)
