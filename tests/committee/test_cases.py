@@ -201,6 +201,13 @@ class TestComplaintsAndDeadlines:
         assert r.status_code == 200
         lodger = await Case.get(case_id)
         assert await InboxMessage.find_one({"user_id": lodger.lodger_id, "category": "case"}) is not None
+        page = await client.get(f"/cases/{case_id}", headers=world["as_employer"])       # the message's link
+        assert page.status_code == 200 and "已核实并改正" in page.text
+        applicant = await login(client, await User.get(dossier.applicant_id))
+        assert (await client.get(f"/cases/{case_id}", headers=applicant)).status_code == 404
+        assert (await client.get(f"/committee/cases/{case_id}", headers=world["as_employer"])).status_code == 403
+        assert (await client.get(f"/committee/cases/{case_id}", headers=world["as_office"])).status_code == 200
+        assert (await client.get(f"/results/{'0' * 32}/objection")).status_code == 404
 
     async def test_overdue_cases_come_first_and_are_marked(self, client, world):
         first = await place_dossier(world, status="accepted", name="甲")

@@ -69,7 +69,9 @@ async def with_minutes_and_publicity(world) -> None:
         await grant(expert, "expert", unit)
     meeting = Meeting(committee_code=world["committee"].code, name="2026年第一次评审会", held_on=date(2026, 11, 18),
                       location="济南", member_ids=[present.id, absent.id, bound.id], present_ids=[present.id, bound.id],
-                      dossier_ids=[ObjectId(world["dossier_id"])], status="closed", created_by=present.id)
+                      dossier_ids=[ObjectId(world["dossier_id"])], status="closed", created_by=present.id,
+                      signer_id=present.id, signer_name="专家甲", signer_role="chair",
+                      signed_at=datetime(2026, 11, 18, 8, tzinfo=timezone.utc))
     await meeting.insert()
     await finish(world)
     opinion = PublicityOpinion(id="o1", unit_id=world["employer"].id, unit_name="济南市群众艺术馆",
@@ -177,6 +179,8 @@ class TestPackageContents:
         assert [(m["专家"], m["到会"]) for m in minutes["到会"]] == [("专家甲", True), ("专家乙", False),
                                                                    ("专家丙", True)]
         assert minutes["回避"] == ["专家丙"]
+        assert (minutes["签署"]["签署人"], minutes["签署"]["身份"]) == ("专家甲", "主任委员（主持评审会）")
+        assert minutes["签署"]["签署时间"].startswith("2026-11-18T08:00:00")
         assert minutes["表决结果"] == tally.vote_line(dossier.votes)
         assert minutes["表决"]["present"] == 8 and minutes["评审会"]["日期"] == "2026-11-18"
         publicity = archives.loads((data / "records/公示记录.json").read_bytes())
