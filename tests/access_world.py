@@ -169,7 +169,7 @@ async def build() -> World:
     readers = {"A": frozenset({"applicant", "employer", "department", "hr_bureau", "office", "expert", "admin"}),
                "B": frozenset({"other_applicant", "unrelated_unit", "hr_bureau", "admin"}),
                "X": frozenset({"office", "admin"})}
-    case = Case(number="TS2026999999", kind="complaint", dossier_id=dossier_a.id, committee_code=c1.code,
+    case = Case(number="TS2026999999", once_key="TS2026999999", kind="complaint", dossier_id=dossier_a.id, committee_code=c1.code,
                 applicant_name=NAME_A, lodger_id=applicant_a.id, lodger_name=NAME_A, lodger_contact="13900001111",
                 facts="矩阵投诉：资格审查未一次性告知", due_at=utcnow() + timedelta(days=30))
     await case.insert()

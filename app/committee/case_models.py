@@ -54,6 +54,8 @@ class Case(Document):
     answered_at: datetime | None = None
     answered_by_name: str | None = None
     steps: list[CaseStep] = Field(default_factory=list)
+    # unique: "review:<dossier id>" for a 复查 (one per dossier, however many presses race), else the number
+    once_key: str
     version: int = 0
 
     def overdue(self, now: datetime) -> bool:
@@ -61,7 +63,7 @@ class Case(Document):
 
     class Settings:
         name = "cases"
-        indexes = [IndexModel([("number", ASCENDING)], unique=True),
+        indexes = [IndexModel([("number", ASCENDING)], unique=True), IndexModel([("once_key", ASCENDING)], unique=True),
                    IndexModel([("committee_code", ASCENDING), ("done", ASCENDING), ("due_at", ASCENDING)]),
                    IndexModel([("lodger_id", ASCENDING), ("lodged_at", DESCENDING)]),
                    IndexModel([("dossier_id", ASCENDING), ("kind", ASCENDING)])]

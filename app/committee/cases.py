@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from beanie import PydanticObjectId
+from pymongo.errors import DuplicateKeyError
 
 from app import throttle
 from app.accounts import captcha
@@ -105,15 +106,19 @@ async def _insert(*, kind: str, dossier: Dossier, committee: Committee, lodger: 
         seq = await next_seq(f"case:{now.year}")
         step = CaseStep(id=secrets.token_hex(6), action="lodge", at=now, by_id=lodger.id if lodger else None,
                         by_name=name)
-        case = Case(number=f"{CASE_KIND_PREFIX[kind]}{now.year}{seq:06d}", kind=kind, dossier_id=dossier.id,
+        number = f"{CASE_KIND_PREFIX[kind]}{now.year}{seq:06d}"
+        case = Case(number=number, once_key=f"review:{dossier.id}" if kind == "review" else number,
+                    kind=kind, dossier_id=dossier.id,
                     committee_code=committee.code, applicant_name=dossier.applicant_name,
                     lodger_id=lodger.id if lodger else None, lodger_name=name, lodger_contact=contact,
                     facts=facts, proof=stored, lodged_at=now,
                     due_at=now + timedelta(days=committee.case_answer_days), steps=[step])
         await case.insert()
-    except BaseException:
+    except BaseException as exc:
         if stored is not None:
             await files.delete_file(stored.file_id)
+        if isinstance(exc, DuplicateKeyError):
+            raise Conflict("该申报已申请过复查，请查看办理结果", code="review_exists") from None
         raise
     await record(case)
     return case

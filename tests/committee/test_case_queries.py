@@ -35,7 +35,7 @@ async def test_case_reads_use_indexes(world):
     lodger = world["applicant"]
     now = utcnow()
     for n in range(CASES):
-        await Case(number=f"YY2026{n:06d}", kind=("objection", "review", "complaint")[n % 3], dossier_id=dossier.id,
+        await Case(number=f"YY2026{n:06d}", once_key=f"YY2026{n:06d}", kind=("objection", "review", "complaint")[n % 3], dossier_id=dossier.id,
                    committee_code=world["committee"].code if n % 2 else "other-committee",
                    applicant_name="李晓华", lodger_id=lodger.id if n % 5 == 0 else None, lodger_name="王大明",
                    lodger_contact="13900001111", facts="事实与理由", done=n % 4 == 0,

@@ -1,6 +1,7 @@
 """Cases (异议 / 复查 / 投诉): a public objection handled end to end, the 复查 window, complaints by readers,
 overdue marking, scope, and bad input stored nowhere."""
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -159,6 +160,21 @@ class TestReviewWindow:
         r = await client.post(url, data=body, headers=applicant)
         assert r.status_code == 409 and r.json()["code"] == "review_exists"
         assert (await Dossier.get(dossier.id)).trail[-1].action == "case_lodge"
+
+    async def test_two_presses_at_once_make_one_case(self, client, world):
+        set_china_date(date(2026, 10, 1))
+        dossier = await place_dossier(world, status="not_approved", name="郑双击",
+                                      trail=decided(utcnow(), world["committee"].office_unit_id))
+        applicant = await login(client, await User.get(dossier.applicant_id))
+        body = {"kind": "review", "facts": "评审时未考虑本人获得的省级奖项，请求复查。"}
+        files_before = await gridfs_count()
+        presses = await asyncio.gather(*(client.post(f"/api/dossiers/{dossier.id}/cases", data=body,
+                                                     files={"proof": ("奖状.pdf", pdf_bytes(), "application/pdf")},
+                                                     headers=applicant) for _ in range(3)))
+        assert sorted(r.status_code for r in presses) == [201, 409, 409]
+        assert {r.json()["code"] for r in presses if r.status_code == 409} == {"review_exists"}
+        assert await Case.find({"dossier_id": dossier.id}).count() == 1
+        assert await gridfs_count() == files_before + 1                      # the refused presses' proofs are gone
 
     async def test_refused_after_the_window_and_before_a_result(self, client, world):
         set_china_date(date(2026, 10, 1))
