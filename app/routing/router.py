@@ -25,14 +25,14 @@ async def submit(dossier_id: PydanticObjectId, user: CurrentUser, response: Resp
     expected = parse_if_match(if_match) if if_match else None
     dossier = await applicant.submit(actor=user, dossier_id=dossier_id, expected_version=expected)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
+    return await dossier_out(dossier, user=user)
 
 
 @router.post("/dossiers/{dossier_id}/withdraw", response_model=DossierOut, summary="撤回（首个审核节点处理前）")
 async def withdraw(dossier_id: PydanticObjectId, user: CurrentUser, response: Response) -> DossierOut:
     dossier = await applicant.withdraw(actor=user, dossier_id=dossier_id)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
+    return await dossier_out(dossier, user=user)
 
 
 @router.delete("/dossiers/{dossier_id}", response_model=DossierOut,
@@ -40,7 +40,7 @@ async def withdraw(dossier_id: PydanticObjectId, user: CurrentUser, response: Re
 async def abandon(dossier_id: PydanticObjectId, user: CurrentUser, response: Response) -> DossierOut:
     dossier = await requests.abandon(actor=user, dossier_id=dossier_id)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
+    return await dossier_out(dossier, user=user)
 
 
 @router.post("/dossiers/{dossier_id}/edit-request", response_model=DossierOut,
@@ -49,7 +49,7 @@ async def request_edit(dossier_id: PydanticObjectId, data: EditRequestIn, user: 
                        response: Response) -> DossierOut:
     dossier = await requests.request_edit(actor=user, dossier_id=dossier_id, reason=data.reason)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
+    return await dossier_out(dossier, user=user)
 
 
 @router.post("/dossiers/{dossier_id}/edit-request/decision", summary="答复退回编辑申请：同意（退回申报人）或不同意（须填原因）")
@@ -65,7 +65,7 @@ async def request_education_change(dossier_id: PydanticObjectId, data: Education
                                    user: CurrentUser, response: Response) -> DossierOut:
     dossier = await requests.request_education_change(actor=user, dossier_id=dossier_id, data=data)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
+    return await dossier_out(dossier, user=user)
 
 
 @router.post("/dossiers/{dossier_id}/education-requests/{request_id}/decision",
