@@ -16,7 +16,7 @@ from app.dossiers.identity import Purpose
 from app.dossiers.models import Dossier, DossierAccess
 from app.exports.forms import FormMaker
 from app.exports.models import ExportEvent
-from tests.exports.conftest import up_to_committee, workbook
+from tests.exports.conftest import workbook
 from tests.render.test_templates import text_of
 from tests.routing.conftest import act, world  # noqa: F401  (world is a fixture used by these tests)
 
