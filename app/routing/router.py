@@ -4,8 +4,10 @@ from beanie import PydanticObjectId
 from fastapi import APIRouter, Depends, Form, Header, Query, Response, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser
+from app.dossiers import identity
 from app.dossiers.deps import Readable
 from app.dossiers.enums import ACTION_LABELS, STATUS_LABELS
+from app.dossiers.identity import Purpose
 from app.dossiers.models import Dossier
 from app.dossiers.router import dossier_out, etag
 from app.dossiers.schemas import DossierOut, DossierSummary
@@ -144,7 +146,8 @@ async def flow(dossier: Annotated[Dossier, Depends(Readable("flow"))]) -> dict:
 @router.get("/review/queue", response_model=QueuePage, summary="审核队列（待审核、通过未上报、审核不通过、已上报）")
 async def queue(user: CurrentUser, f: Annotated[queues.QueueFilter, Query()]) -> QueuePage:
     items, total = await queues.page(user, f)
-    return QueuePage(items=[DossierSummary.build(i) for i in items], total=total, page=f.page, size=f.size)
+    shown = [DossierSummary.build(i, id_shown=identity.of_dossier(user, Purpose.list, i)) for i in items]
+    return QueuePage(items=shown, total=total, page=f.page, size=f.size)
 
 
 @router.post("/review/batch", response_model=service.BatchResult,
