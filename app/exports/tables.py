@@ -147,13 +147,13 @@ async def _blocks(selected: AsyncIterator[dict]) -> AsyncIterator[list[dict]]:
         yield block
 
 
-def _shown_ids(user: User, docs: list[dict]) -> int:
+def _shown_ids(user: User, docs: list[dict], ip: str | None) -> int:
     """Masks in place the ID numbers of the rows this reader may not see in full in a table
     (app.dossiers.identity); returns how many it left full (each recorded on the dossier's access record)."""
     full = 0
     for doc in docs:
         facts = doc.setdefault("facts", {})
-        if identity.reveals(user, Purpose.export, doc):
+        if identity.reveals(user, Purpose.export, doc, ip=ip):
             full += 1
         else:
             facts["id_number"] = mask_id_number(facts.get("id_number"))
@@ -181,7 +181,7 @@ async def export(*, user: User, table: str, f: ExportFilter, keys: list[str] | N
             # The next block is fetched while this one is written: the database and the writer overlap.
             fetch = asyncio.ensure_future(anext(blocks, None))
             if "id_number" in sources:
-                revealed += _shown_ids(user, docs)
+                revealed += _shown_ids(user, docs, client.ip if client else None)
             await to_thread.run_sync(sheet.write, await _cells(ctx, [d.get("facts") or {} for d in docs], cols,
                                                                sources, sheet.rows))
         await to_thread.run_sync(sheet.close)
