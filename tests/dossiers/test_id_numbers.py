@@ -16,7 +16,9 @@ from app.dossiers.identity import Purpose
 from app.dossiers.models import Dossier, DossierAccess
 from app.exports.forms import FormMaker
 from app.exports.models import ExportEvent
+from tests.committee.committee_kit import make_experts, new_meeting, place_dossier, schedule
 from tests.exports.conftest import workbook
+from tests.factories import create_unit
 from tests.render.test_templates import text_of
 from tests.routing.conftest import act, world  # noqa: F401  (world is a fixture used by these tests)
 
@@ -173,3 +175,20 @@ class TestForms:
         hr = await User.find_one({"roles.role": "hr_handler"})
         assert FormMaker(reader=dept).masked(dossier) and not FormMaker(reader=hr).masked(dossier)
         assert not FormMaker().masked(dossier)          # the command line's archive: full
+
+
+class TestExperts:
+    async def test_an_expert_of_the_meeting_reads_masks_in_the_answer_and_the_form(self, client, world):
+        accepted = await place_dossier(world, name="赵一鸣")
+        other, _ = await create_unit(name="济南市其他单位")
+        (expert, headers), = await make_experts(client, other, 1)
+        meeting = await new_meeting(client, world, [expert])
+        await schedule(client, world, meeting["id"], [accepted.id])
+        masked = mask_id_number(accepted.id_number)
+        r = await client.get(f"/api/dossiers/{accepted.id}", headers=headers)
+        assert r.status_code == 200 and r.json()["id_number"] == masked
+        form = text_of((await client.get(f"/api/dossiers/{accepted.id}/forms/application.docx", headers=headers)).content)
+        assert masked in form and accepted.id_number not in form
+        await access.flush()
+        record = await DossierAccess.find_one({"dossier_id": accepted.id, "user_id": expert.id})
+        assert record is not None and "id_number" not in [a.action for a in record.actions]
