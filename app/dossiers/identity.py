@@ -1,15 +1,16 @@
 """Who sees an applicant's ID number in full, where: the one rule every page, answer, form and export asks.
 
 Full numbers go only to those whose work certifies the applicant's identity, and only where that work
-needs them (docs/SECURITY.md, "ID numbers"):
+needs them (the table in docs/SECURITY.md, "Personal data"):
 - the applicant, everywhere (their own number; not recorded);
 - the employer unit's handlers (单位经办人, 单位管理员 of the unit the applicant declares from): they check the
   person against the ID card at the first review and sign the 单位意见 that the materials are true;
 - the HR bureau (人社局经办人): the 受理点 that checks qualification, decides 初定/认定 and issues certificates;
 - the committee offices (高/中/初评办): they check qualification and issue the certificates;
-- archivists and system administrators: in the forms, tables and packages they file.
+- archivists and system administrators: in the forms and tables they file (archive packages, theirs alone,
+  always carry full numbers and are recorded as exports: app.exports.archives).
 There: one dossier's review (the review page, GET /api/dossiers/{id}), the certificate issuing form, the
-generated forms and ZIPs of them, the tables (一览表, 花名册, …) and archive packages. Lists and queues show
+generated forms and ZIPs of them, the tables (一览表, 花名册, …). Lists and queues show
 masks to everyone but the applicant (a full number is searched for, not read off a list); experts, the
 supervising departments (主管部门) and units further up see masks everywhere.
 
@@ -32,13 +33,12 @@ class Purpose(StrEnum):
     certify = "certify"      # the certificate issuing form (证书 queue, the 受理点's review page)
     form = "form"            # a generated form (docx/pdf) and ZIPs of forms
     export = "export"        # the tables (一览表, 花名册, …)
-    archive = "archive"      # archive packages
 
 
 # Where a certifier's work needs the full number; lists are not among them.
-WORK = frozenset({Purpose.review, Purpose.certify, Purpose.form, Purpose.export, Purpose.archive})
-# Where the archive's keepers file full numbers: what they export and package, not what they read on screen.
-FILING = frozenset({Purpose.form, Purpose.export, Purpose.archive})
+WORK = frozenset({Purpose.review, Purpose.certify, Purpose.form, Purpose.export})
+# Where the archive's keepers file full numbers: what they export, not what they read on screen.
+FILING = frozenset({Purpose.form, Purpose.export})
 EMPLOYER_ROLES = (Role.unit_handler, Role.unit_admin)
 CERTIFYING_ROLES = (Role.hr_handler, *COMMITTEE_ROLES)
 FILING_ROLES = (Role.archivist, Role.sysadmin)
@@ -47,7 +47,7 @@ FILING_ROLES = (Role.archivist, Role.sysadmin)
 def full_for(user: User | None, purpose: Purpose, *, applicant_id: PydanticObjectId | None,
              employer_unit_id: PydanticObjectId | None) -> bool:
     """Whether this reader sees this dossier's ID number in full here (pure: the table in docs/SECURITY.md).
-    A user None is the command line (archives exported by an operator): full, as for archivists."""
+    A user None is the command line (an operator's export): full where filing, as for archivists."""
     if user is None:
         return purpose in FILING
     if applicant_id is not None and user.id == applicant_id:

@@ -24,8 +24,8 @@ from tests.routing.conftest import act, world  # noqa: F401  (world is a fixture
 
 EMPLOYER, OTHER_UNIT, APPLICANT = PydanticObjectId(), PydanticObjectId(), PydanticObjectId()
 ALL = tuple(Purpose)
-WORK = (Purpose.review, Purpose.certify, Purpose.form, Purpose.export, Purpose.archive)
-FILING = (Purpose.form, Purpose.export, Purpose.archive)
+WORK = (Purpose.review, Purpose.certify, Purpose.form, Purpose.export)
+FILING = (Purpose.form, Purpose.export)
 
 
 def holder(*grants: tuple[Role, PydanticObjectId | None]) -> User:
