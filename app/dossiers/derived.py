@@ -19,19 +19,12 @@ def identity_from_id(id_number: str | None) -> tuple[str, date] | None:
 
 
 def identity_problems(basic: S.Basic, id_number: str | None) -> list[tuple[str, str, str]]:
-    """(field, code, message): for a resident ID, a typed gender or birth date must be the one it carries (old
-    clients still send them); for other IDs both are typed."""
-    derived = identity_from_id(id_number)
-    if derived is None:
-        return [(f, "identity_required", f"请填写{label}") for f, label in (("gender", "性别"), ("birth_date", "出生日期"))
-                if getattr(basic, f) is None]
-    gender, birth = derived
-    problems = []
-    if basic.gender is not None and basic.gender != gender:
-        problems.append(("gender", "gender_mismatch", "性别由身份证号自动生成，与身份证号不一致"))
-    if basic.birth_date is not None and basic.birth_date != birth:
-        problems.append(("birth_date", "birth_date_mismatch", "出生日期与身份证号不一致（出生日期由身份证号自动生成）"))
-    return problems
+    """(field, code, message): for other IDs than the resident ID both are typed and required; a resident ID
+    holder's are the number's (`with_identity` puts them in place of whatever a client sent)."""
+    if identity_from_id(id_number) is not None:
+        return []
+    return [(f, "identity_required", f"请填写{label}") for f, label in (("gender", "性别"), ("birth_date", "出生日期"))
+            if getattr(basic, f) is None]
 
 
 def with_identity(basic: S.Basic, id_number: str | None) -> S.Basic:
@@ -40,6 +33,15 @@ def with_identity(basic: S.Basic, id_number: str | None) -> S.Basic:
     if derived is None:
         return basic
     return basic.model_copy(update={"gender": derived[0], "birth_date": derived[1]})
+
+
+def basic_as_read(basic: dict | None, id_number: str | None) -> dict | None:
+    """The stored basic section as every reader gets it: a resident ID holder's gender and birth date are the
+    number's, also in dossiers saved before they were derived (typed then, perhaps wrongly)."""
+    derived = identity_from_id(id_number)
+    if basic is None or derived is None:
+        return basic
+    return {**basic, "gender": derived[0], "birth_date": derived[1].isoformat()}
 
 
 def _months(start: str, end: str) -> set[int]:

@@ -6,10 +6,12 @@ from fastapi import APIRouter, Body, Depends, Form, Header, Query, Response, Upl
 from app.accounts.deps import Client, CurrentUser, SysAdmin
 from app.bounds import Counter
 from app.catalog import batches
-from app.dossiers import attachments, entry, rules, service
+from app.accounts.models import User
+from app.dossiers import attachments, derived, entry, identity, rules, service
 from app.dossiers import sections as S
 from app.dossiers.deps import Readable, ReadableDossier
 from app.dossiers.enums import EDITABLE
+from app.dossiers.identity import Purpose
 from app.dossiers.models import Dossier
 from app.dossiers.schemas import (AccessOut, AttachmentOut, Change, DeclarationIn, DossierCreate, DossierOut,
                                   DossierSummary, EntryCreate, EntryOut, SectionOut)
@@ -23,17 +25,21 @@ def etag(dossier: Dossier) -> str:
     return f'"{dossier.version}"'
 
 
-async def summaries(dossiers: list[Dossier], *, reveal: bool) -> list[DossierSummary]:
-    """The list rows, each with its batch's name and kind (an 初定 decision reads 初定通过)."""
+async def summaries(dossiers: list[Dossier], *, user: User) -> list[DossierSummary]:
+    """The list rows, each with its batch's name and kind (an 初定 decision reads 初定通过); ID numbers as a
+    list shows them to this reader (app.dossiers.identity)."""
     names = await batches.names([d.batch_id for d in dossiers])
     kinds = {i: getattr(await batches.recent(i), "kind", None) for i in {d.batch_id for d in dossiers}}
-    return [DossierSummary.build(d, batch_name=names.get(d.batch_id), kind=kinds[d.batch_id], reveal=reveal)
+    return [DossierSummary.build(d, batch_name=names.get(d.batch_id), kind=kinds[d.batch_id],
+                                 id_shown=identity.of_dossier(user, Purpose.list, d))
             for d in dossiers]
 
 
-async def dossier_out(dossier: Dossier, *, reveal: bool) -> DossierOut:
+async def dossier_out(dossier: Dossier, *, user: User) -> DossierOut:
+    """One dossier as this reader may see it: its ID number by app.dossiers.identity (a review)."""
     batch = await batches.recent(dossier.batch_id)
-    return DossierOut.full(dossier, batch_name=batch.name if batch else None, reveal=reveal,
+    return DossierOut.full(dossier, batch_name=batch.name if batch else None,
+                           id_shown=identity.of_dossier(user, Purpose.review, dossier),
                            editable=dossier.status in EDITABLE, kind=batch.kind if batch else None)
 
 
@@ -41,12 +47,12 @@ async def dossier_out(dossier: Dossier, *, reveal: bool) -> DossierOut:
 async def create(data: DossierCreate, user: CurrentUser, response: Response) -> DossierOut:
     dossier = await service.create(actor=user, data=data)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
+    return await dossier_out(dossier, user=user)
 
 
 @router.get("", response_model=list[DossierSummary], summary="我的申报")
 async def my_dossiers(user: CurrentUser) -> list[DossierSummary]:
-    return await summaries(await service.list_own(actor=user), reveal=True)
+    return await summaries(await service.list_own(actor=user), user=user)
 
 
 @router.post("/entries", status_code=status.HTTP_201_CREATED, response_model=EntryOut,
@@ -54,18 +60,18 @@ async def my_dossiers(user: CurrentUser) -> list[DossierSummary]:
 async def enter(data: EntryCreate, user: CurrentUser, client: Client, response: Response) -> EntryOut:
     dossier, account = await entry.create(actor=user, data=data, client=client)
     response.headers["ETag"] = etag(dossier)
-    return EntryOut(**(await dossier_out(dossier, reveal=False)).model_dump(), account=account)
+    return EntryOut(**(await dossier_out(dossier, user=user)).model_dump(), account=account)
 
 
 @router.get("/entries", response_model=list[DossierSummary], summary="本单位录入的申报")
 async def entered(unit_id: PydanticObjectId, user: CurrentUser) -> list[DossierSummary]:
-    return await summaries(await entry.listing(actor=user, unit_id=unit_id), reveal=False)
+    return await summaries(await entry.listing(actor=user, unit_id=unit_id), user=user)
 
 
 @router.get("/{dossier_id}", response_model=DossierOut, summary="申报材料")
 async def read(user: CurrentUser, dossier: ReadableDossier, response: Response) -> DossierOut:
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
+    return await dossier_out(dossier, user=user)
 
 
 @router.put("/{dossier_id}/declaration", response_model=DossierOut, summary="修改申报信息（需 If-Match）")
@@ -74,7 +80,7 @@ async def update_declaration(dossier_id: PydanticObjectId, data: DeclarationIn, 
     dossier = await service.update_declaration(actor=user, dossier_id=dossier_id, data=data,
                                                expected_version=parse_if_match(if_match))
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
+    return await dossier_out(dossier, user=user)
 
 
 def section_out(dossier: Dossier, name: str, data: Any) -> SectionOut:
@@ -95,6 +101,8 @@ async def read_section(user: CurrentUser, section: Annotated[str, Depends(known_
     data = dossier.sections.get(section)
     if section == "basic" and dossier.applicant_id == user.id:
         data = service.prefill(dossier, user)
+    if section == "basic":
+        data = derived.basic_as_read(data, dossier.id_number)
     response.headers["ETag"] = etag(dossier)
     return section_out(dossier, section, data)
 

@@ -26,6 +26,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA, utcnow
+from app.dossiers import derived
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier, pending_edit_request
 from app.dossiers.enums import ACTION_LABELS
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 # Bump when what row_of writes changes: the app then recomputes every row once, in the background
 # (the migration named after it in app/migrations.py).
-SCHEMA = 5
+SCHEMA = 6
 
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
 COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "current_unit_id",
@@ -97,6 +98,11 @@ def _highest_education(doc: dict) -> dict:
     rows = _get(doc, "sections.education.rows") or []
     return next((r for r in rows if r.get("highest")), None) or next((r for r in rows if r.get("qualifying")),
                                                                      None) or (rows[-1] if rows else {})
+
+
+def _identity(key: str) -> Callable[[dict], Any]:
+    """Gender or birth date as every reader gets them: a resident ID number's (derived.basic_as_read)."""
+    return lambda d: (derived.basic_as_read(_get(d, "sections.basic"), d.get("id_number")) or {}).get(key)
 
 
 def _education(key: str) -> Callable[[dict], Any]:
@@ -163,8 +169,8 @@ def _publicity(doc: dict) -> str | None:
 # are looked up when a table is written); everything else is as the table shows it.
 FACTS: dict[str, Callable[[dict], Any]] = {
     "name": _path("applicant_name"),
-    "gender": _path("sections.basic.gender"),
-    "birth_date": _path("sections.basic.birth_date"),
+    "gender": _identity("gender"),
+    "birth_date": _identity("birth_date"),
     "id_number": _path("id_number"),
     "ethnicity": _path("sections.basic.ethnicity"),
     "politics": _path("sections.basic.politics"),

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from app.catalog import service as catalog
 from app.catalog.models import Batch
-from app.dossiers import derived
+from app.dossiers import derived, plausibility
 from app.dossiers import sections as S
 from app.dossiers.models import Dossier
 from app.catalog.batches import commitment_digest
@@ -119,6 +119,26 @@ async def check_section(name: str, parsed: Any, *, dossier: Dossier, batch: Batc
     elif name in batch.rules.text_limits:
         for message in S.text_problems(parsed.text, label=spec.label, limit=batch.rules.text_limits[name]):
             raise ValidationFailed(message, field="text", code="text_too_long")
+    sections = {**dossier.sections, name: parsed.model_dump(mode="json")}
+    for finding in plausibility.for_section(name, sections, birth=birth_month(dossier, sections), today=today):
+        if finding.severity == plausibility.ERROR:
+            raise ValidationFailed(finding.message, field=finding.field, code=finding.code)
+
+
+def birth_month(dossier: Dossier, sections: dict[str, Any] | None = None) -> str | None:
+    """YYYY-MM the applicant was born: the resident ID number's, else the basic section's."""
+    identity = derived.identity_from_id(dossier.id_number)
+    return plausibility.birth_month(dossier.sections if sections is None else sections,
+                                    identity[1] if identity else None)
+
+
+def flags(dossier: Any, *, id_number: str, today: date) -> list[plausibility.Finding]:
+    """What a reviewer should look at twice in these sections (a snapshot's or the dossier's): every
+    plausibility finding, errors first (an older snapshot may hold what a save now refuses)."""
+    identity = derived.identity_from_id(id_number)
+    found = plausibility.findings(dossier.sections, today=today,
+                                  birth=plausibility.birth_month(dossier.sections, identity[1] if identity else None))
+    return sorted(found, key=lambda f: f.severity != plausibility.ERROR)
 
 
 class SectionStatus(BaseModel):
@@ -127,6 +147,7 @@ class SectionStatus(BaseModel):
     required: bool
     filled: bool
     missing: list[str]
+    warnings: list[str] = []       # unusual but possible (plausibility): the reviewer sees them as flags
 
 
 def _filled(dossier: Dossier, name: str) -> bool:
@@ -140,6 +161,7 @@ def completeness(dossier: Dossier, batch: Batch, *, today: date) -> list[Section
     """Per part of the dossier, what is still missing before it can be submitted."""
     rules = batch.rules
     report: list[SectionStatus] = []
+    found = plausibility.findings(dossier.sections, birth=birth_month(dossier), today=today)
 
     declaration_missing = []
     if dossier.declaration.entrusted_review and not dossier.attachments_of("declaration"):
@@ -159,15 +181,18 @@ def completeness(dossier: Dossier, batch: Batch, *, today: date) -> list[Section
         missing: list[str] = []
         if required and not filled:
             missing.append(f"请填写{spec.label}")
+        warnings: list[str] = []
         if filled:
             missing += _section_gaps(dossier, batch, name, today=today)
+            missing += [f.message for f in found if f.section == name and f.severity == plausibility.ERROR]
+            warnings = [f.message for f in found if f.section == name and f.severity == plausibility.WARNING]
         if name == "basic" and rules.photo_required and not dossier.attachments_of("basic", "photo"):
             missing.append("请上传大一寸照片")
         if name == "basic" and rules.id_card_required:
             missing += [f"请上传身份证{side}扫描件" for row_id, side in S.ID_CARD_SIDES.items()
                         if not dossier.attachments_of("basic", row_id)]
         report.append(SectionStatus(section=name, label=spec.label, required=required, filled=filled,
-                                    missing=missing))
+                                    missing=missing, warnings=warnings))
     return report
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from app.accounts import validators
 from app.accounts.schemas import PersonIdentity, Strict
 from app.accounts.validators import mask_id_number
+from app.dossiers import derived
 from app.dossiers.enums import DossierStatus, status_label
 from app.dossiers.models import (AccessAction, AttachmentRef, Declaration, Dossier, DossierAccess, EditRequest,
                                  EducationRequest, Entry)
@@ -88,13 +89,14 @@ class DossierSummary(BaseModel):
 
     @classmethod
     def build(cls, dossier: "Dossier | Any", *, batch_name: str | None = None, kind: str | None = None,
-              reveal: bool = False) -> "DossierSummary":
+              id_shown: str | None = None) -> "DossierSummary":
         """From a Dossier or a queue projection of one (both carry these fields); kind: its batch's, which
-        names an 初定/认定 decision (app.dossiers.enums.status_label)."""
+        names an 初定/认定 decision (app.dossiers.enums.status_label); id_shown: the ID number as
+        app.dossiers.identity lets this reader see it (masked without it)."""
         d: Declaration = dossier.declaration
         return cls(id=str(dossier.id), batch_id=str(dossier.batch_id), batch_name=batch_name, year=dossier.year,
                    applicant_name=dossier.applicant_name,
-                   id_number=dossier.id_number if reveal else mask_id_number(dossier.id_number),
+                   id_number=id_shown or mask_id_number(dossier.id_number),
                    series=d.series, level=d.level, title=d.title, specialty=d.specialty,
                    employer_unit_name=d.employer_unit_name, status=dossier.status,
                    status_label=status_label(dossier.status, kind), submitted_at=dossier.submitted_at,
@@ -114,11 +116,13 @@ class DossierOut(DossierSummary):
     entered_by: Entry | None = None                       # 录入申报: the unit that entered it, and who
 
     @classmethod
-    def full(cls, dossier: Dossier, *, batch_name: str | None, reveal: bool, editable: bool,
+    def full(cls, dossier: Dossier, *, batch_name: str | None, id_shown: str | None, editable: bool,
              kind: str | None = None) -> "DossierOut":
-        base = DossierSummary.build(dossier, batch_name=batch_name, kind=kind, reveal=reveal).model_dump()
+        base = DossierSummary.build(dossier, batch_name=batch_name, kind=kind, id_shown=id_shown).model_dump()
         return cls(**base, declaration=dossier.declaration, commitment_agreed_at=dossier.commitment.agreed_at,
-                   sections=dossier.sections, attachments=[AttachmentOut.build(a) for a in dossier.attachments],
+                   sections={**dossier.sections, **({"basic": derived.basic_as_read(dossier.sections["basic"], dossier.id_number)}
+                                            if dossier.sections.get("basic") else {})},
+                   attachments=[AttachmentOut.build(a) for a in dossier.attachments],
                    snapshots=len(dossier.snapshots), editable=editable, edit_request=dossier.edit_request,
                    education_requests=dossier.education_requests, entered_by=dossier.entered_by)
 

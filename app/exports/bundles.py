@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from bson import ObjectId
 
 from app import db
+from app.accounts.models import User
 from app.clock import utcnow
 from app.dossiers.enums import EDITABLE, STEP_ATTACHMENT_KINDS
 from app.dossiers.models import Dossier, Snapshot
@@ -99,12 +100,14 @@ async def add_files(package: Package, dossier: Dossier, items: list[Item], *, pr
 
 
 async def build_bundle(dossiers: AsyncIterable[Dossier], *, title: str, created_by: str,
-                       selection: dict[str, Any] | None = None, forms: bool = True) -> tuple[Package, list]:
+                       selection: dict[str, Any] | None = None, forms: bool = True,
+                       reader: User | None = None) -> tuple[Package, list]:
     """The bundle of the given dossiers (read one at a time) and the ids it covers. Forms made ahead are
     planned like the attachments; the others are made while the bundle streams, so its first bytes never
-    wait for LibreOffice (and it has an exact length only when nothing was left to make)."""
+    wait for LibreOffice (and it has an exact length only when nothing was left to make). reader: whose
+    download, for the ID numbers its forms print (None: the command line's, full)."""
     package = Package()
-    maker = FormMaker(forms)
+    maker = FormMaker(forms, reader=reader)
     folders: set[str] = set()
     entries, ids = [], []
     async for dossier in dossiers:

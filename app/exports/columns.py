@@ -2,14 +2,13 @@
 
 The facts are computed when a dossier is written (app.dossiers.rows.FACTS) and read from its small
 row; here only what depends on the reader or on data that may change after that write is done:
-dictionary names, masked ID numbers, batch and meeting names."""
+dictionary names, batch and meeting names (ID numbers are masked per reader in exports.tables)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from app.accounts.validators import mask_id_number
 from app.clock import CHINA
 
 # Dictionaries whose names the tables show instead of codes.
@@ -23,7 +22,6 @@ class Context:
     names: dict[str, dict[str, str]]                 # dictionary → code → name
     batches: dict[Any, str] = field(default_factory=dict)
     meetings: dict[Any, dict] = field(default_factory=dict)
-    reveal: bool = False
 
     def name(self, dictionary: str, code: str | None) -> str | None:
         return self.names.get(dictionary, {}).get(code, code) if code else None
@@ -72,7 +70,7 @@ ALL: dict[str, Column] = {c.key: c for c in [
     Column("name", "姓名", width=10),
     Column("gender", "性别", width=6),
     Column("birth_date", "出生日期", "date", 12),
-    Column("id_number", "身份证号", width=21, show=lambda v, c: v if c.reveal else mask_id_number(v)),
+    Column("id_number", "身份证号", width=21),      # masked or not per row and reader before (exports.tables)
     Column("ethnicity", "民族", width=8, show=_named("ethnicities")),
     Column("politics", "政治面貌", width=10, show=_named("politics")),
     Column("phone", "联系电话", width=13),

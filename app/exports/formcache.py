@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 BUCKET = "formcache"
 VARIANT = "pdf"
+MASKED_VARIANT = "pdf-masked"     # the ID number masked, for readers app.dossiers.identity keeps it from
 FORMS = contexts.BUNDLE_FORMS
 # States whose forms a bundle is made of: the dossier has left its applicant and is not void.
 WARM = [str(s) for s in DossierStatus if s not in EDITABLE and s != DossierStatus.voided]
@@ -95,10 +96,10 @@ async def cached(wanted: dict[str, str]) -> dict[str, dict[str, Any]]:
     return {form: found[key] for form, key in wanted.items() if key in found}
 
 
-async def make(dossier: Dossier, form: str, key: str) -> bytes:
+async def make(dossier: Dossier, form: str, key: str, *, masked: bool = False) -> bytes:
     """Renders the form and keeps it under its key. Two workers making the same one store it twice,
     harmlessly: a lookup takes either, the sweep removes both with their version."""
-    pdf = (await render.form_pdf(dossier, form)).content
+    pdf = (await render.form_pdf(dossier, form, masked=masked)).content
     await _ensure_index()
     await _bucket().upload_from_stream(key, pdf, metadata={
         "dossier_id": dossier.id, "version": dossier.version, "form": form, "made_at": utcnow(),

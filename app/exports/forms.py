@@ -14,7 +14,9 @@ from beanie import PydanticObjectId
 
 from app.accounts.models import User
 from app.clock import local_text
+from app.dossiers import identity
 from app.dossiers import service as dossiers
+from app.dossiers.identity import Purpose
 from app.dossiers.models import Dossier
 from app.errors import AppError, NotFound
 from app.exports.zipfeed import Package
@@ -25,9 +27,14 @@ CATALOGUE_HEADER = ["序号", "分节", "包内文件", "原文件名", "页数"
 class FormMaker:
     """Makes the forms of each dossier of one export, remembering when the converter is unavailable."""
 
-    def __init__(self, wanted: bool = True):
+    def __init__(self, wanted: bool = True, *, reader: User | None = None):
         self.unavailable: str | None = None if wanted else "本次导出未要求生成申报表与材料目录"
         self.templates: dict = {}       # (batch, form) → template version, for the forms cache's keys
+        self.reader = reader            # whose download: the ID numbers its forms print (app.dossiers.identity)
+
+    def masked(self, dossier: Dossier) -> bool:
+        """Whether this dossier's forms print a masked ID number for the reader (a full one is recorded)."""
+        return self.reader is not None and not identity.reveals(self.reader, Purpose.form, dossier)
 
     def _failed(self, exc: Exception, label: str, convert) -> str:
         """The note for a form that could not be made; the converter gone or too slow stops the export asking."""
@@ -48,10 +55,11 @@ class FormMaker:
         from app.exports import formcache
 
         made: list[tuple[str, bytes]] = []
+        masked = self.masked(dossier)
         for form in await formcache.forms_of(dossier, self.templates):
             label = contexts.FORMS[form]
             try:
-                pdf = (await render.form_pdf(dossier, form)).content
+                pdf = (await render.form_pdf(dossier, form, masked=masked)).content
             except Exception as exc:    # this dossier's form failed; the bundle goes on without it
                 return made, self._failed(exc, label, convert)
             made.append((f"{label}.pdf", pdf))
@@ -73,7 +81,9 @@ class FormMaker:
             self.unavailable = f"表单生成模块不可用（{exc}），以 CSV 材料目录代替"
             self._put(package, dossier, prefix, entry, catalogue, [], self.unavailable, ready=set())
             return
-        wanted = await formcache.keys(dossier, memo=self.templates)
+        masked = self.masked(dossier)
+        wanted = await formcache.keys(dossier, memo=self.templates,
+                                      variant=formcache.MASKED_VARIANT if masked else formcache.VARIANT)
         have = await formcache.cached(wanted)
         for form, doc in have.items():
             package.add_gridfs(f"{prefix}{contexts.FORMS[form]}.pdf", doc["_id"], doc["length"],
@@ -91,7 +101,7 @@ class FormMaker:
                     note = self.unavailable
                     break
                 try:
-                    made.append((f"{label}.pdf", await formcache.make(dossier, form, wanted[form])))
+                    made.append((f"{label}.pdf", await formcache.make(dossier, form, wanted[form], masked=masked)))
                 except Exception as exc:    # noqa: BLE001 - this dossier's form failed; the bundle goes on
                     note = self._failed(exc, label, convert)
                     break
@@ -119,7 +129,7 @@ async def readable(user: User, ids: list[PydanticObjectId]) -> list[Dossier]:
     return found
 
 
-async def forms_zip(dossiers: list[Dossier], form: str, fmt: str) -> Package:
+async def forms_zip(dossiers: list[Dossier], form: str, fmt: str, *, reader: User) -> Package:
     """One form of many dossiers as one ZIP (批量下载表格), made a few at a time and spooled to disk, so the
     download has an exact length. A dossier whose form cannot be made is named, with the reason, in 说明.txt
     at the end instead of failing the lot."""
@@ -132,7 +142,8 @@ async def forms_zip(dossiers: list[Dossier], form: str, fmt: str) -> Package:
 
     async def make(dossier: Dossier) -> "render.Form | AppError":
         try:
-            return await render.make_form(dossier, form, fmt, lookup=found[dossier.id])
+            return await render.make_form(dossier, form, fmt, lookup=found[dossier.id],
+                                          masked=not identity.reveals(reader, Purpose.form, dossier))
         except AppError as exc:
             return exc
 

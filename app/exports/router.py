@@ -73,7 +73,7 @@ async def forms_batch(data: BatchFormsIn, user: CurrentUser) -> StreamingRespons
     render.require_format(data.format)
     chosen = await form_zips.readable(user, data.ids)
     render.record_downloads(actor=user, dossiers=chosen, detail=f"forms:{data.form}.{data.format}")
-    package = await form_zips.forms_zip(chosen, data.form, data.format)
+    package = await form_zips.forms_zip(chosen, data.form, data.format, reader=user)
     name = f"{render_contexts.FORMS[data.form]}-{len(chosen)}份.zip"
     return StreamingResponse(package.stream(), media_type="application/zip", headers={
         **_headers(name, len(package)), "X-Forms-Missing": str(len(set(data.ids)) - len(chosen))})
@@ -97,7 +97,7 @@ async def dossier_bundle(user: CurrentUser, client: Client,
                          dossier: Annotated[Dossier, Depends(Readable("bundle", action="export"))],
                          forms: bool = Query(True, description="是否生成申报表与材料目录 PDF")) -> StreamingResponse:
     package, ids = await bundles.build_bundle(_one(dossier), title="附件包", created_by=user.name,
-                                              selection={"dossier_id": str(dossier.id)}, forms=forms)
+                                              selection={"dossier_id": str(dossier.id)}, forms=forms, reader=user)
     await record("bundle", user=user, client=client, selection={"dossier_id": str(dossier.id)}, count=1)
     return _zip(package, f"附件包-{bundles.folder_name(dossier)}.zip")
 
@@ -124,7 +124,7 @@ async def selection_bundle(user: CurrentUser, client: Client, f: Selection,
         described["ids"] = len(ids)
     query = await selection(user, f, ids=chosen_ids)
     package, chosen = await bundles.build_bundle(await selected(query), title="附件包", created_by=user.name,
-                                                 selection=described, forms=forms)
+                                                 selection=described, forms=forms, reader=user)
     await record("bundle", user=user, client=client, selection=described, count=len(chosen), dossier_ids=chosen)
     return _zip(package, f"附件包-{_stamp()}.zip")
 

@@ -8,7 +8,6 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from app.accounts.audit import ClientInfo
-from app.accounts.enums import ARCHIVE_ROLES
 from app.accounts.models import User
 from app.dossiers import rows, scope
 from app.dossiers.enums import DossierStatus
@@ -85,10 +84,6 @@ async def selection(user: User, f: ExportFilter, *, statuses: tuple[str, ...] | 
         filters = [narrowing] if keys is None else [{"reader_ids": key, **narrowing} for key in keys]
     return RowSelection(filters=filters, keys=keys, statuses=frozenset(statuses) if statuses else None,
                         ids=frozenset(ids) if ids is not None else None)
-
-
-def may_see_id_numbers(user: User) -> bool:
-    return any(user.has_role(role) for role in ARCHIVE_ROLES)
 
 
 async def record(kind: str, *, user: User | None, client: ClientInfo | None, selection: dict[str, Any],

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import qrcode
 
 from app.accounts.enums import COMMITTEE_ROLES
+from app.accounts.validators import mask_id_number
 from app.clock import CHINA
 from app.committee.tally import vote_line
 from app.dossiers import derived
@@ -84,16 +85,24 @@ class FormSource:
     votes: Any = None
     certificate: Any = None
     official: bool = False         # past 受理: seals are printed (watermark.is_official)
+    masked: bool = False           # the reader may not see the full ID number (app.dossiers.identity)
+
+    @property
+    def id_shown(self) -> str:
+        """The ID number the form prints: masked for a reader the rule keeps it from; gender and birth date
+        are still the full number's."""
+        return mask_id_number(self.id_number) if self.masked else self.id_number
 
     @classmethod
-    def of(cls, dossier) -> "FormSource":
+    def of(cls, dossier, *, masked: bool = False) -> "FormSource":
         state = dossier
         if dossier.status not in EDITABLE and dossier.snapshots:
             state = dossier.snapshots[-1]
         return cls(applicant_name=dossier.applicant_name, id_number=dossier.id_number, year=dossier.year,
                    declaration=state.declaration, sections=state.sections, attachments=list(state.attachments),
                    trail=list(dossier.trail), route=list(dossier.route), votes=getattr(dossier, "votes", None),
-                   certificate=getattr(dossier, "certificate", None), official=is_official(dossier.status))
+                   certificate=getattr(dossier, "certificate", None), official=is_official(dossier.status),
+                   masked=masked)
 
 
 @dataclass(frozen=True)
@@ -196,7 +205,7 @@ def _common(source: FormSource, lk: Lookups) -> dict[str, Any]:
     gender, birth = identity(source)
     return {
         "name": source.applicant_name, "gender": gender,
-        "birth_date": month(birth[:7]), "id_number": source.id_number,
+        "birth_date": month(birth[:7]), "id_number": source.id_shown,
         "ethnicity": lk.name("ethnicities", (source.sections.get("basic") or {}).get("ethnicity")),
         "unit_name": d.actual_unit_name or d.employer_unit_name, "employer_unit_name": d.employer_unit_name,
         "series_name": lk.name("series", d.series), "level_name": lk.name("levels", d.level),
@@ -507,7 +516,7 @@ def certificate(source: FormSource, lk: Lookups) -> dict[str, Any]:
     common = _common(source, lk)
     return {
         "name": c.holder_name, "gender": common["gender"], "birth_date": common["birth_date"],
-        "id_number": source.id_number, "photo": _photo(lk), "unit_name": common["unit_name"],
+        "id_number": source.id_shown, "photo": _photo(lk), "unit_name": common["unit_name"],
         "series_name": common["series_name"], "level_name": common["level_name"], "title_name": c.title_name,
         "specialty_name": c.specialty_name, "committee_name": c.committee_name, "certificate_number": c.number,
         "basis": CERTIFICATE_BASIS.get(getattr(c, "kind", "review"), CERTIFICATE_BASIS["review"]),

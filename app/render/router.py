@@ -7,7 +7,9 @@ from beanie import PydanticObjectId
 from fastapi import APIRouter, Depends, File, Response, UploadFile, status
 
 from app.accounts.deps import CurrentUser, SysAdmin
+from app.dossiers import identity
 from app.dossiers.deps import Readable
+from app.dossiers.identity import Purpose
 from app.dossiers.models import Dossier
 from app.files.names import download_headers
 from app.render import contexts, service, templates
@@ -31,7 +33,8 @@ async def _known_form(form: str, fmt: str) -> None:
             description=f"form：{FORM_NAMES}。资格审查通过（受理）前的表格带“预览版”水印。")
 async def download(form: str, fmt: str, user: CurrentUser, _: Annotated[None, Depends(_known_form)],
                    dossier: Annotated[Dossier, Depends(Readable("form:{form}.{fmt}", action="download"))]) -> Response:
-    return _download(await service.make_form(dossier, form, fmt))
+    masked = not identity.reveals(user, Purpose.form, dossier)
+    return _download(await service.make_form(dossier, form, fmt, masked=masked))
 
 
 @router.get("/api/batches/{batch_id}/templates", summary="批次的表格模板（默认或已替换）")

@@ -152,28 +152,30 @@ async def lookups(dossiers: list[Dossier], form: str) -> dict[PydanticObjectId, 
     return found
 
 
-async def _docx(dossier: Dossier, form: str, lookup: Lookups, *, stamped: bool) -> bytes:
+async def _docx(dossier: Dossier, form: str, lookup: Lookups, *, stamped: bool, masked: bool = False) -> bytes:
     compiled = await templates.compiled(await templates.current(dossier.batch_id, form))
     mark = watermark.PREVIEW_TEXT if stamped else None
 
     def render() -> bytes:
-        return compiled.render(contexts.build(form, FormSource.of(dossier), lookup), watermark=mark)
+        return compiled.render(contexts.build(form, FormSource.of(dossier, masked=masked), lookup), watermark=mark)
 
     return await docx_render.in_thread(render)
 
 
-async def form_docx(dossier: Dossier, form: str, *, lookup: Lookups | None = None) -> Form:
-    """The form as .docx; a preview carries Word's own watermark shape."""
+async def form_docx(dossier: Dossier, form: str, *, lookup: Lookups | None = None, masked: bool = False) -> Form:
+    """The form as .docx; a preview carries Word's own watermark shape. masked: the ID number masked, for a
+    reader app.dossiers.identity keeps it from."""
     require_available(dossier, form)
     lookup = lookup or (await lookups([dossier], form))[dossier.id]
     if lookup.issuing_seal:     # an editable certificate would be a forger's kit: the seal is on the signed PDF only
         lookup = replace(lookup, issuing_seal=None)
     official = watermark.is_official(dossier.status)
-    content = await _docx(dossier, form, lookup, stamped=not official)
+    content = await _docx(dossier, form, lookup, stamped=not official, masked=masked)
     return Form(content, filename(dossier, form, "docx"), MEDIA_TYPES["docx"], official)
 
 
-async def form_pdf(dossier: Dossier, form: str, *, lookup: Lookups | None = None, pdfa: bool = False) -> Form:
+async def form_pdf(dossier: Dossier, form: str, *, lookup: Lookups | None = None, pdfa: bool = False,
+                   masked: bool = False) -> Form:
     """The form as PDF: the .docx (without Word's watermark shape) through LibreOffice, then stamped
     with pypdf if it is a preview. pdfa: PDF/A-2b for an archive package, which only takes official
     forms (pypdf's stamp would rewrite the file and lose its PDF/A identification)."""
@@ -182,7 +184,7 @@ async def form_pdf(dossier: Dossier, form: str, *, lookup: Lookups | None = None
     official = watermark.is_official(dossier.status)
     if pdfa and not official:
         raise Conflict("只有正式版表格可以生成 PDF/A 归档文件", code="not_official", field="form")
-    pdf = await convert.current().convert(await _docx(dossier, form, lookup, stamped=False), pdfa=pdfa)
+    pdf = await convert.current().convert(await _docx(dossier, form, lookup, stamped=False, masked=masked), pdfa=pdfa)
     if not official:
         pdf = await docx_render.in_thread(watermark.stamp_pdf, pdf, await preview_stamp())
     if form == "certificate":        # its PAdES signature is what makes an edited copy detectable
@@ -214,9 +216,10 @@ async def require_in_batch(dossier: Dossier, form: str) -> None:
         raise NotFound(f"本批次（{batch.name}）的申报没有{contexts.FORMS[form]}", field="form", code="form_not_found")
 
 
-async def make_form(dossier: Dossier, form_name: str, fmt: str, *, lookup: Lookups | None = None) -> Form:
+async def make_form(dossier: Dossier, form_name: str, fmt: str, *, lookup: Lookups | None = None,
+                    masked: bool = False) -> Form:
     await require_in_batch(dossier, form_name)
-    return await (form_pdf if fmt == "pdf" else form_docx)(dossier, form_name, lookup=lookup)
+    return await (form_pdf if fmt == "pdf" else form_docx)(dossier, form_name, lookup=lookup, masked=masked)
 
 
 def record_downloads(*, actor: User, dossiers: list[Dossier], detail: str) -> None:

@@ -96,6 +96,7 @@ async def build_filters(user: User, f: QueueFilter) -> list[dict]:
 class QueueRow(BaseModel):
     """The fields a queue shows: lists never load sections, snapshots or trails."""
     id: PydanticObjectId = Field(alias="_id")
+    applicant_id: PydanticObjectId
     applicant_name: str
     id_number: str
     year: int

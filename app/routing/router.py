@@ -4,8 +4,10 @@ from beanie import PydanticObjectId
 from fastapi import APIRouter, Depends, Form, Header, Query, Response, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser
+from app.dossiers import identity
 from app.dossiers.deps import Readable
 from app.dossiers.enums import ACTION_LABELS, STATUS_LABELS
+from app.dossiers.identity import Purpose
 from app.dossiers.models import Dossier
 from app.dossiers.router import dossier_out, etag
 from app.dossiers.schemas import DossierOut, DossierSummary
@@ -25,14 +27,14 @@ async def submit(dossier_id: PydanticObjectId, user: CurrentUser, response: Resp
     expected = parse_if_match(if_match) if if_match else None
     dossier = await applicant.submit(actor=user, dossier_id=dossier_id, expected_version=expected)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
+    return await dossier_out(dossier, user=user)
 
 
 @router.post("/dossiers/{dossier_id}/withdraw", response_model=DossierOut, summary="撤回（首个审核节点处理前）")
 async def withdraw(dossier_id: PydanticObjectId, user: CurrentUser, response: Response) -> DossierOut:
     dossier = await applicant.withdraw(actor=user, dossier_id=dossier_id)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
+    return await dossier_out(dossier, user=user)
 
 
 @router.delete("/dossiers/{dossier_id}", response_model=DossierOut,
@@ -40,7 +42,7 @@ async def withdraw(dossier_id: PydanticObjectId, user: CurrentUser, response: Re
 async def abandon(dossier_id: PydanticObjectId, user: CurrentUser, response: Response) -> DossierOut:
     dossier = await requests.abandon(actor=user, dossier_id=dossier_id)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=dossier.applicant_id == user.id)
+    return await dossier_out(dossier, user=user)
 
 
 @router.post("/dossiers/{dossier_id}/edit-request", response_model=DossierOut,
@@ -49,7 +51,7 @@ async def request_edit(dossier_id: PydanticObjectId, data: EditRequestIn, user: 
                        response: Response) -> DossierOut:
     dossier = await requests.request_edit(actor=user, dossier_id=dossier_id, reason=data.reason)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
+    return await dossier_out(dossier, user=user)
 
 
 @router.post("/dossiers/{dossier_id}/edit-request/decision", summary="答复退回编辑申请：同意（退回申报人）或不同意（须填原因）")
@@ -65,7 +67,7 @@ async def request_education_change(dossier_id: PydanticObjectId, data: Education
                                    user: CurrentUser, response: Response) -> DossierOut:
     dossier = await requests.request_education_change(actor=user, dossier_id=dossier_id, data=data)
     response.headers["ETag"] = etag(dossier)
-    return await dossier_out(dossier, reveal=True)
+    return await dossier_out(dossier, user=user)
 
 
 @router.post("/dossiers/{dossier_id}/education-requests/{request_id}/decision",
@@ -144,7 +146,8 @@ async def flow(dossier: Annotated[Dossier, Depends(Readable("flow"))]) -> dict:
 @router.get("/review/queue", response_model=QueuePage, summary="审核队列（待审核、通过未上报、审核不通过、已上报）")
 async def queue(user: CurrentUser, f: Annotated[queues.QueueFilter, Query()]) -> QueuePage:
     items, total = await queues.page(user, f)
-    return QueuePage(items=[DossierSummary.build(i) for i in items], total=total, page=f.page, size=f.size)
+    shown = [DossierSummary.build(i, id_shown=identity.of_dossier(user, Purpose.list, i)) for i in items]
+    return QueuePage(items=shown, total=total, page=f.page, size=f.size)
 
 
 @router.post("/review/batch", response_model=service.BatchResult,

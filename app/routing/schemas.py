@@ -17,7 +17,7 @@ from app.routing.queues import QueueFilter
 
 
 class QueuePage(BaseModel):
-    items: list[DossierSummary]       # the same rows as the applicant's list, ID numbers masked
+    items: list[DossierSummary]       # the same rows as the applicant's list, ID numbers as a list shows them
     total: int
     page: int
     size: int

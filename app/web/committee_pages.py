@@ -15,6 +15,7 @@ from app.accounts.models import User
 from app.committee import committees
 from app.committee.calendar import china_today
 from app.units import service as units_service
+from app.dossiers.identity import Purpose
 from app.web import queue_view as qv
 from app.web.deps import PageUser
 from app.web.pages import render, require_role
@@ -37,7 +38,7 @@ RESULT_TABS = (
     qv.Tab("publicized", "公示结束", "committee", "publicized"),
 )
 CERTIFICATE_TABS = (
-    qv.Tab("publicized", "待发证", "committee", "publicized"),
+    qv.Tab("publicized", "待发证", "committee", "publicized", purpose=Purpose.certify),
     qv.Tab("certified", "已发证", "committee", "certified"),
 )
 

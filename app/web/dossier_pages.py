@@ -16,7 +16,7 @@ from app.catalog import batches
 from app.catalog import service as catalog
 from app.catalog.models import Batch
 from app.clock import utcnow
-from app.dossiers import rules
+from app.dossiers import identity, rules
 from app.dossiers import sections as S
 from app.dossiers import service as dossiers
 from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
@@ -244,6 +244,7 @@ async def dossier_page(request: Request, user: PageUser, dossier: PageOwnDossier
     withdrawable = dossier.status == DossierStatus.submitted and not dossier.reviewer_acted and not on_behalf
     return render(
         request, "dossier.html", **context, dossier=dossier, editable=editable,
+        shown_id=identity.of_dossier(user, identity.Purpose.review, dossier),
         status_info=status_view(dossier), facts=declaration_facts(dossier.declaration, names),
         report=report, missing=rules.missing_items(report), changes=await readable_changes(dossier),
         withdrawable=withdrawable,
@@ -286,6 +287,7 @@ async def section_page(request: Request, section: str, user: PageUser, dossier: 
         next=order[index + 1] if index + 1 < len(order) else None, labels={n: s.label for n, s in S.SECTIONS.items()},
         photo=(dossier.attachments_of("basic", "photo") or [None])[-1],
         readonly=forms.readonly_values(section, dossier.id_number),
+        shown_id=identity.of_dossier(user, identity.Purpose.review, dossier),
         computed=forms.computed_notes(section, dossier.sections, year=dossier.year),
         id_cards=[(row_id, side, dossier.attachments_of("basic", row_id)) for row_id, side in S.ID_CARD_SIDES.items()],
         id_card_rule=attachment_rule_context(batch, "basic") | {

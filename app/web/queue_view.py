@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from app.accounts.models import User
 from app.catalog import batches
+from app.dossiers import identity
+from app.dossiers.identity import Purpose
 from app.dossiers.schemas import DossierSummary
 from app.errors import ValidationFailed
 from app.exports.selection import ExportFilter
@@ -40,6 +42,7 @@ class Tab:
     view: str
     status: str | None = None
     actions: tuple[BatchAction, ...] = ()
+    purpose: Purpose = Purpose.list        # certify: the 待发证 tab, whose rows carry the issuing form
 
 
 @dataclass
@@ -132,7 +135,9 @@ async def load(user: User, raw: dict[str, str], tabs: tuple[Tab, ...], base: str
         raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
     items, total = await queues.page(user, f)
     kinds = {i: getattr(await batches.recent(i), "kind", None) for i in {item.batch_id for item in items}}
-    return Queue(tab=tab, rows=[DossierSummary.build(i, kind=kinds[i.batch_id]) for i in items], total=total, filter=f, params=params,
+    shown = [DossierSummary.build(i, kind=kinds[i.batch_id], id_shown=identity.of_dossier(user, tab.purpose, i))
+             for i in items]
+    return Queue(tab=tab, rows=shown, total=total, filter=f, params=params,
                  base=base, names=await dictionaries(), items=items)
 
 

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.models import User
-from app.accounts.validators import mask_id_number
 from app.catalog import batches
 from app.dossiers.enums import ACTION_LABELS, STEP_ATTACHMENT_KINDS
 from app.dossiers.enums import DossierStatus, status_label
+from app.dossiers import identity, rules
 from app.dossiers.models import Dossier
 from app.dossiers.numbering import numbers
 from app.errors import AppError
@@ -144,7 +144,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "acceptance_decides": decides, "acceptance_issues": issues, "kind_label": batches.BATCH_KINDS.get(batch.kind, batch.kind),
         "dossier": dossier, "snapshot": snapshot, "batch": batch,
         "status_label": status_label(dossier.status, batch.kind),
-        "status_info": status_view(dossier), "masked_id": mask_id_number(dossier.id_number),
+        "status_info": status_view(dossier), "shown_id": identity.of_dossier(user, identity.Purpose.certify if issues else identity.Purpose.review, dossier),
         "facts": declaration_facts(source.declaration, names),
         "sections": await sv.sections_of(source, batch.rules.sections),
         "specialty_unlisted": source.declaration.specialty if source.declaration.specialty_unlisted else None,
@@ -161,6 +161,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "step_attachments": dossier.step_attachments, "step_kinds": STEP_ATTACHMENT_KINDS,
         "opinion_draft": dossier.opinion_drafts.get(str(acting.unit_id)) if acting else None,
         "vacancy": await personnel.vacancy_check(dossier, batch=batch),
+        "flags": rules.flags(source, id_number=dossier.id_number, today=china_today()),
     }
 
 

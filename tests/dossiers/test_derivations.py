@@ -34,10 +34,19 @@ class TestIdentity:
         assert (stored.gender, stored.birth_date) == ("女", date(1992, 2, 29))
         assert derived.identity_problems(typed, WOMAN) == []
 
-    def test_a_typed_value_that_contradicts_the_id_is_named(self):
-        typed = S.Basic(gender="女", birth_date=date(1985, 3, 15), ethnicity="01", phone="13800000001",
+    def test_a_typed_value_that_contradicts_the_id_gives_way_to_it(self):
+        typed = S.Basic(gender="女", birth_date=date(1990, 1, 1), ethnicity="01", phone="13800000001",
                         work_start="2008-07")
-        assert [field for field, _, _ in derived.identity_problems(typed, MAN)] == ["gender"]
+        assert derived.identity_problems(typed, MAN) == []
+        stored = derived.with_identity(typed, MAN)
+        assert (stored.gender, stored.birth_date) == ("男", date(1985, 3, 15))
+
+    def test_an_old_dossiers_typed_values_read_as_the_ids(self):
+        """Saved before they were derived: every reader (API, rows, forms) gets the ID number's."""
+        old = {"gender": "女", "birth_date": "1990-01-01", "ethnicity": "01"}
+        assert derived.basic_as_read(old, MAN) == {"gender": "男", "birth_date": "1985-03-15", "ethnicity": "01"}
+        assert derived.basic_as_read(old, "E12345678") == old
+        assert derived.basic_as_read(None, MAN) is None
 
     def test_a_passport_holder_types_both(self):
         blank = S.Basic(ethnicity="01", phone="13800000001", work_start="2008-07")

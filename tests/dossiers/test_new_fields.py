@@ -67,12 +67,18 @@ class TestSaving:
         assert basic["birth_date"] == f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
         assert basic["gender"] == ("男" if int(id_number[16]) % 2 else "女")
 
-    async def test_a_gender_contradicting_the_id_number_is_refused(self, client, dossier):
+    async def test_a_typed_gender_and_birth_date_give_way_to_the_id_number(self, client, dossier):
+        """An older client still sends them: the ID number's are stored and answered, nothing is refused."""
         id_number = dossier["person"].id_number
         wrong = "女" if int(id_number[16]) % 2 else "男"
-        r = await put(client, dossier, "basic", {"gender": wrong, "ethnicity": "01", "phone": "13800000001",
-                                                 "work_start": "2008-07"})
-        refused(r, "gender", "gender_mismatch")
+        r = await put(client, dossier, "basic", {"gender": wrong, "birth_date": "1999-01-01", "ethnicity": "01",
+                                                 "phone": "13800000001", "work_start": "2008-07"})
+        assert r.status_code == 200, r.text
+        right = {"gender": "男" if int(id_number[16]) % 2 else "女",
+                 "birth_date": f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"}
+        assert {k: r.json()["data"][k] for k in right} == right
+        stored = (await Dossier.get(ObjectId(dossier["id"]))).sections["basic"]
+        assert {k: stored[k] for k in right} == right
 
     @pytest.mark.parametrize("name, body, field", [
         ("qualifications", {"rows": [dict(QUALIFICATIONS["rows"][0], number="")]}, "rows.0.number"),

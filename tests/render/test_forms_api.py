@@ -85,7 +85,8 @@ class TestOneForm:
             "word/header1.xml")
         await access.flush()
         record = await DossierAccess.find_one({"dossier_id": ObjectId(world["dossier_id"])})
-        assert [(a.action, a.detail) for a in record.actions] == [("download", "form:application.docx")]
+        assert [(a.action, a.detail) for a in record.actions] == [("download", "form:application.docx"),
+                                                                  ("id_number", "form")]   # the employer's: full
 
     async def test_the_applicant_downloads_the_catalogue(self, client, world):
         r = await client.get(url(world, "catalogue"), headers=world["as_applicant"])
