@@ -143,15 +143,17 @@ async def declare_conflict(*, actor: User, assignment: BlindAssignment, reason: 
     if assignment.status != "pending" or overdue(assignment):
         raise Conflict("只有未评分且未逾期的评审任务可以申明回避", code="blind_review_state")
     dossier, review = await _round(assignment)
-    record = await ExpertDraw.get(dossier.blind_reviews.draw_id)
+    draw_id = dossier.blind_reviews.draw_id
+    record = await ExpertDraw.get(draw_id) if draw_id else None
     incoming = None
-    try:
-        swapped = await draws.swap(actor=actor, record=record, data=SwapIn(
-            out_id=review.expert_id, reason=f"送审专家申明回避：{reason}"))
-        incoming = draws.current_members(swapped)[draws.current_members(record).index(review.expert_id)]
-    except Conflict as exc:
-        if exc.code != "no_reserve":
-            raise
+    if record is not None:
+        try:
+            swapped = await draws.swap(actor=actor, record=record, data=SwapIn(
+                out_id=review.expert_id, reason=f"送审专家申明回避：{reason}"))
+            incoming = draws.current_members(swapped)[draws.current_members(record).index(review.expert_id)]
+        except Conflict as exc:
+            if exc.code != "no_reserve":
+                raise
     rule = await blind.rule_of(dossier)
     added = None
     if incoming is not None:
