@@ -25,13 +25,14 @@ from app.catalog.committees import runs_committee
 from app.catalog.models import BlindReviewRule, Committee
 from app.clock import local_text, utcnow
 from app.committee import anonymise
+from app.committee.blind_form import PUBLISHED, summary
 from app.committee.exceptions import NotCommitteeOffice
 from app.committee.models import BLIND_ROUND_LABELS, BLIND_STATUS_LABELS, BlindAssignment, Meeting
 from app.dossiers import service as dossiers
 from app.dossiers import writes
 from app.dossiers.enums import DossierStatus
 from app.dossiers.models import BlindCriterionCopy, BlindReviews, BlindScore, BlindWork, Dossier
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound
 from app.experts import draws, lottery
 from app.experts.models import ExpertDraw
 from app.files import service as files
@@ -40,8 +41,6 @@ from app.notifications import service as notifications
 
 # Where a dossier is with the committee before its meeting decides: when a round may start and be sent.
 OPEN_STATES = frozenset({DossierStatus.at_committee, DossierStatus.accepted, DossierStatus.scheduled})
-# Results published: from here the applicant and the units read the scores (the reviewers stay anonymous).
-PUBLISHED = frozenset({DossierStatus.publicity, DossierStatus.publicized, DossierStatus.certified})
 MAX_COPY_BYTES = 50 * 1024 * 1024
 
 
@@ -245,22 +244,6 @@ async def send(*, actor: User, dossier: Dossier, committee: Committee, seed: int
     return written
 
 
-def summary(blind: BlindReviews | None) -> dict | None:
-    """Pure: the scores so far — how many scored, the average total, how many passed — and the line pages,
-    forms and the meeting print."""
-    if blind is None or blind.status == "preparing":
-        return None
-    scored = [r for r in blind.reviews if r.status == "submitted"]
-    counted = [r for r in blind.reviews if r.status != "declined"]
-    average = round(sum(r.total for r in scored) / len(scored), 1) if scored else None
-    passed = sum(bool(r.passed) for r in scored)
-    line = f"代表作送审：送审专家{len(counted)}人，已评{len(scored)}人"
-    if scored:
-        line += f"，平均{average:g}分，合格{passed}人（合格线{blind.pass_mark}分）"
-    return {"reviewers": len(counted), "scored": len(scored), "average": average, "passed": passed,
-            "pass_mark": blind.pass_mark, "line": line}
-
-
 async def may_see(user: User, dossier: Dossier, *, office: bool) -> bool:
     """Who reads a round besides its office: the administrator, the experts of the dossier's meeting, and after
     the result is published the applicant and the units that read the dossier."""
@@ -279,6 +262,15 @@ async def readable_round(user: User, dossier_id: PydanticObjectId) -> tuple[Doss
     if dossier.blind_reviews is None or not await may_see(user, dossier, office=office):
         raise NotFound("该申报还没有代表作送审", field="dossier_id", code="blind_review_not_found")
     return dossier, office
+
+
+async def view_for(user: User, dossier: Dossier) -> dict | None:
+    """The round as this reader of the dossier may see it (the review page), or None."""
+    if dossier.blind_reviews is None or dossier.blind_reviews.status == "preparing":
+        return None
+    committee = await Committee.find_one({"code": dossier.committee_code}) if dossier.committee_code else None
+    office = committee is not None and runs_committee(user, committee)
+    return await view(dossier, office=office) if await may_see(user, dossier, office=office) else None
 
 
 async def view(dossier: Dossier, *, office: bool) -> dict:
@@ -343,18 +335,3 @@ async def office_list(user: User) -> list[dict]:
                               "code": blind.code if blind else None, "summary": summary(blind),
                               "due_at": blind.due_at if blind else None})
     return found
-
-
-def require_score_shape(blind: BlindReviews, points: list[int], opinion: str | None) -> str | None:
-    """Pure: the points fit the round's form (one per criterion, 0 to its maximum) and the opinion its rule."""
-    if len(points) != len(blind.criteria):
-        raise ValidationFailed(f"须为{len(blind.criteria)}个评分项目逐项打分", field="points", code="bad_points")
-    for c, p in zip(blind.criteria, points):
-        if not 0 <= p <= c.max_points:
-            raise ValidationFailed(f"“{c.name}”的得分须在0至{c.max_points}分之间", field="points", code="bad_points")
-    text = (opinion or "").strip()
-    if blind.opinion_required and not text:
-        raise ValidationFailed("请填写评审意见", field="opinion", code="opinion_required")
-    if len(text) > blind.opinion_max_chars:
-        raise ValidationFailed(f"评审意见不超过{blind.opinion_max_chars}字", field="opinion", code="opinion_too_long")
-    return text or None

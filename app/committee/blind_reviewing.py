@@ -11,7 +11,7 @@ from beanie import PydanticObjectId
 
 from app.accounts.models import User
 from app.clock import local_text, utcnow
-from app.committee import blind
+from app.committee import blind, blind_form
 from app.committee.models import BLIND_STATUS_LABELS, BlindAssignment
 from app.dossiers import writes
 from app.dossiers.models import BlindScore, Dossier
@@ -98,7 +98,7 @@ async def score(*, actor: User, assignment: BlindAssignment, points: list[int], 
     if assignment.status == "declined":
         raise Conflict("您已申明回避，不能评分", code="blind_review_declined")
     dossier, _ = await _round(assignment)
-    text = blind.require_score_shape(dossier.blind_reviews, points, opinion)
+    text = blind_form.require_score_shape(dossier.blind_reviews, points, opinion)
     now = utcnow()
 
     async def plan(fresh: Dossier) -> writes.Change | None:

@@ -287,3 +287,19 @@ async def test_office_uploads_its_own_redacted_copy(client, world):
     r = await client.put(f"{url}/works/1", files={"file": ("a.pdf", paper("x"), "application/pdf")},
                          headers=world["as_office"])
     assert r.status_code == 409 and r.json()["code"] == "blind_review_state"
+
+
+async def test_review_page_shows_the_scores_to_the_office_not_to_units(client, world):
+    dossier, experts, _ = await _sent(client, world)
+    _, headers, a = (await _assigned(client, experts))[0]
+    await client.post(f"/api/blind-assignments/{a['id']}/score", json={"points": [30, 20, 20], "opinion": OPINION},
+                      headers=headers)
+    office = await client.get(f"/review/{dossier.id}", headers=world["as_office"])
+    assert office.status_code == 200 and "已评1人，平均70分，合格1人" in office.text and OPINION in office.text
+    unit = await client.get(f"/review/{dossier.id}", headers=world["as_employer"])
+    assert unit.status_code == 200 and "代表作送审" not in unit.text and OPINION not in unit.text
+    page = await client.get(f"/committee/blind-reviews/{dossier.id}", headers=world["as_office"])
+    assert page.status_code == 200 and OPINION in page.text
+    assert (await client.get(f"/committee/blind-reviews/{dossier.id}", headers=world["as_employer"])).status_code == 403
+    mine = await client.get(f"/expert/blind-reviews/{a['id']}", headers=headers)
+    assert mine.status_code == 200 and APPLICANT not in mine.text and "总分 <strong>70</strong>" in mine.text

@@ -5,7 +5,7 @@ from beanie import PydanticObjectId
 
 from app.catalog.kinds import rule_problems
 from app.catalog.models import SECTION_NAMES, BatchRules, BlindReviewRule
-from app.committee.blind import require_score_shape, summary
+from app.committee.blind_form import require_score_shape, summary
 from app.dossiers.models import BlindCriterionCopy, BlindReviews, BlindScore
 from app.errors import ValidationFailed
 
@@ -46,3 +46,21 @@ def test_rule_problems_name_the_blind_review_fields():
     assert [f for f, _ in rule_problems(bad, section_names=SECTION_NAMES)] == [
         "rules.blind_review.pass_mark", "rules.blind_review.criteria", "rules.blind_review.remind_days_before"]
     assert BlindReviewRule(levels=["4", "5"]).applies_to("5") and not BlindReviewRule().applies_to("5")
+
+
+def test_forms_print_the_line_in_the_committee_box_once_published():
+    from types import SimpleNamespace
+
+    from app.render import contexts
+    from tests.render.test_opinion_boxes import five_nodes
+
+    scored = _round(("submitted", 80), ("submitted", 55))
+    for status, printed in (("scheduled", ""), ("approved", ""), ("publicity", "平均67.5分，合格1人"),
+                            ("certified", "平均67.5分，合格1人")):
+        line = contexts.blind_line(SimpleNamespace(status=status, blind_reviews=scored))
+        assert (printed in line) if printed else line == ""
+    assert contexts.blind_line(SimpleNamespace(status="publicity", blind_reviews=_round(("pending", None)))) == ""
+    src = five_nodes()
+    src.blind_line = contexts.blind_line(SimpleNamespace(status="publicity", blind_reviews=scored))
+    box = contexts.opinion_boxes(src, contexts.Lookups(names={}, committee_name="评委会"))[-1]
+    assert box["vote"] == "代表作送审：送审专家2人，已评2人，平均67.5分，合格1人（合格线60分）"
