@@ -7,13 +7,14 @@ from playwright.async_api import expect
 from app.accounts.models import User
 from app.committee.models import BlindAssignment
 from tests.committee.blind_kit import APPLICANT, reviewers, switch_on, works_dossier
-from tests.routing.conftest import world  # noqa: F401  (the fixture: units, paths, committee, a submitted dossier)
+from tests.routing.conftest import build_world
 from tests.web.browser import BROWSER, chromium_people, sign_in
 
 pytestmark = BROWSER
 
 
-async def test_office_sends_works_and_a_reviewer_scores(app, world, live, client):
+async def test_office_sends_works_and_a_reviewer_scores(app, live, client):
+    world = await build_world()
     await switch_on(world["batch"])
     await reviewers(client, world, 4)
     dossier = await works_dossier(world)
