@@ -82,11 +82,5 @@ def rule_problems(rules: Any, *, section_names: tuple[str, ...]) -> list[tuple[s
         problems.append(("rules.route_end", "经评委会表决的批次流程止于评委会；不经评委会的止于受理点"))
     if ("guide" in rules.sections) != bool(rules.guide_text.strip()):
         problems.append(("rules.guide_text", "须先阅读的指南分节与指南内容须同时设置"))
-    blind = rules.blind_review
-    if blind.pass_mark > blind.total_points:
-        problems.append(("rules.blind_review.pass_mark", f"代表作送审的合格分数线不能高于满分{blind.total_points}分"))
-    if len({c.name for c in blind.criteria}) != len(blind.criteria):
-        problems.append(("rules.blind_review.criteria", "代表作送审的评分项目不能重名"))
-    if blind.remind_days_before >= blind.deadline_days:
-        problems.append(("rules.blind_review.remind_days_before", "提醒天数须少于评审期限天数"))
+    problems += [(f"rules.blind_review.{name}", message) for name, message in rules.blind_review.problems()]
     return problems

@@ -90,6 +90,24 @@ class BlindReviewRule(BaseModel):
     def total_points(self) -> int:
         return sum(c.max_points for c in self.criteria)
 
+    def problems(self) -> list[tuple[str, str]]:
+        """(field under the rule, message) for settings that cannot work together: checked as the rule is given
+        and again on the batch's merged rules (app.catalog.kinds.rule_problems)."""
+        found = []
+        if self.pass_mark > self.total_points:
+            found.append(("pass_mark", f"代表作送审的合格分数线不能高于满分{self.total_points}分"))
+        if len({c.name for c in self.criteria}) != len(self.criteria):
+            found.append(("criteria", "代表作送审的评分项目不能重名"))
+        if self.remind_days_before >= self.deadline_days:
+            found.append(("remind_days_before", "提醒天数须少于评审期限天数"))
+        return found
+
+    @model_validator(mode="after")
+    def _fits(self) -> "BlindReviewRule":
+        for _, message in self.problems():
+            raise ValueError(message)
+        return self
+
     def applies_to(self, level: str) -> bool:
         return level in self.levels
 

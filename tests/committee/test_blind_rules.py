@@ -4,7 +4,7 @@ import pytest
 from beanie import PydanticObjectId
 
 from app.catalog.kinds import rule_problems
-from app.catalog.models import SECTION_NAMES, BatchRules, BlindReviewRule
+from app.catalog.models import SECTION_NAMES, BatchRules, BlindCriterion, BlindReviewRule
 from app.committee.blind_form import require_score_shape, summary
 from app.dossiers.models import BlindCriterionCopy, BlindReviews, BlindScore
 from app.errors import ValidationFailed
@@ -40,9 +40,12 @@ def test_score_shape():
 def test_rule_problems_name_the_blind_review_fields():
     good = BatchRules()
     assert rule_problems(good, section_names=SECTION_NAMES) == []
-    bad = BatchRules(blind_review=BlindReviewRule(pass_mark=101, deadline_days=3, remind_days_before=3,
-                                                  criteria=[{"name": "水平", "max_points": 50},
-                                                            {"name": "水平", "max_points": 50}]))
+    with pytest.raises(ValueError, match="合格分数线不能高于满分100分"):
+        BlindReviewRule(pass_mark=101)
+    # merged rules (a save keeping stored criteria) are checked again as a whole
+    merged = BlindReviewRule().model_copy(update={"pass_mark": 101, "deadline_days": 3, "remind_days_before": 3,
+                                                  "criteria": [BlindCriterion(name="水平", max_points=50)] * 2})
+    bad = good.model_copy(update={"blind_review": merged})
     assert [f for f, _ in rule_problems(bad, section_names=SECTION_NAMES)] == [
         "rules.blind_review.pass_mark", "rules.blind_review.criteria", "rules.blind_review.remind_days_before"]
     assert BlindReviewRule(levels=["4", "5"]).applies_to("5") and not BlindReviewRule().applies_to("5")
