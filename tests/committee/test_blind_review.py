@@ -303,3 +303,25 @@ async def test_review_page_shows_the_scores_to_the_office_not_to_units(client, w
     assert (await client.get(f"/committee/blind-reviews/{dossier.id}", headers=world["as_employer"])).status_code == 403
     mine = await client.get(f"/expert/blind-reviews/{a['id']}", headers=headers)
     assert mine.status_code == 200 and APPLICANT not in mine.text and "总分 <strong>70</strong>" in mine.text
+
+
+async def test_anonymised_copies_survive_the_orphan_sweep_and_a_replaced_one_goes(client, world):
+    from datetime import timedelta
+
+    from app import db
+    from app.dossiers.attachments import sweep_orphans
+    from tests.committee.blind_kit import paper
+
+    await switch_on(world["batch"])
+    dossier = await works_dossier(world)
+    url = f"/api/dossiers/{dossier.id}/blind-review"
+    await client.post(url, headers=world["as_office"])
+    first = (await Dossier.get(dossier.id)).blind_reviews.works[0].anonymised.file_id
+    await sweep_orphans(grace=timedelta(0))
+    assert (await client.get(f"{url}/works/1", headers=world["as_office"])).status_code == 200
+    await client.put(f"{url}/works/1", files={"file": ("a.pdf", paper("Redacted"), "application/pdf")},
+                     headers=world["as_office"])
+    assert await db.current().db["fs.files"].find_one({"_id": first}) is None       # the replaced copy is gone
+    await sweep_orphans(grace=timedelta(0))
+    assert "Redacted" in text_of((await client.get(f"{url}/works/1", headers=world["as_office"])).content)
+    assert (await client.get(f"{url}/works/2", headers=world["as_office"])).status_code == 200
