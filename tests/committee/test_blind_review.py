@@ -325,3 +325,23 @@ async def test_anonymised_copies_survive_the_orphan_sweep_and_a_replaced_one_goe
     await sweep_orphans(grace=timedelta(0))
     assert "Redacted" in text_of((await client.get(f"{url}/works/1", headers=world["as_office"])).content)
     assert (await client.get(f"{url}/works/2", headers=world["as_office"])).status_code == 200
+
+
+async def test_the_meetings_experts_read_the_scores_without_names(client, world):
+    from tests.committee.committee_kit import make_expert, new_meeting, schedule
+
+    dossier, experts, _ = await _sent(client, world)
+    _, headers, a = (await _assigned(client, experts))[0]
+    await client.post(f"/api/blind-assignments/{a['id']}/score", json={"points": [30, 20, 20], "opinion": OPINION},
+                      headers=headers)
+    member = await make_expert(world["hr"], name="上会专家")
+    meeting = await new_meeting(client, world, [member])
+    url = f"/api/dossiers/{dossier.id}/blind-review"
+    assert (await client.get(url, headers=await bearer(member))).status_code == 404        # not scheduled yet
+    await schedule(client, world, meeting["id"], [dossier.id])
+    r = await client.get(url, headers=await bearer(member))
+    assert r.status_code == 200 and r.json()["summary"]["scored"] == 1 and "expert_name" not in r.text
+    assert OPINION in r.text
+    page = await client.get(f"/expert/meetings/{meeting['id']}", headers=await bearer(member))
+    assert "代表作送审：送审专家3人，已评1人，平均70分" in page.text
+    assert (await client.get(url, headers=headers)).status_code == 404                     # a reviewer is no member
