@@ -6,7 +6,7 @@ def document_models() -> list[type]:
     from app.accounts.models import AuditEvent, Captcha, LoginFailure, RecoveryCode, Session, User
     from app.catalog.models import Batch, Committee, DictionaryEntry
     from app.committee.case_models import Case
-    from app.committee.models import Counter, Meeting, Vote
+    from app.committee.models import BlindAssignment, Counter, Meeting, Vote
     from app.dossiers.models import Dossier, DossierAccess
     from app.experts.models import Expert, ExpertDraw, ExpertRoster, RosterRules
     from app.dossiers.rows import DossierRow, QueueEntry
@@ -25,4 +25,4 @@ def document_models() -> list[type]:
             DictionaryEntry, Batch, Dossier, DossierRow, QueueEntry, DossierAccess, OutboxMessage, Path, Committee,
             InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation,
             Lease, MigrationRecord, JobRun, Expert, ExpertRoster, RosterRules, ExpertDraw,
-            PersonnelRecord, PostQuota, PostLedger, Case]
+            PersonnelRecord, PostQuota, PostLedger, Case, BlindAssignment]

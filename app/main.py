@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.committee.router import router as committee_router
     from app.committee.acceptance_router import router as acceptance_router
     from app.committee.draw_router import router as draw_router
+    from app.committee.blind_router import router as blind_router
     from app.committee.results_router import router as results_router
     from app.committee.cases_router import router as cases_router
     from app.experts.router import router as experts_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(committee_router)
     app.include_router(acceptance_router)
     app.include_router(draw_router)
+    app.include_router(blind_router)
     app.include_router(results_router)
     app.include_router(cases_router)
     app.include_router(experts_router)

@@ -20,6 +20,7 @@ from beanie import Document
 from app import lease, migrations
 from app.clock import utcnow
 from app.config import Settings
+from app.committee import blind_reviewing
 from app.dossiers import rows
 from app.dossiers.attachments import sweep_orphans
 from app.exports import formcache
@@ -59,6 +60,8 @@ JOBS: list[Job] = [
     Job("warm-forms", timedelta(seconds=30), formcache.warm),
     # cached forms of versions that are no longer current
     Job("sweep-form-cache", timedelta(hours=6), formcache.sweep),
+    # 代表作送审: reminders before the deadline, then unscored assignments past it marked overdue
+    Job("blind-review-deadlines", timedelta(minutes=30), blind_reviewing.deadlines),
 ]
 
 JOB_LEASE_TTL = timedelta(minutes=2)

@@ -18,12 +18,13 @@ from app.accounts.enums import AccountKind, Role
 from app.accounts.models import RoleGrant, User
 from app.clock import utcnow
 from app.dossiers import writes
-from app.dossiers.models import AttachmentRef, Commitment, Declaration, Dossier, RouteNode, Snapshot
+from app.dossiers.models import (AttachmentRef, BlindCriterionCopy, BlindReviews, BlindScore, BlindWork, Commitment,
+                                 Declaration, Dossier, RouteNode, Snapshot)
 from app.files import service as files
 from app.notifications.models import Announcement, InboxMessage
 from app.personnel.models import PersonnelRecord, TitleHeld
 from app.committee.case_models import Case
-from app.committee.models import Meeting
+from app.committee.models import BlindAssignment, Meeting
 from app.experts.models import Expert
 from app.units.enums import ApplicationStatus, UnitCategory
 from app.units import invitations
@@ -131,6 +132,7 @@ async def build() -> World:
                             region_code="370100", series="qzwh", specialties=["qzwh-s01"], title="研究馆员", level="5",
                             phone="13800000000", term_start=utcnow().date(), term_end=utcnow().date().replace(year=utcnow().year + 2))
     await library_expert.insert()
+    assignment_id = await _blind_round(dossier_a, library_expert, reviewer=other_expert, office=office, committee=c1)
     message = InboxMessage(user_id=applicant_a.id, title="申报已上报", body=f"{NAME_A}的申报已上报评委会",
                            dossier_id=dossier_a.id)
     await message.insert()
@@ -178,7 +180,29 @@ async def build() -> World:
                              titles=[TitleHeld(level="3", title_name="馆员")], title_level="intermediate")
     await record.insert()
     ids["record_id"] = str(record.id)
+    ids["assignment_id"], ids["work_id"] = str(assignment_id), "1"
     return World(tokens=tokens, ids=ids, secrets=secrets, readers=readers, users=users)
+
+
+async def _blind_round(dossier: Dossier, expert: Expert, *, reviewer: User, office: User, committee) -> PydanticObjectId:
+    """代表作送审 of dossier A, sent to the other expert (not in meeting M, so not a reader of A) under library
+    record X: the reviewer reaches the round only through the assignment, and its answers must name neither A
+    nor X."""
+    from datetime import timedelta
+
+    copy = await files.store_upload(_bytes(pdf_bytes(1)), allowed={"pdf"}, max_bytes=1 << 20, field="file",
+                                    metadata={"owner": "blind_review", "dossier_id": dossier.id}, filename="代表作1.pdf")
+    assignment_id, due = PydanticObjectId(), utcnow() + timedelta(days=14)
+    round_ = BlindReviews(code="MS2026-MATRIX", status="sent", criteria=[BlindCriterionCopy(name="水平", max_points=100)],
+                          pass_mark=60, reviewers=1, works=[BlindWork(id="1", attachment_id="att0000001", anonymised=copy)],
+                          started_by=office.id, sent_at=utcnow(), due_at=due,
+                          reviews=[BlindScore(assignment_id=str(assignment_id), label="评审专家1", expert_id=expert.id,
+                                              user_id=reviewer.id)])
+    current = await Dossier.get(dossier.id)
+    await writes.write(dossier.id, {"$set": {"blind_reviews": writes.to_bson(round_)}}, expected_version=current.version)
+    await BlindAssignment(id=assignment_id, dossier_id=dossier.id, committee_code=committee.code, code=round_.code,
+                          label="评审专家1", user_id=reviewer.id, expert_id=expert.id, due_at=due).insert()
+    return assignment_id
 
 
 async def _path_of(unit_id):

@@ -91,6 +91,8 @@ UNIT_INFO = {"name": "济南市群艺馆（矩阵）", "credit_code": "91370102M
              "contact_phone": "13600000001"}
 GATE_COMMITTEE = USERS - {"office", "other_office", "admin"}
 KEEPERS = frozenset({"office", "other_office", "admin"})
+GATE_BLIND = USERS - {"office", "other_office"}       # 代表作送审 is the committee offices' work
+REVIEWER = frozenset({"other_expert"})                 # holds the world's blind-review assignment
 EXPERT_RECORD = {"name": "矩阵新专家", "id_number": resident_id("19620202"), "unit_name": "矩阵大学", "region_code": "370100",
                  "series": "qzwh", "specialties": ["qzwh-s01"], "title": "研究馆员", "level": "5", "phone": "13800000000",
                  "term_start": "2026-01-01", "term_end": "2028-12-31"}
@@ -215,6 +217,8 @@ MATRIX: dict[str, Route] = {
     "GET /api/dossiers/entries": Route(allowed=frozenset({"employer"}), query=lambda w: {"unit_id": w["unit_id"]}),
     "GET /api/dossiers/{dossier_id}": readers(),
     "PUT /api/dossiers/{dossier_id}/declaration": owner(json=DECLARATION, headers={"If-Match": '"1"'}),
+    "PUT /api/dossiers/{dossier_id}/representative-works": owner(json={"attachment_ids": ["att0000001"]},
+                                                                 headers={"If-Match": '"1"'}),
     "GET /api/dossiers/{dossier_id}/sections/{section}": readers(params={"section": "basic"}),
     "PUT /api/dossiers/{dossier_id}/sections/{section}": owner(params={"section": "summary"}, json={"text": "矩阵"},
                                                                headers={"If-Match": '"1"'}),
@@ -318,6 +322,20 @@ MATRIX: dict[str, Route] = {
     "POST /api/meetings/{meeting_id}/draw/replay": Route(allowed=OFFICE, gate=frozenset({"expert", "admin"})),
     "POST /api/meetings/{meeting_id}/draw/swap": Route(allowed=OFFICE, gate=frozenset({"expert", "admin"}),
                                                        json=lambda w: {"out_id": w["expert_record_id"], "reason": "矩阵"}),
+    # 代表作送审: the office (a role gate for everyone else), the round's readers, and the reviewer (other_expert,
+    # outside dossier A's scope) through their assignment alone
+    "GET /api/blind-reviews": Route(allowed=frozenset({"office", "other_office"}), gate=GATE_BLIND),
+    "POST /api/dossiers/{dossier_id}/blind-review": Route(allowed=OFFICE, gate=GATE_BLIND),
+    "GET /api/dossiers/{dossier_id}/blind-review": Route(allowed=frozenset({"office", "expert", "admin"})),
+    "PUT /api/dossiers/{dossier_id}/blind-review/works/{work_id}": Route(allowed=OFFICE, gate=GATE_BLIND, files=PDF),
+    "GET /api/dossiers/{dossier_id}/blind-review/works/{work_id}": Route(allowed=OFFICE, gate=GATE_BLIND),
+    "POST /api/dossiers/{dossier_id}/blind-review/send": Route(allowed=OFFICE, gate=GATE_BLIND, json={}),
+    "GET /api/blind-assignments": logged_in(),
+    "GET /api/blind-assignments/{assignment_id}": Route(allowed=REVIEWER),
+    "GET /api/blind-assignments/{assignment_id}/works/{work_id}": Route(allowed=REVIEWER),
+    "POST /api/blind-assignments/{assignment_id}/score": Route(allowed=REVIEWER,
+                                                               json={"points": [70], "opinion": "矩阵评审意见"}),
+    "POST /api/blind-assignments/{assignment_id}/conflict": Route(allowed=REVIEWER, json={"reason": "矩阵回避"}),
     # publicity and certificates
     "POST /api/publicity/publish": logged_in(json=lambda w: {"ids": ids(w), "confirm": False}),
     "GET /api/publicity": Route(allowed=OFFICE, query=lambda w: {"committee_code": w["committee_code"]}),

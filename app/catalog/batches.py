@@ -156,13 +156,25 @@ def _kept_kind_rules(batch: Batch, data: BatchIn) -> BatchRules:
     """The new rules, where the kind is unchanged, keeping the stored sections, forms, committee, route end
     and guide the caller left out (the batch page sends none of them): a save must not reset a batch's
     custom sections or forms to its kind's defaults. A changed kind takes the new kind's defaults."""
+    blind = _kept_blind_rule(batch, data)
     if data.kind != batch.kind:
-        return data.rules
+        return data.rules.model_copy(update={"blind_review": blind})
     kept = {name: getattr(batch.rules, name) for name in KIND_DEFAULTS[data.kind] if name not in data._rules_given}
-    rules = data.rules.model_copy(update=kept)
+    rules = data.rules.model_copy(update={**kept, "blind_review": blind})
     for field, message in rule_problems(rules, section_names=SECTION_NAMES):
         raise ValidationFailed(message, field=field, code="invalid_rules")
     return rules
+
+
+def _kept_blind_rule(batch: Batch, data: BatchIn):
+    """The blind-review rule as given, keeping what the caller left out of it as stored (the batch page sends no
+    score criteria, and a body without the rule keeps it whole)."""
+    if "blind_review" not in data._rules_given:
+        return batch.rules.blind_review
+    given = data.rules.blind_review
+    kept = {name: getattr(batch.rules.blind_review, name) for name in type(given).model_fields
+            if name not in given.model_fields_set}
+    return given.model_copy(update=kept)
 
 
 async def update(*, actor: User, batch: Batch, data: BatchIn, expected_version: int) -> Batch:

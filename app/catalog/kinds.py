@@ -82,4 +82,5 @@ def rule_problems(rules: Any, *, section_names: tuple[str, ...]) -> list[tuple[s
         problems.append(("rules.route_end", "经评委会表决的批次流程止于评委会；不经评委会的止于受理点"))
     if ("guide" in rules.sections) != bool(rules.guide_text.strip()):
         problems.append(("rules.guide_text", "须先阅读的指南分节与指南内容须同时设置"))
+    problems += [(f"rules.blind_review.{name}", message) for name, message in rules.blind_review.problems()]
     return problems

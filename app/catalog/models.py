@@ -60,6 +60,58 @@ DEFAULT_REQUIRED_SECTIONS = ["basic", "education", "current_title", "assessments
                              "achievements", "summary"]
 
 
+class BlindCriterion(BaseModel):
+    """One line of the blind-review score form: what is judged and its most points."""
+    name: str = Field(min_length=1, max_length=40)
+    max_points: int = Field(gt=0, le=100)
+
+
+def _default_criteria() -> list[BlindCriterion]:
+    return [BlindCriterion(name="学术（技术）水平", max_points=40), BlindCriterion(name="创新性", max_points=30),
+            BlindCriterion(name="应用价值与影响", max_points=30)]
+
+
+class BlindReviewRule(BaseModel):
+    """代表作送审: the levels whose dossiers go to blind review, how many reviewers score each, the score form
+    (criteria, the pass mark, whether an opinion is required) and the days reviewers have; app.committee.blind
+    reads it when a round starts and copies the form into the round, so a later change leaves it as it was."""
+    levels: list[str] = Field(default_factory=list, description="须代表作送审的级别代码，空为不送审")
+    max_works: int = Field(default=3, ge=1, le=10, description="申报人最多可标记的代表作件数")
+    reviewers: int = Field(default=3, ge=1, le=15, description="每份申报的送审专家人数")
+    reserves: int = Field(default=2, ge=0, le=10, description="备选专家人数（专家申明回避时依次递补）")
+    criteria: list[BlindCriterion] = Field(default_factory=_default_criteria, min_length=1, max_length=10)
+    pass_mark: int = Field(default=60, ge=0, le=1000, description="合格分数线（总分）")
+    opinion_required: bool = True
+    opinion_max_chars: int = Field(default=1000, ge=50, le=5000)
+    deadline_days: int = Field(default=14, ge=1, le=90, description="送审后评审期限（天）")
+    remind_days_before: int = Field(default=3, ge=0, le=30, description="截止前几天提醒未评分的专家")
+
+    @property
+    def total_points(self) -> int:
+        return sum(c.max_points for c in self.criteria)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(field under the rule, message) for settings that cannot work together: checked as the rule is given
+        and again on the batch's merged rules (app.catalog.kinds.rule_problems)."""
+        found = []
+        if self.pass_mark > self.total_points:
+            found.append(("pass_mark", f"代表作送审的合格分数线不能高于满分{self.total_points}分"))
+        if len({c.name for c in self.criteria}) != len(self.criteria):
+            found.append(("criteria", "代表作送审的评分项目不能重名"))
+        if self.remind_days_before >= self.deadline_days:
+            found.append(("remind_days_before", "提醒天数须少于评审期限天数"))
+        return found
+
+    @model_validator(mode="after")
+    def _fits(self) -> "BlindReviewRule":
+        for _, message in self.problems():
+            raise ValueError(message)
+        return self
+
+    def applies_to(self, level: str) -> bool:
+        return level in self.levels
+
+
 class BatchRules(BaseModel):
     """The rules of a batch's forms; defaults follow the manuals."""
     required_sections: list[str] = Field(default_factory=lambda: list(DEFAULT_REQUIRED_SECTIONS))
@@ -83,6 +135,7 @@ class BatchRules(BaseModel):
     sealed_form_required: bool = Field(default=False, description="单位须上传签字盖章的评审表（PDF，≤4MB）后方可上报")
     report_contact_required: bool = Field(default=False, description="上报时须填写单位经办人姓名和电话")
     vacant_post_required: bool = Field(default=False, description="事业单位申报人须有所申报级别的空缺岗位")
+    blind_review: BlindReviewRule = Field(default_factory=BlindReviewRule, description="代表作送审")
 
     def attachment_rule(self, section: str) -> AttachmentRule:
         return self.attachments.get(section, self.default_attachment)

@@ -29,7 +29,8 @@ async def _latest(meeting: Meeting) -> ExpertDraw:
 
 async def preview(*, meeting: Meeting, committee: Committee, data: DrawIn) -> dict:
     """The candidates with why each may not be drawn, and every conflict found; nothing is stored."""
-    source, listed, found = await draws.candidates(committee, await _dossiers(meeting), data)
+    source, listed, found = await draws.candidates(committee, await _dossiers(meeting),
+                                                   exclude_conflicted=data.exclude_conflicted)
     rules = draws.rules_of(data)
     return {"source": source, "eligible": sum(c.excluded is None and lottery.matches(c, rules) for c in listed),
             "candidates": [_candidate(asdict(c), rules) for c in listed], "conflicts": found}

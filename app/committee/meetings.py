@@ -11,7 +11,7 @@ from app.accounts.enums import Role
 from app.accounts.models import User
 from app.catalog.committees import committee_codes, runs_committee
 from app.catalog.models import Committee
-from app.committee import committees
+from app.committee import blind_form, committees
 from app.committee.exceptions import MeetingNotFound, NotCommitteeOffice
 from app.committee.models import MEETING_STATUS_LABELS, SIGNER_ROLE_LABELS, Meeting, Vote
 from app.committee.recusal import recusals
@@ -245,6 +245,8 @@ async def out(meeting: Meeting, committee: Committee, *, viewer: User, office: b
             row["i_am_recused"] = viewer.id in recused
         if d.votes and d.votes.meeting_id == meeting.id:
             row["tally"] = d.votes.model_dump(mode="json")
+        if (blind := blind_form.summary(d.blind_reviews)) is not None:
+            row["blind_review"] = blind["line"]          # 代表作送审, for the office and the meeting's experts
         rows.append(row)
     return MeetingOut(id=str(meeting.id), committee_code=committee.code, committee_name=committee.name,
                       name=meeting.name, held_on=meeting.held_on, location=meeting.location, status=meeting.status,

@@ -70,3 +70,31 @@ class Counter(Document):
 
     class Settings:
         name = "counters"
+
+
+BLIND_STATUS_LABELS = {"pending": "待评分", "submitted": "已评分", "declined": "已申明回避", "overdue": "已逾期"}
+BLIND_ROUND_LABELS = {"preparing": "准备送审", "sent": "评审中", "complete": "已完成"}
+
+
+class BlindAssignment(Document):
+    """One reviewer's task in a blind review (代表作送审): the reviewer's list and the reminder and overdue jobs
+    read these; the round itself, with the scores, is the dossier's `blind_reviews` (app.committee.blind). A
+    reviewer is given the round's code, never the dossier's id, name or unit."""
+    dossier_id: PydanticObjectId
+    committee_code: str
+    code: str                      # the round's 送审编号
+    label: str                     # 评审专家N, as the round names this reviewer
+    user_id: PydanticObjectId
+    expert_id: PydanticObjectId
+    status: Literal["pending", "submitted", "declined", "overdue"] = "pending"
+    assigned_at: datetime = Field(default_factory=utcnow)
+    due_at: datetime
+    remind_at: datetime | None = None      # unset once the reminder went out (or when there is none to send)
+    reminded_at: datetime | None = None
+    version: int = 0
+
+    class Settings:
+        name = "blind_assignments"
+        indexes = [IndexModel([("user_id", ASCENDING), ("assigned_at", DESCENDING)]),    # a reviewer's list
+                   IndexModel([("status", ASCENDING), ("remind_at", ASCENDING)]),         # reminders due
+                   IndexModel([("status", ASCENDING), ("due_at", ASCENDING)])]            # overdue marking

@@ -282,3 +282,23 @@ class ReissueRequestOut(BaseModel):
     answered_name: str | None = None
     answered_at: datetime | None = None
     new_number: str | None = None
+
+
+# --- blind review (代表作送审) -------------------------------------------------------------------------
+
+class BlindSendIn(Strict):
+    """送审: the draw's narrowing (the dossier's series always; specialties and expert levels when given) and its
+    seed (empty: a random one, recorded)."""
+    specialties: list[str] = Field(default_factory=list, max_length=20)
+    levels: list[str] = Field(default_factory=list, max_length=5)
+    seed: int | None = Field(default=None, ge=0, le=2**62)
+
+
+class BlindScoreIn(Strict):
+    """One reviewer's score: the points per criterion in the form's order, and the opinion."""
+    points: list[int] = Field(min_length=1, max_length=10)
+    opinion: str | None = Field(default=None, max_length=5000)
+
+
+class BlindConflictIn(Strict):
+    reason: str = Field(min_length=2, max_length=200, description="回避原因")

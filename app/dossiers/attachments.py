@@ -125,8 +125,11 @@ async def delete(*, actor: User, dossier_id: PydanticObjectId, attachment_id: st
     async def plan(fresh: Dossier) -> writes.Change:
         _, ref = _find(fresh, attachment_id, doing="删除")
         removed[:] = [ref]
-        return writes.Change({"$pull": {"attachments": {"id": ref.id}}},
-                             behalf.entered(actor, fresh, f"删除附件“{ref.file.filename}”", section=ref.section))
+        update = {"$pull": {"attachments": {"id": ref.id}}}
+        if ref.id in fresh.representative_works:     # a deleted work is no longer marked (代表作)
+            update["$set"] = {"representative_works": [i for i in fresh.representative_works if i != ref.id]}
+        return writes.Change(update, behalf.entered(actor, fresh, f"删除附件“{ref.file.filename}”",
+                                                    section=ref.section))
 
     written = await writes.retrying(_loader(actor, dossier_id), plan)
     await release(removed)
@@ -201,11 +204,14 @@ async def sweep_orphans(*, grace: timedelta = timedelta(hours=1)) -> int:
 
     referenced: set = set()
     projection = {"attachments.file.file_id": 1, "snapshots.attachments.file.file_id": 1, "publicity": 1,
-                  "step_attachments.file.file_id": 1, "reissue_requests.proof.file_id": 1}
+                  "step_attachments.file.file_id": 1, "reissue_requests.proof.file_id": 1,
+                  "blind_reviews.works.anonymised.file_id": 1}
     async for dossier in Dossier.get_pymongo_collection().find({}, projection):
         referenced |= {a["file"]["file_id"] for a in dossier.get("attachments", [])}
         referenced |= {a["file"]["file_id"] for a in dossier.get("step_attachments", [])}
         referenced |= {r["proof"]["file_id"] for r in dossier.get("reissue_requests", [])}
+        referenced |= {w["anonymised"]["file_id"] for w in (dossier.get("blind_reviews") or {}).get("works", [])
+                       if w.get("anonymised")}
         for snapshot in dossier.get("snapshots", []):
             referenced |= {a["file"]["file_id"] for a in snapshot.get("attachments", [])}
         referenced |= _publicity_proofs(dossier.get("publicity") or {})

@@ -109,6 +109,60 @@ class ReissueRequest(BaseModel):
     new_number: str | None = None             # approved: the reissued certificate's number
 
 
+class BlindWork(BaseModel):
+    """One representative work as reviewers get it: the anonymised copy (made by app.committee.anonymise, or
+    uploaded by the office) of the applicant's attachment, with what could not be checked. The original's id
+    is kept for the office; reviewers are served the copy only."""
+    id: str                                   # "1", "2" …: the work's number in the round
+    attachment_id: str                        # the applicant's attachment it was made from
+    anonymised: StoredFile | None = None      # None: nothing usable yet (an image the office must redact)
+    source: Literal["auto", "office"] = "auto"
+    replaced: int = 0                         # name occurrences blanked in the text layer
+    unchecked_pages: list[int] = Field(default_factory=list)   # pages whose text could not be checked
+    note: str = ""                            # what the office should know (a scan, an image, nothing checkable)
+
+
+class BlindScore(BaseModel):
+    """One reviewer's part of a round: who (never shown to the applicant), the state and, once scored, the
+    points per criterion, the total, the verdict and the opinion."""
+    assignment_id: str
+    label: str                                # 评审专家1 …: how every page names the reviewer
+    expert_id: PydanticObjectId
+    user_id: PydanticObjectId
+    status: Literal["pending", "submitted", "declined", "overdue"] = "pending"
+    points: list[int] = Field(default_factory=list)           # in the order of the round's criteria
+    total: int | None = None
+    passed: bool | None = None
+    opinion: str | None = None
+    submitted_at: datetime | None = None
+    declined_reason: str | None = None
+
+
+class BlindCriterionCopy(BaseModel):
+    name: str
+    max_points: int
+
+
+class BlindReviews(BaseModel):
+    """代表作送审 of this dossier: the round's code (what reviewers see instead of a name), the score form as the
+    batch's rule had it when the round started, the works, the draw, the deadline and every reviewer's part."""
+    code: str
+    status: Literal["preparing", "sent", "complete"] = "preparing"
+    criteria: list[BlindCriterionCopy]
+    pass_mark: int
+    opinion_required: bool = True
+    opinion_max_chars: int = 1000
+    reviewers: int
+    works: list[BlindWork] = Field(default_factory=list)
+    draw_id: PydanticObjectId | None = None
+    started_by: PydanticObjectId
+    started_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    due_at: datetime | None = None
+    reviews: list[BlindScore] = Field(default_factory=list)
+    short_of_reviewers: bool = False          # a reviewer declined and no reserve was left
+
+
 class Declaration(BaseModel):
     """The declaration form (申报信息): what is declared and through which unit."""
     level: str
@@ -301,6 +355,8 @@ class Dossier(Document):
     step_attachments: list[StepAttachment] = Field(default_factory=list)      # 流程附件
     opinion_drafts: dict[str, OpinionDraft] = Field(default_factory=dict)     # 保存意见, by the unit's id
     entered_by: Entry | None = None                        # 录入申报: entered by a unit for its staff member
+    representative_works: list[str] = Field(default_factory=list)   # 代表作: attachment ids the applicant chose
+    blind_reviews: BlindReviews | None = None              # 代表作送审 (app.committee.blind)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     submitted_at: datetime | None = None

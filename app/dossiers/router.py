@@ -7,14 +7,14 @@ from app.accounts.deps import Client, CurrentUser, SysAdmin
 from app.bounds import Counter
 from app.catalog import batches
 from app.accounts.models import User
-from app.dossiers import attachments, derived, entry, identity, rules, service
+from app.dossiers import attachments, derived, entry, identity, representative, rules, service
 from app.dossiers import sections as S
 from app.dossiers.deps import Readable, ReadableDossier
 from app.dossiers.enums import EDITABLE
 from app.dossiers.identity import Purpose
 from app.dossiers.models import Dossier
 from app.dossiers.schemas import (AccessOut, AttachmentOut, Change, DeclarationIn, DossierCreate, DossierOut,
-                                  DossierSummary, EntryCreate, EntryOut, SectionOut)
+                                  DossierSummary, EntryCreate, EntryOut, RepresentativeIn, SectionOut)
 from app.preconditions import parse_if_match
 from app.errors import NotFound
 
@@ -79,6 +79,16 @@ async def update_declaration(dossier_id: PydanticObjectId, data: DeclarationIn, 
                              response: Response, if_match: str | None = Header(None)) -> DossierOut:
     dossier = await service.update_declaration(actor=user, dossier_id=dossier_id, data=data,
                                                expected_version=parse_if_match(if_match))
+    response.headers["ETag"] = etag(dossier)
+    return await dossier_out(dossier, user=user)
+
+
+@router.put("/{dossier_id}/representative-works", response_model=DossierOut,
+            summary="标记代表作（已上传的PDF附件，件数以批次规则为限；需 If-Match）")
+async def mark_representative_works(dossier_id: PydanticObjectId, data: RepresentativeIn, user: CurrentUser,
+                                    response: Response, if_match: str | None = Header(None)) -> DossierOut:
+    dossier = await representative.mark(actor=user, dossier_id=dossier_id, attachment_ids=data.attachment_ids,
+                                        expected_version=parse_if_match(if_match))
     response.headers["ETag"] = etag(dossier)
     return await dossier_out(dossier, user=user)
 

@@ -114,6 +114,7 @@ class DossierOut(DossierSummary):
     edit_request: EditRequest | None = None               # the latest 退回编辑申请 and its answer
     education_requests: list[EducationRequest] = []       # 申请修改学历 and their answers
     entered_by: Entry | None = None                       # 录入申报: the unit that entered it, and who
+    representative_works: list[str] = []                  # 代表作: the attachment ids marked
 
     @classmethod
     def full(cls, dossier: Dossier, *, batch_name: str | None, id_shown: str | None, editable: bool,
@@ -124,7 +125,8 @@ class DossierOut(DossierSummary):
                                             if dossier.sections.get("basic") else {})},
                    attachments=[AttachmentOut.build(a) for a in dossier.attachments],
                    snapshots=len(dossier.snapshots), editable=editable, edit_request=dossier.edit_request,
-                   education_requests=dossier.education_requests, entered_by=dossier.entered_by)
+                   education_requests=dossier.education_requests, entered_by=dossier.entered_by,
+                   representative_works=dossier.representative_works)
 
 
 class NewStaffMember(PersonIdentity):
@@ -191,3 +193,8 @@ class AccessOut(BaseModel):
     @classmethod
     def build(cls, record: DossierAccess) -> "AccessOut":
         return cls.model_validate(record.model_dump(include=set(cls.model_fields)))
+
+
+class RepresentativeIn(Strict):
+    """代表作: the attachment ids to mark, in the order the applicant ranks them (an empty list unmarks all)."""
+    attachment_ids: list[str] = Field(default_factory=list, max_length=20)

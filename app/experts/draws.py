@@ -91,7 +91,7 @@ async def pool(committee: Committee) -> tuple[str, list[Expert]]:
     return "library", await service.library_of(committee.office_unit_id)
 
 
-async def candidates(committee: Committee, dossiers: list[Dossier], data: DrawIn
+async def candidates(committee: Committee, dossiers: list[Dossier], *, exclude_conflicted: bool = True
                      ) -> tuple[str, list[lottery.Candidate], list[dict]]:
     """Every expert of the pool with why they may not be drawn today: not drawable, or in conflict with a
     dossier of the meeting (unless the rules keep the conflicted to recuse dossier by dossier)."""
@@ -105,7 +105,7 @@ async def candidates(committee: Committee, dossiers: list[Dossier], data: DrawIn
     listed = []
     for e in experts:
         excluded = service.not_drawable(e, today)
-        if excluded is None and data.exclude_conflicted and str(e.id) in conflicted:
+        if excluded is None and exclude_conflicted and str(e.id) in conflicted:
             excluded = "回避：" + "、".join(dict.fromkeys(conflicted[str(e.id)]))
         listed.append(lottery.Candidate(id=str(e.id), name=e.name, series=e.series, specialties=tuple(e.specialties),
                                         level=e.level, excluded=excluded))
@@ -120,22 +120,30 @@ def rules_of(data: DrawIn) -> lottery.Rules:
 async def run(*, actor: User, meeting_id: PydanticObjectId, committee: Committee, dossiers: list[Dossier],
               data: DrawIn) -> ExpertDraw:
     """Draws and stores the record; the caller applies the members to its meeting."""
-    source, listed, found = await candidates(committee, dossiers, data)
-    rules = rules_of(data)
-    seed = data.seed if data.seed is not None else secrets.randbits(62)
+    return await record(actor=actor, committee=committee, dossiers=dossiers, rules=rules_of(data), seed=data.seed,
+                        exclude_conflicted=data.exclude_conflicted, meeting_id=meeting_id)
+
+
+async def record(*, actor: User, committee: Committee, dossiers: list[Dossier], rules: lottery.Rules,
+                 seed: int | None, exclude_conflicted: bool = True, meeting_id: PydanticObjectId | None = None,
+                 dossier_id: PydanticObjectId | None = None) -> ExpertDraw:
+    """The draw for a meeting, or for one dossier's blind review (代表作送审, app.committee.blind): the
+    candidates with their exclusions, the lottery, and the record with seed, rules and candidate list."""
+    source, listed, found = await candidates(committee, dossiers, exclude_conflicted=exclude_conflicted)
+    seed = seed if seed is not None else secrets.randbits(62)
     try:
         result = lottery.draw(listed, rules, seed)
     except lottery.TooFewCandidates as exc:
         raise ValidationFailed(f"符合条件且无回避情形的专家只有{exc.eligible}人，不足{exc.wanted}人",
                                field="members", code="too_few_experts") from None
-    record = ExpertDraw(meeting_id=meeting_id, committee_code=committee.code, seed=seed,
-                        rules={**asdict(rules), "source": source, "exclude_conflicted": data.exclude_conflicted,
-                               "on": service.china_today().isoformat()},
-                        candidates=[asdict(c) for c in listed], conflicts=found,
-                        members=[PydanticObjectId(i) for i in result.members],
-                        reserves=[PydanticObjectId(i) for i in result.reserves], drawn_by=actor.id)
-    await record.insert()
-    return record
+    drawn = ExpertDraw(meeting_id=meeting_id, dossier_id=dossier_id, committee_code=committee.code, seed=seed,
+                       rules={**asdict(rules), "source": source, "exclude_conflicted": exclude_conflicted,
+                              "on": service.china_today().isoformat()},
+                       candidates=[asdict(c) for c in listed], conflicts=found,
+                       members=[PydanticObjectId(i) for i in result.members],
+                       reserves=[PydanticObjectId(i) for i in result.reserves], drawn_by=actor.id)
+    await drawn.insert()
+    return drawn
 
 
 async def latest(meeting_id: PydanticObjectId) -> ExpertDraw | None:

@@ -108,9 +108,11 @@ class Swap(BaseModel):
 
 
 class ExpertDraw(Document):
-    """One draw (随机抽取) for a meeting: seed, rules and the candidate list as they were, so replaying
-    them gives the same members and reserves; swaps made afterwards, each with its reason."""
-    meeting_id: PydanticObjectId
+    """One draw (随机抽取) for a meeting, or for one dossier's blind review (代表作送审): seed, rules and the
+    candidate list as they were, so replaying them gives the same members and reserves; swaps made afterwards
+    (a blind reviewer declaring a conflict is one), each with its reason."""
+    meeting_id: PydanticObjectId | None = None
+    dossier_id: PydanticObjectId | None = None
     committee_code: str
     seed: int
     rules: dict[str, Any]
@@ -125,4 +127,5 @@ class ExpertDraw(Document):
 
     class Settings:
         name = "expert_draws"
-        indexes = [IndexModel([("meeting_id", ASCENDING), ("drawn_at", DESCENDING)])]
+        indexes = [IndexModel([("meeting_id", ASCENDING), ("drawn_at", DESCENDING)]),
+                   IndexModel([("dossier_id", ASCENDING), ("drawn_at", DESCENDING)])]

@@ -20,6 +20,7 @@ import qrcode
 from app.accounts.enums import COMMITTEE_ROLES
 from app.accounts.validators import mask_id_number
 from app.clock import CHINA
+from app.committee.blind_form import PUBLISHED, summary
 from app.committee.tally import vote_line
 from app.dossiers import derived
 from app.dossiers import sections as S
@@ -86,6 +87,7 @@ class FormSource:
     certificate: Any = None
     official: bool = False         # past 受理: seals are printed (watermark.is_official)
     masked: bool = False           # the reader may not see the full ID number (app.dossiers.identity)
+    blind_line: str = ""           # 代表作送审's average and pass count, printed once the result is published
 
     @property
     def id_shown(self) -> str:
@@ -102,7 +104,14 @@ class FormSource:
                    declaration=state.declaration, sections=state.sections, attachments=list(state.attachments),
                    trail=list(dossier.trail), route=list(dossier.route), votes=getattr(dossier, "votes", None),
                    certificate=getattr(dossier, "certificate", None), official=is_official(dossier.status),
-                   masked=masked)
+                   masked=masked, blind_line=blind_line(dossier))
+
+
+def blind_line(dossier) -> str:
+    """The blind review's line for the committee's box: only once the result is published, since a form is the same
+    file for every reader and the applicant and units read the scores only from then on."""
+    found = summary(getattr(dossier, "blind_reviews", None)) if dossier.status in PUBLISHED else None
+    return found["line"] if found and found["scored"] else ""
 
 
 @dataclass(frozen=True)
@@ -409,7 +418,7 @@ def opinion_boxes(source: FormSource, lk: Lookups) -> list[dict[str, Any]]:
         boxes.append(_box(_node_title(index, unit_id, entries, source, lk), unit_name, decision, seal=seal))
     office = [e for e in current if e.role in COMMITTEE_ROLES]
     boxes.append(_box(COMMITTEE_BOX, lk.committee_name, office[-1] if office else None,
-                      vote=vote_line(source.votes)))
+                      vote="；".join(filter(None, (vote_line(source.votes), source.blind_line)))))
     return boxes
 
 
@@ -439,6 +448,7 @@ def application(source: FormSource, lk: Lookups) -> dict[str, Any]:
         "training_hours": sum(int(r["hours"] or 0) for r in rows["training"]),
         "summary": summary, "commitment_text": lk.commitment_text,
         "boxes": boxes, "opinions": legacy_opinions(boxes), "vote_result": vote_line(source.votes),
+        "blind_review": source.blind_line,
     }
 
 

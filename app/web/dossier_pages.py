@@ -16,7 +16,7 @@ from app.catalog import batches
 from app.catalog import service as catalog
 from app.catalog.models import Batch
 from app.clock import utcnow
-from app.dossiers import identity, rules
+from app.dossiers import identity, representative, rules
 from app.dossiers import sections as S
 from app.dossiers import service as dossiers
 from app.dossiers.enums import EDITABLE, STATUS_LABELS, DossierStatus
@@ -256,6 +256,8 @@ async def dossier_page(request: Request, user: PageUser, dossier: PageOwnDossier
         commitment_rule=attachment_rule_context(batch, "commitment"), size_text=forms.size_text,
         section_names=set(S.SECTIONS), turned_down=latest_turn_down(dossier),
         vacancy=await personnel.vacancy_check(dossier, batch=batch),
+        blind_rule=batch.rules.blind_review if batch.rules.blind_review.applies_to(dossier.declaration.level) else None,
+        work_files=[a for a in dossier.attachments if a.section in representative.WORK_SECTIONS and a.file.kind == "pdf"],
     )
 
 

@@ -24,6 +24,7 @@ from app.routing import acceptance as acceptance_route
 from app.personnel import service as personnel
 from app.routing import machine, queues
 from app.routing import service as routing
+from app.committee import blind
 from app.committee.calendar import china_today
 from app.routing.machine import Action, Actor
 from app.units import service as units_service
@@ -162,6 +163,7 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "opinion_draft": dossier.opinion_drafts.get(str(acting.unit_id)) if acting else None,
         "vacancy": await personnel.vacancy_check(dossier, batch=batch),
         "flags": rules.flags(source, id_number=dossier.id_number, today=china_today()),
+        "blind_review": await blind.view_for(user, dossier),     # 代表作送审: its readers only
     }
 
 

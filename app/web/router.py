@@ -11,7 +11,8 @@ from app.units import invitations
 from app.units import service as units_service
 from app.units.enums import SELF_REGISTRABLE, UNIT_CATEGORY_LABELS
 from app.units.schemas import InvitationOut
-from app.web import (admin_pages, archive_pages, case_pages, choices, committee_pages, dossier_pages, entry_pages, expert_pages,
+from app.web import (admin_pages, archive_pages, blind_pages, case_pages, choices, committee_pages, dossier_pages, entry_pages,
+                     expert_pages,
                      meeting_pages, notice_pages, path_pages, personnel_pages, publicity_pages, reissue_pages,
                      results_pages, review_pages, statistics_pages, track_pages, unit_pages)
 from app.web.deps import OptionalPageUser, PageUser
@@ -34,6 +35,7 @@ router.include_router(publicity_pages.router)
 router.include_router(committee_pages.router)
 router.include_router(meeting_pages.router)
 router.include_router(expert_pages.router)
+router.include_router(blind_pages.router)
 router.include_router(track_pages.router)
 router.include_router(notice_pages.router)
 router.include_router(archive_pages.router)
@@ -55,12 +57,14 @@ TILES = (
     (NODE_ROLES, "/publicity", "公示", "填写、审核并汇总提交公示意见"),
     (COMMITTEE_ROLES, "/committee", "资格审查", "受理、退回或拒绝上报至评委会的申报"),
     (COMMITTEE_ROLES, "/committee/meetings", "评审会", "邀请专家、安排上会、组织表决与计票"),
+    (COMMITTEE_ROLES, "/committee/blind-reviews", "代表作送审", "生成代表作匿名副本，随机抽取送审专家，查看评分"),
     (COMMITTEE_ROLES, "/committee/results", "评审结果", "发布评审结果进入公示"),
     (COMMITTEE_ROLES, "/publicity", "公示", "查看各单位公示意见，期满后结束公示"),
     (COMMITTEE_ROLES, "/committee/certificates", "证书", "为公示结束的申报发证"),
     (COMMITTEE_ROLES, "/committee/reissue", "补证审批", "审批持证人因证书遗失、损毁提出的补证申请"),
     (Role.applicant, "/certificates", "我的证书", "查看本人证书，证书遗失或损毁时申请补证"),
     (Role.expert, "/expert", "评审表决", "查阅上会申报材料并表决"),
+    (Role.expert, "/expert/blind-reviews", "代表作评审", "匿名评阅送审的代表作并评分"),
     (Role.sysadmin, "/admin/announcements", "公告管理", "发布、修改和撤回公告通知与政策规范"),
     (None, "/inbox", "消息", "审核进度等站内通知"),
     (None, "/announcements", "公告", "公告通知与政策规范"),

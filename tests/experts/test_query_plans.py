@@ -58,7 +58,7 @@ async def test_library_roster_and_draw_reads_use_indexes(client, world):
     checked += await check(lambda: excel.export(office), "export")
     checked += await check(lambda: service.visible(office, first.id), "one record")
     checked += await check(lambda: rosters.members(committee), "roster")
-    checked += await check(lambda: draws.candidates(committee, [dossier], rules), "candidates and conflicts")
+    checked += await check(lambda: draws.candidates(committee, [dossier]), "candidates and conflicts")
     checked += await check(lambda: drawing.run(actor=office, meeting=m, committee=committee, data=rules), "draw")
     checked += await check(lambda: drawing.view(m), "draw record")
     checked += await check(lambda: service.require_may_vote(experts[0][1]), "may vote")
