@@ -131,6 +131,7 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
                    "expert": expert}
     units = {u.id: {"ancestors": u.ancestors, "region_code": u.region_code} for u in [*hrs, *depts, *emps]}
     docs: list[dict] = []
+    counted: list[dict] = []        # the queue counts, written once at the end (one upsert per key)
     for n in range(count):
         docs.append(dossier(rng, world, n, units, padding))
         if len(docs) == INSERT_BATCH or n == count - 1:
@@ -139,9 +140,10 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
             await DossierRow.get_pymongo_collection().insert_many(held)
             entries = [{"_id": r["_id"], **entry} for r in held if (entry := rows.entry_of(r)) is not None]
             await QueueEntry.get_pymongo_collection().insert_many(entries)
-            await queue_counts.add(queue_counts.changes([], entries))
+            counted.extend({"queue_keys": e["queue_keys"], "submitted_at": e["submitted_at"]} for e in entries)
             docs = []
             if progress:
                 progress(n + 1)
+    await queue_counts.add(queue_counts.changes([], counted))
     world.dossiers = count
     return world
