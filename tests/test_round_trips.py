@@ -276,3 +276,17 @@ class TestAccessRecords:
             "sort": {"day": -1, "user_id": 1}, "limit": 500}, verbosity="queryPlanner")
         winning = str(plan["queryPlanner"]["winningPlan"])
         assert "IXSCAN" in winning and "COLLSCAN" not in winning, winning
+
+
+class TestDictionaryCodes:
+    async def test_saves_that_find_the_copy_old_at_once_read_it_once(self, client, steps):
+        """A deadline's saves all check the same dictionaries when the process's copy runs out: one read."""
+        from app.catalog import service as catalog
+
+        catalog.forget_codes()
+        answers, seen = await counted(asyncio.gather(*(catalog.is_code("ethnicities", code)
+                                                       for code in ("01", "zz") * 10)))
+        assert seen == [("find", "dictionaries")]
+        assert answers == [True, False] * 10
+        answers, seen = await counted(asyncio.gather(catalog.is_code("ethnicities", "01")))
+        assert seen == [] and answers == [True]          # then the copy answers
