@@ -17,6 +17,7 @@ from app.clock import utcnow
 from app.committee.models import Meeting
 from app.dossiers import queue_counts, rows, scope
 from app.dossiers.models import Dossier
+from app.dossiers.queue_counts import QueueCount
 from app.dossiers.rows import DossierRow, QueueEntry
 from app.units.models import Unit
 
@@ -131,7 +132,7 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
                    "expert": expert}
     units = {u.id: {"ancestors": u.ancestors, "region_code": u.region_code} for u in [*hrs, *depts, *emps]}
     docs: list[dict] = []
-    counted: list[dict] = []        # the queue counts, written once at the end (one upsert per key)
+    counted: list[dict] = []        # the queue counts, written once at the end
     for n in range(count):
         docs.append(dossier(rng, world, n, units, padding))
         if len(docs) == INSERT_BATCH or n == count - 1:
@@ -144,6 +145,9 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
             docs = []
             if progress:
                 progress(n + 1)
-    await queue_counts.add(queue_counts.changes([], counted))
+    if counted:         # a new world: one insert, not an upsert per key
+        summed = queue_counts.summed(counted)
+        await QueueCount.get_pymongo_collection().insert_many(
+            [{"_id": key, "h": {field.removeprefix("h."): n for field, n in fields.items()}} for key, fields in summed.items()])
     world.dossiers = count
     return world
