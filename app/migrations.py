@@ -22,7 +22,7 @@ from app import lease
 from app.clock import utcnow
 from app.catalog import batches
 from app.committee.committees import backfill_reported_to
-from app.dossiers import rows, scope
+from app.dossiers import queue_counts, rows, scope
 from app.dossiers.models import Dossier
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,10 @@ async def _drop_unread_indexes(_: Checkpoint) -> int:
     return dropped
 
 
+async def _queue_counts(_: Checkpoint) -> int:
+    return await queue_counts.recount()
+
+
 class LeaseLost(Exception):
     """A migration stopped because another process took its lease over; it is not recorded as done."""
 
@@ -116,6 +120,7 @@ MIGRATIONS: list[Migration] = [
     Migration("dossier-reader-ids", _reader_ids),
     Migration("batch-kind-rules", _batch_kind_rules),
     Migration("drop-unread-indexes", _drop_unread_indexes),
+    Migration("queue-counts", _queue_counts),
     Migration(f"rows-schema-{rows.SCHEMA}", _rows),
 ]
 

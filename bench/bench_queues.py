@@ -4,8 +4,8 @@ A scratch SecantusDB gets the units of 16 cities (an HR bureau, 8 departments ea
 under them), 32 committees (two per city's office) and N dossiers (default 100,000) spread over every
 state a queue shows, with their read keys and rows, inserted in bulk (tests/queue_world.py). Then, for
 a unit handler, a department handler and a committee office, every view at pages 1 and 10:
-`queues.page` (the work behind GET /api/review/queue: the view's ids in order from the rows, then the
-page's rows by id) and, in the same run, the bare indexed find of that page's rows alone.
+`queues.page` (the work behind GET /api/review/queue: the view's counts per hour, the page's hours of queue
+entries, then the page's rows by id) and, in the same run, the bare indexed find of that page's rows alone.
 Run: .venv/bin/python bench/bench_queues.py [--dossiers 100000] [--runs 15]"""
 
 import argparse
@@ -86,8 +86,26 @@ async def measure(user, f: queues.QueueFilter, runs: int) -> tuple[list[float], 
     return pages[1:], bare[1:], bare_rows[1:], total
 
 
+async def examined(user, f: queues.QueueFilter) -> int:
+    """The queue entries one page reads: the profiled finds of a page on dossier_queue, explained."""
+    database = db.current().db
+    await database["system.profile"].drop()
+    await database.command("profile", 2)
+    try:
+        await queues.page(user, f)
+    finally:
+        await database.command("profile", 0)
+    total = 0
+    async for e in database["system.profile"].find({"ns": f"{database.name}.dossier_queue"}):
+        if "find" in e["command"]:
+            find = {k: e["command"][k] for k in ("find", "filter") if k in e["command"]}
+            plan = await database.command("explain", find, verbosity="executionStats")
+            total += plan["executionStats"]["totalDocsExamined"]
+    return total
+
+
 async def main(count: int, runs: int, scratch: str | None, port: int | None, bureaus: int,
-               cache_size: str | None) -> None:
+               cache_size: str | None, write: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="zc-bench-queues-", dir=scratch) as folder:
         server = EmbeddedServer(Path(folder) / "secantus", port or free_port(), cache_size=cache_size)
         uri = server.start()
@@ -114,7 +132,8 @@ async def main(count: int, runs: int, scratch: str | None, port: int | None, bur
                         pages, bare, bare_rows, total = await measure(world.users[role], f, runs)
                         p50, p95, b50 = statistics.median(pages), percentile(pages, 0.95), statistics.median(bare)
                         r50 = statistics.median(bare_rows)
-                        lines.append(f"| {label} | {view} | {page} | {total:,} | {p50 * 1000:.0f} ms | "
+                        read = await examined(world.users[role], f)
+                        lines.append(f"| {label} | {view} | {page} | {total:,} | {read:,} | {p50 * 1000:.0f} ms | "
                                      f"{p95 * 1000:.0f} ms | {b50 * 1000:.0f} ms | {p50 / b50:.2f} | "
                                      f"{r50 * 1000:.0f} ms |")
                         print(lines[-1], flush=True)
@@ -122,36 +141,29 @@ async def main(count: int, runs: int, scratch: str | None, port: int | None, bur
         finally:
             memory.stop()
             server.stop()
-    write_section("Review queues", f"""
-`bench/bench_queues.py --dossiers {count} --bureaus {bureaus}`: {count:,} dossiers ({bureaus} cities, each an HR bureau with 8
-departments; {max(12, count // 50):,} employer units; {2 * bureaus} committees, two per city's office; no sections: a queue page
-never reads the dossiers)
-with their read keys and rows inserted in bulk, {queue_world.INSERT_BATCH} per insert, into a scratch SecantusDB (setup
-{setup['seconds']:.0f} s, the dossiers without their secondary indexes, which no queue page reads;
-`tests/queue_world.py`; the database's resident memory peaked at {memory.peaks.get('build', 0) / MB:,.0f} MiB
-while it was built and at {memory.peaks.get('queues', 0) / MB:,.0f} MiB over the pages below). For each role, view and page (20 rows, newest submission first): `queues.page`,
-the work behind `GET /api/review/queue` (the view's queue entries by one queue key, unsorted, ordered in the
-app, which give the total and the page, then the page's rows by id), {runs} runs after a warm-up, and in the same
-run, interleaved, the bare indexed find of that page (the key, the sort, skip and limit; ids only; one per key,
-so two for an office running two committees) on the queue entries and on the rows (what the page read before).
-Ratio = page p50 / bare find p50 on the entries. "rows" is the view's total (page 10 of a view under 181 rows
-is empty).
+    body = f"""
+`bench/bench_queues.py --dossiers {count} --bureaus {bureaus} --runs {runs}{f" --cache-size {cache_size}" if cache_size else ""}`:
+{count:,} dossiers ({bureaus} cities, each an HR bureau with 8 departments; {max(12, count // 50):,} employer units; {2 * bureaus}
+committees, two per city's office; no sections: a queue page never reads the dossiers) with their read keys, rows,
+queue entries and queue counts inserted in bulk, {queue_world.INSERT_BATCH} per insert, into a scratch SecantusDB (setup
+{setup['seconds']:.0f} s; `tests/queue_world.py`, submissions spread over ~350 days; the database's resident memory peaked
+at {memory.peaks.get('build', 0) / MB:,.0f} MiB while it was built and at {memory.peaks.get('queues', 0) / MB:,.0f} MiB
+over the pages below). For each role, view and page (20 rows, newest submission first, the default):
+`queues.page`, the work behind `GET /api/review/queue`, {runs} runs after a warm-up, and in the same run,
+interleaved, the bare indexed find of that page (the key, the sort, skip and limit; ids only; one per key, so two
+for an office running two committees) on the queue entries and on the rows. Ratio = page p50 / bare find p50 on
+the entries. "rows" is the view's total; "entries read" the documents the page's reads of `dossier_queue`
+examined (explain's totalDocsExamined, summed).
 
-| role | view | page | rows | p50 | p95 | bare find p50 (entries) | ratio | bare find p50 (rows) |
-|---|---|---:|---:|---:|---:|---:|---:|---:|
+| role | view | page | rows | entries read | p50 | p95 | bare find p50 (entries) | ratio | bare find p50 (rows) |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 {chr(10).join(lines)}
 
-Built {queue_world.INSERT_BATCH} rows per insert, on a database with a {cache_size or "1G (default)"} cache: SecantusDB
-prunes its oplog inside an insert's transaction, and once its WiredTiger cache is full that waits on eviction
-for ever (at ~9,000 rows with 1,000 per insert and a 1 GiB cache, ~25,000 with 200, py-spy's native frames:
-`_prune_oplog_locked` → `__wt_cache_eviction_worker`). Pass a cache that holds the world (`--cache-size 6G`).
-
-SecantusDB reads every entry of the index range of the queue key, decodes each document and sorts in
-Python (it has no limit push-down), so a page costs in proportion to the rows of its view, not to the
-collection: the key keeps a unit's page to its own few rows and a committee's to its committee's.
-
 Machine: {machine()}.
-""")
+"""
+    print(body)
+    if write:
+        write_section("Review queues", body)
 
 
 if __name__ == "__main__":
@@ -163,5 +175,6 @@ if __name__ == "__main__":
     parser.add_argument("--bureaus", type=int, default=16,
                         help="cities; fewer with fewer dossiers keeps each view as large as at 100,000 in 16 cities")
     parser.add_argument("--cache-size", default=None, help="the database's WiredTiger cache, e.g. 4G")
+    parser.add_argument("--write", action="store_true", help="replace the Review queues section of docs/BENCHMARKS.md")
     args = parser.parse_args()
-    asyncio.run(main(args.dossiers, args.runs, args.scratch, args.port, args.bureaus, args.cache_size))
+    asyncio.run(main(args.dossiers, args.runs, args.scratch, args.port, args.bureaus, args.cache_size, args.write))

@@ -66,6 +66,7 @@ async def populate(uri: str, dossiers: int) -> None:
     from app.config import Settings
     from app.documents import document_models
     from app.dossiers.models import Dossier
+    from app.dossiers import queue_counts
     from app.dossiers.rows import DossierRow, QueueEntry, entry_of, row_of
 
     # a database busy inserting may miss the driver's heartbeat; with the default 3 s a retried insert
@@ -95,8 +96,9 @@ async def populate(uri: str, dossiers: int) -> None:
             await collection.insert_many(docs)
             held = [{"_id": d["_id"], **row_of(d)} for d in docs]
             await rows.insert_many(held)
-            await QueueEntry.get_pymongo_collection().insert_many(
-                [{"_id": r["_id"], **entry} for r in held if (entry := entry_of(r)) is not None])
+            entries = [{"_id": r["_id"], **entry} for r in held if (entry := entry_of(r)) is not None]
+            await QueueEntry.get_pymongo_collection().insert_many(entries)
+            await queue_counts.add(queue_counts.changes([], entries))
             if start % 10_000 == 0:
                 print(f"  {start + len(docs):,} dossiers", flush=True)
     finally:

@@ -265,6 +265,19 @@ async def _assert_rows_in_step():
         assert row == expected, f"dossier {dossier['_id']}: its row is stale"
     assert not held, f"rows without a dossier: {list(held)}"
     assert not entries, f"queue entries without a dossier: {list(entries)}"
+    await _assert_counts_in_step()
+
+
+async def _assert_counts_in_step():
+    """The queue counts per key and hour are those of the queue entries stored (app.dossiers.queue_counts)."""
+    from app.dossiers.queue_counts import QueueCount, summed
+    from app.dossiers.rows import QueueEntry
+
+    expected = {key: {field.removeprefix("h."): n for field, n in fields.items()} for key, fields in
+                summed([e async for e in QueueEntry.get_pymongo_collection().find({})]).items()}
+    stored = {c["_id"]: {label: n for label, n in c.get("h", {}).items() if n}
+              async for c in QueueCount.get_pymongo_collection().find({})}
+    assert {k: v for k, v in stored.items() if v} == expected, "the queue counts differ from the queue entries"
 
 
 @pytest.fixture(scope="session")

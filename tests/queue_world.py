@@ -15,8 +15,9 @@ from app.accounts.models import RoleGrant, User
 from app.catalog.models import Committee
 from app.clock import utcnow
 from app.committee.models import Meeting
-from app.dossiers import rows, scope
+from app.dossiers import queue_counts, rows, scope
 from app.dossiers.models import Dossier
+from app.dossiers.queue_counts import QueueCount
 from app.dossiers.rows import DossierRow, QueueEntry
 from app.units.models import Unit
 
@@ -131,16 +132,22 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
                    "expert": expert}
     units = {u.id: {"ancestors": u.ancestors, "region_code": u.region_code} for u in [*hrs, *depts, *emps]}
     docs: list[dict] = []
+    counted: list[dict] = []        # the queue counts, written once at the end
     for n in range(count):
         docs.append(dossier(rng, world, n, units, padding))
         if len(docs) == INSERT_BATCH or n == count - 1:
             await Dossier.get_pymongo_collection().insert_many(docs)
             held = [{"_id": d["_id"], **rows.row_of(d)} for d in docs]
             await DossierRow.get_pymongo_collection().insert_many(held)
-            await QueueEntry.get_pymongo_collection().insert_many(
-                [{"_id": r["_id"], **entry} for r in held if (entry := rows.entry_of(r)) is not None])
+            entries = [{"_id": r["_id"], **entry} for r in held if (entry := rows.entry_of(r)) is not None]
+            await QueueEntry.get_pymongo_collection().insert_many(entries)
+            counted.extend({"queue_keys": e["queue_keys"], "submitted_at": e["submitted_at"]} for e in entries)
             docs = []
             if progress:
                 progress(n + 1)
+    if counted:         # a new world: one insert, not an upsert per key
+        summed = queue_counts.summed(counted)
+        await QueueCount.get_pymongo_collection().insert_many(
+            [{"_id": key, "h": {field.removeprefix("h."): n for field, n in fields.items()}} for key, fields in summed.items()])
     world.dossiers = count
     return world

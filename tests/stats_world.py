@@ -23,7 +23,7 @@ from app.accounts.enums import Role
 from app.accounts.models import RoleGrant, User
 from app.catalog.models import Committee
 from app.clock import utcnow
-from app.dossiers import rows, scope
+from app.dossiers import queue_counts, rows, scope
 from app.dossiers.models import Dossier
 from app.dossiers.rows import DossierRow, QueueEntry
 from app.units.enums import UnitCategory
@@ -103,6 +103,7 @@ async def build() -> StatsWorld:
     entries = [{"_id": r["_id"], **entry} for r in built if (entry := rows.entry_of(r)) is not None]
     if entries:
         await QueueEntry.get_pymongo_collection().insert_many(entries)
+        await queue_counts.add(queue_counts.changes([], entries))
 
     async def person(login: str, role: str, unit: Unit) -> User:
         return await create_person(login=login, roles=[RoleGrant(role=Role(role), unit_id=unit.id)])

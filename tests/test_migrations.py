@@ -7,7 +7,7 @@ import asyncio
 from bson import ObjectId
 
 from app import migrations
-from app.dossiers import rows
+from app.dossiers import queue_counts, rows
 from app.dossiers.rows import DossierRow
 from app.migrations import Migration, MigrationRecord
 from tests.committee.committee_kit import place_dossier
@@ -84,6 +84,7 @@ class TestRowsOfANewSchema:
         await collection.update_many({}, {"$set": {"schema_version": rows.SCHEMA - 1, "facts": {}}})
         await collection.delete_one({"_id": placed[0].id})
         await rows.QueueEntry.get_pymongo_collection().delete_many({})       # a release before the entries
+        await queue_counts.QueueCount.get_pymongo_collection().delete_many({})     # and their counts
         orphan = (await collection.insert_one({"_id": ObjectId(), "version": 1, "schema_version": rows.SCHEMA})
                   ).inserted_id
         monkeypatch.setattr(rows, "STEP", 2)

@@ -26,7 +26,7 @@ VIEWS = {"unit": ("pending", "passed", "turned_down", "reported", "all"),
          "hr": ("pending", "passed", "reported", "all"),
          "office": ("committee",)}
 COMMITTEE_TABS = ("at_committee", "accepted", "scheduled", "approved", "publicity", "certified")
-SCOPE = ("dossiers", "dossier_rows", "dossier_queue", "units", "committees", "meetings")
+SCOPE = ("dossiers", "dossier_rows", "dossier_queue", "queue_counts", "units", "committees", "meetings")
 
 
 @pytest.fixture(scope="module")

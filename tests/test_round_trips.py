@@ -130,9 +130,9 @@ class TestApplicant:
 
         submitted, seen = await counted(client.post(f"{url}/submit", headers=if_match(headers, saved)))
         assert submitted.status_code == 200, submitted.text
-        # 5 commands (was 10), 4 trips: the row and its queue entry are sent together
+        # 6 commands (was 10), 4 trips: the row, its queue entry and the queue counts are sent together
         assert seen[:3] == [SESSION, ("find", "units"), ("update", "dossiers")]
-        assert sorted(seen[3:]) == [("update", "dossier_queue"), ("update", "dossier_rows")]
+        assert sorted(seen[3:]) == [("update", "dossier_queue"), ("update", "dossier_rows"), ("update", "queue_counts")]
         stored = await Dossier.get(steps["id"])
         assert stored.status == "submitted" and stored.snapshots[0].version == int(saved.headers["ETag"].strip('"'))
         assert (await DossierRow.get(steps["id"])).version == stored.version     # in a queue: its row is current
@@ -208,9 +208,10 @@ class TestReviewer:
                                                  headers=steps["employer"]))
         assert passed.status_code == 200, passed.text
         dossier_part = [c for c in seen if c[1] in ("sessions", "dossiers", "dossier_rows", "dossier_queue",
-                                                    "dossier_access_days")]
+                                                    "queue_counts", "dossier_access_days")]
         assert dossier_part[:3] == [SESSION, ("find", "dossiers"), ("update", "dossiers")]
-        assert sorted(dossier_part[3:]) == [("update", "dossier_queue"), ("update", "dossier_rows")]
+        assert sorted(dossier_part[3:]) == [("update", "dossier_queue"), ("update", "dossier_rows"),
+                                            ("update", "queue_counts")]
 
 
 class TestAccessRecords:
@@ -275,3 +276,17 @@ class TestAccessRecords:
             "sort": {"day": -1, "user_id": 1}, "limit": 500}, verbosity="queryPlanner")
         winning = str(plan["queryPlanner"]["winningPlan"])
         assert "IXSCAN" in winning and "COLLSCAN" not in winning, winning
+
+
+class TestDictionaryCodes:
+    async def test_saves_that_find_the_copy_old_at_once_read_it_once(self, client, steps):
+        """A deadline's saves all check the same dictionaries when the process's copy runs out: one read."""
+        from app.catalog import service as catalog
+
+        catalog.forget_codes()
+        answers, seen = await counted(asyncio.gather(*(catalog.is_code("ethnicities", code)
+                                                       for code in ("01", "zz") * 10)))
+        assert seen == [("find", "dictionaries")]
+        assert answers == [True, False] * 10
+        answers, seen = await counted(asyncio.gather(catalog.is_code("ethnicities", "01")))
+        assert seen == [] and answers == [True]          # then the copy answers

@@ -1,5 +1,6 @@
 """Dictionary look-ups and loading from fixtures/ JSON."""
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -52,20 +53,35 @@ RECENT_SECONDS = 10.0
 _codes: dict[str, tuple[float, frozenset[str]]] = {}
 
 
+_loading: dict[str, asyncio.Future] = {}
+
+
+async def _load_codes(dictionary: str) -> frozenset[str]:
+    found = DictionaryEntry.get_pymongo_collection().find({"dictionary": dictionary, "enabled": True},
+                                                           {"code": 1, "_id": 0})
+    codes = frozenset([doc["code"] async for doc in found])
+    _codes[dictionary] = (time.monotonic(), codes)
+    return codes
+
+
 async def is_code(dictionary: str, code: str) -> bool:
-    """Whether `code` is an enabled entry of `dictionary`, from a copy at most RECENT_SECONDS old."""
+    """Whether `code` is an enabled entry of `dictionary`, from a copy at most RECENT_SECONDS old. Requests
+    that find the copy missing or old at the same moment (a deadline's saves) wait for one read of it."""
     held = _codes.get(dictionary)
-    if held is None or time.monotonic() - held[0] >= RECENT_SECONDS:
-        found = DictionaryEntry.get_pymongo_collection().find({"dictionary": dictionary, "enabled": True},
-                                                               {"code": 1, "_id": 0})
-        held = (time.monotonic(), frozenset([doc["code"] async for doc in found]))
-        _codes[dictionary] = held
-    return code in held[1]
+    if held is not None and time.monotonic() - held[0] < RECENT_SECONDS:
+        return code in held[1]
+    loading = _loading.get(dictionary)
+    if loading is None:
+        loading = _loading[dictionary] = asyncio.ensure_future(_load_codes(dictionary))
+        loading.add_done_callback(lambda done: _loading.pop(dictionary, None) if _loading.get(dictionary) is done
+                                  else None)
+    return code in await asyncio.shield(loading)
 
 
 def forget_codes() -> None:
     """Drops this process's copies of the dictionaries' codes (after an import, or a test's change)."""
     _codes.clear()
+    _loading.clear()
 
 
 async def require_entry(dictionary: str, code: str, *, field: str, label: str) -> DictionaryEntry:

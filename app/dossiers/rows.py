@@ -26,7 +26,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA, utcnow
-from app.dossiers import derived
+from app.dossiers import derived, queue_counts
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier, pending_edit_request
 from app.dossiers.enums import ACTION_LABELS
@@ -261,9 +261,10 @@ ENTRY_DECLARATION = ("level", "series", "title", "employer_unit_id", "employer_u
 
 class QueueEntry(Document):
     """A dossier's place in the review queues: its queue keys and what a page narrows and sorts on, nothing
-    else (~0.4 KB against the row's ~1.9 KB; only dossiers in some queue have one). A queue page reads every
-    entry of its view, unsorted, and orders them itself: SecantusDB decodes each document it reads and
-    sorts in Python, which at 2,500 rows made ~90 % of a page (docs/BENCHMARKS.md, Review queues)."""
+    else (~0.4 KB against the row's ~1.9 KB; only dossiers in some queue have one). A page in the default order
+    reads the entries of its own hours (app.dossiers.queue_counts); any other reads every entry of its view,
+    unsorted, and orders them itself: SecantusDB decodes each document it reads and sorts in Python, which at
+    2,500 rows made ~90 % of a page (docs/BENCHMARKS.md, Review queues)."""
     queue_keys: list[str]
     applicant_name: str
     id_number: str
@@ -276,8 +277,10 @@ class QueueEntry(Document):
 
     class Settings:
         name = "dossier_queue"
-        # The key, then the one narrowing read as a range (a name prefix); the batch, an equality.
+        # The key, then the one narrowing read as a range (a name prefix); the batch, an equality; the key and
+        # the submission time: the hours of a page in the default order (app.dossiers.queue_counts).
         indexes = [
+            IndexModel([("queue_keys", ASCENDING), ("submitted_at", ASCENDING), ("_id", ASCENDING)]),
             IndexModel([("queue_keys", ASCENDING), ("applicant_name", ASCENDING), ("_id", ASCENDING)]),
             IndexModel([("queue_keys", ASCENDING), ("batch_id", ASCENDING)]),
         ]
@@ -377,34 +380,46 @@ async def _upsert(collection, same_or_older: dict, fields: dict) -> None:
         pass
 
 
-async def store(doc: dict, *, queued_before: bool = True) -> None:
+UNKNOWN = object()      # `store`'s `was` when the writer holds no copy of the version it wrote over
+
+
+async def store(doc: dict, *, was: dict | None | object = UNKNOWN) -> None:
     """Writes the row and the queue entry of this raw dossier document, unless a newer version's are already
-    there; the entry of a dossier that left every queue is deleted (not looked for when `queued_before` says
-    the writer's copy was in none). The two writes go out together."""
+    there, and moves the queue counts by the difference from `was`, the entry of the version this write
+    replaced (None: in no queue; UNKNOWN: read the stored one first). The entry of a dossier that left every
+    queue is deleted. The writes go out together."""
     same_or_older = {"_id": doc["_id"], "version": {"$lte": doc["version"]}}
     row = row_of(doc)
     entry = entry_of(row)
     queue = QueueEntry.get_pymongo_collection()
-    beside = (asyncio.ensure_future(_upsert(queue, same_or_older, entry)) if entry is not None
-              else asyncio.ensure_future(queue.delete_one(same_or_older)) if queued_before else None)
-    try:
-        await _upsert(DossierRow.get_pymongo_collection(), same_or_older, row)
-    finally:
-        if beside is not None:
-            await beside
+    if was is UNKNOWN:
+        was = await queue.find_one({"_id": doc["_id"]}, {"queue_keys": 1, "submitted_at": 1, "version": 1})
+        if was is not None and was["version"] > doc["version"]:     # a newer store counted its own change
+            entry = was
+    writes = [_upsert(DossierRow.get_pymongo_collection(), same_or_older, row),
+              queue_counts.add(queue_counts.changes([was], [entry]))]
+    if entry is not None and entry is not was:
+        writes.append(_upsert(queue, same_or_older, entry))
+    elif was is not None and entry is None:
+        writes.append(queue.delete_one(same_or_older))
+    await asyncio.gather(*writes)
 
 
 async def refresh(*dossier_ids: PydanticObjectId) -> None:
     """Writes the rows and queue entries of these dossiers from their current documents, a bulk write each
-    (each only over the same or an older version, as `store`); both deleted with their dossier."""
+    (each only over the same or an older version, as `store`), and moves the queue counts by what changed
+    from the entries stored; both deleted with their dossier."""
     if not dossier_ids:
         return
     found = {d["_id"]: d async for d in Dossier.get_pymongo_collection().find({"_id": {"$in": list(dossier_ids)}})}
-    row_writes, entry_writes = [], []
+    stored = {e["_id"]: e async for e in QueueEntry.get_pymongo_collection().find(
+        {"_id": {"$in": list(dossier_ids)}}, {"queue_keys": 1, "submitted_at": 1, "version": 1})}
+    row_writes, entry_writes, before, after = [], [], [], []
     for i in dossier_ids:
         if i not in found:
             row_writes.append(DeleteOne({"_id": i}))
             entry_writes.append(DeleteOne({"_id": i}))
+            before.append(stored.get(i))
             continue
         same_or_older = {"_id": i, "version": {"$lte": found[i]["version"]}}
         row = row_of(found[i])
@@ -412,8 +427,12 @@ async def refresh(*dossier_ids: PydanticObjectId) -> None:
         row_writes.append(UpdateOne(same_or_older, {"$set": row}, upsert=True))
         entry_writes.append(UpdateOne(same_or_older, {"$set": entry}, upsert=True) if entry is not None
                             else DeleteOne(same_or_older))
+        if stored.get(i) is None or stored[i]["version"] <= found[i]["version"]:
+            before.append(stored.get(i))
+            after.append(entry)
     await _bulk(DossierRow, row_writes)      # one after the other: a rebuild's steps are not waited for
     await _bulk(QueueEntry, entry_writes)
+    await queue_counts.add(queue_counts.changes(before, after))
 
 
 async def _bulk(model: type[Document], writes: list) -> None:

@@ -2,8 +2,9 @@
 
 Every view is one equality on the rows' multikey `queue_keys` (app.dossiers.rows.queue_keys: "pending:<unit>",
 "all:<unit>", "committee:<code>", ...; the all-views tab is a key of its own, not an `$or`) on the small
-queue entries (app.dossiers.rows.QueueEntry), which are ordered here; only the page's rows are then read,
-by id."""
+queue entries (app.dossiers.rows.QueueEntry): in the default order only the hours of the page, placed by the
+key's counts (app.dossiers.queue_counts), else all of the view's, ordered here; only the page's rows are then
+read, by id."""
 
 from datetime import datetime
 from typing import Literal
@@ -16,7 +17,7 @@ from app.accounts.models import User
 from app.bounds import PageNumber, Year
 from app.catalog.committees import committee_codes
 from app.dossiers.enums import DossierStatus as S
-from app.dossiers import rows
+from app.dossiers import queue_counts, rows
 from app.dossiers.models import Certificate, Declaration
 from app.dossiers.rows import DossierRow
 from app.errors import ValidationFailed
@@ -115,17 +116,26 @@ PAGE_FIELDS = {name: 1 for name in QueueRow.model_fields if name != "id"}
 
 
 async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:
-    """One page of a view: the view's ids in order from its queue entries (one indexed equality per key;
-    their number is the total), then the page's rows by id. One read of the key's range rather than a
-    count and a page: SecantusDB reads the whole range for either (it has no index-only count)."""
+    """One page of a view, then the page's rows by id. In the default order (submission time) with nothing
+    narrowed but the status, the view's counts per hour place the page and only its hours' entries are read
+    (app.dossiers.queue_counts); otherwise, or when those counts are being rebuilt or found wrong, the view's
+    ids in order from all its queue entries (one indexed equality per key; their number is the total)."""
     if f.sort not in SORTS:
         raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
-    ids = await rows.queue_ids(await build_filters(user, f), SORTS[f.sort], descending=f.descending)
-    wanted = ids[(f.page - 1) * f.size:f.page * f.size]
+    filters = await build_filters(user, f)
+    skip = (f.page - 1) * f.size
+    counted = None
+    if f.sort == "submitted_at" and all(flt.keys() == {"queue_keys"} for flt in filters):
+        counted = await queue_counts.page_ids([flt["queue_keys"] for flt in filters], skip=skip, size=f.size,
+                                              descending=f.descending)
+    if counted is None:
+        ids = await rows.queue_ids(filters, SORTS[f.sort], descending=f.descending)
+        counted = ids[skip:skip + f.size], len(ids)
+    wanted, total = counted
     if not wanted:
-        return [], len(ids)
+        return [], total
     found = {r["_id"]: r async for r in DossierRow.get_pymongo_collection().find({"_id": {"$in": wanted}}, PAGE_FIELDS)}
-    return [QueueRow.model_validate(found[i]) for i in wanted if i in found], len(ids)
+    return [QueueRow.model_validate(found[i]) for i in wanted if i in found], total
 
 
 async def matching_ids(user: User, f: QueueFilter, limit: int = 2000) -> list[PydanticObjectId]:

@@ -1,0 +1,153 @@
+"""How many queue entries (app.dossiers.rows.QueueEntry) each review-queue key holds, per hour of submission,
+and the pages found with them.
+
+A queue page in its default order (submission time) reads only the entries of the hours it shows: the key's
+counts document (`{_id: key, h: {"t2026120314": 3, "none": 1, ...}}`) says how many entries each hour holds,
+so adding them up in order places the page, its total is their sum, and the entries read are a two-sided range
+of the (queue key, submitted_at, _id) index. SecantusDB reads every document of any range it walks (it has
+no limit push-down and no index-only count: docs/BENCHMARKS.md, Review queues), so without the counts a page
+cost in proportion to its whole view; with them, to the hours of one page.
+
+The one write path moves the counts by the difference between the entry it writes over and the entry it
+writes (app.counters), in the same trip as the entry. A page checks the counts of the hours it read against
+the entries it found there; when they disagree (a crash between the writes, a writer racing without the
+previous entry) it corrects those hours by the difference and answers from the whole view instead."""
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+
+from beanie import Document
+from pydantic import Field
+from pymongo.errors import BulkWriteError
+
+from app import counters
+
+NONE = "none"          # entries without a submission time: first ascending, last descending, as MongoDB orders null
+COUNTING = "!counting"  # present while the counts are being rebuilt (`recount`): pages read the whole view then
+HOUR = timedelta(hours=1)
+
+
+class QueueCount(Document):
+    """The entries of one queue key per hour of submission ("t" + UTC YYYYMMDDHH, or NONE)."""
+    h: dict[str, int] = Field(default_factory=dict)
+
+    class Settings:
+        name = "queue_counts"
+
+
+def bucket(value: datetime | None) -> str:
+    if value is None:
+        return NONE
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return "t" + value.strftime("%Y%m%d%H")
+
+
+def _hour(label: str) -> datetime:
+    return datetime.strptime(label[1:], "%Y%m%d%H").replace(tzinfo=timezone.utc)
+
+
+def counts(entry: dict | None) -> dict[str, Counter]:
+    """What one queue entry (or None: in no queue) counts for: one in its hour, in each of its keys."""
+    if entry is None:
+        return {}
+    field = f"h.{bucket(entry.get('submitted_at'))}"
+    return {key: Counter({field: 1}) for key in entry["queue_keys"]}
+
+
+def summed(entries: Iterable[dict | None]) -> dict[str, Counter]:
+    total: dict[str, Counter] = {}
+    for entry in entries:
+        for key, fields in counts(entry).items():
+            total.setdefault(key, Counter()).update(fields)
+    return total
+
+
+def changes(before: Iterable[dict | None], after: Iterable[dict | None]) -> dict[str, dict[str, int]]:
+    """The counts' change when the entries `before` are replaced by the entries `after`."""
+    return counters.difference(summed(before), summed(after))
+
+
+async def add(moved: dict[str, dict[str, int]]) -> None:
+    await counters.add(QueueCount.get_pymongo_collection(), moved)
+
+
+def _in_order(labels: Iterable[str], descending: bool) -> list[str]:
+    return sorted(labels, key=lambda label: (label != NONE, label), reverse=descending)
+
+
+async def _entries(key: str, labels: list[str]) -> list[dict]:
+    """The entries of `key` in the hours `labels` (consecutive in the key's order): at most two indexed reads."""
+    from app.dossiers.rows import QueueEntry
+
+    collection = QueueEntry.get_pymongo_collection()
+    hours = sorted(label for label in labels if label != NONE)
+    reads = []
+    if hours:
+        reads.append({"queue_keys": key, "submitted_at": {"$gte": _hour(hours[0]), "$lt": _hour(hours[-1]) + HOUR}})
+    if NONE in labels:
+        reads.append({"queue_keys": key, "submitted_at": None})
+    found = []
+    for query in reads:
+        found += await collection.find(query, {"submitted_at": 1}).to_list()
+    return found
+
+
+async def page_ids(keys: list[str], *, skip: int, size: int, descending: bool) -> tuple[list, int] | None:
+    """The ids of entries skip..skip+size of the keys' entries in (submitted_at, _id) order, as
+    app.dossiers.rows.queue_ids orders them, and their total; None when the counts cannot be trusted (being
+    rebuilt, or wrong for an hour read: then corrected), for the caller to read the whole view."""
+    if not keys:
+        return [], 0
+    stored = {d["_id"]: d.get("h") or {} async for d in QueueCount.get_pymongo_collection().find(
+        {"_id": {"$in": [*keys, COUNTING]}})}
+    if COUNTING in stored:
+        return None
+    held: Counter = Counter()
+    for key in keys:
+        held.update({label: n for label, n in stored.get(key, {}).items() if n > 0})
+    wanted, first, seen = [], 0, 0
+    for label in _in_order(held, descending):
+        if seen + held[label] > skip and seen < skip + size:
+            first = first if wanted else skip - seen
+            wanted.append(label)
+        seen += held[label]
+    if not wanted:
+        return [], seen
+    found = await asyncio.gather(*(_entries(key, wanted) for key in keys))
+    wrong: dict[str, dict[str, int]] = {}
+    for key, entries in zip(keys, found):
+        got = Counter(bucket(e.get("submitted_at")) for e in entries)
+        for label in set(wanted) | got.keys():
+            if got[label] != stored.get(key, {}).get(label, 0):
+                wrong.setdefault(key, {})[f"h.{label}"] = got[label] - stored.get(key, {}).get(label, 0)
+    if wrong:
+        await add(wrong)
+        return None
+    ordered = sorted(((e.get("submitted_at") is not None, e.get("submitted_at"), e["_id"])
+                      for entries in found for e in entries), reverse=descending)
+    return [i for *_, i in ordered][first:first + size], seen
+
+
+async def recount() -> int:
+    """Counts every queue entry again from nothing (a release that adds the counts, a repair); pages read
+    whole views meanwhile. One read of the entries (projected): returns how many were counted."""
+    from app.dossiers.rows import QueueEntry
+
+    collection = QueueCount.get_pymongo_collection()
+    await collection.replace_one({"_id": COUNTING}, {"h": {}}, upsert=True)
+    await collection.delete_many({"_id": {"$ne": COUNTING}})
+    entries = [e async for e in QueueEntry.get_pymongo_collection().find(
+        {}, {"queue_keys": 1, "submitted_at": 1}, batch_size=1000)]
+    documents = [{"_id": key, "h": {field.removeprefix("h."): n for field, n in fields.items()}}
+                 for key, fields in summed(entries).items()]
+    for start in range(0, len(documents), 500):
+        try:    # inserts, not $inc: a batch the driver sends again after a timeout collides instead of adding twice
+            await collection.insert_many(documents[start:start + 500], ordered=False)
+        except BulkWriteError as exc:
+            if any(error["code"] != 11000 for error in exc.details["writeErrors"]):
+                raise
+    await collection.delete_one({"_id": COUNTING})
+    return len(entries)
