@@ -224,7 +224,9 @@ class TestAccessRecords:
         await access.flush()
         (record,) = await DossierAccess.find({"dossier_id": steps["id"]}).to_list()
         assert record.times == 3 and record.first_at < record.last_at and record.ip == "203.0.113.7"
-        assert [(a.action, a.detail) for a in record.actions] == [("read", None), ("read", "summary")]
+        # the employer sees the full ID number on the dossier: noted on the same record, not counted as a read
+        assert [(a.action, a.detail) for a in record.actions] == [("read", None), ("id_number", "review"),
+                                                                  ("read", "summary")]
         clock.advance(24 * 3600)
         assert (await client.get(url, headers=await bearer(steps["employer_account"]))).status_code == 200
         await access.flush()
@@ -269,7 +271,7 @@ class TestAccessRecords:
         r = await client.get(f"{url}/readers", headers=steps["admin"])
         assert r.status_code == 200
         assert [(x["user_name"], x["times"], x["actions"]) for x in r.json()] == [
-            ("济南市群众艺术馆", 1, [{"action": "read", "detail": None}])]
+            ("济南市群众艺术馆", 1, [{"action": "read", "detail": None}, {"action": "id_number", "detail": "review"}])]
         assert (await client.get(f"{url}/readers", headers=steps["employer"])).status_code == 403
         plan = await db.current().db.command("explain", {
             "find": "dossier_access_days", "filter": {"dossier_id": steps["id"]},

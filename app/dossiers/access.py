@@ -48,8 +48,9 @@ def day_of(moment: datetime) -> str:
 
 
 def record(*, dossier_id: PydanticObjectId, user_id: PydanticObjectId, user_name: str, action: str,
-           detail: str | None = None, ip: str | None = None) -> None:
-    """Notes one access; its record is written within FLUSH_SECONDS (or by `flush`)."""
+           detail: str | None = None, ip: str | None = None, counted: bool = True) -> None:
+    """Notes one access; its record is written within FLUSH_SECONDS (or by `flush`). `counted=False` notes what a
+    read showed (a full ID number) without counting it as a read of its own."""
     global _flusher
     now = utcnow()
     key = (dossier_id, user_id, day_of(now))
@@ -60,7 +61,7 @@ def record(*, dossier_id: PydanticObjectId, user_id: PydanticObjectId, user_name
                       len(_pending), dossier_id)
             return
         pending = _pending[key] = _Pending(user_name=user_name, first_at=now, last_at=now)
-    pending.last_at, pending.times, pending.user_name = now, pending.times + 1, user_name
+    pending.last_at, pending.times, pending.user_name = now, pending.times + counted, user_name
     pending.ip = ip or pending.ip
     what = {"action": action, "detail": detail}
     if what not in pending.actions:

@@ -75,7 +75,7 @@ def reveals(user: User | None, purpose: Purpose, dossier, *, ip: str | None = No
         return False
     if user is not None and user.id != applicant_id:
         access.record(dossier_id=dossier_id, user_id=user.id, user_name=user.name, action="id_number",
-                      detail=str(purpose), ip=ip)
+                      detail=str(purpose), ip=ip, counted=False)
     return True
 
 
