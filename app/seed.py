@@ -129,13 +129,13 @@ async def _seed_paths(specs: list[dict], units: dict[str, Unit]) -> None:
 async def seed(*, demo: bool, progress: Callable[[str], None] = lambda step: None) -> None:
     """Dictionaries (and the committees they list) always; the demo accounts, units and batches only when asked.
     `progress` hears each step as it starts (the first serve prints them: it is otherwise silent a while)."""
-    progress("加载字典（系列、级别、职称、专业、地区……）/ loading dictionaries")
+    progress("加载字典（系列、级别、职称、专业、地区……） / loading dictionaries")
     await catalog.load_dictionaries()
     if not demo:
         await sync_committees()
         return
     data = demo_data()
-    progress("生成演示账号与单位/ building demo accounts and units")
+    progress("生成演示账号与单位 / building demo accounts and units")
     await create_admin(data["admin"]["login"], data["admin"]["password"], data["admin"]["name"])
     units = await _seed_units(data["units"])
     await _seed_persons(data["persons"], units)

@@ -113,13 +113,23 @@ class QueueRow(BaseModel):
 PAGE_FIELDS = {name: 1 for name in QueueRow.model_fields if name != "id"}
 
 
+async def ordered_ids(user: User, f: QueueFilter) -> list:
+    """Every id of a view in its order: one indexed equality per key on the queue entries."""
+    if f.sort not in SORTS:
+        raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
+    return await rows.queue_ids(await build_filters(user, f), SORTS[f.sort], descending=f.descending)
+
+
+async def total(user: User, f: QueueFilter) -> int:
+    """How many a view holds: the total its page shows, read the same way (the home page's to-do counts)."""
+    return len(await ordered_ids(user, f))
+
+
 async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:
     """One page of a view: the view's ids in order from its queue entries (one indexed equality per key;
     their number is the total), then the page's rows by id. One read of the key's range rather than a
     count and a page: SecantusDB reads the whole range for either (it has no index-only count)."""
-    if f.sort not in SORTS:
-        raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
-    ids = await rows.queue_ids(await build_filters(user, f), SORTS[f.sort], descending=f.descending)
+    ids = await ordered_ids(user, f)
     wanted = ids[(f.page - 1) * f.size:f.page * f.size]
     if not wanted:
         return [], len(ids)

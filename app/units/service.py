@@ -61,8 +61,9 @@ async def readable_units_query(user: User, *, offices: bool = True) -> dict | No
         clauses += [{"_id": {"$in": own}}, {"ancestors": {"$in": own}}]
     if offices and (office_units := user.unit_ids_for(*COMMITTEE_ROLES)):
         clauses.append({"_id": {"$in": office_units}})
-    bureaus = await Unit.find({"_id": {"$in": user.unit_ids_for(Role.hr_handler)},
-                               "category": {"$in": list(HR_BUREAU_CATEGORIES)}}).to_list()
+    hr_units = user.unit_ids_for(Role.hr_handler)       # none: no read (an empty $in is a scan that finds nothing)
+    bureaus = await Unit.find({"_id": {"$in": hr_units},
+                               "category": {"$in": list(HR_BUREAU_CATEGORIES)}}).to_list() if hr_units else []
     clauses += [{"region_code": {"$regex": "^" + re.escape(region_prefix(b.region_code))}} for b in bureaus]
     return {"$or": clauses} if clauses else {"_id": {"$in": []}}
 
