@@ -5,8 +5,10 @@ import re
 
 from app.accounts.models import User
 from tests.committee.committee_kit import make_experts, new_meeting, place_dossier, schedule
-from tests.routing.conftest import world  # noqa: F401  (the fixture)
+from tests.routing import conftest as routing
 from tests.web.test_pages import HTML, cookie_login
+
+world = routing.world      # the fixture: employer → department → HR bureau → committee, one submitted dossier
 
 
 def back_of(page: str) -> str:
@@ -15,7 +17,7 @@ def back_of(page: str) -> str:
     return found.group(1).replace("&amp;", "&")
 
 
-async def office_with_a_meeting(client, world) -> tuple[User, str, str]:  # noqa: F811
+async def office_with_a_meeting(client, world) -> tuple[User, str, str]:
     office = await User.find_one({"roles.role": "committee_intermediate"})
     experts = await make_experts(client, world["hr"], 1)
     accepted = await place_dossier(world, name="赵一鸣")
@@ -24,7 +26,7 @@ async def office_with_a_meeting(client, world) -> tuple[User, str, str]:  # noqa
     return office, meeting["id"], str(accepted.id)
 
 
-async def test_the_office_returns_from_an_applicant_to_the_meeting(client, world):  # noqa: F811
+async def test_the_office_returns_from_an_applicant_to_the_meeting(client, world):
     office, meeting_id, dossier_id = await office_with_a_meeting(client, world)
     await cookie_login(client, office)
     meeting_page = (await client.get(f"/committee/meetings/{meeting_id}", headers=HTML)).text
@@ -36,7 +38,7 @@ async def test_the_office_returns_from_an_applicant_to_the_meeting(client, world
     assert (await client.get(back, headers=HTML)).status_code == 200
 
 
-async def test_without_a_hint_the_back_link_is_a_page_of_the_readers_own_role(client, world):  # noqa: F811
+async def test_without_a_hint_the_back_link_is_a_page_of_the_readers_own_role(client, world):
     office, meeting_id, dossier_id = await office_with_a_meeting(client, world)
     await cookie_login(client, office)
     review = (await client.get(f"/review/{dossier_id}", headers=HTML)).text
@@ -51,7 +53,7 @@ async def test_without_a_hint_the_back_link_is_a_page_of_the_readers_own_role(cl
         assert back_of(page) == "/committee"
 
 
-async def test_a_unit_handler_returns_to_the_filtered_queue(client, world):  # noqa: F811
+async def test_a_unit_handler_returns_to_the_filtered_queue(client, world):
     employer = await User.find_one({"unit_id": world["employer"].id, "kind": "unit"})
     await cookie_login(client, employer)
     queue = (await client.get("/review?tab=pending&name=王", headers=HTML)).text
