@@ -67,7 +67,7 @@ async def _queue_page(request: Request, user: User, *, template: str, tabs: tupl
     queue = await qv.load(user, dict(request.query_params), tabs, base)
     unit_id = queue.filter.employer_unit_id
     unit_text = (await units_service.unit_names([unit_id])).get(unit_id) if unit_id else None
-    return render(request, template, queue=queue, tabs=tabs, options=await qv.filter_options(user),
+    return render(request, template, queue=queue, tabs=tabs, options=await qv.filter_options(user, queue.filter),
                   unit_text=unit_text, **context)
 
 
