@@ -105,13 +105,23 @@ class TestCountsOnASeededWorld:
         if role == "expert":
             assert shown["待表决的评审会"] == 1
 
-    @pytest.mark.parametrize("role", ["unit", "department", "hr", "office", "expert"])
+    @pytest.mark.parametrize("role", ["unit", "department", "hr", "office", "expert", "applicant"])
     async def test_every_read_of_a_home_walks_an_index(self, seeded, role):
         from app import db
+        from app.dossiers.models import Dossier
 
         database = db.current().db
-        commands = [c for c in await reads(lambda: todo.groups_for(seeded.users[role]))
-                    if {"find", "count", "aggregate"} & c.keys()]
+        if role == "applicant":        # the owner of a dossier at a committee (its holder is named)
+            found = await Dossier.get_pymongo_collection().find_one({"committee_code": {"$ne": None}},
+                                                                   {"applicant_id": 1})
+            user = User(id=found["applicant_id"], login="申报人", login_key="申报人", kind="person", name="申报人",
+                        password_hash="-", roles=[{"role": "applicant"}])
+            steps = await todo.applicant_steps(user)
+            assert len(steps) == 1 and steps[0].node != "—"
+            work = lambda: todo.applicant_steps(user)       # noqa: E731
+        else:
+            work = lambda: todo.groups_for(seeded.users[role])      # noqa: E731
+        commands = [c for c in await reads(work) if {"find", "count", "aggregate"} & c.keys()]
         assert commands
         for command in commands:
             find = as_find(command)
