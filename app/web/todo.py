@@ -65,7 +65,8 @@ OFFICE_QUEUES = (
 
 
 def link(page: str, **params: object) -> str:
-    return page + "?" + urlencode({k: str(v) for k, v in params.items() if v is not None})
+    query = urlencode({k: str(v) for k, v in params.items() if v is not None})
+    return f"{page}?{query}" if query else page
 
 
 async def node_groups(user: User) -> list[TodoGroup]:

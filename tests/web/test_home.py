@@ -171,6 +171,13 @@ class TestHandlerHome:
         assert todo_count(page, "/review?tab=pending") == 0 and todo_count(page, "/report?tab=passed") == 1
         assert page.index('class="card todo"') < page.index("常用功能")
 
+    async def test_a_unit_not_yet_approved_gets_its_home_with_nothing_to_do(self, client):
+        bureau, _ = await create_hr_bureau()
+        _, account = await create_unit(status=UnitStatus.registered, parent=bureau)
+        await cookie_login(client, account)
+        page = (await client.get("/", headers=HTML)).text
+        assert todo_count(page, "/review?tab=pending") == 0 and todo_count(page, "/publicity") == 0
+
     async def test_the_hr_bureau_sees_pending_permission_applications(self, client):
         bureau, bureau_account = await create_hr_bureau()
         unit, account = await create_unit(status=UnitStatus.registered, parent=bureau)
