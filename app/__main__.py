@@ -17,6 +17,8 @@ def _serve(args: argparse.Namespace) -> None:
     from app.config import get_settings
     from app.db import resolve_uri
 
+    if not get_settings().mongodb_uri:
+        print("==> 启动内嵌数据库 SecantusDB（数据在 var/）/ starting the embedded database", flush=True)
     uri, embedded = resolve_uri(get_settings())
     os.environ["MONGODB_URI"] = uri
     use_own_address(args.host, args.port)
@@ -28,6 +30,8 @@ def _serve(args: argparse.Namespace) -> None:
             _load_fixtures(f"http://{args.host}:{args.port}")
         else:
             asyncio.run(_with_database(_dictionaries_once))
+        print(f"==> 启动服务 {public_address(args.host, args.port)}（PDF 转换服务 LibreOffice 在后台预热）"
+              f" / serving", flush=True)
         uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers, reload=False,
                     log_level="info")
     finally:
@@ -86,7 +90,7 @@ def _load_fixtures(address: str) -> None:
     from app.seed import print_demo_logins, seed
 
     demo = get_settings().is_dev
-    asyncio.run(_with_database(seed, demo=demo))
+    asyncio.run(_with_database(seed, demo=demo, progress=lambda step: print(f"==> {step}", flush=True)))
     if demo:
         print_demo_logins(address)
     else:

@@ -2,6 +2,7 @@
 Outside dev/test only the dictionaries are loaded: the demo logins (admin/Admin@2026 …) are public."""
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from app.accounts.enums import AccountKind, Role
@@ -59,7 +60,7 @@ async def _seed_units(units: list[dict]) -> dict[str, Unit]:
             if status == UnitStatus.pending:
                 await PermissionApplication(
                     unit_id=unit.id, reviewer_unit_id=parent.id if parent else None,
-                    unit_snapshot=unit.model_dump(include={"name", "credit_code", "region_code", "category"}),
+                    unit_snapshot=units_service.application_snapshot(unit),
                     auto_check=AutoCheck(passed=True), status=ApplicationStatus.pending,
                     submitted_by=unit.id).insert()
         by_key[spec["key"]] = unit
@@ -125,20 +126,29 @@ async def _seed_paths(specs: list[dict], units: dict[str, Unit]) -> None:
                    status=PathStatus.active, applied_by=unit.id, decided_at=utcnow(), **target).insert()
 
 
-async def seed(*, demo: bool) -> None:
-    """Dictionaries (and the committees they list) always; the demo accounts, units and batches only when asked."""
+async def seed(*, demo: bool, progress: Callable[[str], None] = lambda step: None) -> None:
+    """Dictionaries (and the committees they list) always; the demo accounts, units and batches only when asked.
+    `progress` hears each step as it starts (the first serve prints them: it is otherwise silent a while)."""
+    progress("加载字典（系列、级别、职称、专业、地区……） / loading dictionaries")
     await catalog.load_dictionaries()
     if not demo:
         await sync_committees()
         return
     data = demo_data()
+    progress("生成演示账号与单位 / building demo accounts and units")
     await create_admin(data["admin"]["login"], data["admin"]["password"], data["admin"]["name"])
     units = await _seed_units(data["units"])
     await _seed_persons(data["persons"], units)
+    progress("生成评委会、上报路径与申报批次 / building committees, paths and batches")
     await _seed_committee_offices(data.get("committee_offices", []), units)
     await _seed_paths(data.get("paths", []), units)
     await _seed_batches(data["batches"])
+    progress("生成演示人员信息 / building demo personnel records")
     await personnel_demo.seed(unit_login="jnqyg", supervisor_login="jnwlj")
+
+
+# How the printed demo logins describe a person by their extra roles (none: an applicant).
+ROLE_LOGIN_LABELS = {("expert",): "评审专家", ("archivist",): "档案管理员"}
 
 
 def print_demo_logins(address: str = "http://127.0.0.1:8000") -> None:
@@ -149,6 +159,6 @@ def print_demo_logins(address: str = "http://127.0.0.1:8000") -> None:
         print(f"  {spec['name']:<18} {spec['login']:<10} {spec['password']}")
     for spec in data["persons"]:
         roles = [grant["role"] for grant in spec.get("roles", [])]
-        label = "评审专家" if roles == ["expert"] else ("评委会办事机构" if roles else "申报人")
+        label = ROLE_LOGIN_LABELS.get(tuple(roles), "评委会办事机构" if roles else "申报人")
         print(f"  {label} {spec['name']:<{15 - len(label)}} {spec['login']:<10} {spec['password']}")
     print()

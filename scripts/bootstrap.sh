@@ -15,19 +15,19 @@ for pkg in "${APT_PACKAGES[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  echo "==> apt-get install ${missing[*]}"
+  echo "==> 安装系统软件包（apt，首次需要几分钟）/ installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
-  echo "==> creating .venv"
+  echo "==> 创建 Python 虚拟环境 / creating .venv"
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  echo "==> pip install -e .[dev]"
+  echo "==> 安装 Python 依赖（pip，首次需要一两分钟）/ installing Python packages (pip install -e .[dev])"
   # pip warns about index folders configured on some machines; the install itself is what matters
   .venv/bin/pip install -q --disable-pip-version-check -e ".[dev]" 2> >(grep -v "^WARNING: Location" >&2)
   rm -f .venv/.installed-*
@@ -37,6 +37,7 @@ fi
 # The development key and self-signed certificate that sign e-certificates in dev and test, made once
 # under var/signing/ (never committed; production configures its own: docs/SECURITY.md).
 if [ "${ZC_ENV:-dev}" = dev ] && [ ! -f "${ZC_VAR_DIR:-var}/signing/development.p12" ]; then
-  echo "==> development signing key"
+  echo "==> 生成开发用证书签名密钥 / making the development signing key"
   .venv/bin/python -m app signing-key >/dev/null
 fi
+echo "==> 依赖已就绪 / set-up done"

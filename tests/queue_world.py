@@ -5,7 +5,7 @@ Built by tests/test_query_plans.py (a few hundred dossiers) and bench/bench_queu
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from beanie import PydanticObjectId
 
@@ -24,6 +24,7 @@ from app.units.models import Unit
 SERIES, LEVELS, TITLES = ("qzwh", "gc"), ("2", "3", "4"), ("qzwh-3", "qzwh-4", "gc-3")
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 INSERT_BATCH = 200
+PUBLICITY_FROM = datetime(2026, 6, 1, tzinfo=timezone.utc)     # a date as the database keeps one
 
 
 @dataclass
@@ -73,6 +74,9 @@ def _state(rng: random.Random, world: QueueWorld, employer: Unit) -> dict:
              "reported_by": [u.id for u in chain], "committee_code": code, "reported_to": [code]}
     if status == "scheduled" and code == next(iter(world.committees)):
         state["meeting_id"] = world.meeting_id
+    if status == "publicity":                              # published, the employer's opinion still to give
+        state["publicity"] = {"starts_on": PUBLICITY_FROM, "ends_on": PUBLICITY_FROM + timedelta(days=7),
+                              "working_days": 5, "published_at": PUBLICITY_FROM, "stage": 0}
     return state
 
 

@@ -27,6 +27,10 @@ def test_seed_on_the_embedded_database_is_idempotent(tmp_path):
     first = run_cli("seed", env=env)                           # starts, and stops, its own embedded database
     assert first.returncode == 0, first.stderr
     assert "演示账号" in first.stdout and "zhangsan" in first.stdout
+    assert "档案管理员" in first.stdout and "dangan" in first.stdout
+    steps = [line for line in first.stdout.splitlines() if line.startswith("==> ")]     # says what it is doing
+    assert [s.split()[1] for s in steps] == ["加载字典（系列、级别、职称、专业、地区……）", "生成演示账号与单位",
+                                             "生成评委会、上报路径与申报批次", "生成演示人员信息"]
     assert (tmp_path / "secantus").is_dir()                    # data under the configured var/ folder
 
     # The other commands find the database already serving that folder, as they do next to a running `serve`:

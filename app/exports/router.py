@@ -24,7 +24,7 @@ from app.dossiers.deps import Readable
 from app.dossiers.models import Dossier
 from app.errors import Forbidden, NotFound
 from app.exports import archives, bundles, forms as form_zips, tables
-from app.exports.selection import COMPLETED, MAX_SELECTION, ExportFilter, record, selected, selection
+from app.exports.selection import MAX_SELECTION, ExportFilter, archive_selection, record, selected, selection
 from app.exports.zipfeed import Package
 from app.files.names import XLSX, download_headers
 from app.committee import meetings
@@ -155,7 +155,7 @@ async def batch_archive(user: Archivist, client: Client,
     batch = await batches.stored(batch_id)
     if batch is None:
         raise NotFound("申报批次不存在", field="batch_id", code="batch_not_found")
-    query = await selection(user, ExportFilter(batch_id=batch_id), statuses=tuple(str(s) for s in COMPLETED))
+    query = await archive_selection(user, batch_id)
     package, chosen = await archives.build_batch(await selected(query), created_by=user.name,
                                                  selection={"batch_id": str(batch_id)}, forms=forms)
     await record("archive", user=user, client=client, selection={"batch_id": str(batch_id)}, count=len(chosen),

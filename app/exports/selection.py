@@ -86,6 +86,18 @@ async def selection(user: User, f: ExportFilter, *, statuses: tuple[str, ...] | 
                         ids=frozenset(ids) if ids is not None else None)
 
 
+async def archive_selection(user: User, batch_id: PydanticObjectId) -> RowSelection:
+    """A batch's archive export (GET /api/archives.zip): its completed dossiers within the user's read scope."""
+    return await selection(user, ExportFilter(batch_id=batch_id), statuses=tuple(str(s) for s in COMPLETED))
+
+
+async def archivable(user: User, batch_id: PydanticObjectId) -> int:
+    """How many dossiers that export would package (counted up to one past its limit): the archives page
+    disables the export of a batch with none, the archivist's home lists the batches with some."""
+    chosen = await archive_selection(user, batch_id)
+    return len([r async for r in chosen.rows({"_id": 1}, limit=MAX_SELECTION + 1)])
+
+
 async def record(kind: str, *, user: User | None, client: ClientInfo | None, selection: dict[str, Any],
                  count: int, columns: list[str] | None = None, revealed: bool = False,
                  dossier_ids: list[PydanticObjectId] | None = None) -> None:

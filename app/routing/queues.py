@@ -115,8 +115,8 @@ class QueueRow(BaseModel):
 PAGE_FIELDS = {name: 1 for name in QueueRow.model_fields if name != "id"}
 
 
-async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:
-    """One page of a view, then the page's rows by id. In the default order (submission time) with nothing
+async def placed(user: User, f: QueueFilter) -> tuple[list, int]:
+    """The ids of a view's page and the view's total. In the default order (submission time) with nothing
     narrowed but the status, the view's counts per hour place the page and only its hours' entries are read
     (app.dossiers.queue_counts); otherwise, or when those counts are being rebuilt or found wrong, the view's
     ids in order from all its queue entries (one indexed equality per key; their number is the total)."""
@@ -124,14 +124,23 @@ async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:
         raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
     filters = await build_filters(user, f)
     skip = (f.page - 1) * f.size
-    counted = None
     if f.sort == "submitted_at" and all(flt.keys() == {"queue_keys"} for flt in filters):
         counted = await queue_counts.page_ids([flt["queue_keys"] for flt in filters], skip=skip, size=f.size,
                                               descending=f.descending)
-    if counted is None:
-        ids = await rows.queue_ids(filters, SORTS[f.sort], descending=f.descending)
-        counted = ids[skip:skip + f.size], len(ids)
-    wanted, total = counted
+        if counted is not None:
+            return counted
+    ids = await rows.queue_ids(filters, SORTS[f.sort], descending=f.descending)
+    return ids[skip:skip + f.size], len(ids)
+
+
+async def total(user: User, f: QueueFilter) -> int:
+    """How many a view holds: the total its page shows, read the same way (the home page's to-do counts)."""
+    return (await placed(user, f))[1]
+
+
+async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:
+    """One page of a view (`placed`), then the page's rows by id."""
+    wanted, total = await placed(user, f)
     if not wanted:
         return [], total
     found = {r["_id"]: r async for r in DossierRow.get_pymongo_collection().find({"_id": {"$in": wanted}}, PAGE_FIELDS)}

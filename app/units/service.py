@@ -1,5 +1,6 @@
 """Units: self-registration, top-down creation, the tree, the read scope and permission applications."""
 
+import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -22,7 +23,9 @@ from app.units.models import AutoCheck, PermissionApplication, Unit
 from app.units.schemas import (ChildUnitCreation, Credentials, PermissionDecision, UnitInfo, UnitRegistration,
                                UnitTreeNode, UnitUpdate)
 from app.accounts import validators
+from app.messaging import service as messaging
 
+log = logging.getLogger(__name__)
 
 
 _moved_hooks: list[Callable[[list[PydanticObjectId]], Awaitable[object]]] = []
@@ -58,8 +61,9 @@ async def readable_units_query(user: User, *, offices: bool = True) -> dict | No
         clauses += [{"_id": {"$in": own}}, {"ancestors": {"$in": own}}]
     if offices and (office_units := user.unit_ids_for(*COMMITTEE_ROLES)):
         clauses.append({"_id": {"$in": office_units}})
-    bureaus = await Unit.find({"_id": {"$in": user.unit_ids_for(Role.hr_handler)},
-                               "category": {"$in": list(HR_BUREAU_CATEGORIES)}}).to_list()
+    hr_units = user.unit_ids_for(Role.hr_handler)       # none: no read (an empty $in is a scan that finds nothing)
+    bureaus = await Unit.find({"_id": {"$in": hr_units},
+                               "category": {"$in": list(HR_BUREAU_CATEGORIES)}}).to_list() if hr_units else []
     clauses += [{"region_code": {"$regex": "^" + re.escape(region_prefix(b.region_code))}} for b in bureaus]
     return {"$or": clauses} if clauses else {"_id": {"$in": []}}
 
@@ -241,6 +245,15 @@ async def _auto_check(unit: Unit) -> AutoCheck:
     return AutoCheck(passed=not problems, problems=problems)
 
 
+SNAPSHOT_FIELDS = {"name", "credit_code", "region_code", "category", "nature", "industry", "legal_representative",
+                   "contact_name", "contact_phone", "address"}
+
+
+def application_snapshot(unit: Unit) -> dict:
+    """What the reviewer's card shows of the unit as it applied (the seed's demo application too)."""
+    return unit.model_dump(include=SNAPSHOT_FIELDS)
+
+
 async def apply_for_permission(*, actor: User, unit: Unit, client: ClientInfo) -> PermissionApplication:
     if unit.status == UnitStatus.approved:
         raise Conflict("单位权限已开通，无需再次申请", code="already_approved")
@@ -248,10 +261,9 @@ async def apply_for_permission(*, actor: User, unit: Unit, client: ClientInfo) -
         raise Conflict("权限申请已提交，正在审核中", code="application_pending")
     check = await _auto_check(unit)
     reviewer = await hr_bureau_for_region(unit.region_code)
-    snapshot = unit.model_dump(include={"name", "credit_code", "region_code", "category", "nature", "industry",
-                                        "legal_representative", "contact_name", "contact_phone", "address"})
     application = PermissionApplication(unit_id=unit.id, reviewer_unit_id=reviewer.id if reviewer else None,
-                                        unit_snapshot=snapshot, auto_check=check, submitted_by=actor.id)
+                                        unit_snapshot=application_snapshot(unit), auto_check=check,
+                                        submitted_by=actor.id)
 
     async def work(session) -> None:
         moved = await Unit.get_pymongo_collection().update_one(
@@ -317,7 +329,35 @@ async def decide_application(*, actor: User, application_id: PydanticObjectId, d
     await db.in_transaction(work)
     await audit.record(AuditKind.permission_decided, client=client, actor=actor, unit_id=application.unit_id,
                        approved=decision.approve, reason=decision.reason)
-    return await PermissionApplication.get(application.id)
+    decided = await PermissionApplication.get(application.id)
+    await _tell_unit(decided)
+    return decided
+
+
+def decision_message(application: PermissionApplication) -> tuple[str, str]:
+    """(subject, body) of what the unit is told about its permission application's decision."""
+    name = application.unit_snapshot.get("name") or "贵单位"
+    if application.status == ApplicationStatus.approved:
+        return ("职称申报系统：单位权限已开通",
+                f"{name}的职称申报权限申请已审核通过，请登录单位账号设置上报路径、添加经办人后开展申报工作。")
+    return ("职称申报系统：单位权限申请未通过",
+            f"{name}的职称申报权限申请未通过审核，原因：{application.reason}。请登录单位账号修改单位信息后重新申请。")
+
+
+async def _tell_unit(application: PermissionApplication) -> None:
+    """Texts and mails the unit's contact (the phone and email it registered); the decision stands whatever
+    the gateway does, so a failure is logged, never raised."""
+    unit = await Unit.get(application.unit_id)
+    if unit is None:
+        return
+    subject, body = decision_message(application)
+    for channel, to in (("sms", unit.contact_phone), ("email", unit.contact_email)):
+        if not to:
+            continue
+        try:
+            await messaging.send(channel=channel, to=to, subject=subject, body=body, user_id=application.submitted_by)
+        except Exception:
+            log.exception("permission decision message by %s to unit %s failed", channel, unit.id)
 
 
 async def search_approved(q: str, *, limit: int = 20) -> list[Unit]:

@@ -56,7 +56,7 @@ async def _page(request: Request, user: User, tabs: tuple[qv.Tab, ...], base: st
     unit_id = queue.filter.employer_unit_id
     unit_text = (await units_service.unit_names([unit_id])).get(unit_id) if unit_id else None
     run = await committees.listing(user)
-    return render(request, "committee_queue.html", queue=queue, tabs=tabs, options=await qv.filter_options(user),
+    return render(request, "committee_queue.html", queue=queue, tabs=tabs, options=await qv.filter_options(user, queue.filter),
                   unit_text=unit_text, committees=run, today=china_today().isoformat(), **context)
 
 

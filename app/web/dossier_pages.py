@@ -28,6 +28,7 @@ from app.web import choices
 from app.web import section_forms as forms
 from app.web.deps import PageOwnDossier, PageUser
 from app.web.snapshot_view import latest_turn_down
+from app.web.textdiff import is_long, word_diff
 from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -202,11 +203,12 @@ async def readable_changes(dossier: Dossier) -> tuple[str, list[dict[str, str]]]
     options = {name: await forms.option_lists(name) for name in {c.part for c in found} if name in forms.FORMS}
     positions = {name: {row["id"]: i for i, row in enumerate(dossier.sections.get(name, {}).get("rows", []), 1)}
                  for name in S.SECTIONS if S.SECTIONS[name].row}
+    old_rows = _section_rows(dossier, last - 1 if dossier.status not in EDITABLE else last)
     rows = []
     for change in found:
         part = change.part
         if part == "attachments":
-            where = "附件"
+            where = _attachment_place(change, dossier, positions, old_rows, options)
         elif change.row_id:
             number = positions.get(part, {}).get(change.row_id)
             where = f"第{number}项" if number else "已删除的一项"
@@ -217,11 +219,51 @@ async def readable_changes(dossier: Dossier) -> tuple[str, list[dict[str, str]]]
         else:
             form = forms.FORMS.get(part)
             field = next((f.label for f in form.fields if f.name == change.field), change.field or "") if form else ""
-        rows.append({"label": change.label, "where": where, "field": field,
-                     "change": CHANGE_LABELS.get(change.change, change.change),
-                     "before": _value_text(part, change.field, change.before, names, options),
-                     "after": _value_text(part, change.field, change.after, names, options)})
+        if part == "attachments":
+            field = "附件"
+        before = _value_text(part, change.field, change.before, names, options)
+        after = _value_text(part, change.field, change.after, names, options)
+        rows.append({"label": change.label, "where": where, "field": field, "kind": change.change,
+                     "change": CHANGE_LABELS.get(change.change, change.change), "before": before, "after": after,
+                     "key": part == "summary",
+                     "diff": word_diff(before, after) if change.change == "changed" and is_long(before, after)
+                     else None})
+    rows.sort(key=lambda row: not row["key"])       # the 工作总结 first: what a reviewer reads most closely
     return title, rows
+
+
+def _section_rows(dossier: Dossier, number: int) -> dict[str, dict[str, dict]]:
+    """Section → row id → row, in the snapshot numbered `number` (a removed row's attachment names it)."""
+    snapshot = next((s for s in dossier.snapshots if s.number == number), None)
+    sections = snapshot.sections if snapshot else {}
+    return {name: {row["id"]: row for row in (sections.get(name) or {}).get("rows", [])}
+            for name in S.SECTIONS if S.SECTIONS[name].row}
+
+
+def row_name(part: str, row: dict, options: dict) -> str:
+    """A row as a reader names it: its first field, or its first text when that is a date (the school of an
+    education row, the unit of a job, the name of an achievement, the year of an assessment)."""
+    form = forms.FORMS.get(part)
+    filled = [f for f in (form.fields if form else ()) if row.get(f.name) not in (None, "", False, [], {})]
+    if not filled:
+        return ""
+    chosen = filled[0] if filled[0].kind != "month" else next((f for f in filled if f.kind == "text"), filled[0])
+    return forms.shown(chosen, row[chosen.name], options.get(part, {}))
+
+
+def _attachment_place(change: Any, dossier: Dossier, positions: dict, old_rows: dict, options: dict) -> str:
+    """Where an added or removed file belongs: the section's row by number and name, or the section itself."""
+    section = change.label
+    if not change.row_id:
+        return section
+    part = next((name for name, spec in S.SECTIONS.items() if spec.label == section), None)
+    number = positions.get(part, {}).get(change.row_id)
+    row = next((r for r in dossier.sections.get(part, {}).get("rows", []) if r.get("id") == change.row_id),
+               None) if part else None
+    row = row or (old_rows.get(part, {}).get(change.row_id) if part else None)
+    name = row_name(part, row, options) if row else ""
+    place = f"第{number}项" if number else ("已删除的一项" if row else "")
+    return "".join((place, f"（{name}）" if name else "")) or section
 
 
 def attachment_rule_context(batch: Batch, section: str) -> dict[str, Any]:

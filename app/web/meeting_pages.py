@@ -36,8 +36,7 @@ def _meeting_id(value: str) -> PydanticObjectId:
 @router.get("/committee/meetings", response_class=HTMLResponse)
 async def meetings_page(request: Request, user: OfficeUser) -> Response:
     run = await committees.listing(user)
-    codes = {c.code for c in run}
-    found = [m for m in await meetings.listing(actor=user, committee_code=None, status=None) if m.committee_code in codes]
+    found = await meetings.of_office(user)
     return render(request, "meetings.html", meetings=found, committees=run, names={c.code: c.name for c in run},
                   committee_options=[(c.code, c.name) for c in run],
                   status_labels=MEETING_STATUS_LABELS, today=china_today().isoformat())

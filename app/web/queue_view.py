@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from app.accounts.models import User
 from app.catalog import batches
+from app.catalog import service as catalog
 from app.dossiers import identity
 from app.dossiers.identity import Purpose
 from app.dossiers.schemas import DossierSummary
@@ -141,11 +142,28 @@ async def load(user: User, raw: dict[str, str], tabs: tuple[Tab, ...], base: str
                  base=base, names=await dictionaries(), items=items)
 
 
-async def filter_options(user: User) -> dict[str, Any]:
-    """The choices of the filter bar: batches, series, levels, titles, and the user's units when several."""
+def title_choices(entries: list[tuple[str, str, str | None]], level: str | None,
+                  selected: str | None = None) -> list[tuple[str, str]]:
+    """The 申报职称 filter's options among one series' titles, given as (code, name, level): those of the chosen
+    level (all levels when none is chosen), each name once (the first code of a name stands for it, unless
+    another of its codes is the one chosen); the chosen title stays listed whatever the level, so the page
+    never hides a filter it applies."""
+    found: dict[str, tuple[str, str]] = {}
+    for code, name, at_level in entries:
+        if (level is None or at_level == level or code == selected) and (name not in found or code == selected):
+            found[name] = (code, name)
+    return list(found.values())
+
+
+async def filter_options(user: User, f: queues.DossierFilter | None = None) -> dict[str, Any]:
+    """The choices of the filter bar: batches, series, levels, the chosen series' titles (the select cascades
+    from series and level as the declaration form's does: static/review.js), and the user's units when several."""
     units = await queues.node_units(user)
     names = await units_service.unit_names(units)
+    series, level, title = (f.series, f.level, f.title) if f is not None else (None, None, None)
+    entries = [(e.code, e.name, (e.extra or {}).get("level"))
+               for e in await catalog.entries("titles", parent=series)] if series else []
     return {"batches": [(str(b.id), f"{b.year} {b.name}") for b in (await batches.listing(actor=user))[:100]],
             "series": await choices.options("series"), "levels": await choices.options("levels"),
-            "titles": await choices.options("titles"), "sizes": SIZES,
+            "titles": title_choices(entries, level, title), "sizes": SIZES,
             "my_units": [(str(u), names.get(u, str(u))) for u in dict.fromkeys(units)]}

@@ -6,6 +6,7 @@ API from the page: POST /api/dossiers/{id}/actions and POST /api/review/batch (p
 """
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
@@ -33,8 +34,8 @@ from app.web import snapshot_view as sv
 from app.web.deps import PageReadableDossier, PageUser
 from app.web.dossier_pages import (DECLARATION_DICTIONARIES, _names, declaration_facts, readable_changes,
                                   status_view)
-from app.accounts.enums import NODE_ROLES
-from app.web.pages import render, require_role
+from app.accounts.enums import COMMITTEE_ROLES, NODE_ROLES, Role
+from app.web.pages import render, require_role, safe_next
 from app.web.section_forms import size_text
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +68,7 @@ async def _queue_page(request: Request, user: User, *, template: str, tabs: tupl
     queue = await qv.load(user, dict(request.query_params), tabs, base)
     unit_id = queue.filter.employer_unit_id
     unit_text = (await units_service.unit_names([unit_id])).get(unit_id) if unit_id else None
-    return render(request, template, queue=queue, tabs=tabs, options=await qv.filter_options(user),
+    return render(request, template, queue=queue, tabs=tabs, options=await qv.filter_options(user, queue.filter),
                   unit_text=unit_text, **context)
 
 
@@ -167,10 +168,36 @@ async def review_context(dossier: Dossier, user: User) -> dict[str, Any]:
     }
 
 
+# Where "← 返回" leads when the page was not told (?back=): the list of the first role the user holds, so
+# nobody is sent to a page of another role (a 403: the committee office to 数据审核).
+HOME_LISTS = ((NODE_ROLES, "/review", "返回数据审核"), (COMMITTEE_ROLES, "/committee", "返回资格审查"),
+              ((Role.expert,), "/expert", "返回评审表决"), ((Role.archivist,), "/archives", "返回档案导出"))
+
+
+def back_link(request: Request, user: User) -> tuple[str, str]:
+    """(where the back link goes, its text): the page named by ?back= (a same-site path), else the page the
+    user came from on this site, else the user's own list, else the home page."""
+    for candidate in (request.query_params.get("back"), _same_site_path(request)):
+        if candidate and safe_next(candidate, "") and not candidate.startswith((request.url.path, "/login")):
+            return candidate, "返回上一页"
+    for roles, path, text in HOME_LISTS:
+        if any(user.has_role(r) for r in roles):
+            return path, text
+    return "/", "返回首页"
+
+
+def _same_site_path(request: Request) -> str | None:
+    """The Referer's path and query when it is this site's own page."""
+    referer = urlsplit(request.headers.get("referer") or "")
+    if not referer.path or (referer.netloc and referer.netloc != request.url.netloc):
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
 @router.get("/review/{dossier_id}", response_class=HTMLResponse)
 async def review_dossier_page(request: Request, user: PageUser, dossier: PageReadableDossier) -> Response:
     if dossier.applicant_id == user.id:
         return RedirectResponse(f"/dossiers/{dossier.id}/track", status_code=303)
-    back = request.query_params.get("back") or ""
-    return render(request, "review_dossier.html", back=back if back.startswith("/") and not back.startswith("//")
-                  else "/review", **await review_context(dossier, user))
+    back, back_text = back_link(request, user)
+    return render(request, "review_dossier.html", back=back, back_text=back_text,
+                  **await review_context(dossier, user))

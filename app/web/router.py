@@ -14,7 +14,7 @@ from app.units.schemas import InvitationOut
 from app.web import (admin_pages, archive_pages, blind_pages, case_pages, choices, committee_pages, dossier_pages, entry_pages,
                      expert_pages,
                      meeting_pages, notice_pages, path_pages, personnel_pages, publicity_pages, reissue_pages,
-                     results_pages, review_pages, statistics_pages, track_pages, unit_pages)
+                     results_pages, review_pages, statistics_pages, todo, track_pages, unit_pages)
 from app.web.deps import OptionalPageUser, PageUser
 from app.web.pages import render, safe_next
 
@@ -92,7 +92,9 @@ async def home(request: Request, user: OptionalPageUser) -> Response:
         wanted = roles if isinstance(roles, tuple) else (roles,)
         if roles is None or any(user.has_role(r) for r in wanted):
             tiles.setdefault(path, (path, title, text))
-    return render(request, "home.html", tiles=list(tiles.values()))
+    steps = await todo.applicant_steps(user) if user.has_role(Role.applicant) else []
+    return render(request, "home.html", tiles=list(tiles.values()), groups=await todo.groups_for(user), steps=steps,
+                  applicant=user.has_role(Role.applicant))
 
 
 @router.get("/login", response_class=HTMLResponse)

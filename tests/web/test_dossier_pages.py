@@ -361,3 +361,33 @@ class TestAdminPages:
         assert page.index("启用的条目") < page.index("停用的条目") and "停用" in page
         assert 'href="/admin/dictionaries?name=titles"' in page and "data-import-form" in page
         await DictionaryEntry.find({"dictionary": "web_test_dict"}).delete()
+
+
+class TestReviewersChanges:
+    """A resubmission at the unit: what changed is at the top of the review page, the 工作总结 first and marked,
+    its words taken out and put in highlighted, an added file named with its row."""
+
+    async def test_changes_come_first_summary_marked_words_highlighted_file_with_its_row(self, client, setup):
+        await submit_complete(client, setup)
+        url, headers = f"/api/dossiers/{setup['id']}", setup["headers"]
+        long_text = "任现职以来，本人长期从事群众舞蹈辅导与创编工作，组织培训{}余场，辅导基层文艺团队。"
+        for times, upload in (("100", False), ("150", True)):
+            etag = (await client.post(f"{url}/withdraw", headers=headers)).headers["ETag"]
+            r = await client.put(f"{url}/sections/summary", json={"text": long_text.format(times)},
+                                 headers={**headers, "If-Match": etag})
+            assert r.status_code == 200, r.text
+            if upload:
+                r = await client.post(f"{url}/attachments", headers=headers, data={"section": "education",
+                                      "row_id": "edu0000001"}, files={"file": ("学位证书.pdf", pdf_bytes(1), "application/pdf")})
+                assert r.status_code == 201, r.text
+            assert (await client.post(f"{url}/submit", headers=headers)).status_code == 200
+        await cookie_login(client, setup["unit_account"])
+        page = main_part((await client.get(f"/review/{setup['id']}", headers=HTML)).text)
+        assert page.index('id="changes"') < page.index('id="overview"')
+        changes = page[page.index('id="changes"'):page.index('id="overview"')]
+        assert "第3次提交与第2次提交比较" in changes
+        first = changes[changes.index("<li"):changes.index("</li>")]
+        assert "change-key" in first and "重点" in first and "任现职以来工作总结" in first
+        assert '<del title="删去">100</del><ins title="新增">150</ins>' in first
+        added = changes[changes.index("学位证书.pdf") - 600:changes.index("学位证书.pdf")]
+        assert "学历信息" in added and "第1项（山东艺术学院）" in added and "附件" in added

@@ -213,6 +213,38 @@
     return true;
   };
 
+  /* ---------- the queue filter's 申报职称: cascades from 职称系列 and 申报级别, each name once ---------- */
+
+  async function refreshTitles(select) {
+    var ids = select.dataset.titlesOf.split(" ");
+    var series = document.getElementById(ids[0]).value, level = document.getElementById(ids[1]).value;
+    var keep = select.value, turn = (select._turn || 0) + 1;
+    select._turn = turn;
+    var titles = [];
+    if (series) {
+      var result = await ZC.api("GET", "/api/catalog/titles?parent=" + encodeURIComponent(series));
+      if (select._turn !== turn) return;        // a later choice is loading
+      var seen = {};
+      titles = (result.ok ? result.data : []).filter(function (e) {
+        var fits = !level || (e.extra && e.extra.level === level);
+        if (!fits || seen[e.name]) return false;
+        seen[e.name] = true;
+        return true;
+      });
+    }
+    select.length = 0;
+    select.add(new Option(series ? "全部" : "请先选择职称系列", ""));
+    titles.forEach(function (e) { select.add(new Option(e.name, e.code)); });
+    select.value = titles.some(function (e) { return e.code === keep; }) ? keep : "";
+  }
+
+  all(document, "select[data-titles-of]").forEach(function (select) {
+    select.dataset.titlesOf.split(" ").forEach(function (id) {
+      var source = document.getElementById(id);
+      if (source) source.addEventListener("change", function () { refreshTitles(select); });
+    });
+  });
+
   /* ---------- inbox ---------- */
 
   document.addEventListener("click", async function (event) {
