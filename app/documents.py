@@ -8,6 +8,7 @@ def document_models() -> list[type]:
     from app.committee.models import Counter, Meeting, Vote
     from app.dossiers.models import Dossier, DossierAccess
     from app.experts.models import Expert, ExpertDraw, ExpertRoster, RosterRules
+    from app.dossiers.counts import StatisticsCount
     from app.dossiers.rows import DossierRow, QueueEntry
     from app.exports.models import ExportEvent
     from app.messaging.models import OutboxMessage
@@ -24,4 +25,4 @@ def document_models() -> list[type]:
             DictionaryEntry, Batch, Dossier, DossierRow, QueueEntry, DossierAccess, OutboxMessage, Path, Committee,
             InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation,
             Lease, MigrationRecord, JobRun, Expert, ExpertRoster, RosterRules, ExpertDraw,
-            PersonnelRecord, PostQuota, PostLedger]
+            PersonnelRecord, PostQuota, PostLedger, StatisticsCount]

@@ -265,6 +265,9 @@ async def _assert_rows_in_step():
         assert row == expected, f"dossier {dossier['_id']}: its row is stale"
     assert not held, f"rows without a dossier: {list(held)}"
     assert not entries, f"queue entries without a dossier: {list(entries)}"
+    from app.dossiers import counts
+
+    assert await counts.stored() == await counts.expected(), "the statistics' counters differ from the rows' sum"
 
 
 @pytest.fixture(scope="session")

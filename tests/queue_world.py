@@ -15,7 +15,7 @@ from app.accounts.models import RoleGrant, User
 from app.catalog.models import Committee
 from app.clock import utcnow
 from app.committee.models import Meeting
-from app.dossiers import rows, scope
+from app.dossiers import counts, rows, scope
 from app.dossiers.models import Dossier
 from app.dossiers.rows import DossierRow, QueueEntry
 from app.units.models import Unit
@@ -137,6 +137,7 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
             await Dossier.get_pymongo_collection().insert_many(docs)
             held = [{"_id": d["_id"], **rows.row_of(d)} for d in docs]
             await DossierRow.get_pymongo_collection().insert_many(held)
+            await counts.add(held)
             await QueueEntry.get_pymongo_collection().insert_many(
                 [{"_id": r["_id"], **entry} for r in held if (entry := rows.entry_of(r)) is not None])
             docs = []

@@ -23,7 +23,7 @@ from app.accounts.enums import Role
 from app.accounts.models import RoleGrant, User
 from app.catalog.models import Committee
 from app.clock import utcnow
-from app.dossiers import rows, scope
+from app.dossiers import counts, rows, scope
 from app.dossiers.models import Dossier
 from app.dossiers.rows import DossierRow, QueueEntry
 from app.units.enums import UnitCategory
@@ -100,6 +100,7 @@ async def build() -> StatsWorld:
     await Dossier.get_pymongo_collection().insert_many(docs)
     built = [{"_id": d["_id"], **rows.row_of(d)} for d in docs]
     await DossierRow.get_pymongo_collection().insert_many(built)
+    await counts.add(built)
     entries = [{"_id": r["_id"], **entry} for r in built if (entry := rows.entry_of(r)) is not None]
     if entries:
         await QueueEntry.get_pymongo_collection().insert_many(entries)

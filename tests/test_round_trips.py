@@ -130,9 +130,11 @@ class TestApplicant:
 
         submitted, seen = await counted(client.post(f"{url}/submit", headers=if_match(headers, saved)))
         assert submitted.status_code == 200, submitted.text
-        # 5 commands (was 10), 4 trips: the row and its queue entry are sent together
+        # 6 commands (was 10), 5 trips: the row and its queue entry are sent together; the submission is
+        # counted in the statistics (app.dossiers.counts) after its row lands
         assert seen[:3] == [SESSION, ("find", "units"), ("update", "dossiers")]
-        assert sorted(seen[3:]) == [("update", "dossier_queue"), ("update", "dossier_rows")]
+        assert sorted(seen[3:]) == [("update", "dossier_queue"), ("update", "dossier_rows"),
+                                    ("update", "statistics_counts")]
         stored = await Dossier.get(steps["id"])
         assert stored.status == "submitted" and stored.snapshots[0].version == int(saved.headers["ETag"].strip('"'))
         assert (await DossierRow.get(steps["id"])).version == stored.version     # in a queue: its row is current

@@ -26,6 +26,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA, utcnow
+from app.dossiers import counts
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier, pending_edit_request
 from app.dossiers.enums import ACTION_LABELS
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 # Bump when what row_of writes changes: the app then recomputes every row once, in the background
 # (the migration named after it in app/migrations.py).
-SCHEMA = 5
+SCHEMA = 6
 
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
 COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "current_unit_id",
@@ -227,6 +228,7 @@ class DossierRow(Document):
     updated_at: datetime | None = None
     certificate: dict[str, Any] | None = None
     node_seconds: dict[str, int] = Field(default_factory=dict)
+    counted: str | None = None          # what it adds to the statistics' counters (app.dossiers.counts)
     version: int
     schema_version: int = SCHEMA
     facts: dict[str, Any] = Field(default_factory=dict)
@@ -292,6 +294,7 @@ def row_of(doc: dict) -> dict:
     row["declaration"] = dict(doc.get("declaration") or {})      # whole (~300 bytes): a queue page shows it
     row["queue_keys"] = queue_keys(doc)
     row["node_seconds"] = node_seconds(doc)
+    row["counted"] = counts.fingerprint(row)
     row["schema_version"] = SCHEMA
     row["facts"] = {name: fact(doc) for name, fact in FACTS.items()}
     return row
@@ -371,10 +374,51 @@ async def _upsert(collection, same_or_older: dict, fields: dict) -> None:
         pass
 
 
-async def store(doc: dict, *, queued_before: bool = True) -> None:
+# How often a row store re-reads the row it replaces after another store changed it in between.
+ATTEMPTS = 20
+
+
+async def _put(dossier_id: Any, row: dict, *, believed: dict | None) -> None:
+    """Writes `row` over the stored row of the same or an older version, keeping the statistics' counters
+    (app.dossiers.counts) the sum of the stored rows: a row is replaced only conditioned on the fingerprint
+    it replaces, and a change of fingerprint is then counted. `believed` is the row the writer thinks is
+    stored (the row of the version it wrote over; None: probably no row yet): when it is, one write."""
+    collection = DossierRow.get_pymongo_collection()
+    newer_or_same = {"$lte": row["version"]}
+    if believed is not None:
+        landed = await collection.update_one(
+            {"_id": dossier_id, "version": newer_or_same, "counted": believed["counted"]}, {"$set": row})
+        if landed.matched_count:
+            if believed["counted"] != row["counted"]:
+                await counts.apply(believed, row)
+            return
+    fresh = believed is None
+    for _ in range(ATTEMPTS):
+        old = None if fresh else await collection.find_one({"_id": dossier_id}, counts.READS)
+        fresh = False
+        if old is None:
+            try:
+                await collection.insert_one({"_id": dossier_id, **row})
+            except DuplicateKeyError:       # another store came first: read what it wrote
+                continue
+            await counts.apply(None, row)
+            return
+        if (old.get("version") or 0) > row["version"]:
+            return                          # a newer version's row is there already
+        landed = await collection.update_one(
+            {"_id": dossier_id, "version": old.get("version"), "counted": old.get("counted")}, {"$set": row})
+        if landed.matched_count:
+            if old.get("counted") != row["counted"]:
+                await counts.apply(old, row)
+            return
+    raise RuntimeError(f"the row of dossier {dossier_id} kept changing under its store")
+
+
+async def store(doc: dict, *, queued_before: bool = True, before: dict | None = None) -> None:
     """Writes the row and the queue entry of this raw dossier document, unless a newer version's are already
     there; the entry of a dossier that left every queue is deleted (not looked for when `queued_before` says
-    the writer's copy was in none). The two writes go out together."""
+    the writer's copy was in none). `before` is the row of the version the writer wrote over, when it knows
+    it. The two writes go out together."""
     same_or_older = {"_id": doc["_id"], "version": {"$lte": doc["version"]}}
     row = row_of(doc)
     entry = entry_of(row)
@@ -382,7 +426,7 @@ async def store(doc: dict, *, queued_before: bool = True) -> None:
     beside = (asyncio.ensure_future(_upsert(queue, same_or_older, entry)) if entry is not None
               else asyncio.ensure_future(queue.delete_one(same_or_older)) if queued_before else None)
     try:
-        await _upsert(DossierRow.get_pymongo_collection(), same_or_older, row)
+        await _put(doc["_id"], row, believed=before if before is not None else row if queued_before else None)
     finally:
         if beside is not None:
             await beside
@@ -390,23 +434,37 @@ async def store(doc: dict, *, queued_before: bool = True) -> None:
 
 async def refresh(*dossier_ids: PydanticObjectId) -> None:
     """Writes the rows and queue entries of these dossiers from their current documents, a bulk write each
-    (each only over the same or an older version, as `store`); both deleted with their dossier."""
+    (each only over the same or an older version, as `store`); both deleted with their dossier. A row whose
+    counted fingerprint changes (or that is missing) is written on its own, as `store` does."""
     if not dossier_ids:
         return
     found = {d["_id"]: d async for d in Dossier.get_pymongo_collection().find({"_id": {"$in": list(dossier_ids)}})}
-    row_writes, entry_writes = [], []
+    held = {r["_id"]: r async for r in DossierRow.get_pymongo_collection().find(
+        {"_id": {"$in": list(dossier_ids)}}, counts.READS)}
+    row_writes, entry_writes, alone, gone = [], [], [], []
     for i in dossier_ids:
         if i not in found:
-            row_writes.append(DeleteOne({"_id": i}))
             entry_writes.append(DeleteOne({"_id": i}))
+            if i in held:
+                gone.append(held[i])
             continue
         same_or_older = {"_id": i, "version": {"$lte": found[i]["version"]}}
         row = row_of(found[i])
         entry = entry_of(row)
-        row_writes.append(UpdateOne(same_or_older, {"$set": row}, upsert=True))
+        if i in held and held[i].get("counted") == row["counted"]:
+            row_writes.append(UpdateOne({**same_or_older, "counted": row["counted"]}, {"$set": row}))
+        else:
+            alone.append((i, row))
         entry_writes.append(UpdateOne(same_or_older, {"$set": entry}, upsert=True) if entry is not None
                             else DeleteOne(same_or_older))
-    await _bulk(DossierRow, row_writes)      # one after the other: a rebuild's steps are not waited for
+    if row_writes:
+        await _bulk(DossierRow, row_writes)      # one after the other: a rebuild's steps are not waited for
+    for i, row in alone:
+        await _put(i, row, believed=held.get(i))
+    for old in gone:
+        if (await DossierRow.get_pymongo_collection().delete_one(
+                {"_id": old["_id"], "version": old.get("version"), "counted": old.get("counted")})).deleted_count:
+            await counts.apply(old, None)
     await _bulk(QueueEntry, entry_writes)
 
 

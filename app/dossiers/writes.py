@@ -136,7 +136,7 @@ async def attempt(dossier_id: PydanticObjectId, update: dict[str, Any], *, expec
             own_version += 1
     remember(after)
     if row is None or rows.moved(row, after):
-        await rows.store(after, queued_before=row is None or bool(row["queue_keys"]))
+        await rows.store(after, queued_before=row is None or bool(row["queue_keys"]), before=row)
     # A write that landed in between a write and its read back is in `after`; the version answered stays this
     # write's own, so the writer's next conditional write (its ETag) still meets that other change with a 412.
     return Dossier.model_validate({**after, "version": own_version})

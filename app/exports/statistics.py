@@ -1,23 +1,29 @@
 """Statistics for HR bureaus, supervising departments, committee offices and units: declarations, passes and
 pass rates by one dimension, and the time dossiers spent at each kind of review node.
 
-Every figure is one aggregation on the dossiers' rows (app.dossiers.rows) that opens with `$match` on ONE
-read key (`reader_ids: key`, the same equality the queues and tables use, served by the rows'
-(reader_ids, ...) indexes) and the filter bar's fields. A user holding several keys (a handler of two
-units) picks one (`scope`), so a figure never counts a dossier twice and never needs an `$in` the planner
-would scan for. Region and kind are not on the rows: they are folded in here from the employer units'
-region codes and the batches' kinds, one small read each."""
+Every figure reads the pre-counted cells of ONE scope key (app.dossiers.counts: the counters the write path
+keeps beside the rows), never the rows: the key's documents per batch (a handful) or, for the unit and
+region figures and a filter on one employer unit, per unit (one per unit in scope), through the counters'
+(scope, by, part) index; the filter bar's other fields pick cells. A user holding several keys (a handler
+of two units) picks one (`scope`), so a figure never counts a dossier twice. Region and kind are folded
+in here from the employer units' region codes and the batches' kinds, one small read each.
 
+`aggregated` and `aggregated_node_times` compute the same figures by aggregating the rows in scope, as
+this module did before the counters: the reference the counters are tested and benchmarked against."""
+
+from collections import Counter
 from dataclasses import dataclass
 from statistics import median
 from typing import Any, Literal
 
+from bson import ObjectId
 from pydantic import Field
 
 from app.accounts.enums import COMMITTEE_ROLES, UNIT_READER_ROLES, Role
 from app.accounts.models import User
 from app.catalog.models import Batch, DictionaryEntry
-from app.dossiers import scope
+from app.dossiers import counts, scope
+from app.dossiers.counts import NOT_PASSED, PASSED
 from app.dossiers.rows import DossierRow
 from app.errors import Forbidden, NotFound
 from app.routing.queues import DossierFilter
@@ -31,9 +37,6 @@ GROUP_FIELD = {"batch": "$batch_id", "series": "$declaration.series", "level": "
                "unit": "$declaration.employer_unit_id", "region": "$declaration.employer_unit_id",
                "kind": "$batch_id"}
 KIND_LABELS = {"review": "评审", "initial": "初定", "recognition": "认定"}
-# A pass: the committee (or the 受理点 of an 初定/认定) approved it; not passed: the committee did not.
-PASSED = ("approved", "publicity", "publicized", "certified")
-NOT_PASSED = ("not_approved",)
 NODES = {"unit": "用人单位审核", "department": "主管部门审核", "hr": "人社局审核", "committee": "评委会办公室"}
 STATS_ROLES = (*UNIT_READER_ROLES, *COMMITTEE_ROLES, Role.sysadmin)
 
@@ -159,15 +162,63 @@ async def _labelled(groups: list[dict], by: str) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["declarations"], r["label"]))
 
 
-async def figures(user: User, f: StatsFilter, by: Dimension) -> dict:
-    """Declarations, passes and pass rates per group of `by`, with the total, within the user's scope."""
-    where, stages = await match(user, f)
-    groups = await (await DossierRow.get_pymongo_collection().aggregate(pipeline(stages, by))).to_list()
-    rows = await _labelled(groups, by)
+def _answer(where: Scope, by: str, rows: list[dict]) -> dict:
     total = {field: sum(r[field] for r in rows) for field in ("declarations", "passed", "not_passed")}
     total["rate"] = rate(total["passed"], total["declarations"])
     return {"by": by, "by_label": DIMENSIONS[by], "scope": str(where.key) if where.key is not None else None,
             "scope_label": where.label, "rows": rows, "total": total}
+
+
+async def aggregated(user: User, f: StatsFilter, by: Dimension) -> dict:
+    """`figures` by aggregating the rows in scope (the reference for the counters)."""
+    where, stages = await match(user, f)
+    groups = await (await DossierRow.get_pymongo_collection().aggregate(pipeline(stages, by))).to_list()
+    return _answer(where, by, await _labelled(groups, by))
+
+
+async def cells(where: Scope, f: StatsFilter, *, per_unit: bool) -> list[tuple[dict, dict]]:
+    """The scope key's counted cells the filter bar keeps, each as (its fields, its counters): from the
+    key's per-batch documents, or its per-unit ones (`per_unit`, and always for a filter on one unit)."""
+    per_unit = per_unit or f.employer_unit_id is not None
+    query: dict = {"scope": counts.ALL if where.key is None else where.key, "by": "unit" if per_unit else "batch"}
+    if per_unit and f.employer_unit_id is not None:
+        query["part"] = f.employer_unit_id
+    elif not per_unit and f.batch_id is not None:
+        query["part"] = f.batch_id
+    of_kind = None if f.kind is None else {
+        str(b["_id"]) async for b in Batch.get_pymongo_collection().find({"kind": f.kind}, {"_id": 1})}
+    wanted = {name: None if value is None else str(value) for name, value in (
+        ("batch", f.batch_id), ("year", f.year), ("series", f.series), ("level", f.level), ("title", f.title),
+        ("unit", f.employer_unit_id))}
+    out = []
+    async for doc in counts.StatisticsCount.get_pymongo_collection().find(query, {"cells": 1}):
+        for cell, counters in (doc.get("cells") or {}).items():
+            fields = counts.cell_fields(cell)
+            if all(v is None or fields[k] == v for k, v in wanted.items()) and (
+                    of_kind is None or fields["batch"] in of_kind) and counters.get("d"):
+                out.append((fields, counters))
+    return out
+
+
+# The cell field each dimension groups on (region folds the units, kind the batches, as `_labelled` does).
+CELL_GROUP = {"batch": "batch", "series": "series", "level": "level", "unit": "unit", "region": "unit",
+              "kind": "batch"}
+
+
+async def figures(user: User, f: StatsFilter, by: Dimension) -> dict:
+    """Declarations, passes and pass rates per group of `by`, with the total, within the user's scope."""
+    where = await chosen_scope(user, f.scope)
+    field = CELL_GROUP[by]
+    groups: dict = {}
+    for fields, counters in await cells(where, f, per_unit=field == "unit"):
+        key = fields[field]
+        if key is not None and field in ("batch", "unit"):
+            key = ObjectId(key)
+        held = groups.setdefault(key, {"_id": key, "declarations": 0, "passed": 0, "not_passed": 0})
+        held["declarations"] += counters.get("d", 0)
+        held["passed"] += counters.get("p", 0)
+        held["not_passed"] += counters.get("n", 0)
+    return _answer(where, by, await _labelled(list(groups.values()), by))
 
 
 def node_pipeline(stages: list[dict]) -> list[dict]:
@@ -188,11 +239,52 @@ def durations(spent: dict[str, list[int]]) -> list[dict]:
     return out
 
 
-async def node_times(user: User, f: StatsFilter) -> dict:
+async def aggregated_node_times(user: User, f: StatsFilter) -> dict:
+    """`node_times` by aggregating the rows in scope (the reference for the counters; exact seconds)."""
     where, stages = await match(user, f)
     found = await (await DossierRow.get_pymongo_collection().aggregate(node_pipeline(stages))).to_list()
     return {"scope": str(where.key) if where.key is not None else None, "scope_label": where.label,
             "nodes": durations(found[0] if found else {})}
+
+
+def _nth(histogram: list[tuple[int, int]], n: int) -> int:
+    """The n-th (from 0) smallest wait of a sorted histogram of (bucket, how many)."""
+    for bucket, many in histogram:
+        if n < many:
+            return bucket
+        n -= many
+    raise IndexError(n)
+
+
+def bucketed(spent: dict[str, Counter]) -> list[dict]:
+    """`durations` from counted waits: each wait stands as its bucket's lower bound (app.dossiers.counts:
+    exact to the hour under three days, to the day under 180 days)."""
+    out = []
+    for node, label in NODES.items():
+        histogram = sorted((b, n) for b, n in (spent.get(node) or Counter()).items() if n)
+        count = sum(n for _, n in histogram)
+        if count:
+            middle = (_nth(histogram, (count - 1) // 2) + _nth(histogram, count // 2)) / 2
+            slowest = histogram[-1][0]
+        else:
+            middle = slowest = 0
+        out.append({"node": node, "label": label, "count": count, "median_seconds": int(middle),
+                    "slowest_seconds": int(slowest), "median_days": round(middle / 86400, 1),
+                    "slowest_days": round(slowest / 86400, 1)})
+    return out
+
+
+async def node_times(user: User, f: StatsFilter) -> dict:
+    """Per review node: how many dossiers waited there, the median and the slowest wait, from the counters."""
+    where = await chosen_scope(user, f.scope)
+    spent: dict[str, Counter] = {}
+    for _, counters in await cells(where, f, per_unit=False):
+        for node, histogram in (counters.get("t") or {}).items():
+            held = spent.setdefault(node, Counter())
+            for bucket, n in histogram.items():
+                held[int(bucket)] += n
+    return {"scope": str(where.key) if where.key is not None else None, "scope_label": where.label,
+            "nodes": bucketed(spent)}
 
 
 async def scope_list(user: User) -> list[dict]:
