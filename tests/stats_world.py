@@ -90,6 +90,7 @@ async def build() -> StatsWorld:
                "declaration": {"level": level, "series": "qzwh", "title": f"qzwh-{level}", "specialty": "qzwh-s01",
                                "mode": "normal", "employer_unit_id": unit.id, "employer_unit_name": unit.name,
                                "is_actual_unit": True},
+               "commitment": {"agreed_at": start, "text_sha256": "0" * 64},
                "sections": {}, "attachments": [], "snapshots": [], "trail": _trail(hours, start),
                "current_unit_id": unit.id if status == "submitted" else chain[-1].id,
                "route": [], "route_unit_ids": [u.id for u in chain], "committee_code": CODE if reported else None,
