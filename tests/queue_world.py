@@ -137,11 +137,11 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
             await Dossier.get_pymongo_collection().insert_many(docs)
             held = [{"_id": d["_id"], **rows.row_of(d)} for d in docs]
             await DossierRow.get_pymongo_collection().insert_many(held)
-            await counts.add(held)
             await QueueEntry.get_pymongo_collection().insert_many(
                 [{"_id": r["_id"], **entry} for r in held if (entry := rows.entry_of(r)) is not None])
             docs = []
             if progress:
                 progress(n + 1)
+    await counts.rebuild()
     world.dossiers = count
     return world

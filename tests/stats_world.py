@@ -101,7 +101,7 @@ async def build() -> StatsWorld:
     await Dossier.get_pymongo_collection().insert_many(docs)
     built = [{"_id": d["_id"], **rows.row_of(d)} for d in docs]
     await DossierRow.get_pymongo_collection().insert_many(built)
-    await counts.add(built)
+    await counts.rebuild()
     entries = [{"_id": r["_id"], **entry} for r in built if (entry := rows.entry_of(r)) is not None]
     if entries:
         await QueueEntry.get_pymongo_collection().insert_many(entries)

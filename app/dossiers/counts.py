@@ -157,15 +157,6 @@ async def apply(before: dict | None, after: dict | None) -> None:
     await _bulk(_writes(difference(before, after)))
 
 
-async def add(rows: list[dict]) -> None:
-    """Counts rows stored in bulk beside the write path (a fixture's world, a benchmark's)."""
-    total: dict[tuple, Counter] = defaultdict(Counter)
-    for row in rows:
-        for doc, counters in contributions(row).items():
-            total[doc].update(counters)
-    await _bulk(_writes(total))
-
-
 async def expected() -> dict[tuple, dict]:
     """The counters the stored rows add up to, as {(scope, by, part): {path: n}} without zeros."""
     from app.dossiers.rows import DossierRow
@@ -216,10 +207,14 @@ async def rebuild() -> int:
     for doc in held.keys() - total.keys():
         await collection.delete_one({"scope": doc[0], "by": doc[1], "part": doc[2]})
         changed += 1
+    new = [{"scope": key, "by": by, "part": part, "cells": nested(counters)}
+           for (key, by, part), counters in total.items() if (key, by, part) not in held]
+    for start in range(0, len(new), 1000):      # the database charges per command: new ones in bulk
+        await collection.insert_many(new[start:start + 1000], ordered=False)
+    changed += len(new)
     for (key, by, part), counters in total.items():
-        if held.get((key, by, part)) != counters:
+        if (key, by, part) in held and held[(key, by, part)] != counters:
             await collection.replace_one({"scope": key, "by": by, "part": part},
-                                         {"scope": key, "by": by, "part": part, "cells": nested(counters)},
-                                         upsert=True)
+                                         {"scope": key, "by": by, "part": part, "cells": nested(counters)})
             changed += 1
     return changed
