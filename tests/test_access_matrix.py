@@ -364,6 +364,7 @@ MATRIX: dict[str, Route] = {
     "GET /api/statistics/scopes": Route(allowed=STATS, gate=USERS - STATS),
     "GET /api/statistics/figures": Route(allowed=STATS, gate=USERS - STATS, query={"by": "unit"}),
     "GET /api/statistics/nodes": Route(allowed=STATS, gate=USERS - STATS),
+    "GET /api/statistics/structure": Route(allowed=STATS, gate=USERS - STATS),
     "GET /api/statistics.xlsx": Route(allowed=STATS, gate=USERS - STATS),
 }
 

@@ -24,8 +24,11 @@ from app.accounts.models import User
 from app.catalog.models import Batch, DictionaryEntry
 from app.dossiers import counts, scope
 from app.dossiers.counts import NOT_PASSED, PASSED
+from app.clock import CHINA, utcnow
 from app.dossiers.rows import DossierRow
 from app.errors import Forbidden, NotFound
+from app.personnel import service as personnel
+from app.personnel.models import PostQuota
 from app.routing.queues import DossierFilter
 from app.units.models import Unit
 
@@ -287,6 +290,35 @@ async def node_times(user: User, f: StatsFilter) -> dict:
             "nodes": bucketed(spent)}
 
 
+async def structure(user: User, f: StatsFilter) -> dict:
+    """岗位结构比例 across the units in scope: per unit with approved posts for the year (the filter's, else
+    this year), per level (or ratio group), approved, appointed, vacant and holding the title but not
+    appointed (app.personnel.ratios), and the totals per level. The quotas carry their readers' keys: the
+    scope's key is one indexed equality on them (the system administrator reads the year's)."""
+    where = await chosen_scope(user, f.scope)
+    year = f.year or utcnow().astimezone(CHINA).year
+    query: dict = {"year": year} if where.key is None else {"reader_keys": where.key, "year": year}
+    if f.employer_unit_id is not None:      # one unit: its (unit_id, year) index, the scope checked here
+        query = {"unit_id": f.employer_unit_id, "year": year}
+    unit_ids = [q["unit_id"] async for q in PostQuota.get_pymongo_collection().find(
+        query, {"unit_id": 1, "reader_keys": 1}) if where.key is None or where.key in q.get("reader_keys", [])]
+    names = {u["_id"]: u["name"] async for u in Unit.get_pymongo_collection().find(
+        {"_id": {"$in": unit_ids}}, {"name": 1})} if unit_ids else {}
+    units, totals = [], {}
+    for unit_id in sorted(unit_ids, key=lambda i: (names.get(i, ""), str(i))):
+        lines = [{"label": fig.label, "approved": fig.approved, "appointed": fig.appointed, "vacant": fig.vacant,
+                  "titled_not_appointed": fig.titled_not_appointed}
+                 for fig in await personnel.unit_figures(unit_id, year)]
+        units.append({"unit_id": str(unit_id), "unit_name": names.get(unit_id, str(unit_id)), "lines": lines})
+        for line in lines:
+            held = totals.setdefault(line["label"], {"label": line["label"], "approved": 0, "appointed": 0,
+                                                     "vacant": 0, "titled_not_appointed": 0})
+            for field in ("approved", "appointed", "vacant", "titled_not_appointed"):
+                held[field] += line[field] or 0
+    return {"scope": str(where.key) if where.key is not None else None, "scope_label": where.label, "year": year,
+            "units": units, "totals": list(totals.values())}
+
+
 async def scope_list(user: User) -> list[dict]:
     return [{"key": None if s.key is None else str(s.key), "label": s.label} for s in await scopes(user)]
 
@@ -302,8 +334,8 @@ def _sheet(book, title: str, header: list[str], rows: list[list]) -> None:
 
 
 async def workbook(user: User, f: StatsFilter) -> bytes:
-    """The same figures as the API, one sheet per dimension and one of the node times (a few hundred rows:
-    written in memory)."""
+    """The same figures as the API, one sheet per dimension, one of the structure ratios and one of the node
+    times (a few hundred rows: written in memory)."""
     import io
 
     import xlsxwriter
@@ -317,6 +349,12 @@ async def workbook(user: User, f: StatsFilter) -> bytes:
         total = made["total"]
         rows.append(["合计", total["declarations"], total["passed"], total["not_passed"], total["rate"]])
         _sheet(book, f"按{title}", [header[0].format(title), *header[1:]], rows)
+    made = await structure(user, f)
+    _sheet(book, "岗位结构比例", ["单位", "级别", "核定岗位", "已聘", "空缺", "有职称未聘"],
+           [[u["unit_name"], line["label"], line["approved"], line["appointed"], line["vacant"],
+             line["titled_not_appointed"]] for u in made["units"] for line in u["lines"]]
+           + [["合计", t["label"], t["approved"], t["appointed"], t["vacant"], t["titled_not_appointed"]]
+              for t in made["totals"]])
     nodes = (await node_times(user, f))["nodes"]
     _sheet(book, "各环节用时", ["审核环节", "份数", "中位用时(天)", "最长用时(天)", "中位用时(秒)", "最长用时(秒)"],
            [[n["label"], n["count"], n["median_days"], n["slowest_days"], n["median_seconds"], n["slowest_seconds"]]

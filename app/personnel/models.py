@@ -86,7 +86,8 @@ class PostQuota(Document):
     class Settings:
         name = "post_quotas"
         indexes = [IndexModel([("unit_id", ASCENDING), ("year", ASCENDING)], unique=True),
-                   IndexModel([("reader_keys", ASCENDING), ("year", ASCENDING)])]
+                   IndexModel([("reader_keys", ASCENDING), ("year", ASCENDING)]),
+                   IndexModel([("year", ASCENDING)])]     # the system administrator's statistics: a year's
 
 
 class PostLedger(Document):
