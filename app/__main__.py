@@ -109,9 +109,11 @@ def _create_admin(args: argparse.Namespace) -> None:
 
 
 def _rebuild_rows(_: argparse.Namespace) -> None:
+    from app.dossiers.counts import rebuild
     from app.dossiers.rows import reconcile
 
     print(f"已重算 {asyncio.run(_with_database(reconcile, True))} 条申报列表行")
+    print(f"已重算 {asyncio.run(_with_database(rebuild))} 个统计计数")
 
 
 def _sweep_orphans(_: argparse.Namespace) -> None:
@@ -161,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     admin.set_defaults(func=_create_admin)
     commands.add_parser("signing-key", help="检查证书签名密钥（开发环境缺少时生成开发密钥）").set_defaults(
         func=_signing_key)
-    commands.add_parser("rebuild-rows", help="按申报材料重算列表与花名册所用的行").set_defaults(func=_rebuild_rows)
+    commands.add_parser("rebuild-rows", help="按申报材料重算列表与花名册所用的行及统计计数").set_defaults(func=_rebuild_rows)
     commands.add_parser("sweep-orphans", help="清理无申报、单位或批次引用的上传文件（一小时内的不动）").set_defaults(
         func=_sweep_orphans)
     from app.exports.cli import add_commands

@@ -9,6 +9,7 @@ def document_models() -> list[type]:
     from app.committee.models import BlindAssignment, Counter, Meeting, Vote
     from app.dossiers.models import Dossier, DossierAccess
     from app.experts.models import Expert, ExpertDraw, ExpertRoster, RosterRules
+    from app.dossiers.counts import StatisticsCount
     from app.dossiers.queue_counts import QueueCount
     from app.dossiers.rows import DossierRow, QueueEntry
     from app.exports.models import ExportEvent
@@ -26,4 +27,4 @@ def document_models() -> list[type]:
             DictionaryEntry, Batch, Dossier, DossierRow, QueueEntry, QueueCount, DossierAccess, OutboxMessage, Path, Committee,
             InboxMessage, Announcement, Meeting, Vote, Counter, ExportEvent, FailureWindow, StaffInvitation,
             Lease, MigrationRecord, JobRun, Expert, ExpertRoster, RosterRules, ExpertDraw,
-            PersonnelRecord, PostQuota, PostLedger, Case, BlindAssignment]
+            PersonnelRecord, PostQuota, PostLedger, Case, BlindAssignment, StatisticsCount]

@@ -22,7 +22,7 @@ from app import lease
 from app.clock import utcnow
 from app.catalog import batches
 from app.committee.committees import backfill_reported_to
-from app.dossiers import queue_counts, rows, scope
+from app.dossiers import counts, queue_counts, rows, scope
 from app.dossiers.models import Dossier
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,11 @@ async def _rows(checkpoint: Checkpoint) -> int:
     return refreshed
 
 
+async def _counts(_: Checkpoint) -> int:
+    """The statistics' counters (app.dossiers.counts) from the rows the rebuild before it left."""
+    return await counts.rebuild()
+
+
 # Indexes an older release made that no read uses any more; each was rewritten on every write of its
 # collection. The dossiers' reader_ids (lists read the rows by it) and the rows' (queue key, sort, _id)
 # indexes (queue pages read app.dossiers.rows.QueueEntry).
@@ -113,7 +118,7 @@ class LeaseLost(Exception):
 
 
 # In order. Append new ones; never rename one that shipped (it would run again). The rows' rebuild is named
-# after SCHEMA, so bumping SCHEMA schedules it, and comes last: backfills that write dossiers refresh the
+# after SCHEMA, so bumping SCHEMA schedules it (and the statistics' counters after it), and comes last: backfills that write dossiers refresh the
 # rows of what they write, and the rebuild then finds those already current.
 MIGRATIONS: list[Migration] = [
     Migration("committee-reported-to", _reported_to),
@@ -122,6 +127,7 @@ MIGRATIONS: list[Migration] = [
     Migration("drop-unread-indexes", _drop_unread_indexes),
     Migration("queue-counts", _queue_counts),
     Migration(f"rows-schema-{rows.SCHEMA}", _rows),
+    Migration(f"statistics-counts-{rows.SCHEMA}", _counts),
 ]
 
 LEASE = "migrations"

@@ -21,7 +21,7 @@ from app import lease, migrations
 from app.clock import utcnow
 from app.config import Settings
 from app.committee import blind_reviewing
-from app.dossiers import rows
+from app.dossiers import counts, rows
 from app.dossiers.attachments import sweep_orphans
 from app.exports import formcache
 
@@ -56,6 +56,8 @@ JOBS: list[Job] = [
     Job("sweep-orphans", timedelta(hours=24), sweep_orphans),
     # rows a crash left between a dossier's write and its row's (each write refreshes its own row)
     Job("reconcile-rows", timedelta(hours=24), rows.reconcile),
+    # the statistics' counters, recounted from the rows (a crash between a row's write and its count)
+    Job("rebuild-statistics-counts", timedelta(hours=24), counts.rebuild),
     # the forms of dossiers that changed, made ahead so their bundles start with an exact length
     Job("warm-forms", timedelta(seconds=30), formcache.warm),
     # cached forms of versions that are no longer current

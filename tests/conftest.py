@@ -269,7 +269,9 @@ async def _assert_rows_in_step():
 
 
 async def _assert_counts_in_step():
-    """The queue counts per key and hour are those of the queue entries stored (app.dossiers.queue_counts)."""
+    """The queue counts per key and hour are those of the queue entries stored (app.dossiers.queue_counts), the
+    statistics' counters the sum of the rows (app.dossiers.counts)."""
+    from app.dossiers import counts
     from app.dossiers.queue_counts import QueueCount, summed
     from app.dossiers.rows import QueueEntry
 
@@ -278,6 +280,7 @@ async def _assert_counts_in_step():
     stored = {c["_id"]: {label: n for label, n in c.get("h", {}).items() if n}
               async for c in QueueCount.get_pymongo_collection().find({})}
     assert {k: v for k, v in stored.items() if v} == expected, "the queue counts differ from the queue entries"
+    assert await counts.stored() == await counts.expected(), "the statistics' counters differ from the rows' sum"
 
 
 @pytest.fixture(scope="session")

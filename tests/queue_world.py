@@ -15,7 +15,7 @@ from app.accounts.models import RoleGrant, User
 from app.catalog.models import Committee
 from app.clock import utcnow
 from app.committee.models import Meeting
-from app.dossiers import queue_counts, rows, scope
+from app.dossiers import counts, queue_counts, rows, scope
 from app.dossiers.models import Dossier
 from app.dossiers.queue_counts import QueueCount
 from app.dossiers.rows import DossierRow, QueueEntry
@@ -153,5 +153,6 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
         summed = queue_counts.summed(counted)
         await QueueCount.get_pymongo_collection().insert_many(
             [{"_id": key, "h": {field.removeprefix("h."): n for field, n in fields.items()}} for key, fields in summed.items()])
+    await counts.rebuild()
     world.dossiers = count
     return world

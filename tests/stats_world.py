@@ -23,7 +23,7 @@ from app.accounts.enums import Role
 from app.accounts.models import RoleGrant, User
 from app.catalog.models import Committee
 from app.clock import utcnow
-from app.dossiers import queue_counts, rows, scope
+from app.dossiers import counts, queue_counts, rows, scope
 from app.dossiers.models import Dossier
 from app.dossiers.rows import DossierRow, QueueEntry
 from app.units.enums import UnitCategory
@@ -90,6 +90,7 @@ async def build() -> StatsWorld:
                "declaration": {"level": level, "series": "qzwh", "title": f"qzwh-{level}", "specialty": "qzwh-s01",
                                "mode": "normal", "employer_unit_id": unit.id, "employer_unit_name": unit.name,
                                "is_actual_unit": True},
+               "commitment": {"agreed_at": start, "text_sha256": "0" * 64},
                "sections": {}, "attachments": [], "snapshots": [], "trail": _trail(hours, start),
                "current_unit_id": unit.id if status == "submitted" else chain[-1].id,
                "route": [], "route_unit_ids": [u.id for u in chain], "committee_code": CODE if reported else None,
@@ -100,6 +101,7 @@ async def build() -> StatsWorld:
     await Dossier.get_pymongo_collection().insert_many(docs)
     built = [{"_id": d["_id"], **rows.row_of(d)} for d in docs]
     await DossierRow.get_pymongo_collection().insert_many(built)
+    await counts.rebuild()
     entries = [{"_id": r["_id"], **entry} for r in built if (entry := rows.entry_of(r)) is not None]
     if entries:
         await QueueEntry.get_pymongo_collection().insert_many(entries)

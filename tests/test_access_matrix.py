@@ -142,6 +142,8 @@ MATRIX: dict[str, Route] = {
     "GET /api/units/{unit_id}/personnel/template.xlsx": Route(allowed=frozenset({"employer", "admin"})),
     "GET /api/units/{unit_id}/personnel/export.xlsx": Route(allowed=frozenset({"employer", "admin"})),
     "POST /api/units/{unit_id}/personnel/import": Route(allowed=frozenset({"employer", "admin"}), files=JUNK),
+    "POST /api/units/{unit_id}/personnel/import/preview": Route(allowed=frozenset({"employer", "admin"}), files=JUNK),
+    "PATCH /api/personnel/{record_id}": Route(allowed=frozenset({"employer", "admin"}), json={"version": 0}),
     "GET /api/personnel/{record_id}": Route(allowed=frozenset({"employer", "admin"})),
     "POST /api/personnel/{record_id}/status": Route(allowed=frozenset({"employer", "admin"}),
                                                     json={"status": "retired", "on": "2026-01-05"}),
@@ -398,6 +400,7 @@ MATRIX: dict[str, Route] = {
     "GET /api/statistics/scopes": Route(allowed=STATS, gate=USERS - STATS),
     "GET /api/statistics/figures": Route(allowed=STATS, gate=USERS - STATS, query={"by": "unit"}),
     "GET /api/statistics/nodes": Route(allowed=STATS, gate=USERS - STATS),
+    "GET /api/statistics/structure": Route(allowed=STATS, gate=USERS - STATS),
     "GET /api/statistics.xlsx": Route(allowed=STATS, gate=USERS - STATS),
 }
 

@@ -26,7 +26,8 @@ VIEWS = {"unit": ("pending", "passed", "turned_down", "reported", "all"),
          "hr": ("pending", "passed", "reported", "all"),
          "office": ("committee",)}
 COMMITTEE_TABS = ("at_committee", "accepted", "scheduled", "approved", "publicity", "certified")
-SCOPE = ("dossiers", "dossier_rows", "dossier_queue", "queue_counts", "units", "committees", "meetings")
+SCOPE = ("dossiers", "dossier_rows", "dossier_queue", "queue_counts", "units", "committees", "meetings",
+         "statistics_counts")
 
 
 @pytest.fixture(scope="module")
@@ -176,25 +177,24 @@ async def test_a_units_entered_dossiers_read_an_index(world):
     raise AssertionError("the world has no unit handler")
 
 
-async def test_statistics_open_with_the_scope_key_on_an_index(world):
-    """Every statistics aggregation opens with `$match` on one read key, and the plan of that match walks a
-    (reader_ids, ...) index over that key's rows alone."""
+async def test_statistics_read_the_scope_keys_counters_on_an_index(world):
+    """Every statistics figure reads the counters (app.dossiers.counts) of one scope key on their (scope, by,
+    part) index, examining that key's documents alone, and never the rows."""
     from app.exports import statistics
 
     database = db.current().db
     checked = 0
     for role in ("unit", "department", "hr", "office"):
         user = world.users[role]
-        for narrowed in ({}, {"batch_id": world.batches[0]}, {"level": "3"}):
+        for narrowed in ({}, {"batch_id": world.batches[0]}, {"level": "3"},
+                         {"employer_unit_id": world.employers[0].id}):
             f = statistics.StatsFilter(**narrowed)
             for by in statistics.DIMENSIONS:
                 checked += await check(lambda: statistics.figures(user, f, by), f"statistics {role} {by} {narrowed}")
             checked += await check(lambda: statistics.node_times(user, f), f"node times {role} {narrowed}")
-        narrowed = statistics.StatsFilter(level="3")
-        commands = [c for c in await reads(lambda: statistics.figures(user, narrowed, "level")) if "aggregate" in c]
-        assert len(commands) == 1 and "reader_ids" in commands[0]["pipeline"][0]["$match"]
-        plan = await database.command("explain", as_find(commands[0]), verbosity="executionStats")
-        assert "reader_ids" in str(plan["queryPlanner"]["winningPlan"]), role
-        whole = await database.command("explain", {k: commands[0][k] for k in ("aggregate", "pipeline", "cursor")})
-        assert "COLLSCAN" not in str(whole) and "IXSCAN" in str(whole), (role, whole)
+        commands = await reads(lambda: statistics.figures(user, statistics.StatsFilter(), "unit"))
+        assert not [c for c in commands if c.get("find") == "dossier_rows" or "aggregate" in c], role
+        (counted,) = [c for c in commands if c.get("find") == "statistics_counts"]
+        plan = await database.command("explain", as_find(counted), verbosity="executionStats")
+        assert "scope_1_by_1_part_1" in str(plan["queryPlanner"]["winningPlan"]), role
     assert checked > 80

@@ -130,9 +130,11 @@ class TestApplicant:
 
         submitted, seen = await counted(client.post(f"{url}/submit", headers=if_match(headers, saved)))
         assert submitted.status_code == 200, submitted.text
-        # 6 commands (was 10), 4 trips: the row, its queue entry and the queue counts are sent together
+        # 7 commands (was 10), 5 trips: the row, its queue entry and the queue counts are sent together; the
+        # submission is counted in the statistics (app.dossiers.counts) after its row lands
         assert seen[:3] == [SESSION, ("find", "units"), ("update", "dossiers")]
-        assert sorted(seen[3:]) == [("update", "dossier_queue"), ("update", "dossier_rows"), ("update", "queue_counts")]
+        assert sorted(seen[3:]) == [("update", "dossier_queue"), ("update", "dossier_rows"), ("update", "queue_counts"),
+                                    ("update", "statistics_counts")]
         stored = await Dossier.get(steps["id"])
         assert stored.status == "submitted" and stored.snapshots[0].version == int(saved.headers["ETag"].strip('"'))
         assert (await DossierRow.get(steps["id"])).version == stored.version     # in a queue: its row is current

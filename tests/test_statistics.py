@@ -81,7 +81,8 @@ async def test_each_role_counts_its_own_scope_and_no_other(client, world):
     mine = (await get(client, foreign, "/api/statistics/figures", by="unit")).json()
     assert by_key(mine) == {str(world.units["F"].id): (1, 1, 0, 100.0)}
     nodes = (await get(client, foreign, "/api/statistics/nodes")).json()["nodes"]
-    assert [(n["count"], n["slowest_seconds"]) for n in nodes if n["node"] == "unit"] == [(1, 1000 * HOUR)]
+    # 1000 h is counted to the day beyond three days (app.dossiers.counts): 41 days
+    assert [(n["count"], n["slowest_seconds"]) for n in nodes if n["node"] == "unit"] == [(1, 41 * 24 * HOUR)]
     for path in ("/api/statistics/figures", "/api/statistics/nodes", "/api/statistics.xlsx"):
         refused = await get(client, foreign, path, scope=str(world.units["E1"].id))
         assert refused.status_code == 404 and refused.json()["code"] == "scope_not_found"
@@ -123,3 +124,59 @@ def test_durations_are_pure():
     assert [(n["node"], n["count"], n["median_seconds"], n["slowest_seconds"]) for n in got] == [
         ("unit", 4, 25, 40), ("department", 0, 0, 0), ("hr", 0, 0, 0), ("committee", 0, 0, 0)]
     assert statistics.rate(2, 3) == 66.7 and statistics.rate(0, 0) == 0.0
+
+
+async def structure_world(client, world) -> None:
+    """The bureau approves E1 1 副高 and 2 中级 posts, E2 10 posts at 1:3:6; E1 keeps three people: a 中级 title
+    appointed 中级, a 中级 title not appointed, a 副高 title not appointed."""
+    from tests.personnel.test_personnel_api import id_number
+
+    hr, e1 = await bearer(world.users["hr"]), await bearer(world.users["unit"])
+    for unit, body in ((world.units["E1"], {"counts": {"deputy_senior": 1, "intermediate": 2}}),
+                       (world.units["E2"], {"ratio": [1, 3, 6], "total": 10})):
+        r = await client.put(f"/api/units/{unit.id}/post-quotas/2026", json=body, headers=hr)
+        assert r.status_code == 200, r.text
+    for n, (level, title) in enumerate((("3", "馆员"), ("3", "馆员"), ("4", "副研究馆员"))):
+        r = await client.post(f"/api/units/{world.units['E1'].id}/personnel", headers=e1, json={
+            "name": f"职工{n}", "id_number": id_number(n),
+            "titles": [{"series": "qzwh", "level": level, "title_name": title}]})
+        assert r.status_code == 201, r.text
+        if n == 0:
+            r = await client.post(f"/api/personnel/{r.json()['id']}/appointments", headers=e1, json={
+                "level": "intermediate", "starts_on": "2026-03-01", "document_number": "馆人〔2026〕1号"})
+            assert r.status_code == 200, r.text
+
+
+async def test_structure_ratios_across_the_units_in_scope(client, world):
+    await structure_world(client, world)
+    r = await get(client, world.users["hr"], "/api/statistics/structure", year=2026)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    lines = {(u["unit_name"], line["label"]): (line["approved"], line["appointed"], line["vacant"],
+                                               line["titled_not_appointed"]) for u in body["units"] for line in u["lines"]}
+    assert lines[("济南市群艺馆", "副高级")] == (1, 0, 1, 1)
+    assert lines[("济南市群艺馆", "中级")] == (2, 1, 1, 1)
+    assert lines[("济南市图书馆", "高级")] == (1, 0, 1, 0) and lines[("济南市图书馆", "初级")] == (6, 0, 6, 0)
+    totals = {t["label"]: (t["approved"], t["appointed"], t["vacant"]) for t in body["totals"]}
+    assert totals["中级"] == (5, 1, 4) and totals["高级"] == (1, 0, 1)      # E1 2 + E2 3 (10 at 1:3:6)
+    mine = (await get(client, world.users["unit"], "/api/statistics/structure", year=2026)).json()
+    assert [u["unit_name"] for u in mine["units"]] == ["济南市群艺馆"]        # E1 sees itself only
+    foreign = (await get(client, world.users["foreign"], "/api/statistics/structure", year=2026)).json()
+    assert foreign["units"] == [] and foreign["totals"] == []
+    book = openpyxl.load_workbook(io.BytesIO((await get(client, world.users["hr"], "/api/statistics.xlsx",
+                                                        year=2026)).content))
+    sheet = list(book["岗位结构比例"].iter_rows(min_row=2, values_only=True))
+    assert sheet == [*[(u["unit_name"], line["label"], line["approved"], line["appointed"], line["vacant"],
+                        line["titled_not_appointed"]) for u in body["units"] for line in u["lines"]],
+                     *[("合计", t["label"], t["approved"], t["appointed"], t["vacant"], t["titled_not_appointed"])
+                       for t in body["totals"]]]
+
+
+async def test_structure_narrowed_to_one_unit_keeps_to_the_scope(client, world):
+    await structure_world(client, world)
+    e2 = str(world.units["E2"].id)
+    mine = (await get(client, world.users["hr"], "/api/statistics/structure", year=2026, employer_unit_id=e2)).json()
+    assert [u["unit_id"] for u in mine["units"]] == [e2]
+    foreign = (await get(client, world.users["foreign"], "/api/statistics/structure", year=2026,
+                         employer_unit_id=e2)).json()
+    assert foreign["units"] == []

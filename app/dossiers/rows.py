@@ -26,7 +26,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from app.accounts.enums import COMMITTEE_ROLES
 from app.clock import CHINA, utcnow
-from app.dossiers import derived, queue_counts
+from app.dossiers import counts, derived, queue_counts
 from app.dossiers.enums import STATUS_LABELS
 from app.dossiers.models import Dossier, pending_edit_request
 from app.dossiers.enums import ACTION_LABELS
@@ -233,6 +233,7 @@ class DossierRow(Document):
     updated_at: datetime | None = None
     certificate: dict[str, Any] | None = None
     node_seconds: dict[str, int] = Field(default_factory=dict)
+    counted: str | None = None          # what it adds to the statistics' counters (app.dossiers.counts)
     version: int
     schema_version: int = SCHEMA
     facts: dict[str, Any] = Field(default_factory=dict)
@@ -301,6 +302,7 @@ def row_of(doc: dict) -> dict:
     row["declaration"] = dict(doc.get("declaration") or {})      # whole (~300 bytes): a queue page shows it
     row["queue_keys"] = queue_keys(doc)
     row["node_seconds"] = node_seconds(doc)
+    row["counted"] = counts.fingerprint(row)
     row["schema_version"] = SCHEMA
     row["facts"] = {name: fact(doc) for name, fact in FACTS.items()}
     return row
@@ -380,23 +382,66 @@ async def _upsert(collection, same_or_older: dict, fields: dict) -> None:
         pass
 
 
-UNKNOWN = object()      # `store`'s `was` when the writer holds no copy of the version it wrote over
+# How often a row store re-reads the row it replaces after another store changed it in between.
+ATTEMPTS = 20
 
 
-async def store(doc: dict, *, was: dict | None | object = UNKNOWN) -> None:
+async def _put(dossier_id: Any, row: dict, *, believed: dict | None) -> None:
+    """Writes `row` over the stored row of the same or an older version, keeping the statistics' counters
+    (app.dossiers.counts) the sum of the stored rows: a row is replaced only conditioned on the fingerprint
+    it replaces, and a change of fingerprint is then counted. `believed` is the row the writer thinks is
+    stored (the row of the version it wrote over; None: probably no row yet): when it is, one write."""
+    collection = DossierRow.get_pymongo_collection()
+    newer_or_same = {"$lte": row["version"]}
+    if believed is not None:
+        landed = await collection.update_one(
+            {"_id": dossier_id, "version": newer_or_same, "counted": believed["counted"]}, {"$set": row})
+        if landed.matched_count:
+            if believed["counted"] != row["counted"]:
+                await counts.apply(believed, row)
+            return
+    fresh = believed is None
+    for _ in range(ATTEMPTS):
+        old = None if fresh else await collection.find_one({"_id": dossier_id}, counts.READS)
+        fresh = False
+        if old is None:
+            try:
+                await collection.insert_one({"_id": dossier_id, **row})
+            except DuplicateKeyError:       # another store came first: read what it wrote
+                continue
+            await counts.apply(None, row)
+            return
+        if (old.get("version") or 0) > row["version"]:
+            return                          # a newer version's row is there already
+        landed = await collection.update_one(
+            {"_id": dossier_id, "version": old.get("version"), "counted": old.get("counted")}, {"$set": row})
+        if landed.matched_count:
+            if old.get("counted") != row["counted"]:
+                await counts.apply(old, row)
+            return
+    raise RuntimeError(f"the row of dossier {dossier_id} kept changing under its store")
+
+
+UNKNOWN = object()      # `store`'s `before` when the writer holds no copy of the row it wrote over
+
+
+async def store(doc: dict, *, before: dict | None | object = UNKNOWN) -> None:
     """Writes the row and the queue entry of this raw dossier document, unless a newer version's are already
-    there, and moves the queue counts by the difference from `was`, the entry of the version this write
-    replaced (None: in no queue; UNKNOWN: read the stored one first). The entry of a dossier that left every
-    queue is deleted. The writes go out together."""
+    there. `before` is the row of the version this write replaced (None: a new dossier, with no row nor entry;
+    UNKNOWN: the stored entry is read first). The queue counts move by the difference of the entries, the
+    statistics' counts by that of the rows' fingerprints (`_put`); the entry of a dossier that left every queue
+    is deleted. The writes go out together."""
     same_or_older = {"_id": doc["_id"], "version": {"$lte": doc["version"]}}
     row = row_of(doc)
     entry = entry_of(row)
     queue = QueueEntry.get_pymongo_collection()
-    if was is UNKNOWN:
+    if before is UNKNOWN:
         was = await queue.find_one({"_id": doc["_id"]}, {"queue_keys": 1, "submitted_at": 1, "version": 1})
         if was is not None and was["version"] > doc["version"]:     # a newer store counted its own change
             entry = was
-    writes = [_upsert(DossierRow.get_pymongo_collection(), same_or_older, row),
+    else:
+        was = entry_of(before) if before is not None else None
+    writes = [_put(doc["_id"], row, believed=row if before is UNKNOWN else before),
               queue_counts.add(queue_counts.changes([was], [entry]))]
     if entry is not None and entry is not was:
         writes.append(_upsert(queue, same_or_older, entry))
@@ -408,29 +453,43 @@ async def store(doc: dict, *, was: dict | None | object = UNKNOWN) -> None:
 async def refresh(*dossier_ids: PydanticObjectId) -> None:
     """Writes the rows and queue entries of these dossiers from their current documents, a bulk write each
     (each only over the same or an older version, as `store`), and moves the queue counts by what changed
-    from the entries stored; both deleted with their dossier."""
+    from the entries stored; both deleted with their dossier. A row whose counted fingerprint changes (or that
+    is missing) is written on its own, as `store` does."""
     if not dossier_ids:
         return
     found = {d["_id"]: d async for d in Dossier.get_pymongo_collection().find({"_id": {"$in": list(dossier_ids)}})}
+    held = {r["_id"]: r async for r in DossierRow.get_pymongo_collection().find(
+        {"_id": {"$in": list(dossier_ids)}}, counts.READS)}
     stored = {e["_id"]: e async for e in QueueEntry.get_pymongo_collection().find(
         {"_id": {"$in": list(dossier_ids)}}, {"queue_keys": 1, "submitted_at": 1, "version": 1})}
-    row_writes, entry_writes, before, after = [], [], [], []
+    row_writes, entry_writes, alone, gone, before, after = [], [], [], [], [], []
     for i in dossier_ids:
         if i not in found:
-            row_writes.append(DeleteOne({"_id": i}))
             entry_writes.append(DeleteOne({"_id": i}))
             before.append(stored.get(i))
+            if i in held:
+                gone.append(held[i])
             continue
         same_or_older = {"_id": i, "version": {"$lte": found[i]["version"]}}
         row = row_of(found[i])
         entry = entry_of(row)
-        row_writes.append(UpdateOne(same_or_older, {"$set": row}, upsert=True))
+        if i in held and held[i].get("counted") == row["counted"]:
+            row_writes.append(UpdateOne({**same_or_older, "counted": row["counted"]}, {"$set": row}))
+        else:
+            alone.append((i, row))
         entry_writes.append(UpdateOne(same_or_older, {"$set": entry}, upsert=True) if entry is not None
                             else DeleteOne(same_or_older))
         if stored.get(i) is None or stored[i]["version"] <= found[i]["version"]:
             before.append(stored.get(i))
             after.append(entry)
-    await _bulk(DossierRow, row_writes)      # one after the other: a rebuild's steps are not waited for
+    if row_writes:
+        await _bulk(DossierRow, row_writes)      # one after the other: a rebuild's steps are not waited for
+    for i, row in alone:
+        await _put(i, row, believed=held.get(i))
+    for old in gone:
+        if (await DossierRow.get_pymongo_collection().delete_one(
+                {"_id": old["_id"], "version": old.get("version"), "counted": old.get("counted")})).deleted_count:
+            await counts.apply(old, None)
     await _bulk(QueueEntry, entry_writes)
     await queue_counts.add(queue_counts.changes(before, after))
 

@@ -136,7 +136,7 @@ async def attempt(dossier_id: PydanticObjectId, update: dict[str, Any], *, expec
             own_version += 1
     remember(after)
     if row is None or rows.moved(row, after):
-        await rows.store(after, was=rows.UNKNOWN if row is None else rows.entry_of(row))
+        await rows.store(after, before=rows.UNKNOWN if row is None else row)
     # A write that landed in between a write and its read back is in `after`; the version answered stays this
     # write's own, so the writer's next conditional write (its ETag) still meets that other change with a 412.
     return Dossier.model_validate({**after, "version": own_version})
@@ -252,7 +252,7 @@ async def insert(document: Dossier | dict[str, Any]) -> None:
         await _collection().insert_one(document)
         raw = document
     remember(raw)
-    await rows.store(raw, was=None)      # a new dossier has no queue entry
+    await rows.store(raw, before=None)      # a new dossier has no row nor queue entry
 
 
 def to_bson(model: BaseModel) -> dict[str, Any]:

@@ -1,25 +1,34 @@
 """Statistics for HR bureaus, supervising departments, committee offices and units: declarations, passes and
 pass rates by one dimension, and the time dossiers spent at each kind of review node.
 
-Every figure is one aggregation on the dossiers' rows (app.dossiers.rows) that opens with `$match` on ONE
-read key (`reader_ids: key`, the same equality the queues and tables use, served by the rows'
-(reader_ids, ...) indexes) and the filter bar's fields. A user holding several keys (a handler of two
-units) picks one (`scope`), so a figure never counts a dossier twice and never needs an `$in` the planner
-would scan for. Region and kind are not on the rows: they are folded in here from the employer units'
-region codes and the batches' kinds, one small read each."""
+Every figure reads the pre-counted cells of ONE scope key (app.dossiers.counts: the counters the write path
+keeps beside the rows), never the rows: the key's documents per batch (a handful) or, for the unit and
+region figures and a filter on one employer unit, per unit (one per unit in scope), through the counters'
+(scope, by, part) index; the filter bar's other fields pick cells. A user holding several keys (a handler
+of two units) picks one (`scope`), so a figure never counts a dossier twice. Region and kind are folded
+in here from the employer units' region codes and the batches' kinds, one small read each.
 
+`aggregated` and `aggregated_node_times` compute the same figures by aggregating the rows in scope, as
+this module did before the counters: the reference the counters are tested and benchmarked against."""
+
+from collections import Counter
 from dataclasses import dataclass
 from statistics import median
 from typing import Any, Literal
 
+from bson import ObjectId
 from pydantic import Field
 
 from app.accounts.enums import COMMITTEE_ROLES, UNIT_READER_ROLES, Role
 from app.accounts.models import User
 from app.catalog.models import Batch, DictionaryEntry
-from app.dossiers import scope
+from app.dossiers import counts, scope
+from app.dossiers.counts import NOT_PASSED, PASSED
+from app.clock import CHINA, utcnow
 from app.dossiers.rows import DossierRow
 from app.errors import Forbidden, NotFound
+from app.personnel import service as personnel
+from app.personnel.models import PostQuota
 from app.routing.queues import DossierFilter
 from app.units.models import Unit
 
@@ -31,9 +40,6 @@ GROUP_FIELD = {"batch": "$batch_id", "series": "$declaration.series", "level": "
                "unit": "$declaration.employer_unit_id", "region": "$declaration.employer_unit_id",
                "kind": "$batch_id"}
 KIND_LABELS = {"review": "评审", "initial": "初定", "recognition": "认定"}
-# A pass: the committee (or the 受理点 of an 初定/认定) approved it; not passed: the committee did not.
-PASSED = ("approved", "publicity", "publicized", "certified")
-NOT_PASSED = ("not_approved",)
 NODES = {"unit": "用人单位审核", "department": "主管部门审核", "hr": "人社局审核", "committee": "评委会办公室"}
 STATS_ROLES = (*UNIT_READER_ROLES, *COMMITTEE_ROLES, Role.sysadmin)
 
@@ -159,15 +165,63 @@ async def _labelled(groups: list[dict], by: str) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["declarations"], r["label"]))
 
 
-async def figures(user: User, f: StatsFilter, by: Dimension) -> dict:
-    """Declarations, passes and pass rates per group of `by`, with the total, within the user's scope."""
-    where, stages = await match(user, f)
-    groups = await (await DossierRow.get_pymongo_collection().aggregate(pipeline(stages, by))).to_list()
-    rows = await _labelled(groups, by)
+def _answer(where: Scope, by: str, rows: list[dict]) -> dict:
     total = {field: sum(r[field] for r in rows) for field in ("declarations", "passed", "not_passed")}
     total["rate"] = rate(total["passed"], total["declarations"])
     return {"by": by, "by_label": DIMENSIONS[by], "scope": str(where.key) if where.key is not None else None,
             "scope_label": where.label, "rows": rows, "total": total}
+
+
+async def aggregated(user: User, f: StatsFilter, by: Dimension) -> dict:
+    """`figures` by aggregating the rows in scope (the reference for the counters)."""
+    where, stages = await match(user, f)
+    groups = await (await DossierRow.get_pymongo_collection().aggregate(pipeline(stages, by))).to_list()
+    return _answer(where, by, await _labelled(groups, by))
+
+
+async def cells(where: Scope, f: StatsFilter, *, per_unit: bool) -> list[tuple[dict, dict]]:
+    """The scope key's counted cells the filter bar keeps, each as (its fields, its counters): from the
+    key's per-batch documents, or its per-unit ones (`per_unit`, and always for a filter on one unit)."""
+    per_unit = per_unit or f.employer_unit_id is not None
+    query: dict = {"scope": counts.ALL if where.key is None else where.key, "by": "unit" if per_unit else "batch"}
+    if per_unit and f.employer_unit_id is not None:
+        query["part"] = f.employer_unit_id
+    elif not per_unit and f.batch_id is not None:
+        query["part"] = f.batch_id
+    of_kind = None if f.kind is None else {
+        str(b["_id"]) async for b in Batch.get_pymongo_collection().find({"kind": f.kind}, {"_id": 1})}
+    wanted = {name: None if value is None else str(value) for name, value in (
+        ("batch", f.batch_id), ("year", f.year), ("series", f.series), ("level", f.level), ("title", f.title),
+        ("unit", f.employer_unit_id))}
+    out = []
+    async for doc in counts.StatisticsCount.get_pymongo_collection().find(query, {"cells": 1}):
+        for cell, counters in (doc.get("cells") or {}).items():
+            fields = counts.cell_fields(cell)
+            if all(v is None or fields[k] == v for k, v in wanted.items()) and (
+                    of_kind is None or fields["batch"] in of_kind) and counters.get("d"):
+                out.append((fields, counters))
+    return out
+
+
+# The cell field each dimension groups on (region folds the units, kind the batches, as `_labelled` does).
+CELL_GROUP = {"batch": "batch", "series": "series", "level": "level", "unit": "unit", "region": "unit",
+              "kind": "batch"}
+
+
+async def figures(user: User, f: StatsFilter, by: Dimension) -> dict:
+    """Declarations, passes and pass rates per group of `by`, with the total, within the user's scope."""
+    where = await chosen_scope(user, f.scope)
+    field = CELL_GROUP[by]
+    groups: dict = {}
+    for fields, counters in await cells(where, f, per_unit=field == "unit"):
+        key = fields[field]
+        if key is not None and field in ("batch", "unit"):
+            key = ObjectId(key)
+        held = groups.setdefault(key, {"_id": key, "declarations": 0, "passed": 0, "not_passed": 0})
+        held["declarations"] += counters.get("d", 0)
+        held["passed"] += counters.get("p", 0)
+        held["not_passed"] += counters.get("n", 0)
+    return _answer(where, by, await _labelled(list(groups.values()), by))
 
 
 def node_pipeline(stages: list[dict]) -> list[dict]:
@@ -188,11 +242,81 @@ def durations(spent: dict[str, list[int]]) -> list[dict]:
     return out
 
 
-async def node_times(user: User, f: StatsFilter) -> dict:
+async def aggregated_node_times(user: User, f: StatsFilter) -> dict:
+    """`node_times` by aggregating the rows in scope (the reference for the counters; exact seconds)."""
     where, stages = await match(user, f)
     found = await (await DossierRow.get_pymongo_collection().aggregate(node_pipeline(stages))).to_list()
     return {"scope": str(where.key) if where.key is not None else None, "scope_label": where.label,
             "nodes": durations(found[0] if found else {})}
+
+
+def _nth(histogram: list[tuple[int, int]], n: int) -> int:
+    """The n-th (from 0) smallest wait of a sorted histogram of (bucket, how many)."""
+    for bucket, many in histogram:
+        if n < many:
+            return bucket
+        n -= many
+    raise IndexError(n)
+
+
+def bucketed(spent: dict[str, Counter]) -> list[dict]:
+    """`durations` from counted waits: each wait stands as its bucket's lower bound (app.dossiers.counts:
+    exact to the hour under three days, to the day under 180 days)."""
+    out = []
+    for node, label in NODES.items():
+        histogram = sorted((b, n) for b, n in (spent.get(node) or Counter()).items() if n)
+        count = sum(n for _, n in histogram)
+        if count:
+            middle = (_nth(histogram, (count - 1) // 2) + _nth(histogram, count // 2)) / 2
+            slowest = histogram[-1][0]
+        else:
+            middle = slowest = 0
+        out.append({"node": node, "label": label, "count": count, "median_seconds": int(middle),
+                    "slowest_seconds": int(slowest), "median_days": round(middle / 86400, 1),
+                    "slowest_days": round(slowest / 86400, 1)})
+    return out
+
+
+async def node_times(user: User, f: StatsFilter) -> dict:
+    """Per review node: how many dossiers waited there, the median and the slowest wait, from the counters."""
+    where = await chosen_scope(user, f.scope)
+    spent: dict[str, Counter] = {}
+    for _, counters in await cells(where, f, per_unit=False):
+        for node, histogram in (counters.get("t") or {}).items():
+            held = spent.setdefault(node, Counter())
+            for bucket, n in histogram.items():
+                held[int(bucket)] += n
+    return {"scope": str(where.key) if where.key is not None else None, "scope_label": where.label,
+            "nodes": bucketed(spent)}
+
+
+async def structure(user: User, f: StatsFilter) -> dict:
+    """岗位结构比例 across the units in scope: per unit with approved posts for the year (the filter's, else
+    this year), per level (or ratio group), approved, appointed, vacant and holding the title but not
+    appointed (app.personnel.ratios), and the totals per level. The quotas carry their readers' keys: the
+    scope's key is one indexed equality on them (the system administrator reads the year's)."""
+    where = await chosen_scope(user, f.scope)
+    year = f.year or utcnow().astimezone(CHINA).year
+    query: dict = {"year": year} if where.key is None else {"reader_keys": where.key, "year": year}
+    if f.employer_unit_id is not None:      # one unit: its (unit_id, year) index, the scope checked here
+        query = {"unit_id": f.employer_unit_id, "year": year}
+    unit_ids = [q["unit_id"] async for q in PostQuota.get_pymongo_collection().find(
+        query, {"unit_id": 1, "reader_keys": 1}) if where.key is None or where.key in q.get("reader_keys", [])]
+    names = {u["_id"]: u["name"] async for u in Unit.get_pymongo_collection().find(
+        {"_id": {"$in": unit_ids}}, {"name": 1})} if unit_ids else {}
+    units, totals = [], {}
+    for unit_id in sorted(unit_ids, key=lambda i: (names.get(i, ""), str(i))):
+        lines = [{"label": fig.label, "approved": fig.approved, "appointed": fig.appointed, "vacant": fig.vacant,
+                  "titled_not_appointed": fig.titled_not_appointed}
+                 for fig in await personnel.unit_figures(unit_id, year)]
+        units.append({"unit_id": str(unit_id), "unit_name": names.get(unit_id, str(unit_id)), "lines": lines})
+        for line in lines:
+            held = totals.setdefault(line["label"], {"label": line["label"], "approved": 0, "appointed": 0,
+                                                     "vacant": 0, "titled_not_appointed": 0})
+            for field in ("approved", "appointed", "vacant", "titled_not_appointed"):
+                held[field] += line[field] or 0
+    return {"scope": str(where.key) if where.key is not None else None, "scope_label": where.label, "year": year,
+            "units": units, "totals": list(totals.values())}
 
 
 async def scope_list(user: User) -> list[dict]:
@@ -210,8 +334,8 @@ def _sheet(book, title: str, header: list[str], rows: list[list]) -> None:
 
 
 async def workbook(user: User, f: StatsFilter) -> bytes:
-    """The same figures as the API, one sheet per dimension and one of the node times (a few hundred rows:
-    written in memory)."""
+    """The same figures as the API, one sheet per dimension, one of the structure ratios and one of the node
+    times (a few hundred rows: written in memory)."""
     import io
 
     import xlsxwriter
@@ -225,6 +349,12 @@ async def workbook(user: User, f: StatsFilter) -> bytes:
         total = made["total"]
         rows.append(["合计", total["declarations"], total["passed"], total["not_passed"], total["rate"]])
         _sheet(book, f"按{title}", [header[0].format(title), *header[1:]], rows)
+    made = await structure(user, f)
+    _sheet(book, "岗位结构比例", ["单位", "级别", "核定岗位", "已聘", "空缺", "有职称未聘"],
+           [[u["unit_name"], line["label"], line["approved"], line["appointed"], line["vacant"],
+             line["titled_not_appointed"]] for u in made["units"] for line in u["lines"]]
+           + [["合计", t["label"], t["approved"], t["appointed"], t["vacant"], t["titled_not_appointed"]]
+              for t in made["totals"]])
     nodes = (await node_times(user, f))["nodes"]
     _sheet(book, "各环节用时", ["审核环节", "份数", "中位用时(天)", "最长用时(天)", "中位用时(秒)", "最长用时(秒)"],
            [[n["label"], n["count"], n["median_days"], n["slowest_days"], n["median_seconds"], n["slowest_seconds"]]

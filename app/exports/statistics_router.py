@@ -1,5 +1,5 @@
 """/api for statistics: the figures by one dimension, the review nodes' times, the scopes a user may count in,
-and all of them as one Excel workbook. Every figure is cut to one of the caller's read keys
+the structure ratios across the units in scope, and all of them as one Excel workbook. Every figure is cut to one of the caller's read keys
 (app.exports.statistics); a role without statistics is 403, a scope the caller does not hold 404."""
 
 from typing import Annotated
@@ -32,6 +32,11 @@ async def figures(user: CurrentUser, f: Filter,
 @router.get("/statistics/nodes", summary="各审核环节用时：中位数与最长")
 async def nodes(user: CurrentUser, f: Filter) -> dict:
     return await statistics.node_times(user, f)
+
+
+@router.get("/statistics/structure", summary="范围内各单位的岗位结构比例：核定、已聘、空缺、有职称未聘")
+async def structure(user: CurrentUser, f: Filter) -> dict:
+    return await statistics.structure(user, f)
 
 
 @router.get("/statistics.xlsx", summary="导出统计（Excel，与统计页的数字相同）",

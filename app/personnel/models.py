@@ -36,6 +36,14 @@ class Appointment(BaseModel):
     ended_by: PydanticObjectId | None = None
 
 
+class RecordEdit(BaseModel):
+    """One change of a record's fields (by its edit form or a re-import): each field's old and new value."""
+    at: datetime = Field(default_factory=utcnow)
+    by: PydanticObjectId
+    source: str                               # "edit" or "import"
+    changes: dict[str, list] = Field(default_factory=dict)
+
+
 class PersonnelRecord(Document):
     unit_id: PydanticObjectId
     user_id: PydanticObjectId | None = None   # the person's account, when one holds the ID number
@@ -54,6 +62,7 @@ class PersonnelRecord(Document):
     title_level: PostLevel | None = None      # the highest title held, as a post level (kept with titles)
     appointments: list[Appointment] = Field(default_factory=list)
     appointed_level: PostLevel | None = None  # the current appointment's level (kept with appointments)
+    edits: list[RecordEdit] = Field(default_factory=list)     # the history of its fields' changes
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 0
@@ -86,7 +95,8 @@ class PostQuota(Document):
     class Settings:
         name = "post_quotas"
         indexes = [IndexModel([("unit_id", ASCENDING), ("year", ASCENDING)], unique=True),
-                   IndexModel([("reader_keys", ASCENDING), ("year", ASCENDING)])]
+                   IndexModel([("reader_keys", ASCENDING), ("year", ASCENDING)]),
+                   IndexModel([("year", ASCENDING)])]     # the system administrator's statistics: a year's
 
 
 class PostLedger(Document):

@@ -9,8 +9,8 @@ from app.files.names import XLSX, XLSX_FILE, download_headers
 from app.personnel import service
 from app.personnel.deps import KeptRecord, KeptUnit, OwnUnit, RatioUnit, Record, SupervisedUnit
 from app.personnel.enums import RecordStatus
-from app.personnel.schemas import (AppointIn, EndIn, FigureOut, ImportResult, QuotaIn, RatiosOut, RecordIn,
-                                   RecordOut, StatusIn)
+from app.personnel.schemas import (AppointIn, EndIn, FigureOut, ImportPreview, ImportResult, QuotaIn, RatiosOut,
+                                   RecordIn, RecordOut, RecordPatch, StatusIn)
 
 router = APIRouter(prefix="/api", tags=["personnel"])
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -46,12 +46,28 @@ async def export_personnel(unit: OwnUnit) -> Response:
     return _xlsx(await service.export(unit=unit), f"{unit.name}人员信息.xlsx")
 
 
-@router.post("/units/{unit_id}/personnel/import", response_model=ImportResult, summary="导入人员信息（整表校验）")
-async def import_personnel(unit: KeptUnit, file: UploadFile, user: CurrentUser) -> ImportResult:
+async def _upload(file: UploadFile) -> bytes:
     content = await file.read(IMPORT_MAX_BYTES + 1)
     if len(content) > IMPORT_MAX_BYTES:
         raise ValidationFailed("导入文件不能超过5MB", field="file", code="file_too_large")
-    return ImportResult(imported=await service.import_records(actor=user, unit=unit, content=content))
+    return content
+
+
+@router.post("/units/{unit_id}/personnel/import", response_model=ImportResult,
+             summary="导入人员信息（整表校验；已有人员按身份证号更新）")
+async def import_personnel(unit: KeptUnit, file: UploadFile, user: CurrentUser) -> ImportResult:
+    return await service.import_records(actor=user, unit=unit, content=await _upload(file))
+
+
+@router.post("/units/{unit_id}/personnel/import/preview", response_model=ImportPreview,
+             summary="预览导入：将新增与更新的人员及字段（不保存）")
+async def preview_personnel_import(unit: KeptUnit, file: UploadFile) -> ImportPreview:
+    return await service.preview_import(unit=unit, content=await _upload(file))
+
+
+@router.patch("/personnel/{record_id}", response_model=RecordOut, summary="修改人员信息（记录修改历史）")
+async def edit_personnel(record: KeptRecord, data: RecordPatch, user: CurrentUser) -> RecordOut:
+    return RecordOut.build(await service.edit_record(actor=user, record=record, data=data))
 
 
 @router.get("/personnel/{record_id}", response_model=RecordOut, summary="人员信息与聘任记录")

@@ -110,6 +110,7 @@ class RecordOut(BaseModel):
     title_level_label: str | None
     appointed_level_label: str | None
     appointments: list[AppointmentOut]
+    edits: list[dict] = []
     version: int
 
     @classmethod
@@ -121,11 +122,42 @@ class RecordOut(BaseModel):
                    status_label=RECORD_STATUS_LABELS[r.status], titles=r.titles,
                    title_level_label=POST_LEVEL_LABELS.get(r.title_level) if r.title_level else None,
                    appointed_level_label=POST_LEVEL_LABELS.get(r.appointed_level) if r.appointed_level else None,
-                   appointments=[AppointmentOut.build(a) for a in reversed(r.appointments)], version=r.version)
+                   appointments=[AppointmentOut.build(a) for a in reversed(r.appointments)],
+                   edits=[e.model_dump(mode="json") for e in reversed(r.edits)], version=r.version)
+
+
+class RecordPatch(BaseModel):
+    """The fields an edit may change (identity stays: a person's ID number is the record's key); `version` is
+    the one the form was read at."""
+    version: int = Field(ge=0)
+    name: str | None = Field(None, min_length=1, max_length=50)
+    department: str | None = Field(None, max_length=100)
+    education: str | None = Field(None, max_length=50)
+    post: str | None = Field(None, max_length=100)
+    work_started_on: date | None = None
+    joined_on: date | None = None
+    titles: list[TitleIn] | None = Field(None, max_length=10)
 
 
 class ImportResult(BaseModel):
     imported: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class ImportPlanLine(BaseModel):
+    row: int
+    name: str
+    action: str                               # "create", "update" or "unchanged"
+    changes: dict[str, list] = Field(default_factory=dict)
+
+
+class ImportPreview(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    lines: list[ImportPlanLine]
 
 
 class FigureOut(BaseModel):

@@ -27,8 +27,9 @@ from app.personnel.enums import (GRADES, LEVEL_OF_TITLE, POST_LEVEL_LABELS, PUBL
                                  RECORD_STATUS_LABELS, PostLevel, RecordStatus)
 from app.personnel.exceptions import (AboveTitle, NoAppointment, NotInPost, OverQuota, RecordExists,
                                       RecordNotFound)
-from app.personnel.models import Appointment, PersonnelRecord, PostLedger, PostQuota, TitleHeld
-from app.personnel.schemas import AppointIn, EndIn, QuotaIn, RecordIn, StatusIn
+from app.personnel.models import Appointment, PersonnelRecord, PostLedger, PostQuota, RecordEdit, TitleHeld
+from app.personnel.schemas import (AppointIn, EndIn, ImportPlanLine, ImportPreview, ImportResult, QuotaIn, RecordIn,
+                                   RecordPatch, StatusIn)
 from app.units import service as units
 from app.units.models import Unit
 
@@ -149,35 +150,151 @@ async def _codes(dictionary: str) -> dict[str, str]:
     return {e.name: e.code for e in await catalog.entries(dictionary)}
 
 
-async def import_records(*, actor: User, unit: Unit, content: bytes) -> int:
-    """All rows or none: every problem of the file is named (row, field) and nothing is stored."""
+# The fields an edit or a re-import may change; the ID number is the record's key and stays.
+EDITABLE = ("name", "department", "education", "post", "work_started_on", "joined_on", "titles")
+TITLE_FIELDS = ("series", "level", "title_name", "obtained_on", "issuing_body", "certificate_number")
+
+
+def _shown(value):
+    """A value as the history keeps it (JSON: dates as text, titles as dicts)."""
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def changes_of(record: PersonnelRecord, fields: dict) -> dict[str, list]:
+    """{field: [old, new]} for the fields whose value would change (pure)."""
+    out = {}
+    for name, new in fields.items():
+        old = getattr(record, name)
+        if _shown(old) != _shown(new):
+            out[name] = [_shown(old), _shown(new)]
+    return out
+
+
+async def _write_edit(record: PersonnelRecord, fields: dict, *, actor: User, source: str) -> PersonnelRecord:
+    """The fields and their history entry in one write conditioned on the version read (the record's
+    title level moves with its titles)."""
+    if "titles" in fields:
+        fields["title_level"] = _title_level(fields["titles"])
+    edit = RecordEdit(by=actor.id, source=source, changes=changes_of(record, {k: v for k, v in fields.items()
+                                                                            if k in EDITABLE}))
+    stamped = {**fields, "updated_at": utcnow()}
+    result = await PersonnelRecord.get_pymongo_collection().update_one(
+        {"_id": record.id, "version": record.version},
+        {"$set": {k: _raw(v) for k, v in stamped.items()}, "$push": {"edits": to_bson(edit)}, "$inc": {"version": 1}})
+    if result.matched_count == 0:
+        raise Moved()
+    return record.model_copy(update={**stamped, "edits": [*record.edits, edit], "version": record.version + 1})
+
+
+async def edit_record(*, actor: User, record: PersonnelRecord, data: RecordPatch) -> PersonnelRecord:
+    """An edit of the form: refused when the record moved since the form was read (409) or when it would
+    rename a person whose name is their account's; a no-op edit writes nothing."""
+    if data.version != record.version:
+        raise Moved()
+    fields = {k: getattr(data, k) for k in data.model_fields_set if k in EDITABLE}
+    if "titles" in fields:
+        fields["titles"] = [TitleHeld(**t.model_dump()) for t in fields["titles"] or []]
+    if fields.get("name") is None:
+        fields.pop("name", None)
+    elif record.user_id is not None and fields["name"] != record.name:
+        raise ValidationFailed("该人员有本系统账号，姓名以账号为准", field="name", code="name_from_account")
+    if not changes_of(record, fields):
+        return record
+    return await _write_edit(record, fields, actor=actor, source="edit")
+
+
+def _import_fields(row: dict, record: PersonnelRecord) -> dict:
+    """What a re-imported row changes of a record: the cells it fills (a blank one leaves the field as it is)
+    and its title, added when the record does not hold that title at that level yet."""
+    fields = {k: row[k] for k in ("department", "education", "post", "work_started_on", "joined_on")
+              if row.get(k) is not None}
+    if record.user_id is None and row.get("name"):
+        fields["name"] = row["name"]
+    if row.get("level") and not any((t.level, t.title_name) == (row["level"], row["title_name"])
+                                    for t in record.titles):
+        fields["titles"] = [*record.titles, TitleHeld(**{k: row.get(k) for k in TITLE_FIELDS})]
+    return fields
+
+
+async def _import_plan(unit: Unit, content: bytes) -> tuple[list[dict], dict[str, PersonnelRecord], list[ImportPlanLine]]:
+    """The parsed rows, the unit's records they name (by ID number) and what importing would do to each; a
+    file with any bad row is refused whole, each bad row and field named."""
     levels, series = await _codes("levels"), await _codes("series")
     parsed = await run_in_threadpool(excel.parse, content, levels=levels, series=series)
-    problems = parsed.problems
-    if not problems:
-        taken = await PersonnelRecord.find({"unit_id": unit.id,
-                                            "id_number": {"$in": [r["id_number"] for r in parsed.rows]}}).to_list()
-        held = {r.id_number for r in taken}
-        problems = [excel.Problem(row["row"], "id_number", "该人员已在本单位人员信息中")
-                    for row in parsed.rows if row["id_number"] in held]
-    if problems:
-        raise ValidationFailed(f"导入文件有{len(problems)}处错误，未导入任何人员，请修改后重新导入",
+    if parsed.problems:
+        raise ValidationFailed(f"导入文件有{len(parsed.problems)}处错误，未导入任何人员，请修改后重新导入",
                                field="file", code="import_invalid",
                                problems=[{"row": p.row, "field": p.field, "message": p.message}
-                                         for p in problems])
-    accounts = await _accounts([r["id_number"] for r in parsed.rows])
-    records = []
+                                         for p in parsed.problems])
+    held = {r.id_number: r for r in await PersonnelRecord.find(
+        {"unit_id": unit.id, "id_number": {"$in": [r["id_number"] for r in parsed.rows]}}).to_list()}
+    lines = []
     for row in parsed.rows:
-        titles = ([{k: row[k] for k in ("series", "level", "title_name", "obtained_on", "issuing_body",
-                                        "certificate_number")}] if row.get("level") else [])
+        record = held.get(row["id_number"])
+        if record is None:
+            lines.append(ImportPlanLine(row=row["row"], name=row["name"], action="create"))
+            continue
+        changed = changes_of(record, _import_fields(row, record))
+        lines.append(ImportPlanLine(row=row["row"], name=record.name, action="update" if changed else "unchanged",
+                                    changes=changed))
+    return parsed.rows, held, lines
+
+
+def _tally(lines: list[ImportPlanLine]) -> dict[str, int]:
+    return {f"{a}d" if a != "unchanged" else a: sum(1 for line in lines if line.action == a)
+            for a in ("create", "update", "unchanged")}
+
+
+async def preview_import(*, unit: Unit, content: bytes) -> ImportPreview:
+    """What an import of this file would create and update, field by field; stores nothing."""
+    _, _, lines = await _import_plan(unit, content)
+    return ImportPreview(**_tally(lines), lines=lines)
+
+
+async def import_records(*, actor: User, unit: Unit, content: bytes) -> ImportResult:
+    """All rows or none: new people are created, people the unit keeps already (the same ID number) are
+    updated from the cells the file fills, each update with its history entry. Should another writer change
+    one of these records or add one of these people meanwhile, what this import wrote is taken back and it
+    is refused whole (409)."""
+    rows, held, lines = await _import_plan(unit, content)
+    accounts = await _accounts([r["id_number"] for r in rows if r["id_number"] not in held])
+    records = []
+    for row in rows:
+        if row["id_number"] in held:
+            continue
+        titles = [{k: row[k] for k in TITLE_FIELDS}] if row.get("level") else []
         records.append(_new_record(unit, {**row, "titles": titles}, accounts.get(row["id_number"])))
+    written: list[PersonnelRecord] = []
     try:
-        await PersonnelRecord.insert_many(records)
-    except (BulkWriteError, DuplicateKeyError):
-        # Someone added one of these people meanwhile: take back what this import stored.
-        await PersonnelRecord.find({"_id": {"$in": [r.id for r in records if r.id]}}).delete()
-        raise RecordExists("导入期间有人员被他人录入，未导入任何人员，请重新导入", field="file") from None
-    return len(records)
+        if records:
+            await PersonnelRecord.insert_many(records)
+        for row in rows:
+            record = held.get(row["id_number"])
+            if record is not None and changes_of(record, fields := _import_fields(row, record)):
+                written.append(record)
+                await _write_edit(record, fields, actor=actor, source="import")
+    except (BulkWriteError, DuplicateKeyError, Moved):
+        await _take_back(records, written)
+        raise RecordExists("导入期间有人员被他人录入或修改，未导入任何人员，请重新导入", field="file") from None
+    tally = _tally(lines)
+    return ImportResult(imported=tally["created"] + tally["updated"], **tally)
+
+
+async def _take_back(created: list[PersonnelRecord], updated: list[PersonnelRecord]) -> None:
+    """Undoes an import that could not finish: deletes what it created, writes back what it updated (each
+    over the version this import left, with its history entry removed)."""
+    await PersonnelRecord.find({"_id": {"$in": [r.id for r in created if r.id]}}).delete()
+    for record in updated:
+        before = {k: _raw(getattr(record, k)) for k in (*EDITABLE, "title_level", "updated_at")}
+        await PersonnelRecord.get_pymongo_collection().update_one(
+            {"_id": record.id, "version": record.version + 1},
+            {"$set": before, "$pop": {"edits": 1}, "$inc": {"version": 1}})
 
 
 async def template() -> bytes:

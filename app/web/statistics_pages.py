@@ -1,5 +1,5 @@
 """The statistics page: the figures of one dimension as a chart with the same numbers in a table beside it,
-the review nodes' times likewise, the queues' filter bar, and the Excel workbook of the same figures."""
+the review nodes' times and the structure ratios across the units in scope likewise, the queues' filter bar, and the Excel workbook of the same figures."""
 
 import json
 from typing import get_args
@@ -16,6 +16,8 @@ from app.web.deps import PageUser
 from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
+# The structure ratios' columns; the chart shows each unit's sums over its levels.
+STRUCTURE = ("approved", "appointed", "vacant", "titled_not_appointed")
 
 
 def parse_filter(params: dict[str, str]) -> statistics.StatsFilter:
@@ -42,7 +44,12 @@ async def statistics_page(request: Request, user: PageUser) -> Response:
              "passed": [r["passed"] for r in made["rows"]], "rate": [r["rate"] for r in made["rows"]]}
     node_chart = {"labels": [n["label"] for n in nodes["nodes"]], "median": [n["median_days"] for n in nodes["nodes"]],
                   "slowest": [n["slowest_days"] for n in nodes["nodes"]]}
-    return render(request, "statistics.html", figures=made, nodes=nodes["nodes"], f=f, by=by,
+    structure = await statistics.structure(user, f)
+    sums = [{field: sum(line[field] or 0 for line in u["lines"]) for field in STRUCTURE} for u in structure["units"]]
+    structure_chart = {"labels": [u["unit_name"] for u in structure["units"]],
+                       **{field: [s[field] for s in sums] for field in STRUCTURE}}
+    return render(request, "statistics.html", figures=made, nodes=nodes["nodes"], f=f, by=by, structure=structure,
+                  structure_chart=json.dumps(structure_chart, ensure_ascii=False),
                   dimensions=statistics.DIMENSIONS, kinds=statistics.KIND_LABELS,
                   scopes=await statistics.scope_list(user), options=await queue_view.filter_options(user),
                   chart=json.dumps(chart, ensure_ascii=False), node_chart=json.dumps(node_chart, ensure_ascii=False),

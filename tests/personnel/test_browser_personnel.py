@@ -56,3 +56,38 @@ async def test_people_import_appointment_and_ratios(app, live, tmp_path):
         await expect(unit.locator("#unit-ratios tr", has_text="副高级").locator("td")).to_have_text(
             ["副高级", "2", "1", "1", "9"])
         await expect(unit.locator("#quota-counts")).to_have_count(0)
+
+
+async def test_a_person_edited_then_a_reimport_previewed_and_applied(app, live, tmp_path):
+    h, _ = await create_unit(category=UnitCategory.city_hr_bureau, region_code="370100", nature="01")
+    e, e_acct = await create_unit(parent=h, category=UnitCategory.city_affiliated, region_code="370100", nature="02")
+    (tmp_path / "first.xlsx").write_bytes(workbook(staff_rows(2)))
+    again = staff_rows(3)
+    again[1][4] = "管理岗"                                    # 员工01's post changes; 员工02 is new
+    (tmp_path / "again.xlsx").write_bytes(workbook(again))
+    async with chromium_people(live, "failure-personnel-edit") as open_page:
+        unit = await open_page()
+        await sign_in(unit, e_acct.login)
+        await unit.goto("/personnel")
+        await unit.set_input_files("#personnel-import input[type=file]", str(tmp_path / "first.xlsx"))
+        await unit.get_by_role("button", name="导入", exact=True).click()
+        await expect(unit.locator("#import-result")).to_contain_text("已导入2人")
+        await unit.wait_for_load_state()
+        await expect(unit.locator("#people tbody tr")).to_have_count(2)
+
+        await unit.get_by_role("link", name="员工00").click()
+        await unit.fill("#p-department", "研究部")
+        await unit.get_by_role("button", name="保存修改", exact=True).click()
+        await expect(unit.locator("#edits")).to_contain_text("department：业务部 → 研究部")
+        await expect(unit.locator("#p-department")).to_have_value("研究部")
+
+        await unit.goto("/personnel")
+        await unit.set_input_files("#personnel-import input[type=file]", str(tmp_path / "again.xlsx"))
+        await unit.get_by_role("button", name="预览", exact=True).click()
+        await expect(unit.locator("#import-result")).to_contain_text("将新增1人，更新2人")
+        await expect(unit.locator("#import-plan")).to_contain_text("管理岗")
+        await expect(unit.locator("#people tbody tr")).to_have_count(2)          # a preview stores nothing
+        await unit.get_by_role("button", name="导入", exact=True).click()
+        await expect(unit.locator("#import-result")).to_contain_text("新增1人，更新2人")
+        await unit.wait_for_load_state()
+        await expect(unit.locator("#people tbody tr")).to_have_count(3)

@@ -84,7 +84,7 @@ class TestImport:
         assert [c.value for c in load_workbook(io.BytesIO(template.content)).active[1]] == HEADERS
         response = await import_file(client, unit, headers, workbook(staff_rows(50)))
         assert response.status_code == 200, response.text
-        assert response.json() == {"imported": 50}
+        assert response.json() == {"imported": 50, "created": 50, "updated": 0, "unchanged": 0}
         listed = await records(client, unit, headers)
         assert listed["total"] == 50 and len(listed["items"]) == 50
         first = listed["items"][0]
@@ -109,14 +109,81 @@ class TestImport:
             (3, "id_number"), (5, "name"), (6, "level"), (4, "id_number")}
         assert await PersonnelRecord.find_all().count() == 0
 
-    async def test_not_a_workbook_and_people_already_kept(self, client, world):
+    async def test_not_a_workbook_and_a_reimport_updates_the_people_already_kept(self, client, world):
         unit, headers = world["unit"]
         junk = await import_file(client, unit, headers, b"not a workbook")
         assert (junk.status_code, junk.json()["problems"][0]["field"]) == (422, "file")
         assert (await import_file(client, unit, headers, workbook(staff_rows(3)))).status_code == 200
-        again = await import_file(client, unit, headers, workbook(staff_rows(4)))
-        assert again.status_code == 422 and len(again.json()["problems"]) == 3
-        assert await PersonnelRecord.find_all().count() == 3
+        rows = staff_rows(4)
+        rows[0][2] = "群文部"                                  # 员工00 moved department
+        rows[1][9], rows[1][10] = "正高级", "研究馆员"          # 员工01 holds a new title
+        preview = await client.post(f"/api/units/{unit.id}/personnel/import/preview", headers=headers,
+                                    files={"file": ("人员.xlsx", workbook(rows), "application/vnd.ms-excel")})
+        assert preview.status_code == 200, preview.text
+        plan = preview.json()
+        assert (plan["created"], plan["updated"], plan["unchanged"]) == (1, 2, 1)
+        by_row = {line["row"]: line for line in plan["lines"]}
+        assert by_row[2]["action"] == "update" and by_row[2]["changes"] == {"department": ["业务部", "群文部"]}
+        assert by_row[3]["action"] == "update" and list(by_row[3]["changes"]) == ["titles"]
+        assert by_row[4]["action"] == "unchanged" and by_row[5]["action"] == "create"
+        assert await PersonnelRecord.find_all().count() == 3            # a preview stores nothing
+        again = await import_file(client, unit, headers, workbook(rows))
+        assert again.status_code == 200, again.text
+        assert again.json() == {"imported": 3, "created": 1, "updated": 2, "unchanged": 1}
+        assert await PersonnelRecord.find_all().count() == 4            # updated, not duplicated
+        moved = await by_name(client, unit, headers, "员工00")
+        assert moved["department"] == "群文部" and moved["edits"][0]["source"] == "import"
+        titled = await by_name(client, unit, headers, "员工01")
+        assert [t["title_name"] for t in titled["titles"]] == ["副研究馆员", "研究馆员"]
+        assert titled["title_level_label"] == "正高级"
+
+    async def test_a_bad_reimport_updates_nobody(self, client, world):
+        unit, headers = world["unit"]
+        await import_file(client, unit, headers, workbook(staff_rows(3)))
+        rows = staff_rows(3)
+        rows[0][2] = "群文部"
+        rows[2][5] = "不是日期"
+        response = await import_file(client, unit, headers, workbook(rows))
+        assert response.status_code == 422
+        assert [(p["row"], p["field"]) for p in response.json()["problems"]] == [(4, "work_started_on")]
+        assert (await by_name(client, unit, headers, "员工00"))["department"] == "业务部"
+
+
+class TestEdit:
+    async def test_an_edit_is_validated_written_and_kept_in_the_history(self, client, world):
+        unit, headers = world["unit"]
+        await import_file(client, unit, headers, workbook(staff_rows(1)))
+        person = await by_name(client, unit, headers, "员工00")
+        url = f"/api/personnel/{person['id']}"
+        bad = await client.patch(url, headers=headers, json={"version": person["version"], "name": ""})
+        assert bad.status_code == 422 and bad.json()["field"] == "name"
+        edited = await client.patch(url, headers=headers, json={
+            "version": person["version"], "department": "研究部", "post": "专技七级",
+            "titles": [{"series": "qzwh", "level": "4", "title_name": "副研究馆员"},
+                       {"series": "qzwh", "level": "5", "title_name": "研究馆员"}]})
+        assert edited.status_code == 200, edited.text
+        body = edited.json()
+        assert (body["department"], body["post"], body["title_level_label"]) == ("研究部", "专技七级", "正高级")
+        assert body["version"] == person["version"] + 1
+        (edit,) = body["edits"]
+        assert edit["source"] == "edit" and edit["changes"]["department"] == ["业务部", "研究部"]
+        assert set(edit["changes"]) == {"department", "post", "titles"}
+        stale = await client.patch(url, headers=headers, json={"version": person["version"], "post": "专技八级"})
+        assert stale.status_code == 409
+        assert (await client.get(url, headers=headers)).json()["post"] == "专技七级"
+        same = await client.patch(url, headers=headers, json={"version": body["version"], "post": "专技七级"})
+        assert same.json()["version"] == body["version"]                # nothing changed: nothing written
+        other = await client.patch(url, headers=world["other"][1], json={"version": body["version"], "post": "x"})
+        assert other.status_code == 404
+
+    async def test_a_person_with_an_account_keeps_the_account_s_name(self, client, world):
+        unit, headers = world["unit"]
+        person = await create_person(name="王账户")
+        created = (await client.post(f"/api/units/{unit.id}/personnel", headers=headers,
+                                     json={"name": "王账户", "id_number": person.id_number})).json()
+        refused = await client.patch(f"/api/personnel/{created['id']}", headers=headers,
+                                     json={"version": created["version"], "name": "王改名"})
+        assert refused.status_code == 422 and refused.json()["code"] == "name_from_account"
 
     async def test_the_identity_comes_from_the_account(self, client, world):
         unit, headers = world["unit"]

@@ -28,7 +28,8 @@ async def test_record_reads_use_an_index(filter_, sort):
 
 
 @pytest.mark.parametrize("filter_", [{"unit_id": "U", "year": 2026}, {"reader_keys": "U", "year": 2026},
-                                     {"reader_keys": "region:3701", "year": 2026}])
+                                     {"reader_keys": "region:3701", "year": 2026},
+                                     {"year": 2026}])                           # the administrator's statistics
 async def test_quota_reads_use_an_index(filter_):
     await PostQuota(unit_id=PydanticObjectId(), year=2026, mode="counts", set_by=PydanticObjectId()).insert()
     filter_ = {k: (PydanticObjectId() if v == "U" else v) for k, v in filter_.items()}

@@ -4,6 +4,7 @@ and its tables carry the API's numbers for the hand-counted world of tests/stats
 from playwright.async_api import expect
 
 from tests import stats_world
+from tests.test_statistics import structure_world
 from tests.factories import bearer
 from tests.web.browser import BROWSER, chromium_page, shot, sign_in
 
@@ -17,6 +18,7 @@ async def _cells(page, table: str) -> list[list[str]]:
 
 async def test_the_statistics_page_draws_charts_with_the_api_numbers(app, client, live, clean_database):
     world = await stats_world.build()
+    await structure_world(client, world)
     hr = world.users["hr"]
     headers = await bearer(hr)
     async with chromium_page(live, "failure-statistics") as page:
@@ -37,6 +39,16 @@ async def test_the_statistics_page_draws_charts_with_the_api_numbers(app, client
         assert await _cells(page, "table-nodes") == [
             [n["label"], str(n["count"]), str(n["median_days"]), str(n["slowest_days"])] for n in nodes]
         assert (await _cells(page, "table-nodes"))[0] == ["用人单位审核", "5", "1.0", "3.0"]
+        # The structure ratios of the year: a chart and the API's lines in the table.
+        await page.goto("/statistics?year=2026")
+        await expect(page.locator("#chart-structure")).to_have_attribute("data-drawn", "true")
+        structure = (await client.get("/api/statistics/structure", params={"year": 2026}, headers=headers)).json()
+        assert await _cells(page, "table-structure") == [
+            [u["unit_name"], line["label"], *(str(line[k]) for k in ("approved", "appointed", "vacant",
+                                                                     "titled_not_appointed"))]
+            for u in structure["units"] for line in u["lines"]]
+        assert len(structure["units"]) == 2
+        await shot(page, "50-statistics-structure")
         # The filter bar narrows the page as the API: 初定 only.
         await page.select_option("#s-kind", "initial")
         await page.get_by_role("button", name="查询").click()

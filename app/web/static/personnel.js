@@ -41,8 +41,34 @@
       var body = new FormData();
       body.append("file", file);
       var answer = await send("POST", importForm.dataset.url, body);
-      if (answer.ok) { show(box, "已导入" + answer.data.imported + "人"); setTimeout(function () { location.reload(); }, 800); }
-      else { show(box, answer.data.message || "导入失败", answer.data.problems); }
+      if (answer.ok) {
+        show(box, "已导入" + answer.data.imported + "人（新增" + answer.data.created + "人，更新" + answer.data.updated + "人）");
+        setTimeout(function () { location.reload(); }, 800);
+      } else { show(box, answer.data.message || "导入失败", answer.data.problems); }
+    });
+    document.getElementById("import-preview").addEventListener("click", async function () {
+      var box = document.getElementById("import-result");
+      var file = importForm.querySelector("input[type=file]").files[0];
+      if (!file) { show(box, "请选择要导入的 Excel 文件"); return; }
+      var body = new FormData();
+      body.append("file", file);
+      var answer = await send("POST", importForm.dataset.preview, body);
+      if (!answer.ok) { show(box, answer.data.message || "预览失败", answer.data.problems); return; }
+      var d = answer.data;
+      show(box, "预览：将新增" + d.created + "人，更新" + d.updated + "人，" + d.unchanged + "人无变化（尚未导入）");
+      var table = document.createElement("table");
+      table.className = "table";
+      table.id = "import-plan";
+      d.lines.filter(function (l) { return l.action !== "unchanged"; }).forEach(function (l) {
+        var tr = table.insertRow();
+        tr.insertCell().textContent = "第" + l.row + "行";
+        tr.insertCell().textContent = l.name;
+        tr.insertCell().textContent = l.action === "create" ? "新增" : "更新";
+        tr.insertCell().textContent = Object.keys(l.changes).map(function (k) {
+          return k + "：" + JSON.stringify(l.changes[k][0]) + " → " + JSON.stringify(l.changes[k][1]);
+        }).join("；");
+      });
+      box.appendChild(table);
     });
   }
 

@@ -28,5 +28,15 @@
         series: [{name: "中位用时(天)", type: "bar", data: d.median}, {name: "最长用时(天)", type: "bar", data: d.slowest}]
       };
     });
+    draw("chart-structure", function (d) {
+      var names = {approved: "核定岗位", appointed: "已聘", vacant: "空缺", titled_not_appointed: "有职称未聘"};
+      var keys = ["approved", "appointed", "vacant", "titled_not_appointed"];
+      return {
+        tooltip: {trigger: "axis"}, legend: {data: keys.map(function (k) { return names[k]; })},
+        xAxis: {type: "category", data: d.labels, axisLabel: {interval: 0, rotate: d.labels.length > 6 ? 30 : 0}},
+        yAxis: {type: "value", name: "岗位", minInterval: 1},
+        series: keys.map(function (k) { return {name: names[k], type: "bar", data: d[k]}; })
+      };
+    });
   });
 }());

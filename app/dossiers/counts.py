@@ -1,0 +1,220 @@
+"""Pre-counted statistics: what every stored dossier row contributes to the statistics page, kept as
+counters so a figure reads a few small documents instead of every row in scope (an aggregation over a
+province's 100,000 rows read them all: seconds on SecantusDB, docs/BENCHMARKS.md, Statistics).
+
+A row counts under each of its scope keys (its read keys but the applicant's own and the meeting and
+entry keys, which no statistics scope is; plus ALL, the system administrator's), twice: in that key's
+document of the row's batch and in its document of the row's employer unit. A document holds cells,
+one per (batch, year, series, level, title[, unit]) with the declarations `d`, passes `p`, not passed `n`
+and, per review node, how many waits fell in each bucket `t.<node>.<bucket>` (an hour wide under three
+days, a day under 180 days, 30 days beyond). Region and kind are folded from units and batches when read
+(app.exports.statistics), as before.
+
+Invariant: the counters are the sum of the contributions of the stored rows. Each row carries
+`counted`, a fingerprint of what it contributes; app.dossiers.rows replaces a row whose fingerprint
+changes only conditioned on the fingerprint it replaces and then applies the difference here (`apply`),
+so each change is counted once whoever races. `rebuild` recomputes everything from the rows (the
+rows' migration, the nightly reconcile, `python -m app rebuild-rows`); `expected` is the same sum for a
+test to compare."""
+
+import hashlib
+from collections import Counter, defaultdict
+from typing import Any
+
+from beanie import Document
+from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo.errors import BulkWriteError
+
+# A pass: the committee (or the 受理点 of an 初定/认定) approved it; not passed: the committee did not.
+PASSED = ("approved", "publicity", "publicized", "certified")
+NOT_PASSED = ("not_approved",)
+ALL = "*"                                   # the key every row counts under: the system administrator's
+CELL_FIELDS = ("batch", "year", "series", "level", "title", "unit")
+HOUR, DAY = 3600, 86400
+# What a rebuild reads of a row, and what a row store reads of the row it replaces.
+READS = {"applicant_id": 1, "reader_ids": 1, "batch_id": 1, "year": 1, "status": 1, "declaration.series": 1,
+         "declaration.level": 1, "declaration.title": 1, "declaration.employer_unit_id": 1, "node_seconds": 1,
+         "version": 1, "counted": 1}
+
+
+class StatisticsCount(Document):
+    """The counters of one scope key's batch (`by` "batch") or employer unit (`by` "unit")."""
+    scope: Any
+    by: str
+    part: Any
+    cells: dict[str, Any] = {}
+
+    class Settings:
+        name = "statistics_counts"
+        indexes = [IndexModel([("scope", ASCENDING), ("by", ASCENDING), ("part", ASCENDING)], unique=True)]
+
+
+def scope_keys(row: dict) -> list:
+    """The keys a row counts under: its read keys that stand for a unit, a region or a committee, and ALL."""
+    own = row.get("applicant_id")
+    return [ALL, *(k for k in row.get("reader_ids") or [] if k != own
+                   and not (isinstance(k, str) and k.startswith(("meeting:", "entry:"))))]
+
+
+def wait_bucket(seconds: int) -> int:
+    """The lower bound of a wait's bucket, in seconds."""
+    width = HOUR if seconds < 72 * HOUR else DAY if seconds < 180 * DAY else 30 * DAY
+    return seconds // width * width
+
+
+def bucket_width(lower: int) -> int:
+    return HOUR if lower < 72 * HOUR else DAY if lower < 180 * DAY else 30 * DAY
+
+
+def _escaped(value: Any) -> str:
+    """A cell key part: field names take no '.' or leading '$', and '~' separates the parts."""
+    if value is None:
+        return ""
+    return str(value).replace("%", "%25").replace(".", "%2E").replace("$", "%24").replace("~", "%7E")
+
+
+def _unescaped(part: str) -> str | None:
+    if part == "":
+        return None
+    return part.replace("%7E", "~").replace("%24", "$").replace("%2E", ".").replace("%25", "%")
+
+
+def cell_fields(cell: str) -> dict[str, str | None]:
+    """A cell key's parts by name (batch and unit as hex strings, year as a string)."""
+    return dict(zip(CELL_FIELDS, (_unescaped(p) for p in cell.split("~"))))
+
+
+def _bucket(status: str | None) -> str | None:
+    return "p" if status in PASSED else "n" if status in NOT_PASSED else None
+
+
+def contributions(row: dict | None) -> dict[tuple, dict[str, int]]:
+    """What a row adds: {(scope key, by, part): {counter path: 1}}; nothing for a row without a batch."""
+    if not row or row.get("batch_id") is None:
+        return {}
+    declaration = row.get("declaration") or {}
+    unit = declaration.get("employer_unit_id")
+    base = [row["batch_id"], row.get("year"), declaration.get("series"), declaration.get("level"),
+            declaration.get("title")]
+    out: dict[tuple, dict[str, int]] = {}
+    for by, part, key_parts in (("batch", row["batch_id"], [*base, None]), ("unit", unit, [*base, unit])):
+        cell = "cells." + "~".join(_escaped(p) for p in key_parts)
+        counters = {f"{cell}.d": 1}
+        if passed := _bucket(row.get("status")):
+            counters[f"{cell}.{passed}"] = 1
+        for node, seconds in (row.get("node_seconds") or {}).items():
+            counters[f"{cell}.t.{node}.{wait_bucket(int(seconds))}"] = 1
+        for key in scope_keys(row):
+            out[(key, by, part)] = counters
+    return out
+
+
+def fingerprint(row: dict) -> str:
+    """Stands for what a row contributes: equal fingerprints, equal contributions."""
+    declaration = row.get("declaration") or {}
+    counted = (sorted(map(str, scope_keys(row))), str(row.get("batch_id")), row.get("year"),
+               *(str(declaration.get(f)) for f in ("series", "level", "title", "employer_unit_id")),
+               _bucket(row.get("status")), sorted((n, wait_bucket(int(s))) for n, s in
+                                                  (row.get("node_seconds") or {}).items()))
+    return hashlib.blake2b(repr(counted).encode(), digest_size=8).hexdigest()
+
+
+def difference(before: dict | None, after: dict | None) -> dict[tuple, Counter]:
+    """The counter changes that turn `before`'s contributions into `after`'s (zeros left out)."""
+    out: dict[tuple, Counter] = defaultdict(Counter)
+    for sign, row in ((-1, before), (1, after)):
+        for doc, counters in contributions(row).items():
+            for path, n in counters.items():
+                out[doc][path] += sign * n
+    return {doc: Counter({p: n for p, n in c.items() if n}) for doc, c in out.items() if any(c.values())}
+
+
+def _writes(changes: dict[tuple, Counter]) -> list[UpdateOne]:
+    return [UpdateOne({"scope": key, "by": by, "part": part}, {"$inc": dict(counters)}, upsert=True)
+            for (key, by, part), counters in changes.items()]
+
+
+async def _bulk(writes: list[UpdateOne]) -> None:
+    """Writes the increments; an upsert that raced another for a new document's key is retried (the
+    document exists then)."""
+    collection = StatisticsCount.get_pymongo_collection()
+    for _ in range(3):
+        if not writes:
+            return
+        try:
+            await collection.bulk_write(writes, ordered=False)
+            return
+        except BulkWriteError as exc:
+            errors = exc.details["writeErrors"]
+            if any(e["code"] != 11000 for e in errors):
+                raise
+            writes = [writes[e["index"]] for e in errors]
+    await collection.bulk_write(writes, ordered=False)
+
+
+async def apply(before: dict | None, after: dict | None) -> None:
+    """Counts a stored row changing from `before` to `after` (None: absent): one bulk write."""
+    await _bulk(_writes(difference(before, after)))
+
+
+async def expected() -> dict[tuple, dict]:
+    """The counters the stored rows add up to, as {(scope, by, part): {path: n}} without zeros."""
+    from app.dossiers.rows import DossierRow
+
+    total: dict[tuple, Counter] = defaultdict(Counter)
+    async for row in DossierRow.get_pymongo_collection().find({}, READS, batch_size=1000):
+        for doc, counters in contributions(row).items():
+            total[doc].update(counters)
+    return {doc: dict(c) for doc, c in total.items()}
+
+
+def flattened(cells: dict, prefix: str = "cells") -> dict[str, int]:
+    """A stored document's cells as {counter path: n}, zeros left out."""
+    out: dict[str, int] = {}
+    for name, value in cells.items():
+        if isinstance(value, dict):
+            out.update(flattened(value, f"{prefix}.{name}"))
+        elif value:
+            out[f"{prefix}.{name}"] = value
+    return out
+
+
+async def stored() -> dict[tuple, dict]:
+    return {(d["scope"], d["by"], d["part"]): c async for d in StatisticsCount.get_pymongo_collection().find({})
+            if (c := flattened(d.get("cells") or {}))}
+
+
+def nested(counters: dict[str, int]) -> dict:
+    """Counter paths ("cells.<cell>.d") as the document they make."""
+    out: dict = {}
+    for path, n in counters.items():
+        *parents, last = path.split(".")[1:]
+        held = out
+        for part in parents:
+            held = held.setdefault(part, {})
+        held[last] = n
+    return out
+
+
+async def rebuild() -> int:
+    """Recomputes every counter from the rows, a document at a time (readers never see a half-empty set);
+    returns how many documents changed. A write landing between its read of the rows and its write of a
+    document may be lost to it: it runs with the rows' migration and nightly, when few do."""
+    total = await expected()
+    held = await stored()
+    collection = StatisticsCount.get_pymongo_collection()
+    changed = 0
+    for doc in held.keys() - total.keys():
+        await collection.delete_one({"scope": doc[0], "by": doc[1], "part": doc[2]})
+        changed += 1
+    new = [{"scope": key, "by": by, "part": part, "cells": nested(counters)}
+           for (key, by, part), counters in total.items() if (key, by, part) not in held]
+    for start in range(0, len(new), 1000):      # the database charges per command: new ones in bulk
+        await collection.insert_many(new[start:start + 1000], ordered=False)
+    changed += len(new)
+    for (key, by, part), counters in total.items():
+        if (key, by, part) in held and held[(key, by, part)] != counters:
+            await collection.replace_one({"scope": key, "by": by, "part": part},
+                                         {"scope": key, "by": by, "part": part, "cells": nested(counters)})
+            changed += 1
+    return changed
