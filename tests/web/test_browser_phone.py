@@ -17,6 +17,21 @@ IN_VIEW = """el => { const box = el.getBoundingClientRect();
   return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight; }"""
 
 
+FOCUSED = """() => { const el = document.activeElement;
+  return {name: el.name || el.tagName, outline: getComputedStyle(el).outlineStyle}; }"""
+
+
+async def tab_to(page: Page, name: str) -> None:
+    """Presses Tab until the field `name` has the focus (a few presses at most), which must show it."""
+    for _ in range(4):
+        await page.keyboard.press("Tab")
+        focused = await page.evaluate(FOCUSED)
+        if focused["name"] == name:
+            assert focused["outline"] != "none", focused
+            return
+    raise AssertionError(f"Tab did not reach {name}: {focused}")
+
+
 async def fits(page: Page) -> None:
     """Nothing on the page reaches past the screen's right edge (the page never scrolls sideways)."""
     width, inner = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
@@ -71,7 +86,7 @@ async def education_with_a_refused_row(page: Page, url: str, row: dict) -> None:
 async def test_applicant_journey_fits_the_screen(app, live, width):
     person = await create_person(name="张手机")
     await create_unit(name="济南市群众艺术馆", region_code="370100")
-    batch = await create_batch(name="2026年度济南市群众文化系列职称评审", series=["gc", "qzwh"])
+    batch = await create_batch(name="2026年度济南市群众文化系列职称评审", series=["gc", "qzwh"], notice="请按时申报。")
     sections = complete_sections(person.id_number)
 
     async with chromium_page(live, f"failure-journey-{width}") as page:
@@ -118,7 +133,7 @@ async def test_the_dossier_editor_works_with_the_keyboard_alone(app, live):
     """Tab to 添加一项, Enter, type the row field by field, Enter saves it; the focus is visible throughout."""
     person = await create_person()
     await create_unit(name="济南市群众艺术馆", region_code="370100")
-    batch = await create_batch()
+    batch = await create_batch(notice="请按时申报。")
     async with chromium_page(live, "failure-keyboard") as page:
         await sign_in(page, person.login)
         url = await declare(page, str(batch.id))
@@ -135,12 +150,18 @@ async def test_the_dossier_editor_works_with_the_keyboard_alone(app, live):
         editor = page.locator("tbody[data-row]").first
         await expect(editor.locator("[name=kind]")).to_be_focused()       # the new row's first field
         await page.keyboard.press("ArrowDown")                             # 奖励
-        for value in ("济南市优秀群众文化工作者", "2022-12", "济南市文化和旅游局"):
-            await page.keyboard.press("Tab")
-            assert await page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
-            await page.keyboard.type(value)
+        await tab_to(page, "name")
+        await page.keyboard.type("济南市优秀群众文化工作者")
+        await tab_to(page, "awarded_on")        # a month input: Tab moves from its month part to its year part
+        await page.keyboard.type("12")
+        await page.keyboard.press("Tab")
+        await page.keyboard.type("2022")
+        await tab_to(page, "issuer")            # past the month input's calendar button
+        await page.keyboard.type("济南市文化和旅游局")
         await page.keyboard.press("Enter")                                 # Enter in a field saves the row
         await saved(page)
         await expect(editor.locator("[data-show=kind]")).to_have_text("奖励")
         await expect(editor.locator("[data-show=name]")).to_have_text("济南市优秀群众文化工作者")
+        await expect(editor.locator("[data-show=awarded_on]")).to_have_text("2022-12")
+        await expect(editor.locator("[data-show=issuer]")).to_have_text("济南市文化和旅游局")
         await expect(page).to_have_url(re.compile(r"/sections/awards$"))
