@@ -34,6 +34,19 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# axe-core (npm, pinned) for the browser tests' accessibility checks: the one file they inject into pages,
+# kept under var/ (never committed, never served by the app); without npm those checks are skipped.
+AXE_VERSION=4.14.1
+if [ ! -f "var/axe-core-$AXE_VERSION/axe.min.js" ] && command -v npm >/dev/null; then
+  echo "==> axe-core $AXE_VERSION (npm) for the accessibility tests"
+  scratch=$(mktemp -d)
+  npm pack --silent "axe-core@$AXE_VERSION" --pack-destination "$scratch" >/dev/null
+  mkdir -p "var/axe-core-$AXE_VERSION"
+  tar -xzf "$scratch/axe-core-$AXE_VERSION.tgz" -C "var/axe-core-$AXE_VERSION" --strip-components=1 \
+      package/axe.min.js package/LICENSE
+  rm -rf "$scratch"
+fi
+
 # The development key and self-signed certificate that sign e-certificates in dev and test, made once
 # under var/signing/ (never committed; production configures its own: docs/SECURITY.md).
 if [ "${ZC_ENV:-dev}" = dev ] && [ ! -f "${ZC_VAR_DIR:-var}/signing/development.p12" ]; then

@@ -15,6 +15,8 @@ from app.embedded import free_port
 from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
+# axe-core from npm, fetched by scripts/bootstrap.sh into var/ (not served by the app, not committed).
+AXE_FILES = sorted((PROJECT_ROOT / "var").glob("axe-core-*/axe.min.js"))
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 # Every browser test module sets `pytestmark = BROWSER`.
 BROWSER = [pytest.mark.browser,
@@ -135,3 +137,16 @@ async def chromium_page(live: Live, failure_shot: str):
     """One person's page (chromium_people with a single person)."""
     async with chromium_people(live, failure_shot) as open_page:
         yield await open_page()
+
+
+AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+  .filter(v => v.impact === 'serious' || v.impact === 'critical')
+  .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)"""
+
+
+async def axe_violations(page: Page, source: str) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now. The script goes in through the
+    debugging protocol, so the page's Content-Security-Policy stays as strict as it is for a person."""
+    if not await page.evaluate("typeof window.axe === 'object'"):
+        await page.evaluate(source)
+    return await page.evaluate(AXE_RUN)

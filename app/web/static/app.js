@@ -158,6 +158,31 @@
     box.className = "alert alert-" + kind;
     box.textContent = text;
     box.hidden = false;
+    reveal(box);
+  }
+
+  /* A message the person must see is brought to the middle of the screen unless it is already in full view
+     (on a phone the form's top, where the alert lives, is usually far above the button just pressed). */
+  function reveal(el) {
+    var box = el.getBoundingClientRect();
+    if (box.height && (box.top < 0 || box.bottom > window.innerHeight)) el.scrollIntoView({ block: "center" });
+  }
+
+  /* After a refused save: the first field with an error gets the focus (a keyboard or screen-reader user
+     lands on it) and is scrolled into view with its message; with no such field, the form's alert is shown. */
+  function revealErrors(form) {
+    var note = Array.prototype.filter.call(form.querySelectorAll(".field-error"), function (el) {
+      return el.getClientRects().length > 0;
+    })[0];
+    if (!note) {
+      var box = form.querySelector(".alert[role=alert]");
+      if (box && !box.hidden) reveal(box);
+      return;
+    }
+    var host = note.closest(".has-error") || note;
+    var input = host.querySelector("input:not([type=hidden]):not(.file-input), select, textarea");
+    if (input) input.focus({ preventScroll: true });
+    reveal(host);
   }
 
   function clearMessages(form) {
@@ -206,8 +231,7 @@
     form.querySelectorAll("[data-reveal-on]").forEach(function (el) {
       if (el.dataset.revealOn === data.code) el.hidden = false;
     });
-    var first = form.querySelector(".has-error input, .has-error select, .has-error textarea");
-    if (first) first.focus();
+    revealErrors(form);
   }
 
   /* ---------- captcha ---------- */
@@ -576,10 +600,21 @@
 
   /* For the page scripts (dossier.js, admin.js): the same calls, serialising and messages. */
   window.ZC = { api: api, upload: upload, download: download, cookie: cookie, serialise: serialise, rowValue: rowValue,
-                showErrors: showErrors, clearMessages: clearMessages, say: say, alertBox: alertBox, fail: fail,
+                showErrors: showErrors, revealErrors: revealErrors, reveal: reveal, clearMessages: clearMessages, say: say, alertBox: alertBox, fail: fail,
                 stale: stale, successHooks: successHooks, failureHooks: failureHooks, initUnitSearch: initUnitSearch };
 
+  /* A table too wide for the screen scrolls inside itself; the keyboard must reach it to scroll it too. */
+  function focusableScrollers() {
+    document.querySelectorAll(".table-scroll, .table").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1 && getComputedStyle(box).overflowX !== "visible";
+      if (scrolls && !box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+      else if (!scrolls && box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+    });
+  }
+  window.addEventListener("resize", focusableScrollers);
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusableScrollers();
     document.querySelectorAll("[data-cascade]").forEach(initCascade);
     document.querySelectorAll("[data-unit-search]").forEach(initUnitSearch);
     document.querySelectorAll("[data-captcha]:not([hidden])").forEach(loadCaptcha);

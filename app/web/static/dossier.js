@@ -263,8 +263,7 @@
     }
     ZC.fail(form, result, payload.rows);
     payload.rows.rows.forEach(function (row) { if ($(row, ".has-error, .field-error")) openEditor(row); });
-    var first = $(form, ".has-error input, .has-error select, .has-error textarea");
-    if (first) first.focus();
+    ZC.revealErrors(form);
     return false;
   }
 
@@ -352,6 +351,7 @@
     var note = element("div", "field-error", message);
     box.classList.add("has-error");
     $(box, ".upload-row").after(note);
+    ZC.reveal(note);
   }
 
   function clearUploadError(box) {
