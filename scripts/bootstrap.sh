@@ -9,12 +9,12 @@ cd "$(dirname "$0")/.."
 # pdffonts/pdftotext for checking the PDFs; softhsm2: a software PKCS#11 token the certificate-signing tests use.
 APT_PACKAGES=(chromium fonts-noto-cjk fonts-wqy-zenhei docker-compose libreoffice-writer-nogui python3-uno
               fonts-liberation2 poppler-utils softhsm2)
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   echo "==> 安装系统软件包（apt，首次需要几分钟）/ installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -35,9 +35,13 @@ if [ ! -f "$stamp" ]; then
 fi
 
 # axe-core (npm, pinned) for the browser tests' accessibility checks: the one file they inject into pages,
-# kept under var/ (never committed, never served by the app); without npm those checks are skipped.
+# kept under var/ (never committed, never served by the app). npm comes with Node.js or from apt.
 AXE_VERSION=4.14.1
-if [ ! -f "var/axe-core-$AXE_VERSION/axe.min.js" ] && command -v npm >/dev/null; then
+if [ ! -f "var/axe-core-$AXE_VERSION/axe.min.js" ]; then
+  if ! command -v npm >/dev/null; then
+    echo "==> 安装 npm（apt）/ installing npm"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
   echo "==> axe-core $AXE_VERSION (npm) for the accessibility tests"
   scratch=$(mktemp -d)
   npm pack --silent "axe-core@$AXE_VERSION" --pack-destination "$scratch" >/dev/null

@@ -17,6 +17,14 @@ from tests.factories import PASSWORD
 CHROMIUM = Path("/usr/bin/chromium")
 # axe-core from npm, fetched by scripts/bootstrap.sh into var/ (not served by the app, not committed).
 AXE_FILES = sorted((PROJECT_ROOT / "var").glob("axe-core-*/axe.min.js"))
+
+
+def axe_source() -> str:
+    """axe-core's script, which scripts/bootstrap.sh fetches: a missing copy fails the checks, never skips them."""
+    assert AXE_FILES, "axe-core is missing: run scripts/bootstrap.sh"
+    return AXE_FILES[-1].read_text()
+
+
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 # Every browser test module sets `pytestmark = BROWSER`.
 BROWSER = [pytest.mark.browser,

@@ -13,7 +13,7 @@ from playwright.async_api import BrowserContext, Page
 
 from app.accounts.deps import SESSION_COOKIE
 from tests import access_world
-from tests.web.browser import AXE_FILES, BROWSER, CSP_WATCH, Live, axe_violations, shot, watch_for_errors
+from tests.web.browser import BROWSER, CSP_WATCH, Live, axe_source, axe_violations, shot, watch_for_errors
 
 pytestmark = BROWSER
 
@@ -25,9 +25,6 @@ MAIN_PAGES = 20                # the first pages the crawl reaches (home, its li
 # Links not followed: signing out ends the session the crawl runs on; /api answers are files and JSON (their
 # routes have their own tests), not pages.
 SKIPPED = re.compile(r"^/(api/|logout|static/)")
-# Dead ends another change of issue 16 removes (helper "home": the committee office's "← 返回列表" from a
-# meeting's dossier leads to the handlers' /review queue, a 403 for it). Hit, they make the crawl xfail, not fail.
-KNOWN_DEAD_ENDS = {("office", "/review → 403")}
 ID = re.compile(r"(?<=/)([0-9a-f]{24}|\d+|[0-9a-z]{10})(?=/|$)")
 
 
@@ -90,15 +87,15 @@ async def crawl(context: BrowserContext, base_url: str) -> tuple[list[str], list
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
 
-async def audit(page: Page, url: str, axe_source: str | None) -> list[str]:
+async def audit(page: Page, url: str, axe: str | None) -> list[str]:
     """Its sideways overflow at this width, and with axe's source its serious and critical violations."""
     await page.goto(url)
     problems = []
     overflow = await page.evaluate(OVERFLOW)
     if overflow > 0:
         problems.append(f"{url}: {overflow} px wider than the screen")
-    if axe_source:
-        problems += [f"{url}: {v}" for v in await axe_violations(page, axe_source)]
+    if axe:
+        problems += [f"{url}: {v}" for v in await axe_violations(page, axe)]
     return problems
 
 
@@ -123,7 +120,7 @@ async def world(app):
 
 
 async def test_every_link_of_every_role_answers(world, live):
-    problems, excused = {}, []
+    problems = {}
     for party in ROLES:
         context = await as_party(live, world.tokens[party])
         try:
@@ -131,17 +128,12 @@ async def test_every_link_of_every_role_answers(world, live):
         finally:
             await context.close()
         assert len(visited) > 5, f"{party}: the crawl saw only {visited}"
-        known = [problem for problem in found if (party, problem) in KNOWN_DEAD_ENDS]
-        if known:
-            excused.append(f"{party}: {', '.join(known)}")
-        if unknown := [problem for problem in found if problem not in known]:
-            problems[party] = unknown
+        if found:
+            problems[party] = found
     assert problems == {}
-    if excused:
-        pytest.xfail(f"known dead ends, removed by helper home's fix of issue 16: {'; '.join(excused)}")
 
 
-async def check_main_pages(world, live: Live, width: int, axe_source: str | None) -> None:
+async def check_main_pages(world, live: Live, width: int, axe: str | None) -> None:
     problems, errors, seen = [], [], set()
     for party in ROLES:
         context = await as_party(live, world.tokens[party], width)
@@ -152,7 +144,7 @@ async def check_main_pages(world, live: Live, width: int, axe_source: str | None
                 if url != "/" and pattern(url) in seen:      # the pages every role has (账号, 消息, 公告) once
                     continue
                 seen.add(pattern(url))
-                found = await audit(page, url, axe_source)
+                found = await audit(page, url, axe)
                 if found:
                     await shot(page, f"failure-reach-{width}-{party}-{pattern(url).strip('/').replace('/', '-')}")
                 problems += [f"{ROLES[party]} {line}" for line in found]
@@ -162,9 +154,8 @@ async def check_main_pages(world, live: Live, width: int, axe_source: str | None
     assert errors == []
 
 
-@pytest.mark.skipif(not AXE_FILES, reason="axe-core is not installed (scripts/bootstrap.sh fetches it with npm)")
 async def test_main_pages_have_no_serious_accessibility_violation(world, live):
-    await check_main_pages(world, live, 1366, AXE_FILES[-1].read_text())
+    await check_main_pages(world, live, 1366, axe_source())
 
 
 async def test_main_pages_fit_a_phone(world, live):
