@@ -14,7 +14,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # after the things it uses.
 LAYERS: list[tuple[str, ...]] = [
     ("clock", "config", "bounds", "embedded", "errors", "preconditions", "throttle", "messaging", "db",
-     "lease", "headers", "request_size"),
+     "lease", "headers", "request_size", "counters"),
     ("files",),
     ("accounts",),
     ("catalog",),

@@ -22,8 +22,9 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from beanie import Document
-from pymongo import ASCENDING, IndexModel, UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo import ASCENDING, IndexModel
+
+from app import counters
 
 # A pass: the committee (or the 受理点 of an 初定/认定) approved it; not passed: the committee did not.
 PASSED = ("approved", "publicity", "publicized", "certified")
@@ -99,13 +100,13 @@ def contributions(row: dict | None) -> dict[tuple, dict[str, int]]:
     out: dict[tuple, dict[str, int]] = {}
     for by, part, key_parts in (("batch", row["batch_id"], [*base, None]), ("unit", unit, [*base, unit])):
         cell = "cells." + "~".join(_escaped(p) for p in key_parts)
-        counters = {f"{cell}.d": 1}
+        made = {f"{cell}.d": 1}
         if passed := _bucket(row.get("status")):
-            counters[f"{cell}.{passed}"] = 1
+            made[f"{cell}.{passed}"] = 1
         for node, seconds in (row.get("node_seconds") or {}).items():
-            counters[f"{cell}.t.{node}.{wait_bucket(int(seconds))}"] = 1
+            made[f"{cell}.t.{node}.{wait_bucket(int(seconds))}"] = 1
         for key in scope_keys(row):
-            out[(key, by, part)] = counters
+            out[(key, by, part)] = made
     return out
 
 
@@ -119,42 +120,19 @@ def fingerprint(row: dict) -> str:
     return hashlib.blake2b(repr(counted).encode(), digest_size=8).hexdigest()
 
 
-def difference(before: dict | None, after: dict | None) -> dict[tuple, Counter]:
+def difference(before: dict | None, after: dict | None) -> dict[tuple, dict[str, int]]:
     """The counter changes that turn `before`'s contributions into `after`'s (zeros left out)."""
-    out: dict[tuple, Counter] = defaultdict(Counter)
-    for sign, row in ((-1, before), (1, after)):
-        for doc, counters in contributions(row).items():
-            for path, n in counters.items():
-                out[doc][path] += sign * n
-    return {doc: Counter({p: n for p, n in c.items() if n}) for doc, c in out.items() if any(c.values())}
+    return counters.difference(contributions(before), contributions(after))
 
 
-def _writes(changes: dict[tuple, Counter]) -> list[UpdateOne]:
-    return [UpdateOne({"scope": key, "by": by, "part": part}, {"$inc": dict(counters)}, upsert=True)
-            for (key, by, part), counters in changes.items()]
-
-
-async def _bulk(writes: list[UpdateOne]) -> None:
-    """Writes the increments; an upsert that raced another for a new document's key is retried (the
-    document exists then)."""
-    collection = StatisticsCount.get_pymongo_collection()
-    for _ in range(3):
-        if not writes:
-            return
-        try:
-            await collection.bulk_write(writes, ordered=False)
-            return
-        except BulkWriteError as exc:
-            errors = exc.details["writeErrors"]
-            if any(e["code"] != 11000 for e in errors):
-                raise
-            writes = [writes[e["index"]] for e in errors]
-    await collection.bulk_write(writes, ordered=False)
+def _key(doc: tuple) -> dict:
+    scope, by, part = doc
+    return {"scope": scope, "by": by, "part": part}
 
 
 async def apply(before: dict | None, after: dict | None) -> None:
     """Counts a stored row changing from `before` to `after` (None: absent): one bulk write."""
-    await _bulk(_writes(difference(before, after)))
+    await counters.add(StatisticsCount.get_pymongo_collection(), difference(before, after), key=_key)
 
 
 async def expected() -> dict[tuple, dict]:
@@ -163,8 +141,8 @@ async def expected() -> dict[tuple, dict]:
 
     total: dict[tuple, Counter] = defaultdict(Counter)
     async for row in DossierRow.get_pymongo_collection().find({}, READS, batch_size=1000):
-        for doc, counters in contributions(row).items():
-            total[doc].update(counters)
+        for doc, made in contributions(row).items():
+            total[doc].update(made)
     return {doc: dict(c) for doc, c in total.items()}
 
 
@@ -184,10 +162,10 @@ async def stored() -> dict[tuple, dict]:
             if (c := flattened(d.get("cells") or {}))}
 
 
-def nested(counters: dict[str, int]) -> dict:
+def nested(paths: dict[str, int]) -> dict:
     """Counter paths ("cells.<cell>.d") as the document they make."""
     out: dict = {}
-    for path, n in counters.items():
+    for path, n in paths.items():
         *parents, last = path.split(".")[1:]
         held = out
         for part in parents:
@@ -207,14 +185,14 @@ async def rebuild() -> int:
     for doc in held.keys() - total.keys():
         await collection.delete_one({"scope": doc[0], "by": doc[1], "part": doc[2]})
         changed += 1
-    new = [{"scope": key, "by": by, "part": part, "cells": nested(counters)}
-           for (key, by, part), counters in total.items() if (key, by, part) not in held]
+    new = [{"scope": key, "by": by, "part": part, "cells": nested(made)}
+           for (key, by, part), made in total.items() if (key, by, part) not in held]
     for start in range(0, len(new), 1000):      # the database charges per command: new ones in bulk
         await collection.insert_many(new[start:start + 1000], ordered=False)
     changed += len(new)
-    for (key, by, part), counters in total.items():
-        if (key, by, part) in held and held[(key, by, part)] != counters:
+    for (key, by, part), made in total.items():
+        if (key, by, part) in held and held[(key, by, part)] != made:
             await collection.replace_one({"scope": key, "by": by, "part": part},
-                                         {"scope": key, "by": by, "part": part, "cells": nested(counters)})
+                                         {"scope": key, "by": by, "part": part, "cells": nested(made)})
             changed += 1
     return changed

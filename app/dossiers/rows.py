@@ -441,13 +441,16 @@ async def store(doc: dict, *, before: dict | None | object = UNKNOWN) -> None:
             entry = was
     else:
         was = entry_of(before) if before is not None else None
-    writes = [_put(doc["_id"], row, believed=row if before is UNKNOWN else before),
-              queue_counts.add(queue_counts.changes([was], [entry]))]
+    beside = [queue_counts.add(queue_counts.changes([was], [entry]))]
     if entry is not None and entry is not was:
-        writes.append(_upsert(queue, same_or_older, entry))
+        beside.append(_upsert(queue, same_or_older, entry))
     elif was is not None and entry is None:
-        writes.append(queue.delete_one(same_or_older))
-    await asyncio.gather(*writes)
+        beside.append(queue.delete_one(same_or_older))
+    sent = asyncio.gather(*beside)
+    try:        # the row in the caller's own task (start-up tells its background work by the task)
+        await _put(doc["_id"], row, believed=row if before is UNKNOWN else before)
+    finally:
+        await sent
 
 
 async def refresh(*dossier_ids: PydanticObjectId) -> None:
