@@ -2,27 +2,17 @@
 redacted copies, the draw and send, progress and scores), and the reviewer's assignments and score form. The pages
 call the same services as /api; their forms speak to /api through static/blind.js."""
 
-from beanie import PydanticObjectId
-from bson.errors import InvalidId
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.enums import Role
 from app.clock import local_text
 from app.committee import blind, blind_reviewing
-from app.errors import NotFound
 from app.web.committee_pages import OfficeUser
-from app.web.deps import PageUser
+from app.web.deps import PageUser, page_id
 from app.web.pages import render, require_role
 
 router = APIRouter(include_in_schema=False)
-
-
-def _id(value: str, code: str) -> PydanticObjectId:
-    try:
-        return PydanticObjectId(value)
-    except (InvalidId, TypeError):
-        raise NotFound("记录不存在", field="id", code=code) from None
 
 
 @router.get("/committee/blind-reviews", response_class=HTMLResponse)
@@ -32,7 +22,7 @@ async def office_list_page(request: Request, user: OfficeUser) -> Response:
 
 @router.get("/committee/blind-reviews/{dossier_id}", response_class=HTMLResponse)
 async def round_page(request: Request, dossier_id: str, user: OfficeUser) -> Response:
-    dossier, _ = await blind.office_dossier(user, _id(dossier_id, "dossier_not_found"))
+    dossier, _ = await blind.office_dossier(user, page_id(dossier_id, code="dossier_not_found"))
     view = await blind.view(dossier, office=True) if dossier.blind_reviews else None
     rule = await blind.rule_of(dossier)
     return render(request, "blind_round.html", dossier=dossier, view=view, rule=rule, when=local_text,
@@ -48,5 +38,5 @@ async def reviewer_list_page(request: Request, user: PageUser) -> Response:
 
 @router.get("/expert/blind-reviews/{assignment_id}", response_class=HTMLResponse)
 async def score_page(request: Request, assignment_id: str, user: PageUser) -> Response:
-    found = await blind_reviewing.assignment_of(user, _id(assignment_id, "blind_assignment_not_found"))
+    found = await blind_reviewing.assignment_of(user, page_id(assignment_id, code="blind_assignment_not_found"))
     return render(request, "blind_score.html", task=await blind_reviewing.view(found), when=local_text)

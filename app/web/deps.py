@@ -48,12 +48,16 @@ PageUser = Annotated[User, Depends(page_user)]
 OptionalPageUser = Annotated[User | None, Depends(optional_page_user)]
 
 
-def _dossier_id(value: str) -> PydanticObjectId:
-    """A page's dossier id; a malformed one is the same 404 page as a dossier out of scope."""
+def page_id(value: str, *, message: str = "记录不存在", field: str = "id", code: str) -> PydanticObjectId:
+    """An id in a page's path; a malformed one is the same 404 page as a record out of scope."""
     try:
         return PydanticObjectId(value)
     except (InvalidId, TypeError):
-        raise NotFound("申报材料不存在", field="dossier_id", code="dossier_not_found") from None
+        raise NotFound(message, field=field, code=code) from None
+
+
+def _dossier_id(value: str) -> PydanticObjectId:
+    return page_id(value, message="申报材料不存在", field="dossier_id", code="dossier_not_found")
 
 
 async def own_page_dossier(dossier_id: str, user: PageUser) -> Dossier:

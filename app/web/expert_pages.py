@@ -3,8 +3,6 @@ one record (edit, commitment; each opening is logged), a committee's roster, and
 (candidates, conflicts, the result, swaps, replay). The pages call the same services as /api; the
 forms speak to /api through static/experts.js."""
 
-from beanie import PydanticObjectId
-from bson.errors import InvalidId
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -16,16 +14,10 @@ from app.experts.conflicts import KIND_LABELS
 from app.experts.models import EXPERT_STATUS_LABELS
 from app.experts.schemas import mask_id
 from app.web.committee_pages import OfficeUser
+from app.web.deps import page_id
 from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _id(value: str, code: str) -> PydanticObjectId:
-    try:
-        return PydanticObjectId(value)
-    except (InvalidId, TypeError):
-        raise NotFound("记录不存在", field="id", code=code) from None
 
 
 @router.get("/committee/experts", response_class=HTMLResponse)
@@ -38,7 +30,7 @@ async def library_page(request: Request, user: OfficeUser, q: str | None = None)
 
 @router.get("/committee/experts/{expert_id}", response_class=HTMLResponse)
 async def record_page(request: Request, expert_id: str, user: OfficeUser, client: Client) -> Response:
-    expert = await service.visible(user, _id(expert_id, "expert_not_found"))
+    expert = await service.visible(user, page_id(expert_id, code="expert_not_found"))
     await service.viewed(actor=user, expert=expert, client=client)
     return render(request, "expert_record.html", expert=expert, today=service.china_today(),
                   signed=expert.signed_for_term(), status_labels=EXPERT_STATUS_LABELS,
@@ -56,7 +48,7 @@ async def roster_page(request: Request, code: str, user: OfficeUser) -> Response
 
 @router.get("/committee/meetings/{meeting_id}/draw", response_class=HTMLResponse)
 async def draw_page(request: Request, meeting_id: str, user: OfficeUser) -> Response:
-    meeting, committee = await meetings.for_office(user, _id(meeting_id, "meeting_not_found"))
+    meeting, committee = await meetings.for_office(user, page_id(meeting_id, code="meeting_not_found"))
     try:
         record = await drawing.view(meeting)
     except NotFound:

@@ -7,12 +7,10 @@ so a missing quorum is seen before 结束评审会 refuses it.
 """
 
 from beanie import PydanticObjectId
-from bson.errors import InvalidId
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.enums import Role
-from app.errors import NotFound
 from app.committee import committees, meetings, votes
 from app.committee.calendar import china_today
 from app.committee.models import MEETING_STATUS_LABELS, VOTE_LABELS
@@ -20,17 +18,14 @@ from app.committee.tally import short_line
 from app.catalog import committees as catalog_committees
 from app.web import choices
 from app.web.committee_pages import OfficeUser
-from app.web.deps import PageUser
+from app.web.deps import PageUser, page_id
 from app.web.pages import render, require_role
 
 router = APIRouter(include_in_schema=False)
 
 
 def _meeting_id(value: str) -> PydanticObjectId:
-    try:
-        return PydanticObjectId(value)
-    except (InvalidId, TypeError):
-        raise NotFound("评审会不存在", field="meeting_id", code="meeting_not_found") from None
+    return page_id(value, message="评审会不存在", field="meeting_id", code="meeting_not_found")
 
 
 @router.get("/committee/meetings", response_class=HTMLResponse)
