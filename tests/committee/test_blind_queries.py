@@ -1,38 +1,18 @@
 """Every read the blind-review pages and job make, explained on the real database: no collection scan (the office's
 list, a reviewer's list and assignment, the round's reads, the reminder and overdue selections)."""
 
-from app import clock, db
+from app import clock
 from app.accounts.models import User
 from app.committee import blind, blind_reviewing
 from app.committee.models import BlindAssignment
+from tests import plans
 from tests.committee.blind_kit import reviewers, switch_on, works_dossier
 
 COLLECTIONS = ("blind_assignments", "dossiers", "committees", "meetings", "expert_draws", "experts", "batches")
 
 
 async def explained(work, what: str) -> int:
-    """Runs `work` under the profiler and explains each find, count or aggregate it made on COLLECTIONS."""
-    database = db.current().db
-    await database["system.profile"].drop()
-    await database.command("profile", 2)
-    try:
-        await work()
-    finally:
-        await database.command("profile", 0)
-    names = {f"{database.name}.{c}" for c in COLLECTIONS}
-    commands = [e["command"] for e in await database["system.profile"].find({}).to_list()
-                if e.get("ns") in names and {"find", "count", "aggregate"} & e["command"].keys()]
-    assert commands, what
-    for command in commands:
-        if "aggregate" in command:
-            find = {"find": command["aggregate"], "filter": command["pipeline"][0].get("$match", {})}
-        elif "count" in command:
-            find = {"find": command["count"], "filter": command.get("query") or {}}
-        else:
-            find = {k: v for k, v in command.items() if k in ("find", "filter", "sort", "limit")}
-        plan = await database.command("explain", find, verbosity="queryPlanner")
-        assert "COLLSCAN" not in str(plan["queryPlanner"]["winningPlan"]), (what, find)
-    return len(commands)
+    return await plans.explained(work, what, COLLECTIONS)
 
 
 async def test_blind_review_reads_use_indexes(client, world):

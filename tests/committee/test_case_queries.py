@@ -10,6 +10,7 @@ from app.accounts.models import User
 from app.clock import utcnow
 from app.committee import cases
 from app.committee.case_models import Case
+from tests import plans
 from tests.committee.committee_kit import place_dossier
 from tests.test_query_plans import as_find
 
@@ -18,16 +19,7 @@ CASES = 60
 
 async def case_reads(work) -> list[dict]:
     """The finds and counts `work` sends to the cases collection, as profiled."""
-    database = db.current().db
-    await database["system.profile"].drop()
-    await database.command("profile", 2)
-    try:
-        await work()
-    finally:
-        await database.command("profile", 0)
-    name = f"{database.name}.cases"
-    return [e["command"] for e in await database["system.profile"].find({}).to_list()
-            if e.get("ns") == name and {"find", "count", "aggregate"} & e["command"].keys()]
+    return await plans.profiled(work, ("cases",))
 
 
 async def test_case_reads_use_indexes(world):

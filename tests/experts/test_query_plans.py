@@ -1,6 +1,5 @@
 """Every read the library, the roster and the draw make, explained on the real database: no collection scan."""
 
-from app import db
 from app.accounts.models import User
 from app.committee import drawing
 from app.committee.models import Meeting
@@ -8,6 +7,7 @@ from app.experts import draws, excel, rosters, service
 from app.accounts.audit import ClientInfo
 from app.errors import AppError
 from app.experts.schemas import DrawIn, RosterIn
+from tests import plans
 from tests.committee.committee_kit import new_meeting, place_dossier, schedule
 from tests.experts.kit import library_experts, sheet_row, xlsx
 
@@ -16,29 +16,13 @@ COLLECTIONS = ("experts", "expert_rosters", "expert_draws", "expert_rules", "dos
 
 async def check(work, what: str, refused: bool = False) -> int:
     """Runs `work` (which may be refused after its reads, when `refused`) and explains each read it made."""
-    database = db.current().db
-    await database["system.profile"].drop()
-    await database.command("profile", 2)
-    try:
-        await work()
-    except AppError:
-        assert refused, what
-    finally:
-        await database.command("profile", 0)
-    names = {f"{database.name}.{c}" for c in COLLECTIONS}
-    commands = [e["command"] for e in await database["system.profile"].find({}).to_list()
-                if e.get("ns") in names and {"find", "count", "aggregate"} & e["command"].keys()]
-    assert commands, what
-    for command in commands:
-        if "aggregate" in command:
-            find = {"find": command["aggregate"], "filter": command["pipeline"][0].get("$match", {})}
-        elif "count" in command:
-            find = {"find": command["count"], "filter": command.get("query") or {}}
-        else:
-            find = {k: v for k, v in command.items() if k in ("find", "filter", "sort", "limit")}
-        plan = await database.command("explain", find, verbosity="queryPlanner")
-        assert "COLLSCAN" not in str(plan["queryPlanner"]["winningPlan"]), (what, find)
-    return len(commands)
+    async def reads() -> None:
+        try:
+            await work()
+        except AppError:
+            assert refused, what
+
+    return await plans.explained(reads, what, COLLECTIONS)
 
 
 async def test_library_roster_and_draw_reads_use_indexes(client, world):
