@@ -1,6 +1,7 @@
 """The security audit log: who did what to which account, when and from where."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -25,11 +26,15 @@ async def record(kind: AuditKind, *, client: ClientInfo, actor: User | None = No
     ).insert()
 
 
-async def events(*, user_id: PydanticObjectId | None, kind: AuditKind | None, limit: int) -> list[AuditEvent]:
-    """The newest events first, of one account and/or one kind."""
+async def events(*, user_id: PydanticObjectId | None, kind: AuditKind | None, limit: int,
+                 before: datetime | None = None) -> list[AuditEvent]:
+    """The newest events first, of one account and/or one kind; `before` pages back (each filter has its index,
+    ending in `at`)."""
     query: dict = {}
     if user_id:
         query["user_id"] = user_id
     if kind:
         query["kind"] = kind
+    if before:
+        query["at"] = {"$lt": before}
     return await AuditEvent.find(query).sort("-at").limit(limit).to_list()

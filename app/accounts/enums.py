@@ -87,3 +87,19 @@ class AuditKind(StrEnum):
     unit_updated = "unit_updated"
     expert_viewed = "expert_viewed"            # an expert library record opened (app.experts)
     expert_changed = "expert_changed"          # created, edited, imported or its commitment recorded
+
+
+AUDIT_KIND_LABELS = {
+    AuditKind.register: "个人注册", AuditKind.unit_register: "单位注册", AuditKind.unit_create: "新建单位",
+    AuditKind.login: "登录", AuditKind.login_failed: "登录失败", AuditKind.locked: "账号锁定",
+    AuditKind.unlocked: "解除锁定", AuditKind.logout: "退出登录", AuditKind.password_changed: "修改密码",
+    AuditKind.password_reset: "重置密码", AuditKind.recovery_code_sent: "发送找回密码验证码",
+    AuditKind.recovery_code_refused: "拒绝发送找回密码验证码", AuditKind.login_name_sent: "发送登录名",
+    AuditKind.login_name_refused: "拒绝发送登录名", AuditKind.staff_invited: "邀请工作人员",
+    AuditKind.invitation_accepted: "接受邀请", AuditKind.invitation_declined: "拒绝邀请",
+    AuditKind.invitation_cancelled: "撤销邀请", AuditKind.role_granted: "授予角色", AuditKind.role_revoked: "撤销角色",
+    AuditKind.account_created: "新建账号", AuditKind.account_enabled: "启用账号", AuditKind.account_disabled: "停用账号",
+    AuditKind.account_deleted: "删除账号", AuditKind.permission_applied: "提交权限申请",
+    AuditKind.permission_decided: "审核权限申请", AuditKind.unit_updated: "修改单位信息",
+    AuditKind.expert_viewed: "查看专家信息", AuditKind.expert_changed: "修改专家信息",
+}

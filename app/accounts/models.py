@@ -128,4 +128,6 @@ class AuditEvent(Document):
     class Settings:
         name = "audit_events"
         indexes = [IndexModel([("at", DESCENDING)]), IndexModel([("user_id", ASCENDING), ("at", DESCENDING)]),
-                   IndexModel([("unit_id", ASCENDING), ("at", DESCENDING)])]
+                   IndexModel([("unit_id", ASCENDING), ("at", DESCENDING)]),
+                   IndexModel([("kind", ASCENDING), ("at", DESCENDING)]),            # the audit page's filters:
+                   IndexModel([("user_id", ASCENDING), ("kind", ASCENDING), ("at", DESCENDING)])]  # kind, both

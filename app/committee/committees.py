@@ -11,11 +11,12 @@ from app.catalog.models import Committee
 from app.committee.exceptions import CommitteeNotFound, NotCommitteeOffice
 from app.committee.models import Meeting
 from app.committee.numbers import format_number
-from app.committee.schemas import CommitteeSettings
+from app.committee.schemas import CommitteeOut, CommitteeSettings
 from app.dossiers import writes
 from app.dossiers.models import Dossier
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 from app.units.enums import UnitStatus
+from app.units import service as units_service
 from app.units.models import Unit
 
 
@@ -54,10 +55,25 @@ def _fraction(numerator: int, denominator: int, field: str, label: str) -> None:
         raise ValidationFailed(f"{label}比例应满足 0 < 分子 ≤ 分母", field=field, code="bad_fraction")
 
 
-async def update(*, code: str, data: CommitteeSettings) -> Committee:
+async def one(code: str) -> Committee:
     committee = await Committee.find_one(Committee.code == code)
     if committee is None:
         raise CommitteeNotFound(field="code")
+    return committee
+
+
+async def out(items: list[Committee]) -> list[CommitteeOut]:
+    """Committees as the API and the settings pages show them: office unit named, issuing body resolved."""
+    names = await units_service.unit_names(c.office_unit_id for c in items)
+    return [CommitteeOut.build(c, names.get(c.office_unit_id), await issuing_body(c)) for c in items]
+
+
+async def update(*, code: str, data: CommitteeSettings, expected_version: int | None = None) -> Committee:
+    """Fields left out keep their value. With `expected_version` (the page's If-Match) a change made since the
+    reader's copy is a 412; without it, a change landing between this read and the write is a 409."""
+    committee = await one(code)
+    if expected_version is not None and expected_version != committee.version:
+        raise StaleVersion("评委会设置已被他人修改，请刷新后重试", current_version=committee.version)
     changes = data.model_dump(include=data.model_fields_set)
     merged = committee.model_copy(update=changes)
     _fraction(merged.quorum_numerator, merged.quorum_denominator, "quorum_numerator", "到会人数")
@@ -74,6 +90,9 @@ async def update(*, code: str, data: CommitteeSettings) -> Committee:
     result = await Committee.get_pymongo_collection().update_one(
         {"_id": committee.id, "version": committee.version}, {"$set": changes, "$inc": {"version": 1}})
     if result.matched_count != 1:
+        if expected_version is not None:
+            raise StaleVersion("评委会设置已被他人修改，请刷新后重试",
+                               current_version=(await one(code)).version)
         raise Conflict("评委会设置已被他人修改，请刷新后重试", code="conflict")
     return await Committee.get(committee.id)
 

@@ -4,7 +4,7 @@ public verification. Errors: anonymous 401, outside scope 404, wrong state 409, 
 from typing import Annotated
 
 from beanie import PydanticObjectId
-from fastapi import APIRouter, Depends, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, Form, Header, Query, Response, UploadFile, status
 
 from app.accounts.deps import Client, CurrentUser, SysAdmin
 from app.catalog.models import Committee
@@ -15,27 +15,26 @@ from app.dossiers.deps import Readable
 from app.dossiers.models import Dossier
 from app.dossiers.enums import STATUS_LABELS
 from app.errors import NotFound
+from app.preconditions import parse_if_match
 from app.routing.service import BatchResult
-from app.units import service as units_service
 
 router = APIRouter(prefix="/api", tags=["committee"])
 
 
-async def _committee_out(items: list[Committee]) -> list[schemas.CommitteeOut]:
-    names = await units_service.unit_names(c.office_unit_id for c in items)
-    return [schemas.CommitteeOut.build(c, names.get(c.office_unit_id), await committees.issuing_body(c))
-            for c in items]
-
-
 @router.get("/committees", response_model=list[schemas.CommitteeOut], summary="评委会及其评审规则（办事机构经办人、系统管理员）")
 async def list_committees(user: CurrentUser) -> list[schemas.CommitteeOut]:
-    return await _committee_out(await committees.listing(user))
+    return await committees.out(await committees.listing(user))
 
 
 @router.put("/committees/{code}", response_model=schemas.CommitteeOut,
-            summary="设置评委会：办事机构、到会与通过比例、公示工作日、证书编号规则、发证机关（未给出的项保持不变）")
-async def update_committee(code: str, data: schemas.CommitteeSettings, _: SysAdmin) -> schemas.CommitteeOut:
-    return (await _committee_out([await committees.update(code=code, data=data)]))[0]
+            summary="设置评委会：办事机构、到会与通过比例、公示工作日、复查与答复期限、证书编号规则、发证机关（未给出的项保持不变；"
+                    "带 If-Match 时，设置已被他人修改则 412）")
+async def update_committee(code: str, data: schemas.CommitteeSettings, _: SysAdmin, response: Response,
+                           if_match: str | None = Header(None)) -> schemas.CommitteeOut:
+    committee = await committees.update(code=code, data=data,
+                                        expected_version=parse_if_match(if_match) if if_match else None)
+    response.headers["ETag"] = f'"{committee.version}"'
+    return (await committees.out([committee]))[0]
 
 
 @router.get("/experts", summary="评审专家（可按姓名前缀查找）")

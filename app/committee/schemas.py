@@ -21,7 +21,7 @@ class CommitteeSettings(Strict):
     quorum_denominator: int = Field(default=3, ge=1, le=100, description="到会人数比例（分母）")
     pass_numerator: int = Field(default=2, ge=1, le=100, description="同意票比例（分子）")
     pass_denominator: int = Field(default=3, ge=1, le=100, description="同意票比例（分母）")
-    publicity_working_days: int = Field(default=5, ge=1, le=30, description="公示工作日数")
+    publicity_working_days: int = Field(default=5, ge=5, le=30, description="公示工作日数（国家规定不少于5个工作日）")
     review_request_days: int = Field(default=15, ge=1, le=365, description="评审未通过后可申请复查的天数")
     case_answer_days: int = Field(default=30, ge=1, le=365, description="异议、复查、投诉的答复期限（天）")
     certificate_pattern: str = Field(default="{year}{committee_short}{seq:05d}", min_length=1, max_length=60)

@@ -15,6 +15,7 @@ from app.clock import CHINA, utcnow
 from app.dossiers import sections as S
 from app.catalog.kinds import ROUTE_ENDS, with_kind_defaults
 from app.errors import Forbidden, NotFound
+from app.render import templates as form_templates
 from app.render.contexts import FORMS
 from app.web import choices
 from app.web import section_forms as forms
@@ -101,7 +102,8 @@ async def new_batch_page(request: Request, user: AdminUser, kind: str = "review"
 @router.get("/admin/batches/{batch_id}", response_class=HTMLResponse)
 async def batch_page(request: Request, batch_id: PydanticObjectId, user: AdminUser) -> Response:
     batch = await batches.get(batch_id, actor=user)
-    return render(request, "admin_batch.html", **await _form_context(batch))
+    return render(request, "admin_batch.html", **await _form_context(batch),
+                  form_templates=await form_templates.listing(batch.id))
 
 
 @router.get("/admin/dictionaries", response_class=HTMLResponse)

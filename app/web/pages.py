@@ -40,6 +40,8 @@ NAV = (
     ("/admin/units", "单位树", (Role.hr_handler, Role.sysadmin)),
     ("/admin/batches", "批次管理", (Role.sysadmin,)),
     ("/admin/dictionaries", "字典管理", (Role.sysadmin,)),
+    ("/admin/committees", "评委会设置", (Role.sysadmin,)),
+    ("/admin/audit", "安全审计", (Role.sysadmin,)),
     ("/admin/announcements", "公告管理", (Role.sysadmin,)),
     ("/archives", "档案导出", ARCHIVE_ROLES),
     ("/inbox", "消息", ()),

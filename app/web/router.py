@@ -14,7 +14,7 @@ from app.units.schemas import InvitationOut
 from app.web import (admin_pages, archive_pages, blind_pages, case_pages, choices, committee_pages, dossier_pages, entry_pages,
                      expert_pages,
                      meeting_pages, notice_pages, path_pages, personnel_pages, publicity_pages, reissue_pages,
-                     results_pages, review_pages, statistics_pages, todo, track_pages, unit_pages)
+                     results_pages, review_pages, settings_pages, statistics_pages, todo, track_pages, unit_pages)
 from app.web.deps import OptionalPageUser, PageUser
 from app.web.pages import render, safe_next
 
@@ -45,6 +45,7 @@ router.include_router(results_pages.router)
 router.include_router(case_pages.router)
 router.include_router(personnel_pages.router)
 router.include_router(statistics_pages.router)
+router.include_router(settings_pages.router)
 
 # What each role finds on the home page: (roles, path, title, description).
 TILES = (
@@ -72,6 +73,8 @@ TILES = (
     ((*NODE_ROLES, *COMMITTEE_ROLES), "/statistics", "统计", "申报数、通过率与各审核环节用时（图表与 Excel）"),
     (ARCHIVE_ROLES, "/archives", "档案导出", "按申报批次导出已办结申报的归档包"),
     (Role.sysadmin, "/admin/dictionaries", "字典管理", "维护字典条目，导出与导入字典"),
+    (Role.sysadmin, "/admin/committees", "评委会设置", "办事机构、表决规则、公示与复查期限、证书编号与发证机关"),
+    (Role.sysadmin, "/admin/audit", "安全审计", "登录与账号操作的审计日志，申报材料的查阅记录"),
     (None, "/account", "我的账号", "查看个人信息，修改联系方式与密码"),
     (Role.unit_admin, "/unit", "单位管理", "单位信息、权限申请、工作人员与子账号、下级单位"),
     (Role.hr_handler, "/review/permissions", "权限申请审核", "审核本地区单位的权限申请"),

@@ -49,6 +49,7 @@ class TestCommittees:
         for body, field in (({"quorum_numerator": 4}, "quorum_numerator"),          # 4/3
                             ({"pass_numerator": 0}, "pass_numerator"),
                             ({"publicity_working_days": 31}, "publicity_working_days"),
+                            ({"publicity_working_days": 4}, "publicity_working_days"),     # national floor: 5
                             ({"certificate_pattern": "{year}-no-sequence"}, "certificate_pattern"),
                             ({"certificate_pattern": "{year}{secret}{seq}"}, "certificate_pattern"),
                             ({"certificate_pattern": "{seq:q}"}, "certificate_pattern"),
@@ -71,6 +72,20 @@ class TestCommittees:
         body = r.json()
         assert body["rule"] == "到会≥3/4，同意≥到会1/2" and body["certificate_sample"] == "鲁群文中字2026第0001号"
         assert body["office_unit_id"] == str(world["hr"].id) and body["issuing_body"] == "济南市人社局"
+        assert r.headers["ETag"] == '"1"'
+
+    async def test_a_page_copy_older_than_the_settings_is_refused(self, client, world):
+        """The settings page sends the version it showed: a change saved meanwhile is not overwritten."""
+        url = f"/api/committees/{world['committee'].code}"
+        admin = await login(client, await create_sysadmin())
+        first = await client.put(url, json={"case_answer_days": 20}, headers={**admin, "If-Match": '"0"'})
+        assert first.status_code == 200 and first.headers["ETag"] == '"1"'
+        stale = await client.put(url, json={"case_answer_days": 40}, headers={**admin, "If-Match": '"0"'})
+        assert stale.status_code == 412 and stale.json()["code"] == "stale_version" and stale.json()["message"]
+        bad = await client.put(url, json={"case_answer_days": 40}, headers={**admin, "If-Match": "abc"})
+        assert bad.status_code == 412
+        stored = await Committee.get(world["committee"].id)
+        assert stored.case_answer_days == 20 and stored.version == 1
 
 
 class TestMeetings:

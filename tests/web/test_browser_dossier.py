@@ -390,7 +390,7 @@ async def test_administrator_keeps_batches_and_dictionaries(app, live):
                 await expect(page.locator(".batch-form .alert-success")).to_be_visible()
                 await expect(page.locator(".batch-form .alert-success")).to_have_text("已保存")
 
-            notice = page.locator("[data-notice-uploader]")
+            notice = page.locator("#notice-attachments [data-file-uploader]")
             await notice.locator("input[data-upload]").set_input_files(pdf("申报通知.pdf"))
             await expect(page.locator("#notice-attachments .files")).to_contain_text("申报通知.pdf")
             await shot(page, "23-admin-batch")

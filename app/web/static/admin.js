@@ -2,7 +2,8 @@
  *
  * - dictionaries: an entry is saved with PUT /api/catalog/{dictionary}/{code}; 编辑 fills the form from a row;
  *   a JSON file is imported with POST /api/catalog/import and its error is shown beside the file;
- * - batches: notice attachments upload with a progress bar (the batch form itself is a plain data-api form).
+ * - batches: notice attachments and replacement form templates upload with a progress bar ([data-file-uploader],
+ *   its data-url and data-method); the batch form itself is a plain data-api form.
  */
 (function () {
   "use strict";
@@ -73,7 +74,7 @@
 
   /* ---------- batches ---------- */
 
-  async function uploadNotice(box, input) {
+  async function uploadFile(box, input) {
     var file = input.files[0];
     if (!file) return;
     box.classList.remove("has-error");
@@ -82,7 +83,7 @@
     data.append("file", file);
     var status = box.querySelector(".upload-status");
     status.textContent = "正在上传 " + file.name + " …";
-    var result = await ZC.upload("POST", box.dataset.url, data, box.querySelector("progress"));
+    var result = await ZC.upload(box.dataset.method || "POST", box.dataset.url, data, box.querySelector("progress"));
     input.value = "";
     if (result.ok) {
       status.textContent = "已上传 " + file.name;
@@ -110,7 +111,7 @@
   });
 
   document.addEventListener("change", function (event) {
-    var box = event.target.closest("[data-notice-uploader]");
-    if (box && event.target.matches("[data-upload]")) uploadNotice(box, event.target);
+    var box = event.target.closest("[data-file-uploader]");
+    if (box && event.target.matches("[data-upload]")) uploadFile(box, event.target);
   });
 })();
