@@ -3,7 +3,7 @@ another administrator's save refused, not overwriting it), a batch's form templa
 
 from playwright.async_api import expect
 
-from app.catalog.models import Committee
+from app.catalog.models import Batch, Committee
 from app.config import PROJECT_ROOT
 from app.render import templates as form_templates
 from tests.factories import create_batch, create_committee, create_sysadmin, create_unit
@@ -64,3 +64,29 @@ async def test_administrator_replaces_and_resets_a_form_template(app, live):
         await page.locator("#form-templates tr[data-form=brief]").get_by_role("button", name="恢复默认").click()
         await expect(page.locator("#form-templates tr[data-form=brief]")).to_contain_text("默认模板")
         assert (await form_templates.current(batch.id, "brief")).file_id is None
+
+
+async def test_administrator_edits_the_blind_review_score_form(app, live):
+    """The batch page keeps the score form's criteria and opinion rules: edited, checked beside the cell, saved."""
+    batch = await create_batch()
+    admin = await create_sysadmin()
+    async with chromium_page(live, "failure-blind-criteria") as page:
+        await sign_in(page, admin.login)
+        await page.goto(f"/admin/batches/{batch.id}")
+        rows = page.locator("[data-json-list='rules.blind_review.criteria'] tr[data-row]")
+        await rows.nth(0).locator("input[name=name]").fill("技术水平")
+        await page.get_by_role("button", name="添加评分项目").click()
+        added = rows.last
+        await added.locator("input[name=name]").fill("规范性")
+        await added.locator("input[name=max_points]").fill("0")
+        await page.locator("#f-blind-opinion_max_chars").fill("800")
+        await page.get_by_role("button", name="保存批次").click()
+        await expect(added.locator(".field-error, td.has-error")).not_to_have_count(0)   # beside the bad cell
+        assert (await Batch.get(batch.id)).rules.blind_review.criteria[0].name == "学术（技术）水平"
+        await added.locator("input[name=max_points]").fill("10")
+        await page.get_by_role("button", name="保存批次").click()
+        await expect(page.locator(".batch-form .alert-success")).to_have_text("已保存")
+        blind = (await Batch.get(batch.id)).rules.blind_review
+        assert [(c.name, c.max_points) for c in blind.criteria] == [
+            ("技术水平", 40), ("创新性", 30), ("应用价值与影响", 30), ("规范性", 10)]
+        assert blind.opinion_max_chars == 800 and blind.opinion_required is True

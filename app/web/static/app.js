@@ -2,7 +2,7 @@
  *
  * <form data-api="/api/..." data-method="POST"> is serialised to JSON: checkboxes become booleans,
  * data-type="boolean" inputs too, empty values are left out, dotted names nest ("handler.name"),
- * and rows inside data-json-list="accounts" become a list. On success: data-render shows returned
+ * and rows inside data-json-list="accounts" become a list (a dotted list name nests it too). On success: data-render shows returned
  * credentials, data-success-message or the response's message is shown, data-next redirects
  * ("{id}" in it is replaced by the returned id).
  * An emptied data-clearable input is sent as null, so a PATCH clears it instead of leaving it.
@@ -131,7 +131,7 @@
       rows[name] = Array.prototype.filter.call(list.querySelectorAll("[data-row]"), function (row) {
         return row.dataset.rowJson || list.hasAttribute("data-keep-blank") || !isBlank(row);
       });
-      body[name] = rows[name].map(rowValue);
+      put(body, name, rows[name].map(rowValue));
     });
     inputsOf(form).forEach(function (el) {
       if (el.closest("[data-json-list]") || skipped.some(function (box) { return box.contains(el); })) return;
@@ -199,11 +199,15 @@
   /* Where an error for `field` belongs: its .field, the cell of a batch row, or nowhere (→ the form alert). */
   function hostFor(form, rows, field) {
     if (!field) return null;
-    var parts = field.split(".");
-    if (rows[parts[0]] && /^\d+$/.test(parts[1] || "")) {
-      var row = rows[parts[0]][Number(parts[1])];
+    // A list's own name may be dotted ("rules.blind_review.criteria"): the field is that name, a row number, a cell.
+    var list = Object.keys(rows).filter(function (name) {
+      return field.indexOf(name + ".") === 0 && /^\d+(\.|$)/.test(field.slice(name.length + 1));
+    })[0];
+    if (list) {
+      var parts = field.slice(list.length + 1).split(".");
+      var row = rows[list][Number(parts[0])];
       if (!row) return null;
-      var cell = parts[2] && byName(row, parts.slice(2).join("."));
+      var cell = parts[1] && byName(row, parts.slice(1).join("."));
       var box = cell && cell.closest(".field");
       if (cell) return box && row.contains(box) ? box : cell.closest("td");
       return row.querySelector("[data-row-errors]") || row.querySelector("td");
