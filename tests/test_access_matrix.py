@@ -332,6 +332,7 @@ MATRIX: dict[str, Route] = {
     "PUT /api/dossiers/{dossier_id}/blind-review/works/{work_id}": Route(allowed=OFFICE, gate=GATE_BLIND, files=PDF),
     "GET /api/dossiers/{dossier_id}/blind-review/works/{work_id}": Route(allowed=OFFICE, gate=GATE_BLIND),
     "POST /api/dossiers/{dossier_id}/blind-review/send": Route(allowed=OFFICE, gate=GATE_BLIND, json={}),
+    "POST /api/dossiers/{dossier_id}/blind-review/supplement": Route(allowed=OFFICE, gate=GATE_BLIND, json={}),
     "GET /api/blind-assignments": logged_in(),
     "GET /api/blind-assignments/{assignment_id}": Route(allowed=REVIEWER),
     "GET /api/blind-assignments/{assignment_id}/works/{work_id}": Route(allowed=REVIEWER),

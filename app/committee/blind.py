@@ -7,6 +7,8 @@
 2. Send (`send`): the reviewers are drawn from the library with the meeting draw's conflict rules and seeded,
    recorded lottery (app.experts.draws.record, for this dossier); each gets an assignment (models.BlindAssignment)
    and a message, and the deadline runs from now.
+3. Supplement (`supplement`, 补充送审): when reviewers stepped out with no reserve left or let the deadline pass,
+   as many new ones are drawn as the round lacks, leaving out everyone it has had, each with the full time.
 Reviewers score and declare conflicts in app.committee.blind_reviewing. Files are stored first and referenced
 through the dossier's one write path afterwards; a write that does not land takes its files with it."""
 
@@ -244,6 +246,47 @@ async def send(*, actor: User, dossier: Dossier, committee: Committee, seed: int
     return written
 
 
+def shortfall(blind: BlindReviews) -> int:
+    """Pure: how many reviewers the round lacks — those who stepped out with no reserve left, or let the deadline
+    pass — counting the ones who scored and the ones still within their time."""
+    return max(0, blind.reviewers - sum(r.status in ("submitted", "pending") for r in blind.reviews))
+
+
+async def supplement(*, actor: User, dossier: Dossier, committee: Committee, seed: int | None,
+                     specialties: list[str], levels: list[str]) -> Dossier:
+    """补充送审: as many reviewers as the round lacks, drawn afresh (with the conflict rules, everyone the round has
+    had left out, the seed recorded), each with the rule's full time from now; the round is open again."""
+    blind = _require_round(dossier, "sent", "complete")
+    if dossier.status not in OPEN_STATES:
+        raise Conflict("只有上报至评委会、尚未评审表决的申报可以送审", code="not_at_committee")
+    wanted = shortfall(blind)
+    if not wanted:
+        raise Conflict("送审专家人数已足（已评分和评审期内的专家），无需补充送审", code="no_shortfall")
+    rule = await rule_of(dossier)
+    record = await draws.record(actor=actor, committee=committee, dossiers=[dossier], seed=seed,
+                                rules=draw_rules(dossier, wanted, rule.reserves, specialties=specialties,
+                                                 levels=levels), dossier_id=dossier.id,
+                                taken={str(r.expert_id): "本轮已送审" for r in blind.reviews})
+    experts = await draws.experts_by_id(record.members)
+    reopened = blind.model_copy(update={"status": "sent", "due_at": utcnow() + timedelta(days=rule.deadline_days),
+                                        "short_of_reviewers": False, "supplements": [*blind.supplements, record.id]})
+    assignments = [new_assignment(dossier, reopened, experts[i], len(blind.reviews) + n, rule)
+                   for n, i in enumerate(record.members, 1)]
+    reopened.reviews = [*blind.reviews, *(review_of(a).model_copy(update={"draw_id": record.id}) for a in assignments)]
+
+    async def plan(fresh: Dossier) -> writes.Change:
+        now = fresh.blind_reviews
+        if now is None or now.code != blind.code or len(now.reviews) != len(blind.reviews) or shortfall(now) != wanted:
+            raise Conflict("送审情况已有变化，请刷新后再补充送审", code="blind_review_moved")
+        return writes.Change({"$set": {"blind_reviews": writes.to_bson(reopened)}})
+
+    written = await writes.retrying(_loader(dossier.id), plan)
+    for a in assignments:
+        await a.insert()
+        await tell_reviewer(a)
+    return written
+
+
 async def may_see(user: User, dossier: Dossier, *, office: bool) -> bool:
     """Who reads a round besides its office: the administrator, the experts of the dossier's meeting, and after
     the result is published the applicant and the units that read the dossier."""
@@ -291,7 +334,8 @@ async def view(dossier: Dossier, *, office: bool) -> dict:
     out = {"code": blind.code, "status": blind.status, "status_label": BLIND_ROUND_LABELS[blind.status],
            "criteria": [c.model_dump() for c in blind.criteria], "pass_mark": blind.pass_mark,
            "reviewers": blind.reviewers, "sent_at": blind.sent_at, "due_at": blind.due_at, "reviews": reviews,
-           "summary": summary(blind), "short_of_reviewers": blind.short_of_reviewers}
+           "summary": summary(blind), "short_of_reviewers": blind.short_of_reviewers, "shortfall": shortfall(blind),
+           "supplements": len(blind.supplements)}
     if office:
         out["works"] = [{"id": w.id, "ready": w.anonymised is not None, "source": w.source, "replaced": w.replaced,
                          "unchecked_pages": w.unchecked_pages, "note": w.note,

@@ -143,7 +143,7 @@ async def declare_conflict(*, actor: User, assignment: BlindAssignment, reason: 
     if assignment.status != "pending" or overdue(assignment):
         raise Conflict("只有未评分且未逾期的评审任务可以申明回避", code="blind_review_state")
     dossier, review = await _round(assignment)
-    draw_id = dossier.blind_reviews.draw_id
+    draw_id = review.draw_id or dossier.blind_reviews.draw_id      # the draw that chose this reviewer
     record = await ExpertDraw.get(draw_id) if draw_id else None
     incoming = None
     if record is not None:
@@ -170,7 +170,7 @@ async def declare_conflict(*, actor: User, assignment: BlindAssignment, reason: 
                                                                      "submitted_at": now})
         reviews = [*fresh.blind_reviews.reviews[:i], declined, *fresh.blind_reviews.reviews[i + 1:]]
         if added is not None:
-            reviews.append(blind.review_of(added))
+            reviews.append(blind.review_of(added).model_copy(update={"draw_id": review.draw_id}))
         update = {"blind_reviews.reviews": [writes.to_bson(r) for r in reviews]}
         if added is None:
             update["blind_reviews.short_of_reviewers"] = True

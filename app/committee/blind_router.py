@@ -56,6 +56,15 @@ async def send(dossier_id: PydanticObjectId, data: BlindSendIn, user: CurrentUse
     return await blind.view(written, office=True)
 
 
+@router.post("/dossiers/{dossier_id}/blind-review/supplement",
+             summary="补充送审：送审专家申明回避且备选用完或逾期未评分时，按所缺人数重新抽取（排除本轮已送审的专家，记录种子）")
+async def supplement(dossier_id: PydanticObjectId, data: BlindSendIn, user: CurrentUser) -> dict:
+    dossier, committee = await blind.office_dossier(user, dossier_id)
+    written = await blind.supplement(actor=user, dossier=dossier, committee=committee, seed=data.seed,
+                                     specialties=data.specialties, levels=data.levels)
+    return await blind.view(written, office=True)
+
+
 @router.get("/blind-assignments", summary="我的代表作送审评审任务")
 async def my_assignments(user: CurrentUser) -> list[dict]:
     return [blind_reviewing.listed(a) for a in await blind_reviewing.mine(user)]

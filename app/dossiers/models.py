@@ -136,6 +136,7 @@ class BlindScore(BaseModel):
     opinion: str | None = None
     submitted_at: datetime | None = None
     declined_reason: str | None = None
+    draw_id: PydanticObjectId | None = None   # a 补充送审 draw that chose this reviewer (None: the round's own)
 
 
 class BlindCriterionCopy(BaseModel):
@@ -161,6 +162,7 @@ class BlindReviews(BaseModel):
     due_at: datetime | None = None
     reviews: list[BlindScore] = Field(default_factory=list)
     short_of_reviewers: bool = False          # a reviewer declined and no reserve was left
+    supplements: list[PydanticObjectId] = Field(default_factory=list)   # 补充送审 draws, oldest first
 
 
 class Declaration(BaseModel):

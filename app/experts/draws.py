@@ -91,10 +91,11 @@ async def pool(committee: Committee) -> tuple[str, list[Expert]]:
     return "library", await service.library_of(committee.office_unit_id)
 
 
-async def candidates(committee: Committee, dossiers: list[Dossier], *, exclude_conflicted: bool = True
-                     ) -> tuple[str, list[lottery.Candidate], list[dict]]:
-    """Every expert of the pool with why they may not be drawn today: not drawable, or in conflict with a
-    dossier of the meeting (unless the rules keep the conflicted to recuse dossier by dossier)."""
+async def candidates(committee: Committee, dossiers: list[Dossier], *, exclude_conflicted: bool = True,
+                     taken: dict[str, str] | None = None) -> tuple[str, list[lottery.Candidate], list[dict]]:
+    """Every expert of the pool with why they may not be drawn today: not drawable, in conflict with a
+    dossier of the meeting (unless the rules keep the conflicted to recuse dossier by dossier), or `taken` (by
+    expert id, with the reason: a supplementary draw leaves out who was drawn before)."""
     source, experts = await pool(committee)
     today = service.china_today()
     found = conflict_rows(await expert_facts(experts), await dossier_facts(dossiers),
@@ -107,6 +108,8 @@ async def candidates(committee: Committee, dossiers: list[Dossier], *, exclude_c
         excluded = service.not_drawable(e, today)
         if excluded is None and exclude_conflicted and str(e.id) in conflicted:
             excluded = "回避：" + "、".join(dict.fromkeys(conflicted[str(e.id)]))
+        if excluded is None and taken and str(e.id) in taken:
+            excluded = taken[str(e.id)]
         listed.append(lottery.Candidate(id=str(e.id), name=e.name, series=e.series, specialties=tuple(e.specialties),
                                         level=e.level, excluded=excluded))
     return source, sorted(listed, key=lambda c: c.id), found
@@ -126,10 +129,10 @@ async def run(*, actor: User, meeting_id: PydanticObjectId, committee: Committee
 
 async def record(*, actor: User, committee: Committee, dossiers: list[Dossier], rules: lottery.Rules,
                  seed: int | None, exclude_conflicted: bool = True, meeting_id: PydanticObjectId | None = None,
-                 dossier_id: PydanticObjectId | None = None) -> ExpertDraw:
+                 dossier_id: PydanticObjectId | None = None, taken: dict[str, str] | None = None) -> ExpertDraw:
     """The draw for a meeting, or for one dossier's blind review (代表作送审, app.committee.blind): the
     candidates with their exclusions, the lottery, and the record with seed, rules and candidate list."""
-    source, listed, found = await candidates(committee, dossiers, exclude_conflicted=exclude_conflicted)
+    source, listed, found = await candidates(committee, dossiers, exclude_conflicted=exclude_conflicted, taken=taken)
     seed = seed if seed is not None else secrets.randbits(62)
     try:
         result = lottery.draw(listed, rules, seed)

@@ -26,7 +26,7 @@ async def round_page(request: Request, dossier_id: str, user: OfficeUser) -> Res
     view = await blind.view(dossier, office=True) if dossier.blind_reviews else None
     rule = await blind.rule_of(dossier)
     return render(request, "blind_round.html", dossier=dossier, view=view, rule=rule, when=local_text,
-                  required=rule.applies_to(dossier.declaration.level))
+                  required=rule.applies_to(dossier.declaration.level), open=dossier.status in blind.OPEN_STATES)
 
 
 @router.get("/expert/blind-reviews", response_class=HTMLResponse)

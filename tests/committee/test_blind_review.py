@@ -4,8 +4,10 @@ the deadline, once; a declared conflict brings in the reserve; reminders go out 
 and are read by the committee, not by the applicant or units until the result is published."""
 
 import asyncio
+from datetime import timedelta
 
 from app import clock
+from app.accounts.models import User
 from app.committee.models import BlindAssignment
 from app.dossiers import writes
 from app.dossiers.models import Dossier
@@ -15,6 +17,7 @@ from app.notifications.models import InboxMessage
 from app.scheduler import JOBS, run_due
 from tests.committee.blind_kit import APPLICANT, reviewers, switch_on, text_of, works_dossier
 from tests.factories import bearer, jpeg_bytes
+from tests.web.test_pages import HTML, cookie_login
 
 OPINION = "论文选题新颖，方法规范，对群众舞蹈推广有参考价值。"
 
@@ -345,3 +348,49 @@ async def test_the_meetings_experts_read_the_scores_without_names(client, world)
     page = await client.get(f"/expert/meetings/{meeting['id']}", headers=await bearer(member))
     assert "代表作送审：送审专家3人，已评1人，平均70分" in page.text
     assert (await client.get(url, headers=headers)).status_code == 404                     # a reviewer is no member
+
+
+async def test_a_round_short_of_reviewers_is_supplemented_from_the_rest_of_the_library(client, world):
+    """补充送审: two reviewers let the deadline pass; the office draws two more (none of the round's three, the seed
+    recorded, the full time from now); one of them steps out and the supplementary draw's reserve takes the place."""
+    dossier, experts, _ = await _sent(client, world, n_experts=7)
+    url = f"/api/dossiers/{dossier.id}/blind-review/supplement"
+    r = await client.post(url, json={}, headers=world["as_office"])
+    assert r.status_code == 409 and r.json()["code"] == "no_shortfall"       # all three still within their time
+    user, headers, a = (await _assigned(client, experts))[0]
+    r = await client.post(f"/api/blind-assignments/{a['id']}/score", json={"points": [30, 20, 20], "opinion": OPINION},
+                          headers=headers)
+    assert r.status_code == 200
+    clock.advance(15 * 86400)
+    await run_due([j for j in JOBS if j.name == "blind-review-deadlines"])
+    office = await bearer(await User.find_one({"roles.role": "committee_intermediate"}))   # sessions expired
+    experts = {k: (u, await bearer(u)) for k, (u, _) in experts.items()}
+    view = (await client.get(f"/api/dossiers/{dossier.id}/blind-review", headers=office)).json()
+    assert view["status"] == "complete" and view["shortfall"] == 2
+    first = {r.expert_id for r in (await Dossier.get(dossier.id)).blind_reviews.reviews}
+    await cookie_login(client, await User.find_one({"roles.role": "committee_intermediate"}))
+    page = (await client.get(f"/committee/blind-reviews/{dossier.id}", headers=HTML)).text
+    assert 'id="blind-supplement"' in page and "送审专家还缺 2 人" in page
+    client.cookies.clear()
+
+    r = await client.post(url, json={"seed": 99}, headers=office)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "sent" and r.json()["shortfall"] == 0 and r.json()["supplements"] == 1
+    stored = (await Dossier.get(dossier.id)).blind_reviews
+    added = stored.reviews[3:]
+    assert [x.label for x in added] == ["评审专家4", "评审专家5"] and {x.status for x in added} == {"pending"}
+    assert not {x.expert_id for x in added} & first
+    record = await ExpertDraw.get(stored.supplements[0])
+    assert record.seed == 99 and record.dossier_id == dossier.id and added[0].draw_id == record.id
+    assert {c["id"] for c in record.candidates if c["excluded"] == "本轮已送审"} == {str(i) for i in first}
+    assert stored.due_at > clock.utcnow() + timedelta(days=13)
+    assert (await client.post(url, json={}, headers=office)).json()["code"] == "no_shortfall"
+
+    fresh = [x for x in await _assigned(client, experts) if x[2]["status"] == "pending"]
+    assert len(fresh) == 2
+    _, h, b = fresh[0]
+    r = await client.post(f"/api/blind-assignments/{b['id']}/conflict", json={"reason": "近三年同单位"}, headers=h)
+    assert r.json() == {"declined": True, "reserve_drawn": True}
+    record = await ExpertDraw.get(record.id)
+    assert record.swaps[0].in_id == record.reserves[0]                       # the supplement's own reserve
+    assert (await Dossier.get(dossier.id)).blind_reviews.reviews[-1].draw_id == record.id
