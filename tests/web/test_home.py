@@ -24,7 +24,7 @@ from tests.test_query_plans import as_find, reads
 from tests.web.test_pages import HTML, cookie_login
 
 # The queue pages a to-do count may link to: the tabs each reads.
-QUEUE_PAGES = {"/review": review_pages.REVIEW_TABS, "/report": review_pages.REPORT_TABS,
+QUEUE_PAGES = {"/review": review_pages.ACCEPTANCE_TABS, "/report": review_pages.REPORT_TABS,
                "/committee": committee_pages.QUALIFICATION_TABS, "/committee/results": committee_pages.RESULT_TABS,
                "/committee/certificates": committee_pages.CERTIFICATE_TABS}
 
@@ -84,9 +84,9 @@ def by_id(query: dict) -> bool:
 
 class TestCountsOnASeededWorld:
     @pytest.mark.parametrize("role, labels", [
-        ("unit", ("待审核", "待上报", "申请待处理", "公示意见待办")),
-        ("department", ("待审核", "待上报", "申请待处理", "公示意见待办")),
-        ("hr", ("待审核", "待上报", "申请待处理", "公示意见待办", "权限申请待审核")),
+        ("unit", ("待审核", "被退回", "待上报", "申请待处理", "公示意见待办")),
+        ("department", ("待审核", "被退回", "待上报", "申请待处理", "公示意见待办")),
+        ("hr", ("待审核", "被退回", "待上报", "待发证", "申请待处理", "公示意见待办", "权限申请待审核")),
         ("office", ("待审查", "待安排会议", "表决中", "待发布结果", "公示中", "待发证", "补证待审批")),
         ("expert", ("待表决的评审会",)),
     ])
@@ -100,6 +100,12 @@ class TestCountsOnASeededWorld:
         shown = counted(groups)
         if role in ("unit", "department", "hr"):
             assert shown["待审核"] > 0 and shown["待上报"] > 0        # the world holds work at each node
+        if role in ("unit", "department"):
+            assert shown["被退回"] > 0                               # returned from the unit above
+        if role == "hr":
+            assert shown["待发证"] > 0                               # granted 初定/认定 at the 受理点
+        if role in ("unit", "department"):
+            assert "待发证" not in shown                            # only a 受理点 (an HR bureau) issues
         if role == "office":
             assert shown["待审查"] > 0 and shown["表决中"] == 1
         if role == "expert":
