@@ -53,8 +53,7 @@ class DossierStep:
 # certified. 初定/认定 have no publicity stage (app.routing.machine: approved → certified), so it has no 公示中.
 NODE_QUEUES = (
     ("待审核", "pending", "/review", "pending", "下级单位或申报人提交、等待本单位审核", False),
-    ("被退回", "sent_back", "/review", "sent_back", "上级单位或评委会退回本单位、尚未重新上报（也计入待审核或待上报）",
-     False),
+    ("被退回", "sent_back", "/review", "sent_back", "上级单位或评委会退回本单位，修改后重新上报", False),
     ("待上报", "passed", "/report", "passed", "本单位已审核通过、尚未上报", False),
     ("待发证", "to_certify", "/review", "to_certify", "初定、认定经本受理点审核通过、尚未发证", True),
     ("申请待处理", "requests", "/review", "requests", "申报人的退回编辑、修改学历申请", False),
