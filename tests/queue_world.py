@@ -65,9 +65,18 @@ def _state(rng: random.Random, world: QueueWorld, employer: Unit) -> dict:
     if roll < 0.60:                                        # somewhere along the units
         depth = rng.choice((1, 1, 2, 3))
         status = rng.choice(("submitted", "submitted", "passed"))
-        returned = [chain[depth].id] if depth < 3 and rng.random() < 0.1 else []
-        return {"status": status, "current_unit_id": chain[depth - 1].id, "route": chain[:depth],
-                "reached": chain[:depth], "reported_by": [u.id for u in chain[:depth - 1]], "returned_by": returned}
+        returned = [chain[depth].id] if depth < 3 and rng.random() < 0.3 else []
+        state = {"status": status, "current_unit_id": chain[depth - 1].id, "route": chain[:depth],
+                 "reached": chain[:depth], "reported_by": [u.id for u in chain[:depth - 1]], "returned_by": returned}
+        if returned:        # the unit above sent it back down (被退回): the last placing step is that return
+            state["trail"] = [_entry("report", chain[depth - 1], "passed", "submitted"),
+                              _entry("return", chain[depth], "submitted", "submitted")]
+        return state
+    if roll < 0.64:                                        # 初定/认定 granted at the bureau, its 受理点: 待发证
+        return {"status": "approved", "current_unit_id": bureau.id, "route": chain, "reached": chain,
+                "reported_by": [u.id for u in chain[:2]],
+                "trail": [_entry("report", chain[1], "passed", "submitted"),
+                          _entry("grant_title", bureau, "submitted", "approved")]}
     code = rng.choice([c for c, b in world.committees.items() if b.id == bureau.id])
     status = rng.choice(("at_committee", "accepted", "accepted", "scheduled", "approved", "publicity", "certified"))
     state = {"status": status, "current_unit_id": bureau.id, "route": chain, "reached": chain,
@@ -78,6 +87,13 @@ def _state(rng: random.Random, world: QueueWorld, employer: Unit) -> dict:
         state["publicity"] = {"starts_on": PUBLICITY_FROM, "ends_on": PUBLICITY_FROM + timedelta(days=7),
                               "working_days": 5, "published_at": PUBLICITY_FROM, "stage": 0}
     return state
+
+
+def _entry(action: str, unit: Unit, from_status: str, to_status: str) -> dict:
+    """A trail entry as the write path pushes one (the fields the rows read of it, and what the model requires)."""
+    return {"at": utcnow(), "action": action, "actor_id": PydanticObjectId(), "actor_name": "经办人",
+            "role": "unit_handler", "unit_id": unit.id, "unit_name": unit.name, "from_status": from_status,
+            "to_status": to_status, "opinion": None, "signer": None, "detail": {}}
 
 
 def dossier(rng: random.Random, world: QueueWorld, n: int, units: dict, padding: str = "") -> dict:

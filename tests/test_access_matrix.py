@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 
 from bson import ObjectId
 
+from app.accounts.models import User
+from app.clock import utcnow
+
 from tests import access_world
 from tests.access_world import ANON, PARTIES
 from tests.factories import pdf_bytes, resident_id
@@ -476,13 +479,14 @@ def order(route: Route) -> list[str]:
     return sorted(PARTIES, key=lambda p: p in route.allowed)
 
 
-async def run_matrix(client, world, routes: list[str]) -> tuple[list[str], int]:
+async def run_matrix(client, world, routes: list[str], table: dict[str, Route] | None = None
+                     ) -> tuple[list[str], int]:
     from app.accounts import service as accounts_service
     from app.accounts.audit import ClientInfo
 
     failures, requests = [], 0
     for key in routes:
-        route = MATRIX[key]
+        route = (MATRIX if table is None else table)[key]
         method, template = key.split(" ", 1)
         for party in order(route):
             headers = dict(route.headers or {})
@@ -521,6 +525,43 @@ async def test_access_matrix(app, client):
     routes = [key for key in api_routes(app) if key in MATRIX]
     failures, requests = await run_matrix(client, world, routes)
     print(f"access matrix: {len(routes)} routes × {len(PARTIES)} parties, {requests} requests")
+    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures)
+
+
+async def test_every_queue_view_and_its_export_stay_in_scope(app, client):
+    """The review queue's views (被退回 sent_back and the 受理点's 待发证 to_certify among them) through the queue
+    and the table export, as every party: nobody refused who may list, nothing out of the party's scope shown."""
+    from typing import get_args
+
+    from app.routing.queues import View
+
+    from app.dossiers import writes
+    from app.dossiers.models import Dossier
+
+    world = await access_world.build()
+    b = (await Dossier.find_one({"applicant_name": access_world.NAME_B})).id
+    h = (await User.find_one({"_id": world.users["hr_bureau"].id})).unit_id
+    entry = {"at": utcnow(), "action": "return", "actor_id": ObjectId(), "actor_name": "人社局经办", "role": "hr_handler",
+             "unit_id": h, "unit_name": "济南市人社局（矩阵）", "from_status": "submitted", "to_status": "submitted",
+             "opinion": "请补充", "signer": None, "detail": {}}
+    # Dossier B returned to U from H above (U's 被退回), then B granted at H as a 受理点 (H's 待发证).
+    states = {"sent_back": ("unrelated_unit", {"$push": {"trail": entry}, "$set": {"returned_by": [h]}}),
+              "to_certify": ("hr_bureau", {"$set": {"status": "approved", "current_unit_id": h}})}
+    failures, requests = [], 0
+    for state, (holder, change) in states.items():
+        await Dossier.get_pymongo_collection().update_one({"_id": b}, change)
+        writes.forget(b)
+        await writes.refresh(b)
+        for view in get_args(View):
+            table = {"GET /api/review/queue": logged_in(query={"view": view}),
+                     "GET /api/exports/{table}.xlsx": logged_in(params={"table": "overview"}, query={"view": view})}
+            found, made = await run_matrix(client, world, list(table), table)
+            failures += [f"{state}, view {view}: {failure}" for failure in found]
+            requests += made
+        listed = await client.get("/api/review/queue", params={"view": state},
+                                  headers={"Authorization": f"Bearer {world.tokens[holder]}"})
+        assert [d["id"] for d in listed.json()["items"]] == [str(b)], (state, listed.text)
+    assert requests == 2 * 2 * len(get_args(View)) * len(PARTIES)
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures)
 
 

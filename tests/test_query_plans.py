@@ -21,9 +21,9 @@ from tests.conftest import shared_world
 
 DOSSIERS = 400
 PAGE = 20
-VIEWS = {"unit": ("pending", "passed", "turned_down", "reported", "all"),
-         "department": ("pending", "passed", "turned_down", "reported", "all"),
-         "hr": ("pending", "passed", "reported", "all"),
+VIEWS = {"unit": ("pending", "sent_back", "passed", "turned_down", "reported", "all"),
+         "department": ("pending", "sent_back", "passed", "turned_down", "reported", "all"),
+         "hr": ("pending", "sent_back", "passed", "reported", "to_certify", "all"),
          "office": ("committee",)}
 COMMITTEE_TABS = ("at_committee", "accepted", "scheduled", "approved", "publicity", "certified")
 SCOPE = ("dossiers", "dossier_rows", "dossier_queue", "queue_counts", "units", "committees", "meetings",
@@ -93,6 +93,20 @@ async def test_every_queue_view_role_and_sort_reads_an_index(world):
             f = QueueFilter(view="committee", status=status, sort=sort, size=PAGE)
             checked += await check(lambda: queues.page(world.users["office"], f), f"office {status} {sort}")
     assert checked > 250
+
+
+async def test_the_new_views_hold_dossiers_and_narrow_by_status_on_an_index(world):
+    """被退回 (sent_back) and the 受理点's 待发证 (to_certify) are not empty in the world, so their explains walk
+    entries; sent_back narrowed to a status is one equality too (its key carries the status)."""
+    from app.dossiers.rows import QueueEntry
+
+    entries = QueueEntry.get_pymongo_collection()
+    assert await entries.count_documents({"queue_keys": f"sent_back:{world.employers[0].id}"}) > 0
+    assert await entries.count_documents({"queue_keys": f"to_certify:{world.bureaus[0].id}"}) > 0
+    for role, status in (("unit", "submitted"), ("department", "passed")):
+        f = QueueFilter(view="sent_back", status=status, size=PAGE)
+        assert await check(lambda: queues.page(world.users[role], f), f"sent_back {role} {status}") >= 1
+    assert await queues.total(world.users["hr"], QueueFilter(view="to_certify", status="submitted")) == 0
 
 
 async def test_a_page_examines_its_key_not_the_collection(world):

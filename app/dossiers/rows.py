@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 # Bump when what row_of writes changes: the app then recomputes every row once, in the background
 # (the migration named after it in app/migrations.py).
-SCHEMA = 6
+SCHEMA = 7
 
 # Dossier fields the rows carry unchanged: what selections filter and sort on.
 COPIED = ("applicant_id", "applicant_name", "id_number", "batch_id", "year", "status", "current_unit_id",
@@ -48,7 +48,9 @@ FOLDER_ORDER = [("declaration.employer_unit_name", ASCENDING), ("applicant_name"
 
 def queue_keys(doc: dict) -> list[str]:
     """The review queues (app.routing.queues) a dossier is in, one key per view and node:
-    "pending:<unit>", "passed:<unit>", "turned_down:<unit>", "reported:<unit>", "all:<unit>",
+    "pending:<unit>", "passed:<unit>", "turned_down:<unit>" (every dossier the unit ever returned),
+    "sent_back:<unit>" (被退回: returned to the unit from above, not yet reported again), "reported:<unit>",
+    "all:<unit>", "to_certify:<unit>" (待发证 at a 受理点: granted 初定/认定, no certificate yet),
     "committee:<code>", "requests:<unit>" (an applicant's request waits for the unit) and "reissue:<code>" (a
     补证申请 waits for the committee's office, app.committee.reissue); those of views
     holding several statuses also with ":<status>" after them, so a view narrowed to a status is one
@@ -59,6 +61,8 @@ def queue_keys(doc: dict) -> list[str]:
     keys: list[str] = []
     if holder is not None and status in ("submitted", "passed"):
         keys.append(f"all:{holder}")
+        if sent_back(doc):
+            keys.append(f"sent_back:{holder}")
     keys += [f"turned_down:{u}" for u in doc.get("returned_by") or []]
     keys += [f"reported:{u}" for u in doc.get("reported_by") or []]
     keys += [f"all:{u}" for u in [*(doc.get("reported_by") or []), *(doc.get("returned_by") or [])]]
@@ -68,9 +72,27 @@ def queue_keys(doc: dict) -> list[str]:
     keys += [f"{key}:{status}" for key in keys]
     if holder is not None and status in ("submitted", "passed"):
         keys.append(f"{'pending' if status == 'submitted' else 'passed'}:{holder}")
+    if holder is not None and status == "approved" and not doc.get("committee_code"):
+        keys.append(f"to_certify:{holder}")     # only a 受理点 grants without a committee (app.committee.acceptance)
     keys += [f"requests:{unit}" for unit in request_units(doc)]
     keys += [f"reissue:{r['committee_code']}" for r in doc.get("reissue_requests") or [] if r.get("status") == "pending"]
     return keys
+
+
+# The trail's actions that put a dossier at the node holding it: a submission, a report, a return from above,
+# a recall (修改归口部门). Every other action keeps the holder or sends the dossier to its applicant.
+PLACING = ("submit", "report", "return", "recall")
+
+
+def sent_back(doc: dict) -> bool:
+    """被退回 (004 单位用户界面: 待上报、被退回修改人数): the dossier reached the unit holding it by a return from
+    above (a higher unit or the committee sent it down: the trail entry's to_status is submitted, where a return
+    to the applicant reads returned), so the unit is to correct it and report it again; it stays so while the
+    unit passes it, and stops when it is reported, sent further down or to the applicant."""
+    for entry in reversed(doc.get("trail") or []):
+        if entry.get("action") in PLACING:
+            return entry.get("action") == "return" and entry.get("to_status") == "submitted"
+    return False
 
 
 def request_units(doc: dict) -> list:

@@ -147,7 +147,7 @@ class SectionStatus(BaseModel):
     required: bool
     filled: bool
     missing: list[str]
-    warnings: list[str] = []       # unusual but possible (plausibility): the reviewer sees them as flags
+    warnings: list[str] = []       # unusual but possible (plausibility): shown to the applicant, flagged to reviewers
 
 
 def _filled(dossier: Dossier, name: str) -> bool:
@@ -231,3 +231,9 @@ def _section_gaps(dossier: Dossier, batch: Batch, name: str, *, today: date) -> 
 
 def missing_items(report: list[SectionStatus]) -> list[dict]:
     return [{"section": s.section, "label": s.label, "missing": s.missing} for s in report if s.missing]
+
+
+def warning_items(report: list[SectionStatus]) -> list[dict]:
+    """The plausibility warnings of a completeness report, one per finding: what the applicant is asked to check
+    (they never block a submission; the errors are among `missing`)."""
+    return [{"section": s.section, "label": s.label, "message": text} for s in report for text in s.warnings]

@@ -23,15 +23,18 @@ from app.dossiers.rows import DossierRow
 from app.errors import ValidationFailed
 from app.routing import paths
 
-View = Literal["pending", "passed", "turned_down", "reported", "committee", "all", "requests"]
-VIEW_STATUS = {"pending": S.submitted, "passed": S.passed}
+View = Literal["pending", "passed", "turned_down", "sent_back", "reported", "to_certify", "committee", "all",
+               "requests"]
+VIEW_STATUS = {"pending": S.submitted, "passed": S.passed, "to_certify": S.approved}
 SORTS = {"submitted_at": "submitted_at", "name": "applicant_name", "level": "declaration.level",
          "title": "declaration.title", "unit": "declaration.employer_unit_name", "updated_at": "updated_at"}
 
 
 class DossierFilter(BaseModel):
     """The filters a review queue and an export (app.exports.selection) share, on indexed dossier fields."""
-    view: View | None = Field(default=None, description="队列视图：pending/passed/turned_down/reported/committee/all/requests（待处理的申请）")
+    view: View | None = Field(default=None, description="队列视图：pending（待审核）/passed（通过未上报）/turned_down（本单位退回过的）/"
+                              "sent_back（被退回：上级退回本单位、尚未重新上报）/reported/to_certify（受理点待发证）/"
+                              "committee/all/requests（待处理的申请）")
     unit_id: PydanticObjectId | None = Field(default=None, description="以哪个单位的身份查看（身兼多单位时）")
     year: Year | None = None
     batch_id: PydanticObjectId | None = None

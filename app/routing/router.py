@@ -143,7 +143,7 @@ async def flow(dossier: Annotated[Dossier, Depends(Readable("flow"))]) -> dict:
     return await service.flow(dossier=dossier)
 
 
-@router.get("/review/queue", response_model=QueuePage, summary="审核队列（待审核、通过未上报、审核不通过、已上报）")
+@router.get("/review/queue", response_model=QueuePage, summary="审核队列（待审核、被退回、通过未上报、审核不通过、已上报、受理点待发证）")
 async def queue(user: CurrentUser, f: Annotated[queues.QueueFilter, Query()]) -> QueuePage:
     items, total = await queues.page(user, f)
     shown = [DossierSummary.build(i, id_shown=identity.of_dossier(user, Purpose.list, i)) for i in items]

@@ -18,6 +18,7 @@ from app.catalog import batches
 from app.dossiers.enums import ACTION_LABELS, STEP_ATTACHMENT_KINDS
 from app.dossiers.enums import DossierStatus, status_label
 from app.dossiers import identity, rules
+from app.dossiers.identity import Purpose
 from app.dossiers.models import Dossier
 from app.dossiers.numbering import numbers
 from app.errors import AppError
@@ -43,11 +44,15 @@ router = APIRouter(include_in_schema=False)
 RETURN = qv.BatchAction("return", "退回", reason=True, danger=True)
 REVIEW_TABS = (
     qv.Tab("pending", "待审核", "pending", actions=(qv.BatchAction("pass", "通过"), RETURN)),
+    qv.Tab("sent_back", "被退回", "sent_back"),      # returned to this unit from above: correct, report again
     qv.Tab("passed", "通过未上报", "passed", actions=(qv.BatchAction("report", "上报"), RETURN)),
     qv.Tab("turned_down", "审核不通过", "turned_down"),
     qv.Tab("reported", "已上报", "reported"),
     qv.Tab("requests", "申请待处理", "requests"),     # 退回编辑申请 and 申请修改学历 waiting for this unit
 )
+# 初定/认定 granted by this 受理点 and not yet certified: issued from the tab (POST /api/acceptance/certificates).
+TO_CERTIFY_TAB = qv.Tab("to_certify", "待发证", "to_certify", purpose=Purpose.certify)
+ACCEPTANCE_TABS = (*REVIEW_TABS, TO_CERTIFY_TAB)
 REPORT_TABS = (
     qv.Tab("passed", "未上报", "passed", actions=(qv.BatchAction("report", "数据上报"),)),
     qv.Tab("reported", "已上报", "reported"),
@@ -72,10 +77,17 @@ async def _queue_page(request: Request, user: User, *, template: str, tabs: tupl
                   unit_text=unit_text, **context)
 
 
+async def acceptance_units(user: User) -> list[PydanticObjectId]:
+    """The user's node units that are a 受理点 (an HR bureau: 初定/认定 end there), in the user's order."""
+    return [u for u in dict.fromkeys(await queues.node_units(user)) if await acceptance_route.is_acceptance_point(u)]
+
+
 @router.get("/review", response_class=HTMLResponse)
 async def review_queue_page(request: Request, user: NodeUser) -> Response:
-    return await _queue_page(request, user, template="review_queue.html", tabs=REVIEW_TABS, base="/review",
-                             heading="数据审核", intro="审核下一级单位或申报人提交的申报材料：通过、退回修改，通过后在“数据上报”中上报。")
+    tabs = ACCEPTANCE_TABS if await acceptance_units(user) else REVIEW_TABS
+    return await _queue_page(request, user, template="review_queue.html", tabs=tabs, base="/review",
+                             heading="数据审核", today=china_today().isoformat(),
+                             intro="审核下一级单位或申报人提交的申报材料：通过、退回修改，通过后在“数据上报”中上报。")
 
 
 async def missing_paths(user: User, unit_id: PydanticObjectId | None) -> list[dict[str, str]]:

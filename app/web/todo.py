@@ -1,7 +1,7 @@
 """The home page's to-do: what waits for the signed-in user, by role, each count a link to the page that lists
-it. Every count is read by the code of the page it links to (the review queue's `queues.total`, the meetings,
-publicity, 补证, permission and archive pages' own services), so the number on the home page is the total that
-page shows: there is no second way of counting."""
+it. Every count is read by the code of the page it links to (the review queue's `queues.total`, for 被退回 and a
+受理点's 待发证 too; the meetings, publicity, 补证, permission and archive pages' own services), so the number on
+the home page is the total that page shows: there is no second way of counting."""
 
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -18,7 +18,7 @@ from app.dossiers import service as dossiers
 from app.dossiers.enums import EDITABLE, DossierStatus, status_label
 from app.dossiers.models import Dossier
 from app.exports import selection
-from app.routing import queues
+from app.routing import acceptance, queues
 from app.units import service as units_service
 from app.units.enums import ApplicationStatus
 
@@ -48,11 +48,15 @@ class DossierStep:
     href: str
 
 
-# A node's queue tabs as the home page counts them: (label, view, page, tab, hint).
+# A node's queue tabs as the home page counts them: (label, view, page, tab, hint, only at a 受理点). 待发证 is a
+# 受理点's own (an HR bureau where 初定/认定 routes end, app.routing.acceptance): what it granted and has not yet
+# certified. 初定/认定 have no publicity stage (app.routing.machine: approved → certified), so it has no 公示中.
 NODE_QUEUES = (
-    ("待审核", "pending", "/review", "pending", "下级单位或申报人提交、等待本单位审核"),
-    ("待上报", "passed", "/report", "passed", "本单位已审核通过、尚未上报"),
-    ("申请待处理", "requests", "/review", "requests", "申报人的退回编辑、修改学历申请"),
+    ("待审核", "pending", "/review", "pending", "下级单位或申报人提交、等待本单位审核", False),
+    ("被退回", "sent_back", "/review", "sent_back", "上级单位或评委会退回本单位，修改后重新上报", False),
+    ("待上报", "passed", "/report", "passed", "本单位已审核通过、尚未上报", False),
+    ("待发证", "to_certify", "/review", "to_certify", "初定、认定经本受理点审核通过、尚未发证", True),
+    ("申请待处理", "requests", "/review", "requests", "申报人的退回编辑、修改学历申请", False),
 )
 # The committee office's queue tabs: (label, status, page, tab, hint).
 OFFICE_QUEUES = (
@@ -77,7 +81,10 @@ async def node_groups(user: User) -> list[TodoGroup]:
     for unit in units:
         several = len(units) > 1
         group = TodoGroup(title=names.get(unit, "本单位"))
-        for label, view, page, tab, hint in NODE_QUEUES:
+        point = await acceptance.is_acceptance_point(unit)
+        for label, view, page, tab, hint, point_only in NODE_QUEUES:
+            if point_only and not point:
+                continue
             count = await queues.total(user, queues.QueueFilter(view=view, unit_id=unit))
             group.items.append(Todo(label, count, link(page, tab=tab, unit_id=unit if several else None), hint))
         rows = await publicity.listing(actor=user, unit_id=unit, committee_code=None, f=PublicityFilter())

@@ -101,6 +101,38 @@ class TestMoved:
         assert rows.queue_keys(held) and rows.moved(rows.row_of(held), {**held, "version": 4})
 
 
+def _step(action: str, to_status: str) -> dict:
+    return {"action": action, "to_status": to_status}
+
+
+class TestNewQueueKeys:
+    """被退回 (sent_back) and a 受理点's 待发证 (to_certify), read from the dossier alone (pure)."""
+    UNIT, ABOVE = ObjectId(), ObjectId()
+
+    def keys(self, status: str, *trail: dict, **fields) -> list[str]:
+        return rows.queue_keys({"status": status, "current_unit_id": self.UNIT, "trail": list(trail), **fields})
+
+    def test_returned_from_above_until_reported_again(self):
+        returned = (_step("submit", "submitted"), _step("report", "submitted"), _step("return", "submitted"))
+        assert f"sent_back:{self.UNIT}" in self.keys("submitted", *returned)
+        assert f"sent_back:{self.UNIT}:passed" in self.keys("passed", *returned, _step("pass", "passed"))
+        assert f"sent_back:{self.UNIT}" in self.keys("submitted", *returned, _step("read", "submitted"))
+        assert not [k for k in self.keys("submitted", *returned, _step("pass", "passed"), _step("report", "submitted"))
+                    if k.startswith("sent_back:")]
+
+    def test_not_a_first_submission_a_recall_nor_a_return_to_the_applicant(self):
+        for trail in ((_step("submit", "submitted"),), (_step("report", "submitted"), _step("recall", "passed")),
+                      (_step("return", "submitted"), _step("submit", "submitted"))):
+            assert not [k for k in self.keys("submitted", *trail) if k.startswith("sent_back:")], trail
+        assert not [k for k in rows.queue_keys({"status": "returned", "current_unit_id": None,
+                                                "trail": [_step("return", "returned")]}) if k.startswith("sent_back:")]
+
+    def test_to_certify_is_a_grant_without_a_committee(self):
+        assert f"to_certify:{self.UNIT}" in self.keys("approved", _step("grant_title", "approved"))
+        assert not [k for k in self.keys("approved", committee_code="370100-qzwh") if k.startswith("to_certify:")]
+        assert not [k for k in self.keys("certified") if k.startswith("to_certify:")]
+
+
 class TestReconcilePass:
     async def test_a_pass_stopped_after_a_window_resumes_from_its_checkpoint_writing_each_row_once(
             self, client, world, monkeypatch):
@@ -197,7 +229,7 @@ class TestSelection:
         await spread(client, world)
         compared = 0
         for user in await User.find_all().to_list():
-            for view in ("pending", "passed", "turned_down", "reported", "committee", "all"):
+            for view in ("pending", "sent_back", "passed", "turned_down", "reported", "to_certify", "committee", "all"):
                 try:
                     chosen = await selection(user, ExportFilter(view=view))
                     items, total = await queues.page(user, queues.QueueFilter(view=view, size=200))

@@ -22,9 +22,10 @@ from tests.factories import create_batch, create_hr_bureau, create_person, creat
 from tests.routing import conftest as routing
 from tests.test_query_plans import as_find, reads
 from tests.web.test_pages import HTML, cookie_login
+from tests.committee.test_kinds import kinds_world  # noqa: F401  (the fixture)
 
 # The queue pages a to-do count may link to: the tabs each reads.
-QUEUE_PAGES = {"/review": review_pages.REVIEW_TABS, "/report": review_pages.REPORT_TABS,
+QUEUE_PAGES = {"/review": review_pages.ACCEPTANCE_TABS, "/report": review_pages.REPORT_TABS,
                "/committee": committee_pages.QUALIFICATION_TABS, "/committee/results": committee_pages.RESULT_TABS,
                "/committee/certificates": committee_pages.CERTIFICATE_TABS}
 
@@ -84,9 +85,9 @@ def by_id(query: dict) -> bool:
 
 class TestCountsOnASeededWorld:
     @pytest.mark.parametrize("role, labels", [
-        ("unit", ("待审核", "待上报", "申请待处理", "公示意见待办")),
-        ("department", ("待审核", "待上报", "申请待处理", "公示意见待办")),
-        ("hr", ("待审核", "待上报", "申请待处理", "公示意见待办", "权限申请待审核")),
+        ("unit", ("待审核", "被退回", "待上报", "申请待处理", "公示意见待办")),
+        ("department", ("待审核", "被退回", "待上报", "申请待处理", "公示意见待办")),
+        ("hr", ("待审核", "被退回", "待上报", "待发证", "申请待处理", "公示意见待办", "权限申请待审核")),
         ("office", ("待审查", "待安排会议", "表决中", "待发布结果", "公示中", "待发证", "补证待审批")),
         ("expert", ("待表决的评审会",)),
     ])
@@ -100,6 +101,12 @@ class TestCountsOnASeededWorld:
         shown = counted(groups)
         if role in ("unit", "department", "hr"):
             assert shown["待审核"] > 0 and shown["待上报"] > 0        # the world holds work at each node
+        if role in ("unit", "department"):
+            assert shown["被退回"] > 0                               # returned from the unit above
+        if role == "hr":
+            assert shown["待发证"] > 0                               # granted 初定/认定 at the 受理点
+        if role in ("unit", "department"):
+            assert "待发证" not in shown                            # only a 受理点 (an HR bureau) issues
         if role == "office":
             assert shown["待审查"] > 0 and shown["表决中"] == 1
         if role == "expert":
@@ -170,6 +177,94 @@ class TestHandlerHome:
         page = (await client.get("/", headers=HTML)).text
         assert todo_count(page, "/review?tab=pending") == 0 and todo_count(page, "/report?tab=passed") == 1
         assert page.index('class="card todo"') < page.index("常用功能")
+
+    async def test_sent_back_counts_what_a_unit_above_returned_until_it_is_reported_again(self, client, world):
+        """被退回: the department returns the employer's report; the employer's home counts it (and 待审核 too,
+        where it now waits), the count leads to the tab listing exactly it, until the employer reports it again.
+        A return from the committee's office is the HR bureau's 被退回 the same way."""
+        dossier_id = world["dossier_id"]
+        accounts = {who: await User.find_one({"unit_id": world[unit].id, "kind": "unit"})
+                    for who, unit in (("employer", "employer"), ("department", "department"), ("hr", "hr"))}
+
+        async def home(who: str) -> str:
+            await cookie_login(client, accounts[who])
+            return (await client.get("/", headers=HTML)).text
+
+        async def listed(who: str) -> list[str]:
+            await cookie_login(client, accounts[who])
+            page = (await client.get("/review?tab=sent_back", headers=HTML)).text
+            return re.findall(r'<tr[^>]* data-dossier="([0-9a-f]{24})"', page)
+
+        for node in ("as_employer", "as_department"):
+            for action in ("pass", "report") if node == "as_employer" else ("pass",):
+                assert (await routing.act(client, world, node, action)).status_code == 200
+        assert todo_count(await home("employer"), "/review?tab=sent_back") == 0 and await listed("employer") == []
+        r = await routing.act(client, world, "as_department", "return", opinion="请补充单位推荐意见")
+        assert r.status_code == 200 and r.json()["status"] == "submitted"
+        page = await home("employer")
+        assert todo_count(page, "/review?tab=sent_back") == 1 and todo_count(page, "/review?tab=pending") == 1
+        assert await listed("employer") == [dossier_id]
+        assert todo_count(await home("department"), "/review?tab=sent_back") == 0 and await listed("department") == []
+        assert (await routing.act(client, world, "as_employer", "pass")).status_code == 200
+        page = await home("employer")           # passed, not yet reported again: still 被退回, and 待上报
+        assert todo_count(page, "/review?tab=sent_back") == 1 and todo_count(page, "/report?tab=passed") == 1
+        assert (await routing.act(client, world, "as_employer", "report")).status_code == 200
+        assert todo_count(await home("employer"), "/review?tab=sent_back") == 0 and await listed("employer") == []
+
+        for node in ("as_department", "as_hr"):
+            for action in ("pass", "report"):
+                assert (await routing.act(client, world, node, action)).status_code == 200
+        r = await routing.act(client, world, "as_office", "return", opinion="缺少任职年限证明")
+        assert r.status_code == 200
+        assert todo_count(await home("hr"), "/review?tab=sent_back") == 1 and await listed("hr") == [dossier_id]
+        assert await listed("employer") == [] and await listed("department") == []
+        client.cookies.clear()
+        r = await client.get("/api/review/queue", params={"view": "sent_back"}, headers=world["as_hr"])
+        assert r.status_code == 200 and [d["id"] for d in r.json()["items"]] == [dossier_id]
+
+    async def test_the_acceptance_points_to_certify_count_and_tab(self, client, kinds_world):
+        """初定: the HR bureau, its 受理点, grants; its home counts the granted dossier under 待发证, linking to the
+        tab that lists it with the issuing form; issued, it leaves both. Other units have no 待发证."""
+        from tests.committee.test_kinds import decide, issue, up_to_hr
+        from tests.factories import create_batch, submitted_dossier
+
+        world = kinds_world
+        batch = await create_batch(kind="initial", committee=None,
+                                   rules={"required_sections": ["basic", "education", "current_title"],
+                                          "sections": ["basic", "education", "current_title"], "guide_text": ""})
+        dossier_id = await submitted_dossier(world["applicant"], batch, world["employer"])
+        await up_to_hr(client, world, dossier_id)
+
+        async def hr_home() -> str:
+            await cookie_login(client, world["hr_account"])
+            page = (await client.get("/", headers=HTML)).text
+            client.cookies.clear()
+            return page
+
+        async def tab() -> str:
+            await cookie_login(client, world["hr_account"])
+            page = (await client.get("/review?tab=to_certify", headers=HTML)).text
+            client.cookies.clear()
+            return page
+
+        assert todo_count(await hr_home(), "/review?tab=to_certify") == 0
+        assert 'data-dossier="' not in await tab()
+        assert (await decide(client, world, dossier_id, approve=True)).status_code == 200
+        assert todo_count(await hr_home(), "/review?tab=to_certify") == 1
+        page = await tab()
+        assert re.findall(r'<tr[^>]* data-dossier="([0-9a-f]{24})"', page) == [dossier_id]
+        assert 'data-batch-api="/api/acceptance/certificates"' in page and 'name="document_number"' in page
+        assert world["applicant"].id_number in page          # the issuing tab shows the number in full
+        employer = await User.find_one({"unit_id": world["employer"].id, "kind": "unit"})
+        await cookie_login(client, employer)
+        page = (await client.get("/", headers=HTML)).text
+        assert "/review?tab=to_certify" not in page and ">待发证<" not in page
+        assert ">待发证<" not in (await client.get("/review", headers=HTML)).text
+        client.cookies.clear()
+        r = await issue(client, world, dossier_id)
+        assert r.status_code == 200 and r.json()["done"] == 1, r.text
+        assert todo_count(await hr_home(), "/review?tab=to_certify") == 0
+        assert 'data-dossier="' not in await tab()
 
     async def test_a_unit_not_yet_approved_gets_its_home_with_nothing_to_do(self, client):
         bureau, _ = await create_hr_bureau()

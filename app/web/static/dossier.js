@@ -142,6 +142,12 @@
         var note = document.getElementById("section-missing");
         note.hidden = !missing;
         $(note, "[data-missing-text]").textContent = part.missing.join("；");
+        var check = document.getElementById("section-warnings");
+        var warnings = part.warnings || [];
+        if (check) {
+          check.hidden = warnings.length === 0;
+          $(check, "[data-warning-text]").textContent = warnings.join("；");
+        }
       }
     });
   }
