@@ -8,9 +8,11 @@ service's default settings (password hashing included) except the PDF converter,
 Per step: p50/p95 latency; per run: requests/s, errors, peak RSS of each app worker and of the database,
 and the database profiler's count and time of the commands the applicants' run sent.
 
-Run: .venv/bin/python bench/bench_spike.py --applicants 20,50,100 --workers 1,2 [--port 8131] [--compare CHECKOUT]
-(`--compare` runs another checkout's server too, before this one's at each size, on the same database with
-this same driver: before and after in one run.)"""
+Run: .venv/bin/python bench/bench_spike.py --applicants 20,50,100 --workers 1,2 [--port 8131]
+     [--compare CHECKOUT [--rounds 2]]
+(`--compare` runs another checkout's server too, beside this one's at each size, on the same database with
+this same driver: before and after in one run; `--rounds`: each size again, the other code first. The CPU
+seconds the database and the workers used in a run say what it cost whatever the machine's load.)"""
 
 import argparse
 import asyncio
@@ -48,6 +50,17 @@ def rss_of(pid: int) -> int:
             return int(next(x for x in status if x.startswith("VmRSS:")).split()[1]) * 1024
     except (FileNotFoundError, StopIteration, ProcessLookupError):
         return 0
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system, every thread) the process has used: what a run cost it, whatever the
+    machine's load did to the run's wall times."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
 
 
 def children(pid: int) -> list[int]:
@@ -124,6 +137,8 @@ class PeakSampler:
     def __enter__(self):
         self.peaks: dict[int, int] = defaultdict(int)
         self.db_peak = 0
+        self.workers = [p for p in children(self.master) if _is_worker(p)] or [self.master]
+        self.cpu_before = (cpu_of(self.db_pid), sum(cpu_of(p) for p in self.workers))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -139,6 +154,8 @@ class PeakSampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+        self.db_cpu = cpu_of(self.db_pid) - self.cpu_before[0]
+        self.app_cpu = sum(cpu_of(p) for p in self.workers) - self.cpu_before[1]
 
 
 async def seed(uri: str, run: str, number: int, count: int) -> list[tuple[str, str]]:
@@ -319,9 +336,9 @@ def profile_summary(database) -> list[tuple[str, int, float]]:
 
 
 def once(lines, profiles, samples, uri, database, server_db, app, code, workers, n, port, sample, db_profile,
-         folder) -> None:
+         folder, turn=0) -> None:
     """One timed run of `n` applicants against the server `app`, its row in `lines` (and its profiles)."""
-    run_name = f"{code or ''}w{workers}n{n}"
+    run_name = f"{code or ''}w{workers}n{n}r{turn}"
     said = f"{code}, " if code else ""
     applicants = asyncio.run(seed(uri, run_name, len(lines), n))
     id_numbers = {u["login"]: u["id_number"] for u in
@@ -347,6 +364,7 @@ def once(lines, profiles, samples, uri, database, server_db, app, code, workers,
             f"{sum(errors.values())}" + (f" ({'; '.join(f'{k} ×{v}' for k, v in errors.items())})"
                                          if errors else ""),
             worker_peaks, f"{peaks.db_peak / MB:.0f}"]
+    row.append(f"{peaks.db_cpu:.1f} / {peaks.app_cpu:.1f}")
     health_p95 = percentile(h_times["health"], .95)
     row.append(" / ".join(f"{percentile(times[s], .95) / health_p95:.1f}" for s in
                           ("login", "open", max((f"save {x}" for x in SECTIONS),
@@ -374,7 +392,7 @@ def once(lines, profiles, samples, uri, database, server_db, app, code, workers,
 
 
 def run(sizes: list[int], workers_list: list[int], port: int, sample: bool, db_profile: bool, publish: bool,
-        compare: Path | None = None) -> None:
+        compare: Path | None = None, rounds: int = 1) -> None:
     lines, profiles, samples = [], [], []
     # (label, checkout): another checkout's server first at each size, then this one's, on the same database
     codes = [("before", compare), ("this", ROOT)] if compare else [("this", ROOT)]
@@ -386,13 +404,14 @@ def run(sizes: list[int], workers_list: list[int], port: int, sample: bool, db_p
             asyncio.run(world(uri))
             for workers in workers_list:
                 for n in sizes:
-                    for code, root in codes:
-                        app = start_server(uri, workers, port, root)
-                        try:
-                            once(lines, profiles, samples, uri, database, server_db, app, code if compare else None,
-                                 workers, n, port, sample, db_profile, folder)
-                        finally:
-                            stop_server(app)
+                    for turn in range(rounds):
+                        for code, root in (codes if turn % 2 == 0 else codes[::-1]):    # each first in turn
+                            app = start_server(uri, workers, port, root)
+                            try:
+                                once(lines, profiles, samples, uri, database, server_db, app,
+                                     code if compare else None, workers, n, port, sample, db_profile, folder, turn)
+                            finally:
+                                stop_server(app)
         finally:
             server_db.stop()
 
@@ -414,8 +433,8 @@ Applicants and complete drafts are seeded straight into the database before each
 the same concurrency (each client 6 requests in a row) is the baseline of what server and client cost alone.
 Requests/s count every request of the applicants' run; worker peak RSS is each app worker's (MiB).
 
-| {"code | " if compare else ""}workers | applicants | {header} | requests/s | health p50 / p95 (s) | health requests/s | errors | worker peak RSS (MiB) | database peak RSS (MiB) | p95 ÷ health p95: login / open / slowest save / submit |
-|{"---|" if compare else ""}---:|---:|{"---|" * len(STEPS)}---:|---|---:|---|---|---:|---|
+| {"code | " if compare else ""}workers | applicants | {header} | requests/s | health p50 / p95 (s) | health requests/s | errors | worker peak RSS (MiB) | database peak RSS (MiB) | CPU s: database / app workers | p95 ÷ health p95: login / open / slowest save / submit |
+|{"---|" if compare else ""}---:|---:|{"---|" * len(STEPS)}---:|---|---:|---|---|---:|---|---|
 {chr(10).join(lines)}
 
 {"".join(t + chr(10) for t in (profiles_text, sampled_text) if t)}
@@ -435,7 +454,8 @@ if __name__ == "__main__":
     parser.add_argument("--db-profile", action="store_true",
                         help="after each timed run, one more with the database's profiler: its commands and times")
     parser.add_argument("--print-only", action="store_true", help="print the figures, leave docs/BENCHMARKS.md")
-    parser.add_argument("--compare", type=Path, help="another checkout whose server runs first at each size")
+    parser.add_argument("--compare", type=Path, help="another checkout whose server runs beside this one's")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each size (with --compare, each code first in turn)")
     args = parser.parse_args()
     run([int(x) for x in args.applicants.split(",")], [int(x) for x in args.workers.split(",")], args.port,
-        args.py_spy, args.db_profile, not args.print_only, args.compare)
+        args.py_spy, args.db_profile, not args.print_only, args.compare, args.rounds)
