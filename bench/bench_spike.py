@@ -8,7 +8,11 @@ service's default settings (password hashing included) except the PDF converter,
 Per step: p50/p95 latency; per run: requests/s, errors, peak RSS of each app worker and of the database,
 and the database profiler's count and time of the commands the applicants' run sent.
 
-Run: .venv/bin/python bench/bench_spike.py --applicants 20,50,100 --workers 1,2 [--port 8131]"""
+Run: .venv/bin/python bench/bench_spike.py --applicants 20,50,100 --workers 1,2 [--port 8131]
+     [--compare CHECKOUT [--rounds 2]]
+(`--compare` runs another checkout's server too, beside this one's at each size, on the same database with
+this same driver: before and after in one run; `--rounds`: each size again, the other code first. The CPU
+seconds the database and the workers used in a run say what it cost whatever the machine's load.)"""
 
 import argparse
 import asyncio
@@ -46,6 +50,17 @@ def rss_of(pid: int) -> int:
             return int(next(x for x in status if x.startswith("VmRSS:")).split()[1]) * 1024
     except (FileNotFoundError, StopIteration, ProcessLookupError):
         return 0
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system, every thread) the process has used: what a run cost it, whatever the
+    machine's load did to the run's wall times."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
 
 
 def children(pid: int) -> list[int]:
@@ -122,6 +137,8 @@ class PeakSampler:
     def __enter__(self):
         self.peaks: dict[int, int] = defaultdict(int)
         self.db_peak = 0
+        self.workers = [p for p in children(self.master) if _is_worker(p)] or [self.master]
+        self.cpu_before = (cpu_of(self.db_pid), sum(cpu_of(p) for p in self.workers))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -137,6 +154,8 @@ class PeakSampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+        self.db_cpu = cpu_of(self.db_pid) - self.cpu_before[0]
+        self.app_cpu = sum(cpu_of(p) for p in self.workers) - self.cpu_before[1]
 
 
 async def seed(uri: str, run: str, number: int, count: int) -> list[tuple[str, str]]:
@@ -274,13 +293,13 @@ async def drive_health(base: str, n: int) -> tuple[dict, Counter, float, int]:
     return times, errors, seconds, len(times["health"]) + sum(errors.values())
 
 
-def start_server(uri: str, workers: int, port: int) -> subprocess.Popen:
+def start_server(uri: str, workers: int, port: int, root: Path = ROOT) -> subprocess.Popen:
     env = {**os.environ, "MONGODB_URI": uri, "ZC_DATABASE": DATABASE, "ZC_ENV": "dev",
            "ZC_CONVERTER_AUTOSTART": "false", "ZC_VAR_DIR": tempfile.mkdtemp(prefix="zc-spike-var-")}
     for name in ("ZC_PASSWORD_HASH_TIME_COST", "ZC_PASSWORD_HASH_MEMORY_KIB"):
         env.pop(name, None)                     # the service's own cost, not a test-sized one
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
-                               str(port), "--workers", str(workers), "--log-level", "warning"], cwd=ROOT, env=env,
+                               str(port), "--workers", str(workers), "--log-level", "warning"], cwd=root, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -316,8 +335,67 @@ def profile_summary(database) -> list[tuple[str, int, float]]:
     return sorted(((k, c, ms) for k, (c, ms) in totals.items()), key=lambda x: -x[2])
 
 
-def run(sizes: list[int], workers_list: list[int], port: int, sample: bool, db_profile: bool, publish: bool) -> None:
+def once(lines, profiles, samples, uri, database, server_db, app, code, workers, n, port, sample, db_profile,
+         folder, turn=0) -> None:
+    """One timed run of `n` applicants against the server `app`, its row in `lines` (and its profiles)."""
+    run_name = f"{code or ''}w{workers}n{n}r{turn}"
+    said = f"{code}, " if code else ""
+    applicants = asyncio.run(seed(uri, run_name, len(lines), n))
+    id_numbers = {u["login"]: u["id_number"] for u in
+                  database.users.find({"login": {"$in": [a[0] for a in applicants]}})}
+    base = f"http://127.0.0.1:{port}"
+    h_times, h_errors, h_seconds, h_requests = asyncio.run(drive_health(base, n))
+    workers_now = [p for p in children(app.pid) if _is_worker(p)] or [app.pid]
+    sampled = Sampled({"database": server_db._process.pid,
+                       **{f"worker {i + 1}": pid for i, pid in enumerate(workers_now)}}
+                      if sample else {}, folder)
+    with PeakSampler(app.pid, server_db._process.pid) as peaks, sampled:
+        times, errors, seconds, requests = asyncio.run(drive(base, applicants, id_numbers))
+    for label in sampled.pids:
+        samples.append(f"- {said}{workers} worker(s), {n} applicants, {label}: {sampled.hot(label)}")
+        print(samples[-1], flush=True)
+    row = ([code] if code else []) + [f"{workers}", f"{n}"]
+    row += [f"{percentile(times[s], .5):.2f} / {percentile(times[s], .95):.2f}" for s in STEPS]
+    health_rate = h_requests / h_seconds
+    rate = requests / seconds
+    worker_peaks = ", ".join(f"{p / MB:.0f}" for p in sorted(peaks.peaks.values(), reverse=True))
+    row += [f"{rate:.1f}", f"{percentile(h_times['health'], .5):.3f} / "
+            f"{percentile(h_times['health'], .95):.3f}", f"{health_rate:.0f}",
+            f"{sum(errors.values())}" + (f" ({'; '.join(f'{k} ×{v}' for k, v in errors.items())})"
+                                         if errors else ""),
+            worker_peaks, f"{peaks.db_peak / MB:.0f}"]
+    row.append(f"{peaks.db_cpu:.1f} / {peaks.app_cpu:.1f}")
+    health_p95 = percentile(h_times["health"], .95)
+    row.append(" / ".join(f"{percentile(times[s], .95) / health_p95:.1f}" for s in
+                          ("login", "open", max((f"save {x}" for x in SECTIONS),
+                                                key=lambda s: percentile(times[s], .95)), "submit")))
+    lines.append("| " + " | ".join(row) + " |")
+    print(lines[-1], flush=True)
+    if not db_profile:
+        return
+    # The database's profiler in a run of its own: it writes every command into a capped
+    # collection, which took 44 % of the database's time in a timed run (py-spy).
+    again = asyncio.run(seed(uri, f"{run_name}p", len(lines) + 500, n))
+    id_numbers = {u["login"]: u["id_number"] for u in
+                  database.users.find({"login": {"$in": [a[0] for a in again]}})}
+    database.command("profile", 0)
+    database["system.profile"].drop()
+    database.command("profile", 2)
+    asyncio.run(drive(base, again, id_numbers))
+    database.command("profile", 0)
+    profile = profile_summary(database)
+    per_request = sum(c for _, c, _ in profile) / max(1, len(applicants))
+    profiles.append(f"- {said}{workers} worker(s), {n} applicants: {per_request:.1f} database commands "
+                    f"per applicant's run; most time in "
+                    + ", ".join(f"`{k}` ×{c} ({ms / 1000:.1f} s)" for k, c, ms in profile[:6]))
+    print(profiles[-1], flush=True)
+
+
+def run(sizes: list[int], workers_list: list[int], port: int, sample: bool, db_profile: bool, publish: bool,
+        compare: Path | None = None, rounds: int = 1) -> None:
     lines, profiles, samples = [], [], []
+    # (label, checkout): another checkout's server first at each size, then this one's, on the same database
+    codes = [("before", compare), ("this", ROOT)] if compare else [("this", ROOT)]
     with tempfile.TemporaryDirectory(prefix="zc-bench-spike-") as folder:
         server_db = EmbeddedServer(Path(folder) / "secantus", free_port(), log_path=Path(folder) / "secantusd.log")
         uri = server_db.start()
@@ -325,58 +403,19 @@ def run(sizes: list[int], workers_list: list[int], port: int, sample: bool, db_p
             database = MongoClient(uri)[DATABASE]
             asyncio.run(world(uri))
             for workers in workers_list:
-                app = start_server(uri, workers, port)
-                try:
-                    for n in sizes:
-                        run_name = f"w{workers}n{n}"
-                        applicants = asyncio.run(seed(uri, run_name, len(lines), n))
-                        id_numbers = {u["login"]: u["id_number"] for u in
-                                      database.users.find({"login": {"$in": [a[0] for a in applicants]}})}
-                        base = f"http://127.0.0.1:{port}"
-                        h_times, h_errors, h_seconds, h_requests = asyncio.run(drive_health(base, n))
-                        workers_now = [p for p in children(app.pid) if _is_worker(p)] or [app.pid]
-                        sampled = Sampled({"database": server_db._process.pid,
-                                           **{f"worker {i + 1}": pid for i, pid in enumerate(workers_now)}}
-                                          if sample else {}, folder)
-                        with PeakSampler(app.pid, server_db._process.pid) as peaks, sampled:
-                            times, errors, seconds, requests = asyncio.run(drive(base, applicants, id_numbers))
-                        for label in sampled.pids:
-                            samples.append(f"- {workers} worker(s), {n} applicants, {label}: {sampled.hot(label)}")
-                            print(samples[-1], flush=True)
-                        row = [f"{workers}", f"{n}"]
-                        row += [f"{percentile(times[s], .5):.2f} / {percentile(times[s], .95):.2f}" for s in STEPS]
-                        health_rate = h_requests / h_seconds
-                        rate = requests / seconds
-                        worker_peaks = ", ".join(f"{p / MB:.0f}" for p in sorted(peaks.peaks.values(), reverse=True))
-                        row += [f"{rate:.1f}", f"{percentile(h_times['health'], .5):.3f} / "
-                                f"{percentile(h_times['health'], .95):.3f}", f"{health_rate:.0f}",
-                                f"{sum(errors.values())}" + (f" ({'; '.join(f'{k} ×{v}' for k, v in errors.items())})"
-                                                             if errors else ""),
-                                worker_peaks, f"{peaks.db_peak / MB:.0f}"]
-                        lines.append("| " + " | ".join(row) + " |")
-                        print(lines[-1], flush=True)
-                        if not db_profile:
-                            continue
-                        # The database's profiler in a run of its own: it writes every command into a capped
-                        # collection, which took 44 % of the database's time in a timed run (py-spy).
-                        again = asyncio.run(seed(uri, f"{run_name}p", len(lines) + 500, n))
-                        id_numbers = {u["login"]: u["id_number"] for u in
-                                      database.users.find({"login": {"$in": [a[0] for a in again]}})}
-                        database.command("profile", 0)
-                        database["system.profile"].drop()
-                        database.command("profile", 2)
-                        asyncio.run(drive(base, again, id_numbers))
-                        database.command("profile", 0)
-                        profile = profile_summary(database)
-                        per_request = sum(c for _, c, _ in profile) / max(1, len(applicants))
-                        profiles.append(f"- {workers} worker(s), {n} applicants: {per_request:.1f} database commands "
-                                        f"per applicant's run; most time in "
-                                        + ", ".join(f"`{k}` ×{c} ({ms / 1000:.1f} s)" for k, c, ms in profile[:6]))
-                        print(profiles[-1], flush=True)
-                finally:
-                    stop_server(app)
+                for n in sizes:
+                    for turn in range(rounds):
+                        for code, root in (codes if turn % 2 == 0 else codes[::-1]):    # each first in turn
+                            app = start_server(uri, workers, port, root)
+                            try:
+                                once(lines, profiles, samples, uri, database, server_db, app,
+                                     code if compare else None, workers, n, port, sample, db_profile, folder, turn)
+                            finally:
+                                stop_server(app)
         finally:
             server_db.stop()
+
+
     if not publish:
         return
     header = " | ".join(f"{s} p50 / p95 (s)" for s in STEPS)
@@ -394,8 +433,8 @@ Applicants and complete drafts are seeded straight into the database before each
 the same concurrency (each client 6 requests in a row) is the baseline of what server and client cost alone.
 Requests/s count every request of the applicants' run; worker peak RSS is each app worker's (MiB).
 
-| workers | applicants | {header} | requests/s | health p50 / p95 (s) | health requests/s | errors | worker peak RSS (MiB) | database peak RSS (MiB) |
-|---:|---:|{"---|" * len(STEPS)}---:|---|---:|---|---|---:|
+| {"code | " if compare else ""}workers | applicants | {header} | requests/s | health p50 / p95 (s) | health requests/s | errors | worker peak RSS (MiB) | database peak RSS (MiB) | CPU s: database / app workers | p95 ÷ health p95: login / open / slowest save / submit |
+|{"---|" if compare else ""}---:|---:|{"---|" * len(STEPS)}---:|---|---:|---|---|---:|---|---|
 {chr(10).join(lines)}
 
 {"".join(t + chr(10) for t in (profiles_text, sampled_text) if t)}
@@ -415,6 +454,8 @@ if __name__ == "__main__":
     parser.add_argument("--db-profile", action="store_true",
                         help="after each timed run, one more with the database's profiler: its commands and times")
     parser.add_argument("--print-only", action="store_true", help="print the figures, leave docs/BENCHMARKS.md")
+    parser.add_argument("--compare", type=Path, help="another checkout whose server runs beside this one's")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each size (with --compare, each code first in turn)")
     args = parser.parse_args()
     run([int(x) for x in args.applicants.split(",")], [int(x) for x in args.workers.split(",")], args.port,
-        args.py_spy, args.db_profile, not args.print_only)
+        args.py_spy, args.db_profile, not args.print_only, args.compare, args.rounds)

@@ -130,8 +130,8 @@ class TestApplicant:
 
         submitted, seen = await counted(client.post(f"{url}/submit", headers=if_match(headers, saved)))
         assert submitted.status_code == 200, submitted.text
-        # 7 commands (was 10), 5 trips: the row, its queue entry and the queue counts are sent together; the
-        # submission is counted in the statistics (app.dossiers.counts) after its row lands
+        # 7 commands (was 10), 4 trips: the row, its queue entry, the queue counts and the statistics' counts
+        # (app.dossiers.counts, taken back if the row's write missed) are sent together
         assert seen[:3] == [SESSION, ("find", "units"), ("update", "dossiers")]
         assert sorted(seen[3:]) == [("update", "dossier_queue"), ("update", "dossier_rows"), ("update", "queue_counts"),
                                     ("update", "statistics_counts")]

@@ -44,6 +44,11 @@ class User(Document):
             IndexModel([("login_key", ASCENDING)], unique=True),
             IndexModel([("id_number", ASCENDING)], unique=True,
                        partialFilterExpression={"id_number": {"$type": "string"}}),
+            # The login's look-up by ID number: SecantusDB uses a partial index only for a query it can prove
+            # within the filter, and it cannot for `$type`, so the unique one above left every login scanning
+            # the users (docs/BENCHMARKS.md, Deadline spike). Another key pattern, as mongod wants for a second
+            # index on the same field.
+            IndexModel([("id_number", ASCENDING), ("_id", ASCENDING)]),
             IndexModel([("roles.unit_id", ASCENDING)]),
             IndexModel([("unit_id", ASCENDING)]),
         ]

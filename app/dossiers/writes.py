@@ -120,7 +120,8 @@ async def attempt(dossier_id: PydanticObjectId, update: dict[str, Any], *, expec
         readers = await scope.readers_of(after, known=units)
         if readers != after.get("reader_ids"):
             update["$set"]["reader_ids"] = after["reader_ids"] = readers
-    landed = await _collection().update_one({**(where or {}), "_id": dossier_id, "version": expected_version},
+    # _id first: SecantusDB plans a many-field filter clause by clause in order, and _id is its point look-up
+    landed = await _collection().update_one({"_id": dossier_id, "version": expected_version, **(where or {})},
                                             update)
     if not landed.matched_count:
         _remembered.pop(dossier_id, None)

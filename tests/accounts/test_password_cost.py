@@ -90,3 +90,25 @@ async def test_concurrent_logins_never_run_more_hashes_than_the_bound(client, co
                                      for u in users))
     assert [r.status_code for r in answers] == [200] * 10
     assert calls == 12 and peak == 3                # the two upgrades re-hashed; never four at once
+
+
+async def test_hashes_beyond_the_bound_wait_their_turn_first_come_first_served(configured, monkeypatch):
+    """A spike's logins queue at the bound in the order they came (anyio's limiter hands a freed token to the
+    longest waiter, and a newcomer does not overtake the queue), so no login waits for ever behind later ones."""
+    configured(ZC_PASSWORD_HASH_CONCURRENCY="2")
+    began: list[int] = []
+
+    def held(password_hash, password):
+        began.append(int(password))
+        time.sleep(0.02)
+        return True
+
+    monkeypatch.setattr(secrets, "_verify", held)
+
+    async def login(n: int):
+        await asyncio.sleep(n * 0.001)           # arriving one after the other
+        return await secrets.verify_password("hash", str(n))
+
+    assert await asyncio.gather(*(login(n) for n in range(12))) == [True] * 12
+    # two run at once, so two let in together may start their threads in either order; never a later one before
+    assert sorted(began) == list(range(12)) and all(abs(n - i) <= 1 for i, n in enumerate(began)), began
