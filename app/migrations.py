@@ -22,8 +22,11 @@ from app import lease
 from app.clock import utcnow
 from app.catalog import batches
 from app.committee.committees import backfill_reported_to
-from app.dossiers import counts, queue_counts, rows, scope
+from app.dossiers import counts, queue_counts, rows, scope, writes
 from app.dossiers.models import Dossier
+from app.errors import NotFound
+from app.preconditions import VersionMoved
+from app.units.models import Unit
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,24 @@ async def _rows(checkpoint: Checkpoint) -> int:
     return refreshed
 
 
+async def _employer_regions(_: Checkpoint) -> int:
+    """Dossiers declared before the declaration carried its employer's region code get their employer's
+    current one, through the write path (the statistics by region count by it: app.dossiers.counts). One
+    pass over the dossiers lacking it, the units' codes read once."""
+    regions = {u["_id"]: u.get("region_code") async for u in Unit.get_pymongo_collection().find({}, {"region_code": 1})}
+    done = 0
+    async for doc in Dossier.get_pymongo_collection().find(
+            {"declaration": {"$ne": None}, "declaration.employer_region_code": {"$exists": False}},
+            {"version": 1, "declaration.employer_unit_id": 1}):
+        try:
+            await writes.write(doc["_id"], {"$set": {"declaration.employer_region_code": regions.get(
+                doc["declaration"].get("employer_unit_id"))}}, expected_version=doc["version"])
+        except (VersionMoved, NotFound):
+            continue        # written or removed meanwhile: the next start-up looks at it again
+        done += 1
+    return done
+
+
 async def _counts(_: Checkpoint) -> int:
     """The statistics' counters (app.dossiers.counts) from the rows the rebuild before it left."""
     return await counts.rebuild()
@@ -126,6 +147,7 @@ MIGRATIONS: list[Migration] = [
     Migration("batch-kind-rules", _batch_kind_rules),
     Migration("drop-unread-indexes", _drop_unread_indexes),
     Migration("queue-counts", _queue_counts),
+    Migration("dossier-employer-region", _employer_regions),
     Migration(f"rows-schema-{rows.SCHEMA}", _rows),
     Migration(f"statistics-counts-{rows.SCHEMA}", _counts),
 ]

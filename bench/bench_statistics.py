@@ -12,10 +12,10 @@ each dimension (`statistics.figures`, the work behind GET /api/statistics/figure
 `statistics.aggregated_node_times`); each pair's answers are compared.
 The world can be built once and measured later (`--folder F --phase build`, then `--phase measure`: the
 measure phase counts the stored rows afresh with the code it runs, so a change of the counters needs no new
-build). Inserts are unordered and idempotent on a driver's retry (queue_world.insert_all); the rows' indexes
+build: `--phase count`, then `--phase measure`). Inserts are unordered and idempotent on a driver's retry (queue_world.insert_all); the rows' indexes
 are made after the rows, not kept up while they are written.
 Run: .venv/bin/python bench/bench_statistics.py [--dossiers 100000] [--runs 5] [--cache-size 6G]
-     [--folder F --phase build|measure|all] [--port P]"""
+     [--folder F --phase build|count|measure|all] [--port P]"""
 
 import argparse
 import asyncio
@@ -43,6 +43,7 @@ from app.exports import statistics
 from app.units.models import Unit
 from tests import queue_world
 
+SKEW = 1.5             # employer sizes: unit i of N gets ~ (i/N)^(1/1.5) of the dossiers before it, a few large ones
 ROLES = {"unit_handler": "unit", "dept_handler": "department", "hr_handler": "hr",
          "committee_intermediate": "committee"}
 
@@ -123,7 +124,7 @@ async def build(folder: Path, port: int, count: int, bureaus: int, employers: in
         with timed() as setup:
             world = await queue_world.build(
                 count, bureaus=bureaus, departments=8, employers=employers, committees=2 * bureaus, batch=1000,
-                entries=False, recount=False, progress=lambda n: n % 10_000 or print(
+                entries=False, recount=False, skew=SKEW, progress=lambda n: n % 10_000 or print(
                     f"{n:,} built, {time.perf_counter() - began:.0f} s", flush=True))
         print(f"built {count:,} rows in {setup['seconds']:.0f} s", flush=True)
         with timed() as indexing:
@@ -137,20 +138,41 @@ async def build(folder: Path, port: int, count: int, bureaus: int, employers: in
         server.stop()
 
 
+async def _opened(uri: str) -> None:
+    """The app's models over the world's database, without making the indexes the world left out."""
+    await db.open_database(Settings(mongodb_uri=uri, database="bench_stats", env="test"), [])
+    await init_beanie(database=db.current().db, document_models=document_models(), skip_indexes=True)
+
+
+async def count_world(folder: Path, port: int, cache_size: str | None) -> None:
+    """The counters of the stored rows, from nothing, with this code's counters (world.json says how long)."""
+    server = EmbeddedServer(folder / "secantus", port, cache_size=cache_size)
+    uri = server.start()
+    try:
+        await _opened(uri)
+        cells = counts.StatisticsCount.get_pymongo_collection()
+        await cells.drop()              # the counters of an older shape, if an earlier run left them
+        await cells.create_indexes(counts.StatisticsCount.Settings.indexes)
+        with timed() as counting:
+            await counts.rebuild()
+        print(f"counted in {counting['seconds']:.0f} s", flush=True)
+        world = json.loads((folder / "world.json").read_text())
+        (folder / "world.json").write_text(json.dumps({**world, "counting": round(counting["seconds"])}))
+        await db.close_database()
+    finally:
+        server.stop()
+
+
 async def measure_world(folder: Path, port: int, runs: int, cache_size: str | None) -> None:
-    """Counts the stored rows with this code's counters, then times every figure against the aggregation."""
+    """Recounts the stored rows (nothing to change), then times every figure against the aggregation."""
     world = json.loads((folder / "world.json").read_text())
     count, bureaus, employers = world["count"], world["bureaus"], world["employers"]
     server = EmbeddedServer(folder / "secantus", port, cache_size=cache_size)
     uri = server.start()
     try:
-        await db.open_database(Settings(mongodb_uri=uri, database="bench_stats", env="test"), [])
-        await init_beanie(database=db.current().db, document_models=document_models(), skip_indexes=True)
+        await _opened(uri)
         cells = counts.StatisticsCount.get_pymongo_collection()
-        await cells.drop()              # the counters of an older shape, if an earlier run left them
-        await cells.create_indexes(counts.StatisticsCount.get_settings().indexes)
-        with timed() as counting:
-            await counts.rebuild()
+        await cells.create_indexes(counts.StatisticsCount.Settings.indexes)
         with timed() as recount:
             await counts.rebuild()
         documents = await cells.count_documents({})
@@ -177,7 +199,7 @@ units in {bureaus * 20} districts; `tests/queue_world.py`, each row with a trail
 carries `node_seconds`), inserted in bulk (1,000 a command, unordered, idempotent on a retry) into a scratch
 SecantusDB with the rows' (reader_ids, ...) indexes made after them: {world['setup']:,} s, indexing
 {world['indexing']:,} s. Then counted from the rows (`counts.rebuild`, as the counters' migration does; the write
-path's $inc's add up to the same): {counting['seconds']:.0f} s from nothing, {recount['seconds']:.0f} s for a nightly
+path's $inc's add up to the same): {world['counting']:,} s from nothing, {recount['seconds']:.0f} s for a nightly
 recount with nothing to change; {documents:,} counter documents, the province's key {shape}. Each figure of the
 statistics page (`statistics.figures` by each dimension, `statistics.node_times`, reading the counters:
 app.dossiers.counts) for the province's key (`region:37`: every row), one city's (`region:3701`) and the province
@@ -203,6 +225,8 @@ async def main(count: int, runs: int, bureaus: int, employers: int, cache_size: 
         where.mkdir(parents=True, exist_ok=True)
         if phase in ("build", "all"):
             await build(where, port, count, bureaus, employers, cache_size)
+        if phase in ("count", "all"):
+            await count_world(where, port, cache_size)
         if phase in ("measure", "all"):
             await measure_world(where, port, runs, cache_size)
 
@@ -215,7 +239,7 @@ if __name__ == "__main__":
     parser.add_argument("--employers", type=int, default=None, help="employer units (default: one per 40 dossiers)")
     parser.add_argument("--cache-size", default=None, help="the database's WiredTiger cache, e.g. 6G")
     parser.add_argument("--folder", default=None, help="keep the world here (default: a temporary folder)")
-    parser.add_argument("--phase", choices=("build", "measure", "all"), default="all")
+    parser.add_argument("--phase", choices=("build", "count", "measure", "all"), default="all")
     parser.add_argument("--port", type=int, default=None)
     args = parser.parse_args()
     asyncio.run(main(args.dossiers, args.runs, args.bureaus, args.employers or max(12, args.dossiers // 40),

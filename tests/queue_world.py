@@ -38,6 +38,7 @@ class QueueWorld:
     batches: list[PydanticObjectId]
     users: dict[str, User] = field(default_factory=dict)
     dossiers: int = 0
+    skew: float = 0.0                     # 0: dossiers spread evenly over the employers; 1.5: a few large ones
 
 
 def _user(name: str, *grants: tuple[str, PydanticObjectId | None]) -> User:
@@ -82,7 +83,8 @@ def _state(rng: random.Random, world: QueueWorld, employer: Unit) -> dict:
 
 
 def dossier(rng: random.Random, world: QueueWorld, n: int, units: dict, padding: str = "") -> dict:
-    employer = world.employers[n % len(world.employers)]
+    employer = world.employers[int(len(world.employers) * rng.random() ** world.skew) if world.skew
+                               else n % len(world.employers)]
     state = _state(rng, world, employer)
     now = utcnow() - timedelta(minutes=rng.randrange(500_000))
     route = state.pop("route")
@@ -121,12 +123,12 @@ async def insert_all(collection, docs: list[dict]) -> None:
 
 async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers: int = 12, committees: int = 2,
                 seed: int = 11, padding: str = "", progress=None, batch: int = INSERT_BATCH,
-                entries: bool = True, recount: bool = True) -> QueueWorld:
+                entries: bool = True, recount: bool = True, skew: float = 0.0) -> QueueWorld:
     """`bureaus` city HR bureaus with `departments` departments each, `employers` units spread over the
     departments, `committees` committees spread over the bureaus (each run by its bureau's office), a
     meeting of the first committee with its expert, and `count` dossiers with their rows, in bulk (`batch`
     at a time); without `entries` no queue entries nor counts (a statistics world), without `recount` no
-    statistics counters."""
+    statistics counters; `skew` > 0 gives the employers uneven sizes (the first ones the largest)."""
     rng = random.Random(seed)
     random.seed(seed)
     hrs = [_unit(f"第{b}市人力资源和社会保障局", "city_hr_bureau", f"37{b + 1:02d}00", None) for b in range(bureaus)]
@@ -145,7 +147,7 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
                       location="三楼", member_ids=[expert.id], status="voting", created_by=PydanticObjectId())
     await meeting.insert()
     world = QueueWorld(bureaus=hrs, departments=depts, employers=emps, committees=codes, meeting_id=meeting.id,
-                       batches=[PydanticObjectId(), PydanticObjectId()])
+                       batches=[PydanticObjectId(), PydanticObjectId()], skew=skew)
     world.users = {"unit": _user("单位经办", ("unit_handler", emps[0].id)),
                    "department": _user("主管部门经办", ("dept_handler", depts[0].id)),
                    "hr": _user("人社局经办", ("hr_handler", hrs[0].id)),
