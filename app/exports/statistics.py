@@ -256,8 +256,8 @@ async def top_units(where: Scope, f: StatsFilter) -> list[dict]:
     declarations in all (`d`), so the unit documents are read in ranges of `d` through the (scope, by, d)
     index, highest first: once the units read hold TOP_UNITS with more kept declarations than any unit left
     (all below the range's floor), none left can enter the list nor tie with its last. The first floor is
-    the scope's declarations over TOP_UNITS (no more units reach it), lowered by 30 % while fewer than TOP_UNITS are
-    found, then the TOP_UNITS-th count found. A range, not a sort: SecantusDB sorts a whole result, limit or
+    the scope's declarations over TOP_UNITS (no more units reach it), lowered by two thirds while no unit is
+    found and by 30 % while fewer than TOP_UNITS are, then to the TOP_UNITS-th count found. A range, not a sort: SecantusDB sorts a whole result, limit or
     not, so a sorted read would fetch every unit in scope."""
     keep = await kept(f)
     whole = {"declarations": 0, "passed": 0, "not_passed": 0}
@@ -282,7 +282,8 @@ async def top_units(where: Scope, f: StatsFilter) -> list[dict]:
         if floor == 1 or (len(held) >= TOP_UNITS and held[TOP_UNITS - 1] >= floor):
             break
         ceiling = floor
-        floor = held[TOP_UNITS - 1] if len(held) >= TOP_UNITS else max(1, floor * 7 // 10)
+        floor = (held[TOP_UNITS - 1] if len(held) >= TOP_UNITS
+                 else max(1, floor * 7 // 10 if held else floor // 3))     # an empty range costs a round trip
     return bounded(await _labelled(found, "unit"), whole)
 
 
