@@ -88,11 +88,12 @@ async def _rows(checkpoint: Checkpoint) -> int:
 async def _employer_regions(_: Checkpoint) -> int:
     """Dossiers declared before the declaration carried its employer's region code get their employer's
     current one, through the write path (the statistics by region count by it: app.dossiers.counts). One
-    pass over the dossiers lacking it, the units' codes read once."""
+    pass over the dossiers lacking it (or holding null: a save of such a dossier through the model before
+    this ran), the units' codes read once."""
     regions = {u["_id"]: u.get("region_code") async for u in Unit.get_pymongo_collection().find({}, {"region_code": 1})}
     done = 0
     async for doc in Dossier.get_pymongo_collection().find(
-            {"declaration": {"$ne": None}, "declaration.employer_region_code": {"$exists": False}},
+            {"declaration": {"$ne": None}, "declaration.employer_region_code": None},
             {"version": 1, "declaration.employer_unit_id": 1}):
         try:
             await writes.write(doc["_id"], {"$set": {"declaration.employer_region_code": regions.get(

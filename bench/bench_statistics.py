@@ -112,7 +112,7 @@ async def build(folder: Path, port: int, count: int, bureaus: int, employers: in
     server = EmbeddedServer(folder / "secantus", port, cache_size=cache_size)
     uri = server.start()
     try:
-        await db.open_database(Settings(mongodb_uri=uri, database="bench_stats", env="test"), document_models())
+        await db.open_database(Settings(mongodb_uri=uri, database="bench_stats", env="test", database_timeout_seconds=60), document_models())
         rows = DossierRow.get_pymongo_collection()
         made = [IndexModel(spec["key"], name=name) for name, spec in (await rows.index_information()).items()
                 if spec["key"][0][0] == "reader_ids"]
@@ -139,8 +139,10 @@ async def build(folder: Path, port: int, count: int, bureaus: int, employers: in
 
 
 async def _opened(uri: str) -> None:
-    """The app's models over the world's database, without making the indexes the world left out."""
-    await db.open_database(Settings(mongodb_uri=uri, database="bench_stats", env="test"), [])
+    """The app's models over the world's database, without making the indexes the world left out; a long
+    timeout (the driver's monitor gives the database up after it, cancelling what runs, and a busy shared
+    machine's database can take seconds to answer a recount's read of every counter)."""
+    await db.open_database(Settings(mongodb_uri=uri, database="bench_stats", env="test", database_timeout_seconds=60), [])
     await init_beanie(database=db.current().db, document_models=document_models(), skip_indexes=True)
 
 
