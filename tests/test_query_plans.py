@@ -200,7 +200,7 @@ async def test_statistics_read_the_scope_keys_counters_on_an_index(world):
         plan = await database.command("explain", as_find(batch), verbosity="executionStats")
         assert "'indexName': 'scope_1_by_1_" in str(plan["queryPlanner"]["winningPlan"]), role      # either
         for counted in ranges:      # the unit documents in ranges of their declarations, most first
-            assert counted["filter"]["by"] == "unit" and "sort" not in counted, role
+            assert counted["filter"]["by"].startswith("unit") and "sort" not in counted, role
             plan = await database.command("explain", as_find(counted), verbosity="executionStats")
             assert "scope_1_by_1_d_-1" in str(plan["queryPlanner"]["winningPlan"]), role
         regions = await reads(lambda: statistics.figures(user, statistics.StatsFilter(), "region"))

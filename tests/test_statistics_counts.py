@@ -99,7 +99,7 @@ def test_a_row_contributes_once_per_scope_key_and_document():
                            "employer_region_code": "370102"}}
     made = counts.contributions(row)
     assert set(made) == {(k, by, part) for k in ("*", "u1", "region:37") for by, part in (
-        ("batch", "b1"), ("unit", "u1"), ("region", "370102"))}
+        ("batch", "b1"), ("unit", "u1"), ("region", "370102"), ("unit:3", "u1"))}
     assert made[("u1", "batch", "b1")] == {"cells.b1~2026~a%2Eb~3~~~.d": 1, "cells.b1~2026~a%2Eb~3~~~.p": 1,
                                            "cells.b1~2026~a%2Eb~3~~~.t.unit.18000": 1}
     # a unit's document counts its declarations in all too (the figure by unit reads the largest first);
@@ -109,6 +109,9 @@ def test_a_row_contributes_once_per_scope_key_and_document():
                                           "cells.b1~2026~a%2Eb~3~~u1~370102.t.unit.18000": 1}
     assert made[("u1", "region", "370102")] == {"cells.b1~2026~a%2Eb~3~~~370102.d": 1,
                                                 "cells.b1~2026~a%2Eb~3~~~370102.p": 1}
+    # and the unit's declarations at the level, ranked on their own (a figure by unit narrowed to a level)
+    assert made[("u1", "unit:3", "u1")] == {"d": 1, "cells.b1~2026~a%2Eb~3~~u1~370102.d": 1,
+                                            "cells.b1~2026~a%2Eb~3~~u1~370102.p": 1}
     assert counts.cell_fields("b1~2026~a%2Eb~3~~u1~370102") == {
         "batch": "b1", "year": "2026", "series": "a.b", "level": "3", "title": None, "unit": "u1", "region": "370102"}
     moved = {**row, "status": "not_approved"}
@@ -163,12 +166,24 @@ async def test_figure_by_unit_shows_the_largest_units_and_reads_few_of_many(clea
         await statistics.figures(hr, statistics.StatsFilter(), "unit")
     finally:
         await database.command("profile", 0)
+    assert 0 < await examined_units(database) < units / 2
+    await database["system.profile"].drop()
+    await database.command("profile", 2)
+    try:        # narrowed to a level: ranked by the units' declarations at it, as few read
+        await statistics.figures(hr, statistics.StatsFilter(level="3"), "unit")
+    finally:
+        await database.command("profile", 0)
+    assert 0 < await examined_units(database, "unit:3") < units / 2
+
+
+async def examined_units(database, by: str = "unit") -> int:
+    """The unit documents the profiled reads examined."""
     read = [e for e in await database["system.profile"].find({}).to_list()
             if e.get("ns") == f"{database.name}.statistics_counts" and "find" in e["command"]
-            and e["command"]["filter"].get("by") == "unit"]
+            and e["command"]["filter"].get("by") == by]
     examined = 0
     for e in read:
         plan = await database.command("explain", {"find": "statistics_counts", "filter": e["command"]["filter"]},
                                       verbosity="executionStats")
         examined += plan["executionStats"]["totalDocsExamined"]
-    assert 0 < examined < units / 2, examined
+    return examined

@@ -12,7 +12,10 @@ not passed `n` and, in the batch and unit documents, per review node how many wa
 also holds its declarations in all, `d`, indexed with (scope, by) so a figure by unit reads the units with
 the most declarations first and stops when the rest cannot overtake them (app.exports.statistics); a
 figure by region reads one document per region in scope, each the size of the dictionary cells (not of
-the units in the region). Kind is folded from the batches when read.
+the units in the region). A unit's declarations at each level are counted again in a document of their
+own (`by` "unit:<level>", with its `d`, no waits): a figure by unit narrowed to a level ranks the units by
+them, exactly (a level is the filter the page uses most, and the one that keeps the smallest share of a unit).
+Kind is folded from the batches when read.
 
 Invariant: the counters are the sum of the contributions of the stored rows. Each row carries
 `counted`, a fingerprint of what it contributes; app.dossiers.rows replaces a row whose fingerprint
@@ -35,7 +38,7 @@ PASSED = ("approved", "publicity", "publicized", "certified")
 NOT_PASSED = ("not_approved",)
 ALL = "*"                                   # the key every row counts under: the system administrator's
 CELL_FIELDS = ("batch", "year", "series", "level", "title", "unit", "region")
-BY = ("batch", "unit", "region")
+BY = ("batch", "unit", "region")       # and "unit:<level>": a unit's declarations at one level
 HOUR, DAY = 3600, 86400
 # What a rebuild reads of a row, and what a row store reads of the row it replaces.
 READS = {"applicant_id": 1, "reader_ids": 1, "batch_id": 1, "year": 1, "status": 1, "declaration.series": 1,
@@ -44,11 +47,12 @@ READS = {"applicant_id": 1, "reader_ids": 1, "batch_id": 1, "year": 1, "status":
 
 
 class StatisticsCount(Document):
-    """The counters of one scope key's batch (`by` "batch"), employer unit ("unit") or region ("region")."""
+    """The counters of one scope key's batch (`by` "batch"), employer unit ("unit"), region ("region") or
+    employer unit's declarations at one level ("unit:<level>")."""
     scope: Any
     by: str
     part: Any
-    d: int = 0                      # a unit document's declarations in all: the order a figure by unit reads
+    d: int = 0                      # a unit document's declarations (at its level): the order a figure by unit reads
     cells: dict[str, Any] = {}
 
     class Settings:
@@ -105,16 +109,18 @@ def contributions(row: dict | None) -> dict[tuple, dict[str, int]]:
     base = [row["batch_id"], row.get("year"), declaration.get("series"), declaration.get("level"),
             declaration.get("title")]
     out: dict[tuple, dict[str, int]] = {}
+    level = declaration.get("level")
     for by, part, key_parts in (("batch", row["batch_id"], [*base, None, None]),
-                                ("unit", unit, [*base, unit, region]), ("region", region, [*base, None, region])):
+                                ("unit", unit, [*base, unit, region]), ("region", region, [*base, None, region]),
+                                *(((f"unit:{level}", unit, [*base, unit, region]),) if level is not None else ())):
         cell = "cells." + "~".join(_escaped(p) for p in key_parts)
         made = {f"{cell}.d": 1}
         if passed := _bucket(row.get("status")):
             made[f"{cell}.{passed}"] = 1
-        if by != "region":          # node times read the batch documents, or one unit's
+        if by in ("batch", "unit"):          # node times read the batch documents, or one unit's
             for node, seconds in (row.get("node_seconds") or {}).items():
                 made[f"{cell}.t.{node}.{wait_bucket(int(seconds))}"] = 1
-        if by == "unit":
+        if by.startswith("unit"):
             made["d"] = 1
         for key in scope_keys(row):
             out[(key, by, part)] = made

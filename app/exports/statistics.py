@@ -253,18 +253,20 @@ def _summed(found: list[tuple[dict, dict]], field: str) -> dict:
 async def top_units(where: Scope, f: StatsFilter) -> list[dict]:
     """The figure by unit's rows: the TOP_UNITS units with the most declarations the filter keeps and the rest
     summed (what the batch documents' total leaves over them). A unit's kept declarations are at most its
-    declarations in all (`d`), so the unit documents are read in ranges of `d` through the (scope, by, d)
-    index, highest first: once the units read hold TOP_UNITS with more kept declarations than any unit left
+    declarations in all (`d`; narrowed to a level, its declarations at the level: the "unit:<level>"
+    documents), so the unit documents are read in ranges of `d` through the (scope, by, d) index, highest first: once the units read hold TOP_UNITS with more kept declarations than any unit left
     (all below the range's floor), none left can enter the list nor tie with its last. The first floor is
     the scope's declarations over TOP_UNITS (no more units reach it), lowered by two thirds while no unit is
     found and by 30 % while fewer than TOP_UNITS are, then to the TOP_UNITS-th count found. A range, not a sort: SecantusDB sorts a whole result, limit or
     not, so a sorted read would fetch every unit in scope."""
     keep = await kept(f)
+    ranked = "unit" if f.level is None else f"unit:{f.level}"      # the units' declarations (at the level)
     whole = {"declarations": 0, "passed": 0, "not_passed": 0}
-    everything = 0                      # the scope's declarations, the filter aside: the bound of any unit's d
+    everything = 0                      # the scope's declarations (at the level): the bound of any unit's d
     async for doc in counts.StatisticsCount.get_pymongo_collection().find(
             {"scope": _scope_key(where), "by": "batch"}, {"cells": 1}):
-        everything += sum(c.get("d", 0) for c in (doc.get("cells") or {}).values())
+        everything += sum(c.get("d", 0) for cell, c in (doc.get("cells") or {}).items()
+                          if f.level is None or counts.cell_fields(cell)["level"] == f.level)
         for _, counters in keep.of(doc):
             for field, name in (("declarations", "d"), ("passed", "p"), ("not_passed", "n")):
                 whole[field] += counters.get(name, 0)
@@ -274,7 +276,7 @@ async def top_units(where: Scope, f: StatsFilter) -> list[dict]:
     while everything:
         span = {"$gte": floor, **({"$lt": ceiling} if ceiling is not None else {})}
         async for doc in counts.StatisticsCount.get_pymongo_collection().find(
-                {"scope": _scope_key(where), "by": "unit", "d": span}, {"cells": 1, "part": 1}):
+                {"scope": _scope_key(where), "by": ranked, "d": span}, {"cells": 1, "part": 1}):
             group = _summed(keep.of(doc), "unit")
             found.extend(group.values())
             held.extend(g["declarations"] for g in group.values())
