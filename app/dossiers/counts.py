@@ -30,6 +30,7 @@ from typing import Any
 
 from beanie import Document
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import BulkWriteError
 
 from app import counters
 
@@ -211,7 +212,15 @@ async def rebuild() -> int:
     new = [{"scope": key, "by": by, "part": part, **nested(made)}
            for (key, by, part), made in total.items() if (key, by, part) not in held]
     for start in range(0, len(new), 1000):      # the database charges per command: new ones in bulk
-        await collection.insert_many(new[start:start + 1000], ordered=False)
+        chunk = new[start:start + 1000]
+        try:
+            await collection.insert_many(chunk, ordered=False)
+        except BulkWriteError as exc:           # a driver's retry of an insert that landed, or a writer's upsert
+            if any(e["code"] != 11000 for e in exc.details["writeErrors"]):     # meanwhile: made what was counted
+                raise
+            for e in exc.details["writeErrors"]:
+                doc = {k: v for k, v in chunk[e["index"]].items() if k != "_id"}
+                await collection.replace_one({"scope": doc["scope"], "by": doc["by"], "part": doc["part"]}, doc)
     changed += len(new)
     for (key, by, part), made in total.items():
         if (key, by, part) in held and held[(key, by, part)] != made:
