@@ -3,7 +3,7 @@ counters so a figure reads a few small documents instead of every row in scope (
 province's 100,000 rows read them all: seconds on SecantusDB, docs/BENCHMARKS.md, Statistics).
 
 A row counts under each of its scope keys (its read keys but the applicant's own and the meeting and
-entry keys, which no statistics scope is; plus ALL, the system administrator's), three times: in that key's
+entry keys, which no statistics scope is; plus ALL, the system administrator's), four times: in that key's
 document of the row's batch (`by` "batch"), of its employer unit ("unit") and of its employer's region
 ("region": the region code the declaration carries, `declaration.employer_region_code`). A document holds
 cells, one per (batch, year, series, level, title[, unit][, region]) with the declarations `d`, passes `p`,
@@ -12,7 +12,7 @@ not passed `n` and, in the batch and unit documents, per review node how many wa
 also holds its declarations in all, `d`, indexed with (scope, by) so a figure by unit reads the units with
 the most declarations first and stops when the rest cannot overtake them (app.exports.statistics); a
 figure by region reads one document per region in scope, each the size of the dictionary cells (not of
-the units in the region). A unit's declarations at each level are counted again in a document of their
+the units in the region). And the fourth: a unit's declarations at each level, in a document of their
 own (`by` "unit:<level>", with its `d`, no waits): a figure by unit narrowed to a level ranks the units by
 them, exactly (a level is the filter the page uses most, and the one that keeps the smallest share of a unit).
 Kind is folded from the batches when read.
