@@ -22,8 +22,11 @@ from app import lease
 from app.clock import utcnow
 from app.catalog import batches
 from app.committee.committees import backfill_reported_to
-from app.dossiers import counts, queue_counts, rows, scope
+from app.dossiers import counts, queue_counts, rows, scope, writes
 from app.dossiers.models import Dossier
+from app.errors import NotFound
+from app.preconditions import VersionMoved
+from app.units.models import Unit
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,38 @@ async def _rows(checkpoint: Checkpoint) -> int:
     return refreshed
 
 
+async def _employer_regions(checkpoint: Checkpoint) -> int:
+    """Dossiers declared before the declaration carried its employer's region code get their employer's
+    current one, through the write path (the statistics by region count by it: app.dossiers.counts). One
+    `rows.walk` over the dossiers in windows (a whole-collection read would hold every dossier at once on
+    SecantusDB), resumable from its checkpoint; the units' codes read once."""
+    regions = {u["_id"]: u.get("region_code") async for u in Unit.get_pymongo_collection().find({}, {"region_code": 1})}
+
+    async def window(where: dict) -> tuple[int, int]:
+        held = await Dossier.get_pymongo_collection().find(where, {
+            "version": 1, "declaration.employer_unit_id": 1, "declaration.employer_region_code": 1}).to_list()
+        done = 0
+        for doc in held:
+            while doc is not None and (declaration := doc.get("declaration")) \
+                    and declaration.get("employer_region_code") is None:
+                try:
+                    await writes.write(doc["_id"], {"$set": {"declaration.employer_region_code": regions.get(
+                        declaration.get("employer_unit_id"))}}, expected_version=doc["version"])
+                    done += 1
+                    break
+                except NotFound:
+                    break
+                except VersionMoved:      # written meanwhile: read it again and set the region on that version
+                    doc = await Dossier.get_pymongo_collection().find_one({"_id": doc["_id"]}, {
+                        "version": 1, "declaration.employer_unit_id": 1, "declaration.employer_region_code": 1})
+        return done, len(held)
+
+    done = await rows.walk(window, after=checkpoint.after, save=checkpoint.save, stop=lambda: checkpoint.lost)
+    if checkpoint.lost:
+        raise LeaseLost(checkpoint.name)
+    return done
+
+
 async def _counts(_: Checkpoint) -> int:
     """The statistics' counters (app.dossiers.counts) from the rows the rebuild before it left."""
     return await counts.rebuild()
@@ -126,6 +161,7 @@ MIGRATIONS: list[Migration] = [
     Migration("batch-kind-rules", _batch_kind_rules),
     Migration("drop-unread-indexes", _drop_unread_indexes),
     Migration("queue-counts", _queue_counts),
+    Migration("dossier-employer-region", _employer_regions),
     Migration(f"rows-schema-{rows.SCHEMA}", _rows),
     Migration(f"statistics-counts-{rows.SCHEMA}", _counts),
 ]

@@ -226,7 +226,8 @@ async def complete_draft(applicant, batch, unit) -> str:
         refs.append(AttachmentRef(id=secrets.token_hex(6), section=section, row_id=row_id, file=stored,
                                   uploaded_by=applicant.id))
     declaration = Declaration(level="3", series="qzwh", title="qzwh-3", specialty="qzwh-s01", mode="normal",
-                              employer_unit_id=unit.id, employer_unit_name=unit.name)
+                              employer_unit_id=unit.id, employer_unit_name=unit.name,
+                              employer_region_code=unit.region_code)
     sections = {name: parse_section(name, body).model_dump(mode="json")
                 for name, body in complete_sections(applicant.id_number).items()}
     await writes.insert(Dossier(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from beanie import PydanticObjectId
+from pymongo.errors import BulkWriteError
 
 import app.committee  # noqa: F401  (registers the meeting's experts as readers, as the app does)
 from app.accounts.enums import AccountKind
@@ -37,6 +38,7 @@ class QueueWorld:
     batches: list[PydanticObjectId]
     users: dict[str, User] = field(default_factory=dict)
     dossiers: int = 0
+    skew: float = 0.0                     # 0: dossiers spread evenly over the employers; 1.5: a few large ones
 
 
 def _user(name: str, *grants: tuple[str, PydanticObjectId | None]) -> User:
@@ -97,7 +99,8 @@ def _entry(action: str, unit: Unit, from_status: str, to_status: str) -> dict:
 
 
 def dossier(rng: random.Random, world: QueueWorld, n: int, units: dict, padding: str = "") -> dict:
-    employer = world.employers[n % len(world.employers)]
+    employer = world.employers[int(len(world.employers) * rng.random() ** world.skew) if world.skew
+                               else n % len(world.employers)]
     state = _state(rng, world, employer)
     now = utcnow() - timedelta(minutes=rng.randrange(500_000))
     route = state.pop("route")
@@ -107,7 +110,8 @@ def dossier(rng: random.Random, world: QueueWorld, n: int, units: dict, padding:
            "batch_id": world.batches[n % len(world.batches)], "year": 2026,
            "declaration": {"level": rng.choice(LEVELS), "series": rng.choice(SERIES), "title": rng.choice(TITLES),
                            "specialty": "qzwh-s01", "mode": "normal", "employer_unit_id": employer.id,
-                           "employer_unit_name": employer.name, "is_actual_unit": True},
+                           "employer_unit_name": employer.name, "employer_region_code": employer.region_code,
+                           "is_actual_unit": True},
            "commitment": {"agreed_at": now, "text_sha256": "0" * 64},
            "sections": {"summary": {"text": padding}} if padding else {}, "attachments": [],
            "current_unit_id": None, "reviewer_acted": False,
@@ -121,11 +125,26 @@ def dossier(rng: random.Random, world: QueueWorld, n: int, units: dict, padding:
     return doc
 
 
+async def insert_all(collection, docs: list[dict]) -> None:
+    """Inserts `docs` unordered, idempotent on retry: a driver's retry of a bulk insert whose first attempt
+    landed (wholly or in part) collides on the _id's already written, which are then left as they are."""
+    if not docs:
+        return
+    try:
+        await collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        if any(e["code"] != 11000 or "_id" not in (e.get("keyPattern") or {"_id": 1}) for e in exc.details["writeErrors"]):
+            raise
+
+
 async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers: int = 12, committees: int = 2,
-                seed: int = 11, padding: str = "", progress=None) -> QueueWorld:
+                seed: int = 11, padding: str = "", progress=None, batch: int = INSERT_BATCH,
+                entries: bool = True, recount: bool = True, skew: float = 0.0) -> QueueWorld:
     """`bureaus` city HR bureaus with `departments` departments each, `employers` units spread over the
     departments, `committees` committees spread over the bureaus (each run by its bureau's office), a
-    meeting of the first committee with its expert, and `count` dossiers with their rows, in bulk."""
+    meeting of the first committee with its expert, and `count` dossiers with their rows, in bulk (`batch`
+    at a time); without `entries` no queue entries nor counts (a statistics world), without `recount` no
+    statistics counters; `skew` > 0 gives the employers uneven sizes (the first ones the largest)."""
     rng = random.Random(seed)
     random.seed(seed)
     hrs = [_unit(f"第{b}市人力资源和社会保障局", "city_hr_bureau", f"37{b + 1:02d}00", None) for b in range(bureaus)]
@@ -144,7 +163,7 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
                       location="三楼", member_ids=[expert.id], status="voting", created_by=PydanticObjectId())
     await meeting.insert()
     world = QueueWorld(bureaus=hrs, departments=depts, employers=emps, committees=codes, meeting_id=meeting.id,
-                       batches=[PydanticObjectId(), PydanticObjectId()])
+                       batches=[PydanticObjectId(), PydanticObjectId()], skew=skew)
     world.users = {"unit": _user("单位经办", ("unit_handler", emps[0].id)),
                    "department": _user("主管部门经办", ("dept_handler", depts[0].id)),
                    "hr": _user("人社局经办", ("hr_handler", hrs[0].id)),
@@ -155,13 +174,14 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
     counted: list[dict] = []        # the queue counts, written once at the end
     for n in range(count):
         docs.append(dossier(rng, world, n, units, padding))
-        if len(docs) == INSERT_BATCH or n == count - 1:
-            await Dossier.get_pymongo_collection().insert_many(docs)
+        if len(docs) == batch or n == count - 1:
+            await insert_all(Dossier.get_pymongo_collection(), docs)
             held = [{"_id": d["_id"], **rows.row_of(d)} for d in docs]
-            await DossierRow.get_pymongo_collection().insert_many(held)
-            entries = [{"_id": r["_id"], **entry} for r in held if (entry := rows.entry_of(r)) is not None]
-            await QueueEntry.get_pymongo_collection().insert_many(entries)
-            counted.extend({"queue_keys": e["queue_keys"], "submitted_at": e["submitted_at"]} for e in entries)
+            await insert_all(DossierRow.get_pymongo_collection(), held)
+            if entries:
+                made = [{"_id": r["_id"], **entry} for r in held if (entry := rows.entry_of(r)) is not None]
+                await insert_all(QueueEntry.get_pymongo_collection(), made)
+                counted.extend({"queue_keys": e["queue_keys"], "submitted_at": e["submitted_at"]} for e in made)
             docs = []
             if progress:
                 progress(n + 1)
@@ -169,6 +189,7 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
         summed = queue_counts.summed(counted)
         await QueueCount.get_pymongo_collection().insert_many(
             [{"_id": key, "h": {field.removeprefix("h."): n for field, n in fields.items()}} for key, fields in summed.items()])
-    await counts.rebuild()
+    if recount:
+        await counts.rebuild()
     world.dossiers = count
     return world

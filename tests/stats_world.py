@@ -89,6 +89,7 @@ async def build() -> StatsWorld:
                "id_number": f"37010219860501{n:04d}", "batch_id": batches[kind], "year": start.year,
                "declaration": {"level": level, "series": "qzwh", "title": f"qzwh-{level}", "specialty": "qzwh-s01",
                                "mode": "normal", "employer_unit_id": unit.id, "employer_unit_name": unit.name,
+                               "employer_region_code": unit.region_code,
                                "is_actual_unit": True},
                "commitment": {"agreed_at": start, "text_sha256": "0" * 64},
                "sections": {}, "attachments": [], "snapshots": [], "trail": _trail(hours, start),

@@ -192,8 +192,10 @@ async def test_a_units_entered_dossiers_read_an_index(world):
 
 
 async def test_statistics_read_the_scope_keys_counters_on_an_index(world):
-    """Every statistics figure reads the counters (app.dossiers.counts) of one scope key on their (scope, by,
-    part) index, examining that key's documents alone, and never the rows."""
+    """Every statistics figure reads the counters (app.dossiers.counts) of one scope key on an index led by
+    (scope, by), examining that key's documents alone, and never the rows; the figure by unit reads the unit
+    documents on their (scope, by, d) index in ranges (no sort: SecantusDB would fetch them all), the figure
+    by region the region documents."""
     from app.exports import statistics
 
     database = db.current().db
@@ -208,7 +210,13 @@ async def test_statistics_read_the_scope_keys_counters_on_an_index(world):
             checked += await check(lambda: statistics.node_times(user, f), f"node times {role} {narrowed}")
         commands = await reads(lambda: statistics.figures(user, statistics.StatsFilter(), "unit"))
         assert not [c for c in commands if c.get("find") == "dossier_rows" or "aggregate" in c], role
-        (counted,) = [c for c in commands if c.get("find") == "statistics_counts"]
-        plan = await database.command("explain", as_find(counted), verbosity="executionStats")
-        assert "scope_1_by_1_part_1" in str(plan["queryPlanner"]["winningPlan"]), role
+        batch, *ranges = [c for c in commands if c.get("find") == "statistics_counts"]
+        plan = await database.command("explain", as_find(batch), verbosity="executionStats")
+        assert "'indexName': 'scope_1_by_1_" in str(plan["queryPlanner"]["winningPlan"]), role      # either
+        for counted in ranges:      # the unit documents in ranges of their declarations, most first
+            assert counted["filter"]["by"].startswith("unit") and "sort" not in counted, role
+            plan = await database.command("explain", as_find(counted), verbosity="executionStats")
+            assert "scope_1_by_1_d_-1" in str(plan["queryPlanner"]["winningPlan"]), role
+        regions = await reads(lambda: statistics.figures(user, statistics.StatsFilter(), "region"))
+        assert [c["filter"]["by"] for c in regions if c.get("find") == "statistics_counts"] == ["region"], role
     assert checked > 80

@@ -100,6 +100,27 @@ async def test_a_bad_dimension_is_a_clear_422(client, world):
     assert r.status_code == 422 and r.json()["field"] == "by"
 
 
+async def test_the_figure_by_unit_keeps_the_largest_and_sums_the_rest_in_api_page_and_workbook(
+        client, world, monkeypatch):
+    """With a page of one unit (TOP_UNITS, 20 in use) the city's two employers show as the larger, E1 (3
+    declarations), and "其他单位" holding E2's two; the workbook and the page's table carry the same rows."""
+    monkeypatch.setattr(statistics, "TOP_UNITS", 1)
+    hr = world.users["hr"]
+    api = (await get(client, hr, "/api/statistics/figures", by="unit")).json()
+    e1 = str(world.units["E1"].id)
+    assert by_key(api) == {e1: (3, 1, 1, 33.3), "others": (2, 2, 0, 100.0)}
+    assert api["rows"][-1]["label"] == "其他单位" and api["total"]["declarations"] == 5
+    book = openpyxl.load_workbook(io.BytesIO((await get(client, hr, "/api/statistics.xlsx")).content))
+    assert list(book["按用人单位"].iter_rows(min_row=2, values_only=True)) == [
+        *((r["label"], r["declarations"], r["passed"], r["not_passed"], r["rate"]) for r in api["rows"]),
+        ("合计", 5, 3, 1, 60.0)]
+    page = (await get(client, hr, "/statistics", by="unit")).text
+    assert 'data-key="others"><td>其他单位</td><td>2</td><td>2</td><td>0</td><td>100.0</td>' in page
+    assert 'id="stats-top-units"' in page
+    one = (await get(client, hr, "/api/statistics/figures", by="unit", employer_unit_id=str(world.units["E2"].id))).json()
+    assert by_key(one) == {str(world.units["E2"].id): (2, 2, 0, 100.0)}     # one unit: no rest row
+
+
 async def test_the_workbook_carries_the_api_numbers(client, world):
     hr = world.users["hr"]
     r = await get(client, hr, "/api/statistics.xlsx")

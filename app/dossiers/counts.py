@@ -3,12 +3,19 @@ counters so a figure reads a few small documents instead of every row in scope (
 province's 100,000 rows read them all: seconds on SecantusDB, docs/BENCHMARKS.md, Statistics).
 
 A row counts under each of its scope keys (its read keys but the applicant's own and the meeting and
-entry keys, which no statistics scope is; plus ALL, the system administrator's), twice: in that key's
-document of the row's batch and in its document of the row's employer unit. A document holds cells,
-one per (batch, year, series, level, title[, unit]) with the declarations `d`, passes `p`, not passed `n`
-and, per review node, how many waits fell in each bucket `t.<node>.<bucket>` (an hour wide under three
-days, a day under 180 days, 30 days beyond). Region and kind are folded from units and batches when read
-(app.exports.statistics), as before.
+entry keys, which no statistics scope is; plus ALL, the system administrator's), four times: in that key's
+document of the row's batch (`by` "batch"), of its employer unit ("unit") and of its employer's region
+("region": the region code the declaration carries, `declaration.employer_region_code`). A document holds
+cells, one per (batch, year, series, level, title[, unit][, region]) with the declarations `d`, passes `p`,
+not passed `n` and, in the batch and unit documents, per review node how many waits fell in each bucket
+`t.<node>.<bucket>` (an hour wide under three days, a day under 180 days, 30 days beyond). A unit document
+also holds its declarations in all, `d`, indexed with (scope, by) so a figure by unit reads the units with
+the most declarations first and stops when the rest cannot overtake them (app.exports.statistics); a
+figure by region reads one document per region in scope, each the size of the dictionary cells (not of
+the units in the region). And the fourth: a unit's declarations at each level, in a document of their
+own (`by` "unit:<level>", with its `d`, no waits): a figure by unit narrowed to a level ranks the units by
+them, exactly (a level is the filter the page uses most, and the one that keeps the smallest share of a unit).
+Kind is folded from the batches when read.
 
 Invariant: the counters are the sum of the contributions of the stored rows. Each row carries
 `counted`, a fingerprint of what it contributes; app.dossiers.rows replaces a row whose fingerprint
@@ -22,7 +29,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from beanie import Document
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import BulkWriteError
 
 from app import counters
 
@@ -30,24 +38,28 @@ from app import counters
 PASSED = ("approved", "publicity", "publicized", "certified")
 NOT_PASSED = ("not_approved",)
 ALL = "*"                                   # the key every row counts under: the system administrator's
-CELL_FIELDS = ("batch", "year", "series", "level", "title", "unit")
+CELL_FIELDS = ("batch", "year", "series", "level", "title", "unit", "region")
+BY = ("batch", "unit", "region")       # and "unit:<level>": a unit's declarations at one level
 HOUR, DAY = 3600, 86400
 # What a rebuild reads of a row, and what a row store reads of the row it replaces.
 READS = {"applicant_id": 1, "reader_ids": 1, "batch_id": 1, "year": 1, "status": 1, "declaration.series": 1,
-         "declaration.level": 1, "declaration.title": 1, "declaration.employer_unit_id": 1, "node_seconds": 1,
-         "version": 1, "counted": 1}
+         "declaration.level": 1, "declaration.title": 1, "declaration.employer_unit_id": 1,
+         "declaration.employer_region_code": 1, "node_seconds": 1, "version": 1, "counted": 1}
 
 
 class StatisticsCount(Document):
-    """The counters of one scope key's batch (`by` "batch") or employer unit (`by` "unit")."""
+    """The counters of one scope key's batch (`by` "batch"), employer unit ("unit"), region ("region") or
+    employer unit's declarations at one level ("unit:<level>")."""
     scope: Any
     by: str
     part: Any
+    d: int = 0                      # a unit document's declarations (at its level): the order a figure by unit reads
     cells: dict[str, Any] = {}
 
     class Settings:
         name = "statistics_counts"
-        indexes = [IndexModel([("scope", ASCENDING), ("by", ASCENDING), ("part", ASCENDING)], unique=True)]
+        indexes = [IndexModel([("scope", ASCENDING), ("by", ASCENDING), ("part", ASCENDING)], unique=True),
+                   IndexModel([("scope", ASCENDING), ("by", ASCENDING), ("d", DESCENDING)])]
 
 
 def scope_keys(row: dict) -> list:
@@ -94,17 +106,23 @@ def contributions(row: dict | None) -> dict[tuple, dict[str, int]]:
     if not row or row.get("batch_id") is None:
         return {}
     declaration = row.get("declaration") or {}
-    unit = declaration.get("employer_unit_id")
+    unit, region = declaration.get("employer_unit_id"), declaration.get("employer_region_code")
     base = [row["batch_id"], row.get("year"), declaration.get("series"), declaration.get("level"),
             declaration.get("title")]
     out: dict[tuple, dict[str, int]] = {}
-    for by, part, key_parts in (("batch", row["batch_id"], [*base, None]), ("unit", unit, [*base, unit])):
+    level = declaration.get("level")
+    for by, part, key_parts in (("batch", row["batch_id"], [*base, None, None]),
+                                ("unit", unit, [*base, unit, region]), ("region", region, [*base, None, region]),
+                                *(((f"unit:{level}", unit, [*base, unit, region]),) if level is not None else ())):
         cell = "cells." + "~".join(_escaped(p) for p in key_parts)
         made = {f"{cell}.d": 1}
         if passed := _bucket(row.get("status")):
             made[f"{cell}.{passed}"] = 1
-        for node, seconds in (row.get("node_seconds") or {}).items():
-            made[f"{cell}.t.{node}.{wait_bucket(int(seconds))}"] = 1
+        if by in ("batch", "unit"):          # node times read the batch documents, or one unit's
+            for node, seconds in (row.get("node_seconds") or {}).items():
+                made[f"{cell}.t.{node}.{wait_bucket(int(seconds))}"] = 1
+        if by.startswith("unit"):
+            made["d"] = 1
         for key in scope_keys(row):
             out[(key, by, part)] = made
     return out
@@ -114,7 +132,8 @@ def fingerprint(row: dict) -> str:
     """Stands for what a row contributes: equal fingerprints, equal contributions."""
     declaration = row.get("declaration") or {}
     counted = (sorted(map(str, scope_keys(row))), str(row.get("batch_id")), row.get("year"),
-               *(str(declaration.get(f)) for f in ("series", "level", "title", "employer_unit_id")),
+               *(str(declaration.get(f)) for f in ("series", "level", "title", "employer_unit_id",
+                                                    "employer_region_code")),
                _bucket(row.get("status")), sorted((n, wait_bucket(int(s))) for n, s in
                                                   (row.get("node_seconds") or {}).items()))
     return hashlib.blake2b(repr(counted).encode(), digest_size=8).hexdigest()
@@ -157,16 +176,21 @@ def flattened(cells: dict, prefix: str = "cells") -> dict[str, int]:
     return out
 
 
+def _counted(doc: dict) -> dict[str, int]:
+    """A stored document's counters as {counter path: n}, zeros left out."""
+    return {**({"d": doc["d"]} if doc.get("d") else {}), **flattened(doc.get("cells") or {})}
+
+
 async def stored() -> dict[tuple, dict]:
     return {(d["scope"], d["by"], d["part"]): c async for d in StatisticsCount.get_pymongo_collection().find({})
-            if (c := flattened(d.get("cells") or {}))}
+            if (c := _counted(d))}
 
 
 def nested(paths: dict[str, int]) -> dict:
-    """Counter paths ("cells.<cell>.d") as the document they make."""
+    """Counter paths ("cells.<cell>.d", "d") as the document they make."""
     out: dict = {}
     for path, n in paths.items():
-        *parents, last = path.split(".")[1:]
+        *parents, last = path.split(".")
         held = out
         for part in parents:
             held = held.setdefault(part, {})
@@ -185,14 +209,22 @@ async def rebuild() -> int:
     for doc in held.keys() - total.keys():
         await collection.delete_one({"scope": doc[0], "by": doc[1], "part": doc[2]})
         changed += 1
-    new = [{"scope": key, "by": by, "part": part, "cells": nested(made)}
+    new = [{"scope": key, "by": by, "part": part, **nested(made)}
            for (key, by, part), made in total.items() if (key, by, part) not in held]
     for start in range(0, len(new), 1000):      # the database charges per command: new ones in bulk
-        await collection.insert_many(new[start:start + 1000], ordered=False)
+        chunk = new[start:start + 1000]
+        try:
+            await collection.insert_many(chunk, ordered=False)
+        except BulkWriteError as exc:           # a driver's retry of an insert that landed, or a writer's upsert
+            if any(e["code"] != 11000 for e in exc.details["writeErrors"]):     # meanwhile: made what was counted
+                raise
+            for e in exc.details["writeErrors"]:
+                doc = {k: v for k, v in chunk[e["index"]].items() if k != "_id"}
+                await collection.replace_one({"scope": doc["scope"], "by": doc["by"], "part": doc["part"]}, doc)
     changed += len(new)
     for (key, by, part), made in total.items():
         if (key, by, part) in held and held[(key, by, part)] != made:
             await collection.replace_one({"scope": key, "by": by, "part": part},
-                                         {"scope": key, "by": by, "part": part, "cells": nested(made)})
+                                         {"scope": key, "by": by, "part": part, **nested(made)})
             changed += 1
     return changed

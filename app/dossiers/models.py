@@ -176,6 +176,7 @@ class Declaration(BaseModel):
     exceptional_basis: str | None = None
     employer_unit_id: PydanticObjectId
     employer_unit_name: str
+    employer_region_code: str | None = None   # the employer's region when declared: statistics by region count by it
     is_actual_unit: bool = True
     actual_unit_name: str | None = None
     agency_unit_name: str | None = None       # 人事代理单位

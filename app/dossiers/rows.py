@@ -592,36 +592,50 @@ async def _window_wrong(where: dict, everything: bool) -> tuple[list, int]:
     return wrong + list(held), len(dossiers)
 
 
-async def reconcile(everything: bool = False, *, after: ObjectId | None = None,
-                    save: Callable[[ObjectId], Awaitable[None]] | None = None,
-                    stop: Callable[[], bool] | None = None) -> int:
-    """Refreshes the rows (and queue entries) that are missing, stale, of an older SCHEMA or orphaned (all
-    of them when `everything`); returns how many. One pass over windows of applicant_id (see WINDOW), so
-    the app and the database hold one window's worth whatever the number of dossiers. After each window
-    that refreshed something `save` gets the applicant id the next window starts at (start there again with
-    `after`) and `stop` may end the pass. Rows without an applicant id (never written by this code) are
-    looked up last, by that null."""
+async def walk(visit: Callable[[dict], Awaitable[tuple[int, int]]], *, after: ObjectId | None = None,
+               save: Callable[[ObjectId], Awaitable[None]] | None = None,
+               stop: Callable[[], bool] | None = None) -> int:
+    """Passes over the dossiers in windows of applicant_id (see WINDOW), so the app and the database hold one
+    window's worth whatever the number of dossiers: `visit(where)` handles the window `where` selects and returns
+    how many it changed and how many dossiers the window held (which sizes the next). After each window that
+    changed something `save` gets the applicant id the next window starts at (start there again with `after`)
+    and `stop` may end the pass. Returns how many were changed."""
     lo, span = _windows(after)
     horizon = int.from_bytes(ObjectId.from_datetime(utcnow() + timedelta(days=1)).binary, "big")
     done = 0
     while lo < _TOP:
         hi = min(lo + span, _TOP) if lo < horizon else _TOP        # no applicant registers tomorrow
-        where = {"applicant_id": {"$gte": _oid(lo), **({"$lt": _oid(hi)} if hi < _TOP else {})}}
-        wrong, held = await _window_wrong(where, everything)
-        for start in range(0, len(wrong), STEP):
-            await refresh(*wrong[start:start + STEP])
-        done += len(wrong)
+        changed, held = await visit({"applicant_id": {"$gte": _oid(lo), **({"$lt": _oid(hi)} if hi < _TOP else {})}})
+        done += changed
         if lo >= FLOOR:
             span = span * 2 if held < WINDOW // 2 else span * WINDOW // held if held > WINDOW else span
             span = max(1, min(span, _LONGEST_SPAN))
         else:
             span = _FIRST_SPAN
         lo = hi
-        if wrong and lo < _TOP:
+        if changed and lo < _TOP:
             if save:
                 await save(_oid(lo))
             if stop and stop():
-                return done
+                break
+    return done
+
+
+async def reconcile(everything: bool = False, *, after: ObjectId | None = None,
+                    save: Callable[[ObjectId], Awaitable[None]] | None = None,
+                    stop: Callable[[], bool] | None = None) -> int:
+    """Refreshes the rows (and queue entries) that are missing, stale, of an older SCHEMA or orphaned (all
+    of them when `everything`); returns how many. One `walk` over the dossiers (`after`, `save` and `stop` are
+    its); rows without an applicant id (never written by this code) are looked up last, by that null."""
+    async def window(where: dict) -> tuple[int, int]:
+        wrong, held = await _window_wrong(where, everything)
+        for start in range(0, len(wrong), STEP):
+            await refresh(*wrong[start:start + STEP])
+        return len(wrong), held
+
+    done = await walk(window, after=after, save=save, stop=stop)
+    if stop and stop():
+        return done
     orphans = [r["_id"] async for r in DossierRow.get_pymongo_collection().find({"applicant_id": None}, {"_id": 1})]
     await refresh(*orphans)
     done += len(orphans)

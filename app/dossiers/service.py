@@ -125,12 +125,12 @@ async def _check_specialty(data: DeclarationIn, batch: Batch) -> str:
 
 
 def _declaration(data: DeclarationIn, unit: Unit) -> Declaration:
-    fields = data.model_dump(include=set(Declaration.model_fields) - {"employer_unit_name"})
+    fields = data.model_dump(include=set(Declaration.model_fields) - {"employer_unit_name", "employer_region_code"})
     if data.specialty_typed:
         fields.update(specialty=data.specialty_typed, specialty_unlisted=True)
     if data.is_actual_unit:
         fields["actual_unit_name"] = None
-    return Declaration(**fields, employer_unit_name=unit.name)
+    return Declaration(**fields, employer_unit_name=unit.name, employer_region_code=unit.region_code)
 
 
 async def _carried_education(applicant_id: PydanticObjectId) -> tuple[list[dict], list]:
@@ -310,7 +310,8 @@ def changes(dossier: Dossier, *, before: int | None, after: int | None) -> list[
     found: list[Change] = []
     old_d, new_d = old_decl.model_dump(mode="json"), new_decl.model_dump(mode="json")
     found += [Change(part="declaration", label="申报信息", change="changed", field=k, before=old_d[k],
-                     after=new_d[k]) for k in old_d if old_d[k] != new_d[k] and k != "employer_unit_id"]
+                     after=new_d[k]) for k in old_d if old_d[k] != new_d[k]
+                     and k not in ("employer_unit_id", "employer_region_code")]
     for name, spec in S.SECTIONS.items():
         old, new = old_sections.get(name), new_sections.get(name)
         if old == new:

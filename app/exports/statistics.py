@@ -2,11 +2,14 @@
 pass rates by one dimension, and the time dossiers spent at each kind of review node.
 
 Every figure reads the pre-counted cells of ONE scope key (app.dossiers.counts: the counters the write path
-keeps beside the rows), never the rows: the key's documents per batch (a handful) or, for the unit and
-region figures and a filter on one employer unit, per unit (one per unit in scope), through the counters'
-(scope, by, part) index; the filter bar's other fields pick cells. A user holding several keys (a handler
-of two units) picks one (`scope`), so a figure never counts a dossier twice. Region and kind are folded
-in here from the employer units' region codes and the batches' kinds, one small read each.
+keeps beside the rows), never the rows: the key's documents per batch (a handful), per region (the region
+figure: one per region in scope, a row of the answer each) or, for a filter on one employer unit, that
+unit's, through the counters' (scope, by, part) index; the filter bar's other fields pick cells. The figure
+by unit is bounded as the page shows it: the TOP_UNITS units with the most declarations and the rest summed
+in one row (a province has thousands of employer units); it reads the unit documents through the (scope,
+by, d) index, most declarations first, and stops once the units not read cannot overtake the ones kept.
+A user holding several keys (a handler of two units) picks one (`scope`), so a figure never counts a
+dossier twice. Kind is folded in here from the batches' kinds, one small read.
 
 `aggregated` and `aggregated_node_times` compute the same figures by aggregating the rows in scope, as
 this module did before the counters: the reference the counters are tested and benchmarked against."""
@@ -37,8 +40,11 @@ DIMENSIONS: dict[str, str] = {"batch": "申报批次", "series": "系列", "leve
                               "region": "地区", "kind": "批次类型"}
 # The row field each dimension groups on; region folds the units' groups, kind the batches'.
 GROUP_FIELD = {"batch": "$batch_id", "series": "$declaration.series", "level": "$declaration.level",
-               "unit": "$declaration.employer_unit_id", "region": "$declaration.employer_unit_id",
+               "unit": "$declaration.employer_unit_id", "region": "$declaration.employer_region_code",
                "kind": "$batch_id"}
+# The figure by unit: this many units with the most declarations, then one row summing the others.
+TOP_UNITS = 20
+REST = {"key": "others", "label": "其他单位"}
 KIND_LABELS = {"review": "评审", "initial": "初定", "recognition": "认定"}
 NODES = {"unit": "用人单位审核", "department": "主管部门审核", "hr": "人社局审核", "committee": "评委会办公室"}
 STATS_ROLES = (*UNIT_READER_ROLES, *COMMITTEE_ROLES, Role.sysadmin)
@@ -139,15 +145,10 @@ async def _names(dictionary: str) -> dict[str, str]:
 
 async def _labelled(groups: list[dict], by: str) -> list[dict]:
     """Each group with its label (a dictionary, batch or unit name), its region or kind folded in first."""
-    if by in ("region", "unit"):
+    if by == "unit":
         units = {u["_id"]: u async for u in Unit.get_pymongo_collection().find(
-            {"_id": {"$in": [g["_id"] for g in groups]}}, {"region_code": 1, "name": 1})}
-        if by == "region":
-            groups = fold(groups, {i: u.get("region_code") for i, u in units.items()})
-            names = await _names("regions")
-            labels = {g["_id"]: names.get(g["_id"], g["_id"] or "未知") for g in groups}
-        else:
-            labels = {g["_id"]: g.get("name") or (units.get(g["_id"]) or {}).get("name") or "未知" for g in groups}
+            {"_id": {"$in": [g["_id"] for g in groups]}}, {"name": 1})}
+        labels = {g["_id"]: g.get("name") or (units.get(g["_id"]) or {}).get("name") or "未知" for g in groups}
     elif by in ("batch", "kind"):
         batches = {b["_id"]: b async for b in Batch.get_pymongo_collection().find(
             {"_id": {"$in": [g["_id"] for g in groups]}}, {"name": 1, "kind": 1})}
@@ -157,12 +158,24 @@ async def _labelled(groups: list[dict], by: str) -> list[dict]:
         else:
             labels = {g["_id"]: (batches.get(g["_id"]) or {}).get("name") or "未知" for g in groups}
     else:
-        names = await _names("series" if by == "series" else "levels")
+        names = await _names({"series": "series", "level": "levels", "region": "regions"}[by])
         labels = {g["_id"]: names.get(g["_id"], g["_id"] or "未知") for g in groups}
     rows = [{"key": None if g["_id"] is None else str(g["_id"]), "label": labels[g["_id"]],
              "declarations": g["declarations"], "passed": g["passed"], "not_passed": g["not_passed"],
              "rate": rate(g["passed"], g["declarations"])} for g in groups]
     return sorted(rows, key=lambda r: (-r["declarations"], r["label"]))
+
+
+def bounded(rows: list[dict], total: dict | None = None) -> list[dict]:
+    """The first TOP_UNITS rows (sorted, most declarations first) and one row summing the rest (what `total`,
+    the whole scope's figures, leaves over them; without it the rows left out), as the figure by unit shows."""
+    kept = rows[:TOP_UNITS]
+    if total is None:
+        total = {f: sum(r[f] for r in rows) for f in ("declarations", "passed", "not_passed")}
+    rest = {f: total[f] - sum(r[f] for r in kept) for f in ("declarations", "passed", "not_passed")}
+    if rest["declarations"] > 0:
+        kept.append({**REST, **rest, "rate": rate(rest["passed"], rest["declarations"])})
+    return kept
 
 
 def _answer(where: Scope, by: str, rows: list[dict]) -> dict:
@@ -176,44 +189,57 @@ async def aggregated(user: User, f: StatsFilter, by: Dimension) -> dict:
     """`figures` by aggregating the rows in scope (the reference for the counters)."""
     where, stages = await match(user, f)
     groups = await (await DossierRow.get_pymongo_collection().aggregate(pipeline(stages, by))).to_list()
-    return _answer(where, by, await _labelled(groups, by))
+    labelled = await _labelled(groups, by)
+    return _answer(where, by, bounded(labelled) if by == "unit" and f.employer_unit_id is None else labelled)
 
 
-async def cells(where: Scope, f: StatsFilter, *, per_unit: bool) -> list[tuple[dict, dict]]:
-    """The scope key's counted cells the filter bar keeps, each as (its fields, its counters): from the
-    key's per-batch documents, or its per-unit ones (`per_unit`, and always for a filter on one unit)."""
-    per_unit = per_unit or f.employer_unit_id is not None
-    query: dict = {"scope": counts.ALL if where.key is None else where.key, "by": "unit" if per_unit else "batch"}
-    if per_unit and f.employer_unit_id is not None:
-        query["part"] = f.employer_unit_id
-    elif not per_unit and f.batch_id is not None:
-        query["part"] = f.batch_id
-    of_kind = None if f.kind is None else {
-        str(b["_id"]) async for b in Batch.get_pymongo_collection().find({"kind": f.kind}, {"_id": 1})}
-    wanted = {name: None if value is None else str(value) for name, value in (
-        ("batch", f.batch_id), ("year", f.year), ("series", f.series), ("level", f.level), ("title", f.title),
-        ("unit", f.employer_unit_id))}
-    out = []
-    async for doc in counts.StatisticsCount.get_pymongo_collection().find(query, {"cells": 1}):
+class Cells:
+    """Which of a scope key's counted cells the filter bar keeps."""
+
+    def __init__(self, f: StatsFilter, of_kind: set[str] | None):
+        self.of_kind = of_kind
+        self.wanted = {name: str(value) for name, value in (
+            ("batch", f.batch_id), ("year", f.year), ("series", f.series), ("level", f.level), ("title", f.title),
+            ("unit", f.employer_unit_id)) if value is not None}
+
+    def of(self, doc: dict) -> list[tuple[dict, dict]]:
+        """A counter document's kept cells, each as (its fields, its counters)."""
+        out = []
         for cell, counters in (doc.get("cells") or {}).items():
             fields = counts.cell_fields(cell)
-            if all(v is None or fields[k] == v for k, v in wanted.items()) and (
-                    of_kind is None or fields["batch"] in of_kind) and counters.get("d"):
+            if all(fields[k] == v for k, v in self.wanted.items()) and (
+                    self.of_kind is None or fields["batch"] in self.of_kind) and counters.get("d"):
                 out.append((fields, counters))
-    return out
+        return out
 
 
-# The cell field each dimension groups on (region folds the units, kind the batches, as `_labelled` does).
-CELL_GROUP = {"batch": "batch", "series": "series", "level": "level", "unit": "unit", "region": "unit",
-              "kind": "batch"}
+async def kept(f: StatsFilter) -> Cells:
+    of_kind = None if f.kind is None else {
+        str(b["_id"]) async for b in Batch.get_pymongo_collection().find({"kind": f.kind}, {"_id": 1})}
+    return Cells(f, of_kind)
 
 
-async def figures(user: User, f: StatsFilter, by: Dimension) -> dict:
-    """Declarations, passes and pass rates per group of `by`, with the total, within the user's scope."""
-    where = await chosen_scope(user, f.scope)
-    field = CELL_GROUP[by]
+def _scope_key(where: Scope) -> Any:
+    return counts.ALL if where.key is None else where.key
+
+
+async def cells(where: Scope, f: StatsFilter, *, by: str = "batch") -> list[tuple[dict, dict]]:
+    """The scope key's counted cells the filter bar keeps, each as (its fields, its counters): from the
+    key's documents per batch, or per region (`by` "region"); always the one unit's for a filter on a unit."""
+    query: dict = {"scope": _scope_key(where), "by": by}
+    if f.employer_unit_id is not None:
+        query.update(by="unit", part=f.employer_unit_id)
+    elif by == "batch" and f.batch_id is not None:
+        query["part"] = f.batch_id
+    keep = await kept(f)
+    return [c async for doc in counts.StatisticsCount.get_pymongo_collection().find(query, {"cells": 1})
+            for c in keep.of(doc)]
+
+
+def _summed(found: list[tuple[dict, dict]], field: str) -> dict:
+    """Declarations, passes and not passed of counted cells, per value of one of their fields."""
     groups: dict = {}
-    for fields, counters in await cells(where, f, per_unit=field == "unit"):
+    for fields, counters in found:
         key = fields[field]
         if key is not None and field in ("batch", "unit"):
             key = ObjectId(key)
@@ -221,7 +247,61 @@ async def figures(user: User, f: StatsFilter, by: Dimension) -> dict:
         held["declarations"] += counters.get("d", 0)
         held["passed"] += counters.get("p", 0)
         held["not_passed"] += counters.get("n", 0)
-    return _answer(where, by, await _labelled(list(groups.values()), by))
+    return groups
+
+
+async def top_units(where: Scope, f: StatsFilter) -> list[dict]:
+    """The figure by unit's rows: the TOP_UNITS units with the most declarations the filter keeps and the rest
+    summed (what the batch documents' total leaves over them). A unit's kept declarations are at most its
+    declarations in all (`d`; narrowed to a level, its declarations at the level: the "unit:<level>"
+    documents), so the unit documents are read in ranges of `d` through the (scope, by, d) index, highest first: once the units read hold TOP_UNITS with more kept declarations than any unit left
+    (all below the range's floor), none left can enter the list nor tie with its last. The first floor is
+    the scope's declarations over TOP_UNITS (no more units reach it), lowered by two thirds while no unit is
+    found and by 30 % while fewer than TOP_UNITS are, then to the TOP_UNITS-th count found. A range, not a sort: SecantusDB sorts a whole result, limit or
+    not, so a sorted read would fetch every unit in scope."""
+    keep = await kept(f)
+    ranked = "unit" if f.level is None else f"unit:{f.level}"      # the units' declarations (at the level)
+    whole = {"declarations": 0, "passed": 0, "not_passed": 0}
+    everything = 0                      # the scope's declarations (at the level): the bound of any unit's d
+    async for doc in counts.StatisticsCount.get_pymongo_collection().find(
+            {"scope": _scope_key(where), "by": "batch"}, {"cells": 1}):
+        everything += sum(c.get("d", 0) for cell, c in (doc.get("cells") or {}).items()
+                          if f.level is None or counts.cell_fields(cell)["level"] == f.level)
+        for _, counters in keep.of(doc):
+            for field, name in (("declarations", "d"), ("passed", "p"), ("not_passed", "n")):
+                whole[field] += counters.get(name, 0)
+    found: list[dict] = []
+    held: list[int] = []                # the kept declarations of the units read, most first
+    ceiling, floor = None, max(1, -(-everything // TOP_UNITS))
+    while everything:
+        span = {"$gte": floor, **({"$lt": ceiling} if ceiling is not None else {})}
+        async for doc in counts.StatisticsCount.get_pymongo_collection().find(
+                {"scope": _scope_key(where), "by": ranked, "d": span}, {"cells": 1, "part": 1}):
+            group = _summed(keep.of(doc), "unit")
+            found.extend(group.values())
+            held.extend(g["declarations"] for g in group.values())
+        held.sort(reverse=True)
+        if floor == 1 or (len(held) >= TOP_UNITS and held[TOP_UNITS - 1] >= floor):
+            break
+        ceiling = floor
+        floor = (held[TOP_UNITS - 1] if len(held) >= TOP_UNITS
+                 else max(1, floor * 7 // 10 if held else floor // 3))     # an empty range costs a round trip
+    return bounded(await _labelled(found, "unit"), whole)
+
+
+# The cell field each dimension groups on (kind folds the batches, as `_labelled` does).
+CELL_GROUP = {"batch": "batch", "series": "series", "level": "level", "unit": "unit", "region": "region",
+              "kind": "batch"}
+
+
+async def figures(user: User, f: StatsFilter, by: Dimension) -> dict:
+    """Declarations, passes and pass rates per group of `by`, with the total, within the user's scope (by
+    unit: the TOP_UNITS units with the most declarations and the rest in one row)."""
+    where = await chosen_scope(user, f.scope)
+    if by == "unit" and f.employer_unit_id is None:
+        return _answer(where, by, await top_units(where, f))
+    found = await cells(where, f, by="region" if by == "region" else "batch")
+    return _answer(where, by, await _labelled(list(_summed(found, CELL_GROUP[by]).values()), by))
 
 
 def node_pipeline(stages: list[dict]) -> list[dict]:
@@ -281,7 +361,7 @@ async def node_times(user: User, f: StatsFilter) -> dict:
     """Per review node: how many dossiers waited there, the median and the slowest wait, from the counters."""
     where = await chosen_scope(user, f.scope)
     spent: dict[str, Counter] = {}
-    for _, counters in await cells(where, f, per_unit=False):
+    for _, counters in await cells(where, f):
         for node, histogram in (counters.get("t") or {}).items():
             held = spent.setdefault(node, Counter())
             for bucket, n in histogram.items():

@@ -22,7 +22,7 @@ async def scopes(user: CurrentUser) -> list[dict]:
     return await statistics.scope_list(user)
 
 
-@router.get("/statistics/figures", summary="申报数、通过数与通过率：按批次、系列、级别、单位、地区或批次类型")
+@router.get("/statistics/figures", summary="申报数、通过数与通过率：按批次、系列、级别、单位、地区或批次类型（按单位：申报数最多的 20 个单位与“其他单位”）")
 async def figures(user: CurrentUser, f: Filter,
                   by: statistics.Dimension = Query("level", description="batch/series/level/unit/region/kind")
                   ) -> dict:

@@ -50,7 +50,7 @@ async def statistics_page(request: Request, user: PageUser) -> Response:
                        **{field: [s[field] for s in sums] for field in STRUCTURE}}
     return render(request, "statistics.html", figures=made, nodes=nodes["nodes"], f=f, by=by, structure=structure,
                   structure_chart=json.dumps(structure_chart, ensure_ascii=False),
-                  dimensions=statistics.DIMENSIONS, kinds=statistics.KIND_LABELS,
+                  dimensions=statistics.DIMENSIONS, kinds=statistics.KIND_LABELS, top_units=statistics.TOP_UNITS,
                   scopes=await statistics.scope_list(user), options=await queue_view.filter_options(user),
                   chart=json.dumps(chart, ensure_ascii=False), node_chart=json.dumps(node_chart, ensure_ascii=False),
                   export=f"/api/statistics.xlsx?{urlencode(wanted)}")

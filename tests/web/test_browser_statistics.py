@@ -23,7 +23,7 @@ async def test_the_statistics_page_draws_charts_with_the_api_numbers(app, client
     headers = await bearer(hr)
     async with chromium_page(live, "failure-statistics") as page:
         await sign_in(page, hr.login)
-        for by in ("level", "kind"):
+        for by in ("level", "kind", "unit", "region"):
             await page.goto(f"/statistics?by={by}")
             for chart in ("#chart-figures", "#chart-nodes"):
                 await expect(page.locator(chart)).to_have_attribute("data-drawn", "true")
