@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from beanie import PydanticObjectId
+from pymongo.errors import BulkWriteError
 
 import app.committee  # noqa: F401  (registers the meeting's experts as readers, as the app does)
 from app.accounts.enums import AccountKind
@@ -37,6 +38,28 @@ class QueueWorld:
     batches: list[PydanticObjectId]
     users: dict[str, User] = field(default_factory=dict)
     dossiers: int = 0
+
+
+async def insert_once(collection, documents: list[dict]) -> None:
+    """Inserts documents with ids of their own, so that a driver's retry after a lost reply (the database
+    busy past the heartbeat) finds the ones already written as duplicate keys and only adds the rest."""
+    if not documents:
+        return
+    try:
+        await collection.insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])) or \
+                error.details.get("writeConcernErrors"):
+            raise
+
+
+def grants(world: "QueueWorld") -> dict[str, list[tuple[str, str]]]:
+    """The measured users' roles, to rebuild them on a world kept from an earlier run (users_of)."""
+    return {key: [(g.role, str(g.unit_id)) for g in user.roles] for key, user in world.users.items()}
+
+
+def users_of(granted: dict[str, list[tuple[str, str]]]) -> dict[str, User]:
+    return {key: _user(key, *[(role, PydanticObjectId(unit)) for role, unit in roles]) for key, roles in granted.items()}
 
 
 def _user(name: str, *grants: tuple[str, PydanticObjectId | None]) -> User:
@@ -140,19 +163,25 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
     for n in range(count):
         docs.append(dossier(rng, world, n, units, padding))
         if len(docs) == INSERT_BATCH or n == count - 1:
-            await Dossier.get_pymongo_collection().insert_many(docs)
+            await insert_once(Dossier.get_pymongo_collection(), docs)
             held = [{"_id": d["_id"], **rows.row_of(d)} for d in docs]
-            await DossierRow.get_pymongo_collection().insert_many(held)
+            await insert_once(DossierRow.get_pymongo_collection(), held)
             entries = [{"_id": r["_id"], **entry} for r in held if (entry := rows.entry_of(r)) is not None]
-            await QueueEntry.get_pymongo_collection().insert_many(entries)
+            await insert_once(QueueEntry.get_pymongo_collection(), entries)
             counted.extend({"queue_keys": e["queue_keys"], "submitted_at": e["submitted_at"]} for e in entries)
             docs = []
             if progress:
                 progress(n + 1)
     if counted:         # a new world: one insert, not an upsert per key
         summed = queue_counts.summed(counted)
-        await QueueCount.get_pymongo_collection().insert_many(
+        await insert_once(QueueCount.get_pymongo_collection(),
             [{"_id": key, "h": {field.removeprefix("h."): n for field, n in fields.items()}} for key, fields in summed.items()])
-    await counts.rebuild()
+    for attempt in range(3):        # idempotent: a retry after a duplicate-key collision only finishes it
+        try:
+            await counts.rebuild()
+            break
+        except BulkWriteError:
+            if attempt == 2:
+                raise
     world.dossiers = count
     return world
