@@ -4,8 +4,8 @@ A scratch SecantusDB gets the units of 16 cities (an HR bureau, 8 departments ea
 under them), 32 committees (two per city's office) and N dossiers (default 100,000) spread over every
 state a queue shows, with their read keys and rows, inserted in bulk (tests/queue_world.py). Then, for
 a unit handler, a department handler and a committee office, every view at pages 1 and 10:
-`queues.page` (the work behind GET /api/review/queue: the view's counts per hour, the page's hours of queue
-entries, then the page's rows by id) and, in the same run, the bare indexed find of that page's rows alone.
+`queues.page` (the work behind GET /api/review/queue: the view's counts per hour, then a small view's rows by
+key, or a larger view's page's hours of queue entries and then the page's rows by id) and, in the same run, the bare indexed find of that page's rows alone.
 Run: .venv/bin/python bench/bench_queues.py [--dossiers 100000] [--runs 15] [--data /tmp/... to keep the
 world and reuse it in later runs]"""
 
@@ -28,6 +28,7 @@ from app.documents import document_models
 from app.dossiers.models import Dossier
 from app.dossiers.rows import DossierRow, QueueEntry
 from app.embedded import EmbeddedServer, free_port
+from app.dossiers import queue_counts
 from app.routing import queues
 from tests import queue_world
 
@@ -90,7 +91,8 @@ async def measure(user, f: queues.QueueFilter, runs: int) -> tuple[list[float], 
 
 
 async def examined(user, f: queues.QueueFilter) -> int:
-    """The queue entries one page reads: the profiled finds of a page on dossier_queue, explained."""
+    """The documents one page reads to place itself: its profiled finds on dossier_queue and its finds by key on
+    dossier_rows (a small view's whole rows), explained; not the page's rows read by id."""
     database = db.current().db
     await database["system.profile"].drop()
     await database.command("profile", 2)
@@ -99,8 +101,9 @@ async def examined(user, f: queues.QueueFilter) -> int:
     finally:
         await database.command("profile", 0)
     total = 0
-    async for e in database["system.profile"].find({"ns": f"{database.name}.dossier_queue"}):
-        if "find" in e["command"]:
+    async for e in database["system.profile"].find({"ns": {"$in": [f"{database.name}.dossier_queue",
+                                                                    f"{database.name}.dossier_rows"]}}):
+        if "find" in e["command"] and "queue_keys" in e["command"].get("filter", {}):
             find = {k: e["command"][k] for k in ("find", "filter") if k in e["command"]}
             plan = await database.command("explain", find, verbosity="executionStats")
             total += plan["executionStats"]["totalDocsExamined"]
@@ -147,6 +150,7 @@ async def main(count: int, runs: int, scratch: str | None, port: int | None, bur
             print(f"{count:,} dossiers built in {kept['seconds']:.0f} s; database peak while building "
                   f"{kept['build_peak'] / MB:,.0f} MiB, now {memory.now() / MB:,.0f} MiB", flush=True)
             memory.phase = "queues"
+            started_load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
             lines = []
             for label, (role, views) in ROLES.items():
                 for view in views:
@@ -173,17 +177,18 @@ queue entries and queue counts inserted in bulk, {queue_world.INSERT_BATCH} per 
 {setup['seconds']:.0f} s; `tests/queue_world.py`, submissions spread over ~350 days; the database's resident memory peaked
 at {kept['build_peak'] / MB:,.0f} MiB while it was built ({kept['built_at']}) and at {memory.peaks.get('queues', 0) / MB:,.0f} MiB
 over the pages below). For each role, view and page (20 rows, newest submission first, the default):
-`queues.page`, the work behind `GET /api/review/queue`, {runs} runs after a warm-up, and in the same run,
+`queues.page`, the work behind `GET /api/review/queue` (the counts, then a view of at most its page and
+{queue_counts.FEW} more read whole from its rows by key, a larger one's hours of entries then its rows by id), {runs} runs after a warm-up, and in the same run,
 interleaved, the bare indexed find of that page (the key, the sort, skip and limit; ids only; one per key, so two
 for an office running two committees) on the queue entries and on the rows. Ratio = page p50 / bare find p50 on
-the entries. "rows" is the view's total; "entries read" the documents the page's reads of `dossier_queue`
-examined (explain's totalDocsExamined, summed).
+the entries. "rows" is the view's total; "read" the documents the page's reads by key examined (explain's
+totalDocsExamined, summed): the hours' entries of `dossier_queue`, or a small view's rows of `dossier_rows`.
 
-| role | view | page | rows | entries read | p50 | p95 | bare find p50 (entries) | ratio | bare find p50 (rows) |
+| role | view | page | rows | read | p50 | p95 | bare find p50 (entries) | ratio | bare find p50 (rows) |
 |---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 {chr(10).join(lines)}
 
-Machine: {machine()}.
+Machine: {machine()}; load average when the pages began {started_load}.
 """
     print(body)
     if write:
