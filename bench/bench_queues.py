@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import os
+import resource
 import statistics
 import tempfile
 import threading
@@ -129,6 +130,7 @@ async def main(count: int, runs: int, scratch: str | None, port: int | None, bur
             # collides with its first attempt (the builder's inserts skip ids already written): give it 60 s
             await db.open_database(Settings(mongodb_uri=uri, database="bench_queues", env="test",
                                             database_timeout_seconds=60), document_models())
+            reused = kept is not None
             if kept:
                 users = queue_world.users_of(kept["grants"])
                 print(f"reusing {count:,} dossiers built in {kept['seconds']:.0f} s in {folder}", flush=True)
@@ -169,6 +171,7 @@ async def main(count: int, runs: int, scratch: str | None, port: int | None, bur
             memory.stop()
             server.stop()
     setup = {"seconds": kept["seconds"]}
+    app_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     body = f"""
 `bench/bench_queues.py --dossiers {count} --bureaus {bureaus} --runs {runs}{f" --cache-size {cache_size}" if cache_size else ""}`:
 {count:,} dossiers ({bureaus} cities, each an HR bureau with 8 departments; {max(12, count // 50):,} employer units; {2 * bureaus}
@@ -176,7 +179,9 @@ committees, two per city's office; no sections: a queue page never reads the dos
 queue entries and queue counts inserted in bulk, {queue_world.INSERT_BATCH} per insert, into a scratch SecantusDB (setup
 {setup['seconds']:.0f} s; `tests/queue_world.py`, submissions spread over ~350 days; the database's resident memory peaked
 at {kept['build_peak'] / MB:,.0f} MiB while it was built ({kept['built_at']}) and at {memory.peaks.get('queues', 0) / MB:,.0f} MiB
-over the pages below). For each role, view and page (20 rows, newest submission first, the default):
+over the pages below; this process, which ran the pages, peaked at {app_peak / MB:,.0f} MiB
+{'(it reused the built world: the pages alone)' if reused else '(the build included)'}). For each role, view and page (20 rows, newest submission first, the
+default):
 `queues.page`, the work behind `GET /api/review/queue` (the counts, then a view of at most its page and
 {queue_counts.FEW} more read whole from its rows by key, a larger one's hours of entries then its rows by id), {runs} runs after a warm-up, and in the same run,
 interleaved, the bare indexed find of that page (the key, the sort, skip and limit; ids only; one per key, so two
