@@ -7,8 +7,8 @@ so adding them up in order places the page, its total is their sum, and the entr
 of the (queue key, submitted_at, _id) index. SecantusDB reads every document of any range it walks (it has
 no limit push-down and no index-only count: docs/BENCHMARKS.md, Review queues), so without the counts a page
 cost in proportion to its whole view; with them, to the hours of one page. A view hardly larger than its page
-is read whole from its rows by key instead (`page_rows`): one trip after the counts rather than two, which is
-most of what a small view's page costs.
+is read whole from its rows by key instead (`page_rows`): one trip after the counts rather than two, or none
+before it when this process last found the view that small, which is most of what a small view's page costs.
 
 The one write path moves the counts by the difference between the entry it writes over and the entry it
 writes (app.counters), in the same trip as the entry. A page checks the counts of the hours it read against
@@ -163,30 +163,56 @@ async def page_ids(keys: list[str], *, skip: int, size: int, descending: bool) -
 
 
 # A view at most this many entries larger than its page is read whole from its rows, by key: one read after the
-# counts, not two (the hours' entries, then the rows by id), which is most of a small view's page.
-FEW = 30
+# counts, not two (the hours' entries, then the rows by id). Measured at 100,000 dossiers (docs/BENCHMARKS.md,
+# Review queues): better up to ~30 rows a view, no better at ~45, where reading whole rows costs what a trip saves.
+FEW = 10
+
+# The totals this process last found per view (its keys). A view last found that small is read whole from its
+# rows straight away, without the counts: the whole view is its own answer (total and order), so only which
+# reads are sent depends on this, never the answer; a view found larger meanwhile goes on by its counts.
+_LAST_TOTALS: dict[tuple[str, ...], int] = {}
+_REMEMBERED = 20_000
+
+
+def _remember(view: tuple[str, ...], total: int) -> None:
+    if len(_LAST_TOTALS) >= _REMEMBERED and view not in _LAST_TOTALS:
+        _LAST_TOTALS.clear()
+    _LAST_TOTALS[view] = total
 
 
 async def page_rows(keys: list[str], *, skip: int, size: int, descending: bool,
                     projection: dict) -> tuple[list[dict], int] | None:
     """The rows (with `projection`) of the page `page_ids` places, in its order, and the view's total; None as
-    for `page_ids`. Two trips when the counts say the view holds at most its page and FEW more: the counts,
-    then its rows by key (checked against the counts of every hour; when they differ, the page is placed
-    from the entries as `page_ids` does, which corrects the counts by the entries alone). Otherwise three:
-    the counts, the page's hours of entries, its rows by id."""
+    for `page_ids`. A view of at most its page and FEW more is read whole from its rows by key: in one trip
+    when this process last found it that small (each key's read limited to that many: a complete read is the
+    whole view), else after its counts, checked against the counts of every hour (when they differ, the
+    counts are corrected from the view's entries alone and None returned). A larger view: the counts, the
+    page's hours of entries, the page's rows by id."""
     from app.dossiers.rows import DossierRow, QueueEntry
 
     if not keys:
         return [], 0
+    rows, view, most = DossierRow.get_pymongo_collection(), tuple(keys), size + FEW
+
+    def whole_rows(limit: int = 0):
+        return asyncio.gather(*(rows.find({"queue_keys": key}, {**projection, "submitted_at": 1}, limit=limit)
+                                .to_list() for key in keys))
+
+    last = _LAST_TOTALS.get(view)
+    if last is not None and skip < last <= most:
+        found = await whole_rows(limit=most + 1)
+        if all(len(some) <= most for some in found):
+            total = sum(len(some) for some in found)
+            _remember(view, total)
+            return _ordered(found, descending)[skip:skip + size], total
     stored = await _stored(keys)
     if stored is None:
         return None
-    rows = DossierRow.get_pymongo_collection()
     wanted, _, total = _placed(keys, stored, skip, size, descending)
-    if wanted and total <= size + FEW:
+    _remember(view, total)
+    if wanted and total <= most:
         every = {label for key in keys for label in stored.get(key, {})}
-        found = await asyncio.gather(*(rows.find({"queue_keys": key}, {**projection, "submitted_at": 1}).to_list()
-                                       for key in keys))
+        found = await whole_rows()
         if not _disagreeing(keys, stored, found, every):
             return _ordered(found, descending)[skip:skip + size], total
         # The counts are checked against the entries, never the rows: the view's (few) entries, every hour.
