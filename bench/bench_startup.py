@@ -68,6 +68,7 @@ async def populate(uri: str, dossiers: int) -> None:
     from app.dossiers.models import Dossier
     from app.dossiers import queue_counts
     from app.dossiers.rows import DossierRow, QueueEntry, entry_of, row_of
+    from tests.queue_world import insert_once
 
     # a database busy inserting may miss the driver's heartbeat; with the default 3 s a retried insert
     # then collides with its own first attempt
@@ -93,11 +94,11 @@ async def populate(uri: str, dossiers: int) -> None:
                            applicant_name=f"申报人{n:06d}",
                            id_number=f"37010219860512{n % 10000:04d}")
                 docs.append(doc)
-            await collection.insert_many(docs)
+            await insert_once(collection, docs)        # a retried insert skips the ids already written
             held = [{"_id": d["_id"], **row_of(d)} for d in docs]
-            await rows.insert_many(held)
+            await insert_once(rows, held)
             entries = [{"_id": r["_id"], **entry} for r in held if (entry := entry_of(r)) is not None]
-            await QueueEntry.get_pymongo_collection().insert_many(entries)
+            await insert_once(QueueEntry.get_pymongo_collection(), entries)
             await queue_counts.add(queue_counts.changes([], entries))
             if start % 10_000 == 0:
                 print(f"  {start + len(docs):,} dossiers", flush=True)
@@ -260,12 +261,13 @@ of dossiers.
 """)
 
 
-def main(sizes: list[int], old_sizes: set[int], rebuild_sizes: set[int], data: Path, guard_gib: float) -> None:
+def main(sizes: list[int], old_sizes: set[int], rebuild_sizes: set[int], data: Path, guard_gib: float,
+         port: int | None) -> None:
     lines = []
     for dossiers in sizes:
         folder = data / f"startup-{dossiers}"
         folder.mkdir(parents=True, exist_ok=True)
-        server = build(folder, free_port(), dossiers)
+        server = build(folder, port or free_port(), dossiers)
         try:
             built = json.loads((folder / "built.json").read_text())["seconds"]
             print(f"{dossiers:,} dossiers (built in {built:.0f} s)", flush=True)
@@ -295,6 +297,7 @@ if __name__ == "__main__":
     parser.add_argument("--rebuild", default="20000", help="sizes at which the rows' background rebuild runs")
     parser.add_argument("--data", type=Path, default=Path("/tmp/zc-bench-startup"))
     parser.add_argument("--guard-gib", type=float, default=6.0, help="stop a start whose database passes this")
+    parser.add_argument("--port", type=int, default=None, help="the database's port (default: a free one)")
     args = parser.parse_args()
     main([int(x) for x in args.dossiers.split(",")], {int(x) for x in args.old.split(",") if x},
-         {int(x) for x in args.rebuild.split(",") if x}, args.data, args.guard_gib)
+         {int(x) for x in args.rebuild.split(",") if x}, args.data, args.guard_gib, args.port)

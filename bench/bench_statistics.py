@@ -12,7 +12,7 @@ each dimension (`statistics.figures`, the work behind GET /api/statistics/figure
 `statistics.aggregated_node_times`); each pair's answers are compared.
 The world can be built once and measured later (`--folder F --phase build`, then `--phase measure`: the
 measure phase counts the stored rows afresh with the code it runs, so a change of the counters needs no new
-build: `--phase count`, then `--phase measure`). Inserts are unordered and idempotent on a driver's retry (queue_world.insert_all); the rows' indexes
+build: `--phase count`, then `--phase measure`). Inserts are unordered and idempotent on a driver's retry (queue_world.insert_once); the rows' indexes
 are made after the rows, not kept up while they are written.
 Run: .venv/bin/python bench/bench_statistics.py [--dossiers 100000] [--runs 5] [--cache-size 6G]
      [--folder F --phase build|count|measure|all] [--port P]"""

@@ -41,6 +41,28 @@ class QueueWorld:
     skew: float = 0.0                     # 0: dossiers spread evenly over the employers; 1.5: a few large ones
 
 
+async def insert_once(collection, documents: list[dict]) -> None:
+    """Inserts documents with ids of their own, so that a driver's retry after a lost reply (the database
+    busy past the heartbeat) finds the ones already written as duplicate keys and only adds the rest."""
+    if not documents:
+        return
+    try:
+        await collection.insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        if any(e.get("code") != 11000 or "_id" not in (e.get("keyPattern") or {"_id": 1})
+               for e in error.details.get("writeErrors", [])) or error.details.get("writeConcernErrors"):
+            raise
+
+
+def grants(world: "QueueWorld") -> dict[str, list[tuple[str, str]]]:
+    """The measured users' roles, to rebuild them on a world kept from an earlier run (users_of)."""
+    return {key: [(g.role, str(g.unit_id)) for g in user.roles] for key, user in world.users.items()}
+
+
+def users_of(granted: dict[str, list[tuple[str, str]]]) -> dict[str, User]:
+    return {key: _user(key, *[(role, PydanticObjectId(unit)) for role, unit in roles]) for key, roles in granted.items()}
+
+
 def _user(name: str, *grants: tuple[str, PydanticObjectId | None]) -> User:
     """A user held in memory: the queues and scopes read its roles, never its account."""
     return User(id=PydanticObjectId(), login=name, login_key=name, kind=AccountKind.person, name=name,
@@ -125,18 +147,6 @@ def dossier(rng: random.Random, world: QueueWorld, n: int, units: dict, padding:
     return doc
 
 
-async def insert_all(collection, docs: list[dict]) -> None:
-    """Inserts `docs` unordered, idempotent on retry: a driver's retry of a bulk insert whose first attempt
-    landed (wholly or in part) collides on the _id's already written, which are then left as they are."""
-    if not docs:
-        return
-    try:
-        await collection.insert_many(docs, ordered=False)
-    except BulkWriteError as exc:
-        if any(e["code"] != 11000 or "_id" not in (e.get("keyPattern") or {"_id": 1}) for e in exc.details["writeErrors"]):
-            raise
-
-
 async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers: int = 12, committees: int = 2,
                 seed: int = 11, padding: str = "", progress=None, batch: int = INSERT_BATCH,
                 entries: bool = True, recount: bool = True, skew: float = 0.0) -> QueueWorld:
@@ -175,19 +185,19 @@ async def build(count: int, *, bureaus: int = 1, departments: int = 3, employers
     for n in range(count):
         docs.append(dossier(rng, world, n, units, padding))
         if len(docs) == batch or n == count - 1:
-            await insert_all(Dossier.get_pymongo_collection(), docs)
+            await insert_once(Dossier.get_pymongo_collection(), docs)
             held = [{"_id": d["_id"], **rows.row_of(d)} for d in docs]
-            await insert_all(DossierRow.get_pymongo_collection(), held)
+            await insert_once(DossierRow.get_pymongo_collection(), held)
             if entries:
                 made = [{"_id": r["_id"], **entry} for r in held if (entry := rows.entry_of(r)) is not None]
-                await insert_all(QueueEntry.get_pymongo_collection(), made)
+                await insert_once(QueueEntry.get_pymongo_collection(), made)
                 counted.extend({"queue_keys": e["queue_keys"], "submitted_at": e["submitted_at"]} for e in made)
             docs = []
             if progress:
                 progress(n + 1)
     if counted:         # a new world: one insert, not an upsert per key
         summed = queue_counts.summed(counted)
-        await QueueCount.get_pymongo_collection().insert_many(
+        await insert_once(QueueCount.get_pymongo_collection(),
             [{"_id": key, "h": {field.removeprefix("h."): n for field, n in fields.items()}} for key, fields in summed.items()])
     if recount:
         await counts.rebuild()

@@ -110,14 +110,15 @@ async def test_the_new_views_hold_dossiers_and_narrow_by_status_on_an_index(worl
 
 
 async def test_a_page_examines_its_key_not_the_collection(world):
-    """Direct evidence of the bound: the unit's pending page reads that key's rows, a small part of all."""
+    """Direct evidence of the bound: the unit's pending page reads that key's rows, a small part of all (a
+    view this small is read whole from its rows by key: app.dossiers.queue_counts.page_rows)."""
     database = db.current().db
     user = world.users["unit"]
     (command,) = [c for c in await reads(lambda: queues.page(user, QueueFilter(view="pending", size=PAGE)))
                   if "queue_keys" in c.get("filter", {})]
-    assert command["find"] == "dossier_queue"
+    assert command["find"] == "dossier_rows"
     plan = await database.command("explain", as_find(command), verbosity="executionStats")
-    held = await database["dossier_queue"].count_documents({"queue_keys": f"pending:{world.employers[0].id}"})
+    held = await database["dossier_rows"].count_documents({"queue_keys": f"pending:{world.employers[0].id}"})
     assert 0 < plan["executionStats"]["totalDocsExamined"] <= max(held, PAGE) < DOSSIERS // 10
 
 

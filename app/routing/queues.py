@@ -118,6 +118,11 @@ class QueueRow(BaseModel):
 PAGE_FIELDS = {name: 1 for name in QueueRow.model_fields if name != "id"}
 
 
+def _counted(f: QueueFilter, filters: list[dict]) -> bool:
+    """Whether a view's counts per hour place its page: the default order, nothing narrowed but the status."""
+    return f.sort == "submitted_at" and all(flt.keys() == {"queue_keys"} for flt in filters)
+
+
 async def placed(user: User, f: QueueFilter) -> tuple[list, int]:
     """The ids of a view's page and the view's total. In the default order (submission time) with nothing
     narrowed but the status, the view's counts per hour place the page and only its hours' entries are read
@@ -127,12 +132,17 @@ async def placed(user: User, f: QueueFilter) -> tuple[list, int]:
         raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
     filters = await build_filters(user, f)
     skip = (f.page - 1) * f.size
-    if f.sort == "submitted_at" and all(flt.keys() == {"queue_keys"} for flt in filters):
+    if _counted(f, filters):
         counted = await queue_counts.page_ids([flt["queue_keys"] for flt in filters], skip=skip, size=f.size,
                                               descending=f.descending)
         if counted is not None:
             return counted
+    return await _whole(filters, f)
+
+
+async def _whole(filters: list[dict], f: QueueFilter) -> tuple[list, int]:
     ids = await rows.queue_ids(filters, SORTS[f.sort], descending=f.descending)
+    skip = (f.page - 1) * f.size
     return ids[skip:skip + f.size], len(ids)
 
 
@@ -142,8 +152,19 @@ async def total(user: User, f: QueueFilter) -> int:
 
 
 async def page(user: User, f: QueueFilter) -> tuple[list[QueueRow], int]:
-    """One page of a view (`placed`), then the page's rows by id."""
-    wanted, total = await placed(user, f)
+    """One page of a view and its total: placed by the counts (a small view's rows read by key, a larger one's
+    hours of entries then its rows by id: app.dossiers.queue_counts.page_rows), else `placed` from the whole
+    view, then the page's rows by id."""
+    if f.sort not in SORTS:
+        raise ValidationFailed("不支持的排序字段", field="sort", code="bad_sort")
+    filters = await build_filters(user, f)
+    if _counted(f, filters):
+        counted = await queue_counts.page_rows([flt["queue_keys"] for flt in filters], skip=(f.page - 1) * f.size,
+                                               size=f.size, descending=f.descending, projection=PAGE_FIELDS)
+        if counted is not None:
+            found, total = counted
+            return [QueueRow.model_validate(r) for r in found], total
+    wanted, total = await _whole(filters, f)
     if not wanted:
         return [], total
     found = {r["_id"]: r async for r in DossierRow.get_pymongo_collection().find({"_id": {"$in": wanted}}, PAGE_FIELDS)}

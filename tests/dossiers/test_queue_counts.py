@@ -12,7 +12,7 @@ from app.dossiers import queue_counts, rows
 from app.dossiers.queue_counts import COUNTING, NONE, QueueCount, bucket
 from app.routing import queues
 from app.routing.queues import QueueFilter
-from tests import queue_world
+from tests import plans, queue_world
 from tests.conftest import shared_world
 
 AT = datetime(2026, 12, 3, 14, 35, tzinfo=timezone.utc)
@@ -95,6 +95,46 @@ class TestPagesPlacedByTheCounts:
                         skip=(page - 1) * f.size, size=f.size, descending=f.descending)
                     assert placed == await whole_view(user, paged), (role, f, page)
 
+    async def test_every_page_of_rows_equals_the_page_of_the_whole_view(self, world):
+        """queues.page: small views read whole from their rows by key (after the counts the first time, without
+        them once known small), larger ones placed in the entries."""
+        queue_counts._LAST_TOTALS.clear()
+        for role, views in (("office", [*OFFICE_VIEWS, QueueFilter(view="committee", size=100)]),
+                            ("unit", [QueueFilter(view="all"), QueueFilter(view="pending", descending=False)]),
+                            ("department", [QueueFilter(view="reported"), QueueFilter(view="all", size=7)])):
+            user = world.users[role]
+            for f in views:
+                total = (await whole_view(user, f))[1]
+                for page in range(1, total // f.size + 3):      # and one past the end
+                    paged = f.model_copy(update={"page": page})
+                    for _ in range(2):
+                        found, counted = await queues.page(user, paged)
+                        assert ([r.id for r in found], counted) == await whole_view(user, paged), (role, f, page)
+
+    async def test_a_small_view_is_read_from_its_rows_in_two_trips_then_one(self, world):
+        user = world.users["unit"]
+        f = QueueFilter(view="all", size=20)
+        total = (await whole_view(user, f))[1]
+        assert 0 < total <= f.size + queue_counts.FEW
+        queue_counts._LAST_TOTALS.clear()
+        collections = ("dossier_queue", "dossier_rows", "queue_counts")
+        commands = await plans.profiled(lambda: queues.page(user, f), collections)
+        assert [(c["find"], set(c["filter"])) for c in commands] == [("queue_counts", {"_id"}),
+                                                                     ("dossier_rows", {"queue_keys"})]
+        commands = await plans.profiled(lambda: queues.page(user, f), collections)
+        assert [(c["find"], set(c["filter"])) for c in commands] == [("dossier_rows", {"queue_keys"})]
+
+    async def test_a_view_grown_past_what_was_remembered_goes_by_its_counts(self, world):
+        user = world.users["office"]
+        f = QueueFilter(view="committee", size=5)
+        keys = [flt["queue_keys"] for flt in await queues.build_filters(user, f)]
+        expected = await whole_view(user, f)
+        assert expected[1] > f.size + queue_counts.FEW
+        queue_counts._LAST_TOTALS[tuple(keys)] = 3
+        found, total = await queues.page(user, f)
+        assert ([r.id for r in found], total) == expected
+        assert queue_counts._LAST_TOTALS[tuple(keys)] == expected[1]
+
     async def test_a_default_page_examines_about_its_own_entries(self, world):
         """The office's committee view holds ~120 entries; a page of 20 reads its hours' entries alone."""
         database = db.current().db
@@ -124,6 +164,7 @@ class TestPagesPlacedByTheCounts:
 class TestCountsThatDisagree:
     @pytest.fixture
     async def small(self, app):
+        queue_counts._LAST_TOTALS.clear()      # what earlier worlds' views held (the same committee codes)
         return await queue_world.build(60, committees=1)
 
     async def test_a_wrong_hour_is_corrected_and_the_page_read_whole(self, small):
@@ -139,6 +180,23 @@ class TestCountsThatDisagree:
         assert ([r.id for r in rows_], total) == expected
         assert (await counts.find_one({"_id": key}))["h"][newest] == stored[newest]     # the hour read: corrected
         assert await queue_counts.page_ids([key], skip=0, size=5, descending=True) == expected
+
+    async def test_a_small_view_wrong_in_an_hour_it_does_not_show_is_corrected_from_its_entries(self, small):
+        user = small.users["office"]
+        f = QueueFilter(view="committee", size=15)
+        key = (await queues.build_filters(user, f))[0]["queue_keys"]
+        expected = await whole_view(user, f)
+        assert f.size < expected[1] < f.size + queue_counts.FEW      # read whole from the rows, wrong or not
+        counts = QueueCount.get_pymongo_collection()
+        stored = (await counts.find_one({"_id": key}))["h"]
+        oldest = min(label for label, n in stored.items() if n and label != NONE)
+        await counts.update_one({"_id": key}, {"$inc": {f"h.{oldest}": -1, "h.t2020010100": 2}})
+        found, total = await queues.page(user, f)            # the newest 15: neither hour is on the page
+        assert ([r.id for r in found], total) == expected
+        after = (await counts.find_one({"_id": key}))["h"]
+        assert after[oldest] == stored[oldest] and not after.get("t2020010100")        # every hour corrected
+        found, total = await queues.page(user, f)
+        assert ([r.id for r in found], total) == expected
 
     async def test_while_counting_again_pages_read_whole_views(self, small):
         user = small.users["office"]
