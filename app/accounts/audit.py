@@ -38,3 +38,14 @@ async def events(*, user_id: PydanticObjectId | None, kind: AuditKind | None, li
     if before:
         query["at"] = {"$lt": before}
     return await AuditEvent.find(query).sort("-at").limit(limit).to_list()
+
+
+async def page(*, login: str | None, kind: AuditKind | None, before: datetime | None,
+               size: int) -> tuple[list[AuditEvent], bool]:
+    """One page of the audit log for the administrator's page, and whether older events follow; an account is named
+    by its login (an unknown login has no events)."""
+    account = await User.find_one({"login": login}) if login else None
+    if login and account is None:
+        return [], False
+    found = await events(user_id=account.id if account else None, kind=kind, limit=size + 1, before=before)
+    return found[:size], len(found) > size

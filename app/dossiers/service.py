@@ -48,6 +48,16 @@ async def readers(dossier_id: PydanticObjectId) -> list[DossierAccess]:
                                                                     ).limit(READERS_SHOWN).to_list()
 
 
+async def person_readers(query: str, *, limit: int = 20) -> list[tuple[dict, str, list[DossierAccess]]]:
+    """The administrator's audit of one person: their dossiers, found by full ID number or full name (each an
+    indexed equality), with the batch's name and who read each."""
+    field, value = ("id_number", query.upper()) if any(ch.isdigit() for ch in query) else ("applicant_name", query)
+    found = await Dossier.get_pymongo_collection().find(
+        {field: value}, {"applicant_name": 1, "id_number": 1, "batch_id": 1, "year": 1, "status": 1}).limit(limit).to_list()
+    names = {b.id: b.name for b in await Batch.find({"_id": {"$in": list({d["batch_id"] for d in found})}}).to_list()}
+    return [(d, names.get(d["batch_id"], ""), await readers(d["_id"])) for d in found]
+
+
 async def readable_many(user: User, ids: list[PydanticObjectId]) -> list[Dossier]:
     """The dossiers among `ids` the user may read, in the order asked; the others are left out."""
     keys = await scope.reader_keys(user)

@@ -124,3 +124,8 @@ class TestReaders:
         assert f'data-dossier="{dossier.id}"' in by_name
         none = (await client.get("/admin/readers", params={"q": "王小"}, headers=HTML)).text
         assert "没有找到“王小”的申报" in none
+
+        for query in (applicant.id_number, "王小明"):         # each lookup one indexed equality, then by ids
+            async def read():
+                await dossiers.person_readers(query)
+            await explained(read, f"readers of {query}", ("dossiers", "batches", "dossier_access_days"))
