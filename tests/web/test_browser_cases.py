@@ -25,7 +25,10 @@ async def solve_captcha(page) -> None:
 
 
 async def test_public_objection_and_the_office_case_page(app, client, world, live, tmp_path):
-    set_china_date(date(2026, 9, 29))
+    # A day after the real one: the database's TTL monitor reaps sessions whose expiry (set on the service's
+    # clock) has passed on its own real clock, so a browser signed in on a clock moved back could lose its
+    # session to the monitor's next sweep in the middle of the test.
+    set_china_date(date(2030, 9, 17))
     await relogin(client, world)
     dossier = await place_dossier(world, status="approved", name="李晓华")
     r = await client.post("/api/publicity/publish", json={"ids": [str(dossier.id)], "confirm": True},
