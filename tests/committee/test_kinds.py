@@ -107,6 +107,16 @@ async def up_to_hr(client, world, dossier_id) -> None:
             assert r.status_code == 200, (who, action, r.text)
 
 
+async def initial_submitted(world) -> str:
+    """A 初定 batch of three sections without a committee, and the world's applicant's dossier submitted to it."""
+    from tests.factories import create_batch, submitted_dossier
+
+    batch = await create_batch(kind="initial", committee=None,
+                               rules={"required_sections": ["basic", "education", "current_title"],
+                                      "sections": ["basic", "education", "current_title"], "guide_text": ""})
+    return await submitted_dossier(world["applicant"], batch, world["employer"])
+
+
 class TestInitial:
     async def test_graduate_to_certificate_without_a_committee(self, client, kinds_world, converter_pool):
         world = kinds_world
@@ -209,13 +219,8 @@ class TestInitial:
         assert "经济南市人力资源和社会保障局初定，具备助理馆员专业技术资格" in pdf_text(r.content)
 
     async def test_a_denial_ends_the_route_and_certifies_nothing(self, client, kinds_world):
-        from tests.factories import create_batch, submitted_dossier
-
         world = kinds_world
-        batch = await create_batch(kind="initial", committee=None,
-                                   rules={"required_sections": ["basic", "education", "current_title"],
-                                          "sections": ["basic", "education", "current_title"], "guide_text": ""})
-        dossier_id = await submitted_dossier(world["applicant"], batch, world["employer"])
+        dossier_id = await initial_submitted(world)
         flow = (await client.get(f"/api/dossiers/{dossier_id}/flow", headers=world["as_applicant"])).json()
         assert [(n["name"], n["state"]) for n in flow["nodes"]] == [
             ("刘见习", "done"), ("济南市群众艺术馆", "current"), ("济南市文化和旅游局", "ahead"),
@@ -247,13 +252,8 @@ class TestInitial:
 
 
     async def test_the_acceptance_points_review_page_issues_the_certificate(self, client, kinds_world):
-        from tests.factories import create_batch, submitted_dossier
-
         world = kinds_world
-        batch = await create_batch(kind="initial", committee=None,
-                                   rules={"required_sections": ["basic", "education", "current_title"],
-                                          "sections": ["basic", "education", "current_title"], "guide_text": ""})
-        dossier_id = await submitted_dossier(world["applicant"], batch, world["employer"])
+        dossier_id = await initial_submitted(world)
         await up_to_hr(client, world, dossier_id)
         await cookie_login(client, world["hr_account"])
         html = (await client.get(f"/review/{dossier_id}", headers=HTML)).text

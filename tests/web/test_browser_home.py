@@ -86,15 +86,11 @@ async def test_sent_back_leads_to_its_tab_and_the_warnings_show_to_both_sides(ap
 async def test_the_acceptance_point_issues_from_its_to_certify_tab(app, kinds_world, live, client):
     """初定 granted at the HR bureau (its 受理点): 待发证 1 on its home leads to the tab, where it picks the
     dossier, gives the 发文字号 and issues (preview, confirm); the count is 0 after."""
-    from tests.committee.test_kinds import decide, up_to_hr
-    from tests.factories import create_batch, submitted_dossier
+    from tests.committee.test_kinds import decide, initial_submitted, up_to_hr
     from tests.web.test_browser_review import confirm_batch
 
     world = kinds_world
-    batch = await create_batch(kind="initial", committee=None,
-                               rules={"required_sections": ["basic", "education", "current_title"],
-                                      "sections": ["basic", "education", "current_title"], "guide_text": ""})
-    dossier_id = await submitted_dossier(world["applicant"], batch, world["employer"])
+    dossier_id = await initial_submitted(world)
     await up_to_hr(client, world, dossier_id)
     assert (await decide(client, world, dossier_id, approve=True)).status_code == 200
     async with chromium_people(live, "failure-to-certify") as open_page:

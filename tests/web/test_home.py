@@ -225,14 +225,10 @@ class TestHandlerHome:
     async def test_the_acceptance_points_to_certify_count_and_tab(self, client, kinds_world):
         """初定: the HR bureau, its 受理点, grants; its home counts the granted dossier under 待发证, linking to the
         tab that lists it with the issuing form; issued, it leaves both. Other units have no 待发证."""
-        from tests.committee.test_kinds import decide, issue, up_to_hr
-        from tests.factories import create_batch, submitted_dossier
+        from tests.committee.test_kinds import decide, initial_submitted, issue, up_to_hr
 
         world = kinds_world
-        batch = await create_batch(kind="initial", committee=None,
-                                   rules={"required_sections": ["basic", "education", "current_title"],
-                                          "sections": ["basic", "education", "current_title"], "guide_text": ""})
-        dossier_id = await submitted_dossier(world["applicant"], batch, world["employer"])
+        dossier_id = await initial_submitted(world)
         await up_to_hr(client, world, dossier_id)
 
         async def hr_home() -> str:
