@@ -121,6 +121,9 @@ def pages(dossier: str) -> list[tuple[str, str | None, str]]:
         ("11-committee-office", "pingban", "/committee"),
         ("12-expert", "zhuanjia1", "/expert"),
         ("13-admin-batches", "admin", "/admin/batches"),
+        ("14-unit-home", "jnqyg", "/"),
+        ("15-admin-committees", "admin", "/admin/committees"),
+        ("16-admin-audit", "admin", "/admin/audit"),
     ]
 
 
