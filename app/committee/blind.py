@@ -66,6 +66,11 @@ async def rule_of(dossier: Dossier) -> BlindReviewRule:
     return batch.rules.blind_review
 
 
+def _require_open(dossier: Dossier) -> None:
+    if dossier.status not in OPEN_STATES:
+        raise Conflict("只有上报至评委会、尚未评审表决的申报可以送审", code="not_at_committee")
+
+
 def _require_round(dossier: Dossier, *states: str) -> BlindReviews:
     blind = dossier.blind_reviews
     if blind is None:
@@ -131,8 +136,7 @@ def _loader(dossier_id: PydanticObjectId):
 
 async def start(*, actor: User, dossier: Dossier) -> Dossier:
     """Makes the anonymised copies of the marked works and opens the round (准备送审)."""
-    if dossier.status not in OPEN_STATES:
-        raise Conflict("只有上报至评委会、尚未评审表决的申报可以送审", code="not_at_committee")
+    _require_open(dossier)
     if dossier.blind_reviews is not None:
         raise Conflict("该申报已送审", code="blind_review_exists")
     rule = await rule_of(dossier)
@@ -218,8 +222,7 @@ async def send(*, actor: User, dossier: Dossier, committee: Committee, seed: int
                levels: list[str]) -> Dossier:
     """Draws the reviewers (conflicts excluded, the seed recorded), gives each an assignment and starts the clock."""
     blind = _require_round(dossier, "preparing")
-    if dossier.status not in OPEN_STATES:
-        raise Conflict("只有上报至评委会、尚未评审表决的申报可以送审", code="not_at_committee")
+    _require_open(dossier)
     if missing := [w.id for w in blind.works if w.anonymised is None]:
         raise Conflict(f"代表作{'、'.join(missing)}还没有可送审的副本，请先上传处理后的副本", code="work_not_ready")
     rule = await rule_of(dossier)
@@ -239,11 +242,7 @@ async def send(*, actor: User, dossier: Dossier, committee: Committee, seed: int
         _require_round(fresh, "preparing")
         return writes.Change({"$set": {"blind_reviews": writes.to_bson(sent)}})
 
-    written = await writes.retrying(_loader(dossier.id), plan)
-    for a in assignments:
-        await a.insert()
-        await tell_reviewer(a)
-    return written
+    return await _send_round(dossier.id, plan, assignments)
 
 
 def shortfall(blind: BlindReviews) -> int:
@@ -257,8 +256,7 @@ async def supplement(*, actor: User, dossier: Dossier, committee: Committee, see
     """补充送审: as many reviewers as the round lacks, drawn afresh (with the conflict rules, everyone the round has
     had left out, the seed recorded), each with the rule's full time from now; the round is open again."""
     blind = _require_round(dossier, "sent", "complete")
-    if dossier.status not in OPEN_STATES:
-        raise Conflict("只有上报至评委会、尚未评审表决的申报可以送审", code="not_at_committee")
+    _require_open(dossier)
     wanted = shortfall(blind)
     if not wanted:
         raise Conflict("送审专家人数已足（已评分和评审期内的专家），无需补充送审", code="no_shortfall")
@@ -275,12 +273,19 @@ async def supplement(*, actor: User, dossier: Dossier, committee: Committee, see
     reopened.reviews = [*blind.reviews, *(review_of(a).model_copy(update={"draw_id": record.id}) for a in assignments)]
 
     async def plan(fresh: Dossier) -> writes.Change:
-        now = fresh.blind_reviews
-        if now is None or now.code != blind.code or len(now.reviews) != len(blind.reviews) or shortfall(now) != wanted:
+        current = fresh.blind_reviews
+        if current is None or current.code != blind.code or len(current.reviews) != len(blind.reviews) \
+                or shortfall(current) != wanted:
             raise Conflict("送审情况已有变化，请刷新后再补充送审", code="blind_review_moved")
         return writes.Change({"$set": {"blind_reviews": writes.to_bson(reopened)}})
 
-    written = await writes.retrying(_loader(dossier.id), plan)
+    return await _send_round(dossier.id, plan, assignments)
+
+
+async def _send_round(dossier_id: PydanticObjectId, plan, assignments: list[BlindAssignment]) -> Dossier:
+    """The round written through the write path first, then the reviewers' assignments and their messages: a
+    write that does not land leaves no assignment behind."""
+    written = await writes.retrying(_loader(dossier_id), plan)
     for a in assignments:
         await a.insert()
         await tell_reviewer(a)
