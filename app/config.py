@@ -34,11 +34,10 @@ class Settings(BaseSettings):
     # Unset: Secure outside dev/test. Set false only for a plain-http development server.
     cookie_secure: bool | None = None
 
-    # argon2id at OWASP's minimum; older hashes are re-made at the next login. At most
+    # argon2id at OWASP's minimum, one lane; older hashes are re-made at the next login. At most
     # password_hash_concurrency hashes run at once in a process (each holds its memory cost while it runs).
     password_hash_time_cost: int = Field(default=2, ge=1)
     password_hash_memory_kib: int = Field(default=19456, ge=8192)
-    password_hash_parallelism: int = Field(default=1, ge=1)
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
 
     lockout_threshold: int = 5

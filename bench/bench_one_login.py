@@ -54,7 +54,7 @@ import httpx  # noqa: E402
 from asgi_lifespan import LifespanManager  # noqa: E402
 
 from app.accounts.models import User  # noqa: E402
-from app.accounts.secrets import hasher  # noqa: E402
+from app.accounts import secrets  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.embedded import EmbeddedServer, free_port  # noqa: E402
 from app.main import create_app  # noqa: E402
@@ -89,7 +89,7 @@ async def main() -> None:
                     verify = []
                     for _ in range(ARGS.runs):
                         start = time.process_time()
-                        hasher().verify(stored, PASSWORD)
+                        assert secrets._verify(stored, PASSWORD)
                         verify.append(time.process_time() - start)
         finally:
             server.stop()

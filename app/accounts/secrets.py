@@ -1,31 +1,34 @@
-"""Password hashing (argon2) and the one-way hashing of tokens, codes and captcha answers."""
+"""Password hashing (argon2id) and the one-way hashing of tokens, codes and captcha answers."""
 
 import hashlib
 import hmac
+import re
 import secrets
 import string
-from functools import lru_cache
 
 import anyio
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from nacl import pwhash
+from nacl.exceptions import CryptoError
 
 from app.config import get_settings
 
 _limiter: anyio.CapacityLimiter | None = None
 
-
-@lru_cache
-def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+# A PHC string's algorithm and cost: $argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>
+_COST = re.compile(r"^\$(argon2id|argon2i)\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$")
 
 
-def hasher() -> PasswordHasher:
-    """argon2id at the configured cost: OWASP's minimum (19 MiB, 2 passes, 1 lane) unless set otherwise.
+def cost(password_hash: str) -> tuple[str, int, int, int] | None:
+    """(algorithm, memory KiB, passes, lanes) of a stored hash; None for anything else."""
+    found = _COST.match(password_hash)
+    return (found[1], int(found[2]), int(found[3]), int(found[4])) if found else None
+
+
+def wanted_cost() -> tuple[str, int, int, int]:
+    """argon2id at the configured cost, one lane: OWASP's minimum (19 MiB, 2 passes) unless set otherwise.
     Hashes made at another cost (the former 64 MiB × 3 × 4) still verify and are re-made at login."""
     settings = get_settings()
-    return _hasher(settings.password_hash_time_cost, settings.password_hash_memory_kib,
-                   settings.password_hash_parallelism)
+    return "argon2id", settings.password_hash_memory_kib, settings.password_hash_time_cost, 1
 
 
 def _bound() -> anyio.CapacityLimiter:
@@ -39,18 +42,23 @@ def _bound() -> anyio.CapacityLimiter:
 
 
 def _hash(password: str) -> str:
-    return hasher().hash(password)
+    """libsodium's argon2id (its AVX2/AVX-512 code: half the CPU of the reference implementation per login,
+    docs/BENCHMARKS.md, Login); the string is the PHC format any argon2 library reads."""
+    _, memory_kib, passes, _ = wanted_cost()
+    return pwhash.argon2id.str(password.encode(), opslimit=passes, memlimit=memory_kib * 1024).decode()
 
 
 def _verify(password_hash: str, password: str) -> bool:
+    """Any argon2id or argon2i hash, whatever its cost or lanes (those of the former cost included)."""
     try:
-        return hasher().verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+        return pwhash.verify(password_hash.encode(), password.encode())
+    except (CryptoError, ValueError):
         return False
 
 
 async def _bounded(function, *args):
-    """argon2 is deliberately slow (~50 ms): in a worker thread, off the event loop, a few at a time."""
+    """argon2 is deliberately slow (~10–25 ms of CPU): in a worker thread (libsodium releases the GIL), off the
+    event loop, a few at a time."""
     return await anyio.to_thread.run_sync(function, *args, limiter=_bound())
 
 
@@ -63,7 +71,7 @@ async def verify_password(password_hash: str, password: str) -> bool:
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return hasher().check_needs_rehash(password_hash)
+    return cost(password_hash) != wanted_cost()
 
 
 def digest(value: str) -> str:

@@ -5,21 +5,20 @@ import asyncio
 import threading
 import time
 
+import argon2
 import pytest
-from argon2 import PasswordHasher, extract_parameters
+from argon2 import PasswordHasher
 
 from app.accounts import secrets
 from app.accounts.models import User
 from app.config import get_settings
 from tests.factories import PASSWORD, create_person
 
-OWASP = (19456, 2, 1)                  # memory KiB, passes, lanes
+OWASP = ("argon2id", 19456, 2, 1)      # algorithm, memory KiB, passes, lanes
+# The reference implementation (argon2-cffi), which made the hashes before libsodium did: at the former cost
+# and at today's.
 FORMER = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)
-
-
-def cost(password_hash: str) -> tuple[int, int, int]:
-    found = extract_parameters(password_hash)
-    return found.memory_cost, found.time_cost, found.parallelism
+REFERENCE = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
 @pytest.fixture
@@ -39,9 +38,24 @@ def configured(monkeypatch):
 def test_a_new_hash_is_argon2id_at_the_owasp_minimum(configured):
     configured()
     made = secrets._hash(PASSWORD)
-    assert made.startswith("$argon2id$") and cost(made) == OWASP
+    assert made.startswith("$argon2id$") and secrets.cost(made) == OWASP
     assert secrets._verify(made, PASSWORD) and not secrets._verify(made, PASSWORD + "x")
     assert not secrets.needs_rehash(made) and secrets.needs_rehash(FORMER.hash(PASSWORD))
+
+
+def test_hashes_are_read_alike_by_libsodium_and_the_reference_implementation(configured):
+    """Stored hashes outlive the library: one made here verifies with argon2-cffi, and the ones argon2-cffi
+    made (every hash stored before) verify here and are kept when at today's cost."""
+    configured()
+    assert REFERENCE.verify(secrets._hash(PASSWORD), PASSWORD)
+    earlier = REFERENCE.hash(PASSWORD)
+    assert secrets._verify(earlier, PASSWORD) and not secrets._verify(earlier, "x" + PASSWORD)
+    assert not secrets.needs_rehash(earlier)
+    assert secrets._verify(FORMER.hash(PASSWORD), PASSWORD)
+    argon2i = PasswordHasher(type=argon2.Type.I, time_cost=2, memory_cost=19456, parallelism=1).hash(PASSWORD)
+    assert secrets._verify(argon2i, PASSWORD) and secrets.needs_rehash(argon2i)
+    for broken in ("", "$argon2id$v=19$m=19456,t=2,p=1$", "plain", earlier[:-4]):
+        assert not secrets._verify(broken, PASSWORD)
 
 
 async def test_a_former_hash_logs_in_and_is_upgraded_once(client, configured):
@@ -53,7 +67,7 @@ async def test_a_former_hash_logs_in_and_is_upgraded_once(client, configured):
     r = await client.post("/api/auth/login", json={"login": user.login, "password": PASSWORD})
     assert r.status_code == 200, r.text
     upgraded = (await User.get(user.id)).password_hash
-    assert cost(former) == (65536, 3, 4) and cost(upgraded) == OWASP
+    assert secrets.cost(former) == ("argon2id", 65536, 3, 4) and secrets.cost(upgraded) == OWASP
     assert secrets._verify(upgraded, PASSWORD)
 
     r = await client.post("/api/auth/login", json={"login": user.login, "password": PASSWORD})
