@@ -8,7 +8,9 @@ queue entry (QueueEntry: its queue keys and what a page narrows and sorts on), w
 
 The one write path (app.dossiers.writes) stores the row of every document it writes (but the version and
 time alone of a dossier in no queue: `moved`). A row is written
-only over a row of the same or an older version, so a slow store never undoes a newer one; `reconcile` (run
+only over a row of the same or an older version, so a slow store never undoes a newer one, and a row or a queue
+entry only conditioned on the one it replaces (the row's counted fingerprint; the entry's version, keys and
+submission time), so the statistics' counters and the queue counts move once per change whoever races; `reconcile` (run
 step by step in the background when SCHEMA changes and nightly, see app/migrations.py and app/scheduler.py,
 and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS produced."""
 
