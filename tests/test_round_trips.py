@@ -13,13 +13,13 @@ from pymongo import monitoring
 from pymongo.errors import PyMongoError
 
 from app import clock, db
-from app.dossiers import access, rows, writes
+from app.dossiers import access, queue_counts, rows, writes
 from app.accounts.models import LoginFailure
 from app.dossiers.models import Dossier, DossierAccess
 from app.dossiers.rows import DossierRow
 from app.units.enums import UnitCategory
 from tests.factories import (PASSWORD, bearer, complete_draft, complete_sections, create_batch, create_path, create_person,
-                             create_sysadmin, create_unit, solved_captcha)
+                             create_sysadmin, create_unit, solved_captcha, submitted_dossier)
 
 
 class _Commands(monitoring.CommandListener):
@@ -69,8 +69,10 @@ async def steps(client):
                                                    category=UnitCategory.city_affiliated, region_code="370100")
     await create_path(unit=employer, target=department)
     person = await create_person(name="王小明")
-    dossier_id = await complete_draft(person, await create_batch(), employer)
+    batch = await create_batch()
+    dossier_id = await complete_draft(person, batch, employer)
     return {"url": f"/api/dossiers/{dossier_id}", "id": ObjectId(dossier_id), "person": person,
+            "batch": batch, "employer_unit": employer,
             "applicant": await bearer(person), "employer": await bearer(employer_account),
             "employer_account": employer_account,
             "admin": await bearer(await create_sysadmin())}
@@ -130,10 +132,11 @@ class TestApplicant:
 
         submitted, seen = await counted(client.post(f"{url}/submit", headers=if_match(headers, saved)))
         assert submitted.status_code == 200, submitted.text
-        # 7 commands (was 10), 4 trips: the row, its queue entry, the queue counts and the statistics' counts
-        # (app.dossiers.counts, taken back if the row's write missed) are sent together
+        # 7 commands (was 10), 4 trips: the row, its queue entry (inserted: a draft has none, and an insert misses
+        # when one is there), the queue counts and the statistics' counts (app.dossiers.counts and queue_counts,
+        # taken back if the write they count missed) are sent together
         assert seen[:3] == [SESSION, ("find", "units"), ("update", "dossiers")]
-        assert sorted(seen[3:]) == [("update", "dossier_queue"), ("update", "dossier_rows"), ("update", "queue_counts"),
+        assert sorted(seen[3:]) == [("insert", "dossier_queue"), ("update", "dossier_rows"), ("update", "queue_counts"),
                                     ("update", "statistics_counts")]
         stored = await Dossier.get(steps["id"])
         assert stored.status == "submitted" and stored.snapshots[0].version == int(saved.headers["ETag"].strip('"'))
@@ -214,6 +217,29 @@ class TestReviewer:
         assert dossier_part[:3] == [SESSION, ("find", "dossiers"), ("update", "dossiers")]
         assert sorted(dossier_part[3:]) == [("update", "dossier_queue"), ("update", "dossier_rows"),
                                             ("update", "queue_counts")]
+
+
+class TestRebuild:
+    async def test_a_refresh_of_many_sends_their_entries_in_one_bulk_write_and_counts_them_in_one(self, client,
+                                                                                                  steps):
+        """The entries' writes are conditioned on the entries read (a miss would cost a read and a write more
+        for that dossier alone), and in the common case none misses: one bulk write of the entries (the
+        updates, and the inserts of dossiers new to a queue, one command each), a delete of its own for an
+        entry whose dossier is gone, one of the counts."""
+        await client.post(f"{steps['url']}/submit", headers=steps["applicant"])
+        ids = [steps["id"]] + [ObjectId(await submitted_dossier(await create_person(name=f"申报人{n}"), steps["batch"],
+                                                                steps["employer_unit"])) for n in range(4)]
+        collection = Dossier.get_pymongo_collection()
+        await collection.update_many({"_id": {"$in": ids[:3]}}, {"$set": {"status": "passed"}, "$inc": {"version": 1}})
+        await collection.delete_one({"_id": ids[3]})        # a repair behind the write path's back
+        lost = await rows.QueueEntry.get_pymongo_collection().find_one_and_delete({"_id": ids[4]})
+        await queue_counts.add(queue_counts.changes([lost], [None]))      # an entry lost with its count
+        _, seen = await counted(rows.refresh(*ids))
+        assert sorted(c for c in seen if c[1] in ("dossier_queue", "queue_counts")) == [
+            ("delete", "dossier_queue"), ("find", "dossier_queue"), ("insert", "dossier_queue"),
+            ("update", "dossier_queue"), ("update", "queue_counts")]
+        assert await rows.QueueEntry.get_pymongo_collection().count_documents({}) == 4
+        await writes.refresh(ids[3])        # and its row (the statistics' counters), as the repair would
 
 
 class TestAccessRecords:

@@ -11,10 +11,11 @@ is read whole from its rows by key instead (`page_rows`): one trip after the cou
 before it when this process last found the view that small, which is most of what a small view's page costs.
 
 The one write path moves the counts by the difference between the entry it writes over and the entry it
-writes (app.counters), in the same trip as the entry. A page checks the counts of the hours it read against
-the entries (or, for a small view, the rows) it found there; when they disagree (a crash between the writes, a
-writer racing without the previous entry) it corrects them by the difference from the entries and answers
-from the whole view instead."""
+writes (app.counters), in the same trip as the entry, and keeps it only if the entry's write, conditioned on the
+entry it replaces, landed (app.dossiers.rows: `_place`, `_settle`), so racing writers count each change once. A
+page checks the counts of the hours it read against the entries (or, for a small view, the rows) it found there;
+when they disagree (a crash between the writes, a page reading between them) it corrects them by the difference
+from the entries and answers from the whole view instead."""
 
 import asyncio
 from collections import Counter

@@ -8,7 +8,9 @@ queue entry (QueueEntry: its queue keys and what a page narrows and sorts on), w
 
 The one write path (app.dossiers.writes) stores the row of every document it writes (but the version and
 time alone of a dossier in no queue: `moved`). A row is written
-only over a row of the same or an older version, so a slow store never undoes a newer one; `reconcile` (run
+only over a row of the same or an older version, so a slow store never undoes a newer one, and a row or a queue
+entry only conditioned on the one it replaces (the row's counted fingerprint; the entry's version, keys and
+submission time), so the statistics' counters and the queue counts move once per change whoever races; `reconcile` (run
 step by step in the background when SCHEMA changes and nightly, see app/migrations.py and app/scheduler.py,
 and by `python -m app rebuild-rows`) repairs rows a crash left behind or an older FACTS produced."""
 
@@ -21,7 +23,7 @@ from typing import Any
 from beanie import Document, PydanticObjectId
 from bson import ObjectId
 from pydantic import Field
-from pymongo import ASCENDING, DeleteOne, IndexModel, UpdateOne
+from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from app.accounts.enums import COMMITTEE_ROLES
@@ -397,13 +399,6 @@ def moved(row: dict, after: dict) -> bool:
     return bool(new["queue_keys"]) or any(row[field] != new[field] for field in new if field not in MOVING)
 
 
-async def _upsert(collection, same_or_older: dict, fields: dict) -> None:
-    try:    # a newer version already written by a faster store wins; the upsert then collides on _id
-        await collection.update_one(same_or_older, {"$set": fields}, upsert=True)
-    except DuplicateKeyError:
-        pass
-
-
 # How often a row store re-reads the row it replaces after another store changed it in between.
 ATTEMPTS = 20
 
@@ -425,10 +420,10 @@ async def _put(dossier_id: Any, row: dict, *, believed: dict | None) -> None:
                 {"_id": dossier_id, "version": newer_or_same, "counted": believed["counted"]}, {"$set": row})
         except BaseException:
             if counted is not None:
-                await _take_back(counted, believed, row)
+                await _take_back(counted, lambda: counts.apply(row, believed))
             raise
         if counted is not None and not landed.matched_count:
-            await _take_back(counted, believed, row)
+            await _take_back(counted, lambda: counts.apply(row, believed))
         elif counted is not None:
             await counted
         if landed.matched_count:
@@ -455,13 +450,80 @@ async def _put(dossier_id: Any, row: dict, *, believed: dict | None) -> None:
     raise RuntimeError(f"the row of dossier {dossier_id} kept changing under its store")
 
 
-async def _take_back(counted: asyncio.Future, believed: dict, row: dict) -> None:
-    """Undoes the count of a row change whose write did not land (once the count itself has landed)."""
+async def _take_back(counted: asyncio.Future, undo: Callable[[], Awaitable[None]]) -> None:
+    """Undoes the count of a change whose write did not land (once the count itself has landed)."""
     try:
         await asyncio.shield(counted)
     except Exception:
         return                              # not counted: nothing to take back
-    await counts.apply(row, believed)
+    await undo()
+
+
+# What an entry counts for (app.dossiers.queue_counts) and which version it is of: what its writes are conditioned on.
+ENTRY_READS = {"queue_keys": 1, "submitted_at": 1, "version": 1}
+
+
+def _replacing(dossier_id: Any, was: dict) -> dict:
+    """The filter of a write over the stored entry `was` and nothing else (_id first: a point look-up)."""
+    return {"_id": dossier_id, "version": was["version"], "queue_keys": was["queue_keys"],
+            "submitted_at": was.get("submitted_at")}
+
+
+async def _swap(dossier_id: Any, was: dict | None, entry: dict | None) -> bool:
+    """One write of `entry` (None: no entry) over the stored entry `was` (None: none), conditioned on it;
+    whether it landed."""
+    queue = QueueEntry.get_pymongo_collection()
+    if entry is None:
+        return was is None or bool((await queue.delete_one(_replacing(dossier_id, was))).deleted_count)
+    if was is None:
+        try:
+            await queue.insert_one({"_id": dossier_id, **entry})
+        except DuplicateKeyError:
+            return False
+        return True
+    return bool((await queue.update_one(_replacing(dossier_id, was), {"$set": entry})).matched_count)
+
+
+async def _settle(dossier_id: Any, entry: dict | None, version: int) -> None:
+    """Writes the entry of `version` (None: the dossier is in no queue) over whatever entry is stored, unless
+    it is of a newer version: read, then written conditioned on what was read, and the difference counted once
+    the write has landed; read again when another write changed the entry in between."""
+    queue = QueueEntry.get_pymongo_collection()
+    for _ in range(ATTEMPTS):
+        was = await queue.find_one({"_id": dossier_id}, ENTRY_READS)
+        if was is not None and was["version"] > version:
+            return                          # a newer version's entry is there, counted by its own writer
+        if await _swap(dossier_id, was, entry):
+            await queue_counts.add(queue_counts.changes([was], [entry]))
+            return
+    raise RuntimeError(f"the queue entry of dossier {dossier_id} kept changing under its store")
+
+
+async def _place(dossier_id: Any, entry: dict | None, version: int, *, believed: dict | None) -> None:
+    """Writes the queue entry `entry` of `version` over the entry `believed` stored, conditioned on that
+    entry (its version, keys and submission time), and counts the difference in the same trip; when another
+    write changed the entry in between, the count is taken back and the entry settled from what is stored."""
+    if believed is not None and believed["version"] > version:
+        return                              # read, not believed: a newer store counted its own change
+    moving = queue_counts.changes([believed], [entry])
+    counted = asyncio.ensure_future(queue_counts.add(moving)) if moving else None
+
+    async def undo() -> None:
+        await queue_counts.add(queue_counts.changes([entry], [believed]))
+
+    try:
+        landed = await _swap(dossier_id, believed, entry)
+    except BaseException:
+        if counted is not None:
+            await _take_back(counted, undo)
+        raise
+    if landed:
+        if counted is not None:
+            await counted
+        return
+    if counted is not None:
+        await _take_back(counted, undo)
+    await _settle(dossier_id, entry, version)
 
 
 UNKNOWN = object()      # `store`'s `before` when the writer holds no copy of the row it wrote over
@@ -470,63 +532,53 @@ UNKNOWN = object()      # `store`'s `before` when the writer holds no copy of th
 async def store(doc: dict, *, before: dict | None | object = UNKNOWN) -> None:
     """Writes the row and the queue entry of this raw dossier document, unless a newer version's are already
     there. `before` is the row of the version this write replaced (None: a new dossier, with no row nor entry;
-    UNKNOWN: the stored entry is read first). The queue counts move by the difference of the entries, the
+    UNKNOWN: the stored entry is read first). Each write is conditioned on what it replaces and only a change
+    that landed stays counted: the queue counts move by the difference of the entries (`_place`), the
     statistics' counts by that of the rows' fingerprints (`_put`); the entry of a dossier that left every queue
-    is deleted. The writes go out together."""
-    same_or_older = {"_id": doc["_id"], "version": {"$lte": doc["version"]}}
+    is deleted. When `before` is right (nearly always), the writes and their counts go out together."""
     row = row_of(doc)
     entry = entry_of(row)
-    queue = QueueEntry.get_pymongo_collection()
     if before is UNKNOWN:
-        was = await queue.find_one({"_id": doc["_id"]}, {"queue_keys": 1, "submitted_at": 1, "version": 1})
-        if was is not None and was["version"] > doc["version"]:     # a newer store counted its own change
-            entry = was
+        was = await QueueEntry.get_pymongo_collection().find_one({"_id": doc["_id"]}, ENTRY_READS)
     else:
         was = entry_of(before) if before is not None else None
-    beside = [queue_counts.add(queue_counts.changes([was], [entry]))]
-    if entry is not None and entry is not was:
-        beside.append(_upsert(queue, same_or_older, entry))
-    elif was is not None and entry is None:
-        beside.append(queue.delete_one(same_or_older))
-    sent = asyncio.gather(*beside)
+    sent = asyncio.ensure_future(_place(doc["_id"], entry, doc["version"], believed=was))
     try:        # the row in the caller's own task (start-up tells its background work by the task)
         await _put(doc["_id"], row, believed=row if before is UNKNOWN else before)
     finally:
         await sent
 
 
+GONE = float("inf")     # the version of a deleted dossier's (absent) entry: older than none
+
+
 async def refresh(*dossier_ids: PydanticObjectId) -> None:
     """Writes the rows and queue entries of these dossiers from their current documents, a bulk write each
     (each only over the same or an older version, as `store`), and moves the queue counts by what changed
     from the entries stored; both deleted with their dossier. A row whose counted fingerprint changes (or that
-    is missing) is written on its own, as `store` does."""
+    is missing) is written on its own, as `store` does. Each entry write is conditioned on the entry read
+    (`_entries`), so only the changes that landed are counted."""
     if not dossier_ids:
         return
     found = {d["_id"]: d async for d in Dossier.get_pymongo_collection().find({"_id": {"$in": list(dossier_ids)}})}
     held = {r["_id"]: r async for r in DossierRow.get_pymongo_collection().find(
         {"_id": {"$in": list(dossier_ids)}}, counts.READS)}
     stored = {e["_id"]: e async for e in QueueEntry.get_pymongo_collection().find(
-        {"_id": {"$in": list(dossier_ids)}}, {"queue_keys": 1, "submitted_at": 1, "version": 1})}
-    row_writes, entry_writes, alone, gone, before, after = [], [], [], [], [], []
+        {"_id": {"$in": list(dossier_ids)}}, ENTRY_READS)}
+    row_writes, alone, gone, placed = [], [], [], []
     for i in dossier_ids:
         if i not in found:
-            entry_writes.append(DeleteOne({"_id": i}))
-            before.append(stored.get(i))
+            placed.append((i, stored.get(i), None, GONE))
             if i in held:
                 gone.append(held[i])
             continue
         same_or_older = {"_id": i, "version": {"$lte": found[i]["version"]}}
         row = row_of(found[i])
-        entry = entry_of(row)
         if i in held and held[i].get("counted") == row["counted"]:
             row_writes.append(UpdateOne({**same_or_older, "counted": row["counted"]}, {"$set": row}))
         else:
             alone.append((i, row))
-        entry_writes.append(UpdateOne(same_or_older, {"$set": entry}, upsert=True) if entry is not None
-                            else DeleteOne(same_or_older))
-        if stored.get(i) is None or stored[i]["version"] <= found[i]["version"]:
-            before.append(stored.get(i))
-            after.append(entry)
+        placed.append((i, stored.get(i), entry_of(row), found[i]["version"]))
     if row_writes:
         await _bulk(DossierRow, row_writes)      # one after the other: a rebuild's steps are not waited for
     for i, row in alone:
@@ -535,8 +587,61 @@ async def refresh(*dossier_ids: PydanticObjectId) -> None:
         if (await DossierRow.get_pymongo_collection().delete_one(
                 {"_id": old["_id"], "version": old.get("version"), "counted": old.get("counted")})).deleted_count:
             await counts.apply(old, None)
-    await _bulk(QueueEntry, entry_writes)
+    await _entries(placed)
+
+
+async def _entries(placed: list[tuple[Any, dict | None, dict | None, float]]) -> None:
+    """Writes each (dossier id, entry read, its entry, its version) in one bulk write, conditioned on the entry
+    read, and counts what landed. A miss shows per write: the update of an entry that changed meanwhile is an
+    upsert whose filter no longer matches, so it collides on _id (an entry gone meanwhile is inserted: counted
+    from none), as does the insert of one that appeared; a delete, which tells no such thing in a bulk, is
+    sent on its own beside it (rare in a rebuild: a dossier that left every queue). The misses are then
+    settled one by one from what is stored (`_settle`)."""
+    queue = QueueEntry.get_pymongo_collection()
+    writes, sent, deletes = [], [], []
+    for i, was, entry, version in placed:
+        if (was is not None and was["version"] > version) or (was is None and entry is None):
+            continue                        # a newer version's entry (counted by its writer), or none to write
+        if entry is None:
+            deletes.append((i, was, entry, version))
+        elif was is None:
+            writes.append(InsertOne({"_id": i, **entry}))
+            sent.append((i, was, entry, version))
+        else:
+            writes.append(UpdateOne(_replacing(i, was), {"$set": entry}, upsert=True))
+            sent.append((i, was, entry, version))
+
+    async def bulk() -> tuple[set[int], set[int]]:
+        """The indexes of the writes that missed and of the updates that inserted."""
+        if not writes:
+            return set(), set()
+        try:
+            result = (await queue.bulk_write(writes, ordered=False)).bulk_api_result
+        except BulkWriteError as exc:
+            if any(error["code"] != 11000 for error in exc.details["writeErrors"]):
+                raise
+            result = exc.details
+        return ({error["index"] for error in result["writeErrors"]},
+                {upserted["index"] for upserted in result.get("upserted") or []})
+
+    (missed, inserted), *removed = await asyncio.gather(
+        bulk(), *(queue.delete_one(_replacing(i, was)) for i, was, _, _ in deletes))
+    before, after, again = [], [], []
+    for n, (i, was, entry, version) in enumerate(sent):
+        if n in missed:
+            again.append((i, entry, version))
+        else:
+            before.append(None if n in inserted else was)
+            after.append(entry)
+    for (i, was, entry, version), landed in zip(deletes, removed):
+        if landed.deleted_count:
+            before.append(was)
+            after.append(None)
+        else:
+            again.append((i, entry, version))
     await queue_counts.add(queue_counts.changes(before, after))
+    for i, entry, version in again:
+        await _settle(i, entry, version)
 
 
 async def _bulk(model: type[Document], writes: list) -> None:
