@@ -1,0 +1,30 @@
+"""Which indexes the dossiers carry. On SecantusDB every update of a ~14 KB dossier deletes and rewrites every
+entry of every index, whatever fields it touches (~0.2 ms of the database's CPU per index per update:
+docs/BENCHMARKS.md), so an index is added here only for a read that cannot select its ids on the rows or the
+queue entries (app.dossiers.rows) and read the dossiers by _id."""
+
+from app.dossiers.models import Dossier
+
+EXPECTED = {
+    (("_id", 1),),
+    (("applicant_id", 1), ("batch_id", 1)),                 # unique; an applicant's own list too
+    (("applicant_name", 1),),                               # the public list's search by name, a person's audit
+    (("id_number", 1),),                                    # a person's audit, an expert's conflicts
+    (("status", 1), ("publicity.starts_on", -1)),           # the public 公示名单
+    (("entered_by.unit_id", 1), ("created_at", -1)),        # a unit's 录入申报 list
+    (("attachments.file.file_id", 1),),                     # whether a stored file is still in use
+    (("snapshots.attachments.file.file_id", 1),),
+    (("certificate.number", 1),),                           # unique; verifying a certificate
+    (("replaced_certificates.number", 1),),                 # verifying a replaced certificate
+}
+
+
+async def test_the_dossiers_carry_these_indexes_and_no_other(client):
+    held = await Dossier.get_pymongo_collection().index_information()
+    assert {tuple((field, int(direction)) for field, direction in index["key"]) for index in held.values()} == EXPECTED
+
+
+def test_the_model_declares_them():
+    declared = {tuple((field, int(direction)) for field, direction in model.document["key"].items())
+                for model in Dossier.Settings.indexes}
+    assert declared | {(("_id", 1),)} == EXPECTED
