@@ -28,3 +28,15 @@ def test_the_model_declares_them():
     declared = {tuple((field, int(direction)) for field, direction in model.document["key"].items())
                 for model in Dossier.Settings.indexes}
     assert declared | {(("_id", 1),)} == EXPECTED
+
+
+async def test_whether_a_file_is_still_used_reads_each_file_index(client):
+    """Deleting an attachment's file first asks whether a dossier's attachments or snapshots still name it: one
+    read per field on its index (a `$or` of the two is a collection scan on SecantusDB)."""
+    from bson import ObjectId
+
+    from app.dossiers import attachments
+    from tests import plans
+
+    unused = ObjectId()         # no such file: deleting it is harmless (app.files.service.delete_file)
+    assert await plans.explained(lambda: attachments._discard(unused), "a file in use", ("dossiers",)) == 2
