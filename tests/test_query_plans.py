@@ -183,7 +183,7 @@ async def test_the_acceptance_point_check_reads_the_unit_by_its_id(world):
     for unit in world.employers[:2]:
         assert await check(lambda: acceptance.is_acceptance_point(unit.id), f"受理点 {unit.name}") == 1
 async def test_a_units_entered_dossiers_read_an_index(world):
-    """录入申报: the unit's list of the dossiers it entered reads the entered_by index."""
+    """录入申报: the unit's list of the dossiers it entered reads the rows by its entry key, then the dossiers by _id."""
     from app.dossiers import entry
 
     for user in world.users.values():

@@ -311,8 +311,8 @@ class Snapshot(BaseModel):
 # person, an expert's conflicts, the public list's search by name) and the public 公示名单 by status and start.
 # Everything else selects the ids on the rows (app.dossiers.rows) or the queue entries and their keys, then reads
 # the dossiers by _id: queues, tables, bundles, read scope, archives (batch, status), publicity (a route unit's or
-# a committee's key and status), supervision's recall (reported:<unit>), the meetings (the meeting's dossier_ids)
-# and a committee's accepted dossiers. On SecantusDB every index is work on every write of a ~14 KB dossier,
+# a committee's key and status), supervision's recall (reported:<unit>), the meetings (the meeting's dossier_ids),
+# a committee's accepted dossiers and a unit's 录入申报 (its entry:<unit> read key). On SecantusDB every index is work on every write of a ~14 KB dossier,
 # whatever the write touches (docs/BENCHMARKS.md, 2026-12-04).
 SELECTION_INDEXES = [
     IndexModel([("applicant_name", ASCENDING)]),
@@ -370,7 +370,6 @@ class Dossier(Document):
             *SELECTION_INDEXES,
             # No reader_ids index: lists read the rows by it; a dossier is read by _id and its keys checked
             # (scope.may_read). Its ~10 multikey entries were rewritten on every save (docs/BENCHMARKS.md).
-            IndexModel([("entered_by.unit_id", ASCENDING), ("created_at", DESCENDING)]),   # a unit's 录入申报 list
             IndexModel([("attachments.file.file_id", ASCENDING)]),
             IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
             IndexModel([("certificate.number", ASCENDING)], unique=True,

@@ -11,7 +11,6 @@ EXPECTED = {
     (("applicant_name", 1),),                               # the public list's search by name, a person's audit
     (("id_number", 1),),                                    # a person's audit, an expert's conflicts
     (("status", 1), ("publicity.starts_on", -1)),           # the public 公示名单
-    (("entered_by.unit_id", 1), ("created_at", -1)),        # a unit's 录入申报 list
     (("attachments.file.file_id", 1),),                     # whether a stored file is still in use
     (("snapshots.attachments.file.file_id", 1),),
     (("certificate.number", 1),),                           # unique; verifying a certificate
