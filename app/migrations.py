@@ -133,9 +133,29 @@ UNREAD_INDEXES = {
 }
 
 
+# The dossiers' indexes whose reads select their ids on the rows or the queue entries since issue 11 (archives,
+# publicity, supervision's recall, meetings, a committee's blind-review list, a unit's 录入申报) or ride the unique (applicant_id,
+# batch_id) index (an applicant's own list, sorted in memory): on SecantusDB each was rewritten on every update
+# of a dossier, whatever it touched (docs/BENCHMARKS.md, 2026-12-04 19:00–20:45).
+SELECTED_ELSEWHERE = {
+    Dossier: [(("applicant_id", 1), ("created_at", -1)), (("batch_id", 1), ("status", 1)),
+              (("route_unit_ids", 1), ("status", 1)), (("reported_by", 1), ("batch_id", 1)),
+              (("committee_code", 1), ("status", 1)), (("meeting_id", 1),), (("entered_by.unit_id", 1), ("created_at", -1))],
+}
+
+
 async def _drop_unread_indexes(_: Checkpoint) -> int:
+    return await _drop(UNREAD_INDEXES)
+
+
+async def _drop_selected_elsewhere(_: Checkpoint) -> int:
+    return await _drop(SELECTED_ELSEWHERE)
+
+
+async def _drop(indexes: dict) -> int:
+    """Drops these indexes (by key pattern, whatever their names) where they exist; returns how many."""
     dropped = 0
-    for model, unread in UNREAD_INDEXES.items():
+    for model, unread in indexes.items():
         collection = model.get_pymongo_collection()
         for name, index in (await collection.index_information()).items():
             if tuple((field, int(direction)) for field, direction in index["key"]) in unread:
@@ -162,6 +182,7 @@ MIGRATIONS: list[Migration] = [
     Migration("drop-unread-indexes", _drop_unread_indexes),
     Migration("queue-counts", _queue_counts),
     Migration("dossier-employer-region", _employer_regions),
+    Migration("drop-dossier-selection-indexes", _drop_selected_elsewhere),
     Migration(f"rows-schema-{rows.SCHEMA}", _rows),
     Migration(f"statistics-counts-{rows.SCHEMA}", _counts),
 ]

@@ -118,6 +118,22 @@ class TestUnreadIndexes:
         assert await migrations._drop_unread_indexes(None) == 0
 
 
+class TestSelectionIndexes:
+    async def test_the_dossiers_indexes_whose_reads_moved_to_the_rows_are_dropped(self, client):
+        """Issue 11: an older database's dossiers lose the indexes whose reads select on the rows or queue
+        entries now (or ride the unique applicant index): seven; the others stay (tests/dossiers/test_indexes.py)."""
+        from app.dossiers.models import Dossier
+
+        dossiers = Dossier.get_pymongo_collection()
+        before = set(await dossiers.index_information())
+        for keys in migrations.SELECTED_ELSEWHERE[Dossier]:
+            await dossiers.create_index(list(keys))
+        assert await migrations._drop_selected_elsewhere(None) == 7
+        assert set(await dossiers.index_information()) == before
+        assert await migrations._drop_selected_elsewhere(None) == 0
+        assert "drop-dossier-selection-indexes" in [m.name for m in migrations.MIGRATIONS]
+
+
 class TestEmployerRegions:
     async def test_dossiers_declared_before_get_their_employer_s_region_and_are_counted_by_it(self, client, world):
         """A dossier stored before the declaration carried its employer's region code gets it through the

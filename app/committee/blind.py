@@ -31,7 +31,7 @@ from app.committee.blind_form import PUBLISHED, summary
 from app.committee.exceptions import NotCommitteeOffice
 from app.committee.models import BLIND_ROUND_LABELS, BLIND_STATUS_LABELS, BlindAssignment, Meeting
 from app.dossiers import service as dossiers
-from app.dossiers import writes
+from app.dossiers import rows, writes
 from app.dossiers.enums import DossierStatus
 from app.dossiers.models import BlindCriterionCopy, BlindReviews, BlindScore, BlindWork, Dossier
 from app.errors import Conflict, NotFound
@@ -361,7 +361,8 @@ def work_file(dossier: Dossier, work_id: str) -> StoredFile:
 
 async def office_list(user: User) -> list[dict]:
     """The office's dossiers with the committee before its vote whose level the batch's rule sends to blind review,
-    with their round's state: one read per committee and state on the dossiers' (committee_code, status) index."""
+    with their round's state: per committee and state, the ids on the queue entries' `committee:<code>:<status>` key
+    (one indexed equality, by name), then the dossiers' few fields by _id (the dossiers carry no committee index)."""
     from app.committee import committees as committee_service
 
     found = []
@@ -369,8 +370,12 @@ async def office_list(user: User) -> list[dict]:
                   "blind_reviews": 1, "year": 1, "committee_code": 1}
     for committee in await committee_service.listing(user):
         for status in (DossierStatus.at_committee, DossierStatus.accepted, DossierStatus.scheduled):
-            async for doc in Dossier.get_pymongo_collection().find({"committee_code": committee.code,
-                                                                    "status": status}, projection):
+            ids = await rows.keyed_ids(f"committee:{committee.code}:{status}")
+            held = {d["_id"]: d for start in range(0, len(ids), 500) for d in await Dossier.get_pymongo_collection(
+                ).find({"_id": {"$in": ids[start:start + 500]}}, projection).to_list()}
+            for doc in (held[i] for i in ids if i in held):
+                if doc.get("committee_code") != committee.code or doc.get("status") != status:
+                    continue        # moved on since its entry was written
                 batch = await batches.recent(doc["batch_id"])
                 if batch is None or not batch.rules.blind_review.applies_to(doc["declaration"]["level"]):
                     continue

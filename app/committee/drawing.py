@@ -17,7 +17,7 @@ from app.experts.schemas import DrawIn, SwapIn, mask_id
 
 
 async def _dossiers(meeting: Meeting) -> list[Dossier]:
-    return await Dossier.find({"meeting_id": meeting.id}).to_list()
+    return await meetings.on_meeting(meeting)
 
 
 async def _latest(meeting: Meeting) -> ExpertDraw:

@@ -18,6 +18,7 @@ from app.committee.recusal import recusals
 from app.committee import tally
 from app.committee.tally import vote_line
 from app.committee.schemas import MeetingIn, MeetingOut, MembersIn, PresentIn, ScheduleIn
+from app.dossiers import rows
 from app.dossiers import service as dossiers
 from app.dossiers.enums import STATUS_LABELS, DossierStatus as S
 from app.dossiers.models import Dossier
@@ -126,9 +127,24 @@ async def for_member(actor: User, meeting_id: PydanticObjectId) -> tuple[Meeting
 
 
 async def schedulable(committee: Committee) -> list[Dossier]:
-    """The committee's accepted dossiers, by applicant: what a planned meeting may take on."""
-    return await Dossier.find({"committee_code": committee.code, "status": S.accepted}).sort(
-        "applicant_name").limit(500).to_list()
+    """The committee's accepted dossiers, by applicant: what a planned meeting may take on. Their ids are the queue
+    entries' under `committee:<code>:accepted` (one indexed equality, by name), the dossiers then read by _id:
+    the dossiers carry no committee index."""
+    ids = await rows.keyed_ids(f"committee:{committee.code}:{S.accepted}")
+    found = [d for d in await dossiers.by_ids(ids[:SCHEDULABLE])
+             if d.committee_code == committee.code and d.status == S.accepted]
+    return found
+
+
+# The most accepted dossiers a meeting's planning lists.
+SCHEDULABLE = 500
+
+
+async def on_meeting(meeting: Meeting) -> list[Dossier]:
+    """The dossiers scheduled in this meeting: those of its `dossier_ids` (added before a dossier's meeting_id is
+    set, taken off after it is cleared: app.committee.meetings.schedule, unschedule) that name it, read by _id.
+    The dossiers carry no meeting index."""
+    return [d for d in await dossiers.by_ids(list(meeting.dossier_ids)) if d.meeting_id == meeting.id]
 
 
 async def set_members(*, meeting: Meeting, data: MembersIn) -> Meeting:
@@ -174,9 +190,9 @@ async def open_voting(meeting: Meeting, committee: Committee) -> Meeting:
         raise Conflict("评审会还没有安排申报，不能开始表决", code="meeting_empty")
     if not meeting.member_ids:
         raise Conflict("评审会还没有邀请专家，不能开始表决", code="meeting_without_members")
-    on_meeting = await Dossier.find({"meeting_id": meeting.id}).to_list()
-    recused = await expert_draws.recused_accounts(meeting.member_ids, on_meeting)
-    _refuse_without_quorum(committee, meeting.model_copy(update={"recused": recused}), on_meeting,
+    scheduled = await on_meeting(meeting)
+    recused = await expert_draws.recused_accounts(meeting.member_ids, scheduled)
+    _refuse_without_quorum(committee, meeting.model_copy(update={"recused": recused}), scheduled,
                            await User.find({"_id": {"$in": meeting.member_ids}}).to_list())
     return await _write(meeting, ("planned",), {"$set": {"status": "voting", "recused": recused}},
                         "评审会已被他人修改，请刷新后重试")

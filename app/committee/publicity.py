@@ -24,7 +24,7 @@ from app.committee.calendar import china_today, working_period
 from app.committee.schemas import IdsIn, OpinionForm, PublicityFilter, PublicityRow, PublishIn, ReviewIn, SubmitIn
 from app.committee.tally import vote_line
 from app.dossiers import service as dossiers
-from app.dossiers import writes
+from app.dossiers import rows, writes
 from app.dossiers.enums import OPINION_LABELS, REVIEW_LABELS, STATUS_LABELS
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier, Publicity, PublicityOpinion, PublicityReview
@@ -200,6 +200,14 @@ async def batch_pass(*, actor: User, data: IdsIn) -> BatchResult:
                                       work=lambda d: review(actor=actor, dossier=d, data=ReviewIn(result="pass")))
 
 
+async def waiting_for(unit_id: PydanticObjectId) -> list[PydanticObjectId]:
+    """The dossiers in publicity whose opinion is with this unit: the ids of its `all:<unit>:publicity` key on the
+    queue entries (its route units reported it), the dossiers then by _id to see whose turn it is."""
+    waiting = await dossiers.by_ids(await rows.keyed_ids(f"all:{unit_id}:{S.publicity}"))
+    return [d.id for d in waiting if d.status == S.publicity and d.publicity is not None
+            and d.publicity.stage < len(d.route) and d.route[d.publicity.stage].unit_id == unit_id]
+
+
 async def submit(*, actor: User, data: SubmitIn) -> BatchResult:
     """汇总提交: the unit's opinions (the employer) or reviews (units above) go one level up."""
     unit = await units_service.get_readable_unit(actor, data.unit_id)
@@ -207,9 +215,7 @@ async def submit(*, actor: User, data: SubmitIn) -> BatchResult:
         raise Forbidden("您不是该单位的经办人", field="unit_id", code="not_unit_handler")
     ids = data.ids
     if ids is None:
-        waiting = await Dossier.find({"status": S.publicity, "route_unit_ids": unit.id}).to_list()
-        ids = [d.id for d in waiting if d.publicity.stage < len(d.route) and
-               d.route[d.publicity.stage].unit_id == unit.id]
+        ids = await waiting_for(unit.id)
 
     async def work(dossier: Dossier) -> None:
         stage = _turn(dossier, actor, employer=False)
@@ -294,17 +300,32 @@ def row(dossier: Dossier, actor: User) -> PublicityRow:
 
 async def listing(*, actor: User, unit_id: PydanticObjectId | None, committee_code: str | None,
                   f: PublicityFilter | None = None) -> list[PublicityRow]:
-    """公示上报 for a unit (dossiers whose route includes it) or the committee's view of all opinions."""
+    """公示上报 for a unit (dossiers that reached it: its route units reported them) or the committee's view of all
+    opinions, by name. The ids come from the queue entries, one indexed equality per status on the unit's
+    `all:<unit>:<status>` or the committee's `committee:<code>:<status>` key (narrowed there by name, ID number,
+    level and title), the dossiers then by _id, a chunk at a time until LISTED are found (the opinion is the
+    dossier's): the dossiers carry no route or committee index."""
     if committee_code:
         committee = await committees.run_by(actor, committee_code)
-        query: dict = {"committee_code": committee.code}
+        key = f"committee:{committee.code}"
     elif unit_id:
         unit = await units_service.get_readable_unit(actor, unit_id)
         if not acts_for_unit(actor, unit.id):
             raise Forbidden("您不是该单位的经办人", field="unit_id", code="not_unit_handler")
-        query = {"route_unit_ids": unit.id}
+        key = f"all:{unit.id}"
     else:
         raise ValidationFailed("请指定单位或评委会", field="unit_id", code="scope_required")
-    query.update(f.query() if f else {}, status={"$in": [S.publicity, S.publicized]})
-    found = await Dossier.find(query).sort("applicant_name").limit(2000).to_list()
-    return [row(d, actor) for d in found]
+    f = f or PublicityFilter()
+    ids = await rows.keyed_ids(*(f"{key}:{status}" for status in (S.publicity, S.publicized)),
+                               name_prefix=(f.name or "").strip() or None, **f.entry_query())
+    found: list[Dossier] = []
+    for start in range(0, len(ids), 200):
+        found += [d for d in await dossiers.by_ids(ids[start:start + 200])
+                  if d.status in (S.publicity, S.publicized) and f.matches_opinion(d.publicity)]
+        if len(found) >= LISTED:
+            break
+    return [row(d, actor) for d in found[:LISTED]]
+
+
+# The most a 公示上报 list shows.
+LISTED = 2000

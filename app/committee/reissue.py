@@ -221,14 +221,14 @@ async def queue(*, actor: User) -> list[ReissueRequestOut]:
 
 async def holdings(*, actor: User) -> list[dict[str, Any]]:
     """The actor's own issued certificates, the current and the replaced, for the 我的证书 page: their dossiers
-    read on the (applicant, created) index (a person has a dossier or two a year; the status is not in the filter,
-    which would turn the plan into a scan on SecantusDB)."""
-    found = Dossier.get_pymongo_collection().find(
+    read on the unique (applicant, batch) index's prefix and sorted here, newest first (a person has a dossier or two
+    a year; the status is not in the filter, which would turn the plan into a scan on SecantusDB)."""
+    found = await Dossier.get_pymongo_collection().find(
         {"applicant_id": actor.id},
-        {"status": 1, "certificate": 1, "replaced_certificates": 1, "reissue_requests": 1, "created_at": 1},
-        sort=[("created_at", -1)])
+        {"status": 1, "certificate": 1, "replaced_certificates": 1, "reissue_requests": 1, "created_at": 1}).to_list()
+    found.sort(key=lambda d: (d["created_at"], d["_id"]), reverse=True)
     out = []
-    async for doc in found:
+    for doc in found:
         if doc.get("status") != S.certified:
             continue
         current = Certificate.model_validate(doc["certificate"]) if doc.get("certificate") else None

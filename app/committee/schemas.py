@@ -1,8 +1,7 @@
 """API input and output of the committee's side: settings, meetings, votes, publicity, certificates."""
 
-import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from beanie import PydanticObjectId
 from fastapi import UploadFile
@@ -159,21 +158,23 @@ class PublicityFilter(BaseModel):
     opinion: Literal["none", "no_objection", "objection"] | None = Field(
         default=None, description="公示意见：none 尚未填写 / no_objection 无异议 / objection 有异议")
 
-    def query(self) -> dict:
+    def entry_query(self) -> dict:
+        """The equalities the queue entries answer (app.dossiers.rows.keyed_ids; the name prefix is its own)."""
         query: dict = {}
-        if (self.name or "").strip():
-            query["applicant_name"] = {"$regex": "^" + re.escape(self.name.strip())}
         if (self.id_number or "").strip():
             query["id_number"] = self.id_number.strip().upper()
         if self.level:
             query["declaration.level"] = self.level
         if self.title:
             query["declaration.title"] = self.title
-        if self.opinion == "none":
-            query["publicity.opinion"] = None
-        elif self.opinion:
-            query["publicity.opinion.opinion"] = self.opinion
         return query
+
+    def matches_opinion(self, publicity: Any) -> bool:
+        """Where the opinion stands, checked on the dossier read (the entries do not carry it)."""
+        opinion = publicity.opinion if publicity is not None else None
+        if self.opinion == "none":
+            return opinion is None
+        return not self.opinion or (opinion is not None and opinion.opinion == self.opinion)
 
 
 class PublicityRow(BaseModel):

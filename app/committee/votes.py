@@ -15,10 +15,11 @@ from app.catalog.models import Committee
 from app.clock import utcnow
 from app.committee import tally
 from app.committee.exceptions import MeetingNotFound
-from app.committee.meetings import require_state, visible
+from app.committee.meetings import on_meeting, require_state, visible
 from app.committee.models import Meeting, Vote
 from app.committee.recusal import conflicted_units
 from app.committee.schemas import VoteIn
+from app.dossiers import service as dossiers
 from app.dossiers.enums import DossierStatus as S
 from app.dossiers.models import Dossier
 from app.dossiers.writes import to_bson
@@ -89,8 +90,7 @@ async def live_tally(meeting: Meeting, committee: Committee) -> dict[str, dict]:
         return {}
     members = await User.find({"_id": {"$in": meeting.member_ids}}).to_list()
     cast = await Vote.find({"meeting_id": meeting.id}).to_list()
-    pending = await Dossier.find({"_id": {"$in": meeting.dossier_ids}, "meeting_id": meeting.id,
-                                  "status": S.scheduled}).to_list()
+    pending = [d for d in await on_meeting(meeting) if d.status == S.scheduled]
     return {str(d.id): tally.count(committee, meeting, d, members, cast).model_dump() for d in pending}
 
 
@@ -116,8 +116,7 @@ async def close(*, actor: User, meeting: Meeting, committee: Committee,
     votes = await Vote.find({"meeting_id": meeting.id}).to_list()
     if meeting.status == "voting" and len(votes) != meeting.vote_count:
         raise Conflict("有选票正在提交，请稍后再结束评审会", code="votes_in_flight")
-    pending = await Dossier.find({"_id": {"$in": meeting.dossier_ids}, "meeting_id": meeting.id,
-                                  "status": S.scheduled}).to_list()
+    pending = [d for d in await on_meeting(meeting) if d.status == S.scheduled]
     summaries = {d.id: tally.count(committee, meeting, d, members, votes) for d in pending}
     short = [(d, summaries[d.id]) for d in pending if summaries[d.id].present < summaries[d.id].quorum_required]
     if short:
@@ -143,7 +142,7 @@ async def close(*, actor: User, meeting: Meeting, committee: Committee,
             failed.append(f"{dossier.applicant_name}：{exc.message}")
     if failed:
         raise Conflict("评审会未能全部结束，请重试：" + "；".join(failed), code="close_incomplete")
-    decided = await Dossier.find({"_id": {"$in": meeting.dossier_ids}, "votes.meeting_id": meeting.id}).to_list()
+    decided = [d for d in await dossiers.by_ids(list(meeting.dossier_ids)) if d.votes and d.votes.meeting_id == meeting.id]
     results = [{"dossier_id": str(d.id), "applicant_name": d.applicant_name, "status": d.status,
                 **d.votes.model_dump(mode="json")} for d in decided]
     await Meeting.get_pymongo_collection().update_one(

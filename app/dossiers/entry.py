@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.dossiers import scope, service
 from app.dossiers.enums import DossierStatus
 from app.dossiers.models import Dossier, Entry
+from app.dossiers.rows import DossierRow
 from app.dossiers.schemas import DossierCreate, EntryAccount, EntryCreate, NewStaffMember
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.units import staff
@@ -86,8 +87,15 @@ async def create(*, actor: User, data: EntryCreate, client: ClientInfo) -> tuple
 
 
 async def listing(*, actor: User, unit_id: PydanticObjectId) -> list[Dossier]:
-    """The dossiers the unit entered, newest first, less those deleted. Read on the entered_by index by the unit
-    alone: a status condition beside it makes SecantusDB scan the collection, and deleted ones are few."""
+    """The dossiers the unit entered, newest first, less those deleted: the ids of the rows carrying the unit's
+    `entry:<unit>` read key (every state but deleted, app.dossiers.scope) on their reader_ids index, then the
+    dossiers' creation times by _id, and the newest LISTED whole (the dossiers carry no entered_by index)."""
     unit = await entry_unit(actor, unit_id)
-    found = await Dossier.find({"entered_by.unit_id": unit.id}).sort("-created_at").limit(LISTED).to_list()
-    return [d for d in found if d.status != DossierStatus.abandoned]
+    ids = [r["_id"] async for r in DossierRow.get_pymongo_collection().find({"reader_ids": f"entry:{unit.id}"},
+                                                                            {"_id": 1})]
+    created = {d["_id"]: d["created_at"] for start in range(0, len(ids), 1000)
+               async for d in Dossier.get_pymongo_collection().find(
+                   {"_id": {"$in": ids[start:start + 1000]}}, {"created_at": 1})}
+    newest = sorted(created, key=lambda i: (created[i], i), reverse=True)[:LISTED]
+    return [d for d in await service.by_ids(newest)
+            if d.status != DossierStatus.abandoned and d.entered_by is not None and d.entered_by.unit_id == unit.id]

@@ -307,17 +307,14 @@ class Snapshot(BaseModel):
     attachments: list[AttachmentRef]
 
 
-# What the reads that still select whole dossiers filter on: archives (batch, status), publicity (route unit or
-# committee, status, a name or ID number), supervision's recall (reported_by), meetings (committee, meeting).
-# Queues, tables, bundles and read scope select on the rows (app.dossiers.rows) and their keys instead, so
-# the former queue and scope fields (current_unit_id, returned_by, the employer unit, reported_to) carry no
-# index here: each index is work on every write of a ~14 KB dossier.
+# What the reads that still select whole dossiers filter on: a name or an ID number (the administrator's audit of a
+# person, an expert's conflicts, the public list's search by name) and the public 公示名单 by status and start.
+# Everything else selects the ids on the rows (app.dossiers.rows) or the queue entries and their keys, then reads
+# the dossiers by _id: queues, tables, bundles, read scope, archives (batch, status), publicity (a route unit's or
+# a committee's key and status), supervision's recall (reported:<unit>), the meetings (the meeting's dossier_ids),
+# a committee's accepted dossiers and a unit's 录入申报 (its entry:<unit> read key). On SecantusDB every index is work on every write of a ~14 KB dossier,
+# whatever the write touches (docs/BENCHMARKS.md, 2026-12-04).
 SELECTION_INDEXES = [
-    IndexModel([("batch_id", ASCENDING), ("status", ASCENDING)]),
-    IndexModel([("route_unit_ids", ASCENDING), ("status", ASCENDING)]),
-    IndexModel([("reported_by", ASCENDING), ("batch_id", ASCENDING)]),
-    IndexModel([("committee_code", ASCENDING), ("status", ASCENDING)]),
-    IndexModel([("meeting_id", ASCENDING)]),
     IndexModel([("applicant_name", ASCENDING)]),
     IndexModel([("id_number", ASCENDING)]),
     IndexModel([("status", ASCENDING), ("publicity.starts_on", DESCENDING)]),    # the public 公示名单
@@ -368,12 +365,11 @@ class Dossier(Document):
     class Settings:
         name = "dossiers"
         indexes = [
+            # One per applicant and batch; also an applicant's own list (a few dossiers, sorted in memory).
             IndexModel([("applicant_id", ASCENDING), ("batch_id", ASCENDING)], unique=True),
-            IndexModel([("applicant_id", ASCENDING), ("created_at", DESCENDING)]),
             *SELECTION_INDEXES,
             # No reader_ids index: lists read the rows by it; a dossier is read by _id and its keys checked
             # (scope.may_read). Its ~10 multikey entries were rewritten on every save (docs/BENCHMARKS.md).
-            IndexModel([("entered_by.unit_id", ASCENDING), ("created_at", DESCENDING)]),   # a unit's 录入申报 list
             IndexModel([("attachments.file.file_id", ASCENDING)]),
             IndexModel([("snapshots.attachments.file.file_id", ASCENDING)]),
             IndexModel([("certificate.number", ASCENDING)], unique=True,

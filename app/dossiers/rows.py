@@ -362,6 +362,23 @@ async def queue_ids(filters: list[dict], field: str, *, descending: bool) -> lis
     return [i for *_, i in sorted(((value is not None, value, i) for i, value in found.items()), reverse=descending)]
 
 
+async def keyed_ids(*keys: str, name_prefix: str | None = None, **narrowing: Any) -> list:
+    """The ids of the dossiers whose queue entries hold any of these keys, by applicant name (then _id), each
+    once: one indexed equality per key on the entries' (queue_keys, applicant_name, _id) index, bounded by a
+    name prefix (a range on that index), the entries then narrowed here by equalities on their fields
+    (ENTRY_FIELDS, and `declaration.<field>` of ENTRY_DECLARATION: SecantusDB scans for any other field beside
+    the key). The lists that read whole dossiers select their ids here."""
+    found: dict = {}
+    for key in keys:
+        f: dict = {"queue_keys": key}
+        if name_prefix:     # a prefix as a range: the (key, name) index bounds it (a $regex scans on SecantusDB)
+            f["applicant_name"] = {"$gte": name_prefix, "$lt": name_prefix + "\U0010ffff"}
+        async for entry in QueueEntry.get_pymongo_collection().find(f, batch_size=1000):
+            if all(_get(entry, field) == value for field, value in narrowing.items()):
+                found[entry["_id"]] = entry.get("applicant_name")
+    return [i for *_, i in sorted((name is not None, name, i) for i, name in found.items())]
+
+
 async def select(filters: list[dict], *, sort: list[tuple[str, int]], projection: dict | None = None,
                  limit: int = 0, batch_size: int = 500) -> AsyncIterator[dict]:
     """Rows matching any of `filters` (each one indexed equality, one per key a user holds), merged in

@@ -156,16 +156,26 @@ def may_read(keys: list[Key] | None, doc: dict | Any) -> bool:
 
 
 async def refresh_for_units(unit_ids: list[PydanticObjectId]) -> int:
-    """Rewrites the keys of every dossier that reached these units (their place or region changed)."""
+    """Rewrites the keys of every dossier these units read (their place or region changed): those whose rows carry
+    the unit's own key, one indexed equality each on the rows' reader_ids (every unit whose readers read a dossier
+    is among its keys, `_units_reading`; a private one's keys name no unit). The dossiers carry no index for it."""
     from app.dossiers import writes
 
     done = 0
+    seen: set = set()
     for unit_id in unit_ids:
-        cursor = Dossier.get_pymongo_collection().find({"route_unit_ids": unit_id}, {"_id": 1})
-        ids = [d["_id"] async for d in cursor]
+        ids = [i for i in await read_by_unit(unit_id) if i not in seen]
+        seen.update(ids)
         for start in range(0, len(ids), 200):
             done += await writes.refresh(*ids[start:start + 200])
     return done
+
+
+async def read_by_unit(unit_id: PydanticObjectId) -> list:
+    """The ids of the dossiers whose rows carry this unit's key."""
+    from app.dossiers.rows import DossierRow
+
+    return [r["_id"] async for r in DossierRow.get_pymongo_collection().find({"reader_ids": unit_id}, {"_id": 1})]
 
 
 async def backfill(batch: int = 200) -> int:

@@ -58,6 +58,18 @@ async def person_readers(query: str, *, limit: int = 20) -> list[tuple[dict, str
     return [(d, names.get(d["batch_id"], ""), await readers(d["_id"])) for d in found]
 
 
+async def by_ids(ids: list, *, chunk: int = 500) -> list[Dossier]:
+    """These dossiers in the order of `ids` (those gone left out), read by _id a chunk at a time: the second step
+    of a list whose ids were selected on the rows or the queue entries (app.dossiers.rows), so that no read of
+    a whole dossier needs an index of its own (each is work on every save)."""
+    out = []
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        found = {d.id: d for d in await Dossier.find({"_id": {"$in": part}}).to_list()}
+        out += [found[i] for i in part if i in found]
+    return out
+
+
 async def readable_many(user: User, ids: list[PydanticObjectId]) -> list[Dossier]:
     """The dossiers among `ids` the user may read, in the order asked; the others are left out."""
     keys = await scope.reader_keys(user)
@@ -145,8 +157,8 @@ def _declaration(data: DeclarationIn, unit: Unit) -> Declaration:
 
 async def _carried_education(applicant_id: PydanticObjectId) -> tuple[list[dict], list]:
     """Education rows of the latest dossier that was ever submitted, with their proofs, read-only."""
-    previous = await Dossier.find({"applicant_id": applicant_id, "snapshots.0": {"$exists": True},
-                                   "status": {"$ne": DossierStatus.abandoned}}).sort("-created_at").first_or_none()
+    previous = next((d for d in await _applicants(applicant_id)
+                     if d.snapshots and d.status != DossierStatus.abandoned), None)
     if previous is None:
         return [], []
     carried = [dict(row, carried=True) for row in previous.sections.get("education", {}).get("rows", [])]
@@ -295,12 +307,17 @@ async def completeness(dossier: Dossier) -> list[rules.SectionStatus]:
     return rules.completeness(dossier, batch, today=utcnow().date())
 
 
+async def _applicants(applicant_id: PydanticObjectId) -> list[Dossier]:
+    """An applicant's dossiers, newest first: one equality on the unique (applicant_id, batch_id) index's prefix,
+    sorted here (a person has a dossier or two a year; an index of its own would be work on every save)."""
+    found = await Dossier.find({"applicant_id": applicant_id}).to_list()
+    return sorted(found, key=lambda d: (d.created_at, d.id), reverse=True)
+
+
 async def list_own(*, actor: User) -> list[Dossier]:
-    """The applicant's dossiers, less those deleted for the year (kept only for the record). One equality on the
-    (applicant_id, created_at) index; the deleted few are left out here (SecantusDB scans the collection for a
-    filter naming a field outside the index)."""
-    found = await Dossier.find({"applicant_id": actor.id}).sort("-created_at").to_list()
-    return [d for d in found if d.status != DossierStatus.abandoned]
+    """The applicant's dossiers, less those deleted for the year (kept only for the record), newest first; the
+    deleted few are left out here (SecantusDB scans the collection for a filter naming a field outside the index)."""
+    return [d for d in await _applicants(actor.id) if d.status != DossierStatus.abandoned]
 
 
 def _state(dossier: Dossier, number: int | None) -> tuple[Any, dict, list]:

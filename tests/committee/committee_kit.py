@@ -13,10 +13,12 @@ from tests.factories import create_person, login
 
 
 async def place_dossier(world, *, status: str = "accepted", name: str = "李晓华", employer=None, **fields) -> Dossier:
-    """A dossier of a fresh applicant that went employer → department → HR bureau → the committee."""
+    """A dossier of a fresh applicant that went employer → department → HR bureau → the committee: each unit of
+    its route reported it (what the publicity lists and supervision's recall select on)."""
     employer = employer or world["employer"]
     applicant = await create_person(name=name)
     route = [employer, world["department"], world["hr"]]
+    fields.setdefault("reported_by", [u.id for u in route])
     dossier = Dossier(
         applicant_id=applicant.id, applicant_name=applicant.name, id_number=applicant.id_number,
         batch_id=world["batch"].id, year=world["batch"].year,
