@@ -30,7 +30,7 @@ from app.exports.selection import ExportFilter, record, selection
 from app.committee.models import Meeting
 
 BLOCK_ROWS = 500            # rows handed to the writer thread at a time
-MAX_ROWS = 200_000          # far above any batch; keeps one request from running for ever
+MAX_ROWS = 200_000          # two years of a province; a larger selection is refused, never cut short
 FORMATS = {"date": "yyyy-mm-dd", "month": "yyyy-mm", "datetime": "yyyy-mm-dd hh:mm"}
 
 
@@ -173,13 +173,16 @@ async def export(*, user: User, table: str, f: ExportFilter, keys: list[str] | N
     projection = {f"facts.{s}": 1 for s in sources}
     if "id_number" in sources:      # whose it is and their employer: the rule decides per row
         projection.update({"applicant_id": 1, "declaration.employer_unit_id": 1})
-    blocks = _blocks(chosen.rows(projection, limit=MAX_ROWS))
+    blocks = _blocks(chosen.rows(projection, limit=MAX_ROWS + 1))
     fetch = asyncio.ensure_future(anext(blocks, None))
     try:
         sheet = await to_thread.run_sync(_Sheet, path, spec.title, cols)
         while docs := await fetch:
             # The next block is fetched while this one is written: the database and the writer overlap.
             fetch = asyncio.ensure_future(anext(blocks, None))
+            if sheet.rows + len(docs) > MAX_ROWS:    # found only now: counting first would read it all twice
+                raise ValidationFailed(f"一次最多导出 {MAX_ROWS} 行，所选范围超过了，请按年度或批次缩小筛选范围",
+                                       code="selection_too_large", limit=MAX_ROWS)
             if "id_number" in sources:
                 revealed += _shown_ids(user, docs, client.ip if client else None)
             await to_thread.run_sync(sheet.write, await _cells(ctx, [d.get("facts") or {} for d in docs], cols,
