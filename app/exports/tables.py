@@ -23,7 +23,7 @@ from app.accounts.validators import mask_id_number
 from app.catalog.models import Batch, DictionaryEntry
 from app.clock import CHINA, utcnow
 from app.errors import NotFound, ValidationFailed
-from app.dossiers import identity
+from app.dossiers import access, identity
 from app.dossiers.identity import Purpose
 from app.exports import columns as C
 from app.exports.selection import ExportFilter, record, selection
@@ -31,6 +31,10 @@ from app.committee.models import Meeting
 
 BLOCK_ROWS = 500            # rows handed to the writer thread at a time
 MAX_ROWS = 200_000          # two years of a province; a larger selection is refused, never cut short
+# Access records (one per full ID number shown, app.dossiers.identity) waiting beyond this are written before the
+# next block is read: a province's table notes 100,000, more than the database takes in the background (on
+# SecantusDB ~500 a second), and past access.MAX_PENDING they would be dropped.
+ACCESS_BACKLOG = 10_000
 FORMATS = {"date": "yyyy-mm-dd", "month": "yyyy-mm", "datetime": "yyyy-mm-dd hh:mm"}
 
 
@@ -187,6 +191,8 @@ async def export(*, user: User, table: str, f: ExportFilter, keys: list[str] | N
                 revealed += _shown_ids(user, docs, client.ip if client else None)
             await to_thread.run_sync(sheet.write, await _cells(ctx, [d.get("facts") or {} for d in docs], cols,
                                                                sources, sheet.rows))
+            if access.waiting() > ACCESS_BACKLOG:
+                await access.flush()
         await to_thread.run_sync(sheet.close)
         handle = open(path, "rb")
     finally:

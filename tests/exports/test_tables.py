@@ -2,7 +2,11 @@
 
 from datetime import datetime
 
+from bson import ObjectId
+
+from app.dossiers import access
 from app.dossiers import rows as dossier_rows
+from app.dossiers.models import DossierAccess
 from app.exports import columns as C
 from app.exports import tables
 from app.exports.models import ExportEvent
@@ -68,6 +72,13 @@ class TestOverview:
         monkeypatch.setattr(tables, "MAX_ROWS", 1)
         r = await client.get("/api/exports/overview.xlsx?view=pending", headers=world["as_employer"])
         assert r.status_code == 200 and len(rows(workbook(r))) == 2
+
+    async def test_a_long_export_writes_its_access_records_as_it_goes(self, client, world, monkeypatch):
+        monkeypatch.setattr(tables, "ACCESS_BACKLOG", 0)
+        r = await client.get("/api/exports/overview.xlsx?view=pending", headers=world["as_employer"])
+        assert r.status_code == 200 and access.waiting() == 0
+        record = await DossierAccess.get_pymongo_collection().find_one({"dossier_id": ObjectId(world["dossier_id"])})
+        assert {"action": "id_number", "detail": "export"} in record["actions"]
 
     async def test_chosen_columns_in_the_order_given(self, client, world):
         r = await client.get("/api/exports/roster.xlsx?columns=id_number,name&columns=current_title_on",
