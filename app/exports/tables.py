@@ -30,7 +30,7 @@ from app.exports.selection import ExportFilter, record, selection
 from app.committee.models import Meeting
 
 BLOCK_ROWS = 500            # rows handed to the writer thread at a time
-MAX_ROWS = 200_000          # two years of a province; a larger selection is refused, never cut short
+MAX_ROWS = 200_000          # a province's year (docs/SCALING.md); a larger selection is refused, never cut short
 # Access records (one per full ID number shown, app.dossiers.identity) waiting beyond this are written before the
 # next block is read: a province's table notes 100,000, more than the database takes in the background (on
 # SecantusDB ~500 a second), and past access.MAX_PENDING they would be dropped.
