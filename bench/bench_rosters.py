@@ -19,6 +19,7 @@ import copy
 import json
 import logging
 import os
+import re
 import signal
 import statistics as stats
 import tempfile
@@ -30,6 +31,7 @@ from anyio import to_thread
 
 from bson import ObjectId
 
+import support
 from support import MB, PeakRss, machine, scratch_database, timed, write_section
 
 from app.accounts.enums import AccountKind, Role
@@ -224,7 +226,15 @@ What shaped these figures:
   begins (the Python heap peak is the same for 1,000 and 10,000 rows).
 - MongoDB cannot be installed on these machines, so the end-to-end figure against it is not measured
   here; its scan of 10,000 small rows would leave the writing as nearly all of the time.
-""")
+""" + kept_subsections("Rosters"))
+
+
+def kept_subsections(heading: str) -> str:
+    """The dated `### ` subsections under `## heading` (the --world runs'), which rewriting the section keeps."""
+    text = support.BENCHMARKS.read_text(encoding="utf-8") if support.BENCHMARKS.exists() else ""
+    found = re.search(rf"^## {re.escape(heading)}\n.*?(?=^## |\Z)", text, re.S | re.M)
+    section = found.group(0) if found else ""
+    return "\n" + section[section.index("\n### "):] if "\n### " in section else ""
 
 
 def verdict(results: list[tuple[int, float, float, float]]) -> str:
