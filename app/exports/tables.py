@@ -33,7 +33,7 @@ BLOCK_ROWS = 500            # rows handed to the writer thread at a time
 MAX_ROWS = 200_000          # a province's year (docs/SCALING.md); a larger selection is refused, never cut short
 # Access records (one per full ID number shown, app.dossiers.identity) waiting beyond this are written before the
 # next block is read: a province's table notes 100,000, more than the database takes in the background (on
-# SecantusDB ~500 a second), and past access.MAX_PENDING they would be dropped.
+# SecantusDB ~500–1,250 a second, docs/BENCHMARKS.md Rosters), and past access.MAX_PENDING they would be dropped.
 ACCESS_BACKLOG = 10_000
 FORMATS = {"date": "yyyy-mm-dd", "month": "yyyy-mm", "datetime": "yyyy-mm-dd hh:mm"}
 
@@ -184,7 +184,8 @@ async def export(*, user: User, table: str, f: ExportFilter, keys: list[str] | N
         while docs := await fetch:
             # The next block is fetched while this one is written: the database and the writer overlap.
             fetch = asyncio.ensure_future(anext(blocks, None))
-            if sheet.rows + len(docs) > MAX_ROWS:    # found only now: counting first would read it all twice
+            # Over the limit is found only here: counting first would read the selection twice.
+            if sheet.rows + len(docs) > MAX_ROWS:
                 raise ValidationFailed(f"一次最多导出 {MAX_ROWS} 行，所选范围超过了，请按年度或批次缩小筛选范围",
                                        code="selection_too_large", limit=MAX_ROWS)
             if "id_number" in sources:
