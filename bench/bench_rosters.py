@@ -3,27 +3,49 @@
 Time and memory of tables.export (the work behind GET /api/exports/{table}.xlsx): wall time, the
 process's peak RSS above where it started, and tracemalloc's peak of Python allocations (a separate
 run, as tracing slows everything down). A 1,000-row export of the same data shows whether memory
-stays flat as rows grow. Run: .venv/bin/python bench/bench_rosters.py [--rows 10000]"""
+stays flat as rows grow. Run: .venv/bin/python bench/bench_rosters.py [--rows 10000]
+
+With --world N (e.g. 100000) it builds a province-sized database instead (N dossiers in N/10,000 batches and
+N/10,000 主管部门, `build_world`) beside a 10,000-dossier one of the same shape, each in its own SecantusDB, kept
+under --data to be reused by later runs, and times side by side the same 10,000-row selections (one batch as the
+system administrator and as the committee office, one 主管部门's rows as its handler) in both, with the plans of
+their reads (explain), then the whole database's export as the administrator and the office: time and the peak
+RSS rise of this process and of the database's. Run: .venv/bin/python bench/bench_rosters.py --world 100000
+[--data /tmp/exp-data/rosters] [--runs 3] [--port 8430] [--parts abc]"""
 
 import argparse
 import asyncio
 import copy
+import json
+import logging
+import os
+import re
+import signal
+import statistics as stats
 import tempfile
+import time
 import tracemalloc
+from pathlib import Path
 
 from anyio import to_thread
 
 from bson import ObjectId
 
+import support
 from support import MB, PeakRss, machine, scratch_database, timed, write_section
 
 from app.accounts.enums import AccountKind, Role
 from app.accounts.models import RoleGrant, User
 from app.catalog import service as catalog
-from app.catalog.models import Batch
+from app.catalog.models import Batch, Committee
 from app.clock import utcnow
+from app import db
+from app.config import Settings
+from app.documents import document_models
+from app.embedded import EmbeddedServer
+from app.dossiers import access
 from app.dossiers.models import Dossier
-from app.dossiers.rows import DossierRow, row_of
+from app.dossiers.rows import FOLDER_ORDER, DossierRow, row_of
 from app.exports import tables
 from app.exports.selection import ExportFilter, selection
 
@@ -124,7 +146,7 @@ async def scan_only(user: User, table: str, f: ExportFilter) -> tuple[float, lis
 async def write_only(table: str, docs: list[dict]) -> float:
     """Our share: the same rows from memory into the workbook, as MongoDB-speed reads would leave it."""
     spec, cols = tables.resolve(table, None)
-    ctx = await tables._context(True)
+    ctx = await tables._context()
     sources = {c.source for c in cols}
     with tempfile.TemporaryDirectory() as folder, timed() as clock:
         sheet = await to_thread.run_sync(tables._Sheet, f"{folder}/t.xlsx", spec.title, cols)
@@ -204,7 +226,15 @@ What shaped these figures:
   begins (the Python heap peak is the same for 1,000 and 10,000 rows).
 - MongoDB cannot be installed on these machines, so the end-to-end figure against it is not measured
   here; its scan of 10,000 small rows would leave the writing as nearly all of the time.
-""")
+""" + kept_subsections("Rosters"))
+
+
+def kept_subsections(heading: str) -> str:
+    """The dated `### ` subsections under `## heading` (the --world runs'), which rewriting the section keeps."""
+    text = support.BENCHMARKS.read_text(encoding="utf-8") if support.BENCHMARKS.exists() else ""
+    found = re.search(rf"^## {re.escape(heading)}\n.*?(?=^## |\Z)", text, re.S | re.M)
+    section = found.group(0) if found else ""
+    return "\n" + section[section.index("\n### "):] if "\n### " in section else ""
 
 
 def verdict(results: list[tuple[int, float, float, float]]) -> str:
@@ -215,7 +245,225 @@ def verdict(results: list[tuple[int, float, float, float]]) -> str:
             if worst_end >= 3 else f"Result: met (at most {worst_end:.2f} s)") + "; memory flat."
 
 
+# A province-sized world (--world N) -----------------------------------------------------------------------------
+
+COMMITTEE = "370100-qzwh-intermediate"
+PART = 10_000               # dossiers per batch and per 主管部门
+
+
+async def build_world(count: int) -> dict:
+    """`count` certified dossiers with their rows in count/PART batches and count/PART 主管部门 (departments), each
+    over ten employer units: dossier n is in batch n // PART and at employer n % employers, whose department is
+    employer % departments, so each batch and each department holds PART dossiers and every batch spreads over
+    every department. Each is read (reader_ids, as app.dossiers.scope stores them) by its employer, its
+    department and the committee it was reported to, whose office is a unit of its own."""
+    await catalog.load_dictionaries()
+    parts = max(1, count // PART)
+    batches = []
+    for b in range(parts):
+        batch = Batch(year=2026, name=f"基准批次{b + 1:02d}", series=["qzwh"], levels=["3"], region_code="370100",
+                      opens_at=utcnow(), closes_at=utcnow(), commitment_text="x")
+        await batch.insert()
+        batches.append(batch.id)
+    office = ObjectId()
+    await Committee(code=COMMITTEE, name="群众文化专业中级评审委员会", series=["qzwh"], levels=["3"],
+                    region_code="370100", tier="intermediate", office_unit_id=office).insert()
+    departments = [ObjectId() for _ in range(parts)]
+    employers = [(ObjectId(), f"济南市第{e:03d}文化馆") for e in range(10 * parts)]
+    collection, row_collection = Dossier.get_pymongo_collection(), DossierRow.get_pymongo_collection()
+    base = template(batches[0])
+    began, docs = time.perf_counter(), []
+    for n in range(count):
+        employer, name = employers[n % len(employers)]
+        department = departments[(n % len(employers)) % parts]
+        doc = copy.deepcopy(base)
+        doc.update(applicant_id=ObjectId(), applicant_name=f"申报人{n:06d}", id_number=f"3701021986{n:08d}",
+                   batch_id=batches[min(n // PART, parts - 1)], current_unit_id=employer,
+                   route_unit_ids=[employer, department], reported_to=[COMMITTEE],
+                   reader_ids=[employer, department, f"committee:{COMMITTEE}"])
+        doc["declaration"].update(employer_unit_id=employer, employer_unit_name=name)
+        docs.append(doc)
+        if len(docs) == 1000:
+            await collection.insert_many(docs, ordered=False)
+            await row_collection.insert_many([{"_id": d["_id"], **row_of(d)} for d in docs], ordered=False)
+            docs = []
+            if (n + 1) % 10_000 == 0:
+                print(f"{n + 1:,} dossiers, {time.perf_counter() - began:.0f} s", flush=True)
+    if docs:
+        await collection.insert_many(docs, ordered=False)
+        await row_collection.insert_many([{"_id": d["_id"], **row_of(d)} for d in docs], ordered=False)
+    return {"count": count, "batches": [str(b) for b in batches], "departments": [str(d) for d in departments],
+            "office": str(office), "setup": round(time.perf_counter() - began)}
+
+
+class World:
+    """One kept database: built on first use (world.json says what and how long), served by its own SecantusDB."""
+
+    def __init__(self, folder: Path, count: int, port: int):
+        self.folder, self.count = folder, count
+        self.server = EmbeddedServer(folder / "secantus", port)
+        self.facts: dict = {}
+
+    async def open(self) -> None:
+        await db.open_database(Settings(mongodb_uri=self.server.uri, database="bench_rosters", env="test",
+                                        database_timeout_seconds=60), document_models())
+
+    async def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        made = self.folder / "world.json"
+        if made.exists() and json.loads(made.read_text())["count"] != self.count:
+            raise SystemExit(f"{self.folder} holds another world: {made.read_text()}")
+        if not made.exists() and (self.folder / "secantus").exists():
+            raise SystemExit(f"{self.folder} holds a half-built world: delete it")
+        self.server.start()
+        if not made.exists():
+            await self.open()
+            self.facts = await build_world(self.count)
+            await db.close_database()
+            made.write_text(json.dumps(self.facts))
+            print(f"built {self.count:,} dossiers in {self.facts['setup']} s", flush=True)
+        self.facts = json.loads(made.read_text())
+
+    @property
+    def pid(self) -> int:
+        return self.server._process.pid
+
+    def users(self) -> dict[str, User]:
+        def user(name: str, *grants: RoleGrant) -> User:
+            return User(id=ObjectId(), login=name, login_key=name, kind=AccountKind.person, name=name,
+                        password_hash="-", roles=list(grants))
+        return {"sysadmin": user("系统管理员", RoleGrant(role=Role.sysadmin)),
+                "office": user("中评办经办人", RoleGrant(role=Role.committee_intermediate,
+                                                   unit_id=ObjectId(self.facts["office"]))),
+                "department": user("主管部门经办人", RoleGrant(role=Role.dept_handler,
+                                                       unit_id=ObjectId(self.facts["departments"][0])))}
+
+
+async def plans(user: User, f: ExportFilter) -> str:
+    """Each read of the selection explained as the export sends it: stages of the winning plan, keys and documents
+    examined, rows returned."""
+    chosen = await selection(user, f)
+    name = DossierRow.get_pymongo_collection().name
+    told = []
+    for where in chosen.filters:
+        found = await db.current().db.command(
+            "explain", {"find": name, "filter": where, "sort": dict(FOLDER_ORDER)}, verbosity="executionStats")
+        stages, stage = [], found["queryPlanner"]["winningPlan"]
+        while stage:
+            stages.append(stage["stage"] + (f" {stage['indexName']}" if "indexName" in stage else ""))
+            stage = stage.get("inputStage")
+        run = found["executionStats"]
+        told.append(f"{' ← '.join(stages)}: keys {run['totalKeysExamined']:,}, docs {run['totalDocsExamined']:,}, "
+                    f"returned {run['nReturned']:,}")
+    return "; ".join(told)
+
+
+class Dropped(logging.Handler):
+    """Counts the access records app.dossiers.access drops when more than MAX_PENDING wait to be written."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += "dropping" in record.getMessage()
+
+
+DROPPED = Dropped()
+logging.getLogger(access.__name__).addHandler(DROPPED)
+
+
+async def world_export(pid: int, user: User, table: str, f: ExportFilter, *, flush: bool) -> tuple:
+    """(seconds, rows, file bytes, this process's peak RSS rise, the database's peak RSS rise, its peak RSS,
+    access records still waiting when the file was made, seconds to write them, records dropped). A full ID
+    number shown is noted for the reader's access record (app.dossiers.identity), written in the background
+    while the export runs. What is left is written here after the timing when `flush` (seconds given), else
+    counted and discarded (writing 100,000 on SecantusDB takes minutes); either way before the next export."""
+    dropped = DROPPED.count
+    with PeakRss() as memory, PeakRss(pid) as database, timed() as clock:
+        made = await tables.export(user=user, table=table, f=f, keys=None, client=None)
+    made.file.close()
+    waiting = len(access._pending)
+    with timed() as flushing:
+        if flush:
+            await access.flush()
+        access._pending.clear()
+        if access._flusher is not None:
+            await access._flusher           # the write it has under way
+    return (clock["seconds"], made.rows, made.size, memory.peak - memory.before, database.peak - database.before,
+            database.peak, waiting, flushing["seconds"] if flush else None, DROPPED.count - dropped)
+
+
+async def main_world(count: int, data: str | None, runs: int, port: int, parts: str) -> None:
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))   # stop the servers too
+    with tempfile.TemporaryDirectory(prefix="zc-bench-rosters-") as scratch:
+        where = Path(data or scratch)
+        big, small = World(where / f"w{count}", count, port), World(where / f"w{PART}", PART, port + 1)
+        try:
+            for world in (small, big):
+                await world.start()
+            await measure_worlds(small, big, runs, parts)
+        finally:
+            for world in (small, big):
+                world.server.stop()
+
+
+async def measure_worlds(small: "World", big: "World", runs: int, parts: str) -> None:
+    def batch(w: World, **kw) -> ExportFilter:
+        return ExportFilter(batch_id=ObjectId(w.facts["batches"][0]), **kw)
+    behind = 10 ** 9            # the access records left to the background flusher alone, as before ACCESS_BACKLOG
+    cases = [("a", "one batch", "sysadmin", "overview", batch, runs, None),
+             ("a", "one batch, its 评委会 queue", "office", "overview", lambda w: batch(w, view="committee"), runs, None),
+             ("a", "its read scope", "department", "overview", lambda w: ExportFilter(), runs, None),
+             ("b", "everything", "sysadmin", "overview", lambda w: ExportFilter(), 1, behind),
+             ("b", "everything", "sysadmin", "overview", lambda w: ExportFilter(), 1, None),
+             ("b", "its 评委会 queue", "office", "overview", lambda w: ExportFilter(view="committee"), 1, None),
+             ("c", "everything", "sysadmin", "results", lambda w: ExportFilter(), 1, None)]
+    cases = [c for c in cases if c[0] in parts]
+    who = {"sysadmin": "系统管理员", "office": "中评办 (committee office)", "department": "主管部门经办人"}
+    label = {"overview": "一览表", "results": "评审结果花名册"}
+    lines, notes, loads = [], [], [os.getloadavg()[0]]
+    for world in (small, big):          # a warm-up of each: imports, dictionaries, the database's first reads
+        await world.open()
+        await world_export(world.pid, world.users()["sysadmin"], "overview",
+                           ExportFilter(batch_id=ObjectId(world.facts["batches"][0])), flush=False)
+        await db.close_database()
+    for part, what, role, table, make, times, backlog in cases:
+        tables.ACCESS_BACKLOG, default = backlog or tables.ACCESS_BACKLOG, tables.ACCESS_BACKLOG
+        if backlog:
+            what += " (access records left to the background, as before)"
+        for world in (small, big):
+            await world.open()
+            user, f = world.users()[role], make(world)
+            found = [await world_export(world.pid, user, table, f, flush=part == "a" and n == 0) for n in range(times)]
+            plan = await plans(user, f)         # after: explain runs the reads, and the database's heap grows
+            await db.close_database()
+            seconds = [r[0] for r in found]
+            line = (f"| {part} | {what}, {who[role]} | {label[table]} | {world.count:,} | {found[0][1]:,} | "
+                    f"{stats.median(seconds):.2f} s ({min(seconds):.2f}–{max(seconds):.2f}, {times}) | "
+                    f"{found[0][2] / MB:.1f} MB | {max(r[3] for r in found) / MB:.0f} MB | "
+                    f"{found[0][4] / MB:.0f} MB | {max(r[5] for r in found) / MB:.0f} MB | "
+                    f"{max(r[6] for r in found):,}{f' ({found[0][7]:.0f} s)' if found[0][7] is not None else ''} | "
+                    f"{sum(r[8] for r in found):,} |")
+            lines.append(line)
+            notes.append(f"- {what}, {who[role]}, {world.count:,}-dossier database: {plan}")
+            loads.append(os.getloadavg()[0])
+            print(line, "\n ", notes[-1], flush=True)
+        tables.ACCESS_BACKLOG = default
+    print("\n".join(lines), "\n".join(notes), f"load {min(loads):.1f}–{max(loads):.1f}", machine(), sep="\n")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000)
-    asyncio.run(main(parser.parse_args().rows))
+    parser.add_argument("--world", type=int, default=None,
+                        help="build (or reuse, under --data) a database of this many dossiers beside one of 10,000")
+    parser.add_argument("--data", default=None, help="keep the worlds here to reuse (default: a temporary folder)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--port", type=int, default=8430, help="the large world's database; the small one's is +1")
+    parser.add_argument("--parts", default="abc", help="a: 10,000-row selections in both worlds; b: everything; c: its 评审结果花名册")
+    args = parser.parse_args()
+    if args.world:
+        asyncio.run(main_world(args.world, args.data, args.runs, args.port, args.parts))
+    else:
+        asyncio.run(main(args.rows))

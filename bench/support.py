@@ -17,22 +17,26 @@ sys.path.insert(0, str(ROOT))
 
 from app import db  # noqa: E402
 from app.config import Settings  # noqa: E402
+from app.documents import document_models  # noqa: E402
 from app.embedded import EmbeddedServer, free_port  # noqa: E402
 
 BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
 MB = 1024 * 1024
 
 
-def rss() -> int:
-    with open("/proc/self/statm") as statm:
+def rss(pid: int | None = None) -> int:
+    with open(f"/proc/{pid or 'self'}/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 class PeakRss:
-    """Samples this process's resident memory every 5 ms while the block runs."""
+    """Samples the resident memory of this process (or of process `pid`) every 5 ms while the block runs."""
+
+    def __init__(self, pid: int | None = None):
+        self.pid = pid
 
     def __enter__(self):
-        self.before = self.peak = rss()
+        self.before = self.peak = rss(self.pid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -40,12 +44,12 @@ class PeakRss:
 
     def _sample(self):
         while not self._stop.wait(0.005):
-            self.peak = max(self.peak, rss())
+            self.peak = max(self.peak, rss(self.pid))
 
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, rss())
+        self.peak = max(self.peak, rss(self.pid))
 
 
 def max_rss() -> int:
@@ -59,7 +63,8 @@ async def scratch_database(name: str):
         server = EmbeddedServer(Path(folder) / "secantus", free_port())
         uri = server.start()
         try:
-            await db.open_database(Settings(mongodb_uri=uri, database=f"bench_{name}", env="test"))
+            await db.open_database(Settings(mongodb_uri=uri, database=f"bench_{name}", env="test"),
+                                   document_models())
             try:
                 yield db.current()
             finally:

@@ -70,6 +70,11 @@ def record(*, dossier_id: PydanticObjectId, user_id: PydanticObjectId, user_name
         _flusher = asyncio.get_running_loop().create_task(_flush_later())
 
 
+def waiting() -> int:
+    """How many noted records wait to be written: a long export (app.exports.tables) writes them before reading on."""
+    return len(_pending)
+
+
 async def _flush_later() -> None:
     delay = FLUSH_SECONDS
     while _pending:

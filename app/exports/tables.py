@@ -23,14 +23,18 @@ from app.accounts.validators import mask_id_number
 from app.catalog.models import Batch, DictionaryEntry
 from app.clock import CHINA, utcnow
 from app.errors import NotFound, ValidationFailed
-from app.dossiers import identity
+from app.dossiers import access, identity
 from app.dossiers.identity import Purpose
 from app.exports import columns as C
 from app.exports.selection import ExportFilter, record, selection
 from app.committee.models import Meeting
 
 BLOCK_ROWS = 500            # rows handed to the writer thread at a time
-MAX_ROWS = 200_000          # far above any batch; keeps one request from running for ever
+MAX_ROWS = 200_000          # a province's year (docs/SCALING.md); a larger selection is refused, never cut short
+# Access records (one per full ID number shown, app.dossiers.identity) waiting beyond this are written before the
+# next block is read: a province's table notes 100,000, more than the database takes in the background (on
+# SecantusDB ~500–1,250 a second, docs/BENCHMARKS.md Rosters), and past access.MAX_PENDING they would be dropped.
+ACCESS_BACKLOG = 10_000
 FORMATS = {"date": "yyyy-mm-dd", "month": "yyyy-mm", "datetime": "yyyy-mm-dd hh:mm"}
 
 
@@ -173,17 +177,23 @@ async def export(*, user: User, table: str, f: ExportFilter, keys: list[str] | N
     projection = {f"facts.{s}": 1 for s in sources}
     if "id_number" in sources:      # whose it is and their employer: the rule decides per row
         projection.update({"applicant_id": 1, "declaration.employer_unit_id": 1})
-    blocks = _blocks(chosen.rows(projection, limit=MAX_ROWS))
+    blocks = _blocks(chosen.rows(projection, limit=MAX_ROWS + 1))
     fetch = asyncio.ensure_future(anext(blocks, None))
     try:
         sheet = await to_thread.run_sync(_Sheet, path, spec.title, cols)
         while docs := await fetch:
             # The next block is fetched while this one is written: the database and the writer overlap.
             fetch = asyncio.ensure_future(anext(blocks, None))
+            # Over the limit is found only here: counting first would read the selection twice.
+            if sheet.rows + len(docs) > MAX_ROWS:
+                raise ValidationFailed(f"一次最多导出 {MAX_ROWS} 行，所选范围超过了，请按年度或批次缩小筛选范围",
+                                       code="selection_too_large", limit=MAX_ROWS)
             if "id_number" in sources:
                 revealed += _shown_ids(user, docs, client.ip if client else None)
             await to_thread.run_sync(sheet.write, await _cells(ctx, [d.get("facts") or {} for d in docs], cols,
                                                                sources, sheet.rows))
+            if access.waiting() > ACCESS_BACKLOG:
+                await access.flush()
         await to_thread.run_sync(sheet.close)
         handle = open(path, "rb")
     finally:

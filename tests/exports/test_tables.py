@@ -2,8 +2,13 @@
 
 from datetime import datetime
 
+from bson import ObjectId
+
+from app.dossiers import access
 from app.dossiers import rows as dossier_rows
+from app.dossiers.models import DossierAccess
 from app.exports import columns as C
+from app.exports import tables
 from app.exports.models import ExportEvent
 from tests.exports.conftest import finish, up_to_committee, workbook
 from tests.factories import create_sysadmin, create_unit, login
@@ -58,6 +63,22 @@ class TestOverview:
         assert isinstance(submitted.value, datetime) and submitted.number_format == "yyyy-mm-dd hh:mm"
         event = await ExportEvent.find_one({"kind": "overview"})
         assert event.rows == 1 and event.selection == {"view": "pending"} and event.revealed_ids
+
+    async def test_a_selection_over_the_limit_is_refused_not_cut_short(self, client, world, monkeypatch):
+        monkeypatch.setattr(tables, "MAX_ROWS", 0)
+        r = await client.get("/api/exports/overview.xlsx?view=pending", headers=world["as_employer"])
+        assert r.status_code == 422 and r.json()["code"] == "selection_too_large" and r.json()["limit"] == 0
+        assert "缩小筛选范围" in r.json()["message"] and await ExportEvent.find_one({"kind": "overview"}) is None
+        monkeypatch.setattr(tables, "MAX_ROWS", 1)
+        r = await client.get("/api/exports/overview.xlsx?view=pending", headers=world["as_employer"])
+        assert r.status_code == 200 and len(rows(workbook(r))) == 2
+
+    async def test_a_long_export_writes_its_access_records_as_it_goes(self, client, world, monkeypatch):
+        monkeypatch.setattr(tables, "ACCESS_BACKLOG", 0)
+        r = await client.get("/api/exports/overview.xlsx?view=pending", headers=world["as_employer"])
+        assert r.status_code == 200 and access.waiting() == 0
+        record = await DossierAccess.get_pymongo_collection().find_one({"dossier_id": ObjectId(world["dossier_id"])})
+        assert {"action": "id_number", "detail": "export"} in record["actions"]
 
     async def test_chosen_columns_in_the_order_given(self, client, world):
         r = await client.get("/api/exports/roster.xlsx?columns=id_number,name&columns=current_title_on",
