@@ -98,7 +98,7 @@ async def build() -> World:
     u, u_account = await create_unit(name="济南某私营公司（矩阵）", parent=h,
                                      category=UnitCategory.city_private_enterprise, region_code="370100")
     c1 = await create_committee(office_unit=h)
-    c2 = await create_committee(office_unit=p, code="370000-qzwh-senior", name="山东省群众文化系列高级评委会",
+    await create_committee(office_unit=p, code="370000-qzwh-senior", name="山东省群众文化系列高级评委会",
                                 levels=["4", "5"], region_code="370000", tier="senior")
     await create_path(unit=e, target=d)
     await create_path(unit=d, target=h)
