@@ -35,15 +35,21 @@ def _executable() -> str:
 # dicts, so collecting far less often costs little memory.
 _LAUNCH = ("import gc, runpy, sys; gc.set_threshold(50_000, 20, 100); sys.argv = sys.argv[1:]; "
            "runpy.run_path(sys.argv[0], run_name='__main__')")
+# The server's background TTL sweep off: SecantusDB 0.7's command line reads `ttl_sweep_seconds` from its config
+# file but does not hand it to the server, so the launch sets the server's default.
+_NO_TTL_SWEEP = ("import functools, secantus.server as server; server.SecantusDBServer.__init__ = "
+                 "functools.partialmethod(server.SecantusDBServer.__init__, ttl_sweep_seconds=0); ")
 
 
-def _command(*args: str) -> list[str]:
+def _command(*args: str, ttl_sweep: bool = True) -> list[str]:
     """`secantusd-py ARGS`, run by its own interpreter with the collector tuned as above."""
     script = _executable()
     with open(script, "rb") as head:
         first = head.readline().decode(errors="replace").strip()
     interpreter = first[2:].strip() if first.startswith("#!") and "python" in first else None
-    return [interpreter, "-c", _LAUNCH, script, *args] if interpreter and " " not in interpreter else [script, *args]
+    if not interpreter or " " in interpreter:
+        return [script, *args]
+    return [interpreter, "-c", ("" if ttl_sweep else _NO_TTL_SWEEP) + _LAUNCH, script, *args]
 
 
 def answers(uri: str, timeout_ms: int = 500) -> bool:
@@ -66,9 +72,14 @@ def free_port() -> int:
 class EmbeddedServer:
     """Starts `secantusd-py` on loopback, waits until it answers, stops it on close."""
 
-    def __init__(self, storage_path: Path, port: int, log_path: Path | None = None, cache_size: str | None = None):
+    def __init__(self, storage_path: Path, port: int, log_path: Path | None = None, cache_size: str | None = None,
+                 ttl_sweep: bool = True):
         self.storage_path = Path(storage_path)
         self.cache_size = cache_size        # WiredTiger's cache ("4G"); SecantusDB's default is 1 GiB
+        # False: no background removal of expired records (TTL indexes), for the tests. They move the service's
+        # clock while the sweep keeps the real one, so a session made on a clock months back would be removed in
+        # the middle of a test; the tests of expiry prune explicitly (secantusAdmin.pruneTtl).
+        self.ttl_sweep = ttl_sweep
         self.port = port
         self.log_path = log_path or self.storage_path.parent / "secantusd.log"
         self.uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
@@ -81,7 +92,8 @@ class EmbeddedServer:
         log = open(self.log_path, "ab")
         self._process = subprocess.Popen(
             _command("--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(self.storage_path),
-                     "--log-level", "WARNING", *(("--cache-size", self.cache_size) if self.cache_size else ())),
+                     "--log-level", "WARNING", *(("--cache-size", self.cache_size) if self.cache_size else ()),
+                     ttl_sweep=self.ttl_sweep),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env={**os.environ},
         )

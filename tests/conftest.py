@@ -126,7 +126,10 @@ def pytest_configure(config):
         return
     from app.embedded import EmbeddedServer, free_port
 
-    _server = EmbeddedServer(_STORAGE / "secantus", free_port(), log_path=_STORAGE / "secantusd.log")
+    # No background TTL sweep: the tests move the service's clock, and a session made on a clock months back
+    # would be swept mid-test (as test_cases' review window once was); tests/accounts/test_expiry.py prunes
+    # explicitly. Against MongoDB (MONGODB_URI) its TTL monitor still runs.
+    _server = EmbeddedServer(_STORAGE / "secantus", free_port(), log_path=_STORAGE / "secantusd.log", ttl_sweep=False)
     os.environ["MONGODB_URI"] = _server.start()
     get_settings.cache_clear()
 

@@ -23,7 +23,8 @@ async def test_each_expiring_record_has_a_ttl_index(model, field):
 
 
 async def test_the_database_removes_expired_records():
-    """SecantusDB sweeps every 60 s like mongod; its admin command runs a sweep now (skipped on MongoDB)."""
+    """SecantusDB sweeps every 60 s like mongod (not in the tests: conftest); its admin command runs a sweep now
+    (skipped on MongoDB)."""
     now = utcnow()
     past, future = now - timedelta(minutes=1), now + timedelta(hours=1)
     for model, field in EXPIRING:
