@@ -136,7 +136,7 @@ UNREAD_INDEXES = {
 # The dossiers' indexes whose reads select their ids on the rows or the queue entries since issue 11 (archives,
 # publicity, supervision's recall, meetings, a committee's blind-review list, a unit's 录入申报) or ride the unique (applicant_id,
 # batch_id) index (an applicant's own list, sorted in memory): on SecantusDB each was rewritten on every update
-# of a dossier, whatever it touched (docs/BENCHMARKS.md, 2026-12-04 19:00–20:45).
+# of a dossier, whatever it touched (docs/BENCHMARKS.md, Deadline spike, 2026-12-04 19:03–19:38).
 SELECTED_ELSEWHERE = {
     Dossier: [(("applicant_id", 1), ("created_at", -1)), (("batch_id", 1), ("status", 1)),
               (("route_unit_ids", 1), ("status", 1)), (("reported_by", 1), ("batch_id", 1)),

@@ -131,9 +131,8 @@ async def schedulable(committee: Committee) -> list[Dossier]:
     entries' under `committee:<code>:accepted` (one indexed equality, by name), the dossiers then read by _id:
     the dossiers carry no committee index."""
     ids = await rows.keyed_ids(f"committee:{committee.code}:{S.accepted}")
-    found = [d for d in await dossiers.by_ids(ids[:SCHEDULABLE])
-             if d.committee_code == committee.code and d.status == S.accepted]
-    return found
+    return [d for d in await dossiers.by_ids(ids[:SCHEDULABLE])
+            if d.committee_code == committee.code and d.status == S.accepted]
 
 
 # The most accepted dossiers a meeting's planning lists.
